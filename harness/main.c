@@ -1,0 +1,573 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tcpfault: the command line. list, run, explain, check.
+ *
+ * Before any sandbox is made, the controller moves into a network namespace of its own (and,
+ * without root, a user namespace of its own), so nothing it does can reach the host's network
+ * configuration even by mistake. Each scenario run (scenario x family) happens in a forked
+ * worker that dies with the controller (PR_SET_PDEATHSIG) and hands its result back as json
+ * over a pipe; the controller keeps -j workers going and reports in catalog order.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "config.h"
+#include "harness.h"
+
+#define MAX_SCENARIOS 512
+
+static const char usage_text[] =
+	"Usage: tcpfault COMMAND [OPTIONS] [ARGS]\n"
+	"\n"
+	"Makes TCP failures happen between a real client and a real server in their own network\n"
+	"namespaces, captures the packets and checks what each side observed.\n"
+	"\n"
+	"Commands:\n"
+	"  list                      the built-in catalog: name, mode id, summary\n"
+	"  run [OPTIONS] [NAME|FILE]...\n"
+	"                            run scenarios (no names: the whole catalog)\n"
+	"  explain [OPTIONS] NAME|FILE\n"
+	"                            run one scenario and narrate it: every packet, syscall and\n"
+	"                            event on one timeline, the folklore claim and what Linux does\n"
+	"  check FILE...             parse only; errors as FILE:LINE:COL: message\n"
+	"\n"
+	"Options of run and explain:\n"
+	"  -f, --format text|json    output format (default text)\n"
+	"  -o, --output FILE         write the report to FILE instead of standard output\n"
+	"      --pcap-dir DIR        write one capture per scenario and family into DIR\n"
+	"  -j, --jobs N              scenarios run in parallel (default: number of CPUs)\n"
+	"      --family inet|inet6|both\n"
+	"                            address families to run (default both)\n"
+	"  -v, --verbose             show each run's timeline in the text report\n"
+	"\n"
+	"  -h, --help                this text\n"
+	"      --version             the version\n"
+	"\n"
+	"Exit status: 0 all passed, 1 a scenario failed or could not run, 2 bad usage or a bad\n"
+	"scenario file, 3 this machine lacks something tcpfault needs (the message says what).\n"
+	"Environment: TCPFAULT_SCENARIOS (catalog folder), TCPFAULT_PEER (the peer program).\n";
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "tcpfault: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\nTry 'tcpfault --help'.\n");
+	return EXIT_USAGE;
+}
+
+/* True if the running executable is the one in the build tree (then the source tree's
+ * catalog and the build tree's peer are used). */
+static bool in_build_tree(void)
+{
+	char exe[PATH_MAX], want[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+
+	if (n < 0)
+		return false;
+	exe[n] = 0;
+	char *slash = strrchr(TCPFAULT_BUILD_PEER, '/');
+	/* build/peers/tcpfault-peer -> build/harness/tcpfault */
+	snprintf(want, sizeof want, "%.*s/../harness/tcpfault", (int)(slash - TCPFAULT_BUILD_PEER), TCPFAULT_BUILD_PEER);
+	char *real = realpath(want, NULL);
+	bool same = real && strcmp(real, exe) == 0;
+	free(real);
+	return same;
+}
+
+static const char *catalog_dir(void)
+{
+	const char *env = getenv("TCPFAULT_SCENARIOS");
+	if (env && *env)
+		return env;
+	return in_build_tree() ? TCPFAULT_SOURCE_SCENARIOS : TCPFAULT_DATADIR "/scenarios";
+}
+
+static const char *peer_path(void)
+{
+	const char *env = getenv("TCPFAULT_PEER");
+	if (env && *env)
+		return env;
+	return in_build_tree() ? TCPFAULT_BUILD_PEER : TCPFAULT_LIBEXECDIR "/tcpfault-peer";
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The catalog's files, sorted. Returns the count or -errno. */
+static int catalog_files(char ***ret)
+{
+	const char *dir = catalog_dir();
+	DIR *d = opendir(dir);
+	char **v = NULL;
+	int n = 0;
+
+	if (!d)
+		return -errno;
+	for (struct dirent *e; (e = readdir(d)) && n < MAX_SCENARIOS;) {
+		size_t len = strlen(e->d_name);
+		if (len < 6 || strcmp(e->d_name + len - 5, ".tcpf") != 0)
+			continue;
+		char **g = realloc(v, (size_t)(n + 1) * sizeof *g);
+		if (!g)
+			break;
+		v = g;
+		if (asprintf(&v[n], "%s/%s", dir, e->d_name) < 0)
+			break;
+		n++;
+	}
+	closedir(d);
+	qsort(v, (size_t)n, sizeof *v, by_name);
+	*ret = v;
+	return n;
+}
+
+static void free_strv(char **v, int n)
+{
+	for (int i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* NAME or FILE -> a path. A word without '/' that is not an existing file is a catalog name. */
+static char *resolve(const char *arg)
+{
+	struct stat st;
+	char *p;
+
+	if (strchr(arg, '/') || stat(arg, &st) == 0)
+		return strdup(arg);
+	if (asprintf(&p, "%s/%s.tcpf", catalog_dir(), arg) < 0)
+		return NULL;
+	if (stat(p, &st) < 0) {
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+static int cmd_list(void)
+{
+	char **files;
+	int n = catalog_files(&files), bad = 0;
+
+	if (n < 0) {
+		fprintf(stderr, "tcpfault: the catalog folder %s: %s\n", catalog_dir(), strerror(-n));
+		return EXIT_USAGE;
+	}
+	for (int i = 0; i < n; i++) {
+		struct scenario *s;
+		char err[512];
+		if (scenario_load(files[i], &s, err, sizeof err) < 0) {
+			fprintf(stderr, "%s\n", err);
+			bad = 1;
+			continue;
+		}
+		printf("%-24s %-4s %s\n", s->name, s->mode, s->summary);
+		scenario_free(s);
+	}
+	free_strv(files, n);
+	return bad ? EXIT_USAGE : EXIT_PASS;
+}
+
+static int cmd_check(int argc, char **argv)
+{
+	int bad = 0;
+
+	if (argc == 0)
+		return usage_error("%s", "check needs at least one FILE");
+	for (int i = 0; i < argc; i++) {
+		struct scenario *s;
+		char err[512];
+		if (scenario_load(argv[i], &s, err, sizeof err) < 0) {
+			fprintf(stderr, "%s\n", err);
+			bad = 1;
+			continue;
+		}
+		printf("%s: ok (%s, %zu steps)\n", argv[i], s->mode, s->nsteps);
+		scenario_free(s);
+	}
+	return bad ? EXIT_USAGE : EXIT_PASS;
+}
+
+/* Moves the controller into namespaces of its own. Without root, a user namespace first. */
+static int isolate(void)
+{
+	uid_t uid = geteuid();
+	gid_t gid = getegid();
+
+	if (uid == 0 && unshare(CLONE_NEWNET) == 0)
+		return 0;
+	if (unshare(CLONE_NEWUSER | CLONE_NEWNET) < 0) {
+		int e = errno;
+		fprintf(stderr, "tcpfault: cannot create a network namespace: %s.\n"
+			"tcpfault needs root, or unprivileged user namespaces (check the sysctls\n"
+			"user.max_user_namespaces and, on Debian/Ubuntu, kernel.unprivileged_userns_clone\n"
+			"and kernel.apparmor_restrict_unprivileged_userns).\n", strerror(e));
+		return -e;
+	}
+	char map[64];
+	int fd, len;
+	if ((fd = open("/proc/self/setgroups", O_WRONLY | O_CLOEXEC)) >= 0) {
+		if (write(fd, "deny", 4) < 0) { /* old kernels lack it; the gid map says if it mattered */ }
+		close(fd);
+	}
+	const char *files[] = { "/proc/self/uid_map", "/proc/self/gid_map" };
+	unsigned ids[] = { uid, gid };
+	for (int i = 0; i < 2; i++) {
+		len = snprintf(map, sizeof map, "0 %u 1\n", ids[i]);
+		fd = open(files[i], O_WRONLY | O_CLOEXEC);
+		if (fd < 0 || write(fd, map, (size_t)len) != len) {
+			int e = errno;
+			fprintf(stderr, "tcpfault: writing %s: %s\n", files[i], strerror(e));
+			if (fd >= 0)
+				close(fd);
+			return -e;
+		}
+		close(fd);
+	}
+	return 0;
+}
+
+struct job {
+	struct scenario *s;
+	int family;
+	pid_t pid;
+	int fd;
+	char *buf;
+	size_t len;
+	int64_t deadline_ms;
+	json_object *result;
+};
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int start_job(struct job *j, const struct run_options *base)
+{
+	int p[2];
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -errno;
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0) {
+		int e = errno;
+		close(p[0]);
+		close(p[1]);
+		return -e;
+	}
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		close(p[0]);
+		struct run_options o = *base;
+		o.family = j->family;
+		json_object *res = runner_run(j->s, &o);
+		const char *txt = json_object_to_json_string_ext(res, JSON_C_TO_STRING_PLAIN);
+		size_t len = strlen(txt), off = 0;
+		while (off < len) {
+			ssize_t n = write(p[1], txt + off, len - off);
+			if (n <= 0)
+				_exit(1);
+			off += (size_t)n;
+		}
+		_exit(0);
+	}
+	close(p[1]);
+	j->pid = pid;
+	j->fd = p[0];
+	/* The runner bounds itself; this is the bound for a runner that cannot. */
+	j->deadline_ms = mono_ms() + j->s->timeout_ms + 15000;
+	return 0;
+}
+
+static json_object *error_result(const struct job *j, const char *why)
+{
+	json_object *r = json_object_new_object();
+	json_object_object_add(r, "name", json_object_new_string(j->s->name));
+	json_object_object_add(r, "mode", json_object_new_string(j->s->mode));
+	json_object_object_add(r, "family", json_object_new_string(j->family == AF_INET6 ? "inet6" : "inet"));
+	json_object_object_add(r, "summary", json_object_new_string(j->s->summary));
+	json_object_object_add(r, "verdict", json_object_new_string("error"));
+	json_object_object_add(r, "duration_ms", json_object_new_double(0));
+	json_object *f = json_object_new_array();
+	json_object_array_add(f, json_object_new_string(why));
+	json_object_object_add(r, "failures", f);
+	return r;
+}
+
+static void finish_job(struct job *j, bool timed_out)
+{
+	int status = 0;
+	char why[4400];
+
+	if (timed_out)
+		kill(j->pid, SIGKILL);
+	waitpid(j->pid, &status, 0);
+	close(j->fd);
+	j->fd = -1;
+	if (timed_out) {
+		snprintf(why, sizeof why, "%s: the run exceeded its time limit (%d ms) and was stopped",
+			 j->s->path, j->s->timeout_ms);
+		j->result = error_result(j, why);
+	} else if (!j->buf || !(j->result = json_tokener_parse(j->buf))) {
+		if (WIFSIGNALED(status))
+			snprintf(why, sizeof why, "%s: the worker died of %s", j->s->path, signal_name(WTERMSIG(status)));
+		else
+			snprintf(why, sizeof why, "%s: the worker ended with status %d and no result",
+				 j->s->path, WEXITSTATUS(status));
+		j->result = error_result(j, why);
+	}
+	free(j->buf);
+	j->buf = NULL;
+}
+
+/* Runs all jobs, at most njobs at once. */
+static void run_jobs(struct job *jobs, size_t n, unsigned njobs, const struct run_options *o)
+{
+	size_t next = 0, done = 0;
+	unsigned running = 0;
+
+	while (done < n) {
+		while (running < njobs && next < n) {
+			int e = start_job(&jobs[next], o);
+			if (e < 0) {
+				char why[128];
+				snprintf(why, sizeof why, "starting a worker: %s", strerror(-e));
+				jobs[next].result = error_result(&jobs[next], why);
+				done++;
+			} else {
+				running++;
+			}
+			next++;
+		}
+		struct pollfd fds[64];
+		size_t idx[64];
+		nfds_t nf = 0;
+		int64_t soonest = INT64_MAX;
+		for (size_t i = 0; i < next && nf < 64; i++)
+			if (jobs[i].fd >= 0 && jobs[i].pid > 0) {
+				fds[nf] = (struct pollfd){ .fd = jobs[i].fd, .events = POLLIN };
+				idx[nf++] = i;
+				if (jobs[i].deadline_ms < soonest)
+					soonest = jobs[i].deadline_ms;
+			}
+		if (nf == 0)
+			continue;
+		int64_t wait = soonest - mono_ms();
+		poll(fds, nf, wait < 0 ? 0 : wait > 1000 ? 1000 : (int)wait);
+		for (nfds_t k = 0; k < nf; k++) {
+			struct job *j = &jobs[idx[k]];
+			if (fds[k].revents) {
+				char chunk[65536];
+				ssize_t r = read(j->fd, chunk, sizeof chunk);
+				if (r > 0) {
+					char *g = realloc(j->buf, j->len + (size_t)r + 1);
+					if (g) {
+						memcpy(g + j->len, chunk, (size_t)r);
+						j->len += (size_t)r;
+						g[j->len] = 0;
+						j->buf = g;
+					}
+					continue;
+				}
+				if (r < 0 && errno == EINTR)
+					continue;
+				finish_job(j, false);
+			} else if (mono_ms() > j->deadline_ms) {
+				finish_job(j, true);
+			} else {
+				continue;
+			}
+			running--;
+			done++;
+		}
+	}
+}
+
+static int cmd_run(int argc, char **argv, bool explain)
+{
+	static const struct option opts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "pcap-dir", required_argument, NULL, 'P' },
+		{ "jobs", required_argument, NULL, 'j' },
+		{ "family", required_argument, NULL, 'F' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct run_options o = { .peer_path = peer_path() };
+	int format = REPORT_TEXT, c;
+	long njobs = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned families = FAMILY_INET | FAMILY_INET6;
+	const char *output = NULL;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+f:o:j:vh", opts, NULL)) != -1) {
+		char *end;
+		switch (c) {
+		case 'f':
+			if ((format = report_format_from_name(optarg)) < 0)
+				return usage_error("unknown format '%s' (text or json)", optarg);
+			break;
+		case 'o':
+			output = optarg;
+			break;
+		case 'P':
+			o.pcap_dir = optarg;
+			break;
+		case 'j':
+			njobs = strtol(optarg, &end, 10);
+			if (*end || njobs < 1 || njobs > 64)
+				return usage_error("--jobs takes a number from 1 to 64, not '%s'", optarg);
+			break;
+		case 'F':
+			families = strcmp(optarg, "inet") == 0 ? FAMILY_INET : strcmp(optarg, "inet6") == 0 ? FAMILY_INET6 :
+				   strcmp(optarg, "both") == 0 ? FAMILY_INET | FAMILY_INET6 : 0;
+			if (!families)
+				return usage_error("--family takes inet, inet6 or both, not '%s'", optarg);
+			break;
+		case 'v':
+			o.verbose = true;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return EXIT_PASS;
+		default:
+			return usage_error("%s", "bad option");
+		}
+	}
+	if (njobs < 1)
+		njobs = 1;
+	if (explain && argc - optind != 1)
+		return usage_error("%s", "explain takes exactly one NAME or FILE");
+
+	char **paths = NULL;
+	int npaths;
+	if (optind == argc) {
+		if ((npaths = catalog_files(&paths)) < 0) {
+			fprintf(stderr, "tcpfault: the catalog folder %s: %s\n", catalog_dir(), strerror(-npaths));
+			return EXIT_USAGE;
+		}
+	} else {
+		npaths = argc - optind;
+		paths = calloc((size_t)npaths, sizeof *paths);
+		for (int i = 0; paths && i < npaths; i++)
+			if (!(paths[i] = resolve(argv[optind + i]))) {
+				fprintf(stderr, "tcpfault: no scenario file or catalog entry named '%s' ('tcpfault list' shows the catalog)\n",
+					argv[optind + i]);
+				free_strv(paths, npaths);
+				return EXIT_USAGE;
+			}
+	}
+	struct scenario **sc = calloc((size_t)npaths + 1, sizeof *sc);
+	struct job *jobs = calloc(2 * (size_t)npaths + 1, sizeof *jobs);
+	size_t njob = 0;
+	int rc = EXIT_PASS;
+	for (int i = 0; i < npaths; i++) {
+		char err[512];
+		if (scenario_load(paths[i], &sc[i], err, sizeof err) < 0) {
+			fprintf(stderr, "%s\n", err);
+			rc = EXIT_USAGE;
+		}
+	}
+	if (o.pcap_dir && mkdir(o.pcap_dir, 0755) < 0 && errno != EEXIST) {
+		fprintf(stderr, "tcpfault: creating %s: %s\n", o.pcap_dir, strerror(errno));
+		rc = EXIT_USAGE;
+	}
+	FILE *out = stdout;
+	if (rc == EXIT_PASS && output && !(out = fopen(output, "w"))) {
+		fprintf(stderr, "tcpfault: writing %s: %s\n", output, strerror(errno));
+		rc = EXIT_USAGE;
+	}
+	if (rc == EXIT_PASS && isolate() < 0)
+		rc = EXIT_MISSING;
+	if (rc != EXIT_PASS)
+		goto out;
+	for (int i = 0; i < npaths; i++)
+		for (int f = 0; f < 2; f++)
+			if ((sc[i]->families & families) & (1u << f)) {
+				jobs[njob] = (struct job){ .s = sc[i], .family = f ? AF_INET6 : AF_INET, .fd = -1 };
+				njob++;
+			}
+	run_jobs(jobs, njob, (unsigned)njobs, &o);
+	json_object *results = json_object_new_array();
+	for (size_t i = 0; i < njob; i++) {
+		const char *v = json_object_get_string(json_object_object_get(jobs[i].result, "verdict"));
+		if (!v || strcmp(v, "pass") != 0)
+			rc = EXIT_FAIL;
+		json_object_array_add(results, jobs[i].result);
+	}
+	if (explain) {
+		for (size_t i = 0; i < njob; i++) {
+			json_object *r = jobs[i].result;
+			json_object *v;
+			fprintf(out, "%s (%s), mode %s: %s\n", sc[0]->name, json_object_get_string(json_object_object_get(r, "family")),
+				sc[0]->mode, sc[0]->summary);
+			if ((v = json_object_object_get(r, "claim")))
+				fprintf(out, "  The claim:   %s\n", json_object_get_string(v));
+			if ((v = json_object_object_get(r, "linux")))
+				fprintf(out, "  Linux does:  %s\n", json_object_get_string(v));
+		}
+		o.verbose = true;
+	}
+	report_write(out, (enum report_format)format, results, o.verbose);
+	json_object_put(results);
+out:
+	if (out && out != stdout)
+		fclose(out);
+	for (int i = 0; i < npaths; i++)
+		scenario_free(sc[i]);
+	free(sc);
+	free(jobs);
+	free_strv(paths, npaths);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fputs(usage_text, stderr);
+		return EXIT_USAGE;
+	}
+	const char *cmd = argv[1];
+	if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
+		fputs(usage_text, stdout);
+		return EXIT_PASS;
+	}
+	if (strcmp(cmd, "--version") == 0) {
+		printf("tcpfault %s\n", TCPFAULT_VERSION);
+		return EXIT_PASS;
+	}
+	/* A reader that goes away (tcpfault list | head) ends the output, not the program. */
+	signal(SIGPIPE, SIG_IGN);
+	if (strcmp(cmd, "list") == 0)
+		return argc == 2 ? cmd_list() : usage_error("%s", "list takes no arguments");
+	if (strcmp(cmd, "check") == 0)
+		return cmd_check(argc - 2, argv + 2);
+	if (strcmp(cmd, "run") == 0)
+		return cmd_run(argc - 1, argv + 1, false);
+	if (strcmp(cmd, "explain") == 0)
+		return cmd_run(argc - 1, argv + 1, true);
+	return usage_error("unknown command '%s' (list, run, explain, check)", cmd);
+}

@@ -1,0 +1,760 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Runner: one scenario, one family, one sandbox. Runs in a worker process of its own (main.c
+ * forks it), single-threaded: an event loop over the peers' control sockets, their pidfds and
+ * the capture. Each step acts, then awaits what it must observe with a bound; nothing is
+ * ordered by sleeping. The first failed expectation ends the run (later steps would only
+ * measure the consequences of the first surprise). Teardown runs on every path.
+ *
+ * The result is a json object with the fields DESIGN.md fixes: name, mode, family, verdict,
+ * duration_ms, syscalls, packets, states, failures; and events, exits, notes, timers.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include "harness.h"
+#include "netns.h"
+#include "peer.h"
+
+#define MAX_CMDS 1024
+#define MAX_SOCKS 128
+#define STATE_POLL_MS 2
+
+struct cmd {
+	int host, id;
+	char sock[32], op[24];
+	bool done, awaited, has_result;
+	long long ret;
+	int err;
+	char error[PEER_MSG_MAX];          /* the peer's 'E' text */
+};
+
+struct run {
+	const struct scenario *s;
+	const struct run_options *o;
+	struct netns_sandbox *sb;
+	struct capture *cap;
+	struct peer *peer[SCENARIO_MAX_HOSTS];
+	bool dead[SCENARIO_MAX_HOSTS];
+	int status[SCENARIO_MAX_HOSTS];
+	struct {
+		int host;
+		char name[32];
+	} socks[MAX_SOCKS];
+	unsigned nsocks;
+	struct cmd cmds[MAX_CMDS];
+	unsigned ncmds;
+	size_t pkt_cursor, pkt_reported;
+	int64_t origin_mono_us, origin_real_us, deadline_us;
+	const struct step *step;
+	bool failed, errored;
+	json_object *res, *syscalls, *packets, *states, *failures, *events, *exits, *notes;
+};
+
+static int64_t now_us(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static double rel_ms(const struct run *r)
+{
+	return (double)(now_us(CLOCK_MONOTONIC) - r->origin_mono_us) / 1000.0;
+}
+
+static json_object *ms_json(double ms)
+{
+	return json_object_new_double((double)(long long)(ms * 1000.0) / 1000.0);
+}
+
+static const char *hostname(const struct run *r, int host)
+{
+	return host >= 0 && (unsigned)host < r->s->nhosts ? r->s->hosts[host] : "?";
+}
+
+/* A failed expectation: the kernel or the program did not do what the scenario says. */
+static int failf(struct run *r, const char *fmt, ...)
+{
+	char msg[2048];
+	va_list ap;
+	int n = snprintf(msg, sizeof msg, "%s:%u: ", r->s->path, r->step ? r->step->line : 0);
+
+	va_start(ap, fmt);
+	vsnprintf(msg + n, sizeof msg - n, fmt, ap);
+	va_end(ap);
+	json_object_array_add(r->failures, json_object_new_string(msg));
+	r->failed = true;
+	return -1;
+}
+
+/* The harness could not do its job. */
+static int errorf(struct run *r, const char *fmt, ...)
+{
+	char msg[2048];
+	va_list ap;
+	int n = snprintf(msg, sizeof msg, "%s:%u: error: ", r->s->path, r->step ? r->step->line : 0);
+
+	va_start(ap, fmt);
+	vsnprintf(msg + n, sizeof msg - n, fmt, ap);
+	va_end(ap);
+	json_object_array_add(r->failures, json_object_new_string(msg));
+	r->errored = true;
+	return -1;
+}
+
+static void event(struct run *r, int host, const char *what)
+{
+	json_object *e = json_object_new_object();
+
+	json_object_object_add(e, "t_ms", ms_json(rel_ms(r)));
+	json_object_object_add(e, "host", json_object_new_string(hostname(r, host)));
+	json_object_object_add(e, "event", json_object_new_string(what));
+	json_object_array_add(r->events, e);
+}
+
+static void note(struct run *r, const char *text)
+{
+	json_object_array_add(r->notes, json_object_new_string(text));
+}
+
+static void record_packets(struct run *r)
+{
+	for (; r->pkt_reported < capture_count(r->cap); r->pkt_reported++) {
+		const struct packet *p = capture_packet(r->cap, r->pkt_reported);
+		json_object *j = json_object_new_object();
+		json_object_object_add(j, "t_ms", ms_json(p->t_ms));
+		json_object_object_add(j, "from", json_object_new_string(hostname(r, p->from)));
+		json_object_object_add(j, "to", json_object_new_string(hostname(r, p->to)));
+		json_object_object_add(j, "sport", json_object_new_int(p->sport));
+		json_object_object_add(j, "dport", json_object_new_int(p->dport));
+		json_object_object_add(j, "flags", json_object_new_string(p->flags));
+		json_object_object_add(j, "seq", json_object_new_int64(p->seq));
+		json_object_object_add(j, "ack", json_object_new_int64(p->ack));
+		json_object_object_add(j, "len", json_object_new_int64(p->len));
+		json_object_array_add(r->packets, j);
+	}
+}
+
+static struct cmd *cmd_by_id(struct run *r, int host, int id)
+{
+	for (unsigned i = r->ncmds; i-- > 0;)
+		if (r->cmds[i].host == host && r->cmds[i].id == id)
+			return &r->cmds[i];
+	return NULL;
+}
+
+static void handle_report(struct run *r, int host, const struct peer_report *rep)
+{
+	struct cmd *c = cmd_by_id(r, host, rep->id);
+
+	if (rep->kind == 'R') {
+		json_object *j = json_object_new_object();
+		json_object_object_add(j, "peer", json_object_new_string(hostname(r, host)));
+		json_object_object_add(j, "socket", json_object_new_string(rep->sock));
+		json_object_object_add(j, "call", json_object_new_string(rep->call));
+		json_object_object_add(j, "ret", json_object_new_int64(rep->ret));
+		const char *en = peer_errno_name(rep->err);
+		json_object_object_add(j, "errno", en ? json_object_new_string(en) : NULL);
+		json_object_object_add(j, "t_ms", ms_json((double)((int64_t)rep->t_us - r->origin_mono_us) / 1000.0));
+		json_object_array_add(r->syscalls, j);
+		if (c) {
+			c->has_result = true;
+			c->ret = rep->ret;
+			c->err = rep->err;
+		}
+	} else if (rep->kind == 'E' && c) {
+		snprintf(c->error, sizeof c->error, "%s", rep->text);
+	} else if (rep->kind == 'D' && c) {
+		c->done = true;
+	}
+}
+
+static void reap(struct run *r, int host)
+{
+	bool dead = false;
+	int status = 0;
+
+	if (r->dead[host] || peer_reap(r->peer[host], &dead, &status) < 0 || !dead)
+		return;
+	r->dead[host] = true;
+	r->status[host] = status;
+	json_object *j = json_object_new_object();
+	json_object_object_add(j, "peer", json_object_new_string(hostname(r, host)));
+	json_object_object_add(j, "t_ms", ms_json(rel_ms(r)));
+	if (WIFSIGNALED(status))
+		json_object_object_add(j, "signal", json_object_new_string(signal_name(WTERMSIG(status))));
+	else
+		json_object_object_add(j, "status", json_object_new_int(WEXITSTATUS(status)));
+	json_object_array_add(r->exits, j);
+}
+
+/* Waits up to timeout_ms for anything (a report, a death, a packet) and takes it all in. */
+static void pump(struct run *r, int timeout_ms)
+{
+	struct pollfd fds[2 * SCENARIO_MAX_HOSTS + 1];
+	int who[2 * SCENARIO_MAX_HOSTS + 1];
+	nfds_t n = 0;
+
+	for (unsigned h = 0; h < r->s->nhosts; h++) {
+		if (!r->peer[h] || r->dead[h])
+			continue;
+		fds[n] = (struct pollfd){ .fd = peer_control_fd(r->peer[h]), .events = POLLIN };
+		who[n++] = (int)h;
+		fds[n] = (struct pollfd){ .fd = peer_pidfd(r->peer[h]), .events = POLLIN };
+		who[n++] = (int)h;
+	}
+	fds[n] = (struct pollfd){ .fd = capture_fd(r->cap), .events = POLLIN };
+	who[n++] = -1;
+	if (poll(fds, n, timeout_ms) < 0)
+		return; /* EINTR: the caller re-checks its condition and deadline */
+	capture_poll(r->cap, r->origin_real_us);
+	record_packets(r);
+	for (nfds_t i = 0; i < n; i++) {
+		if (who[i] < 0 || !fds[i].revents)
+			continue;
+		struct peer_report rep;
+		for (int k = 0; k < 1024 && peer_recv(r->peer[who[i]], &rep) == 1; k++)
+			handle_report(r, who[i], &rep);
+		if (fds[i].fd == peer_pidfd(r->peer[who[i]]))
+			reap(r, who[i]);
+	}
+}
+
+/* Awaits cond(r, arg) for at most bound_ms (and never past the scenario's deadline). */
+static int await(struct run *r, bool (*cond)(struct run *, const void *), const void *arg,
+		 int bound_ms, int poll_ms)
+{
+	int64_t end = now_us(CLOCK_MONOTONIC) + (int64_t)bound_ms * 1000;
+
+	if (end > r->deadline_us)
+		end = r->deadline_us;
+	for (;;) {
+		if (cond(r, arg))
+			return 0;
+		int64_t left = end - now_us(CLOCK_MONOTONIC);
+		if (left <= 0)
+			return -ETIMEDOUT;
+		int ms = (int)((left + 999) / 1000);
+		pump(r, poll_ms && poll_ms < ms ? poll_ms : ms);
+	}
+}
+
+static int bound(const struct run *r, const struct step *st)
+{
+	return st->within_ms ? st->within_ms : r->s->await_ms;
+}
+
+/* ---- socket operations ---- */
+
+static bool sock_known(const struct run *r, int host, const char *name)
+{
+	for (unsigned i = 0; i < r->nsocks; i++)
+		if (r->socks[i].host == host && strcmp(r->socks[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+static void sock_set(struct run *r, int host, const char *name, bool exists)
+{
+	for (unsigned i = 0; i < r->nsocks; i++)
+		if (r->socks[i].host == host && strcmp(r->socks[i].name, name) == 0) {
+			if (!exists)
+				r->socks[i] = r->socks[--r->nsocks];
+			return;
+		}
+	if (exists && r->nsocks < MAX_SOCKS) {
+		r->socks[r->nsocks].host = host;
+		snprintf(r->socks[r->nsocks++].name, sizeof r->socks[0].name, "%s", name);
+	}
+}
+
+static struct cmd *send_cmd(struct run *r, int host, const char *sock, const char *op, const char *line)
+{
+	if (r->ncmds == MAX_CMDS) {
+		errorf(r, "more than %d commands in one run", MAX_CMDS);
+		return NULL;
+	}
+	if (r->dead[host]) {
+		failf(r, "%s %s: the %s peer is no longer running", hostname(r, host), op, hostname(r, host));
+		return NULL;
+	}
+	int id = peer_send(r->peer[host], sock, line);
+	if (id < 0) {
+		errorf(r, "sending '%s' to the %s peer: %s", line, hostname(r, host), strerror(-id));
+		return NULL;
+	}
+	struct cmd *c = &r->cmds[r->ncmds++];
+	*c = (struct cmd){ .host = host, .id = id };
+	snprintf(c->sock, sizeof c->sock, "%s", sock);
+	snprintf(c->op, sizeof c->op, "%s", op);
+	return c;
+}
+
+static bool cmd_finished(struct run *r, const void *arg)
+{
+	const struct cmd *c = arg;
+	return c->done || r->dead[c->host];
+}
+
+static void describe(char *buf, size_t len, bool has, long long ret, int err)
+{
+	const char *en = peer_errno_name(err);
+
+	if (!has)
+		snprintf(buf, len, "(no result)");
+	else if (ret < 0 && en)
+		snprintf(buf, len, "%lld %s", ret, en);
+	else
+		snprintf(buf, len, "%lld", ret);
+}
+
+/* Awaits the command's end and checks its last syscall against want (or, without want,
+ * that it succeeded). */
+static int finish_cmd(struct run *r, struct cmd *c, const struct step *st, const struct expect_ret *want)
+{
+	char exp[64], obs[64];
+	const char *who = hostname(r, c->host);
+
+	if (await(r, cmd_finished, c, bound(r, st), 0) < 0)
+		return failf(r, "%s %s did not return within %d ms\n  expected: %s\n  observed: still blocked",
+			     who, c->op, bound(r, st), want && want->set ? (describe(exp, sizeof exp, true, want->ret, want->err), exp) : "a result");
+	c->awaited = true;
+	if (!c->done) {
+		int s = r->status[c->host];
+		return failf(r, "%s %s never returned: the %s peer died (%s)", who, c->op, who,
+			     WIFSIGNALED(s) ? signal_name(WTERMSIG(s)) : "exited");
+	}
+	if (c->error[0])
+		return errorf(r, "%s %s: the peer refused the command: %s", who, c->op, c->error);
+	if (c->has_result && expect_matches(want, c->ret, c->err))
+		return 0;
+	describe(obs, sizeof obs, c->has_result, c->ret, c->err);
+	if (want && want->set)
+		describe(exp, sizeof exp, true, want->ret, want->err);
+	else
+		snprintf(exp, sizeof exp, "success");
+	return failf(r, "%s %s\n  expected: %s\n  observed: %s", who, c->op, exp, obs);
+}
+
+/* Runs one peer command to its end (a preparatory syscall of a compound step). */
+static int run_sync(struct run *r, const struct step *st, const char *sock, const char *op, const char *line)
+{
+	struct cmd *c = send_cmd(r, st->host, sock, op, line);
+	return c ? finish_cmd(r, c, st, NULL) : -1;
+}
+
+static int ensure_socket(struct run *r, const struct step *st)
+{
+	if (sock_known(r, st->host, st->sock))
+		return 0;
+	const char *line = r->o->family == AF_INET6 ? "socket inet6" : "socket inet";
+	if (run_sync(r, st, st->sock, "socket", line) < 0)
+		return -1;
+	sock_set(r, st->host, st->sock, true);
+	return 0;
+}
+
+static int step_op(struct run *r, const struct step *st)
+{
+	char line[PEER_MSG_MAX], addr[64];
+	const char *op = st->op;
+
+	if (strcmp(op, "socket") == 0) {
+		if (sock_known(r, st->host, st->sock))
+			return errorf(r, "socket '%s' of %s exists already", st->sock, hostname(r, st->host));
+		snprintf(line, sizeof line, "socket %s", r->o->family == AF_INET6 ? "inet6" : "inet");
+	} else if (strcmp(op, "listen") == 0 || strcmp(op, "bind") == 0) {
+		if (ensure_socket(r, st) < 0)
+			return -1;
+		netns_host_addr(st->host, r->o->family, addr);
+		snprintf(line, sizeof line, "bind %s %s", addr, st->args[0]);
+		if (strcmp(op, "listen") == 0) {
+			if (run_sync(r, st, st->sock, "bind", line) < 0)
+				return -1;
+			snprintf(line, sizeof line, "listen %s", st->nargs > 1 ? st->args[1] : "16");
+		}
+	} else if (strcmp(op, "connect") == 0) {
+		if (ensure_socket(r, st) < 0)
+			return -1;
+		netns_host_addr(scenario_host(r->s, st->args[0]), r->o->family, addr);
+		snprintf(line, sizeof line, "connect %s %s", addr, st->args[1]);
+	} else if (strcmp(op, "accept") == 0) {
+		snprintf(line, sizeof line, "accept %s", st->nargs ? st->args[0] : "listener");
+	} else {
+		if ((strcmp(op, "setsockopt") == 0 || strcmp(op, "nonblock") == 0) && ensure_socket(r, st) < 0)
+			return -1;
+		int n = snprintf(line, sizeof line, "%s", op);
+		for (unsigned a = 0; a < st->nargs; a++)
+			n += snprintf(line + n, sizeof line - (size_t)n, " %s", st->args[a]);
+	}
+	if (strcmp(op, "crash") == 0)
+		event(r, st->host, "crash (invalid memory access)");
+	struct cmd *c = send_cmd(r, st->host, st->sock, op, line);
+	if (!c)
+		return -1;
+	if (strcmp(op, "socket") == 0 || strcmp(op, "accept") == 0)
+		sock_set(r, st->host, st->sock, true);
+	else if (strcmp(op, "close") == 0)
+		sock_set(r, st->host, st->sock, false);
+	if (st->async || strcmp(op, "crash") == 0)
+		return 0;
+	return finish_cmd(r, c, st, &st->want);
+}
+
+static int step_await_op(struct run *r, const struct step *st)
+{
+	for (unsigned i = 0; i < r->ncmds; i++) {
+		struct cmd *c = &r->cmds[i];
+		if (c->host == st->host && !c->awaited && strcmp(c->op, st->op) == 0 &&
+		    strcmp(c->sock, st->sock) == 0)
+			return finish_cmd(r, c, st, &st->want);
+	}
+	return errorf(r, "nothing to await: no '%s.%s %s ... &' is pending", hostname(r, st->host), st->sock, st->op);
+}
+
+/* ---- the wire ---- */
+
+static bool packet_matches(const struct packet *p, const struct step *st)
+{
+	return p->from == st->from && p->to == st->to && strcmp(p->flags, st->flags) == 0;
+}
+
+static bool packet_seen(struct run *r, const void *arg)
+{
+	const struct step *st = arg;
+
+	for (size_t i = r->pkt_cursor; i < capture_count(r->cap); i++)
+		if (packet_matches(capture_packet(r->cap, i), st)) {
+			r->pkt_cursor = i + 1;
+			return true;
+		}
+	return false;
+}
+
+static void packets_since(struct run *r, size_t from, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = 0;
+	for (size_t i = from; i < capture_count(r->cap) && n + 64 < len; i++) {
+		const struct packet *p = capture_packet(r->cap, i);
+		n += (size_t)snprintf(buf + n, len - n, "%s%s > %s %s", n ? ", " : "",
+				      hostname(r, p->from), hostname(r, p->to), p->flags);
+	}
+	if (!buf[0])
+		snprintf(buf, len, "no packets");
+}
+
+static int step_packet(struct run *r, const struct step *st)
+{
+	size_t from = r->pkt_cursor;
+	char seen[1024];
+
+	if (await(r, packet_seen, st, bound(r, st), 0) == 0)
+		return 0;
+	packets_since(r, from, seen, sizeof seen);
+	return failf(r, "no %s > %s %s within %d ms\n  expected: %s > %s %s\n  observed: %s",
+		     hostname(r, st->from), hostname(r, st->to), st->flags, bound(r, st),
+		     hostname(r, st->from), hostname(r, st->to), st->flags, seen);
+}
+
+static int step_no_packet(struct run *r, const struct step *st)
+{
+	pump(r, 0);
+	for (size_t i = 0; i < capture_count(r->cap); i++) {
+		const struct packet *p = capture_packet(r->cap, i);
+		if (packet_matches(p, st))
+			return failf(r, "a packet that must not be there\n  expected: no %s > %s %s\n  observed: %s > %s %s at %.3f ms",
+				     hostname(r, st->from), hostname(r, st->to), st->flags,
+				     hostname(r, p->from), hostname(r, p->to), p->flags, p->t_ms);
+	}
+	return 0;
+}
+
+/* ---- hosts ---- */
+
+static bool peer_dead(struct run *r, const void *arg)
+{
+	return r->dead[*(const int *)arg];
+}
+
+static int step_exit(struct run *r, const struct step *st)
+{
+	char exp[64], obs[64];
+
+	if (st->by_signal)
+		snprintf(exp, sizeof exp, "killed by %s", signal_name(st->sig));
+	else
+		snprintf(exp, sizeof exp, "exit status %d", st->status);
+	if (await(r, peer_dead, &st->host, bound(r, st), 0) < 0)
+		return failf(r, "%s did not end within %d ms\n  expected: %s\n  observed: still running",
+			     hostname(r, st->host), bound(r, st), exp);
+	int s = r->status[st->host];
+	if (WIFSIGNALED(s))
+		snprintf(obs, sizeof obs, "killed by %s", signal_name(WTERMSIG(s)));
+	else
+		snprintf(obs, sizeof obs, "exit status %d", WEXITSTATUS(s));
+	if (strcmp(exp, obs) != 0)
+		return failf(r, "%s ended otherwise\n  expected: %s\n  observed: %s", hostname(r, st->host), exp, obs);
+	return 0;
+}
+
+static int spawn_peer(struct run *r, int host)
+{
+	int e = peer_spawn(r->o->peer_path, netns_fd(r->sb, host), hostname(r, host), &r->peer[host]);
+	if (e < 0)
+		return errorf(r, "starting %s in the %s namespace: %s", r->o->peer_path, hostname(r, host), strerror(-e));
+	r->dead[host] = false;
+	return 0;
+}
+
+static int step_reboot(struct run *r, const struct step *st)
+{
+	int h = st->host, e;
+
+	/* Power loss: the host falls silent first, so its dying process sends nothing. */
+	if ((e = netns_blackhole(r->sb, h, true)) < 0)
+		return errorf(r, "reboot %s: %s", hostname(r, h), netns_last_error(r->sb));
+	if (!r->dead[h]) {
+		peer_signal(r->peer[h], SIGKILL);
+		if (await(r, peer_dead, &h, 5000, 0) < 0)
+			return errorf(r, "reboot %s: its peer did not die of SIGKILL within 5 s", hostname(r, h));
+	}
+	peer_free(r->peer[h]);
+	r->peer[h] = NULL;
+	for (unsigned i = r->nsocks; i-- > 0;)
+		if (r->socks[i].host == h)
+			r->socks[i] = r->socks[--r->nsocks];
+	for (unsigned i = 0; i < r->ncmds; i++)
+		if (r->cmds[i].host == h)
+			r->cmds[i].awaited = true;
+	if ((e = netns_host_reboot(r->sb, h)) < 0)
+		return errorf(r, "reboot %s: %s", hostname(r, h), netns_last_error(r->sb));
+	event(r, h, "reboot: namespace destroyed and created anew, same addresses");
+	return spawn_peer(r, h);
+}
+
+struct state_want {
+	const struct step *st;
+	char seen[512];
+};
+
+static bool state_reached(struct run *r, const void *arg)
+{
+	struct state_want *w = (struct state_want *)arg;
+	struct netns_sock socks[64];
+	int n = netns_sockets(r->sb, w->st->host, socks, 64);
+	size_t len = 0;
+
+	w->seen[0] = 0;
+	for (int i = 0; i < n; i++) {
+		const struct netns_sock *k = &socks[i];
+		if (w->st->port && k->sport != w->st->port && k->dport != w->st->port)
+			continue;
+		if (len + 48 < sizeof w->seen)
+			len += (size_t)snprintf(w->seen + len, sizeof w->seen - len, "%s%s :%u-:%u",
+						len ? ", " : "", netns_state_name(k->state), k->sport, k->dport);
+		if (k->state == w->st->state) {
+			json_object *j = json_object_new_object();
+			json_object_object_add(j, "t_ms", ms_json(rel_ms(r)));
+			json_object_object_add(j, "host", json_object_new_string(hostname(r, w->st->host)));
+			json_object_object_add(j, "state", json_object_new_string(netns_state_name(k->state)));
+			json_object_object_add(j, "local_port", json_object_new_int(k->sport));
+			json_object_object_add(j, "remote_port", json_object_new_int(k->dport));
+			json_object_object_add(j, "recv_q", json_object_new_int64(k->rqueue));
+			json_object_object_add(j, "send_q", json_object_new_int64(k->wqueue));
+			json_object_array_add(r->states, j);
+			return true;
+		}
+	}
+	if (!w->seen[0])
+		snprintf(w->seen, sizeof w->seen, "no TCP socket");
+	return false;
+}
+
+static int step_state(struct run *r, const struct step *st)
+{
+	struct state_want w = { .st = st };
+
+	/* Socket states raise no event: sock_diag is read again every few milliseconds. */
+	if (await(r, state_reached, &w, bound(r, st), STATE_POLL_MS) == 0)
+		return 0;
+	return failf(r, "no socket of %s in state %s within %d ms\n  expected: %s\n  observed: %s",
+		     hostname(r, st->host), netns_state_name((uint8_t)st->state), bound(r, st),
+		     netns_state_name((uint8_t)st->state), w.seen);
+}
+
+static int step_counter(struct run *r, const struct step *st)
+{
+	long long v;
+	int e = netns_counter(r->sb, st->host, st->key, &v);
+
+	if (e < 0)
+		return errorf(r, "counter %s of %s: %s", st->key, hostname(r, st->host), strerror(-e));
+	json_object *j = json_object_new_object();
+	json_object_object_add(j, "host", json_object_new_string(hostname(r, st->host)));
+	json_object_object_add(j, "name", json_object_new_string(st->key));
+	json_object_object_add(j, "value", json_object_new_int64(v));
+	json_object_array_add(json_object_object_get(r->res, "counters"), j);
+	if (!counter_matches(st->cmp, v, st->number))
+		return failf(r, "counter %s of %s\n  expected: %s %lld\n  observed: %lld",
+			     st->key, hostname(r, st->host), st->cmp, st->number, v);
+	return 0;
+}
+
+static int run_step(struct run *r, const struct step *st)
+{
+	char buf[160];
+	int e;
+
+	r->step = st;
+	switch (st->kind) {
+	case STEP_OP:
+		return step_op(r, st);
+	case STEP_AWAIT_OP:
+		return step_await_op(r, st);
+	case STEP_PACKET:
+		return step_packet(r, st);
+	case STEP_NO_PACKET:
+		return step_no_packet(r, st);
+	case STEP_STATE:
+		return step_state(r, st);
+	case STEP_EXIT:
+		return step_exit(r, st);
+	case STEP_COUNTER:
+		return step_counter(r, st);
+	case STEP_REBOOT:
+		return step_reboot(r, st);
+	case STEP_KILL:
+		if (r->dead[st->host])
+			return failf(r, "kill %s: its peer is not running", hostname(r, st->host));
+		snprintf(buf, sizeof buf, "kill %s", signal_name(st->sig));
+		event(r, st->host, buf);
+		if ((e = peer_signal(r->peer[st->host], st->sig)) < 0)
+			return errorf(r, "kill %s: %s", hostname(r, st->host), strerror(-e));
+		return 0;
+	case STEP_BLACKHOLE:
+	case STEP_UNBLACKHOLE:
+		if ((e = netns_blackhole(r->sb, st->host, st->kind == STEP_BLACKHOLE)) < 0)
+			return errorf(r, "%s: %s", st->kind == STEP_BLACKHOLE ? "blackhole" : "unblackhole",
+				      netns_last_error(r->sb));
+		event(r, st->host, st->kind == STEP_BLACKHOLE ?
+		      "blackhole: every packet in or out of this host dropped (nftables)" : "blackhole lifted");
+		return 0;
+	case STEP_SYSCTL:
+		if ((e = netns_sysctl_set(r->sb, st->host, st->key, st->value)) < 0)
+			return errorf(r, "sysctl %s=%s in %s: %s", st->key, st->value, hostname(r, st->host),
+				      netns_last_error(r->sb));
+		return 0;
+	}
+	return errorf(r, "unknown step");
+}
+
+static json_object *new_result(const struct scenario *s, const struct run_options *o)
+{
+	json_object *j = json_object_new_object();
+
+	json_object_object_add(j, "name", json_object_new_string(s->name));
+	json_object_object_add(j, "mode", json_object_new_string(s->mode));
+	json_object_object_add(j, "family", json_object_new_string(o->family == AF_INET6 ? "inet6" : "inet"));
+	json_object_object_add(j, "file", json_object_new_string(s->path));
+	json_object_object_add(j, "summary", json_object_new_string(s->summary));
+	if (s->claim[0])
+		json_object_object_add(j, "claim", json_object_new_string(s->claim));
+	if (s->linux_says[0])
+		json_object_object_add(j, "linux", json_object_new_string(s->linux_says));
+	if (s->timers[0])
+		json_object_object_add(j, "timers", json_object_new_string(s->timers));
+	static const char *const arrays[] = { "syscalls", "packets", "states", "counters", "events",
+					      "exits", "failures", "notes" };
+	for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++)
+		json_object_object_add(j, arrays[i], json_object_new_array());
+	return j;
+}
+
+json_object *runner_run(const struct scenario *s, const struct run_options *o)
+{
+	struct run *r = calloc(1, sizeof *r);
+	json_object *res = new_result(s, o);
+	char err[512], path[4096];
+	int e, back = -1;
+
+	if (!r) {
+		json_object_object_add(res, "verdict", json_object_new_string("error"));
+		return res;
+	}
+	r->s = s;
+	r->o = o;
+	r->res = res;
+	r->syscalls = json_object_object_get(res, "syscalls");
+	r->packets = json_object_object_get(res, "packets");
+	r->states = json_object_object_get(res, "states");
+	r->failures = json_object_object_get(res, "failures");
+	r->events = json_object_object_get(res, "events");
+	r->exits = json_object_object_get(res, "exits");
+	r->notes = json_object_object_get(res, "notes");
+	r->origin_mono_us = now_us(CLOCK_MONOTONIC);
+	r->origin_real_us = now_us(CLOCK_REALTIME);
+	r->deadline_us = r->origin_mono_us + (int64_t)s->timeout_ms * 1000;
+
+	if ((e = netns_sandbox_new(s->nhosts, &r->sb)) < 0) {
+		errorf(r, "creating the sandbox: %s", strerror(-e));
+		goto out;
+	}
+	/* The capture taps host 0's link on the wire side: it sees both directions and outlives
+	 * a reboot of any other host. */
+	if ((e = netns_enter(r->sb, NETNS_WIRE, &back)) < 0) {
+		errorf(r, "entering the wire namespace: %s", strerror(-e));
+		goto out;
+	}
+	if (o->pcap_dir)
+		snprintf(path, sizeof path, "%s/%s-%s.pcap", o->pcap_dir, s->name,
+			 o->family == AF_INET6 ? "inet6" : "inet");
+	char ifname[16];
+	e = capture_open(netns_wire_ifname(0, ifname), o->pcap_dir ? path : NULL, &r->cap, err, sizeof err);
+	netns_leave(back);
+	if (e < 0) {
+		errorf(r, "%s", err);
+		goto out;
+	}
+	if (!netns_netem_available())
+		note(r, "netem: this kernel has no netem qdisc; faults on the wire use nftables");
+	for (unsigned h = 0; h < s->nhosts; h++)
+		if (spawn_peer(r, (int)h) < 0)
+			goto out;
+	for (size_t i = 0; i < s->nsteps && !r->failed && !r->errored; i++)
+		run_step(r, &s->steps[i]);
+	r->step = NULL;
+	pump(r, 0);
+out:
+	/* The capture closes before the peers die: what their teardown sends is not the run's. */
+	if (r->cap) {
+		unsigned recv, drop;
+		capture_poll(r->cap, r->origin_real_us);
+		record_packets(r);
+		capture_stats(r->cap, &recv, &drop);
+		if (drop) {
+			snprintf(err, sizeof err, "capture: the kernel dropped %u of %u packets", drop, recv);
+			note(r, err);
+		}
+		capture_free(r->cap);
+	}
+	for (unsigned h = 0; h < s->nhosts; h++)
+		peer_free(r->peer[h]);
+	netns_sandbox_free(r->sb);
+	json_object_object_add(res, "verdict", json_object_new_string(
+		r->errored ? "error" : r->failed ? "fail" : "pass"));
+	json_object_object_add(res, "duration_ms", ms_json(rel_ms(r)));
+	free(r);
+	return res;
+}

@@ -1,0 +1,760 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The scenario language: a line language in the spirit of packetdrill. One statement per line,
+ * words separated by blanks, '#' starts a comment. Header lines (mode, summary, claim, linux,
+ * timers, hosts, family, timeout, await-timeout) describe the scenario; every other line is a
+ * step, run in order. tcpfault-scenario(5) and README.md describe the statements.
+ *
+ * Every error names FILE:LINE:COL and says what was expected. The parser never trusts its
+ * input: lengths are checked, numbers range-checked, binary input refused.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include "harness.h"
+#include "netns.h"
+#include "peer.h"
+
+#define MAX_TOKENS 24
+#define MAX_STEPS 4096
+#define MAX_FILE (1 << 20)
+
+struct token {
+	const char *s;
+	unsigned col;
+};
+
+struct parser {
+	const char *path;
+	unsigned line;
+	struct token tok[MAX_TOKENS];
+	unsigned ntok;
+	char *err;
+	size_t errlen;
+	struct scenario *s;
+};
+
+static int fail_at(struct parser *p, unsigned col, const char *fmt, ...)
+{
+	va_list ap;
+	int n = snprintf(p->err, p->errlen, "%s:%u:%u: ", p->path, p->line, col);
+
+	va_start(ap, fmt);
+	if (n >= 0 && (size_t)n < p->errlen)
+		vsnprintf(p->err + n, p->errlen - n, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+static int fail_tok(struct parser *p, unsigned i, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	return fail_at(p, i < p->ntok ? p->tok[i].col : (p->ntok ? p->tok[p->ntok - 1].col : 1), "%s", msg);
+}
+
+static const struct {
+	const char *name;
+	int sig;
+} signals[] = {
+	{ "KILL", SIGKILL }, { "TERM", SIGTERM }, { "SEGV", SIGSEGV }, { "ABRT", SIGABRT },
+	{ "PIPE", SIGPIPE }, { "INT", SIGINT }, { "HUP", SIGHUP }, { "USR1", SIGUSR1 },
+	{ "USR2", SIGUSR2 }, { "QUIT", SIGQUIT }, { "BUS", SIGBUS }, { "STOP", SIGSTOP },
+	{ "CONT", SIGCONT },
+};
+
+int signal_from_name(const char *name)
+{
+	if (strncmp(name, "SIG", 3) == 0)
+		name += 3;
+	for (size_t i = 0; i < sizeof signals / sizeof signals[0]; i++)
+		if (strcmp(signals[i].name, name) == 0)
+			return signals[i].sig;
+	return -EINVAL;
+}
+
+const char *signal_name(int sig)
+{
+	static const char *const full[] = {
+		[SIGKILL] = "SIGKILL", [SIGTERM] = "SIGTERM", [SIGSEGV] = "SIGSEGV",
+		[SIGABRT] = "SIGABRT", [SIGPIPE] = "SIGPIPE", [SIGINT] = "SIGINT",
+		[SIGHUP] = "SIGHUP", [SIGUSR1] = "SIGUSR1", [SIGUSR2] = "SIGUSR2",
+		[SIGQUIT] = "SIGQUIT", [SIGBUS] = "SIGBUS", [SIGSTOP] = "SIGSTOP", [SIGCONT] = "SIGCONT",
+	};
+	if (sig > 0 && (size_t)sig < sizeof full / sizeof full[0] && full[sig])
+		return full[sig];
+	return "signal?";
+}
+
+/* Parses a whole number in [min, max]. */
+static int parse_num(const char *s, long long min, long long max, long long *ret)
+{
+	char *end;
+
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max)
+		return -EINVAL;
+	*ret = v;
+	return 0;
+}
+
+/* "5s", "250ms", "2m" -> milliseconds. */
+static int parse_duration(const char *s, int *ret_ms)
+{
+	char *end;
+
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (errno || end == s || v < 0)
+		return -EINVAL;
+	long long mult = strcmp(end, "ms") == 0 ? 1 : strcmp(end, "s") == 0 ? 1000 :
+			 strcmp(end, "m") == 0 ? 60000 : -1;
+	if (mult < 0 || v > 3600000 / mult)
+		return -EINVAL;
+	*ret_ms = (int)(v * mult);
+	return 0;
+}
+
+bool expect_matches(const struct expect_ret *want, long long ret, int err)
+{
+	if (!want || !want->set)
+		return ret >= 0;
+	return ret == want->ret && (!want->err || err == want->err);
+}
+
+bool counter_matches(const char *cmp, long long v, long long n)
+{
+	if (strcmp(cmp, "=") == 0)
+		return v == n;
+	if (strcmp(cmp, ">=") == 0)
+		return v >= n;
+	if (strcmp(cmp, "<=") == 0)
+		return v <= n;
+	if (strcmp(cmp, ">") == 0)
+		return v > n;
+	return strcmp(cmp, "<") == 0 && v < n;
+}
+
+int scenario_host(const struct scenario *s, const char *name)
+{
+	for (unsigned i = 0; i < s->nhosts; i++)
+		if (strcmp(s->hosts[i], name) == 0)
+			return (int)i;
+	return -1;
+}
+
+static bool valid_name(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n >= max)
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_' && *s != '-')
+			return false;
+	return true;
+}
+
+static int host_tok(struct parser *p, unsigned i, int *ret)
+{
+	if (i >= p->ntok)
+		return fail_tok(p, i, "expected a host name (%s%s)", p->s->hosts[0],
+				p->s->nhosts > 1 ? ", ..." : "");
+	int h = scenario_host(p->s, p->tok[i].s);
+	if (h < 0) {
+		char known[128] = "";
+		for (unsigned k = 0; k < p->s->nhosts; k++)
+			snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s",
+				 k ? ", " : "", p->s->hosts[k]);
+		return fail_tok(p, i, "unknown host '%s' (hosts: %s)", p->tok[i].s, known);
+	}
+	*ret = h;
+	return 0;
+}
+
+/* HOST or HOST.SOCK */
+static int target_tok(struct parser *p, unsigned i, struct step *st)
+{
+	char buf[64];
+	const char *dot = strchr(p->tok[i].s, '.');
+
+	snprintf(buf, sizeof buf, "%.*s", dot ? (int)(dot - p->tok[i].s) : 63, p->tok[i].s);
+	int h = scenario_host(p->s, buf);
+	if (h < 0)
+		return host_tok(p, i, &st->host);
+	st->host = h;
+	if (dot) {
+		if (!valid_name(dot + 1, sizeof st->sock))
+			return fail_at(p, p->tok[i].col + (unsigned)(dot - p->tok[i].s) + 1,
+				       "socket name must be 1-31 letters, digits, '_' or '-'");
+		snprintf(st->sock, sizeof st->sock, "%s", dot + 1);
+	}
+	return 0;
+}
+
+/* Optional trailing "within DUR"; consumes it from ntok. */
+static int within_tail(struct parser *p, unsigned *n, struct step *st)
+{
+	for (unsigned i = 0; i < *n; i++) {
+		if (strcmp(p->tok[i].s, "within") != 0)
+			continue;
+		if (i + 2 != *n)
+			return fail_tok(p, i, "'within' ends a line and takes one duration, such as 'within 5s'");
+		if (parse_duration(p->tok[i + 1].s, &st->within_ms) < 0 || st->within_ms == 0)
+			return fail_tok(p, i + 1, "expected a duration such as 500ms, 5s or 1m");
+		*n = i;
+	}
+	return 0;
+}
+
+/* Optional trailing "= RET [ERRNO]" starting at token i; returns index where it started. */
+static int expect_tail(struct parser *p, unsigned *n, struct step *st)
+{
+	unsigned eq = *n;
+
+	for (unsigned i = 0; i < *n; i++)
+		if (strcmp(p->tok[i].s, "=") == 0) {
+			eq = i;
+			break;
+		}
+	if (eq == *n)
+		return 0;
+	unsigned left = *n - eq - 1;
+	if (left < 1 || left > 2)
+		return fail_tok(p, eq, "expected '= RETURN' or '= -1 ERRNO' (for example '= -1 ECONNRESET')");
+	if (parse_num(p->tok[eq + 1].s, LLONG_MIN / 2, LLONG_MAX / 2, &st->want.ret) < 0)
+		return fail_tok(p, eq + 1, "expected a return value (a whole number), got '%s'", p->tok[eq + 1].s);
+	if (left == 2) {
+		int e = peer_errno_from_name(p->tok[eq + 2].s);
+		if (e < 0)
+			return fail_tok(p, eq + 2, "unknown errno name '%s'", p->tok[eq + 2].s);
+		if (st->want.ret != -1)
+			return fail_tok(p, eq + 2, "an errno goes with a return value of -1");
+		st->want.err = e;
+	} else if (st->want.ret == -1) {
+		return fail_tok(p, eq + 1, "'= -1' needs the errno name too, for example '= -1 ETIMEDOUT'");
+	}
+	st->want.set = true;
+	*n = eq;
+	return 0;
+}
+
+/* Socket operations: name, least and most arguments, whether they act on no socket. */
+static const struct {
+	const char *name;
+	unsigned min, max;
+	bool no_socket;
+	const char *usage;
+} ops[] = {
+	{ "socket", 0, 0, false, "socket" },
+	{ "bind", 1, 1, false, "bind PORT" },
+	{ "listen", 1, 2, false, "listen PORT [BACKLOG]" },
+	{ "connect", 2, 2, false, "connect HOST PORT" },
+	{ "await-connect", 1, 1, false, "await-connect MILLISECONDS" },
+	{ "accept", 0, 1, false, "accept [LISTENER]" },
+	{ "read", 1, 1, false, "read MAXBYTES" },
+	{ "write", 1, 2, false, "write BYTES [nosignal]" },
+	{ "shutdown", 1, 1, false, "shutdown rd|wr|rdwr" },
+	{ "close", 0, 0, false, "close" },
+	{ "nonblock", 0, 0, false, "nonblock" },
+	{ "setsockopt", 2, 3, false, "setsockopt OPTION VALUE [VALUE]" },
+	{ "interrupt", 0, 0, false, "interrupt" },
+	{ "sigpipe", 1, 1, true, "sigpipe ignore|default" },
+	{ "crash", 0, 0, true, "crash" },
+};
+
+static int op_index(const char *name)
+{
+	for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
+		if (strcmp(ops[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+static int check_op_args(struct parser *p, struct step *st, unsigned first)
+{
+	const char *o = st->op;
+
+	if (strcmp(o, "connect") == 0) {
+		if (scenario_host(p->s, st->args[0]) < 0)
+			return host_tok(p, first, &(int){0});
+	}
+	for (unsigned a = 0; a < st->nargs; a++) {
+		const char *v = st->args[a];
+		long long n;
+		bool numeric = (strcmp(o, "bind") == 0 || strcmp(o, "listen") == 0 ||
+				strcmp(o, "read") == 0 || strcmp(o, "await-connect") == 0 ||
+				(strcmp(o, "write") == 0 && a == 0) ||
+				(strcmp(o, "connect") == 0 && a == 1));
+		long long max = strcmp(o, "read") == 0 || strcmp(o, "write") == 0 ? 16 << 20 :
+				strcmp(o, "await-connect") == 0 ? 600000 : 65535;
+		if (numeric && parse_num(v, 0, max, &n) < 0)
+			return fail_tok(p, first + a, "expected a number from 0 to %lld, got '%s'", max, v);
+	}
+	if (strcmp(o, "write") == 0 && st->nargs == 2 && strcmp(st->args[1], "nosignal") != 0)
+		return fail_tok(p, first + 1, "expected 'nosignal' or nothing after the byte count");
+	if (strcmp(o, "shutdown") == 0 && strcmp(st->args[0], "rd") && strcmp(st->args[0], "wr") &&
+	    strcmp(st->args[0], "rdwr"))
+		return fail_tok(p, first, "expected rd, wr or rdwr");
+	if (strcmp(o, "sigpipe") == 0 && strcmp(st->args[0], "ignore") && strcmp(st->args[0], "default"))
+		return fail_tok(p, first, "expected ignore or default");
+	if (strcmp(o, "accept") == 0 && st->nargs == 1 && !valid_name(st->args[0], 32))
+		return fail_tok(p, first, "expected a listener socket name");
+	return 0;
+}
+
+/* HOST[.SOCK] OP ARGS... [&] [= ...] [within DUR], or after "await": HOST[.SOCK] OP [= ...] */
+static int parse_op(struct parser *p, unsigned i, struct step *st, bool awaiting)
+{
+	unsigned n = p->ntok;
+	int r;
+
+	snprintf(st->sock, sizeof st->sock, "main");
+	if ((r = within_tail(p, &n, st)) < 0 || (r = expect_tail(p, &n, st)) < 0)
+		return r;
+	if (!awaiting && n > i && strcmp(p->tok[n - 1].s, "&") == 0) {
+		st->async = true;
+		n--;
+	}
+	if ((r = target_tok(p, i, st)) < 0)
+		return r;
+	if (i + 1 >= n)
+		return fail_tok(p, i + 1, "expected an operation after '%s'", p->tok[i].s);
+	int k = op_index(p->tok[i + 1].s);
+	if (k < 0)
+		return fail_tok(p, i + 1, "unknown operation '%s' (socket, bind, listen, connect, "
+				"await-connect, accept, read, write, shutdown, close, nonblock, "
+				"setsockopt, interrupt, sigpipe, crash)", p->tok[i + 1].s);
+	snprintf(st->op, sizeof st->op, "%s", ops[k].name);
+	if (!strchr(p->tok[i].s, '.') && strcmp(st->op, "listen") == 0)
+		snprintf(st->sock, sizeof st->sock, "listener");
+	if (ops[k].no_socket)
+		snprintf(st->sock, sizeof st->sock, "-");
+	if (awaiting)
+		return n == i + 2 ? 0 : fail_tok(p, i + 2, "'await' takes HOST[.SOCKET] OPERATION [= RESULT]");
+	unsigned nargs = n - i - 2;
+	if (nargs < ops[k].min || nargs > ops[k].max)
+		return fail_tok(p, nargs < ops[k].min ? n : i + 2 + ops[k].max,
+				"'%s' takes: %s", ops[k].name, ops[k].usage);
+	for (unsigned a = 0; a < nargs; a++) {
+		if (strlen(p->tok[i + 2 + a].s) >= sizeof st->args[a])
+			return fail_tok(p, i + 2 + a, "argument too long");
+		snprintf(st->args[a], sizeof st->args[a], "%s", p->tok[i + 2 + a].s);
+	}
+	st->nargs = nargs;
+	if (st->async && strcmp(st->op, "crash") == 0)
+		return fail_tok(p, n, "'crash' does not return: no '&' needed");
+	if (st->want.set && strcmp(st->op, "crash") == 0)
+		return fail_tok(p, n, "'crash' does not return: nothing to expect");
+	return check_op_args(p, st, i + 2);
+}
+
+/* FROM > TO FLAGS */
+static int parse_packet(struct parser *p, unsigned i, struct step *st)
+{
+	unsigned n = p->ntok;
+	int r;
+
+	if ((r = within_tail(p, &n, st)) < 0)
+		return r;
+	if (n != i + 4)
+		return fail_tok(p, n > i + 4 ? i + 4 : n, "expected FROM > TO FLAGS, for example 'server > client F.'");
+	if ((r = host_tok(p, i, &st->from)) < 0)
+		return r;
+	if (strcmp(p->tok[i + 1].s, ">") != 0)
+		return fail_tok(p, i + 1, "expected '>' between the two hosts");
+	if ((r = host_tok(p, i + 2, &st->to)) < 0)
+		return r;
+	const char *f = p->tok[i + 3].s;
+	if (strlen(f) >= sizeof st->flags || strspn(f, "FSRPUEW.") != strlen(f))
+		return fail_tok(p, i + 3, "expected TCP flags in tcpdump letters (S, S., ., P., F., R, R.), got '%s'", f);
+	snprintf(st->flags, sizeof st->flags, "%s", f);
+	return 0;
+}
+
+static int parse_await(struct parser *p, struct step *st)
+{
+	unsigned n = p->ntok;
+	int r;
+
+	if (n < 2)
+		return fail_tok(p, 1, "expected 'packet', 'exit', 'state' or HOST[.SOCKET] after 'await'");
+	const char *what = p->tok[1].s;
+	if (strcmp(what, "packet") == 0) {
+		st->kind = STEP_PACKET;
+		return parse_packet(p, 2, st);
+	}
+	if (strcmp(what, "exit") == 0) {
+		st->kind = STEP_EXIT;
+		if ((r = within_tail(p, &n, st)) < 0)
+			return r;
+		if (n != 5 || (strcmp(p->tok[3].s, "signal") && strcmp(p->tok[3].s, "status")))
+			return fail_tok(p, n < 4 ? n : 3, "expected 'await exit HOST signal SIGNAME' or 'await exit HOST status N'");
+		if ((r = host_tok(p, 2, &st->host)) < 0)
+			return r;
+		st->by_signal = strcmp(p->tok[3].s, "signal") == 0;
+		long long v;
+		if (st->by_signal) {
+			if ((st->sig = signal_from_name(p->tok[4].s)) < 0)
+				return fail_tok(p, 4, "unknown signal '%s'", p->tok[4].s);
+		} else if (parse_num(p->tok[4].s, 0, 255, &v) < 0) {
+			return fail_tok(p, 4, "expected an exit status from 0 to 255");
+		} else {
+			st->status = (int)v;
+		}
+		return 0;
+	}
+	if (strcmp(what, "state") == 0) {
+		st->kind = STEP_STATE;
+		if ((r = within_tail(p, &n, st)) < 0)
+			return r;
+		if (n != 4 && !(n == 6 && strcmp(p->tok[4].s, "port") == 0))
+			return fail_tok(p, n < 4 ? n : 4, "expected 'await state HOST STATE [port N]'");
+		if ((r = host_tok(p, 2, &st->host)) < 0)
+			return r;
+		if ((st->state = netns_state_from_name(p->tok[3].s)) < 0)
+			return fail_tok(p, 3, "unknown TCP state '%s' (ESTABLISHED, SYN-SENT, FIN-WAIT-1, TIME-WAIT, CLOSE-WAIT, LISTEN, ...)", p->tok[3].s);
+		long long v = 0;
+		if (n == 6 && parse_num(p->tok[5].s, 1, 65535, &v) < 0)
+			return fail_tok(p, 5, "expected a port from 1 to 65535");
+		st->port = (int)v;
+		return 0;
+	}
+	st->kind = STEP_AWAIT_OP;
+	return parse_op(p, 1, st, true);
+}
+
+static int parse_expect(struct parser *p, struct step *st)
+{
+	unsigned n = p->ntok;
+	int r;
+
+	if (n >= 3 && strcmp(p->tok[1].s, "no") == 0 && strcmp(p->tok[2].s, "packet") == 0) {
+		st->kind = STEP_NO_PACKET;
+		return parse_packet(p, 3, st);
+	}
+	if (n >= 2 && strcmp(p->tok[1].s, "counter") == 0) {
+		st->kind = STEP_COUNTER;
+		if (n != 6)
+			return fail_tok(p, n < 6 ? n : 6, "expected 'expect counter HOST TcpExt.NAME OP VALUE'");
+		if ((r = host_tok(p, 2, &st->host)) < 0)
+			return r;
+		if (!strchr(p->tok[3].s, '.') || strlen(p->tok[3].s) >= sizeof st->key)
+			return fail_tok(p, 3, "expected a counter such as TcpExt.ListenOverflows or Tcp.RetransSegs");
+		snprintf(st->key, sizeof st->key, "%s", p->tok[3].s);
+		const char *c = p->tok[4].s;
+		if (strcmp(c, "=") && strcmp(c, ">=") && strcmp(c, "<=") && strcmp(c, ">") && strcmp(c, "<"))
+			return fail_tok(p, 4, "expected one of = >= <= > <");
+		snprintf(st->cmp, sizeof st->cmp, "%s", c);
+		if (parse_num(p->tok[5].s, 0, LLONG_MAX / 2, &st->number) < 0)
+			return fail_tok(p, 5, "expected a whole number");
+		return 0;
+	}
+	return fail_tok(p, 1, "expected 'expect no packet ...' or 'expect counter ...'");
+}
+
+static int parse_header(struct parser *p, const char *line, const char *key, const char *rest)
+{
+	struct scenario *s = p->s;
+	unsigned col = (unsigned)(rest - line) + 1;
+	char *dst = NULL;
+	size_t cap = 0;
+
+	if (strcmp(key, "claim") == 0)
+		dst = s->claim, cap = sizeof s->claim;
+	else if (strcmp(key, "linux") == 0)
+		dst = s->linux_says, cap = sizeof s->linux_says;
+	else if (strcmp(key, "timers") == 0)
+		dst = s->timers, cap = sizeof s->timers;
+	else if (strcmp(key, "summary") == 0)
+		dst = s->summary, cap = sizeof s->summary;
+	if (dst) {
+		if (!*rest)
+			return fail_at(p, col, "'%s' needs text", key);
+		if (strlen(dst) + strlen(rest) + 2 > cap)
+			return fail_at(p, col, "'%s' is too long (at most %zu characters)", key, cap - 1);
+		if (*dst)
+			strcat(dst, " ");
+		strcat(dst, rest);
+		return 0;
+	}
+	if (strcmp(key, "mode") == 0) {
+		if (p->ntok != 2 || strlen(p->tok[1].s) >= sizeof s->mode ||
+		    !strchr("ABCD", p->tok[1].s[0]) || !isdigit((unsigned char)p->tok[1].s[1]))
+			return fail_tok(p, 1, "expected a mode id such as B2 (see failure-modes.md)");
+		snprintf(s->mode, sizeof s->mode, "%s", p->tok[1].s);
+		return 0;
+	}
+	if (strcmp(key, "hosts") == 0) {
+		if (p->ntok < 3 || p->ntok > SCENARIO_MAX_HOSTS + 1)
+			return fail_tok(p, p->ntok, "expected 2 to %d host names", SCENARIO_MAX_HOSTS);
+		for (unsigned i = 1; i < p->ntok; i++) {
+			if (!valid_name(p->tok[i].s, sizeof s->hosts[0]) || strchr(p->tok[i].s, '.'))
+				return fail_tok(p, i, "a host name is 1-15 letters, digits, '_' or '-'");
+			for (unsigned k = 1; k < i; k++)
+				if (strcmp(p->tok[k].s, p->tok[i].s) == 0)
+					return fail_tok(p, i, "host '%s' named twice", p->tok[i].s);
+			snprintf(s->hosts[i - 1], sizeof s->hosts[0], "%s", p->tok[i].s);
+		}
+		s->nhosts = p->ntok - 1;
+		return 0;
+	}
+	if (strcmp(key, "family") == 0) {
+		const char *f = p->ntok == 2 ? p->tok[1].s : "";
+		s->families = strcmp(f, "inet") == 0 ? FAMILY_INET : strcmp(f, "inet6") == 0 ? FAMILY_INET6 :
+			      strcmp(f, "both") == 0 ? FAMILY_INET | FAMILY_INET6 : 0;
+		return s->families ? 0 : fail_tok(p, 1, "expected inet, inet6 or both");
+	}
+	if (strcmp(key, "timeout") == 0 || strcmp(key, "await-timeout") == 0) {
+		int *v = key[0] == 't' ? &s->timeout_ms : &s->await_ms;
+		if (p->ntok != 2 || parse_duration(p->tok[1].s, v) < 0 || *v == 0)
+			return fail_tok(p, 1, "expected a duration such as 500ms, 5s or 1m");
+		return 0;
+	}
+	return 1; /* not a header line */
+}
+
+static int parse_step(struct parser *p, struct step *st)
+{
+	const char *w = p->tok[0].s;
+	int r;
+
+	if (strcmp(w, "await") == 0)
+		return parse_await(p, st);
+	if (strcmp(w, "expect") == 0)
+		return parse_expect(p, st);
+	if (strcmp(w, "sysctl") == 0) {
+		st->kind = STEP_SYSCTL;
+		if (p->ntok != 4)
+			return fail_tok(p, p->ntok < 4 ? p->ntok : 4, "expected 'sysctl HOST net.ipv4.KEY VALUE'");
+		if ((r = host_tok(p, 1, &st->host)) < 0)
+			return r;
+		const char *k = p->tok[2].s;
+		if (strncmp(k, "net.", 4) != 0 || strlen(k) >= sizeof st->key || strstr(k, "..") ||
+		    strspn(k, "abcdefghijklmnopqrstuvwxyz0123456789_.") != strlen(k))
+			return fail_tok(p, 2, "expected a network sysctl such as net.ipv4.tcp_retries2");
+		if (strlen(p->tok[3].s) >= sizeof st->value)
+			return fail_tok(p, 3, "value too long");
+		snprintf(st->key, sizeof st->key, "%s", k);
+		snprintf(st->value, sizeof st->value, "%s", p->tok[3].s);
+		return 0;
+	}
+	if (strcmp(w, "kill") == 0) {
+		st->kind = STEP_KILL;
+		if (p->ntok < 2 || p->ntok > 3)
+			return fail_tok(p, p->ntok, "expected 'kill HOST [SIGNAL]'");
+		if ((r = host_tok(p, 1, &st->host)) < 0)
+			return r;
+		st->sig = SIGKILL;
+		if (p->ntok == 3 && (st->sig = signal_from_name(p->tok[2].s)) < 0)
+			return fail_tok(p, 2, "unknown signal '%s'", p->tok[2].s);
+		return 0;
+	}
+	static const struct {
+		const char *w;
+		enum step_kind k;
+	} host_steps[] = {
+		{ "blackhole", STEP_BLACKHOLE }, { "unblackhole", STEP_UNBLACKHOLE }, { "reboot", STEP_REBOOT },
+	};
+	for (size_t i = 0; i < sizeof host_steps / sizeof host_steps[0]; i++)
+		if (strcmp(w, host_steps[i].w) == 0) {
+			st->kind = host_steps[i].k;
+			if (p->ntok != 2)
+				return fail_tok(p, p->ntok < 2 ? 1 : 2, "expected '%s HOST'", w);
+			return host_tok(p, 1, &st->host);
+		}
+	char host[64];
+	snprintf(host, sizeof host, "%.*s", (int)strcspn(w, "."), w);
+	if (scenario_host(p->s, host) >= 0) {
+		st->kind = STEP_OP;
+		return parse_op(p, 0, st, false);
+	}
+	return fail_tok(p, 0, "unknown statement '%s' (a host name, await, expect, sysctl, kill, "
+			"blackhole, unblackhole, reboot, or a header: mode, summary, claim, linux, "
+			"timers, hosts, family, timeout, await-timeout)", w);
+}
+
+/* Splits line (modified in place) into tokens; '#' ends it. */
+static int tokenize(struct parser *p, char *line)
+{
+	p->ntok = 0;
+	for (char *c = line; *c && *c != '#';) {
+		if (*c == ' ' || *c == '\t') {
+			*c++ = 0;
+			continue;
+		}
+		if (p->ntok == MAX_TOKENS)
+			return fail_at(p, (unsigned)(c - line) + 1, "too many words on one line (at most %d)", MAX_TOKENS);
+		p->tok[p->ntok].s = c;
+		p->tok[p->ntok++].col = (unsigned)(c - line) + 1;
+		while (*c && *c != ' ' && *c != '\t' && *c != '#')
+			c++;
+		if (*c == '#')
+			*c = 0;
+	}
+	return 0;
+}
+
+static void base_name(const char *path, char *out, size_t len)
+{
+	const char *b = strrchr(path, '/');
+	b = b ? b + 1 : path;
+	size_t n = strcspn(b, ".");
+	snprintf(out, len, "%.*s", (int)(n < len ? n : len - 1), b);
+}
+
+int scenario_parse(const char *path, const char *text, struct scenario **ret, char *err, size_t errlen)
+{
+	struct parser p = { .path = path, .err = err, .errlen = errlen };
+	struct scenario *s = calloc(1, sizeof *s);
+	char line[1024], raw[1024];
+	int r = 0;
+
+	if (!s)
+		return -ENOMEM;
+	p.s = s;
+	snprintf(s->path, sizeof s->path, "%s", path);
+	base_name(path, s->name, sizeof s->name);
+	snprintf(s->hosts[0], sizeof s->hosts[0], "client");
+	snprintf(s->hosts[1], sizeof s->hosts[1], "server");
+	s->nhosts = 2;
+	s->families = FAMILY_INET | FAMILY_INET6;
+	s->timeout_ms = 30000;
+	s->await_ms = 5000;
+
+	const char *c = text;
+	bool steps_started = false;
+	while (*c) {
+		size_t len = strcspn(c, "\n");
+		p.line++;
+		if (len >= sizeof line) {
+			r = fail_at(&p, sizeof line, "line too long (at most %zu characters)", sizeof line - 1);
+			goto out;
+		}
+		memcpy(line, c, len);
+		line[len] = 0;
+		if (len && line[len - 1] == '\r')
+			line[len - 1] = 0;
+		c += len + (c[len] == '\n');
+		for (char *q = line; *q; q++)
+			if ((unsigned char)*q < 0x20 && *q != '\t') {
+				r = fail_at(&p, (unsigned)(q - line) + 1, "control character 0x%02x: not a scenario file", *q);
+				goto out;
+			}
+		memcpy(raw, line, len + 1);
+		if ((r = tokenize(&p, line)) < 0)
+			goto out;
+		if (p.ntok == 0)
+			continue;
+		/* header text is the rest of the raw line after the key, comments included */
+		const char *rest = raw + p.tok[0].col - 1 + strlen(p.tok[0].s);
+		rest += strspn(rest, " \t");
+		r = parse_header(&p, raw, p.tok[0].s, rest);
+		if (r < 0)
+			goto out;
+		if (r == 0) {
+			if (steps_started && strcmp(p.tok[0].s, "hosts") == 0) {
+				r = fail_at(&p, 1, "'hosts' must come before the first step");
+				goto out;
+			}
+			continue;
+		}
+		if (s->nsteps == MAX_STEPS) {
+			r = fail_at(&p, 1, "too many steps (at most %d)", MAX_STEPS);
+			goto out;
+		}
+		struct step *grown = realloc(s->steps, (s->nsteps + 1) * sizeof *grown);
+		if (!grown) {
+			r = -ENOMEM;
+			goto out;
+		}
+		s->steps = grown;
+		struct step *st = &s->steps[s->nsteps];
+		memset(st, 0, sizeof *st);
+		st->line = p.line;
+		st->host = -1;
+		if ((r = parse_step(&p, st)) < 0)
+			goto out;
+		s->nsteps++;
+		steps_started = true;
+	}
+	r = 0;
+	if (!s->mode[0]) {
+		p.line = 1;
+		r = fail_at(&p, 1, "no 'mode' line: every scenario names the failure mode it shows (for example 'mode B2')");
+	} else if (!s->summary[0]) {
+		p.line = 1;
+		r = fail_at(&p, 1, "no 'summary' line: say in one line what this scenario shows");
+	} else if (s->nsteps == 0) {
+		p.line = 1;
+		r = fail_at(&p, 1, "no steps: nothing to run");
+	}
+out:
+	if (r < 0) {
+		scenario_free(s);
+		return r;
+	}
+	*ret = s;
+	return 0;
+}
+
+int scenario_load(const char *path, struct scenario **ret, char *err, size_t errlen)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	int r;
+
+	if (fd < 0) {
+		r = -errno;
+		snprintf(err, errlen, "%s: %s", path, strerror(-r));
+		return r;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > MAX_FILE) {
+		snprintf(err, errlen, "%s: not a regular file of at most 1 MiB", path);
+		close(fd);
+		return -EINVAL;
+	}
+	char *text = malloc((size_t)st.st_size + 1);
+	if (!text) {
+		close(fd);
+		return -ENOMEM;
+	}
+	size_t got = 0;
+	while (got < (size_t)st.st_size) {
+		ssize_t n = read(fd, text + got, (size_t)st.st_size - got);
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fd);
+	text[got] = 0;
+	if (memchr(text, 0, got)) {
+		snprintf(err, errlen, "%s:1:1: binary content (a NUL byte): not a scenario file", path);
+		free(text);
+		return -EINVAL;
+	}
+	r = scenario_parse(path, text, ret, err, errlen);
+	free(text);
+	return r;
+}
+
+void scenario_free(struct scenario *s)
+{
+	if (!s)
+		return;
+	free(s->steps);
+	free(s);
+}

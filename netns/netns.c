@@ -1,0 +1,893 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * netns: anonymous network namespaces wired to a bridge, as netns.h describes.
+ *
+ * Invariants: every namespace is held only by an fd in the sandbox; the calling thread leaves
+ * each function in the namespace it entered it in (enter_ns() pairs with a cleanup handler that
+ * switches back on every path); rtnetlink work is done through a netlink socket created inside
+ * the namespace it configures, so most of it needs no switch at all; sysctls, nftables and
+ * /proc/net reads do switch, because they act on the caller's current namespace.
+ *
+ * Errors: the kernel's errno is captured by an error callback on every netlink socket, so
+ * libnl's lossy -NLE_* codes only matter where libnl fails by itself (nle_errno()).
+ *
+ * Runs in whichever single thread owns the sandbox.
+ */
+#include "netns.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <linux/if.h>
+#include <linux/inet_diag.h>
+#include <linux/sock_diag.h>
+#include <linux/neighbour.h>
+#include <linux/rtnetlink.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include <netlink/netlink.h>
+#include <netlink/msg.h>
+#include <netlink/route/addr.h>
+#include <netlink/route/link.h>
+#include <netlink/route/link/bridge.h>
+#include <netlink/route/link/veth.h>
+#include <netlink/route/neighbour.h>
+#include <netlink/route/qdisc.h>
+#include <netlink/route/qdisc/netem.h>
+#include <nftables/libnftables.h>
+
+#define MAX_SYSCTLS 32
+#define NS_SELF "/proc/thread-self/ns/net"
+
+struct host {
+	int fd;                 /* namespace */
+	struct nl_sock *nl;     /* rtnetlink, bound to that namespace */
+	unsigned nsysctl;
+	struct { char key[96], value[64]; } sysctl[MAX_SYSCTLS];  /* replayed after reboot */
+};
+
+struct netns_sandbox {
+	unsigned nhosts;
+	int wire_fd;
+	struct nl_sock *wire_nl;
+	int br_ifindex;
+	int kerr;               /* errno from the last netlink error message, 0 if none */
+	struct host hosts[NETNS_MAX_HOSTS];
+	char err[256];
+};
+
+/* ---- cleanup helpers ---- */
+
+static void closep(int *fd) { if (*fd >= 0) close(*fd); }
+#define _cleanup_close_ __attribute__((cleanup(closep)))
+#define DEFINE_PUT(type, fn) \
+	static void type##_putp(struct type **p) { if (*p) fn(*p); }
+DEFINE_PUT(rtnl_link, rtnl_link_put)
+DEFINE_PUT(rtnl_addr, rtnl_addr_put)
+DEFINE_PUT(rtnl_neigh, rtnl_neigh_put)
+DEFINE_PUT(rtnl_qdisc, rtnl_qdisc_put)
+DEFINE_PUT(nl_addr, nl_addr_put)
+DEFINE_PUT(nl_sock, nl_socket_free)
+DEFINE_PUT(nft_ctx, nft_ctx_free)
+#define _cleanup_(type) __attribute__((cleanup(type##_putp))) struct type
+
+/* Switches back to the namespace saved by enter_ns(). A thread stranded in a sandbox namespace
+ * would run the caller's later work in the wrong place and nothing could report it, so a failed
+ * switch back is fatal (setns to an fd we hold fails only on ENOMEM). */
+static void leavep(int *back)
+{
+	if (*back < 0)
+		return;
+	if (setns(*back, CLONE_NEWNET) < 0)
+		abort();
+	close(*back);
+	*back = -1;
+}
+#define _cleanup_leave_ __attribute__((cleanup(leavep)))
+
+/* ---- errors ---- */
+
+static int fail(struct netns_sandbox *sb, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int fail(struct netns_sandbox *sb, int err, const char *fmt, ...)
+{
+	char what[160], ebuf[64];
+	va_list ap;
+
+	if (!sb)
+		return err;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	snprintf(sb->err, sizeof(sb->err), "%s: %s", what, strerror_r(-err, ebuf, sizeof(ebuf)));
+	return err;
+}
+
+/* The one place libnl's codes become errno: the kernel's own errno when it sent one, else the
+ * closest match for libnl's code. */
+static int nle_errno(struct netns_sandbox *sb, int nle)
+{
+	static const int map[] = {
+		[NLE_INTR] = EINTR, [NLE_BAD_SOCK] = EBADF, [NLE_AGAIN] = EAGAIN,
+		[NLE_NOMEM] = ENOMEM, [NLE_EXIST] = EEXIST, [NLE_INVAL] = EINVAL,
+		[NLE_RANGE] = ERANGE, [NLE_MSGSIZE] = EMSGSIZE, [NLE_OPNOTSUPP] = EOPNOTSUPP,
+		[NLE_AF_NOSUPPORT] = EAFNOSUPPORT, [NLE_OBJ_NOTFOUND] = ENOENT,
+		[NLE_NOADDR] = EADDRNOTAVAIL, [NLE_MSG_TOOSHORT] = EBADMSG,
+		[NLE_MSGTYPE_NOSUPPORT] = EOPNOTSUPP, [NLE_BUSY] = EBUSY,
+		[NLE_PROTO_MISMATCH] = EPROTONOSUPPORT, [NLE_NOACCESS] = EACCES,
+		[NLE_PERM] = EPERM, [NLE_NODEV] = ENODEV, [NLE_DUMP_INTR] = EINTR,
+	};
+	int kerr = sb ? sb->kerr : 0;
+
+	if (sb)
+		sb->kerr = 0;
+	if (kerr > 0)
+		return -kerr;
+	nle = nle < 0 ? -nle : nle;
+	if (nle > 0 && nle < (int)(sizeof(map) / sizeof(map[0])) && map[nle])
+		return -map[nle];
+	return -EIO;
+}
+
+static int nl_err_cb(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
+{
+	struct netns_sandbox *sb = arg;
+
+	sb->kerr = -e->error;
+	return NL_STOP;
+}
+
+/* ---- namespaces ---- */
+
+static int enter_ns(int fd, int *ret_back)
+{
+	int back = open(NS_SELF, O_RDONLY | O_CLOEXEC);
+
+	if (back < 0)
+		return -errno;
+	if (setns(fd, CLONE_NEWNET) < 0) {
+		int r = -errno;
+		close(back);
+		return r;
+	}
+	*ret_back = back;
+	return 0;
+}
+
+/* A new anonymous namespace and a socket of protocol bound to it (if ret_nl), caller's
+ * namespace unchanged. */
+static int ns_new(struct netns_sandbox *sb, int protocol, int *ret_fd, struct nl_sock **ret_nl)
+{
+	_cleanup_leave_ int back = open(NS_SELF, O_RDONLY | O_CLOEXEC);
+	_cleanup_close_ int fd = -1;
+	_cleanup_(nl_sock) *nl = NULL;
+	int r;
+
+	if (back < 0)
+		return fail(sb, -errno, "opening %s", NS_SELF);
+	if (unshare(CLONE_NEWNET) < 0) {
+		r = -errno;
+		close(back);    /* still where we started: nothing to switch back to */
+		back = -1;
+		return fail(sb, r, "creating a network namespace");
+	}
+	fd = open(NS_SELF, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return fail(sb, -errno, "opening the new namespace");
+	if (ret_nl) {
+		nl = nl_socket_alloc();
+		if (!nl)
+			return fail(sb, -ENOMEM, "allocating a netlink socket");
+		if (sb)
+			nl_socket_modify_err_cb(nl, NL_CB_CUSTOM, nl_err_cb, sb);
+		r = nl_connect(nl, protocol);
+		if (r < 0)
+			return fail(sb, nle_errno(sb, r), "opening a netlink socket");
+		*ret_nl = nl;
+		nl = NULL;
+	}
+	*ret_fd = fd;
+	fd = -1;
+	return 0;
+}
+
+/* ---- sysctls ---- */
+
+static int sysctl_path(const char *key, char *path, size_t len)
+{
+	/* Only net.* is per namespace; anything else would change the whole machine. */
+	if (strncmp(key, "net.", 4) || strstr(key, "..") || strchr(key, '/'))
+		return -EINVAL;
+	if ((size_t)snprintf(path, len, "/proc/sys/%s", key) >= len)
+		return -ENAMETOOLONG;
+	for (char *p = path + strlen("/proc/sys/"); *p; p++)
+		if (*p == '.')
+			*p = '/';
+	return 0;
+}
+
+/* Reads (buf != NULL) or writes value in the namespace fd. */
+static int sysctl_io(int nsfd, const char *key, const char *value, char *buf, size_t len)
+{
+	_cleanup_leave_ int back = -1;
+	_cleanup_close_ int fd = -1;
+	char path[160];
+	ssize_t n;
+	int r;
+
+	r = sysctl_path(key, path, sizeof(path));
+	if (r < 0)
+		return r;
+	r = enter_ns(nsfd, &back);
+	if (r < 0)
+		return r;
+	fd = open(path, (buf ? O_RDONLY : O_WRONLY) | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (!buf) {
+		n = write(fd, value, strlen(value));
+		return n < 0 ? -errno : 0;
+	}
+	if (len == 0)
+		return -ENOBUFS;
+	n = read(fd, buf, len - 1);
+	if (n < 0)
+		return -errno;
+	while (n > 0 && buf[n - 1] == '\n')
+		n--;
+	buf[n] = '\0';
+	return 0;
+}
+
+static int sysctls_write(struct netns_sandbox *sb, int nsfd, const char *const kv[][2], size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		int r = sysctl_io(nsfd, kv[i][0], kv[i][1], NULL, 0);
+		if (r < 0)
+			return fail(sb, r, "setting %s=%s", kv[i][0], kv[i][1]);
+	}
+	return 0;
+}
+
+static int ns_of(const struct netns_sandbox *sb, int host)
+{
+	if (!sb)
+		return -1;
+	if (host == NETNS_WIRE)
+		return sb->wire_fd;
+	if (host < 0 || (unsigned)host >= sb->nhosts)
+		return -1;
+	return sb->hosts[host].fd;
+}
+
+int netns_sysctl_set(struct netns_sandbox *sb, int host, const char *key, const char *value)
+{
+	int fd = ns_of(sb, host), r;
+	struct host *h;
+	unsigned i;
+
+	if (fd < 0 || !key || !value)
+		return fail(sb, -EINVAL, "setting sysctl on host %d", host);
+	if (host != NETNS_WIRE) {
+		h = &sb->hosts[host];
+		for (i = 0; i < h->nsysctl && strcmp(h->sysctl[i].key, key); i++)
+			;
+		if (i == MAX_SYSCTLS || strlen(key) >= sizeof(h->sysctl[i].key) ||
+		    strlen(value) >= sizeof(h->sysctl[i].value))
+			return fail(sb, -ENOSPC, "remembering sysctl %s on host %d", key, host);
+	}
+	r = sysctl_io(fd, key, value, NULL, 0);
+	if (r < 0)
+		return fail(sb, r, "setting %s=%s on host %d", key, value, host);
+	if (host != NETNS_WIRE) {
+		strcpy(h->sysctl[i].key, key);
+		strcpy(h->sysctl[i].value, value);
+		if (i == h->nsysctl)
+			h->nsysctl++;
+	}
+	return 0;
+}
+
+int netns_sysctl_get(struct netns_sandbox *sb, int host, const char *key, char *buf, size_t len)
+{
+	int fd = ns_of(sb, host), r;
+
+	if (fd < 0 || !key || !buf)
+		return fail(sb, -EINVAL, "reading sysctl on host %d", host);
+	r = sysctl_io(fd, key, NULL, buf, len);
+	if (r < 0)
+		return fail(sb, r, "reading %s on host %d", key, host);
+	return 0;
+}
+
+/* ---- links ---- */
+
+static void host_mac(int host, uint8_t mac[6])
+{
+	memcpy(mac, (uint8_t[6]){ 0x02, 0, 0, 0, 0, (uint8_t)(host + 1) }, 6);
+}
+
+/* Sets link name up, and (if master > 0) enslaves it to master. */
+static int link_up(struct netns_sandbox *sb, struct nl_sock *nl, const char *name, int master)
+{
+	_cleanup_(rtnl_link) *old = NULL, *chg = NULL;
+	int r;
+
+	r = rtnl_link_get_kernel(nl, 0, name, &old);
+	if (r < 0)
+		return fail(sb, nle_errno(sb, r), "looking up %s", name);
+	chg = rtnl_link_alloc();
+	if (!chg)
+		return fail(sb, -ENOMEM, "allocating a link");
+	if (master > 0)
+		rtnl_link_set_master(chg, master);
+	rtnl_link_set_flags(chg, IFF_UP);
+	r = rtnl_link_change(nl, old, chg, 0);
+	if (r < 0)
+		return fail(sb, nle_errno(sb, r), "bringing up %s", name);
+	return 0;
+}
+
+static int add_addr(struct netns_sandbox *sb, struct host *h, int ifindex, const char *cidr)
+{
+	_cleanup_(rtnl_addr) *a = rtnl_addr_alloc();
+	_cleanup_(nl_addr) *local = NULL;
+	int r;
+
+	if (!a)
+		return fail(sb, -ENOMEM, "allocating an address");
+	r = nl_addr_parse(cidr, AF_UNSPEC, &local);
+	if (r < 0)
+		return fail(sb, nle_errno(sb, r), "parsing %s", cidr);
+	rtnl_addr_set_ifindex(a, ifindex);
+	rtnl_addr_set_local(a, local);
+	if (nl_addr_get_family(local) == AF_INET6)
+		rtnl_addr_set_flags(a, IFA_F_NODAD);
+	r = rtnl_addr_add(h->nl, a, 0);
+	if (r < 0)
+		return fail(sb, nle_errno(sb, r), "adding address %s", cidr);
+	return 0;
+}
+
+static int add_neigh(struct netns_sandbox *sb, struct host *h, int ifindex, int peer, int family)
+{
+	_cleanup_(rtnl_neigh) *n = rtnl_neigh_alloc();
+	_cleanup_(nl_addr) *dst = NULL, *ll = NULL;
+	char text[64];
+	uint8_t mac[6];
+	int r;
+
+	if (!n)
+		return fail(sb, -ENOMEM, "allocating a neighbour");
+	netns_host_addr(peer, family, text);
+	host_mac(peer, mac);
+	r = nl_addr_parse(text, family, &dst);
+	if (r < 0)
+		return fail(sb, nle_errno(sb, r), "parsing %s", text);
+	ll = nl_addr_build(AF_LLC, mac, sizeof(mac));
+	if (!ll)
+		return fail(sb, -ENOMEM, "allocating a MAC address");
+	rtnl_neigh_set_ifindex(n, ifindex);
+	rtnl_neigh_set_dst(n, dst);
+	rtnl_neigh_set_lladdr(n, ll);
+	rtnl_neigh_set_state(n, NUD_PERMANENT);
+	r = rtnl_neigh_add(h->nl, n, NLM_F_CREATE | NLM_F_REPLACE);
+	if (r < 0)
+		return fail(sb, nle_errno(sb, r), "adding neighbour %s", text);
+	return 0;
+}
+
+static void host_close(struct host *h)
+{
+	nl_socket_free(h->nl);
+	h->nl = NULL;
+	if (h->fd >= 0)
+		close(h->fd);
+	h->fd = -1;
+}
+
+/* Builds host i from nothing: namespace, veth plugged into br0, addresses, neighbours and the
+ * remembered sysctls. On failure the host is left closed (its namespace, and with it the veth
+ * pair, goes away). */
+static int host_up(struct netns_sandbox *sb, int i)
+{
+	static const char *const host_sysctls[][2] = {
+		/* Default first, so eth0 is born without DAD and router solicitations. */
+		{ "net.ipv6.conf.default.accept_dad", "0" },
+		{ "net.ipv6.conf.default.dad_transmits", "0" },
+		{ "net.ipv6.conf.default.router_solicitations", "0" },
+	};
+	struct host *h = &sb->hosts[i];
+	_cleanup_(rtnl_link) *veth = NULL, *eth0 = NULL;
+	_cleanup_(nl_addr) *mac = NULL;
+	char ifname[16], text[64], cidr[80];
+	uint8_t hw[6];
+	int r, ifindex;
+
+	r = ns_new(sb, NETLINK_ROUTE, &h->fd, &h->nl);
+	if (r < 0)
+		return r;
+	r = sysctls_write(sb, h->fd, host_sysctls, sizeof(host_sysctls) / sizeof(host_sysctls[0]));
+	if (r < 0)
+		goto fail;
+	r = link_up(sb, h->nl, "lo", 0);
+	if (r < 0)
+		goto fail;
+
+	veth = rtnl_link_veth_alloc();
+	host_mac(i, hw);
+	mac = nl_addr_build(AF_LLC, hw, sizeof(hw));
+	if (!veth || !mac) {
+		r = fail(sb, -ENOMEM, "allocating veth for host %d", i);
+		goto fail;
+	}
+	rtnl_link_set_name(veth, "eth0");
+	rtnl_link_set_addr(veth, mac);
+	rtnl_link_set_flags(veth, IFF_UP);
+	rtnl_link_set_name(rtnl_link_veth_get_peer(veth), netns_wire_ifname(i, ifname));
+	rtnl_link_set_ns_fd(rtnl_link_veth_get_peer(veth), sb->wire_fd);
+	r = rtnl_link_add(h->nl, veth, NLM_F_CREATE | NLM_F_EXCL);
+	if (r < 0) {
+		r = fail(sb, nle_errno(sb, r), "creating veth %s", ifname);
+		goto fail;
+	}
+	r = rtnl_link_get_kernel(h->nl, 0, "eth0", &eth0);
+	if (r < 0) {
+		r = fail(sb, nle_errno(sb, r), "looking up eth0 of host %d", i);
+		goto fail;
+	}
+	ifindex = rtnl_link_get_ifindex(eth0);
+
+	netns_host_addr(i, AF_INET, text);
+	snprintf(cidr, sizeof(cidr), "%s/24", text);
+	r = add_addr(sb, h, ifindex, cidr);
+	if (r < 0)
+		goto fail;
+	netns_host_addr(i, AF_INET6, text);
+	snprintf(cidr, sizeof(cidr), "%s/64", text);
+	r = add_addr(sb, h, ifindex, cidr);
+	if (r < 0)
+		goto fail;
+	for (int j = 0; j < (int)sb->nhosts; j++) {
+		if (j == i)
+			continue;
+		r = add_neigh(sb, h, ifindex, j, AF_INET);
+		if (r < 0)
+			goto fail;
+		r = add_neigh(sb, h, ifindex, j, AF_INET6);
+		if (r < 0)
+			goto fail;
+	}
+	r = link_up(sb, sb->wire_nl, ifname, sb->br_ifindex);
+	if (r < 0)
+		goto fail;
+	for (unsigned k = 0; k < h->nsysctl; k++) {
+		r = sysctl_io(h->fd, h->sysctl[k].key, h->sysctl[k].value, NULL, 0);
+		if (r < 0) {
+			r = fail(sb, r, "setting %s=%s on host %d", h->sysctl[k].key,
+				 h->sysctl[k].value, i);
+			goto fail;
+		}
+	}
+	return 0;
+fail:
+	host_close(h);
+	return r;
+}
+
+/* ---- sandbox ---- */
+
+static __thread char new_error[256];
+
+int netns_sandbox_new(unsigned nhosts, struct netns_sandbox **ret)
+{
+	static const char *const wire_sysctls[][2] = {
+		/* The wire is layer 2 only: no router solicitations or MLD from its ports. */
+		{ "net.ipv6.conf.all.disable_ipv6", "1" },
+		{ "net.ipv6.conf.default.disable_ipv6", "1" },
+	};
+	_cleanup_(rtnl_link) *br = NULL;
+	struct netns_sandbox *sb;
+	int r;
+
+	new_error[0] = '\0';
+	if (nhosts < 1 || nhosts > NETNS_MAX_HOSTS || !ret) {
+		snprintf(new_error, sizeof(new_error), "%u hosts: must be 1 to %d", nhosts,
+			 NETNS_MAX_HOSTS);
+		return -EINVAL;
+	}
+	sb = calloc(1, sizeof(*sb));
+	if (!sb) {
+		snprintf(new_error, sizeof(new_error), "allocating a sandbox: out of memory");
+		return -ENOMEM;
+	}
+	sb->wire_fd = -1;
+	for (unsigned i = 0; i < NETNS_MAX_HOSTS; i++)
+		sb->hosts[i].fd = -1;
+
+	r = ns_new(sb, NETLINK_ROUTE, &sb->wire_fd, &sb->wire_nl);
+	if (r < 0)
+		goto fail;
+	r = sysctls_write(sb, sb->wire_fd, wire_sysctls, 2);
+	if (r < 0)
+		goto fail;
+	/* A new bridge has STP off, so its ports forward the moment they are up. libnl cannot
+	 * set IFLA_BR_FORWARD_DELAY, and with STP off it is not consulted. */
+	br = rtnl_link_bridge_alloc();
+	if (!br) {
+		r = fail(sb, -ENOMEM, "allocating bridge");
+		goto fail;
+	}
+	rtnl_link_set_name(br, "br0");
+	rtnl_link_set_flags(br, IFF_UP);
+	r = rtnl_link_add(sb->wire_nl, br, NLM_F_CREATE | NLM_F_EXCL);
+	if (r < 0) {
+		r = fail(sb, nle_errno(sb, r), "creating bridge br0");
+		goto fail;
+	}
+	rtnl_link_put(br);
+	br = NULL;
+	r = rtnl_link_get_kernel(sb->wire_nl, 0, "br0", &br);
+	if (r < 0) {
+		r = fail(sb, nle_errno(sb, r), "looking up br0");
+		goto fail;
+	}
+	sb->br_ifindex = rtnl_link_get_ifindex(br);
+
+	sb->nhosts = nhosts;
+	for (unsigned i = 0; i < nhosts; i++) {
+		r = host_up(sb, (int)i);
+		if (r < 0)
+			goto fail;
+	}
+	*ret = sb;
+	return 0;
+fail:
+	snprintf(new_error, sizeof(new_error), "%s", sb->err);
+	netns_sandbox_free(sb);
+	return r;
+}
+
+const char *netns_new_error(void)
+{
+	return new_error;
+}
+
+void netns_sandbox_free(struct netns_sandbox *sb)
+{
+	if (!sb)
+		return;
+	/* Closing the last fd destroys a namespace and every link and nft table in it. */
+	for (unsigned i = 0; i < NETNS_MAX_HOSTS; i++)
+		host_close(&sb->hosts[i]);
+	nl_socket_free(sb->wire_nl);
+	if (sb->wire_fd >= 0)
+		close(sb->wire_fd);
+	free(sb);
+}
+
+const char *netns_last_error(const struct netns_sandbox *sb)
+{
+	return sb ? sb->err : "";
+}
+
+unsigned netns_host_count(const struct netns_sandbox *sb)
+{
+	return sb ? sb->nhosts : 0;
+}
+
+int netns_fd(const struct netns_sandbox *sb, int host)
+{
+	int fd = ns_of(sb, host);
+
+	return fd < 0 ? -EINVAL : fd;
+}
+
+const char *netns_wire_ifname(int host, char buf[16])
+{
+	snprintf(buf, 16, "h%d", host);
+	return buf;
+}
+
+const char *netns_host_addr(int host, int family, char buf[64])
+{
+	if (host < 0 || host >= NETNS_MAX_HOSTS)
+		return NULL;
+	if (family == AF_INET)
+		snprintf(buf, 64, "198.18.0.%d", host + 1);
+	else if (family == AF_INET6)
+		snprintf(buf, 64, "2001:2::%x", host + 1);
+	else
+		return NULL;
+	return buf;
+}
+
+int netns_host_by_addr(int family, const void *addr)
+{
+	static const uint8_t net6[14] = { 0x20, 0x01, 0x00, 0x02 };
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+	const uint8_t *a = addr;
+	unsigned last;
+
+	if (!a)
+		return -1;
+	if (family == AF_INET6 && !memcmp(a, mapped, 12)) {
+		family = AF_INET;
+		a += 12;
+	}
+	if (family == AF_INET) {
+		if (a[0] != 198 || a[1] != 18 || a[2] != 0)
+			return -1;
+		last = a[3];
+	} else if (family == AF_INET6) {
+		if (memcmp(a, net6, 14) || a[14] != 0)
+			return -1;
+		last = a[15];
+	} else {
+		return -1;
+	}
+	return last >= 1 && last <= NETNS_MAX_HOSTS ? (int)last - 1 : -1;
+}
+
+int netns_enter(const struct netns_sandbox *sb, int host, int *ret_back)
+{
+	int fd = ns_of(sb, host);
+
+	if (fd < 0 || !ret_back)
+		return -EINVAL;
+	return enter_ns(fd, ret_back);
+}
+
+int netns_leave(int back)
+{
+	int r = setns(back, CLONE_NEWNET) < 0 ? -errno : 0;
+
+	close(back);
+	return r;
+}
+
+/* ---- faults ---- */
+
+int netns_blackhole(struct netns_sandbox *sb, int host, bool on)
+{
+	/* "add" then "delete" makes removal idempotent; the batch is atomic. */
+	static const char off_cmd[] =
+		"add table inet tcpfault_blackhole\n"
+		"delete table inet tcpfault_blackhole\n";
+	static const char on_cmd[] =
+		"table inet tcpfault_blackhole {\n"
+		"  chain in { type filter hook ingress device \"eth0\" priority -500; policy drop; }\n"
+		"  chain out { type filter hook output priority -500; oifname \"eth0\" drop; }\n"
+		"}\n";
+	_cleanup_leave_ int back = -1;
+	_cleanup_(nft_ctx) *nft = NULL;
+	char cmd[sizeof(off_cmd) + sizeof(on_cmd)];
+	int fd = ns_of(sb, host), r;
+
+	if (fd < 0 || host == NETNS_WIRE)
+		return fail(sb, -EINVAL, "blackhole on host %d", host);
+	r = enter_ns(fd, &back);
+	if (r < 0)
+		return fail(sb, r, "entering host %d", host);
+	/* libnftables opens its netlink socket here, so the table lands in this namespace. */
+	nft = nft_ctx_new(NFT_CTX_DEFAULT);
+	if (!nft)
+		return fail(sb, -ENOMEM, "creating nftables context");
+	nft_ctx_buffer_output(nft);
+	nft_ctx_buffer_error(nft);
+	snprintf(cmd, sizeof(cmd), "%s%s", off_cmd, on ? on_cmd : "");
+	errno = 0;
+	if (nft_run_cmd_from_buffer(nft, cmd) != 0) {
+		/* libnftables reports only text; errno is its last failed call's, if any. */
+		r = errno > 0 ? -errno : -EIO;
+		char msg[120];
+		snprintf(msg, sizeof(msg), "%s", nft_ctx_get_error_buffer(nft));
+		msg[strcspn(msg, "\n")] = '\0';
+		return fail(sb, r, "blackhole %s on host %d (%s)", on ? "on" : "off", host, msg);
+	}
+	return 0;
+}
+
+bool netns_netem_available(void)
+{
+	static int cached = -1;
+	_cleanup_(rtnl_qdisc) *q = NULL;
+	_cleanup_(nl_sock) *nl = NULL;
+	_cleanup_close_ int fd = -1;
+
+	if (cached >= 0)
+		return cached;
+	/* A scratch namespace: the qdisc, if added, dies with it when fd closes. */
+	if (ns_new(NULL, NETLINK_ROUTE, &fd, &nl) < 0)
+		return false;   /* not cached: the probe itself failed, not netem */
+	q = rtnl_qdisc_alloc();
+	if (!q)
+		return false;
+	rtnl_tc_set_ifindex(TC_CAST(q), 1);   /* lo is always ifindex 1 in a new namespace */
+	rtnl_tc_set_parent(TC_CAST(q), TC_H_ROOT);
+	if (rtnl_tc_set_kind(TC_CAST(q), "netem") < 0) {
+		cached = 0;
+		return false;
+	}
+	rtnl_netem_set_loss(q, 1);
+	cached = rtnl_qdisc_add(nl, q, NLM_F_CREATE) == 0;
+	return cached;
+}
+
+int netns_host_reboot(struct netns_sandbox *sb, int host)
+{
+	_cleanup_(rtnl_link) *l = NULL;
+	char ifname[16];
+	int r;
+
+	if (ns_of(sb, host) < 0 || host == NETNS_WIRE)
+		return fail(sb, -EINVAL, "rebooting host %d", host);
+	/* Cut the cable first, so nothing the dying namespace sends reaches the wire; deleting
+	 * one end of a veth deletes both, freeing the name h<i> now rather than when the old
+	 * namespace is finally torn down. */
+	l = rtnl_link_alloc();
+	if (!l)
+		return fail(sb, -ENOMEM, "allocating a link");
+	rtnl_link_set_name(l, netns_wire_ifname(host, ifname));
+	r = rtnl_link_delete(sb->wire_nl, l);
+	if (r < 0)
+		return fail(sb, nle_errno(sb, r), "deleting veth %s", ifname);
+	host_close(&sb->hosts[host]);
+	return host_up(sb, host);
+}
+
+/* ---- observation ---- */
+
+struct dump {
+	struct netns_sock *out;
+	unsigned max, n;
+};
+
+static int diag_cb(struct nl_msg *msg, void *arg)
+{
+	struct dump *d = arg;
+	struct nlmsghdr *nlh = nlmsg_hdr(msg);
+	const struct inet_diag_msg *m = nlmsg_data(nlh);
+	struct netns_sock *s;
+
+	if (nlh->nlmsg_type != SOCK_DIAG_BY_FAMILY || nlmsg_datalen(nlh) < (int)sizeof(*m))
+		return NL_SKIP;
+	if (d->n >= d->max)
+		return NL_SKIP;   /* keep reading so the dump is drained */
+	s = &d->out[d->n++];
+	memset(s, 0, sizeof(*s));
+	s->family = m->idiag_family;
+	s->state = m->idiag_state;
+	inet_ntop(m->idiag_family, m->id.idiag_src, s->src, sizeof(s->src));
+	inet_ntop(m->idiag_family, m->id.idiag_dst, s->dst, sizeof(s->dst));
+	s->sport = ntohs(m->id.idiag_sport);
+	s->dport = ntohs(m->id.idiag_dport);
+	s->rqueue = m->idiag_rqueue;
+	s->wqueue = m->idiag_wqueue;
+	return NL_OK;
+}
+
+/* Raw SOCK_DIAG_BY_FAMILY rather than libnl-idiag: libnl-idiag sends the old TCPDIAG_GETSOCK
+ * request, which the kernel answers for both families whatever family is asked, so two calls
+ * would list every socket twice. */
+int netns_sockets(struct netns_sandbox *sb, int host, struct netns_sock *out, unsigned max)
+{
+	static const int families[] = { AF_INET, AF_INET6 };
+	_cleanup_leave_ int back = -1;
+	_cleanup_(nl_sock) *nl = NULL;
+	struct dump d = { out, max, 0 };
+	struct timeval tv = { .tv_sec = 5 };
+	int fd = ns_of(sb, host), r;
+
+	if (fd < 0 || (!out && max))
+		return fail(sb, -EINVAL, "listing sockets of host %d", host);
+	r = enter_ns(fd, &back);
+	if (r < 0)
+		return fail(sb, r, "entering host %d", host);
+	nl = nl_socket_alloc();
+	if (!nl)
+		return fail(sb, -ENOMEM, "allocating a netlink socket");
+	nl_socket_modify_err_cb(nl, NL_CB_CUSTOM, nl_err_cb, sb);
+	nl_socket_modify_cb(nl, NL_CB_VALID, NL_CB_CUSTOM, diag_cb, &d);
+	r = nl_connect(nl, NETLINK_SOCK_DIAG);
+	if (r < 0)
+		return fail(sb, nle_errno(sb, r), "opening sock_diag in host %d", host);
+	/* Bounds the wait should the kernel never finish the dump. */
+	setsockopt(nl_socket_get_fd(nl), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	for (size_t i = 0; i < 2; i++) {
+		struct inet_diag_req_v2 req = {
+			.sdiag_family = families[i],
+			.sdiag_protocol = IPPROTO_TCP,
+			.idiag_states = ~0U,
+		};
+		r = nl_send_simple(nl, SOCK_DIAG_BY_FAMILY, NLM_F_DUMP, &req, sizeof(req));
+		if (r >= 0)
+			r = nl_recvmsgs_default(nl);
+		if (r < 0)
+			return fail(sb, nle_errno(sb, r), "listing sockets of host %d", host);
+	}
+	return (int)d.n;
+}
+
+static const char *const state_names[] = {
+	[1] = "ESTABLISHED", "SYN-SENT", "SYN-RECV", "FIN-WAIT-1", "FIN-WAIT-2", "TIME-WAIT",
+	"CLOSE", "CLOSE-WAIT", "LAST-ACK", "LISTEN", "CLOSING", "NEW-SYN-RECV",
+};
+#define NSTATES (sizeof(state_names) / sizeof(state_names[0]))
+
+const char *netns_state_name(uint8_t state)
+{
+	return state < NSTATES && state_names[state] ? state_names[state] : "UNKNOWN";
+}
+
+int netns_state_from_name(const char *name)
+{
+	for (unsigned s = 1; name && s < NSTATES; s++) {
+		const char *a = state_names[s], *b = name;
+		while (*a && (*b == *a || (*a == '-' && *b == '_')))
+			a++, b++;
+		if (!*a && !*b)
+			return (int)s;
+	}
+	return -EINVAL;
+}
+
+/* Finds prefix.field in a /proc/net file of "Prefix: names..." / "Prefix: values..." pairs. */
+static int counter_in(const char *path, const char *prefix, const char *field, long long *ret)
+{
+	char *names = NULL, *values = NULL, *sn, *sv, *n, *v;
+	size_t nlen = 0, vlen = 0, plen = strlen(prefix);
+	FILE *f = fopen(path, "re");
+	int r = -ENOENT;
+
+	if (!f)
+		return -errno;
+	while (r == -ENOENT && getline(&names, &nlen, f) > 0 && getline(&values, &vlen, f) > 0) {
+		if (strncmp(names, prefix, plen) || names[plen] != ':')
+			continue;
+		n = strtok_r(names, " \n", &sn);
+		v = strtok_r(values, " \n", &sv);
+		while (n && v) {
+			n = strtok_r(NULL, " \n", &sn);
+			v = strtok_r(NULL, " \n", &sv);
+			if (n && v && !strcmp(n, field)) {
+				*ret = strtoll(v, NULL, 10);
+				r = 0;
+				break;
+			}
+		}
+	}
+	free(names);
+	free(values);
+	fclose(f);
+	return r;
+}
+
+int netns_counter(struct netns_sandbox *sb, int host, const char *name, long long *ret)
+{
+	_cleanup_leave_ int back = -1;
+	char prefix[32];
+	const char *dot = name ? strchr(name, '.') : NULL;
+	int fd = ns_of(sb, host), r;
+
+	if (fd < 0 || !dot || !ret || (size_t)(dot - name) >= sizeof(prefix))
+		return fail(sb, -EINVAL, "reading counter %s on host %d", name ? name : "(null)", host);
+	memcpy(prefix, name, dot - name);
+	prefix[dot - name] = '\0';
+	r = enter_ns(fd, &back);
+	if (r < 0)
+		return fail(sb, r, "entering host %d", host);
+	r = counter_in("/proc/thread-self/net/netstat", prefix, dot + 1, ret);
+	if (r == -ENOENT)
+		r = counter_in("/proc/thread-self/net/snmp", prefix, dot + 1, ret);
+	if (r < 0)
+		return fail(sb, r, "reading counter %s on host %d", name, host);
+	return 0;
+}

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * netns: the sandbox a scenario runs in.
+ *
+ * A sandbox is a middle "wire" namespace holding a bridge, and N hosts (index 0..N-1, by
+ * convention 0 = client, 1 = server), each its own anonymous network namespace linked to the
+ * wire by a veth pair. All namespaces are anonymous: they are held only by the file descriptors
+ * in the sandbox object and vanish when it is freed or the process dies. Nothing is ever done
+ * in the namespace the caller started in.
+ *
+ * Host i:   interface "eth0", MAC 02:00:00:00:00:(i+1), 198.18.0.(i+1)/24 and 2001:2::(i+1)/64
+ *           (no DAD), loopback up, permanent neighbour entries for every other host (so no ARP
+ *           or NDP traffic and no neighbour timers shape a run), no default route.
+ * Wire:     bridge "br0", ports "h0", "h1", ... (the wire side of host i's veth is "h<i>").
+ *
+ * Every function returns 0 (or a count) on success and -errno on failure; libnl's and
+ * libnftables' own error codes are converted here and nowhere else. Library code: no logging;
+ * netns_last_error() gives a human sentence about the last failure in this sandbox.
+ *
+ * Threads: a sandbox is used by one thread. Functions that act inside a host switch the calling
+ * thread into that namespace and back before they return.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <netinet/in.h>
+
+#define NETNS_MAX_HOSTS 8
+#define NETNS_WIRE (-1)
+
+struct netns_sandbox;
+
+/* Creates the wire and nhosts hosts (1..NETNS_MAX_HOSTS). On failure nothing is left behind
+ * and netns_new_error() says what went wrong. */
+int netns_sandbox_new(unsigned nhosts, struct netns_sandbox **ret);
+/* A sentence about the last failed netns_sandbox_new() in this thread ("" if none). */
+const char *netns_new_error(void);
+/* Destroys everything; accepts NULL. */
+void netns_sandbox_free(struct netns_sandbox *sb);
+
+/* A sentence about the last failure in this sandbox ("" if none). */
+const char *netns_last_error(const struct netns_sandbox *sb);
+
+unsigned netns_host_count(const struct netns_sandbox *sb);
+/* The namespace fd of host (or NETNS_WIRE). The sandbox keeps ownership. */
+int netns_fd(const struct netns_sandbox *sb, int host);
+/* The wire-side interface name of host's link ("h0", ...). */
+const char *netns_wire_ifname(int host, char buf[16]);
+/* Host's address for family AF_INET or AF_INET6, as text and as a sockaddr. */
+const char *netns_host_addr(int host, int family, char buf[64]);
+/* Which host owns an address (4 or 16 bytes), or -1. */
+int netns_host_by_addr(int family, const void *addr);
+
+/* Switches the calling thread into host's namespace; *ret_back is an fd to return with
+ * netns_leave(). */
+int netns_enter(const struct netns_sandbox *sb, int host, int *ret_back);
+int netns_leave(int back);
+
+/* Per-namespace sysctl, key as in sysctl(8): "net.ipv4.tcp_retries2". Values set on a host are
+ * remembered and set again after netns_host_reboot(). */
+int netns_sysctl_set(struct netns_sandbox *sb, int host, const char *key, const char *value);
+int netns_sysctl_get(struct netns_sandbox *sb, int host, const char *key, char *buf, size_t len);
+
+/* Drops every IPv4 and IPv6 packet entering or leaving host (an nftables table inside the
+ * host's namespace, hooked at ingress of eth0 and at output), or lifts that. */
+int netns_blackhole(struct netns_sandbox *sb, int host, bool on);
+
+/* Whether this kernel has the netem qdisc (probed once, in a scratch namespace). */
+bool netns_netem_available(void);
+
+/* A host reboot: its namespace and veth pair are destroyed (all its sockets and TCP state die
+ * with it) and a new namespace is plugged into the wire with the same interface name, MAC,
+ * addresses, neighbours and remembered sysctls. The caller must have ended every process
+ * running in it. The wire and other hosts are untouched. */
+int netns_host_reboot(struct netns_sandbox *sb, int host);
+
+/* One TCP socket as sock_diag reports it. */
+struct netns_sock {
+	int family;
+	uint8_t state;            /* TCP_ESTABLISHED ... from <netinet/tcp.h> */
+	char src[64], dst[64];
+	uint16_t sport, dport;
+	uint32_t rqueue, wqueue;  /* for LISTEN: accept queue fill and its limit */
+};
+/* The TCP sockets of host (both families), at most max; returns how many were stored. */
+int netns_sockets(struct netns_sandbox *sb, int host, struct netns_sock *out, unsigned max);
+/* "ESTABLISHED", "SYN-SENT", ... as ss(8) names them. */
+const char *netns_state_name(uint8_t state);
+/* Parses a name as netns_state_name() gives it (also accepts '_' for '-'); -EINVAL if unknown. */
+int netns_state_from_name(const char *name);
+
+/* A counter of host's namespace from /proc/net/netstat or /proc/net/snmp, named
+ * "TcpExt.ListenOverflows" or "Tcp.RetransSegs". */
+int netns_counter(struct netns_sandbox *sb, int host, const char *name, long long *ret);

@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Unit tests of TCP segment decoding on hand-made frames: flags in tcpdump letters, seq, ack,
+ * payload length over IPv4 and IPv6, and refusal of truncated or non-TCP frames.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <cmocka.h>
+
+#include "harness.h"
+
+/* Builds Ethernet + IPv4 (or IPv6) + 20-byte TCP header + payload bytes. Returns the length. */
+static size_t frame(uint8_t *f, int family, uint8_t flags, uint32_t seq, uint32_t ack, uint16_t payload)
+{
+	size_t ip = 14, l4;
+
+	memset(f, 0, 14 + 40 + 20 + payload);
+	f[12] = family == AF_INET ? 0x08 : 0x86;
+	f[13] = family == AF_INET ? 0x00 : 0xdd;
+	if (family == AF_INET) {
+		uint16_t total = htons((uint16_t)(20 + 20 + payload));
+		f[ip] = 0x45;
+		memcpy(f + ip + 2, &total, 2);
+		f[ip + 9] = 6;
+		l4 = ip + 20;
+	} else {
+		uint16_t plen = htons((uint16_t)(20 + payload));
+		f[ip] = 0x60;
+		memcpy(f + ip + 4, &plen, 2);
+		f[ip + 6] = 6;
+		l4 = ip + 40;
+	}
+	uint16_t sport = htons(40000), dport = htons(5000);
+	uint32_t s = htonl(seq), a = htonl(ack);
+	memcpy(f + l4, &sport, 2);
+	memcpy(f + l4 + 2, &dport, 2);
+	memcpy(f + l4 + 4, &s, 4);
+	memcpy(f + l4 + 8, &a, 4);
+	f[l4 + 12] = 5 << 4;
+	f[l4 + 13] = flags;
+	return l4 + 20 + payload;
+}
+
+static void test_flags_letters(void **state)
+{
+	static const struct {
+		uint8_t f;
+		const char *s;
+	} cases[] = {
+		{ TH_SYN, "S" }, { TH_SYN | TH_ACK, "S." }, { TH_ACK, "." }, { TH_PUSH | TH_ACK, "P." },
+		{ TH_FIN | TH_ACK, "F." }, { TH_FIN | TH_PUSH | TH_ACK, "FP." }, { TH_RST, "R" },
+		{ TH_RST | TH_ACK, "R." }, { 0, "n" },
+	};
+	char out[12];
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		capture_flags(cases[i].f, out);
+		assert_string_equal(out, cases[i].s);
+	}
+}
+
+static void test_decode_ipv4_and_ipv6(void **state)
+{
+	uint8_t f[256];
+	struct packet p;
+	int families[] = { AF_INET, AF_INET6 };
+
+	for (int i = 0; i < 2; i++) {
+		size_t n = frame(f, families[i], TH_PUSH | TH_ACK, 1000, 2000, 100);
+		assert_int_equal(capture_decode(f, n, &p), 0);
+		assert_int_equal(p.family, families[i]);
+		assert_string_equal(p.flags, "P.");
+		assert_int_equal(p.seq, 1000);
+		assert_int_equal(p.ack, 2000);
+		assert_int_equal(p.len, 100);
+		assert_int_equal(p.sport, 40000);
+		assert_int_equal(p.dport, 5000);
+	}
+	/* A RST without ACK carries no meaningful ack number. */
+	size_t n = frame(f, AF_INET, TH_RST, 7, 99, 0);
+	assert_int_equal(capture_decode(f, n, &p), 0);
+	assert_string_equal(p.flags, "R");
+	assert_int_equal(p.ack, 0);
+}
+
+static void test_decode_refuses_garbage(void **state)
+{
+	uint8_t f[256];
+	struct packet p;
+	size_t n = frame(f, AF_INET, TH_SYN, 1, 0, 0);
+
+	for (size_t cut = 0; cut < n; cut++)
+		assert_int_equal(capture_decode(f, cut, &p), -EINVAL);
+	f[14 + 9] = 17; /* UDP */
+	assert_int_equal(capture_decode(f, n, &p), -EINVAL);
+	n = frame(f, AF_INET, TH_SYN, 1, 0, 0);
+	f[12] = 0x08;
+	f[13] = 0x06; /* ARP */
+	assert_int_equal(capture_decode(f, n, &p), -EINVAL);
+	n = frame(f, AF_INET, TH_SYN, 1, 0, 0);
+	f[14 + 20 + 12] = 2 << 4; /* TCP header shorter than 20 bytes */
+	assert_int_equal(capture_decode(f, n, &p), -EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_flags_letters),
+		cmocka_unit_test(test_decode_ipv4_and_ipv6),
+		cmocka_unit_test(test_decode_refuses_garbage),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,227 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Unit tests of the scenario language: what parses into which steps, and that every malformed
+ * line is refused with FILE:LINE:COL and a reason. Also the expectation matchers. No privilege.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "harness.h"
+
+#define HEAD "mode B2\nsummary a test\n"
+
+static struct scenario *parse_ok(const char *text)
+{
+	struct scenario *s = NULL;
+	char err[512] = "";
+	int r = scenario_parse("t.tcpf", text, &s, err, sizeof err);
+	if (r < 0)
+		fail_msg("unexpected parse error: %s", err);
+	return s;
+}
+
+/* Parses text that must fail; returns the message. */
+static const char *parse_bad(const char *text)
+{
+	static char err[512];
+	struct scenario *s = NULL;
+
+	err[0] = 0;
+	assert_int_equal(scenario_parse("t.tcpf", text, &s, err, sizeof err), -EINVAL);
+	assert_null(s);
+	return err;
+}
+
+static void test_header_and_steps(void **state)
+{
+	struct scenario *s = parse_ok(
+		"# comment line\n"
+		"mode B2\n"
+		"summary Server killed\n"
+		"claim one\n"
+		"claim two   # not a comment inside text? it is kept\n"
+		"linux what linux does\n"
+		"timeout 20s\n"
+		"await-timeout 750ms\n"
+		"family inet\n"
+		"\n"
+		"sysctl client net.ipv4.tcp_retries2 3\n"
+		"server listen 5000 8\n"
+		"client connect server 5000\n"
+		"server accept\n"
+		"client read 1000 &\n"
+		"kill server KILL\n"
+		"await packet server > client F. within 2s\n"
+		"await client read = 0\n"
+		"client.b write 100 nosignal = -1 EPIPE\n"
+		"await exit server signal SIGKILL\n"
+		"expect no packet server > client R\n"
+		"expect counter server TcpExt.ListenOverflows >= 1\n"
+		"await state client CLOSE-WAIT port 5000\n"
+		"blackhole server\n"
+		"reboot server\n");
+
+	assert_string_equal(s->name, "t");
+	assert_string_equal(s->mode, "B2");
+	assert_string_equal(s->summary, "Server killed");
+	assert_non_null(strstr(s->claim, "one two"));
+	assert_int_equal(s->timeout_ms, 20000);
+	assert_int_equal(s->await_ms, 750);
+	assert_int_equal(s->families, FAMILY_INET);
+	assert_int_equal(s->nsteps, 15);
+
+	const struct step *st = s->steps;
+	assert_int_equal(st[0].kind, STEP_SYSCTL);
+	assert_string_equal(st[0].key, "net.ipv4.tcp_retries2");
+	assert_string_equal(st[0].value, "3");
+	assert_int_equal(st[1].kind, STEP_OP);
+	assert_int_equal(st[1].host, 1);
+	assert_string_equal(st[1].sock, "listener");
+	assert_string_equal(st[1].op, "listen");
+	assert_int_equal(st[1].nargs, 2);
+	assert_string_equal(st[2].sock, "main");
+	assert_string_equal(st[2].args[0], "server");
+	assert_true(st[4].async);
+	assert_false(st[4].want.set);
+	assert_int_equal(st[5].kind, STEP_KILL);
+	assert_int_equal(st[5].sig, SIGKILL);
+	assert_int_equal(st[6].kind, STEP_PACKET);
+	assert_int_equal(st[6].from, 1);
+	assert_int_equal(st[6].to, 0);
+	assert_string_equal(st[6].flags, "F.");
+	assert_int_equal(st[6].within_ms, 2000);
+	assert_int_equal(st[7].kind, STEP_AWAIT_OP);
+	assert_true(st[7].want.set);
+	assert_int_equal(st[7].want.ret, 0);
+	assert_string_equal(st[8].sock, "b");
+	assert_int_equal(st[8].want.ret, -1);
+	assert_int_equal(st[8].want.err, EPIPE);
+	assert_int_equal(st[8].line, 19);
+	assert_int_equal(st[9].kind, STEP_EXIT);
+	assert_true(st[9].by_signal);
+	assert_int_equal(st[10].kind, STEP_NO_PACKET);
+	assert_int_equal(st[11].kind, STEP_COUNTER);
+	assert_string_equal(st[11].cmp, ">=");
+	assert_int_equal(st[11].number, 1);
+	assert_int_equal(st[12].kind, STEP_STATE);
+	assert_int_equal(st[12].port, 5000);
+	assert_int_equal(st[13].kind, STEP_BLACKHOLE);
+	assert_int_equal(st[14].kind, STEP_REBOOT);
+	scenario_free(s);
+}
+
+static void test_hosts_line(void **state)
+{
+	struct scenario *s = parse_ok(HEAD "hosts a b router\nrouter listen 1\na connect router 1\n");
+	assert_int_equal(s->nhosts, 3);
+	assert_int_equal(s->steps[0].host, 2);
+	scenario_free(s);
+}
+
+/* Each bad line, the column the error must name, and a word the reason must contain. */
+static void test_errors_name_line_and_column(void **state)
+{
+	static const struct {
+		const char *text, *where, *why;
+	} cases[] = {
+		{ HEAD "client conect server 5000\n", "t.tcpf:3:8:", "unknown operation" },
+		{ HEAD "client connect serve 5000\n", "t.tcpf:3:16:", "unknown host" },
+		{ HEAD "client connect server 99999\n", "t.tcpf:3:23:", "0 to 65535" },
+		{ HEAD "client read 10 = -1 ECONNREFUZED\n", "t.tcpf:3:21:", "unknown errno" },
+		{ HEAD "client read 10 = -1\n", "t.tcpf:3:18:", "needs the errno" },
+		{ HEAD "client read 10 = 5 EPIPE\n", "t.tcpf:3:20:", "goes with a return value of -1" },
+		{ HEAD "client read\n", "t.tcpf:3:", "read MAXBYTES" },
+		{ HEAD "await packet server client F.\n", "t.tcpf:3:", "FROM > TO" },
+		{ HEAD "await packet server > client X\n", "t.tcpf:3:30:", "tcpdump letters" },
+		{ HEAD "kill server SIGFOO\n", "t.tcpf:3:13:", "unknown signal" },
+		{ HEAD "client read 1 within 5 parsecs\n", "t.tcpf:3:", "duration" },
+		{ HEAD "frobnicate\n", "t.tcpf:3:1:", "unknown statement" },
+		{ HEAD "sysctl client kernel.panic 1\n", "t.tcpf:3:15:", "network sysctl" },
+		{ HEAD "sysctl client net.ipv4.../x 1\n", "t.tcpf:3:15:", "network sysctl" },
+		{ HEAD "await state client SLEEPY\n", "t.tcpf:3:20:", "unknown TCP state" },
+		{ HEAD "server crash &\n", "t.tcpf:3:", "does not return" },
+		{ HEAD "client.b@d read 1\n", "t.tcpf:3:8:", "socket name" },
+		{ HEAD "expect counter server ListenOverflows >= 1\n", "t.tcpf:3:23:", "TcpExt" },
+		{ "summary x\nclient read 1\n", "t.tcpf:1:1:", "no 'mode' line" },
+		{ "mode B2\nclient read 1\n", "t.tcpf:1:1:", "no 'summary' line" },
+		{ HEAD, "t.tcpf:1:1:", "no steps" },
+		{ "mode Z9\n", "t.tcpf:1:6:", "mode id" },
+		{ HEAD "client read 1\nhosts a b\n", "t.tcpf:4:1:", "before the first step" },
+		{ HEAD "hosts a a\n", "t.tcpf:3:9:", "named twice" },
+		{ HEAD "timeout forever\n", "t.tcpf:3:9:", "duration" },
+		{ HEAD "client read 1\x01\n", "t.tcpf:3:14:", "control character" },
+	};
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		const char *err = parse_bad(cases[i].text);
+		if (strncmp(err, cases[i].where, strlen(cases[i].where)) != 0 || !strstr(err, cases[i].why))
+			fail_msg("case %zu: got '%s', want '%s...%s'", i, err, cases[i].where, cases[i].why);
+	}
+}
+
+static void test_long_and_huge_input(void **state)
+{
+	char line[2048];
+
+	memset(line, 'a', sizeof line - 1);
+	line[sizeof line - 1] = 0;
+	const char *err = parse_bad(line);
+	assert_non_null(strstr(err, "line too long"));
+
+	char many[1024] = HEAD "client";
+	for (int i = 0; i < 30; i++)
+		strcat(many, " x");
+	strcat(many, "\n");
+	err = parse_bad(many);
+	assert_non_null(strstr(err, "too many words"));
+}
+
+static void test_expect_matches(void **state)
+{
+	struct expect_ret none = { 0 };
+	struct expect_ret zero = { .set = true, .ret = 0 };
+	struct expect_ret reset = { .set = true, .ret = -1, .err = ECONNRESET };
+
+	assert_true(expect_matches(&none, 0, 0));
+	assert_true(expect_matches(&none, 100, 0));
+	assert_false(expect_matches(&none, -1, EPIPE));
+	assert_true(expect_matches(&zero, 0, 0));
+	assert_false(expect_matches(&zero, 5, 0));
+	assert_true(expect_matches(&reset, -1, ECONNRESET));
+	assert_false(expect_matches(&reset, -1, EPIPE));
+	assert_false(expect_matches(&reset, 0, 0));
+
+	assert_true(counter_matches(">=", 3, 1));
+	assert_false(counter_matches(">=", 0, 1));
+	assert_true(counter_matches("=", 2, 2));
+	assert_false(counter_matches("<", 2, 2));
+	assert_true(counter_matches("<=", 2, 2));
+	assert_false(counter_matches("?", 2, 2));
+}
+
+static void test_signal_names(void **state)
+{
+	assert_int_equal(signal_from_name("SIGKILL"), SIGKILL);
+	assert_int_equal(signal_from_name("TERM"), SIGTERM);
+	assert_int_equal(signal_from_name("SIGNOPE"), -EINVAL);
+	assert_string_equal(signal_name(SIGSEGV), "SIGSEGV");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_header_and_steps),
+		cmocka_unit_test(test_hosts_line),
+		cmocka_unit_test(test_errors_name_line_and_column),
+		cmocka_unit_test(test_long_and_huge_input),
+		cmocka_unit_test(test_expect_matches),
+		cmocka_unit_test(test_signal_names),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
