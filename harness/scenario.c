@@ -466,6 +466,16 @@ static int parse_expect(struct parser *p, struct step *st)
 	return fail_tok(p, 1, "expected 'expect no packet ...' or 'expect counter ...'");
 }
 
+static bool is_text_header(const char *w, size_t n)
+{
+	static const char *const keys[] = { "summary", "claim", "linux", "timers" };
+
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+		if (strlen(keys[i]) == n && strncmp(w, keys[i], n) == 0)
+			return true;
+	return false;
+}
+
 static int parse_header(struct parser *p, const char *line, const char *key, const char *rest)
 {
 	struct scenario *s = p->s;
@@ -655,8 +665,15 @@ int scenario_parse(const char *path, const char *text, struct scenario **ret, ch
 				goto out;
 			}
 		memcpy(raw, line, len + 1);
-		if ((r = tokenize(&p, line)) < 0)
+		/* Text headers take the rest of the line as it is, however many words. */
+		size_t lead = strspn(raw, " \t"), klen = strcspn(raw + lead, " \t");
+		if (is_text_header(raw + lead, klen)) {
+			line[lead + klen] = 0;
+			p.tok[0] = (struct token){ .s = line + lead, .col = (unsigned)lead + 1 };
+			p.ntok = 1;
+		} else if ((r = tokenize(&p, line)) < 0) {
 			goto out;
+		}
 		if (p.ntok == 0)
 			continue;
 		/* header text is the rest of the raw line after the key, comments included */
