@@ -6,7 +6,7 @@
  *   scenario.c  the scenario language: file -> struct scenario (steps), errors as FILE:LINE:COL
  *   capture.c   libpcap on the wire side of a host's link; TCP segments decoded
  *   runner.c    one scenario in one sandbox: acts, awaits, checks -> result (a json object)
- *   report.c    results -> text, json
+ *   report.c    results -> text (with the ladder diagram), json, junit, tap
  *   main.c      the CLI: list, run, check; one worker process per scenario run
  */
 #pragma once
@@ -34,16 +34,17 @@ enum {
 enum step_kind {
 	STEP_OP,          /* HOST[.SOCK] OP ARGS... [&] [= RET [ERRNO]] */
 	STEP_AWAIT_OP,    /* await HOST[.SOCK] OP [= RET [ERRNO]] */
-	STEP_PACKET,      /* await packet FROM > TO FLAGS */
-	STEP_NO_PACKET,   /* expect no packet FROM > TO FLAGS */
-	STEP_STATE,       /* await state HOST STATE [port N] */
+	STEP_PACKET,      /* await packet FROM > TO FLAGS [port N] */
+	STEP_NO_PACKET,   /* expect no packet FROM > TO FLAGS [port N] */
+	STEP_STATE,       /* await state HOST STATE [port N] [count N] */
 	STEP_KILL,        /* kill HOST [SIGNAL] */
 	STEP_EXIT,        /* await exit HOST signal SIG | status N */
 	STEP_BLACKHOLE,   /* blackhole HOST */
 	STEP_UNBLACKHOLE, /* unblackhole HOST */
 	STEP_REBOOT,      /* reboot HOST */
 	STEP_SYSCTL,      /* sysctl HOST KEY VALUE */
-	STEP_COUNTER,     /* expect counter HOST NAME OP VALUE */
+	STEP_COUNTER,     /* expect|await counter HOST NAME OP VALUE */
+	STEP_NFT,         /* nft HOST COMMAND...: an nftables command inside HOST's namespace */
 };
 
 /* An expected syscall result. */
@@ -69,8 +70,12 @@ struct step {
 	int sig;                          /* kill, exit */
 	bool by_signal;                   /* exit: signal (true) or status */
 	int status;
-	int state, port;                  /* state step; port 0: any */
+	int state;                        /* state step */
+	int port;                         /* packet, state: a port either end must have; 0: any */
+	unsigned count;                   /* state: at least this many sockets (default 1) */
+	bool waits;                       /* counter: await it rather than expect it now */
 	char key[96], value[64];          /* sysctl, counter name */
+	char text[256];                   /* nft command */
 	char cmp[3];                      /* counter: "=", ">=", "<=", ">", "<" */
 	long long number;
 };
@@ -157,7 +162,18 @@ json_object *runner_run(const struct scenario *s, const struct run_options *o);
 
 /* ---- report.c ---- */
 
-enum report_format { REPORT_TEXT, REPORT_JSON };
+enum report_format { REPORT_TEXT, REPORT_JSON, REPORT_JUNIT, REPORT_TAP };
+
+struct report_options {
+	bool verbose;                     /* text: the ladder diagram under each result */
+	bool explain;                     /* text: the ladder, then the claim, what Linux did, timers */
+	bool color;                       /* text: ANSI colours (see report_color_wanted) */
+	unsigned repeat;                  /* runs of each scenario; > 1: text ends with what varied */
+};
+
+/* "text", "json", "junit", "tap" -> enum report_format; -1 if unknown. */
 int report_format_from_name(const char *name);
-/* Writes all results. */
-void report_write(FILE *out, enum report_format f, json_object *results, bool verbose);
+/* Whether colours suit out: a terminal, and NO_COLOR unset or empty. */
+bool report_color_wanted(FILE *out);
+/* Writes all results (a json array of result objects); o may be NULL (plain text). */
+void report_write(FILE *out, enum report_format f, json_object *results, const struct report_options *o);

@@ -41,25 +41,84 @@ static const char usage_text[] =
 	"  run [OPTIONS] [NAME|FILE]...\n"
 	"                            run scenarios (no names: the whole catalog)\n"
 	"  explain [OPTIONS] NAME|FILE\n"
-	"                            run one scenario and narrate it: every packet, syscall and\n"
-	"                            event on one timeline, the folklore claim and what Linux does\n"
+	"                            run one scenario and narrate it: a ladder diagram of every\n"
+	"                            packet, syscall and event, the folklore claim and what Linux does\n"
 	"  check FILE...             parse only; errors as FILE:LINE:COL: message\n"
 	"\n"
-	"Options of run and explain:\n"
-	"  -f, --format text|json    output format (default text)\n"
-	"  -o, --output FILE         write the report to FILE instead of standard output\n"
-	"      --pcap-dir DIR        write one capture per scenario and family into DIR\n"
-	"  -j, --jobs N              scenarios run in parallel (default: number of CPUs)\n"
-	"      --family inet|inet6|both\n"
-	"                            address families to run (default both)\n"
-	"  -v, --verbose             show each run's timeline in the text report\n"
+	"'tcpfault COMMAND --help' shows a command's options; man tcpfault and man 5\n"
+	"tcpfault-scenario tell the rest.\n"
 	"\n"
 	"  -h, --help                this text\n"
 	"      --version             the version\n"
 	"\n"
 	"Exit status: 0 all passed, 1 a scenario failed or could not run, 2 bad usage or a bad\n"
 	"scenario file, 3 this machine lacks something tcpfault needs (the message says what).\n"
-	"Environment: TCPFAULT_SCENARIOS (catalog folder), TCPFAULT_PEER (the peer program).\n";
+	"Environment: TCPFAULT_SCENARIOS (catalog folder), TCPFAULT_PEER (the peer program),\n"
+	"NO_COLOR (no colours even on a terminal).\n";
+
+#define RUN_OPTIONS_TEXT \
+	"Options:\n" \
+	"  -f, --format text|json|junit|tap\n" \
+	"                            report format (default text): json carries every field;\n" \
+	"                            junit is JUnit XML for CI; tap is TAP version 14\n" \
+	"  -o, --output FILE         write the report to FILE instead of standard output\n" \
+	"      --pcap-dir DIR        write one capture per scenario and family into DIR\n" \
+	"  -j, --jobs N              scenarios run in parallel, 1 to 64 (default: number of CPUs)\n" \
+	"      --family inet|inet6|both\n" \
+	"                            address families to run (default both)\n" \
+	"  -v, --verbose             text: a ladder diagram of each run under its line\n" \
+	"      --repeat N            run each scenario N times (1 to 1000) and report every run;\n" \
+	"                            text ends with the scenarios whose verdict or packet flags varied\n" \
+	"      --shard K/N           run only the K-th of N shares of the job list (jobs whose\n" \
+	"                            index, counted from 0, modulo N is K-1), for parallel CI jobs\n" \
+	"  -h, --help                this text\n" \
+	"\n" \
+	"Exit status: 0 all passed, 1 a scenario failed or could not run, 2 bad usage or a bad\n" \
+	"scenario file, 3 this machine lacks something tcpfault needs (the message says what).\n"
+
+static const char run_help[] =
+	"Usage: tcpfault run [OPTIONS] [NAME|FILE]...\n"
+	"\n"
+	"Runs scenarios, each in its own throwaway network namespaces, once per address family,\n"
+	"and reports one result per run. NAME is a catalog entry ('tcpfault list'); an argument\n"
+	"with a '/' or naming an existing file is a scenario file. No arguments: the whole catalog.\n"
+	"\n" RUN_OPTIONS_TEXT "\n"
+	"Examples:\n"
+	"  tcpfault run                                 the whole catalog, both families\n"
+	"  tcpfault run -v --family inet sigkill        one scenario with its ladder diagram\n"
+	"  tcpfault run --format junit -o report.xml    for a CI test report\n"
+	"  tcpfault run --repeat 20 -j 8                hunt for flaky scenarios\n";
+
+static const char explain_help[] =
+	"Usage: tcpfault explain [OPTIONS] NAME|FILE\n"
+	"\n"
+	"Runs one scenario and narrates each run: a ladder diagram with the client's lifeline on\n"
+	"the left and the server's on the right, every packet an arrow between them (tcpdump flags,\n"
+	"relative seq and ack), every syscall and its result (\"send = -1 EPIPE\") and every\n"
+	"injected fault (\"*** kill SIGKILL ***\") under the host that made it, times in ms; then\n"
+	"the folklore claim, what Linux did, and how long the same takes with default timers.\n"
+	"Colours on a terminal unless NO_COLOR is set.\n"
+	"\n" RUN_OPTIONS_TEXT "\n"
+	"Example:\n"
+	"  tcpfault explain --family inet sigkill\n";
+
+static const char list_help[] =
+	"Usage: tcpfault list\n"
+	"\n"
+	"Prints the built-in catalog, one scenario a line: its name (for run and explain), its\n"
+	"failure mode id and a one-line summary. The catalog is the folder TCPFAULT_SCENARIOS if\n"
+	"set, else the installed one (the source tree's when run from the build tree).\n"
+	"\n"
+	"Exit status: 0, or 2 if a catalog file does not parse (its error is printed).\n";
+
+static const char check_help[] =
+	"Usage: tcpfault check FILE...\n"
+	"\n"
+	"Parses scenario files without running them (no privilege needed). Prints\n"
+	"\"FILE: ok (MODE, N steps)\" for each good file and \"FILE:LINE:COL: message\" on standard\n"
+	"error for each bad one. The language is described in tcpfault-scenario(5).\n"
+	"\n"
+	"Exit status: 0 all files parse, 2 at least one does not.\n";
 
 static int usage_error(const char *fmt, const char *arg)
 {
@@ -191,6 +250,10 @@ static int cmd_check(int argc, char **argv)
 
 	if (argc == 0)
 		return usage_error("%s", "check needs at least one FILE");
+	if (strcmp(argv[0], "-h") == 0 || strcmp(argv[0], "--help") == 0) {
+		fputs(check_help, stdout);
+		return EXIT_PASS;
+	}
 	for (int i = 0; i < argc; i++) {
 		struct scenario *s;
 		char err[512];
@@ -253,6 +316,7 @@ struct job {
 	size_t len;
 	int64_t deadline_ms;
 	json_object *result;
+	unsigned run;                     /* 1..repeat */
 };
 
 static int64_t mono_ms(void)
@@ -413,9 +477,13 @@ static int cmd_run(int argc, char **argv, bool explain)
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "family", required_argument, NULL, 'F' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "repeat", required_argument, NULL, 'R' },
+		{ "shard", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
+	struct report_options ro = { .repeat = 1 };
+	unsigned shard_k = 1, shard_n = 1;
 	struct run_options o = { .peer_path = peer_path() };
 	int format = REPORT_TEXT, c;
 	long njobs = sysconf(_SC_NPROCESSORS_ONLN);
@@ -428,7 +496,7 @@ static int cmd_run(int argc, char **argv, bool explain)
 		switch (c) {
 		case 'f':
 			if ((format = report_format_from_name(optarg)) < 0)
-				return usage_error("unknown format '%s' (text or json)", optarg);
+				return usage_error("unknown format '%s' (text, json, junit or tap)", optarg);
 			break;
 		case 'o':
 			output = optarg;
@@ -450,8 +518,26 @@ static int cmd_run(int argc, char **argv, bool explain)
 		case 'v':
 			o.verbose = true;
 			break;
+		case 'R': {
+			long n = strtol(optarg, &end, 10);
+			if (end == optarg || *end || n < 1 || n > 1000)
+				return usage_error("--repeat takes a number from 1 to 1000, not '%s'", optarg);
+			ro.repeat = (unsigned)n;
+			break;
+		}
+		case 'S': {
+			char *slash;
+			long k = strtol(optarg, &slash, 10), n = 0;
+			if (slash != optarg && *slash == '/' && slash[1] >= '0' && slash[1] <= '9')
+				n = strtol(slash + 1, &end, 10);
+			if (n < 1 || n > 10000 || *end || k < 1 || k > n)
+				return usage_error("--shard takes K/N with 1 <= K <= N <= 10000 (as 2/4), not '%s'", optarg);
+			shard_k = (unsigned)k;
+			shard_n = (unsigned)n;
+			break;
+		}
 		case 'h':
-			fputs(usage_text, stdout);
+			fputs(explain ? explain_help : run_help, stdout);
 			return EXIT_PASS;
 		default:
 			return usage_error("%s", "bad option");
@@ -481,7 +567,7 @@ static int cmd_run(int argc, char **argv, bool explain)
 			}
 	}
 	struct scenario **sc = calloc((size_t)npaths + 1, sizeof *sc);
-	struct job *jobs = calloc(2 * (size_t)npaths + 1, sizeof *jobs);
+	struct job *jobs = calloc(2 * (size_t)npaths * ro.repeat + 1, sizeof *jobs);
 	size_t njob = 0;
 	int rc = EXIT_PASS;
 	for (int i = 0; i < npaths; i++) {
@@ -504,34 +590,29 @@ static int cmd_run(int argc, char **argv, bool explain)
 		rc = EXIT_MISSING;
 	if (rc != EXIT_PASS)
 		goto out;
+	/* The job list: scenario x family in catalog order; --shard keeps every N-th from K-1,
+	 * then --repeat copies each kept job, so all runs of one job land in one shard. */
+	size_t index = 0;
 	for (int i = 0; i < npaths; i++)
 		for (int f = 0; f < 2; f++)
-			if ((sc[i]->families & families) & (1u << f)) {
-				jobs[njob] = (struct job){ .s = sc[i], .family = f ? AF_INET6 : AF_INET, .fd = -1 };
-				njob++;
-			}
+			if ((sc[i]->families & families) & (1u << f) && index++ % shard_n == shard_k - 1)
+				for (unsigned k = 1; k <= ro.repeat; k++)
+					jobs[njob++] = (struct job){ .s = sc[i], .family = f ? AF_INET6 : AF_INET, .fd = -1,
+								     .run = k };
 	run_jobs(jobs, njob, (unsigned)njobs, &o);
 	json_object *results = json_object_new_array();
 	for (size_t i = 0; i < njob; i++) {
 		const char *v = json_object_get_string(json_object_object_get(jobs[i].result, "verdict"));
 		if (!v || strcmp(v, "pass") != 0)
 			rc = EXIT_FAIL;
+		if (ro.repeat > 1)
+			json_object_object_add(jobs[i].result, "run", json_object_new_int((int)jobs[i].run));
 		json_object_array_add(results, jobs[i].result);
 	}
-	if (explain) {
-		for (size_t i = 0; i < njob; i++) {
-			json_object *r = jobs[i].result;
-			json_object *v;
-			fprintf(out, "%s (%s), mode %s: %s\n", sc[0]->name, json_object_get_string(json_object_object_get(r, "family")),
-				sc[0]->mode, sc[0]->summary);
-			if ((v = json_object_object_get(r, "claim")))
-				fprintf(out, "  The claim:   %s\n", json_object_get_string(v));
-			if ((v = json_object_object_get(r, "linux")))
-				fprintf(out, "  Linux does:  %s\n", json_object_get_string(v));
-		}
-		o.verbose = true;
-	}
-	report_write(out, (enum report_format)format, results, o.verbose);
+	ro.verbose = o.verbose;
+	ro.explain = explain;
+	ro.color = report_color_wanted(out);
+	report_write(out, (enum report_format)format, results, &ro);
 	json_object_put(results);
 out:
 	if (out && out != stdout)
@@ -561,8 +642,13 @@ int main(int argc, char **argv)
 	}
 	/* A reader that goes away (tcpfault list | head) ends the output, not the program. */
 	signal(SIGPIPE, SIG_IGN);
-	if (strcmp(cmd, "list") == 0)
+	if (strcmp(cmd, "list") == 0) {
+		if (argc == 3 && (strcmp(argv[2], "-h") == 0 || strcmp(argv[2], "--help") == 0)) {
+			fputs(list_help, stdout);
+			return EXIT_PASS;
+		}
 		return argc == 2 ? cmd_list() : usage_error("%s", "list takes no arguments");
+	}
 	if (strcmp(cmd, "check") == 0)
 		return cmd_check(argc - 2, argv + 2);
 	if (strcmp(cmd, "run") == 0)

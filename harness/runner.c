@@ -426,7 +426,8 @@ static int step_await_op(struct run *r, const struct step *st)
 
 static bool packet_matches(const struct packet *p, const struct step *st)
 {
-	return p->from == st->from && p->to == st->to && strcmp(p->flags, st->flags) == 0;
+	return p->from == st->from && p->to == st->to && strcmp(p->flags, st->flags) == 0 &&
+	       (!st->port || p->sport == st->port || p->dport == st->port);
 }
 
 static bool packet_seen(struct run *r, const void *arg)
@@ -552,8 +553,9 @@ struct state_want {
 static bool state_reached(struct run *r, const void *arg)
 {
 	struct state_want *w = (struct state_want *)arg;
-	struct netns_sock socks[64];
-	int n = netns_sockets(r->sb, w->st->host, socks, 64);
+	struct netns_sock socks[256];
+	int n = netns_sockets(r->sb, w->st->host, socks, 256);
+	unsigned found = 0;
 	size_t len = 0;
 
 	w->seen[0] = 0;
@@ -564,7 +566,7 @@ static bool state_reached(struct run *r, const void *arg)
 		if (len + 48 < sizeof w->seen)
 			len += (size_t)snprintf(w->seen + len, sizeof w->seen - len, "%s%s :%u-:%u",
 						len ? ", " : "", netns_state_name(k->state), k->sport, k->dport);
-		if (k->state == w->st->state) {
+		if (k->state == w->st->state && ++found == w->st->count) {
 			json_object *j = json_object_new_object();
 			json_object_object_add(j, "t_ms", ms_json(rel_ms(r)));
 			json_object_object_add(j, "host", json_object_new_string(hostname(r, w->st->host)));
@@ -589,16 +591,36 @@ static int step_state(struct run *r, const struct step *st)
 	/* Socket states raise no event: sock_diag is read again every few milliseconds. */
 	if (await(r, state_reached, &w, bound(r, st), STATE_POLL_MS) == 0)
 		return 0;
-	return failf(r, "no socket of %s in state %s within %d ms\n  expected: %s\n  observed: %s",
-		     hostname(r, st->host), netns_state_name((uint8_t)st->state), bound(r, st),
-		     netns_state_name((uint8_t)st->state), w.seen);
+	return failf(r, "fewer than %u sockets of %s in state %s within %d ms\n  expected: %u x %s\n  observed: %s",
+		     st->count, hostname(r, st->host), netns_state_name((uint8_t)st->state), bound(r, st),
+		     st->count, netns_state_name((uint8_t)st->state), w.seen);
+}
+
+struct counter_want {
+	const struct step *st;
+	long long value;
+	int err;
+};
+
+static bool counter_reached(struct run *r, const void *arg)
+{
+	struct counter_want *w = (struct counter_want *)arg;
+
+	w->err = netns_counter(r->sb, w->st->host, w->st->key, &w->value);
+	return w->err < 0 || counter_matches(w->st->cmp, w->value, w->st->number);
 }
 
 static int step_counter(struct run *r, const struct step *st)
 {
-	long long v;
-	int e = netns_counter(r->sb, st->host, st->key, &v);
+	struct counter_want w = { .st = st };
 
+	/* Counters raise no event either: an awaited one is read again every few milliseconds. */
+	if (st->waits)
+		await(r, counter_reached, &w, bound(r, st), STATE_POLL_MS);
+	else
+		counter_reached(r, &w);
+	long long v = w.value;
+	int e = w.err;
 	if (e < 0)
 		return errorf(r, "counter %s of %s: %s", st->key, hostname(r, st->host), strerror(-e));
 	json_object *j = json_object_new_object();
@@ -614,7 +636,7 @@ static int step_counter(struct run *r, const struct step *st)
 
 static int run_step(struct run *r, const struct step *st)
 {
-	char buf[160];
+	char buf[300];
 	int e;
 
 	r->step = st;
@@ -650,6 +672,12 @@ static int run_step(struct run *r, const struct step *st)
 				      netns_last_error(r->sb));
 		event(r, st->host, st->kind == STEP_BLACKHOLE ?
 		      "blackhole: every packet in or out of this host dropped (nftables)" : "blackhole lifted");
+		return 0;
+	case STEP_NFT:
+		if ((e = netns_nft(r->sb, st->host, st->text)) < 0)
+			return errorf(r, "nft %s: %s", st->text, netns_last_error(r->sb));
+		snprintf(buf, sizeof buf, "nft %s", st->text);
+		event(r, st->host, buf);
 		return 0;
 	case STEP_SYSCTL:
 		if ((e = netns_sysctl_set(r->sb, st->host, st->key, st->value)) < 0)

@@ -362,13 +362,36 @@ static int parse_op(struct parser *p, unsigned i, struct step *st, bool awaiting
 	return check_op_args(p, st, i + 2);
 }
 
-/* FROM > TO FLAGS */
+/* Trailing "port N" and (if allowed) "count N", in any order, before "within". */
+static int option_tail(struct parser *p, unsigned *n, struct step *st, bool count_ok)
+{
+	long long v;
+
+	while (*n >= 2) {
+		const char *k = p->tok[*n - 2].s;
+		if (strcmp(k, "port") == 0) {
+			if (parse_num(p->tok[*n - 1].s, 1, 65535, &v) < 0)
+				return fail_tok(p, *n - 1, "expected a port from 1 to 65535");
+			st->port = (int)v;
+		} else if (count_ok && strcmp(k, "count") == 0) {
+			if (parse_num(p->tok[*n - 1].s, 1, 100000, &v) < 0)
+				return fail_tok(p, *n - 1, "expected a count from 1 to 100000");
+			st->count = (unsigned)v;
+		} else {
+			break;
+		}
+		*n -= 2;
+	}
+	return 0;
+}
+
+/* FROM > TO FLAGS [port N] */
 static int parse_packet(struct parser *p, unsigned i, struct step *st)
 {
 	unsigned n = p->ntok;
 	int r;
 
-	if ((r = within_tail(p, &n, st)) < 0)
+	if ((r = within_tail(p, &n, st)) < 0 || (r = option_tail(p, &n, st, false)) < 0)
 		return r;
 	if (n != i + 4)
 		return fail_tok(p, n > i + 4 ? i + 4 : n, "expected FROM > TO FLAGS, for example 'server > client F.'");
@@ -385,13 +408,15 @@ static int parse_packet(struct parser *p, unsigned i, struct step *st)
 	return 0;
 }
 
+static int parse_counter(struct parser *p, struct step *st);
+
 static int parse_await(struct parser *p, struct step *st)
 {
 	unsigned n = p->ntok;
 	int r;
 
 	if (n < 2)
-		return fail_tok(p, 1, "expected 'packet', 'exit', 'state' or HOST[.SOCKET] after 'await'");
+		return fail_tok(p, 1, "expected 'packet', 'exit', 'state', 'counter' or HOST[.SOCKET] after 'await'");
 	const char *what = p->tok[1].s;
 	if (strcmp(what, "packet") == 0) {
 		st->kind = STEP_PACKET;
@@ -419,19 +444,20 @@ static int parse_await(struct parser *p, struct step *st)
 	}
 	if (strcmp(what, "state") == 0) {
 		st->kind = STEP_STATE;
-		if ((r = within_tail(p, &n, st)) < 0)
+		st->count = 1;
+		if ((r = within_tail(p, &n, st)) < 0 || (r = option_tail(p, &n, st, true)) < 0)
 			return r;
-		if (n != 4 && !(n == 6 && strcmp(p->tok[4].s, "port") == 0))
-			return fail_tok(p, n < 4 ? n : 4, "expected 'await state HOST STATE [port N]'");
+		if (n != 4)
+			return fail_tok(p, n < 4 ? n : 4, "expected 'await state HOST STATE [port N] [count N]'");
 		if ((r = host_tok(p, 2, &st->host)) < 0)
 			return r;
 		if ((st->state = netns_state_from_name(p->tok[3].s)) < 0)
 			return fail_tok(p, 3, "unknown TCP state '%s' (ESTABLISHED, SYN-SENT, FIN-WAIT-1, TIME-WAIT, CLOSE-WAIT, LISTEN, ...)", p->tok[3].s);
-		long long v = 0;
-		if (n == 6 && parse_num(p->tok[5].s, 1, 65535, &v) < 0)
-			return fail_tok(p, 5, "expected a port from 1 to 65535");
-		st->port = (int)v;
 		return 0;
+	}
+	if (strcmp(what, "counter") == 0) {
+		st->waits = true;
+		return parse_counter(p, st);
 	}
 	st->kind = STEP_AWAIT_OP;
 	return parse_op(p, 1, st, true);
@@ -440,35 +466,44 @@ static int parse_await(struct parser *p, struct step *st)
 static int parse_expect(struct parser *p, struct step *st)
 {
 	unsigned n = p->ntok;
-	int r;
 
 	if (n >= 3 && strcmp(p->tok[1].s, "no") == 0 && strcmp(p->tok[2].s, "packet") == 0) {
 		st->kind = STEP_NO_PACKET;
 		return parse_packet(p, 3, st);
 	}
-	if (n >= 2 && strcmp(p->tok[1].s, "counter") == 0) {
-		st->kind = STEP_COUNTER;
-		if (n != 6)
-			return fail_tok(p, n < 6 ? n : 6, "expected 'expect counter HOST TcpExt.NAME OP VALUE'");
-		if ((r = host_tok(p, 2, &st->host)) < 0)
-			return r;
-		if (!strchr(p->tok[3].s, '.') || strlen(p->tok[3].s) >= sizeof st->key)
-			return fail_tok(p, 3, "expected a counter such as TcpExt.ListenOverflows or Tcp.RetransSegs");
-		snprintf(st->key, sizeof st->key, "%s", p->tok[3].s);
-		const char *c = p->tok[4].s;
-		if (strcmp(c, "=") && strcmp(c, ">=") && strcmp(c, "<=") && strcmp(c, ">") && strcmp(c, "<"))
-			return fail_tok(p, 4, "expected one of = >= <= > <");
-		snprintf(st->cmp, sizeof st->cmp, "%s", c);
-		if (parse_num(p->tok[5].s, 0, LLONG_MAX / 2, &st->number) < 0)
-			return fail_tok(p, 5, "expected a whole number");
-		return 0;
-	}
+	if (n >= 2 && strcmp(p->tok[1].s, "counter") == 0)
+		return parse_counter(p, st);
 	return fail_tok(p, 1, "expected 'expect no packet ...' or 'expect counter ...'");
+}
+
+/* (expect|await) counter HOST NAME OP VALUE [within DUR] */
+static int parse_counter(struct parser *p, struct step *st)
+{
+	unsigned n = p->ntok;
+	int r;
+
+	st->kind = STEP_COUNTER;
+	if (st->waits && (r = within_tail(p, &n, st)) < 0)
+		return r;
+	if (n != 6)
+		return fail_tok(p, n < 6 ? n : 6, "expected '%s counter HOST TcpExt.NAME OP VALUE'", p->tok[0].s);
+	if ((r = host_tok(p, 2, &st->host)) < 0)
+		return r;
+	if (!strchr(p->tok[3].s, '.') || strlen(p->tok[3].s) >= sizeof st->key)
+		return fail_tok(p, 3, "expected a counter such as TcpExt.ListenOverflows or Tcp.RetransSegs");
+	snprintf(st->key, sizeof st->key, "%s", p->tok[3].s);
+	const char *c = p->tok[4].s;
+	if (strcmp(c, "=") && strcmp(c, ">=") && strcmp(c, "<=") && strcmp(c, ">") && strcmp(c, "<"))
+		return fail_tok(p, 4, "expected one of = >= <= > <");
+	snprintf(st->cmp, sizeof st->cmp, "%s", c);
+	if (parse_num(p->tok[5].s, 0, LLONG_MAX / 2, &st->number) < 0)
+		return fail_tok(p, 5, "expected a whole number");
+	return 0;
 }
 
 static bool is_text_header(const char *w, size_t n)
 {
-	static const char *const keys[] = { "summary", "claim", "linux", "timers" };
+	static const char *const keys[] = { "summary", "claim", "linux", "timers", "nft" };
 
 	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
 		if (strlen(keys[i]) == n && strncmp(w, keys[i], n) == 0)
@@ -597,6 +632,29 @@ static int parse_step(struct parser *p, struct step *st)
 			"timers, hosts, family, timeout, await-timeout)", w);
 }
 
+/* nft HOST COMMAND: the command is the rest of the line, as nft(8) would take it. */
+static int parse_nft(struct parser *p, struct step *st, const char *raw, const char *rest)
+{
+	char host[32];
+	size_t n = strcspn(rest, " \t");
+	unsigned col = (unsigned)(rest - raw) + 1;
+
+	st->kind = STEP_NFT;
+	if (n == 0 || n >= sizeof host)
+		return fail_at(p, col, "expected 'nft HOST COMMAND', for example 'nft server add table inet t'");
+	snprintf(host, sizeof host, "%.*s", (int)n, rest);
+	if ((st->host = scenario_host(p->s, host)) < 0)
+		return fail_at(p, col, "unknown host '%s'", host);
+	const char *cmd = rest + n + strspn(rest + n, " \t");
+	if (!*cmd)
+		return fail_at(p, col + (unsigned)n, "expected an nftables command after the host");
+	if (strlen(cmd) >= sizeof st->text)
+		return fail_at(p, (unsigned)(cmd - raw) + 1, "nftables command too long (at most %zu characters)",
+			       sizeof st->text - 1);
+	snprintf(st->text, sizeof st->text, "%s", cmd);
+	return 0;
+}
+
 /* Splits line (modified in place) into tokens; '#' ends it. */
 static int tokenize(struct parser *p, char *line)
 {
@@ -679,7 +737,7 @@ int scenario_parse(const char *path, const char *text, struct scenario **ret, ch
 		/* header text is the rest of the raw line after the key, comments included */
 		const char *rest = raw + p.tok[0].col - 1 + strlen(p.tok[0].s);
 		rest += strspn(rest, " \t");
-		r = parse_header(&p, raw, p.tok[0].s, rest);
+		r = strcmp(p.tok[0].s, "nft") == 0 ? 1 : parse_header(&p, raw, p.tok[0].s, rest);
 		if (r < 0)
 			goto out;
 		if (r == 0) {
@@ -703,7 +761,11 @@ int scenario_parse(const char *path, const char *text, struct scenario **ret, ch
 		memset(st, 0, sizeof *st);
 		st->line = p.line;
 		st->host = -1;
-		if ((r = parse_step(&p, st)) < 0)
+		if (strcmp(p.tok[0].s, "nft") == 0)
+			r = parse_nft(&p, st, raw, rest);
+		else
+			r = parse_step(&p, st);
+		if (r < 0)
 			goto out;
 		s->nsteps++;
 		steps_started = true;

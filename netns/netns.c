@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +32,7 @@
 #include <linux/rtnetlink.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <time.h>
 
 #include <netlink/netlink.h>
 #include <netlink/msg.h>
@@ -44,6 +46,7 @@
 #include <nftables/libnftables.h>
 
 #define MAX_SYSCTLS 32
+#define LINK_WAIT_MS 2000
 #define NS_SELF "/proc/thread-self/ns/net"
 
 struct host {
@@ -70,6 +73,7 @@ static void closep(int *fd) { if (*fd >= 0) close(*fd); }
 #define DEFINE_PUT(type, fn) \
 	static void type##_putp(struct type **p) { if (*p) fn(*p); }
 DEFINE_PUT(rtnl_link, rtnl_link_put)
+static void veth_putp(struct rtnl_link **p) { if (*p) rtnl_link_veth_release(*p); }
 DEFINE_PUT(rtnl_addr, rtnl_addr_put)
 DEFINE_PUT(rtnl_neigh, rtnl_neigh_put)
 DEFINE_PUT(rtnl_qdisc, rtnl_qdisc_put)
@@ -384,6 +388,88 @@ static int add_neigh(struct netns_sandbox *sb, struct host *h, int ifindex, int 
 	return 0;
 }
 
+/* A socket in namespace nsfd that hears link and IPv6 route changes; opened before the
+ * change it is to see, so the notification cannot be missed. */
+static int monitor_new(struct netns_sandbox *sb, int nsfd, struct nl_sock **ret)
+{
+	_cleanup_leave_ int back = -1;
+	_cleanup_(nl_sock) *nl = nl_socket_alloc();
+	int r;
+
+	if (!nl)
+		return fail(sb, -ENOMEM, "allocating a netlink socket");
+	r = enter_ns(nsfd, &back);
+	if (r < 0)
+		return fail(sb, r, "entering a namespace");
+	nl_socket_disable_seq_check(nl);
+	r = nl_connect(nl, NETLINK_ROUTE);
+	if (r >= 0)
+		r = nl_socket_add_memberships(nl, RTNLGRP_LINK, RTNLGRP_IPV6_ROUTE, 0);
+	if (r < 0)
+		return fail(sb, nle_errno(sb, r), "listening for link changes");
+	*ret = nl;
+	nl = NULL;
+	return 0;
+}
+
+/* What a monitor waits for: ifname operationally up and/or a local route for addr6. */
+struct awaited {
+	const char *ifname;
+	const struct in6_addr *addr6;
+	bool link_up, route_up;
+};
+
+static int awaited_cb(struct nl_msg *msg, void *arg)
+{
+	struct awaited *w = arg;
+	struct nlmsghdr *nlh = nlmsg_hdr(msg);
+	struct nlattr *a, *b;
+
+	if (nlh->nlmsg_type == RTM_NEWLINK && w->ifname) {
+		a = nlmsg_find_attr(nlh, sizeof(struct ifinfomsg), IFLA_IFNAME);
+		b = nlmsg_find_attr(nlh, sizeof(struct ifinfomsg), IFLA_OPERSTATE);
+		if (a && b && !strcmp(nla_get_string(a), w->ifname) && nla_get_u8(b) == IF_OPER_UP)
+			w->link_up = true;
+	} else if (nlh->nlmsg_type == RTM_NEWROUTE && w->addr6) {
+		const struct rtmsg *rt = nlmsg_data(nlh);
+		a = nlmsg_find_attr(nlh, sizeof(*rt), RTA_DST);
+		if (rt->rtm_type == RTN_LOCAL && rt->rtm_dst_len == 128 && a &&
+		    nla_len(a) == 16 && !memcmp(nla_data(a), w->addr6, 16))
+			w->route_up = true;
+	}
+	return NL_OK;
+}
+
+/* Waits at most ms for what w names. Two things finish after the request that caused them:
+ * the link watcher's carrier-on for a veth end (until then its transmit queue silently drops,
+ * and a bridge port does not forward; the notification is sent after both), and the local
+ * route of an IPv6 address (added by addrconf's work queue even without DAD; until then the
+ * address drops what arrives for it). */
+static int wait_for(struct netns_sandbox *sb, struct nl_sock *mon, struct awaited *w, int ms)
+{
+	struct pollfd p = { .fd = nl_socket_get_fd(mon), .events = POLLIN };
+	struct timespec t0, t;
+	int r, left = ms;
+
+	nl_socket_modify_cb(mon, NL_CB_VALID, NL_CB_CUSTOM, awaited_cb, w);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while ((w->ifname && !w->link_up) || (w->addr6 && !w->route_up)) {
+		r = poll(&p, 1, left);
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			return -ETIMEDOUT;
+		r = nl_recvmsgs_default(mon);
+		if (r < 0)
+			return nle_errno(sb, r);
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		left = ms - (int)((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
+		if (left < 0)
+			left = 0;
+	}
+	return 0;
+}
+
 static void host_close(struct host *h)
 {
 	nl_socket_free(h->nl);
@@ -405,9 +491,14 @@ static int host_up(struct netns_sandbox *sb, int i)
 		{ "net.ipv6.conf.default.router_solicitations", "0" },
 	};
 	struct host *h = &sb->hosts[i];
-	_cleanup_(rtnl_link) *veth = NULL, *eth0 = NULL;
+	__attribute__((cleanup(veth_putp))) struct rtnl_link *veth = NULL;
+	_cleanup_(rtnl_link) *peer = NULL, *eth0 = NULL;
+	_cleanup_(nl_sock) *mon_host = NULL, *mon_wire = NULL;
 	_cleanup_(nl_addr) *mac = NULL;
 	char ifname[16], text[64], cidr[80];
+	struct in6_addr addr6;
+	struct awaited wire_wait = { .ifname = netns_wire_ifname(i, ifname) };
+	struct awaited host_wait = { .ifname = "eth0", .addr6 = &addr6 };
 	uint8_t hw[6];
 	int r, ifindex;
 
@@ -420,6 +511,11 @@ static int host_up(struct netns_sandbox *sb, int i)
 	r = link_up(sb, h->nl, "lo", 0);
 	if (r < 0)
 		goto fail;
+	r = monitor_new(sb, h->fd, &mon_host);
+	if (r >= 0)
+		r = monitor_new(sb, sb->wire_fd, &mon_wire);
+	if (r < 0)
+		goto fail;
 
 	veth = rtnl_link_veth_alloc();
 	host_mac(i, hw);
@@ -430,9 +526,9 @@ static int host_up(struct netns_sandbox *sb, int i)
 	}
 	rtnl_link_set_name(veth, "eth0");
 	rtnl_link_set_addr(veth, mac);
-	rtnl_link_set_flags(veth, IFF_UP);
-	rtnl_link_set_name(rtnl_link_veth_get_peer(veth), netns_wire_ifname(i, ifname));
-	rtnl_link_set_ns_fd(rtnl_link_veth_get_peer(veth), sb->wire_fd);
+	peer = rtnl_link_veth_get_peer(veth);   /* a new reference */
+	rtnl_link_set_name(peer, ifname);
+	rtnl_link_set_ns_fd(peer, sb->wire_fd);
 	r = rtnl_link_add(h->nl, veth, NLM_F_CREATE | NLM_F_EXCL);
 	if (r < 0) {
 		r = fail(sb, nle_errno(sb, r), "creating veth %s", ifname);
@@ -451,6 +547,7 @@ static int host_up(struct netns_sandbox *sb, int i)
 	if (r < 0)
 		goto fail;
 	netns_host_addr(i, AF_INET6, text);
+	inet_pton(AF_INET6, text, &addr6);
 	snprintf(cidr, sizeof(cidr), "%s/64", text);
 	r = add_addr(sb, h, ifindex, cidr);
 	if (r < 0)
@@ -465,9 +562,19 @@ static int host_up(struct netns_sandbox *sb, int i)
 		if (r < 0)
 			goto fail;
 	}
+	/* Both ends stay down until here; the monitors listen before anything can happen. */
 	r = link_up(sb, sb->wire_nl, ifname, sb->br_ifindex);
+	if (r >= 0)
+		r = link_up(sb, h->nl, "eth0", 0);
 	if (r < 0)
 		goto fail;
+	r = wait_for(sb, mon_wire, &wire_wait, LINK_WAIT_MS);
+	if (r >= 0)
+		r = wait_for(sb, mon_host, &host_wait, LINK_WAIT_MS);
+	if (r < 0) {
+		r = fail(sb, r, "waiting for host %d's link and addresses", i);
+		goto fail;
+	}
 	for (unsigned k = 0; k < h->nsysctl; k++) {
 		r = sysctl_io(h->fd, h->sysctl[k].key, h->sysctl[k].value, NULL, 0);
 		if (r < 0) {
@@ -655,6 +762,45 @@ int netns_leave(int back)
 
 /* ---- faults ---- */
 
+/* Runs an nft batch in the namespace fd; what is about says what for in the error sentence. */
+static int nft_run(struct netns_sandbox *sb, int fd, const char *cmd, const char *about)
+{
+	_cleanup_leave_ int back = -1;
+	_cleanup_(nft_ctx) *nft = NULL;
+	const char *msg;
+	int r;
+
+	r = enter_ns(fd, &back);
+	if (r < 0)
+		return fail(sb, r, "%s: entering the namespace", about);
+	/* libnftables opens its netlink socket while in here, so the rules land here too. */
+	nft = nft_ctx_new(NFT_CTX_DEFAULT);
+	if (!nft)
+		return fail(sb, -ENOMEM, "%s: creating an nftables context", about);
+	nft_ctx_buffer_output(nft);
+	nft_ctx_buffer_error(nft);
+	errno = 0;
+	if (nft_run_cmd_from_buffer(nft, cmd) == 0)
+		return 0;
+	/* libnftables reports text, not codes. A refusal by the kernel leaves its errno (libmnl
+	 * sets it from the netlink error); a parse or evaluation error leaves 0 or the EAGAIN of
+	 * an internal non-blocking read, which the kernel never reports for a batch. */
+	r = errno > 0 && errno != EAGAIN ? -errno : -EINVAL;
+	msg = nft_ctx_get_error_buffer(nft);
+	if (!strncmp(msg, "Error: ", 7))
+		msg += 7;
+	return fail(sb, r, "%s: %.*s", about, (int)strcspn(msg, "\n"), msg);
+}
+
+int netns_nft(struct netns_sandbox *sb, int host, const char *commands)
+{
+	int fd = ns_of(sb, host);
+
+	if (fd < 0 || !commands)
+		return fail(sb, -EINVAL, "nft on host %d", host);
+	return nft_run(sb, fd, commands, "nft");
+}
+
 int netns_blackhole(struct netns_sandbox *sb, int host, bool on)
 {
 	/* "add" then "delete" makes removal idempotent; the batch is atomic. */
@@ -666,33 +812,13 @@ int netns_blackhole(struct netns_sandbox *sb, int host, bool on)
 		"  chain in { type filter hook ingress device \"eth0\" priority -500; policy drop; }\n"
 		"  chain out { type filter hook output priority -500; oifname \"eth0\" drop; }\n"
 		"}\n";
-	_cleanup_leave_ int back = -1;
-	_cleanup_(nft_ctx) *nft = NULL;
 	char cmd[sizeof(off_cmd) + sizeof(on_cmd)];
-	int fd = ns_of(sb, host), r;
+	int fd = ns_of(sb, host);
 
 	if (fd < 0 || host == NETNS_WIRE)
 		return fail(sb, -EINVAL, "blackhole on host %d", host);
-	r = enter_ns(fd, &back);
-	if (r < 0)
-		return fail(sb, r, "entering host %d", host);
-	/* libnftables opens its netlink socket here, so the table lands in this namespace. */
-	nft = nft_ctx_new(NFT_CTX_DEFAULT);
-	if (!nft)
-		return fail(sb, -ENOMEM, "creating nftables context");
-	nft_ctx_buffer_output(nft);
-	nft_ctx_buffer_error(nft);
 	snprintf(cmd, sizeof(cmd), "%s%s", off_cmd, on ? on_cmd : "");
-	errno = 0;
-	if (nft_run_cmd_from_buffer(nft, cmd) != 0) {
-		/* libnftables reports only text; errno is its last failed call's, if any. */
-		r = errno > 0 ? -errno : -EIO;
-		char msg[120];
-		snprintf(msg, sizeof(msg), "%s", nft_ctx_get_error_buffer(nft));
-		msg[strcspn(msg, "\n")] = '\0';
-		return fail(sb, r, "blackhole %s on host %d (%s)", on ? "on" : "off", host, msg);
-	}
-	return 0;
+	return nft_run(sb, fd, cmd, on ? "blackhole on" : "blackhole off");
 }
 
 bool netns_netem_available(void)

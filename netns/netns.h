@@ -66,13 +66,20 @@ int netns_sysctl_get(struct netns_sandbox *sb, int host, const char *key, char *
  * host's namespace, hooked at ingress of eth0 and at output), or lifts that. */
 int netns_blackhole(struct netns_sandbox *sb, int host, bool on);
 
+/* Runs nftables commands (nft(8) syntax, one or more lines, applied as one batch) inside
+ * host's namespace; what they create dies with the namespace. */
+int netns_nft(struct netns_sandbox *sb, int host, const char *commands);
+
 /* Whether this kernel has the netem qdisc (probed once, in a scratch namespace). */
 bool netns_netem_available(void);
 
 /* A host reboot: its namespace and veth pair are destroyed (all its sockets and TCP state die
  * with it) and a new namespace is plugged into the wire with the same interface name, MAC,
- * addresses, neighbours and remembered sysctls. The caller must have ended every process
- * running in it. The wire and other hosts are untouched. */
+ * addresses, neighbours and remembered sysctls (not a blackhole or nft rules: they died with
+ * it). The link is cut first, so a process still running in the old namespace can no longer
+ * reach the wire; the caller ends such processes, and ending them afterwards is what a power
+ * cut looks like (their sockets' dying FIN or RST goes nowhere). The wire and other hosts are
+ * untouched; returns once the new host is reachable. */
 int netns_host_reboot(struct netns_sandbox *sb, int host);
 
 /* One TCP socket as sock_diag reports it. */

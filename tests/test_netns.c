@@ -1,0 +1,479 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The sandbox (netns/) against the real kernel: a two-host sandbox carries TCP over IPv4 and
+ * IPv6 on the first SYN, sock_diag sees the sockets, sysctls stay inside, a blackhole stops a
+ * handshake and lifting it lets one through, a reboot wipes the host's TCP state and brings
+ * back the same addresses, counters read. Every test checks that the calling thread ends in
+ * the namespace it started in. Sockets are made by switching into a host's namespace (a socket
+ * belongs to the namespace it was created in) and used from anywhere. Every wait is a poll()
+ * with a bound; nothing sleeps.
+ *
+ * Needs CAP_SYS_ADMIN and CAP_NET_ADMIN; exits 77 (skip) where namespaces cannot be made.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <cmocka.h>
+
+#include "netns.h"
+
+/* Under the 1 s initial SYN retransmission timeout: a connect that completes within this
+ * bound got through on its first SYN. */
+#define FIRST_SYN_MS 500
+#define PORT 5000
+
+struct fixture {
+	struct netns_sandbox *sb;
+	char ns_before[64];
+};
+
+static void self_ns(char buf[64])
+{
+	ssize_t n = readlink("/proc/thread-self/ns/net", buf, 63);
+
+	assert_true(n > 0);
+	buf[n] = '\0';
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	int r;
+
+	assert_non_null(f);
+	self_ns(f->ns_before);
+	r = netns_sandbox_new(2, &f->sb);
+	if (r < 0)
+		fprintf(stderr, "netns_sandbox_new: %s\n", netns_new_error());
+	assert_int_equal(r, 0);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	char now[64];
+
+	netns_sandbox_free(f->sb);
+	self_ns(now);
+	assert_string_equal(now, f->ns_before);
+	free(f);
+	return 0;
+}
+
+static void addr_of(int host, int family, uint16_t port, struct sockaddr_storage *ss,
+		    socklen_t *len)
+{
+	char text[64];
+
+	memset(ss, 0, sizeof(*ss));
+	assert_non_null(netns_host_addr(host, family, text));
+	if (family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		assert_int_equal(inet_pton(AF_INET, text, &sin->sin_addr), 1);
+		*len = sizeof(*sin);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(port);
+		assert_int_equal(inet_pton(AF_INET6, text, &sin6->sin6_addr), 1);
+		*len = sizeof(*sin6);
+	}
+}
+
+/* A non-blocking TCP socket created inside host's namespace. */
+static int tcp_socket_in(struct netns_sandbox *sb, int host, int family)
+{
+	int back, fd;
+
+	assert_int_equal(netns_enter(sb, host, &back), 0);
+	fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	assert_int_equal(netns_leave(back), 0);
+	assert_true(fd >= 0);
+	return fd;
+}
+
+static int listen_on(struct netns_sandbox *sb, int host, int family, int backlog)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int fd = tcp_socket_in(sb, host, family), one = 1;
+
+	addr_of(host, family, PORT, &ss, &len);
+	assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)), 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&ss, len), 0);
+	assert_int_equal(listen(fd, backlog), 0);
+	return fd;
+}
+
+/* 0 once fd has one of events, -ETIMEDOUT after ms. */
+static int wait_fd(int fd, short events, int ms)
+{
+	struct pollfd p = { .fd = fd, .events = events };
+	int n = poll(&p, 1, ms);
+
+	assert_true(n >= 0);
+	return n == 1 ? 0 : -ETIMEDOUT;
+}
+
+/* Connects from host `from` to host `to`; returns 0 and the socket in *ret_fd, -ETIMEDOUT if
+ * the handshake does not finish within ms (the socket is still returned), or -SO_ERROR. */
+static int connect_from(struct netns_sandbox *sb, int from, int to, int family, int ms,
+			int *ret_fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len, elen = sizeof(int);
+	int fd = tcp_socket_in(sb, from, family), err = 0, r;
+
+	addr_of(to, family, PORT, &ss, &len);
+	r = connect(fd, (struct sockaddr *)&ss, len);
+	assert_true(r == 0 || errno == EINPROGRESS);
+	*ret_fd = fd;
+	if (r == 0)
+		return 0;
+	r = wait_fd(fd, POLLOUT, ms);
+	if (r < 0)
+		return r;
+	assert_int_equal(getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen), 0);
+	return -err;
+}
+
+static int accept_within(int lfd, int ms)
+{
+	int fd;
+
+	assert_int_equal(wait_fd(lfd, POLLIN, ms), 0);
+	fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	assert_true(fd >= 0);
+	return fd;
+}
+
+static uint16_t local_port(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&ss, &len), 0);
+	return ntohs(ss.ss_family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
+					      : ((struct sockaddr_in6 *)&ss)->sin6_port);
+}
+
+static const struct netns_sock *find_sock(const struct netns_sock *s, int n, int family,
+					  uint8_t state, uint16_t sport, uint16_t dport)
+{
+	for (int i = 0; i < n; i++)
+		if (s[i].family == family && s[i].state == state && s[i].sport == sport &&
+		    s[i].dport == dport)
+			return &s[i];
+	return NULL;
+}
+
+static int count_family(const struct netns_sock *s, int n, int family)
+{
+	int c = 0;
+
+	for (int i = 0; i < n; i++)
+		c += s[i].family == family;
+	return c;
+}
+
+/* 1. Both families: the first SYN gets through, accept works, sock_diag shows the pair and
+ *    the listener with its backlog. */
+static void test_connect_and_sockets(void **state)
+{
+	struct fixture *f = *state;
+	static const int families[] = { AF_INET, AF_INET6 };
+
+	for (int i = 0; i < 2; i++) {
+		int family = families[i], lfd, cfd, afd, n;
+		struct netns_sock socks[16];
+		const struct netns_sock *s;
+		char a0[64], a1[64];
+		uint16_t cport;
+
+		lfd = listen_on(f->sb, 1, family, 7);
+		assert_int_equal(connect_from(f->sb, 0, 1, family, FIRST_SYN_MS, &cfd), 0);
+		afd = accept_within(lfd, FIRST_SYN_MS);
+		cport = local_port(cfd);
+		netns_host_addr(0, family, a0);
+		netns_host_addr(1, family, a1);
+
+		/* Count per family: the IPv4 round leaves a TIME-WAIT behind. */
+		n = netns_sockets(f->sb, 1, socks, 16);
+		assert_int_equal(count_family(socks, n, family), 2);
+		s = find_sock(socks, n, family, TCP_LISTEN, PORT, 0);
+		assert_non_null(s);
+		assert_int_equal(s->wqueue, 7);
+		assert_int_equal(s->rqueue, 0);
+		s = find_sock(socks, n, family, TCP_ESTABLISHED, PORT, cport);
+		assert_non_null(s);
+		assert_string_equal(s->src, a1);
+		assert_string_equal(s->dst, a0);
+
+		n = netns_sockets(f->sb, 0, socks, 16);
+		assert_int_equal(count_family(socks, n, family), 1);
+		assert_non_null(find_sock(socks, n, family, TCP_ESTABLISHED, cport, PORT));
+		/* A short array gets the first sockets, not an error. */
+		assert_int_equal(netns_sockets(f->sb, 1, socks, 1), 1);
+
+		close(afd);
+		close(cfd);
+		close(lfd);
+	}
+}
+
+/* 2. Sysctls: set/get round trip inside a host, the caller's own value untouched, only net.*
+ *    accepted, and remembered across a reboot. */
+static void test_sysctl(void **state)
+{
+	struct fixture *f = *state;
+	char before[32], buf[32], after[32];
+	FILE *p;
+
+	p = fopen("/proc/sys/net/ipv4/tcp_retries2", "r");
+	assert_non_null(p);
+	assert_non_null(fgets(before, sizeof(before), p));
+	fclose(p);
+
+	assert_int_equal(netns_sysctl_set(f->sb, 0, "net.ipv4.tcp_retries2", "5"), 0);
+	assert_int_equal(netns_sysctl_get(f->sb, 0, "net.ipv4.tcp_retries2", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "5");
+	assert_int_equal(netns_sysctl_get(f->sb, 1, "net.ipv4.tcp_retries2", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "15");
+
+	p = fopen("/proc/sys/net/ipv4/tcp_retries2", "r");
+	assert_non_null(p);
+	assert_non_null(fgets(after, sizeof(after), p));
+	fclose(p);
+	assert_string_equal(before, after);
+
+	assert_int_equal(netns_sysctl_set(f->sb, 0, "kernel.panic", "1"), -EINVAL);
+	assert_string_not_equal(netns_last_error(f->sb), "");
+	assert_int_equal(netns_sysctl_get(f->sb, 0, "net.ipv4.no_such_key", buf, sizeof(buf)),
+			 -ENOENT);
+	assert_int_equal(netns_sysctl_set(f->sb, 5, "net.ipv4.tcp_retries2", "5"), -EINVAL);
+	assert_int_equal(netns_sysctl_get(f->sb, NETNS_WIRE, "net.ipv6.conf.br0.disable_ipv6",
+					  buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "1");
+
+	assert_int_equal(netns_sysctl_set(f->sb, 1, "net.ipv4.tcp_syn_retries", "2"), 0);
+	assert_int_equal(netns_sysctl_set(f->sb, 1, "net.ipv4.tcp_syn_retries", "3"), 0);
+	assert_int_equal(netns_host_reboot(f->sb, 1), 0);
+	assert_int_equal(netns_sysctl_get(f->sb, 1, "net.ipv4.tcp_syn_retries", buf, sizeof(buf)),
+			 0);
+	assert_string_equal(buf, "3");
+}
+
+/* 3. Blackhole on: a handshake to the host does not finish. Off: it does, at once. Both are
+ *    idempotent. */
+static void test_blackhole(void **state)
+{
+	struct fixture *f = *state;
+	int lfd = listen_on(f->sb, 1, AF_INET, 4), cfd, afd;
+
+	assert_int_equal(netns_blackhole(f->sb, 1, true), 0);
+	assert_int_equal(netns_blackhole(f->sb, 1, true), 0);
+	assert_int_equal(connect_from(f->sb, 0, 1, AF_INET, 300, &cfd), -ETIMEDOUT);
+	close(cfd);
+	assert_int_equal(connect_from(f->sb, 0, 1, AF_INET6, 300, &cfd), -ETIMEDOUT);
+	close(cfd);
+	/* Nothing reached the listener. */
+	assert_int_equal(wait_fd(lfd, POLLIN, 0), -ETIMEDOUT);
+
+	assert_int_equal(netns_blackhole(f->sb, 1, false), 0);
+	assert_int_equal(netns_blackhole(f->sb, 1, false), 0);
+	assert_int_equal(connect_from(f->sb, 0, 1, AF_INET, FIRST_SYN_MS, &cfd), 0);
+	afd = accept_within(lfd, FIRST_SYN_MS);
+	close(afd);
+	close(cfd);
+	close(lfd);
+
+	assert_int_equal(netns_blackhole(f->sb, NETNS_WIRE, true), -EINVAL);
+}
+
+/* 3b. Arbitrary nft commands land in the host: a reject rule answers a SYN with a RST at once;
+ *     a syntax error is -EINVAL with a sentence, a kernel refusal keeps its errno. */
+static void test_nft(void **state)
+{
+	struct fixture *f = *state;
+	int cfd;
+
+	assert_int_equal(netns_nft(f->sb, 1,
+				   "add table inet t\n"
+				   "add chain inet t in { type filter hook input priority 0; }\n"
+				   "add rule inet t in tcp dport 5000 reject with tcp reset\n"), 0);
+	assert_int_equal(connect_from(f->sb, 0, 1, AF_INET, FIRST_SYN_MS, &cfd), -ECONNREFUSED);
+	close(cfd);
+	assert_int_equal(netns_nft(f->sb, 1, "this is not nft"), -EINVAL);
+	assert_non_null(strstr(netns_last_error(f->sb), "syntax error"));
+	assert_int_equal(netns_nft(f->sb, 1, "delete table inet no_such_table"), -ENOENT);
+	/* Host 0 has no such table: the rule was not put in the caller's namespace or another
+	 * host's. */
+	assert_int_equal(netns_nft(f->sb, 0, "delete table inet t"), -ENOENT);
+	assert_int_equal(netns_nft(f->sb, 1, "delete table inet t"), 0);
+}
+
+/* 4. Reboot: the host's TCP state is gone (the peer's next segment draws a RST from the new
+ *    host), and a listener in the new host is reachable at the same addresses. Twice. */
+static void test_reboot(void **state)
+{
+	struct fixture *f = *state;
+	struct netns_sock socks[8];
+	int lfd, cfd, afd, err = 0;
+	socklen_t elen = sizeof(err);
+	char buf[4];
+
+	lfd = listen_on(f->sb, 1, AF_INET, 4);
+	assert_int_equal(connect_from(f->sb, 0, 1, AF_INET, FIRST_SYN_MS, &cfd), 0);
+	afd = accept_within(lfd, FIRST_SYN_MS);
+	assert_int_equal(netns_sockets(f->sb, 1, socks, 8), 2);
+
+	/* The old sockets stay open across the reboot: they sit in the cut-off namespace, so
+	 * closing them afterwards sends nothing anyone can see. */
+	assert_int_equal(netns_host_reboot(f->sb, 1), 0);
+	assert_int_equal(netns_sockets(f->sb, 1, socks, 8), 0);
+	close(afd);
+	close(lfd);
+
+	assert_int_equal(send(cfd, "x", 1, 0), 1);
+	assert_int_equal(wait_fd(cfd, POLLIN, FIRST_SYN_MS), 0);
+	assert_int_equal(recv(cfd, buf, sizeof(buf), 0), -1);
+	assert_int_equal(errno, ECONNRESET);
+	assert_int_equal(getsockopt(cfd, SOL_SOCKET, SO_ERROR, &err, &elen), 0);
+	close(cfd);
+
+	for (int round = 0; round < 2; round++) {
+		if (round)
+			assert_int_equal(netns_host_reboot(f->sb, 1), 0);
+		for (int family = AF_INET; family != -1;
+		     family = family == AF_INET ? AF_INET6 : -1) {
+			lfd = listen_on(f->sb, 1, family, 4);
+			assert_int_equal(connect_from(f->sb, 0, 1, family, FIRST_SYN_MS, &cfd), 0);
+			afd = accept_within(lfd, FIRST_SYN_MS);
+			close(afd);
+			close(cfd);
+			close(lfd);
+		}
+	}
+	assert_int_equal(netns_host_reboot(f->sb, 2), -EINVAL);
+}
+
+/* 5. Counters from /proc/net/netstat and /proc/net/snmp of the host. */
+static void test_counter(void **state)
+{
+	struct fixture *f = *state;
+	long long v = -2;
+
+	assert_int_equal(netns_counter(f->sb, 1, "TcpExt.ListenOverflows", &v), 0);
+	assert_true(v >= 0);
+	assert_int_equal(netns_counter(f->sb, 1, "Tcp.ActiveOpens", &v), 0);
+	assert_int_equal(v, 0);
+	assert_int_equal(netns_counter(f->sb, 1, "TcpExt.NoSuchCounter", &v), -ENOENT);
+	assert_int_equal(netns_counter(f->sb, 1, "NoSuchPrefix.ListenOverflows", &v), -ENOENT);
+	assert_int_equal(netns_counter(f->sb, 1, "nodot", &v), -EINVAL);
+}
+
+/* 6. The pure helpers, and the calls that need no sandbox. */
+static void test_helpers(void **state)
+{
+	char buf[64];
+	uint8_t a4[4] = { 198, 18, 0, 2 }, a6[16] = { 0x20, 0x01, 0, 2, [15] = 3 };
+	uint8_t other[4] = { 10, 0, 0, 1 };
+	struct netns_sandbox *sb = (void *)1;
+	bool netem;
+
+	assert_string_equal(netns_host_addr(0, AF_INET, buf), "198.18.0.1");
+	assert_string_equal(netns_host_addr(1, AF_INET6, buf), "2001:2::2");
+	assert_null(netns_host_addr(NETNS_MAX_HOSTS, AF_INET, buf));
+	assert_int_equal(netns_host_by_addr(AF_INET, a4), 1);
+	assert_int_equal(netns_host_by_addr(AF_INET6, a6), 2);
+	assert_int_equal(netns_host_by_addr(AF_INET, other), -1);
+	assert_string_equal(netns_wire_ifname(3, buf), "h3");
+
+	assert_string_equal(netns_state_name(TCP_ESTABLISHED), "ESTABLISHED");
+	assert_string_equal(netns_state_name(TCP_FIN_WAIT1), "FIN-WAIT-1");
+	assert_string_equal(netns_state_name(12), "NEW-SYN-RECV");
+	assert_string_equal(netns_state_name(200), "UNKNOWN");
+	for (int s = 1; s <= 12; s++)
+		assert_int_equal(netns_state_from_name(netns_state_name(s)), s);
+	assert_int_equal(netns_state_from_name("CLOSE_WAIT"), TCP_CLOSE_WAIT);
+	assert_int_equal(netns_state_from_name("CLOSE-"), -EINVAL);
+	assert_int_equal(netns_state_from_name("BOGUS"), -EINVAL);
+
+	assert_int_equal(netns_sandbox_new(0, &sb), -EINVAL);
+	assert_int_equal(netns_sandbox_new(NETNS_MAX_HOSTS + 1, &sb), -EINVAL);
+	assert_ptr_equal(sb, (void *)1);
+	assert_string_not_equal(netns_new_error(), "");
+	netns_sandbox_free(NULL);
+
+	/* Probed once; the answer is stable and the caller's namespace is untouched. */
+	netem = netns_netem_available();
+	assert_int_equal(netns_netem_available(), netem);
+}
+
+/* 7. More hosts: every pair talks, and host indexes, fds and names are consistent. */
+static void test_four_hosts(void **state)
+{
+	char before[64], now[64];
+	struct netns_sandbox *sb;
+	int lfd, cfd, afd;
+
+	self_ns(before);
+	assert_int_equal(netns_sandbox_new(4, &sb), 0);
+	assert_int_equal(netns_host_count(sb), 4);
+	assert_true(netns_fd(sb, NETNS_WIRE) >= 0);
+	assert_int_equal(netns_fd(sb, 4), -EINVAL);
+	lfd = listen_on(sb, 3, AF_INET6, 4);
+	for (int from = 0; from < 3; from++) {
+		assert_int_equal(connect_from(sb, from, 3, AF_INET6, FIRST_SYN_MS, &cfd), 0);
+		afd = accept_within(lfd, FIRST_SYN_MS);
+		close(afd);
+		close(cfd);
+	}
+	close(lfd);
+	netns_sandbox_free(sb);
+	self_ns(now);
+	assert_string_equal(before, now);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_connect_and_sockets, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sysctl, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_blackhole, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nft, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reboot, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_counter, setup, teardown),
+		cmocka_unit_test(test_helpers),
+		cmocka_unit_test(test_four_hosts),
+	};
+	struct netns_sandbox *sb;
+	int r = netns_sandbox_new(1, &sb);
+
+	if (r == -EPERM || r == -EACCES) {
+		fprintf(stderr, "skipped: cannot create network namespaces (%s); "
+			"needs root or CAP_SYS_ADMIN+CAP_NET_ADMIN\n", netns_new_error());
+		return 77;
+	}
+	if (r < 0) {
+		fprintf(stderr, "error: cannot create a sandbox: %s\n", netns_new_error());
+		return 1;
+	}
+	netns_sandbox_free(sb);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,461 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Unit tests of the reports: result objects made by hand (a pass, a fail with a multi-line
+ * failure, an error with no arrays at all, and one whose strings are hostile: markup, quotes,
+ * "]]>", control bytes, invalid UTF-8, newlines) written in each format to a memory stream,
+ * then checked for content: counts, escaping, the ladder's arrow directions. No privilege.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "harness.h"
+
+#define HOSTILE "ev<il>&\"q'\x01\x1b[31m]]>\xff\xc3(#\\\nsecond"
+
+static void add_str(json_object *o, const char *k, const char *v)
+{
+	json_object_object_add(o, k, json_object_new_string(v));
+}
+
+static json_object *packet(double t, const char *from, const char *to, const char *flags, int seq, int ack, int len)
+{
+	json_object *p = json_object_new_object();
+	json_object_object_add(p, "t_ms", json_object_new_double(t));
+	add_str(p, "from", from);
+	add_str(p, "to", to);
+	add_str(p, "flags", flags);
+	json_object_object_add(p, "seq", json_object_new_int(seq));
+	json_object_object_add(p, "ack", json_object_new_int(ack));
+	json_object_object_add(p, "len", json_object_new_int(len));
+	return p;
+}
+
+static json_object *syscall_(double t, const char *peer, const char *call, int ret, const char *err)
+{
+	json_object *s = json_object_new_object();
+	json_object_object_add(s, "t_ms", json_object_new_double(t));
+	add_str(s, "peer", peer);
+	add_str(s, "socket", "main");
+	add_str(s, "call", call);
+	json_object_object_add(s, "ret", json_object_new_int(ret));
+	json_object_object_add(s, "errno", err ? json_object_new_string(err) : NULL);
+	return s;
+}
+
+/* A result as the runner makes it; failure may be NULL. rst: whether the server answers
+ * with an RST (else a FIN), to make runs differ. */
+static json_object *result(const char *name, const char *verdict, const char *failure, bool rst)
+{
+	json_object *r = json_object_new_object(), *a;
+	add_str(r, "name", name);
+	add_str(r, "mode", "B2");
+	add_str(r, "family", "inet");
+	add_str(r, "file", "scenarios/x.tcpf");
+	add_str(r, "summary", "a summary");
+	add_str(r, "claim", "the articles say ECONNRESET");
+	add_str(r, "linux", "Linux says EPIPE");
+	add_str(r, "timers", "RTO 200 ms; by default 15 minutes");
+	add_str(r, "verdict", verdict);
+	json_object_object_add(r, "duration_ms", json_object_new_double(52.5));
+	json_object_object_add(r, "syscalls", a = json_object_new_array());
+	json_object_array_add(a, syscall_(1.0, "client", "connect", 0, NULL));
+	json_object_array_add(a, syscall_(2.0, "server", "accept", 5, NULL));
+	json_object_array_add(a, syscall_(9.0, "client", "send", -1, "EPIPE"));
+	json_object_object_add(r, "packets", a = json_object_new_array());
+	json_object_array_add(a, packet(0.5, "client", "server", "S", 0, 0, 0));
+	json_object_array_add(a, packet(0.6, "server", "client", "S.", 0, 1, 0));
+	json_object_array_add(a, packet(5.0, "client", "server", "P.", 1, 1, 100));
+	json_object_array_add(a, packet(6.0, "server", "client", rst ? "R" : "F.", 1, 1, 0));
+	json_object_object_add(r, "events", a = json_object_new_array());
+	json_object *e = json_object_new_object();
+	json_object_object_add(e, "t_ms", json_object_new_double(3.0));
+	add_str(e, "host", "server");
+	add_str(e, "event", "kill SIGKILL");
+	json_object_array_add(a, e);
+	json_object_object_add(r, "states", json_object_new_array());
+	json_object_object_add(r, "exits", json_object_new_array());
+	json_object_object_add(r, "notes", json_object_new_array());
+	json_object_object_add(r, "failures", a = json_object_new_array());
+	if (failure)
+		json_object_array_add(a, json_object_new_string(failure));
+	return r;
+}
+
+/* An error as main.c makes one for a worker that died: no arrays but failures. */
+static json_object *bare_error(void)
+{
+	json_object *r = json_object_new_object(), *f = json_object_new_array();
+	add_str(r, "name", "died");
+	add_str(r, "mode", "C1");
+	add_str(r, "family", "inet6");
+	add_str(r, "verdict", "error");
+	json_object_array_add(f, json_object_new_string("x.tcpf: the worker died of SIGSEGV"));
+	json_object_object_add(r, "failures", f);
+	return r;
+}
+
+/* pass, fail (multi-line), error (bare), hostile fail. */
+static json_object *four_results(void)
+{
+	json_object *a = json_object_new_array();
+	json_object_array_add(a, result("good", "pass", NULL, true));
+	json_object_array_add(a, result("bad", "fail", "x.tcpf:23: client write\n  expected: -1 ECONNREFUSED\n  observed: -1 EPIPE", true));
+	json_object_array_add(a, bare_error());
+	json_object_array_add(a, result(HOSTILE, "fail", HOSTILE " failure", true));
+	return a;
+}
+
+static char *render(enum report_format f, json_object *results, const struct report_options *o)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+	assert_non_null(m);
+	report_write(m, f, results, o);
+	assert_int_equal(fclose(m), 0);
+	return buf;
+}
+
+static size_t count(const char *hay, const char *needle)
+{
+	size_t n = 0;
+	for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	return n;
+}
+
+static bool valid_utf8(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p) {
+		int n = *p < 0x80 ? 1 : (*p & 0xe0) == 0xc0 ? 2 : (*p & 0xf0) == 0xe0 ? 3 : (*p & 0xf8) == 0xf0 ? 4 : 0;
+		if (n == 0 || (n == 2 && *p < 0xc2))
+			return false;
+		for (int i = 1; i < n; i++)
+			if ((p[i] & 0xc0) != 0x80)
+				return false;
+		p += n;
+	}
+	return true;
+}
+
+/* The line of text that contains needle, copied into buf. */
+static const char *line_with(const char *text, const char *needle, char *buf, size_t len)
+{
+	const char *p = strstr(text, needle);
+	if (!p)
+		fail_msg("no line with '%s' in:\n%s", needle, text);
+	const char *start = p;
+	while (start > text && start[-1] != '\n')
+		start--;
+	size_t n = strcspn(start, "\n");
+	snprintf(buf, len, "%.*s", (int)n, start);
+	return buf;
+}
+
+static void test_format_names(void **state)
+{
+	assert_int_equal(report_format_from_name("text"), REPORT_TEXT);
+	assert_int_equal(report_format_from_name("json"), REPORT_JSON);
+	assert_int_equal(report_format_from_name("junit"), REPORT_JUNIT);
+	assert_int_equal(report_format_from_name("tap"), REPORT_TAP);
+	assert_int_equal(report_format_from_name("xml"), -1);
+}
+
+static void test_text_totals(void **state)
+{
+	json_object *r = four_results();
+	char *out = render(REPORT_TEXT, r, NULL);
+	const char *tail = "2 passed, 1 failed, 1 errors\n";
+
+	/* 1 pass, 2 fails, 1 error */
+	tail = "1 passed, 2 failed, 1 errors\n";
+	assert_true(strlen(out) > strlen(tail));
+	assert_string_equal(out + strlen(out) - strlen(tail), tail);
+	assert_non_null(strstr(out, "PASS  good (inet)"));
+	assert_non_null(strstr(out, "FAIL  bad (inet)"));
+	assert_non_null(strstr(out, "ERROR died (inet6)"));
+	/* each line of a multi-line failure indented under the result */
+	assert_non_null(strstr(out, "      x.tcpf:23: client write\n        expected: -1 ECONNREFUSED\n"
+				    "        observed: -1 EPIPE\n"));
+	/* no ladder without -v, no colour unless asked */
+	assert_null(strstr(out, "S seq 0"));
+	assert_null(strchr(out, '\033'));
+	free(out);
+	json_object_put(r);
+}
+
+static void test_json_reparses(void **state)
+{
+	json_object *r = four_results();
+	char *out = render(REPORT_JSON, r, NULL);
+	json_tokener *tok = json_tokener_new();
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	json_object *top = json_tokener_parse_ex(tok, out, (int)strlen(out));
+
+	assert_non_null(top);
+	assert_int_equal(json_tokener_get_error(tok), json_tokener_success);
+	json_object *res = json_object_object_get(top, "results");
+	assert_int_equal(json_object_array_length(res), 4);
+	json_object *bad = json_object_array_get_idx(res, 1);
+	assert_string_equal(json_object_get_string(json_object_object_get(bad, "verdict")), "fail");
+	assert_int_equal(json_object_array_length(json_object_object_get(bad, "packets")), 4);
+	json_object *p = json_object_array_get_idx(json_object_object_get(bad, "packets"), 3);
+	assert_string_equal(json_object_get_string(json_object_object_get(p, "flags")), "R");
+	/* the hostile name survives, its invalid bytes as U+FFFD */
+	json_object *h = json_object_array_get_idx(res, 3);
+	assert_string_equal(json_object_get_string(json_object_object_get(h, "name")),
+			    "ev<il>&\"q'\x01\x1b[31m]]>\xef\xbf\xbd\xef\xbf\xbd(#\\\nsecond");
+	json_object_put(top);
+	json_tokener_free(tok);
+	free(out);
+	json_object_put(r);
+}
+
+static void test_junit(void **state)
+{
+	json_object *r = four_results();
+	char *out = render(REPORT_JUNIT, r, NULL);
+	char line[512];
+
+	assert_true(valid_utf8(out));
+	assert_int_equal(strncmp(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites ", 50), 0);
+	assert_int_equal(count(out, "<testsuites "), 1);
+	assert_int_equal(count(out, "<testsuite "), 1);
+	assert_non_null(strstr(out, "<testsuite name=\"tcpfault\" tests=\"4\" failures=\"2\" errors=\"1\""));
+	assert_int_equal(count(out, "<testcase "), 4);
+	assert_int_equal(count(out, "<failure "), 2);
+	assert_int_equal(count(out, "<error "), 1);
+	assert_int_equal(count(out, "<system-out>"), 4);
+	assert_non_null(strstr(out, "<testcase classname=\"tcpfault.B2\" name=\"good (inet)\" time=\"0.053\">"));
+	/* message: the first line; body: the whole text */
+	assert_non_null(strstr(out, "<failure message=\"x.tcpf:23: client write\" type=\"fail\">x.tcpf:23: client write\n"
+				    "  expected: -1 ECONNREFUSED\n  observed: -1 EPIPE</failure>"));
+	assert_non_null(strstr(out, "<error message=\"x.tcpf: the worker died of SIGSEGV\""));
+	/* the hostile name, escaped in the attribute, control bytes and bad bytes replaced */
+	assert_non_null(strstr(out, "name=\"ev&lt;il&gt;&amp;&quot;q&apos;\xef\xbf\xbd\xef\xbf\xbd[31m]]&gt;"
+				    "\xef\xbf\xbd\xef\xbf\xbd(#\\&#10;second (inet)\""));
+	assert_null(strstr(out, "<il"));
+	assert_null(strstr(out, "]]>"));
+	for (const unsigned char *p = (const unsigned char *)out; *p; p++)
+		assert_true(*p >= 0x20 || *p == '\n' || *p == '\t');
+	/* system-out holds the verbose text: the ladder */
+	line_with(out, "S seq 0", line, sizeof line);
+	assert_non_null(strstr(line, "-&gt;|"));
+	free(out);
+	json_object_put(r);
+}
+
+static void test_junit_xmllint(void **state)
+{
+	const char *xmllint = "/usr/bin/xmllint";
+	if (access(xmllint, X_OK) != 0)
+		skip();
+	json_object *r = four_results();
+	char *out = render(REPORT_JUNIT, r, NULL);
+	char path[] = "/tmp/test-report-XXXXXX", cmd[128];
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, out, strlen(out)), (ssize_t)strlen(out));
+	close(fd);
+	snprintf(cmd, sizeof cmd, "%s --noout %s", xmllint, path);
+	int st = system(cmd);
+	unlink(path);
+	assert_int_equal(st, 0);
+	free(out);
+	json_object_put(r);
+}
+
+static void test_tap(void **state)
+{
+	json_object *r = four_results();
+	char *out = render(REPORT_TAP, r, NULL);
+
+	assert_true(valid_utf8(out));
+	assert_int_equal(strncmp(out, "TAP version 14\n1..4\nok 1 - good (inet)\nnot ok 2 - bad (inet)\n  ---\n"
+				      "  message: \"x.tcpf:23: client write\"\n  verdict: fail\n", 110), 0);
+	assert_non_null(strstr(out, "  details: \"x.tcpf:23: client write\\n  expected: -1 ECONNREFUSED\\n"
+				    "  observed: -1 EPIPE\"\n  ...\n"));
+	assert_non_null(strstr(out, "\nnot ok 3 - died (inet6)\n  ---\n  message: \"x.tcpf: the worker died of SIGSEGV\"\n"
+				    "  verdict: error\n"));
+	/* the hostile name: one line, '#' and '\' escaped, so no directive and no second line */
+	assert_non_null(strstr(out, "\nnot ok 4 - ev<il>&\"q'  [31m]]>\xef\xbf\xbd\xef\xbf\xbd(\\#\\\\ second (inet)\n"));
+	/* its message double-quoted with escapes */
+	assert_non_null(strstr(out, "  message: \"ev<il>&\\\"q'\\x01\\x1B[31m]]>\\uFFFD\\uFFFD(#\\\\\"\n"));
+	assert_int_equal(count(out, "\nok "), 1);
+	assert_int_equal(count(out, "\nnot ok "), 3);
+	assert_int_equal(count(out, "  ---\n"), 3);
+	assert_int_equal(count(out, "  ...\n"), 3);
+	for (const unsigned char *p = (const unsigned char *)out; *p; p++)
+		assert_true(*p >= 0x20 || *p == '\n');
+	free(out);
+	json_object_put(r);
+}
+
+static void test_ladder(void **state)
+{
+	json_object *r = json_object_new_array();
+	json_object_array_add(r, result("good", "pass", NULL, true));
+	struct report_options o = { .verbose = true, .repeat = 1 };
+	char *out = render(REPORT_TEXT, r, &o);
+	char line[512];
+
+	/* header: client left, server right */
+	line_with(out, "client", line, sizeof line);
+	assert_true(strstr(line, "client") < strstr(line, "server"));
+	/* client -> server: the head on the right; server -> client: on the left */
+	line_with(out, "S seq 0", line, sizeof line);
+	assert_non_null(strstr(line, "|-"));
+	assert_non_null(strstr(line, "->|"));
+	assert_null(strstr(line, "<-"));
+	assert_non_null(strstr(line, "      0.500  "));
+	line_with(out, "S. seq 0 ack 1", line, sizeof line);
+	assert_non_null(strstr(line, "|<-"));
+	assert_null(strstr(line, "->"));
+	line_with(out, "P. seq 1 ack 1 len 100", line, sizeof line);
+	assert_non_null(strstr(line, "->|"));
+	line_with(out, "R seq 1", line, sizeof line);
+	assert_non_null(strstr(line, "|<-"));
+	assert_null(strstr(line, "ack")); /* no ACK flag, no ack number */
+	/* syscalls beside their host's lifeline: the client's left of the first '|', the
+	 * server's right of the last */
+	line_with(out, "send = -1 EPIPE", line, sizeof line);
+	assert_true(strstr(line, "send = -1 EPIPE") < strchr(line, '|'));
+	line_with(out, "accept = 5", line, sizeof line);
+	assert_true(strstr(line, "accept = 5") > strrchr(line, '|'));
+	line_with(out, "*** kill SIGKILL ***", line, sizeof line);
+	assert_true(strstr(line, "***") > strrchr(line, '|'));
+	/* in time order: the kill (3 ms) between the accept (2 ms) and the data (5 ms) */
+	assert_true(strstr(out, "accept = 5") < strstr(out, "*** kill"));
+	assert_true(strstr(out, "*** kill") < strstr(out, "len 100"));
+	assert_non_null(strstr(out, "timers"));
+	assert_null(strchr(out, '\033'));
+	free(out);
+	json_object_put(r);
+}
+
+static void test_colour(void **state)
+{
+	json_object *r = json_object_new_array();
+	json_object_array_add(r, result("good", "pass", NULL, true));
+	json_object_array_add(r, result("fin", "fail", "why", false));
+	struct report_options o = { .verbose = true, .color = true, .repeat = 1 };
+	char *out = render(REPORT_TEXT, r, &o);
+	char line[512];
+
+	assert_non_null(strstr(out, "\033[32mPASS \033[0m good (inet)"));
+	assert_non_null(strstr(out, "\033[31mFAIL \033[0m fin (inet)"));
+	line_with(out, "R seq 1", line, sizeof line);
+	assert_non_null(strstr(line, "|\033[31m<-"));
+	line_with(out, "F. seq 1", line, sizeof line);
+	assert_non_null(strstr(line, "|\033[33m<-"));
+	line_with(out, "S seq 0", line, sizeof line);
+	assert_null(strchr(line, '\033'));
+	free(out);
+	/* files and pipes: the caller asks for none; a memory stream is no terminal */
+	FILE *m = open_memstream(&out, &(size_t){ 0 });
+	assert_false(report_color_wanted(m));
+	fclose(m);
+	free(out);
+	json_object_put(r);
+}
+
+static void test_explain(void **state)
+{
+	json_object *r = json_object_new_array();
+	json_object_array_add(r, result("good", "pass", NULL, true));
+	struct report_options o = { .explain = true, .repeat = 1 };
+	char *out = render(REPORT_TEXT, r, &o);
+
+	/* the ladder, then the claim and what Linux did, then the timers */
+	char *arrow = strstr(out, "S seq 0"), *claim = strstr(out, "The claim:"), *lx = strstr(out, "Linux does:");
+	assert_non_null(arrow);
+	assert_non_null(claim);
+	assert_non_null(lx);
+	assert_true(arrow < claim && claim < lx);
+	assert_non_null(strstr(claim, "the articles say ECONNRESET\n"));
+	assert_non_null(strstr(lx, "Linux says EPIPE\n"));
+	assert_non_null(strstr(lx, "Timers:       RTO 200 ms; by default 15 minutes\n"));
+	free(out);
+	json_object_put(r);
+}
+
+static void test_bare_error_verbose(void **state)
+{
+	json_object *r = json_object_new_array();
+	json_object_array_add(r, bare_error());
+	struct report_options o = { .verbose = true, .repeat = 1 };
+	char *out = render(REPORT_TEXT, r, &o);
+
+	assert_non_null(strstr(out, "ERROR died (inet6)"));
+	assert_non_null(strstr(out, "(nothing was observed)"));
+	assert_non_null(strstr(out, "0 passed, 0 failed, 1 errors\n"));
+	free(out);
+	json_object_put(r);
+}
+
+static json_object *runs(bool second_rst)
+{
+	json_object *r = json_object_new_array();
+	json_object *a = result("flaky", "pass", NULL, true), *b = result("flaky", "pass", NULL, second_rst);
+	json_object *c = result("steady", "pass", NULL, true), *d = result("steady", "pass", NULL, true);
+	add_str(c, "file", "scenarios/steady.tcpf");
+	add_str(d, "file", "scenarios/steady.tcpf");
+	json_object_object_add(a, "run", json_object_new_int(1));
+	json_object_object_add(b, "run", json_object_new_int(2));
+	json_object_object_add(c, "run", json_object_new_int(1));
+	json_object_object_add(d, "run", json_object_new_int(2));
+	json_object_array_add(r, a);
+	json_object_array_add(r, b);
+	json_object_array_add(r, c);
+	json_object_array_add(r, d);
+	return r;
+}
+
+static void test_repeat_varied(void **state)
+{
+	struct report_options o = { .repeat = 2 };
+	json_object *r = runs(false);
+	char *out = render(REPORT_TEXT, r, &o);
+
+	assert_non_null(strstr(out, "PASS  flaky (inet) [run 2/2]"));
+	assert_non_null(strstr(out, "4 passed, 0 failed, 0 errors\n1 scenario varied across 2 runs: flaky (inet)\n"));
+	free(out);
+	json_object_put(r);
+
+	r = runs(true);
+	out = render(REPORT_TEXT, r, &o);
+	const char *tail = "4 passed, 0 failed, 0 errors\n0 scenarios varied across 2 runs\n";
+	assert_string_equal(out + strlen(out) - strlen(tail), tail);
+	free(out);
+	/* the other formats name each run */
+	out = render(REPORT_TAP, r, &o);
+	assert_non_null(strstr(out, "ok 4 - steady (inet) [run 2/2]\n"));
+	free(out);
+	json_object_put(r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_format_names),
+		cmocka_unit_test(test_text_totals),
+		cmocka_unit_test(test_json_reparses),
+		cmocka_unit_test(test_junit),
+		cmocka_unit_test(test_junit_xmllint),
+		cmocka_unit_test(test_tap),
+		cmocka_unit_test(test_ladder),
+		cmocka_unit_test(test_colour),
+		cmocka_unit_test(test_explain),
+		cmocka_unit_test(test_bare_error_verbose),
+		cmocka_unit_test(test_repeat_varied),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
