@@ -322,15 +322,34 @@ static int by_time(const void *a, const void *b)
 	return x->order - y->order;
 }
 
-/* "S. seq 0 ack 1", "P. seq 1 ack 1 len 100": as tcpdump, ack only with the ACK flag. */
-static void packet_label(json_object *p, char *buf, size_t len)
+/* "S. seq 0 ack 1", "P. seq 1 ack 1 len 100": as tcpdump, ack only with the ACK flag; with
+ * ports ("40003>5000") when the run has more than one connection. */
+static void packet_label(json_object *p, bool ports, char *buf, size_t len)
 {
 	const char *f = str(p, "flags");
 	int n = snprintf(buf, len, "%s seq %lld", f, i64(p, "seq"));
 	if (strchr(f, '.') && n >= 0 && (size_t)n < len)
 		n += snprintf(buf + n, len - (size_t)n, " ack %lld", i64(p, "ack"));
 	if (i64(p, "len") && n >= 0 && (size_t)n < len)
-		snprintf(buf + n, len - (size_t)n, " len %lld", i64(p, "len"));
+		n += snprintf(buf + n, len - (size_t)n, " len %lld", i64(p, "len"));
+	if (ports && n >= 0 && (size_t)n < len)
+		snprintf(buf + n, len - (size_t)n, "  %lld>%lld", i64(p, "sport"), i64(p, "dport"));
+}
+
+/* Whether the packets belong to more than one connection (port pair, either way round). */
+static bool several_connections(json_object *pk)
+{
+	long long a = -1, b = -1;
+
+	for (size_t i = 0; i < alen(pk); i++) {
+		json_object *p = json_object_array_get_idx(pk, i);
+		long long s = i64(p, "sport"), d = i64(p, "dport");
+		if (a < 0)
+			a = s, b = d;
+		else if (!((s == a && d == b) || (s == b && d == a)))
+			return true;
+	}
+	return false;
 }
 
 static struct row *note_row(struct row *w, struct cols *c, json_object *o, const char *hostkey)
@@ -348,6 +367,8 @@ static size_t ladder_rows(json_object *r, struct cols *c, struct row **ret)
 	size_t n = alen(sys) + alen(pk) + alen(ev) + alen(ex) + alen(st), k = 0;
 	struct row *rows = calloc(n ? n : 1, sizeof *rows);
 
+	bool ports = several_connections(pk);
+
 	*ret = rows;
 	if (!rows)
 		return 0;
@@ -364,7 +385,7 @@ static size_t ladder_rows(json_object *r, struct cols *c, struct row **ret)
 		rows[k] = (struct row){ .t = num(o, "t_ms"), .from = col_of(c, str(o, "from"), true),
 					.to = col_of(c, str(o, "to"), true),
 					.color = strchr(f, 'R') ? RED : strchr(f, 'F') ? YELLOW : NULL };
-		packet_label(o, rows[k].text, sizeof rows[k].text);
+		packet_label(o, ports, rows[k].text, sizeof rows[k].text);
 		if (rows[k].from == rows[k].to) /* both ends unknown: say so in a column */
 			snprintf(rows[k].text, sizeof rows[k].text, "packet %s > %s %s", str(o, "from"), str(o, "to"), f);
 	}
@@ -541,9 +562,17 @@ static void text_result(FILE *out, json_object *r, const struct report_options *
 		for (size_t k = 0; k < alen(nt); k++)
 			fprintf(out, "      note: %s\n", arr_str(nt, k));
 	if (o->verbose || o->explain) {
+		json_object *ct = arr(r, "counters");
 		fputc('\n', out);
 		ladder(out, r, "  ", o->color);
 		fputc('\n', out);
+		/* Counters carry no time: they follow the ladder. */
+		for (size_t k = 0; k < alen(ct); k++) {
+			json_object *c = json_object_array_get_idx(ct, k);
+			fprintf(out, "      counter: %s %s = %lld\n", str(c, "host"), str(c, "name"), i64(c, "value"));
+		}
+		if (alen(ct))
+			fputc('\n', out);
 	}
 	if (o->explain) {
 		const char *claim = str(r, "claim"), *lx = str(r, "linux");
@@ -620,9 +649,58 @@ out:
 	free(seen);
 }
 
-static void text(FILE *out, json_object *results, const struct report_options *o)
+/* Makes every string in o safe for a terminal, in place: control characters other than tab
+ * and newline become '?' (a scenario file cannot send escape sequences to the terminal),
+ * invalid UTF-8 becomes U+FFFD. */
+static void scrub(json_object *o)
+{
+	if (json_object_is_type(o, json_type_array)) {
+		for (size_t i = 0; i < json_object_array_length(o); i++)
+			scrub(json_object_array_get_idx(o, i));
+		return;
+	}
+	if (json_object_is_type(o, json_type_object)) {
+		json_object_object_foreach(o, key, val) {
+			(void)key;
+			scrub(val);
+		}
+		return;
+	}
+	if (!json_object_is_type(o, json_type_string))
+		return;
+	const unsigned char *p = (const unsigned char *)json_object_get_string(o);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+	uint32_t cp;
+
+	if (!m)
+		return;
+	while (*p) {
+		size_t n = utf8_next(p, &cp);
+		if (n == 0)
+			fputs(REPLACEMENT, m);
+		else if ((cp < 0x20 && cp != '\t' && cp != '\n') || (cp >= 0x7f && cp <= 0x9f))
+			fputc('?', m);
+		else
+			fwrite(p, 1, n, m);
+		p += n ? n : 1;
+	}
+	fclose(m);
+	if (buf && strcmp(buf, json_object_get_string(o)) != 0)
+		json_object_set_string(o, buf);
+	free(buf);
+}
+
+static void text(FILE *out, json_object *raw, const struct report_options *o)
 {
 	unsigned count[3] = { 0 };
+	json_object *results = NULL;
+
+	if (json_object_deep_copy(raw, &results, NULL) == 0)
+		scrub(results);
+	else /* out of memory: the report unscrubbed rather than none */
+		results = json_object_get(raw);
 
 	for (size_t i = 0; i < alen(results); i++) {
 		json_object *r = json_object_array_get_idx(results, i);
@@ -632,6 +710,7 @@ static void text(FILE *out, json_object *results, const struct report_options *o
 	fprintf(out, "%u passed, %u failed, %u errors\n", count[V_PASS], count[V_FAIL], count[V_ERROR]);
 	if (o->repeat > 1)
 		varied(out, results, o);
+	json_object_put(results);
 }
 
 /* ---- JUnit XML ---- */

@@ -736,7 +736,7 @@ json_object *runner_run(const struct scenario *s, const struct run_options *o)
 	r->deadline_us = r->origin_mono_us + (int64_t)s->timeout_ms * 1000;
 
 	if ((e = netns_sandbox_new(s->nhosts, &r->sb)) < 0) {
-		errorf(r, "creating the sandbox: %s", strerror(-e));
+		errorf(r, "creating the sandbox: %s", netns_new_error());
 		goto out;
 	}
 	/* The capture taps host 0's link on the wire side: it sees both directions and outlives
