@@ -36,7 +36,7 @@ enum step_kind {
 	STEP_AWAIT_OP,    /* await HOST[.SOCK] OP [= RET [ERRNO]] */
 	STEP_PACKET,      /* await packet FROM > TO FLAGS [port N] */
 	STEP_NO_PACKET,   /* expect no packet FROM > TO FLAGS [port N] */
-	STEP_STATE,       /* await state HOST STATE [port N] [count N] */
+	STEP_STATE,       /* await state HOST STATE [port N] [count N] [recvq N] [sendq N] */
 	STEP_KILL,        /* kill HOST [SIGNAL] */
 	STEP_EXIT,        /* await exit HOST signal SIG | status N */
 	STEP_BLACKHOLE,   /* blackhole HOST */
@@ -65,6 +65,7 @@ struct step {
 	bool async;
 	struct expect_ret want;
 	int within_ms;                    /* bound of an await; 0: the scenario default */
+	int after_ms;                     /* an await's event must not come sooner; 0: no floor */
 	int from, to;                     /* packet steps */
 	char flags[12];
 	int sig;                          /* kill, exit */
@@ -73,6 +74,7 @@ struct step {
 	int state;                        /* state step */
 	int port;                         /* packet, state: a port either end must have; 0: any */
 	unsigned count;                   /* state: at least this many sockets (default 1) */
+	long long recvq, sendq;           /* state: Recv-Q / Send-Q as ss shows them; -1: any */
 	bool waits;                       /* counter: await it rather than expect it now */
 	char key[96], value[64];          /* sysctl, counter name */
 	char text[256];                   /* nft command */

@@ -601,14 +601,19 @@ static int cmd_run(int argc, char **argv, bool explain)
 								     .run = k };
 	run_jobs(jobs, njob, (unsigned)njobs, &o);
 	json_object *results = json_object_new_array();
+	/* 1 if anything failed or broke; 3 if the only trouble is a capability this machine lacks. */
+	bool broke = false, missing = false;
 	for (size_t i = 0; i < njob; i++) {
 		const char *v = json_object_get_string(json_object_object_get(jobs[i].result, "verdict"));
-		if (!v || strcmp(v, "pass") != 0)
-			rc = EXIT_FAIL;
+		if (json_object_object_get(jobs[i].result, "missing"))
+			missing = true;
+		else if (!v || strcmp(v, "pass") != 0)
+			broke = true;
 		if (ro.repeat > 1)
 			json_object_object_add(jobs[i].result, "run", json_object_new_int((int)jobs[i].run));
 		json_object_array_add(results, jobs[i].result);
 	}
+	rc = broke ? EXIT_FAIL : missing ? EXIT_MISSING : rc;
 	ro.verbose = o.verbose;
 	ro.explain = explain;
 	ro.color = report_color_wanted(out);

@@ -34,6 +34,7 @@ struct cmd {
 	bool done, awaited, has_result;
 	long long ret;
 	int err;
+	int64_t t_us;                     /* CLOCK_MONOTONIC when the last syscall returned */
 	char error[PEER_MSG_MAX];          /* the peer's 'E' text */
 };
 
@@ -55,6 +56,7 @@ struct run {
 	size_t pkt_cursor, pkt_reported;
 	int64_t origin_mono_us, origin_real_us, deadline_us;
 	const struct step *step;
+	int64_t step_start_us;            /* CLOCK_MONOTONIC when the current step began */
 	bool failed, errored;
 	json_object *res, *syscalls, *packets, *states, *failures, *events, *exits, *notes;
 };
@@ -171,6 +173,7 @@ static void handle_report(struct run *r, int host, const struct peer_report *rep
 			c->has_result = true;
 			c->ret = rep->ret;
 			c->err = rep->err;
+			c->t_us = (int64_t)rep->t_us;
 		}
 	} else if (rep->kind == 'E' && c) {
 		snprintf(c->error, sizeof c->error, "%s", rep->text);
@@ -318,6 +321,15 @@ static void describe(char *buf, size_t len, bool has, long long ret, int err)
 		snprintf(buf, len, "%lld", ret);
 }
 
+/* An awaited event that came before the step's "after" floor is a failure: the kernel was
+ * faster than the scenario says it must be (a timer shorter than claimed). */
+static int too_soon(struct run *r, const struct step *st, double elapsed_ms)
+{
+	if (!st->after_ms || elapsed_ms >= st->after_ms)
+		return 0;
+	return failf(r, "too soon\n  expected: after %d ms\n  observed: after %.1f ms", st->after_ms, elapsed_ms);
+}
+
 /* Awaits the command's end and checks its last syscall against want (or, without want,
  * that it succeeded). */
 static int finish_cmd(struct run *r, struct cmd *c, const struct step *st, const struct expect_ret *want)
@@ -337,7 +349,7 @@ static int finish_cmd(struct run *r, struct cmd *c, const struct step *st, const
 	if (c->error[0])
 		return errorf(r, "%s %s: the peer refused the command: %s", who, c->op, c->error);
 	if (c->has_result && expect_matches(want, c->ret, c->err))
-		return 0;
+		return too_soon(r, st, (double)(c->t_us - r->step_start_us) / 1000.0);
 	describe(obs, sizeof obs, c->has_result, c->ret, c->err);
 	if (want && want->set)
 		describe(exp, sizeof exp, true, want->ret, want->err);
@@ -462,7 +474,8 @@ static int step_packet(struct run *r, const struct step *st)
 	char seen[1024];
 
 	if (await(r, packet_seen, st, bound(r, st), 0) == 0)
-		return 0;
+		return too_soon(r, st, capture_packet(r->cap, r->pkt_cursor - 1)->t_ms -
+				(double)(r->step_start_us - r->origin_mono_us) / 1000.0);
 	packets_since(r, from, seen, sizeof seen);
 	return failf(r, "no %s > %s %s within %d ms\n  expected: %s > %s %s\n  observed: %s",
 		     hostname(r, st->from), hostname(r, st->to), st->flags, bound(r, st),
@@ -547,7 +560,7 @@ static int step_reboot(struct run *r, const struct step *st)
 
 struct state_want {
 	const struct step *st;
-	char seen[512];
+	char seen[1024];
 };
 
 static bool state_reached(struct run *r, const void *arg)
@@ -563,10 +576,12 @@ static bool state_reached(struct run *r, const void *arg)
 		const struct netns_sock *k = &socks[i];
 		if (w->st->port && k->sport != w->st->port && k->dport != w->st->port)
 			continue;
-		if (len + 48 < sizeof w->seen)
-			len += (size_t)snprintf(w->seen + len, sizeof w->seen - len, "%s%s :%u-:%u",
-						len ? ", " : "", netns_state_name(k->state), k->sport, k->dport);
-		if (k->state == w->st->state && ++found == w->st->count) {
+		if (len + 64 < sizeof w->seen)
+			len += (size_t)snprintf(w->seen + len, sizeof w->seen - len, "%s%s :%u-:%u recvq %u sendq %u",
+						len ? ", " : "", netns_state_name(k->state), k->sport, k->dport,
+						k->rqueue, k->wqueue);
+		if (k->state == w->st->state && (w->st->recvq < 0 || k->rqueue == w->st->recvq) &&
+		    (w->st->sendq < 0 || k->wqueue == w->st->sendq) && ++found == w->st->count) {
 			json_object *j = json_object_new_object();
 			json_object_object_add(j, "t_ms", ms_json(rel_ms(r)));
 			json_object_object_add(j, "host", json_object_new_string(hostname(r, w->st->host)));
@@ -634,12 +649,37 @@ static int step_counter(struct run *r, const struct step *st)
 	return 0;
 }
 
+/* A blackhole by nftables inside the host (ingress and output), or by netem on both ends of
+ * its link where the kernel has netem. A missing netem is a missing capability, not a fail. */
+static int step_blackhole(struct run *r, const struct step *st)
+{
+	bool on = st->kind == STEP_BLACKHOLE, netem = strcmp(st->op, "netem") == 0;
+	char buf[160];
+	int e;
+
+	if (netem)
+		e = netns_netem_blackhole(r->sb, st->host, on);
+	else
+		e = netns_blackhole(r->sb, st->host, on);
+	if (e == -EOPNOTSUPP && netem) {
+		json_object_object_add(r->res, "missing", json_object_new_string(netns_last_error(r->sb)));
+		return errorf(r, "blackhole %s netem: %s", hostname(r, st->host), netns_last_error(r->sb));
+	}
+	if (e < 0)
+		return errorf(r, "%s: %s", on ? "blackhole" : "unblackhole", netns_last_error(r->sb));
+	snprintf(buf, sizeof buf, on ? "blackhole: every packet in or out of this host dropped (%s)" :
+		 "blackhole (%s) lifted", netem ? "netem loss 100% on both ends of its link" : "nftables");
+	event(r, st->host, buf);
+	return 0;
+}
+
 static int run_step(struct run *r, const struct step *st)
 {
 	char buf[300];
 	int e;
 
 	r->step = st;
+	r->step_start_us = now_us(CLOCK_MONOTONIC);
 	switch (st->kind) {
 	case STEP_OP:
 		return step_op(r, st);
@@ -667,12 +707,7 @@ static int run_step(struct run *r, const struct step *st)
 		return 0;
 	case STEP_BLACKHOLE:
 	case STEP_UNBLACKHOLE:
-		if ((e = netns_blackhole(r->sb, st->host, st->kind == STEP_BLACKHOLE)) < 0)
-			return errorf(r, "%s: %s", st->kind == STEP_BLACKHOLE ? "blackhole" : "unblackhole",
-				      netns_last_error(r->sb));
-		event(r, st->host, st->kind == STEP_BLACKHOLE ?
-		      "blackhole: every packet in or out of this host dropped (nftables)" : "blackhole lifted");
-		return 0;
+		return step_blackhole(r, st);
 	case STEP_NFT:
 		if ((e = netns_nft(r->sb, st->host, st->text)) < 0)
 			return errorf(r, "nft %s: %s", st->text, netns_last_error(r->sb));

@@ -14,6 +14,7 @@
 #include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -205,18 +206,25 @@ static int target_tok(struct parser *p, unsigned i, struct step *st)
 	return 0;
 }
 
-/* Optional trailing "within DUR"; consumes it from ntok. */
+/* Optional trailing "within DUR" (the await's bound) and "after DUR" (the awaited event must
+ * not come sooner, counted from the step's start), in either order; consumes them from ntok. */
 static int within_tail(struct parser *p, unsigned *n, struct step *st)
 {
-	for (unsigned i = 0; i < *n; i++) {
-		if (strcmp(p->tok[i].s, "within") != 0)
-			continue;
-		if (i + 2 != *n)
-			return fail_tok(p, i, "'within' ends a line and takes one duration, such as 'within 5s'");
-		if (parse_duration(p->tok[i + 1].s, &st->within_ms) < 0 || st->within_ms == 0)
-			return fail_tok(p, i + 1, "expected a duration such as 500ms, 5s or 1m");
-		*n = i;
+	while (*n >= 2) {
+		const char *k = p->tok[*n - 2].s;
+		int *dst = strcmp(k, "within") == 0 ? &st->within_ms : strcmp(k, "after") == 0 ? &st->after_ms : NULL;
+		if (!dst)
+			break;
+		if (parse_duration(p->tok[*n - 1].s, dst) < 0 || *dst == 0)
+			return fail_tok(p, *n - 1, "expected a duration such as 500ms, 5s or 1m");
+		*n -= 2;
 	}
+	for (unsigned i = 0; i < *n; i++)
+		if (strcmp(p->tok[i].s, "within") == 0 || strcmp(p->tok[i].s, "after") == 0)
+			return fail_tok(p, i, "'%s' goes at the end of the line with one duration, such as '%s 5s'",
+					p->tok[i].s, p->tok[i].s);
+	if (st->after_ms && st->within_ms && st->after_ms >= st->within_ms)
+		return fail_tok(p, *n, "'after' must be shorter than 'within'");
 	return 0;
 }
 
@@ -377,6 +385,10 @@ static int option_tail(struct parser *p, unsigned *n, struct step *st, bool coun
 			if (parse_num(p->tok[*n - 1].s, 1, 100000, &v) < 0)
 				return fail_tok(p, *n - 1, "expected a count from 1 to 100000");
 			st->count = (unsigned)v;
+		} else if (count_ok && (strcmp(k, "recvq") == 0 || strcmp(k, "sendq") == 0)) {
+			if (parse_num(p->tok[*n - 1].s, 0, UINT32_MAX, &v) < 0)
+				return fail_tok(p, *n - 1, "expected a queue size, a whole number");
+			*(k[0] == 'r' ? &st->recvq : &st->sendq) = v;
 		} else {
 			break;
 		}
@@ -445,10 +457,11 @@ static int parse_await(struct parser *p, struct step *st)
 	if (strcmp(what, "state") == 0) {
 		st->kind = STEP_STATE;
 		st->count = 1;
+		st->recvq = st->sendq = -1;
 		if ((r = within_tail(p, &n, st)) < 0 || (r = option_tail(p, &n, st, true)) < 0)
 			return r;
 		if (n != 4)
-			return fail_tok(p, n < 4 ? n : 4, "expected 'await state HOST STATE [port N] [count N]'");
+			return fail_tok(p, n < 4 ? n : 4, "expected 'await state HOST STATE [port N] [count N] [recvq N] [sendq N]'");
 		if ((r = host_tok(p, 2, &st->host)) < 0)
 			return r;
 		if ((st->state = netns_state_from_name(p->tok[3].s)) < 0)
@@ -617,8 +630,14 @@ static int parse_step(struct parser *p, struct step *st)
 	for (size_t i = 0; i < sizeof host_steps / sizeof host_steps[0]; i++)
 		if (strcmp(w, host_steps[i].w) == 0) {
 			st->kind = host_steps[i].k;
-			if (p->ntok != 2)
-				return fail_tok(p, p->ntok < 2 ? 1 : 2, "expected '%s HOST'", w);
+			/* blackhole HOST [nftables|netem]: the mechanism; nftables by default. */
+			bool mech = st->kind != STEP_REBOOT && p->ntok == 3;
+			if (p->ntok != 2 && !mech)
+				return fail_tok(p, p->ntok < 2 ? 1 : 2, st->kind == STEP_REBOOT ?
+						"expected 'reboot HOST'" : "expected '%s HOST [nftables|netem]'", w);
+			if (mech && strcmp(p->tok[2].s, "nftables") && strcmp(p->tok[2].s, "netem"))
+				return fail_tok(p, 2, "expected nftables or netem");
+			snprintf(st->op, sizeof st->op, "%s", mech ? p->tok[2].s : "nftables");
 			return host_tok(p, 1, &st->host);
 		}
 	char host[64];

@@ -847,6 +847,53 @@ bool netns_netem_available(void)
 	return cached;
 }
 
+/* Puts (or removes) a root netem qdisc dropping every packet on ifname, through nl. */
+static int netem_loss(struct netns_sandbox *sb, struct nl_sock *nl, const char *ifname, bool on)
+{
+	_cleanup_(rtnl_link) *link = NULL;
+	_cleanup_(rtnl_qdisc) *q = NULL;
+	int r = rtnl_link_get_kernel(nl, 0, ifname, &link);
+
+	if (r < 0)
+		return fail(sb, nle_errno(sb, r), "netem: no link %s", ifname);
+	q = rtnl_qdisc_alloc();
+	if (!q)
+		return fail(sb, -ENOMEM, "netem: allocating a qdisc");
+	rtnl_tc_set_ifindex(TC_CAST(q), rtnl_link_get_ifindex(link));
+	rtnl_tc_set_parent(TC_CAST(q), TC_H_ROOT);
+	if (!on) {
+		r = rtnl_qdisc_delete(nl, q);
+		/* Removing a qdisc that is not there leaves the default one: what "off" means. */
+		if (r < 0 && (r = nle_errno(sb, r)) != -ENOENT && r != -EINVAL)
+			return fail(sb, r, "netem: removing the qdisc on %s", ifname);
+		return 0;
+	}
+	if ((r = rtnl_tc_set_kind(TC_CAST(q), "netem")) < 0)
+		return fail(sb, -EOPNOTSUPP, "netem: libnl does not know the netem qdisc");
+	rtnl_netem_set_loss(q, (int)UINT32_MAX);   /* a probability scaled to 2^32-1: 100% */
+	r = rtnl_qdisc_add(nl, q, NLM_F_CREATE | NLM_F_REPLACE);
+	if (r < 0)
+		return fail(sb, nle_errno(sb, r), "netem: adding loss 100%% on %s", ifname);
+	return 0;
+}
+
+int netns_netem_blackhole(struct netns_sandbox *sb, int host, bool on)
+{
+	char ifname[16];
+	int r;
+
+	if (host < 0 || (unsigned)host >= sb->nhosts)
+		return fail(sb, -EINVAL, "netem blackhole on host %d", host);
+	if (on && !netns_netem_available())
+		return fail(sb, -EOPNOTSUPP, "this kernel has no netem qdisc (sch_netem is not built or "
+			    "not loadable); 'blackhole HOST' without 'netem' uses nftables instead");
+	/* Both directions on the wire: toward the host (wire side) and from it (host side). */
+	r = netem_loss(sb, sb->wire_nl, netns_wire_ifname(host, ifname), on);
+	if (r < 0)
+		return r;
+	return netem_loss(sb, sb->hosts[host].nl, "eth0", on);
+}
+
 int netns_host_reboot(struct netns_sandbox *sb, int host)
 {
 	_cleanup_(rtnl_link) *l = NULL;

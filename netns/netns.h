@@ -70,6 +70,10 @@ int netns_blackhole(struct netns_sandbox *sb, int host, bool on);
  * host's namespace; what they create dies with the namespace. */
 int netns_nft(struct netns_sandbox *sb, int host, const char *commands);
 
+/* The same with netem ("loss 100%") on both ends of host's link, where the kernel has netem;
+ * -EOPNOTSUPP where it has not (netns_last_error() says so). */
+int netns_netem_blackhole(struct netns_sandbox *sb, int host, bool on);
+
 /* Whether this kernel has the netem qdisc (probed once, in a scratch namespace). */
 bool netns_netem_available(void);
 

@@ -205,6 +205,20 @@ static void test_expect_matches(void **state)
 	assert_false(counter_matches("?", 2, 2));
 }
 
+static void test_within_and_after(void **state)
+{
+	struct scenario *s = parse_ok(HEAD "await client read = 0 after 1500ms within 4s\n"
+				       "await packet client > server S within 2s after 1s\n");
+	assert_int_equal(s->steps[0].after_ms, 1500);
+	assert_int_equal(s->steps[0].within_ms, 4000);
+	assert_int_equal(s->steps[0].want.ret, 0);
+	assert_int_equal(s->steps[1].after_ms, 1000);
+	assert_int_equal(s->steps[1].within_ms, 2000);
+	scenario_free(s);
+	assert_non_null(strstr(parse_bad(HEAD "await client read after 5s within 2s\n"), "shorter than"));
+	assert_non_null(strstr(parse_bad(HEAD "await client read after 5s = 0\n"), "end of the line"));
+}
+
 static void test_signal_names(void **state)
 {
 	assert_int_equal(signal_from_name("SIGKILL"), SIGKILL);
@@ -221,6 +235,7 @@ int main(void)
 		cmocka_unit_test(test_errors_name_line_and_column),
 		cmocka_unit_test(test_long_and_huge_input),
 		cmocka_unit_test(test_expect_matches),
+		cmocka_unit_test(test_within_and_after),
 		cmocka_unit_test(test_signal_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
