@@ -95,6 +95,7 @@ struct scenario {
 	unsigned families;                /* bit 0: inet, bit 1: inet6 */
 	int timeout_ms;                   /* whole-run bound */
 	int await_ms;                     /* default bound of one await */
+	int floor_ms;                     /* the waits it cannot avoid: the sum of its 'after' floors */
 	struct step *steps;
 	size_t nsteps;
 };

@@ -818,6 +818,7 @@ out:
 	json_object_object_add(res, "verdict", json_object_new_string(
 		r->errored ? "error" : r->failed ? "fail" : "pass"));
 	json_object_object_add(res, "duration_ms", ms_json(rel_ms(r)));
+	json_object_object_add(res, "floor_ms", json_object_new_int(s->floor_ms));
 	free(r);
 	return res;
 }

@@ -786,6 +786,7 @@ int scenario_parse(const char *path, const char *text, struct scenario **ret, ch
 			r = parse_step(&p, st);
 		if (r < 0)
 			goto out;
+		s->floor_ms += st->after_ms;
 		s->nsteps++;
 		steps_started = true;
 	}

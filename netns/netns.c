@@ -877,6 +877,22 @@ static int netem_loss(struct netns_sandbox *sb, struct nl_sock *nl, const char *
 	return 0;
 }
 
+int netns_link_stats(struct netns_sandbox *sb, int host, uint64_t *ret_rx, uint64_t *ret_tx)
+{
+	_cleanup_(rtnl_link) *link = NULL;
+	char ifname[16];
+	int r;
+
+	if (host < 0 || (unsigned)host >= sb->nhosts)
+		return fail(sb, -EINVAL, "link stats of host %d", host);
+	r = rtnl_link_get_kernel(sb->wire_nl, 0, netns_wire_ifname(host, ifname), &link);
+	if (r < 0)
+		return fail(sb, nle_errno(sb, r), "link stats: no link %s", ifname);
+	*ret_rx = rtnl_link_get_stat(link, RTNL_LINK_RX_PACKETS);
+	*ret_tx = rtnl_link_get_stat(link, RTNL_LINK_TX_PACKETS);
+	return 0;
+}
+
 int netns_netem_blackhole(struct netns_sandbox *sb, int host, bool on)
 {
 	char ifname[16];

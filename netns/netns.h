@@ -74,6 +74,9 @@ int netns_nft(struct netns_sandbox *sb, int host, const char *commands);
  * -EOPNOTSUPP where it has not (netns_last_error() says so). */
 int netns_netem_blackhole(struct netns_sandbox *sb, int host, bool on);
 
+/* Packets the wire side of host's link received and sent (its own counters). */
+int netns_link_stats(struct netns_sandbox *sb, int host, uint64_t *ret_rx, uint64_t *ret_tx);
+
 /* Whether this kernel has the netem qdisc (probed once, in a scratch namespace). */
 bool netns_netem_available(void);
 
