@@ -4,6 +4,8 @@
  * it sees both directions as a tap on the cable would and survives what happens to the hosts.
  * Runs in the scenario's worker process; the pcap handle is non-blocking and polled by the
  * runner's event loop. Sequence numbers are made relative per direction, as tcpdump shows them.
+ * ICMP and ICMPv6 errors that quote a TCP segment (what a router sends back) are kept too, as
+ * packets with icmp set, named by their type and code; other ICMP is only written to the pcap.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -54,10 +56,79 @@ void capture_flags(uint8_t f, char out[12])
 	out[n] = 0;
 }
 
-/* The addresses of the last decoded packet, for host lookup and flow keys. */
+/* The addresses of the last decoded packet, for host lookup and flow keys; for an ICMP error,
+ * also those of the segment it quotes. */
 struct addrs {
 	uint8_t src[16], dst[16];
+	uint8_t qsrc[16], qdst[16];
 };
+
+/* One family-neutral name for an ICMP(v6) error, so one scenario serves both families. */
+static void icmp_name(int family, uint8_t type, uint8_t code, char out[24])
+{
+	const char *n = NULL;
+
+	if (family == AF_INET && type == 3)
+		n = code == 0 ? "net-unreachable" : code == 1 ? "host-unreachable" :
+		    code == 2 ? "prot-unreachable" : code == 3 ? "port-unreachable" :
+		    code == 4 ? "frag-needed" : code == 9 || code == 10 || code == 13 ? "admin-prohibited" : NULL;
+	else if (family == AF_INET && type == 11)
+		n = "ttl-exceeded";
+	else if (family == AF_INET6 && type == 1)
+		n = code == 0 ? "net-unreachable" : code == 1 ? "admin-prohibited" :
+		    code == 3 ? "host-unreachable" : code == 4 ? "port-unreachable" : NULL;
+	else if (family == AF_INET6 && type == 2)
+		n = "frag-needed";
+	else if (family == AF_INET6 && type == 3)
+		n = "ttl-exceeded";
+	if (n)
+		snprintf(out, 24, "%s", n);
+	else
+		snprintf(out, 24, "icmp%s-%u-%u", family == AF_INET6 ? "6" : "", type, code);
+}
+
+/* The TCP segment an ICMP(v6) error at icmp (left bytes) quotes: its ports, seq and payload
+ * length into p, its addresses into a. -EINVAL if it is not an error quoting TCP. */
+static int decode_icmp(const uint8_t *icmp, size_t left, int family, struct packet *p, struct addrs *a)
+{
+	const uint8_t *q = icmp + 8;
+	size_t qhl, qlen;
+
+	if (left < 8)
+		return -EINVAL;
+	if (family == AF_INET ? icmp[0] != 3 && icmp[0] != 11 : icmp[0] < 1 || icmp[0] > 3)
+		return -EINVAL;
+	left -= 8;
+	if (family == AF_INET) {
+		const struct ip *ip = (const struct ip *)q;
+		if (left < sizeof(struct ip) || ip->ip_v != 4 || ip->ip_p != IPPROTO_TCP)
+			return -EINVAL;
+		qhl = (size_t)ip->ip_hl * 4;
+		qlen = ntohs(ip->ip_len);
+		memcpy(a->qsrc, &ip->ip_src, 4);
+		memcpy(a->qdst, &ip->ip_dst, 4);
+	} else {
+		const struct ip6_hdr *ip6 = (const struct ip6_hdr *)q;
+		if (left < sizeof(struct ip6_hdr) || ip6->ip6_nxt != IPPROTO_TCP)
+			return -EINVAL;
+		qhl = sizeof *ip6;
+		qlen = qhl + ntohs(ip6->ip6_plen);
+		memcpy(a->qsrc, &ip6->ip6_src, 16);
+		memcpy(a->qdst, &ip6->ip6_dst, 16);
+	}
+	/* RFC 792 promises only the first 8 bytes of TCP: ports and sequence number. */
+	if (qhl < 20 || left < qhl + 8)
+		return -EINVAL;
+	const uint8_t *th = q + qhl;
+	p->sport = (uint16_t)(th[0] << 8 | th[1]);
+	p->dport = (uint16_t)(th[2] << 8 | th[3]);
+	p->seq = (uint32_t)th[4] << 24 | (uint32_t)th[5] << 16 | (uint32_t)th[6] << 8 | th[7];
+	if (left >= qhl + 13 && qlen >= qhl + (size_t)(th[12] >> 4) * 4)
+		p->len = (uint32_t)(qlen - qhl - (size_t)(th[12] >> 4) * 4);
+	p->icmp = true;
+	icmp_name(family, icmp[0], icmp[1], p->flags);
+	return 0;
+}
 
 static int decode(const uint8_t *frame, size_t caplen, struct packet *p, struct addrs *a)
 {
@@ -75,9 +146,13 @@ static int decode(const uint8_t *frame, size_t caplen, struct packet *p, struct 
 	if (type == ETHERTYPE_IP) {
 		if (left < sizeof(struct ip))
 			return -EINVAL;
-		const struct ip *ip = (const struct ip *)l3;
+		/* Copied out: a frame's IP header sits 14 bytes in, not aligned for struct ip. */
+		struct ip ip_copy;
+		memcpy(&ip_copy, l3, sizeof ip_copy);
+		const struct ip *ip = &ip_copy;
 		size_t hl = (size_t)ip->ip_hl * 4;
-		if (ip->ip_v != 4 || hl < 20 || left < hl || ip->ip_p != IPPROTO_TCP)
+		if (ip->ip_v != 4 || hl < 20 || left < hl ||
+		    (ip->ip_p != IPPROTO_TCP && ip->ip_p != IPPROTO_ICMP))
 			return -EINVAL;
 		iplen = ntohs(ip->ip_len);
 		if (iplen < hl)
@@ -88,11 +163,15 @@ static int decode(const uint8_t *frame, size_t caplen, struct packet *p, struct 
 		l4 = l3 + hl;
 		iplen -= hl;
 		left -= hl;
+		if (ip->ip_p == IPPROTO_ICMP)
+			return decode_icmp(l4, left, AF_INET, p, a);
 	} else if (type == ETHERTYPE_IPV6) {
 		if (left < sizeof(struct ip6_hdr))
 			return -EINVAL;
-		const struct ip6_hdr *ip6 = (const struct ip6_hdr *)l3;
-		if (ip6->ip6_nxt != IPPROTO_TCP)
+		struct ip6_hdr ip6_copy;
+		memcpy(&ip6_copy, l3, sizeof ip6_copy);
+		const struct ip6_hdr *ip6 = &ip6_copy;
+		if (ip6->ip6_nxt != IPPROTO_TCP && ip6->ip6_nxt != IPPROTO_ICMPV6)
 			return -EINVAL;
 		p->family = AF_INET6;
 		memcpy(a->src, &ip6->ip6_src, 16);
@@ -100,12 +179,16 @@ static int decode(const uint8_t *frame, size_t caplen, struct packet *p, struct 
 		l4 = l3 + sizeof *ip6;
 		iplen = ntohs(ip6->ip6_plen);
 		left -= sizeof *ip6;
+		if (ip6->ip6_nxt == IPPROTO_ICMPV6)
+			return decode_icmp(l4, left, AF_INET6, p, a);
 	} else {
 		return -EINVAL;
 	}
 	if (left < sizeof(struct tcphdr))
 		return -EINVAL;
-	const struct tcphdr *th = (const struct tcphdr *)l4;
+	struct tcphdr th_copy;
+	memcpy(&th_copy, l4, sizeof th_copy);
+	const struct tcphdr *th = &th_copy;
 	size_t thl = (size_t)th->th_off * 4;
 	if (thl < 20 || iplen < thl)
 		return -EINVAL;
@@ -140,9 +223,16 @@ static struct flow *flow_find(struct capture *c, int family, const uint8_t *src,
 	return NULL;
 }
 
-/* Makes seq/ack relative. A SYN starts (or restarts) a direction's numbering. */
+/* Makes seq/ack relative. A SYN starts (or restarts) a direction's numbering. An ICMP error's
+ * seq is the quoted segment's, relative to that segment's direction. */
 static void relativize(struct capture *c, struct packet *p, const struct addrs *a)
 {
+	if (p->icmp) {
+		struct flow *q = flow_find(c, p->family, a->qsrc, a->qdst, p->sport, p->dport);
+		if (q)
+			p->seq -= q->isn;
+		return;
+	}
 	struct flow *f = flow_find(c, p->family, a->src, a->dst, p->sport, p->dport);
 
 	if (!f || strchr(p->flags, 'S')) {
@@ -195,7 +285,7 @@ int capture_open(const char *ifname, const char *pcap_path, struct capture **ret
 		r = a == PCAP_ERROR_PERM_DENIED ? -EPERM : -EIO;
 		goto fail;
 	}
-	if (pcap_compile(c->pcap, &prog, "tcp", 1, PCAP_NETMASK_UNKNOWN) < 0 ||
+	if (pcap_compile(c->pcap, &prog, "tcp or icmp or icmp6", 1, PCAP_NETMASK_UNKNOWN) < 0 ||
 	    pcap_setfilter(c->pcap, &prog) < 0) {
 		snprintf(err, errlen, "capture filter: %s", pcap_geterr(c->pcap));
 		goto fail;
@@ -253,8 +343,8 @@ int capture_poll(struct capture *c, int64_t origin_us)
 			continue;
 		int64_t t = (int64_t)h->ts.tv_sec * 1000000 + h->ts.tv_usec - origin_us;
 		p.t_ms = (double)t / 1000.0;
-		p.from = netns_host_by_addr(p.family, a.src);
-		p.to = netns_host_by_addr(p.family, a.dst);
+		p.from = netns_router_owns(p.family, a.src) ? HOST_ROUTER : netns_host_by_addr(p.family, a.src);
+		p.to = netns_router_owns(p.family, a.dst) ? HOST_ROUTER : netns_host_by_addr(p.family, a.dst);
 		relativize(c, &p, &a);
 		if (c->npkts == c->cap) {
 			size_t ncap = c->cap ? c->cap * 2 : 256;

@@ -6,6 +6,8 @@
  *   scenario.c  the scenario language: file -> struct scenario (steps), errors as FILE:LINE:COL
  *   capture.c   libpcap on the wire side of a host's link; TCP segments decoded
  *   runner.c    one scenario in one sandbox: acts, awaits, checks -> result (a json object)
+ *   program.c   real programs as peers ("HOST.NAME exec ..."): spawn, output, shim reports
+ *   command.c   an exec step's command line: split, placeholders replaced
  *   report.c    results -> text (with the ladder diagram), json, junit, tap
  *   main.c      the CLI: list, run, check; one worker process per scenario run
  */
@@ -45,6 +47,13 @@ enum step_kind {
 	STEP_SYSCTL,      /* sysctl HOST KEY VALUE */
 	STEP_COUNTER,     /* expect|await counter HOST NAME OP VALUE */
 	STEP_NFT,         /* nft HOST COMMAND...: an nftables command inside HOST's namespace */
+	STEP_NO_STATE,    /* expect|await no state HOST STATE [port N]: no such socket */
+	STEP_EXEC,        /* HOST[.PROG] exec [port N] COMMAND...: a real program (program.c) */
+	STEP_LISTEN,      /* await listen HOST[.PROG] PORT: a LISTEN socket, the program still running */
+	STEP_OUTPUT,      /* expect|await output HOST.PROG [contains] "TEXT" */
+	STEP_CALL,        /* expect|await HOST.PROG CALL [= RET [ERRNO]]: the program's own syscall */
+	STEP_UNREACHABLE, /* unreachable HOST host|net: the router answers what goes to HOST with ICMP */
+	STEP_REACHABLE,   /* reachable HOST: lifts that */
 };
 
 /* An expected syscall result. */
@@ -58,7 +67,7 @@ struct step {
 	unsigned line;
 	enum step_kind kind;
 	int host;                         /* index into scenario.hosts */
-	char sock[32];
+	char sock[32];                    /* socket name; exec, kill, exit...: program name ("": the peer) */
 	char op[24];
 	char args[SCENARIO_MAX_ARGS][64];
 	unsigned nargs;
@@ -67,7 +76,8 @@ struct step {
 	int within_ms;                    /* bound of an await; 0: the scenario default */
 	int after_ms;                     /* an await's event must not come sooner; 0: no floor */
 	int from, to;                     /* packet steps */
-	char flags[12];
+	char flags[24];                   /* TCP flags, or with icmp an ICMP error's name */
+	bool icmp;                        /* packet steps: "icmp NAME" rather than TCP flags */
 	int sig;                          /* kill, exit */
 	bool by_signal;                   /* exit: signal (true) or status */
 	int status;
@@ -75,9 +85,9 @@ struct step {
 	int port;                         /* packet, state: a port either end must have; 0: any */
 	unsigned count;                   /* state: at least this many sockets (default 1) */
 	long long recvq, sendq;           /* state: Recv-Q / Send-Q as ss shows them; -1: any */
-	bool waits;                       /* counter: await it rather than expect it now */
+	bool waits;                       /* counter, no state: await it rather than expect it now */
 	char key[96], value[64];          /* sysctl, counter name */
-	char text[256];                   /* nft command */
+	char text[1024];                  /* nft command; exec command line; output text */
 	char cmp[3];                      /* counter: "=", ">=", "<=", ">", "<" */
 	long long number;
 };
@@ -93,6 +103,7 @@ struct scenario {
 	char hosts[SCENARIO_MAX_HOSTS][16];
 	unsigned nhosts;
 	unsigned families;                /* bit 0: inet, bit 1: inet6 */
+	bool router;                      /* 'topology router': the wire routes; host "router" exists */
 	int timeout_ms;                   /* whole-run bound */
 	int await_ms;                     /* default bound of one await */
 	int floor_ms;                     /* the waits it cannot avoid: the sum of its 'after' floors */
@@ -102,6 +113,10 @@ struct scenario {
 
 #define FAMILY_INET  1u
 #define FAMILY_INET6 2u
+
+/* The router of a 'topology router' scenario where a step or packet names a host: its
+ * namespace is netns's NETNS_WIRE. -1 stays "no host" (a packet from an unknown address). */
+#define HOST_ROUTER (-2)
 
 /* Parses a scenario from text. On error returns -EINVAL and writes "FILE:LINE:COL: reason"
  * into err. */
@@ -115,6 +130,8 @@ int scenario_host(const struct scenario *s, const char *name);
 bool expect_matches(const struct expect_ret *want, long long ret, int err);
 /* Whether value meets "cmp number" (cmp: = >= <= > <). */
 bool counter_matches(const char *cmp, long long value, long long number);
+/* "5s", "250ms", "2m" (at most an hour) -> milliseconds; -EINVAL if malformed. */
+int scenario_duration(const char *text, int *ret_ms);
 /* "SIGKILL" or "KILL" -> SIGKILL; -EINVAL if unknown. */
 int signal_from_name(const char *name);
 const char *signal_name(int sig);
@@ -124,15 +141,20 @@ const char *signal_name(int sig);
 struct packet {
 	double t_ms;
 	int family;
-	int from, to;                     /* host index, -1 if unknown */
+	int from, to;                     /* host index, HOST_ROUTER, -1 if unknown */
 	uint16_t sport, dport;
-	char flags[12];                   /* tcpdump letters: "S", "S.", "P.", "F.", "R", "R." */
+	char flags[24];                   /* tcpdump letters: "S", "S.", "P.", "F.", "R", "R." */
 	uint32_t seq, ack;                /* relative to each direction's initial sequence number */
 	uint32_t len;                     /* TCP payload bytes */
+	/* An ICMP or ICMPv6 error about a TCP segment: flags names it ("host-unreachable",
+	 * "net-unreachable", "port-unreachable", "admin-prohibited", "frag-needed",
+	 * "ttl-exceeded", else "icmp-TYPE-CODE"); sport, dport, seq and len are the quoted
+	 * segment's (seq relative to its direction), ack 0. */
+	bool icmp;
 };
 
-/* Decodes one Ethernet frame holding IPv4/IPv6 TCP; 0 if decoded, -EINVAL if not TCP or
- * malformed. Absolute seq/ack; from/to left -1. */
+/* Decodes one Ethernet frame holding IPv4/IPv6 TCP, or an ICMP/ICMPv6 error quoting a TCP
+ * segment; 0 if decoded, -EINVAL if neither or malformed. Absolute seq/ack; from/to left -1. */
 int capture_decode(const uint8_t *frame, size_t caplen, struct packet *ret);
 /* Formats TCP flags as tcpdump does. */
 void capture_flags(uint8_t tcpflags, char out[12]);
@@ -158,10 +180,68 @@ struct run_options {
 	const char *pcap_dir;             /* NULL: no pcap files */
 	int family;                       /* AF_INET or AF_INET6 */
 	bool verbose;
+	int timeout_ms;                   /* the run's time limit in place of the file's 'timeout'; 0: the file's */
 };
 
 /* Runs the scenario once; always returns a result object (verdict pass, fail or error). */
 json_object *runner_run(const struct scenario *s, const struct run_options *o);
+
+/* What program.c needs of a run in progress (struct run stays private to runner.c). */
+struct run;
+const struct scenario *run_scenario(const struct run *r);
+struct programs *run_programs(struct run *r);
+struct netns_sandbox *run_sandbox(struct run *r);
+int run_family(const struct run *r);
+/* Awaits cond with a bound, as every step does (never past the run's deadline); -ETIMEDOUT. */
+int run_await(struct run *r, bool (*cond)(struct run *, const void *), const void *arg, int bound_ms, int poll_ms);
+int run_bound(const struct run *r, const struct step *st);
+/* Records msg as a failure (error: the harness's own) of the current step; returns -1. */
+int run_fail(struct run *r, bool error, const char *msg);
+void run_event(struct run *r, int host, const char *what);
+
+/* ---- program.c: real programs as peers ("HOST.PROG exec COMMAND") ---- */
+
+#define PROGRAMS_MAX 16
+#define PROGRAMS_MAX_FDS (4 * PROGRAMS_MAX)
+
+struct programs;
+struct pollfd;
+/* The programs of one run: their results go into res ("syscalls", "exits", "programs",
+ * "notes"); times count from origin_mono_us. The shim is found beside peer_path (or at
+ * $TCPFAULT_SHIM). */
+int programs_new(json_object *res, int64_t origin_mono_us, const char *peer_path, struct programs **ret);
+/* Kills every program (SIGKILL to its process group), reaps it, adds each one's output to the
+ * result; accepts NULL. */
+void programs_free(struct programs *ps);
+/* The fds to poll for the programs' output, reports and deaths; returns how many were stored. */
+unsigned programs_pollfds(const struct programs *ps, struct pollfd *fds, unsigned max);
+/* Takes in whatever is waiting (never blocks): output, shim reports, deaths. */
+void programs_take(struct programs *ps);
+/* Runs a step on a program: STEP_EXEC, STEP_LISTEN, STEP_OUTPUT, STEP_CALL, and STEP_KILL or
+ * STEP_EXIT with a program name in st->sock. */
+int program_step(struct run *r, const struct step *st);
+/* A host's power goes: every program on it is killed with SIGKILL and reaped (bounded). */
+int programs_host_down(struct run *r, int host);
+/* Checks a command line at parse time (quotes, placeholders); -EINVAL with err[] and the
+ * 0-based offset of the fault in *ret_at. */
+int program_check_command(const struct scenario *s, const char *cmd, char *err, size_t len, size_t *ret_at);
+/* command.c: splits cmd into at most max - 1 words (argv NULL-terminated, words stored in buf)
+ * with placeholders replaced for family and port; the word count, or -EINVAL with err[] and the
+ * offset of the fault in *ret_at. */
+int command_split(const char *cmd, const struct scenario *s, int family, int port, char **argv, size_t max,
+		  char *buf, size_t cap, char *err, size_t errlen, size_t *ret_at);
+
+/* One report of the shim (peers/shim.c): "CALL FD RET ERRNO T_US PID", or "dropped N". */
+struct shim_report {
+	char call[24];
+	int fd;
+	long long ret;
+	int err;                          /* 0: none */
+	int64_t t_us;
+	int pid;
+	unsigned long dropped;            /* a "dropped N" line: N; the other fields unset */
+};
+int program_shim_parse(const char *msg, struct shim_report *ret);
 
 /* ---- report.c ---- */
 

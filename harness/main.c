@@ -22,6 +22,7 @@
 #include <unistd.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -71,6 +72,9 @@ static const char usage_text[] =
 	"                            text ends with the scenarios whose verdict or packet flags varied\n" \
 	"      --shard K/N           run only the K-th of N shares of the job list (jobs whose\n" \
 	"                            index, counted from 0, modulo N is K-1), for parallel CI jobs\n" \
+	"      --timeout DUR         each run's time limit (such as 10s), in place of the file's\n" \
+	"                            'timeout' (default 30s); a run that reaches it ends as an error\n" \
+	"                            and the next one starts\n" \
 	"  -h, --help                this text\n" \
 	"\n" \
 	"Exit status: 0 all passed, 1 a scenario failed or could not run, 2 bad usage or a bad\n" \
@@ -105,9 +109,11 @@ static const char explain_help[] =
 static const char list_help[] =
 	"Usage: tcpfault list\n"
 	"\n"
-	"Prints the built-in catalog, one scenario a line: its name (for run and explain), its\n"
-	"failure mode id and a one-line summary. The catalog is the folder TCPFAULT_SCENARIOS if\n"
-	"set, else the installed one (the source tree's when run from the build tree).\n"
+	"Prints the built-in catalog, grouped by section (A establishing a connection, B while data\n"
+	"flows, C closing, D timeouts and misuse) and sorted by mode id, one scenario a line: its\n"
+	"name (for run and explain), its failure mode id and a one-line summary. The catalog is\n"
+	"the folder TCPFAULT_SCENARIOS if set, else the installed one (the source tree's when run\n"
+	"from the build tree).\n"
 	"\n"
 	"Exit status: 0, or 2 if a catalog file does not parse (its error is printed).\n";
 
@@ -220,13 +226,49 @@ static char *resolve(const char *arg)
 	return p;
 }
 
+/* One line of 'tcpfault list'. */
+struct list_entry {
+	char name[64], mode[8], summary[256];
+};
+
+/* Catalog order: section letter, then the mode's number (B2 before B10), then the name. */
+static int by_mode(const void *a, const void *b)
+{
+	const struct list_entry *x = a, *y = b;
+	long nx = strtol(x->mode + 1, NULL, 10), ny = strtol(y->mode + 1, NULL, 10);
+
+	if (x->mode[0] != y->mode[0])
+		return x->mode[0] < y->mode[0] ? -1 : 1;
+	if (nx != ny)
+		return nx < ny ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+/* The sections of failure-modes.md; a mode id starts with one of these letters. */
+static const char *section_title(char letter)
+{
+	switch (letter) {
+	case 'A': return "A. Establishing a connection";
+	case 'B': return "B. While data flows";
+	case 'C': return "C. Closing";
+	case 'D': return "D. Timeouts and misuse";
+	}
+	return "Other";
+}
+
 static int cmd_list(void)
 {
 	char **files;
-	int n = catalog_files(&files), bad = 0;
+	int n = catalog_files(&files), bad = 0, count = 0;
 
 	if (n < 0) {
 		fprintf(stderr, "tcpfault: the catalog folder %s: %s\n", catalog_dir(), strerror(-n));
+		return EXIT_USAGE;
+	}
+	struct list_entry *v = calloc((size_t)n + 1, sizeof *v);
+	if (!v) {
+		free_strv(files, n);
+		fprintf(stderr, "tcpfault: out of memory\n");
 		return EXIT_USAGE;
 	}
 	for (int i = 0; i < n; i++) {
@@ -237,10 +279,20 @@ static int cmd_list(void)
 			bad = 1;
 			continue;
 		}
-		printf("%-24s %-4s %s\n", s->name, s->mode, s->summary);
+		snprintf(v[count].name, sizeof v[count].name, "%s", s->name);
+		snprintf(v[count].mode, sizeof v[count].mode, "%s", s->mode);
+		snprintf(v[count].summary, sizeof v[count].summary, "%s", s->summary);
+		count++;
 		scenario_free(s);
 	}
 	free_strv(files, n);
+	qsort(v, (size_t)count, sizeof *v, by_mode);
+	for (int i = 0; i < count; i++) {
+		if (i == 0 || v[i].mode[0] != v[i - 1].mode[0])
+			printf("%s%s\n", i ? "\n" : "", section_title(v[i].mode[0]));
+		printf("  %-24s %-4s %s\n", v[i].name, v[i].mode, v[i].summary);
+	}
+	free(v);
 	return bad ? EXIT_USAGE : EXIT_PASS;
 }
 
@@ -268,6 +320,50 @@ static int cmd_check(int argc, char **argv)
 	return bad ? EXIT_USAGE : EXIT_PASS;
 }
 
+/* The first line of a /proc/sys file as a number; -1 if it cannot be read. */
+static long sysctl_value(const char *path)
+{
+	char buf[32] = "";
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return -1;
+	if (!fgets(buf, sizeof buf, f))
+		buf[0] = 0;
+	fclose(f);
+	return buf[0] ? strtol(buf, NULL, 10) : -1;
+}
+
+/* Says which knob forbids unprivileged user namespaces here, and how to allow them. */
+static void userns_advice(void)
+{
+	bool named = false;
+
+	if (sysctl_value("/proc/sys/kernel/apparmor_restrict_unprivileged_userns") == 1) {
+		fprintf(stderr, "  - AppArmor restricts unprivileged user namespaces "
+			"(kernel.apparmor_restrict_unprivileged_userns = 1, Ubuntu 23.10 and later).\n"
+			"    Allow them: sysctl -w kernel.apparmor_restrict_unprivileged_userns=0, or give\n"
+			"    tcpfault an AppArmor profile with the 'userns,' rule.\n");
+		named = true;
+	}
+	if (sysctl_value("/proc/sys/kernel/unprivileged_userns_clone") == 0) {
+		fprintf(stderr, "  - kernel.unprivileged_userns_clone = 0 (a Debian kernel switch).\n"
+			"    Allow them: sysctl -w kernel.unprivileged_userns_clone=1\n");
+		named = true;
+	}
+	if (sysctl_value("/proc/sys/user/max_user_namespaces") == 0) {
+		fprintf(stderr, "  - user.max_user_namespaces = 0: no user namespace may be made.\n"
+			"    Allow them: sysctl -w user.max_user_namespaces=10000\n");
+		named = true;
+	}
+	if (!named)
+		fprintf(stderr, "  - none of the usual switches is set (kernel.apparmor_restrict_unprivileged_userns,\n"
+			"    kernel.unprivileged_userns_clone, user.max_user_namespaces): a container's seccomp\n"
+			"    filter, an LSM, or a user namespace limit may forbid it. Or run tcpfault as root.\n");
+	else
+		fprintf(stderr, "  Or run tcpfault as root.\n");
+}
+
 /* Moves the controller into namespaces of its own. Without root, a user namespace first. */
 static int isolate(void)
 {
@@ -279,9 +375,9 @@ static int isolate(void)
 	if (unshare(CLONE_NEWUSER | CLONE_NEWNET) < 0) {
 		int e = errno;
 		fprintf(stderr, "tcpfault: cannot create a network namespace: %s.\n"
-			"tcpfault needs root, or unprivileged user namespaces (check the sysctls\n"
-			"user.max_user_namespaces and, on Debian/Ubuntu, kernel.unprivileged_userns_clone\n"
-			"and kernel.apparmor_restrict_unprivileged_userns).\n", strerror(e));
+			"tcpfault needs root, or unprivileged user namespaces, which this machine forbids:\n",
+			strerror(e));
+		userns_advice();
 		return -e;
 	}
 	char map[64];
@@ -298,6 +394,7 @@ static int isolate(void)
 		if (fd < 0 || write(fd, map, (size_t)len) != len) {
 			int e = errno;
 			fprintf(stderr, "tcpfault: writing %s: %s\n", files[i], strerror(e));
+			userns_advice();
 			if (fd >= 0)
 				close(fd);
 			return -e;
@@ -315,6 +412,7 @@ struct job {
 	char *buf;
 	size_t len;
 	int64_t deadline_ms;
+	int limit_ms;                     /* the run's time limit: --timeout, else the file's */
 	json_object *result;
 	unsigned run;                     /* 1..repeat */
 };
@@ -333,15 +431,35 @@ static int start_job(struct job *j, const struct run_options *base)
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return -errno;
 	fflush(NULL);
-	pid_t pid = fork();
-	if (pid < 0) {
+	/* The child learns whether the controller died before PDEATHSIG was armed by polling
+	 * this pidfd (getppid() says nothing across a PID namespace). */
+	int parent = (int)syscall(SYS_pidfd_open, getpid(), 0);
+	if (parent < 0) {
 		int e = errno;
 		close(p[0]);
 		close(p[1]);
 		return -e;
 	}
+	/* Each worker is the init of a PID namespace of its own where it can be: when it dies,
+	 * the kernel ends everything started under it, even a program's daemonised grandchild
+	 * that escaped its process group. Where that is not allowed, a plain fork. */
+	pid_t pid = (pid_t)syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, NULL, NULL, NULL, NULL);
+	if (pid < 0 && (errno == EPERM || errno == EINVAL))
+		pid = fork();
+	int clone_errno = errno;
+	if (pid != 0)
+		close(parent);
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		return -clone_errno;
+	}
 	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		/* A controller killed before PDEATHSIG was armed leaves us orphaned: end at once. */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 ||
+		    poll(&(struct pollfd){ .fd = parent, .events = POLLIN }, 1, 0) != 0)
+			_exit(1);
+		close(parent);
 		close(p[0]);
 		struct run_options o = *base;
 		o.family = j->family;
@@ -360,7 +478,8 @@ static int start_job(struct job *j, const struct run_options *base)
 	j->pid = pid;
 	j->fd = p[0];
 	/* The runner bounds itself; this is the bound for a runner that cannot. */
-	j->deadline_ms = mono_ms() + j->s->timeout_ms + 15000;
+	j->limit_ms = base->timeout_ms ? base->timeout_ms : j->s->timeout_ms;
+	j->deadline_ms = mono_ms() + j->limit_ms + 15000;
 	return 0;
 }
 
@@ -391,7 +510,7 @@ static void finish_job(struct job *j, bool timed_out)
 	j->fd = -1;
 	if (timed_out) {
 		snprintf(why, sizeof why, "%s: the run exceeded its time limit (%d ms) and was stopped",
-			 j->s->path, j->s->timeout_ms);
+			 j->s->path, j->limit_ms);
 		j->result = error_result(j, why);
 	} else if (!j->buf || !(j->result = json_tokener_parse(j->buf))) {
 		if (WIFSIGNALED(status))
@@ -479,6 +598,7 @@ static int cmd_run(int argc, char **argv, bool explain)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "repeat", required_argument, NULL, 'R' },
 		{ "shard", required_argument, NULL, 'S' },
+		{ "timeout", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -536,6 +656,10 @@ static int cmd_run(int argc, char **argv, bool explain)
 			shard_n = (unsigned)n;
 			break;
 		}
+		case 'T':
+			if (scenario_duration(optarg, &o.timeout_ms) < 0 || o.timeout_ms == 0)
+				return usage_error("--timeout takes a duration such as 500ms, 10s or 2m (at most 60m), not '%s'", optarg);
+			break;
 		case 'h':
 			fputs(explain ? explain_help : run_help, stdout);
 			return EXIT_PASS;
@@ -543,6 +667,8 @@ static int cmd_run(int argc, char **argv, bool explain)
 			return usage_error("%s", "bad option");
 		}
 	}
+	if (njobs > 64)
+		njobs = 64; /* run_jobs polls at most 64 workers */
 	if (njobs < 1)
 		njobs = 1;
 	if (explain && argc - optind != 1)

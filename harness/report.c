@@ -265,6 +265,11 @@ struct cols {
 
 static int col_of(struct cols *c, const char *name, bool add)
 {
+	char host[32];
+
+	/* A program run by 'exec' ("client.curl") lives in its host's column. */
+	snprintf(host, sizeof host, "%.*s", (int)strcspn(name, "."), name);
+	name = host;
 	for (int i = 0; i < c->n; i++)
 		if (strcmp(c->name[i], name) == 0)
 			return i;
@@ -374,7 +379,9 @@ static size_t ladder_rows(json_object *r, struct cols *c, struct row **ret)
 		return 0;
 	for (size_t i = 0; i < alen(sys); i++, k++) {
 		json_object *o = json_object_array_get_idx(sys, i);
-		const char *sock = str(o, "socket"), *e = str(o, "errno");
+		const char *sock = str(o, "socket"), *e = str(o, "errno"), *prog = strchr(str(o, "peer"), '.');
+		if (prog)   /* a program's call: its name, not its fd */
+			sock = prog + 1;
 		note_row(&rows[k], c, o, "peer");
 		snprintf(rows[k].text, sizeof rows[k].text, "%s%s%s = %lld%s%s", strcmp(sock, "main") && *sock ? sock : "",
 			 strcmp(sock, "main") && *sock ? ": " : "", str(o, "call"), i64(o, "ret"), *e ? " " : "", e);
@@ -396,11 +403,12 @@ static size_t ladder_rows(json_object *r, struct cols *c, struct row **ret)
 	}
 	for (size_t i = 0; i < alen(ex); i++, k++) {
 		json_object *o = json_object_array_get_idx(ex, i);
+		const char *prog = strchr(str(o, "peer"), '.');
 		note_row(&rows[k], c, o, "peer");
 		if (json_object_object_get(o, "signal"))
-			snprintf(rows[k].text, sizeof rows[k].text, "(peer killed by %s)", str(o, "signal"));
+			snprintf(rows[k].text, sizeof rows[k].text, "(%s killed by %s)", prog ? prog + 1 : "peer", str(o, "signal"));
 		else
-			snprintf(rows[k].text, sizeof rows[k].text, "(peer exited, status %s)", str(o, "status"));
+			snprintf(rows[k].text, sizeof rows[k].text, "(%s exited, status %s)", prog ? prog + 1 : "peer", str(o, "status"));
 	}
 	for (size_t i = 0; i < alen(st); i++, k++) {
 		json_object *o = json_object_array_get_idx(st, i);

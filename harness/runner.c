@@ -27,6 +27,7 @@
 #define MAX_CMDS 1024
 #define MAX_SOCKS 128
 #define STATE_POLL_MS 2
+#define PROBE_MS 1000
 
 struct cmd {
 	int host, id;
@@ -43,6 +44,7 @@ struct run {
 	const struct run_options *o;
 	struct netns_sandbox *sb;
 	struct capture *cap;
+	struct programs *progs;           /* real programs run by 'exec' (program.c) */
 	struct peer *peer[SCENARIO_MAX_HOSTS];
 	bool dead[SCENARIO_MAX_HOSTS];
 	int status[SCENARIO_MAX_HOSTS];
@@ -81,7 +83,15 @@ static json_object *ms_json(double ms)
 
 static const char *hostname(const struct run *r, int host)
 {
+	if (host == HOST_ROUTER)
+		return "router";
 	return host >= 0 && (unsigned)host < r->s->nhosts ? r->s->hosts[host] : "?";
+}
+
+/* The netns host index of a step's host: the router is the wire namespace. */
+static int ns_host(int host)
+{
+	return host == HOST_ROUTER ? NETNS_WIRE : host;
 }
 
 /* A failed expectation: the kernel or the program did not do what the scenario says. */
@@ -91,6 +101,8 @@ static int failf(struct run *r, const char *fmt, ...)
 	va_list ap;
 	int n = snprintf(msg, sizeof msg, "%s:%u: ", r->s->path, r->step ? r->step->line : 0);
 
+	if (r->errored)
+		return -1;   /* the harness already gave up on this step: what follows is not the kernel's */
 	va_start(ap, fmt);
 	vsnprintf(msg + n, sizeof msg - n, fmt, ap);
 	va_end(ap);
@@ -139,6 +151,7 @@ static void record_packets(struct run *r)
 		json_object_object_add(j, "to", json_object_new_string(hostname(r, p->to)));
 		json_object_object_add(j, "sport", json_object_new_int(p->sport));
 		json_object_object_add(j, "dport", json_object_new_int(p->dport));
+		json_object_object_add(j, "kind", json_object_new_string(p->icmp ? "icmp" : "tcp"));
 		json_object_object_add(j, "flags", json_object_new_string(p->flags));
 		json_object_object_add(j, "seq", json_object_new_int64(p->seq));
 		json_object_object_add(j, "ack", json_object_new_int64(p->ack));
@@ -189,6 +202,10 @@ static void reap(struct run *r, int host)
 
 	if (r->dead[host] || peer_reap(r->peer[host], &dead, &status) < 0 || !dead)
 		return;
+	/* What the peer reported before it died is still in the socket: take it all in first. */
+	struct peer_report rep;
+	for (int k = 0; k < 100000 && peer_recv(r->peer[host], &rep) == 1; k++)
+		handle_report(r, host, &rep);
 	r->dead[host] = true;
 	r->status[host] = status;
 	json_object *j = json_object_new_object();
@@ -204,8 +221,8 @@ static void reap(struct run *r, int host)
 /* Waits up to timeout_ms for anything (a report, a death, a packet) and takes it all in. */
 static void pump(struct run *r, int timeout_ms)
 {
-	struct pollfd fds[2 * SCENARIO_MAX_HOSTS + 1];
-	int who[2 * SCENARIO_MAX_HOSTS + 1];
+	struct pollfd fds[2 * SCENARIO_MAX_HOSTS + 1 + PROGRAMS_MAX_FDS];
+	int who[2 * SCENARIO_MAX_HOSTS + 1 + PROGRAMS_MAX_FDS];
 	nfds_t n = 0;
 
 	for (unsigned h = 0; h < r->s->nhosts; h++) {
@@ -218,10 +235,13 @@ static void pump(struct run *r, int timeout_ms)
 	}
 	fds[n] = (struct pollfd){ .fd = capture_fd(r->cap), .events = POLLIN };
 	who[n++] = -1;
+	for (unsigned k = programs_pollfds(r->progs, fds + n, PROGRAMS_MAX_FDS); k > 0; k--)
+		who[n++] = -1;
 	if (poll(fds, n, timeout_ms) < 0)
 		return; /* EINTR: the caller re-checks its condition and deadline */
 	capture_poll(r->cap, r->origin_real_us);
 	record_packets(r);
+	programs_take(r->progs);
 	for (nfds_t i = 0; i < n; i++) {
 		if (who[i] < 0 || !fds[i].revents)
 			continue;
@@ -245,6 +265,11 @@ static int await(struct run *r, bool (*cond)(struct run *, const void *), const 
 		if (cond(r, arg))
 			return 0;
 		int64_t left = end - now_us(CLOCK_MONOTONIC);
+		if (left <= 0 && end == r->deadline_us)
+			/* Not the step's bound: the whole run's. What the kernel would have done is
+			 * unknown, so this is no failure of the kernel's but the harness giving up. */
+			return errorf(r, "the run's time limit (%lld ms) ran out during this step",
+				      (long long)(r->deadline_us - r->origin_mono_us) / 1000), -ETIMEDOUT;
 		if (left <= 0)
 			return -ETIMEDOUT;
 		int ms = (int)((left + 999) / 1000);
@@ -330,6 +355,22 @@ static int too_soon(struct run *r, const struct step *st, double elapsed_ms)
 	return failf(r, "too soon\n  expected: after %d ms\n  observed: after %.1f ms", st->after_ms, elapsed_ms);
 }
 
+/* Whether host's peer still answers: an op it does not know comes back at once (E, then D) from
+ * its main loop, even while a socket's worker is blocked in a call. One that does not answer
+ * within PROBE_MS hangs or ignores its commands, and is killed. */
+static bool peer_answers(struct run *r, int host)
+{
+	struct cmd *probe = send_cmd(r, host, "-", "probe", "probe");
+
+	if (!probe)
+		return true;   /* the peer died meanwhile, or the send broke: send_cmd said which */
+	probe->awaited = true;
+	if (await(r, cmd_finished, probe, PROBE_MS, 0) == 0 && probe->done)
+		return true;
+	peer_signal(r->peer[host], SIGKILL);
+	return false;
+}
+
 /* Awaits the command's end and checks its last syscall against want (or, without want,
  * that it succeeded). */
 static int finish_cmd(struct run *r, struct cmd *c, const struct step *st, const struct expect_ret *want)
@@ -337,7 +378,10 @@ static int finish_cmd(struct run *r, struct cmd *c, const struct step *st, const
 	char exp[64], obs[64];
 	const char *who = hostname(r, c->host);
 
-	if (await(r, cmd_finished, c, bound(r, st), 0) < 0)
+	if (await(r, cmd_finished, c, bound(r, st), 0) < 0 && !r->errored && !peer_answers(r, c->host))
+		return errorf(r, "%s %s: the %s peer answered neither the command nor a probe (it hangs or "
+			      "ignores its commands); it was killed", who, c->op, who);
+	if (!cmd_finished(r, c))
 		return failf(r, "%s %s did not return within %d ms\n  expected: %s\n  observed: still blocked",
 			     who, c->op, bound(r, st), want && want->set ? (describe(exp, sizeof exp, true, want->ret, want->err), exp) : "a result");
 	c->awaited = true;
@@ -388,7 +432,7 @@ static int step_op(struct run *r, const struct step *st)
 	} else if (strcmp(op, "listen") == 0 || strcmp(op, "bind") == 0) {
 		if (ensure_socket(r, st) < 0)
 			return -1;
-		netns_host_addr(st->host, r->o->family, addr);
+		netns_addr(r->sb, st->host, r->o->family, addr);
 		snprintf(line, sizeof line, "bind %s %s", addr, st->args[0]);
 		if (strcmp(op, "listen") == 0) {
 			if (run_sync(r, st, st->sock, "bind", line) < 0)
@@ -398,8 +442,11 @@ static int step_op(struct run *r, const struct step *st)
 	} else if (strcmp(op, "connect") == 0) {
 		if (ensure_socket(r, st) < 0)
 			return -1;
-		netns_host_addr(scenario_host(r->s, st->args[0]), r->o->family, addr);
+		netns_addr(r->sb, scenario_host(r->s, st->args[0]), r->o->family, addr);
 		snprintf(line, sizeof line, "connect %s %s", addr, st->args[1]);
+	} else if (strcmp(op, "synflood") == 0) {
+		netns_addr(r->sb, scenario_host(r->s, st->args[0]), r->o->family, addr);
+		snprintf(line, sizeof line, "synflood %s %s %s %s", addr, st->args[1], st->args[2], st->args[3]);
 	} else if (strcmp(op, "accept") == 0) {
 		snprintf(line, sizeof line, "accept %s", st->nargs ? st->args[0] : "listener");
 	} else {
@@ -438,7 +485,7 @@ static int step_await_op(struct run *r, const struct step *st)
 
 static bool packet_matches(const struct packet *p, const struct step *st)
 {
-	return p->from == st->from && p->to == st->to && strcmp(p->flags, st->flags) == 0 &&
+	return p->from == st->from && p->to == st->to && p->icmp == st->icmp && strcmp(p->flags, st->flags) == 0 &&
 	       (!st->port || p->sport == st->port || p->dport == st->port);
 }
 
@@ -482,9 +529,20 @@ static int step_packet(struct run *r, const struct step *st)
 		     hostname(r, st->from), hostname(r, st->to), st->flags, seen);
 }
 
+static bool never(struct run *r, const void *arg)
+{
+	return false;
+}
+
+/* None so far in the run; with 'within DUR', none either while watching for DUR. */
 static int step_no_packet(struct run *r, const struct step *st)
 {
-	pump(r, 0);
+	if (st->within_ms)
+		await(r, never, NULL, st->within_ms, 0);
+	/* Take in every frame the capture holds now (each call reads a bounded batch). */
+	for (int i = 0; i < 64 && capture_poll(r->cap, r->origin_real_us) > 0; i++)
+		;
+	record_packets(r);
 	for (size_t i = 0; i < capture_count(r->cap); i++) {
 		const struct packet *p = capture_packet(r->cap, i);
 		if (packet_matches(p, st))
@@ -544,6 +602,8 @@ static int step_reboot(struct run *r, const struct step *st)
 		if (await(r, peer_dead, &h, 5000, 0) < 0)
 			return errorf(r, "reboot %s: its peer did not die of SIGKILL within 5 s", hostname(r, h));
 	}
+	if (programs_host_down(r, h) < 0)
+		return -1;
 	peer_free(r->peer[h]);
 	r->peer[h] = NULL;
 	for (unsigned i = r->nsocks; i-- > 0;)
@@ -611,6 +671,45 @@ static int step_state(struct run *r, const struct step *st)
 		     st->count, netns_state_name((uint8_t)st->state), w.seen);
 }
 
+struct no_state_want {
+	const struct step *st;
+	int err;
+	struct netns_sock seen;           /* the socket in the state, if one is */
+};
+
+static bool state_gone(struct run *r, const void *arg)
+{
+	struct no_state_want *w = (struct no_state_want *)arg;
+	struct netns_sock socks[256];
+	int n = netns_sockets(r->sb, w->st->host, socks, 256);
+
+	if ((w->err = n < 0 ? n : 0) < 0)
+		return true;   /* stops the wait; the caller reports the error */
+	for (int i = 0; i < n; i++) {
+		const struct netns_sock *k = &socks[i];
+		if (k->state == w->st->state && (!w->st->port || k->sport == w->st->port || k->dport == w->st->port)) {
+			w->seen = *k;
+			return false;
+		}
+	}
+	return true;
+}
+
+/* No socket of the host in the step's state (on its port, if given): now, or awaited. */
+static int step_no_state(struct run *r, const struct step *st)
+{
+	struct no_state_want w = { .st = st };
+	bool gone = st->waits ? await(r, state_gone, &w, bound(r, st), STATE_POLL_MS) == 0 : state_gone(r, &w);
+
+	if (w.err < 0)
+		return errorf(r, "listing the sockets of %s: %s", hostname(r, st->host), netns_last_error(r->sb));
+	if (gone)
+		return st->waits ? too_soon(r, st, (double)(now_us(CLOCK_MONOTONIC) - r->step_start_us) / 1000.0) : 0;
+	return failf(r, "a socket that must not be there%s\n  expected: no %s socket of %s\n  observed: %s :%u-:%u",
+		     st->waits ? " (still there at the bound)" : "", netns_state_name((uint8_t)st->state),
+		     hostname(r, st->host), netns_state_name(w.seen.state), w.seen.sport, w.seen.dport);
+}
+
 struct counter_want {
 	const struct step *st;
 	long long value;
@@ -621,7 +720,7 @@ static bool counter_reached(struct run *r, const void *arg)
 {
 	struct counter_want *w = (struct counter_want *)arg;
 
-	w->err = netns_counter(r->sb, w->st->host, w->st->key, &w->value);
+	w->err = netns_counter(r->sb, ns_host(w->st->host), w->st->key, &w->value);
 	return w->err < 0 || counter_matches(w->st->cmp, w->value, w->st->number);
 }
 
@@ -691,13 +790,24 @@ static int run_step(struct run *r, const struct step *st)
 		return step_no_packet(r, st);
 	case STEP_STATE:
 		return step_state(r, st);
+	case STEP_NO_STATE:
+		return step_no_state(r, st);
 	case STEP_EXIT:
+		if (st->sock[0])
+			return program_step(r, st);
 		return step_exit(r, st);
+	case STEP_EXEC:
+	case STEP_LISTEN:
+	case STEP_OUTPUT:
+	case STEP_CALL:
+		return program_step(r, st);
 	case STEP_COUNTER:
 		return step_counter(r, st);
 	case STEP_REBOOT:
 		return step_reboot(r, st);
 	case STEP_KILL:
+		if (st->sock[0])
+			return program_step(r, st);
 		if (r->dead[st->host])
 			return failf(r, "kill %s: its peer is not running", hostname(r, st->host));
 		snprintf(buf, sizeof buf, "kill %s", signal_name(st->sig));
@@ -708,14 +818,25 @@ static int run_step(struct run *r, const struct step *st)
 	case STEP_BLACKHOLE:
 	case STEP_UNBLACKHOLE:
 		return step_blackhole(r, st);
+	case STEP_UNREACHABLE:
+	case STEP_REACHABLE:
+		e = netns_unreachable(r->sb, st->host, st->kind == STEP_REACHABLE ? NETNS_REACHABLE :
+				      strcmp(st->op, "net") == 0 ? NETNS_UNREACH_NET : NETNS_UNREACH_HOST);
+		if (e < 0)
+			return errorf(r, "%s: %s", st->kind == STEP_REACHABLE ? "reachable" : "unreachable",
+				      netns_last_error(r->sb));
+		snprintf(buf, sizeof buf, st->kind == STEP_REACHABLE ? "the router forwards to %s again" :
+			 "the router answers what goes to %s with ICMP %s unreachable", hostname(r, st->host), st->op);
+		event(r, HOST_ROUTER, buf);
+		return 0;
 	case STEP_NFT:
-		if ((e = netns_nft(r->sb, st->host, st->text)) < 0)
+		if ((e = netns_nft(r->sb, ns_host(st->host), st->text)) < 0)
 			return errorf(r, "nft %s: %s", st->text, netns_last_error(r->sb));
-		snprintf(buf, sizeof buf, "nft %s", st->text);
+		snprintf(buf, sizeof buf, "nft %.280s", st->text);
 		event(r, st->host, buf);
 		return 0;
 	case STEP_SYSCTL:
-		if ((e = netns_sysctl_set(r->sb, st->host, st->key, st->value)) < 0)
+		if ((e = netns_sysctl_set(r->sb, ns_host(st->host), st->key, st->value)) < 0)
 			return errorf(r, "sysctl %s=%s in %s: %s", st->key, st->value, hostname(r, st->host),
 				      netns_last_error(r->sb));
 		return 0;
@@ -768,9 +889,9 @@ json_object *runner_run(const struct scenario *s, const struct run_options *o)
 	r->notes = json_object_object_get(res, "notes");
 	r->origin_mono_us = now_us(CLOCK_MONOTONIC);
 	r->origin_real_us = now_us(CLOCK_REALTIME);
-	r->deadline_us = r->origin_mono_us + (int64_t)s->timeout_ms * 1000;
+	r->deadline_us = r->origin_mono_us + (int64_t)(o->timeout_ms ? o->timeout_ms : s->timeout_ms) * 1000;
 
-	if ((e = netns_sandbox_new(s->nhosts, &r->sb)) < 0) {
+	if ((e = netns_sandbox_new_topology(s->nhosts, s->router ? NETNS_ROUTER : NETNS_BRIDGE, &r->sb)) < 0) {
 		errorf(r, "creating the sandbox: %s", netns_new_error());
 		goto out;
 	}
@@ -785,13 +906,18 @@ json_object *runner_run(const struct scenario *s, const struct run_options *o)
 			 o->family == AF_INET6 ? "inet6" : "inet");
 	char ifname[16];
 	e = capture_open(netns_wire_ifname(0, ifname), o->pcap_dir ? path : NULL, &r->cap, err, sizeof err);
-	netns_leave(back);
+	if (netns_leave(back) < 0)
+		abort(); /* running on in the wire namespace would put every later step in the wrong place */
 	if (e < 0) {
 		errorf(r, "%s", err);
 		goto out;
 	}
 	if (!netns_netem_available())
 		note(r, "netem: this kernel has no netem qdisc; faults on the wire use nftables");
+	if ((e = programs_new(res, r->origin_mono_us, o->peer_path, &r->progs)) < 0) {
+		errorf(r, "%s", strerror(-e));
+		goto out;
+	}
 	for (unsigned h = 0; h < s->nhosts; h++)
 		if (spawn_peer(r, (int)h) < 0)
 			goto out;
@@ -814,6 +940,7 @@ out:
 	}
 	for (unsigned h = 0; h < s->nhosts; h++)
 		peer_free(r->peer[h]);
+	programs_free(r->progs);
 	netns_sandbox_free(r->sb);
 	json_object_object_add(res, "verdict", json_object_new_string(
 		r->errored ? "error" : r->failed ? "fail" : "pass"));
@@ -821,4 +948,23 @@ out:
 	json_object_object_add(res, "floor_ms", json_object_new_int(s->floor_ms));
 	free(r);
 	return res;
+}
+
+/* ---- what program.c needs of a run (harness.h) ---- */
+
+const struct scenario *run_scenario(const struct run *r) { return r->s; }
+struct programs *run_programs(struct run *r) { return r->progs; }
+struct netns_sandbox *run_sandbox(struct run *r) { return r->sb; }
+int run_family(const struct run *r) { return r->o->family; }
+int run_bound(const struct run *r, const struct step *st) { return bound(r, st); }
+void run_event(struct run *r, int host, const char *what) { event(r, host, what); }
+
+int run_await(struct run *r, bool (*cond)(struct run *, const void *), const void *arg, int bound_ms, int poll_ms)
+{
+	return await(r, cond, arg, bound_ms, poll_ms);
+}
+
+int run_fail(struct run *r, bool error, const char *msg)
+{
+	return error ? errorf(r, "%s", msg) : failf(r, "%s", msg);
 }

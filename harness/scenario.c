@@ -129,6 +129,11 @@ static int parse_duration(const char *s, int *ret_ms)
 	return 0;
 }
 
+int scenario_duration(const char *text, int *ret_ms)
+{
+	return parse_duration(text, ret_ms);
+}
+
 bool expect_matches(const struct expect_ret *want, long long ret, int err)
 {
 	if (!want || !want->set)
@@ -184,6 +189,17 @@ static int host_tok(struct parser *p, unsigned i, int *ret)
 	}
 	*ret = h;
 	return 0;
+}
+
+/* A host, or "router" in a 'topology router' scenario (HOST_ROUTER): for the steps that act
+ * on or look at a namespace rather than a peer (packets, nft, sysctl, counters). */
+static int host_or_router_tok(struct parser *p, unsigned i, int *ret)
+{
+	if (p->s->router && i < p->ntok && strcmp(p->tok[i].s, "router") == 0) {
+		*ret = HOST_ROUTER;
+		return 0;
+	}
+	return host_tok(p, i, ret);
 }
 
 /* HOST or HOST.SOCK */
@@ -282,6 +298,7 @@ static const struct {
 	{ "interrupt", 0, 0, false, "interrupt" },
 	{ "sigpipe", 1, 1, true, "sigpipe ignore|default" },
 	{ "crash", 0, 0, true, "crash" },
+	{ "synflood", 4, 4, true, "synflood HOST PORT COUNT SPORT" },
 };
 
 static int op_index(const char *name)
@@ -296,9 +313,19 @@ static int check_op_args(struct parser *p, struct step *st, unsigned first)
 {
 	const char *o = st->op;
 
-	if (strcmp(o, "connect") == 0) {
+	if (strcmp(o, "connect") == 0 || strcmp(o, "synflood") == 0) {
 		if (scenario_host(p->s, st->args[0]) < 0)
 			return host_tok(p, first, &(int){0});
+	}
+	if (strcmp(o, "synflood") == 0) {
+		long long port, count, sport;
+		if (parse_num(st->args[1], 1, 65535, &port) < 0)
+			return fail_tok(p, first + 1, "expected a port from 1 to 65535");
+		if (parse_num(st->args[2], 1, 100000, &count) < 0)
+			return fail_tok(p, first + 2, "expected a count of SYNs from 1 to 100000");
+		if (parse_num(st->args[3], 1, 65535, &sport) < 0 || sport + count - 1 > 65535)
+			return fail_tok(p, first + 3, "expected the first source port: SPORT+COUNT-1 at most 65535");
+		return 0;
 	}
 	for (unsigned a = 0; a < st->nargs; a++) {
 		const char *v = st->args[a];
@@ -345,7 +372,7 @@ static int parse_op(struct parser *p, unsigned i, struct step *st, bool awaiting
 	if (k < 0)
 		return fail_tok(p, i + 1, "unknown operation '%s' (socket, bind, listen, connect, "
 				"await-connect, accept, read, write, shutdown, close, nonblock, "
-				"setsockopt, interrupt, sigpipe, crash)", p->tok[i + 1].s);
+				"setsockopt, interrupt, sigpipe, crash, synflood)", p->tok[i + 1].s);
 	snprintf(st->op, sizeof st->op, "%s", ops[k].name);
 	if (!strchr(p->tok[i].s, '.') && strcmp(st->op, "listen") == 0)
 		snprintf(st->sock, sizeof st->sock, "listener");
@@ -363,6 +390,8 @@ static int parse_op(struct parser *p, unsigned i, struct step *st, bool awaiting
 		snprintf(st->args[a], sizeof st->args[a], "%s", p->tok[i + 2 + a].s);
 	}
 	st->nargs = nargs;
+	if (st->async && strcmp(st->op, "synflood") == 0)
+		return fail_tok(p, n, "'synflood' runs to its end: no '&'");
 	if (st->async && strcmp(st->op, "crash") == 0)
 		return fail_tok(p, n, "'crash' does not return: no '&' needed");
 	if (st->want.set && strcmp(st->op, "crash") == 0)
@@ -405,22 +434,266 @@ static int parse_packet(struct parser *p, unsigned i, struct step *st)
 
 	if ((r = within_tail(p, &n, st)) < 0 || (r = option_tail(p, &n, st, false)) < 0)
 		return r;
-	if (n != i + 4)
-		return fail_tok(p, n > i + 4 ? i + 4 : n, "expected FROM > TO FLAGS, for example 'server > client F.'");
-	if ((r = host_tok(p, i, &st->from)) < 0)
+	/* FROM > TO icmp NAME: an ICMP(v6) error quoting a TCP segment, named as capture.c does */
+	st->icmp = n == i + 5 && strcmp(p->tok[i + 3].s, "icmp") == 0;
+	if (n != i + 4 + st->icmp)
+		return fail_tok(p, n > i + 4 ? i + 4 : n, "expected FROM > TO FLAGS, for example 'server > client F.', "
+				"or FROM > TO icmp NAME");
+	if ((r = host_or_router_tok(p, i, &st->from)) < 0)
 		return r;
 	if (strcmp(p->tok[i + 1].s, ">") != 0)
 		return fail_tok(p, i + 1, "expected '>' between the two hosts");
-	if ((r = host_tok(p, i + 2, &st->to)) < 0)
+	if ((r = host_or_router_tok(p, i + 2, &st->to)) < 0)
 		return r;
+	if (st->icmp) {
+		static const char *const names[] = { "net-unreachable", "host-unreachable", "prot-unreachable",
+						      "port-unreachable", "frag-needed", "admin-prohibited",
+						      "ttl-exceeded" };
+		for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
+			if (strcmp(names[k], p->tok[i + 4].s) == 0) {
+				snprintf(st->flags, sizeof st->flags, "%s", names[k]);
+				return 0;
+			}
+		return fail_tok(p, i + 4, "unknown ICMP error '%s' (net-unreachable, host-unreachable, "
+				"prot-unreachable, port-unreachable, frag-needed, admin-prohibited, ttl-exceeded)",
+				p->tok[i + 4].s);
+	}
+	/* Flags are matched in tcpdump's order (F S R P U E W .): written in any order, each
+	 * letter once, they are put in that order here. */
+	static const char order[] = "FSRPUEW.";
 	const char *f = p->tok[i + 3].s;
-	if (strlen(f) >= sizeof st->flags || strspn(f, "FSRPUEW.") != strlen(f))
+	size_t nf = 0;
+	if (strlen(f) >= sizeof st->flags || strspn(f, order) != strlen(f))
 		return fail_tok(p, i + 3, "expected TCP flags in tcpdump letters (S, S., ., P., F., R, R.), got '%s'", f);
-	snprintf(st->flags, sizeof st->flags, "%s", f);
+	for (const char *c = order; *c; c++) {
+		const char *at = strchr(f, *c);
+		if (at && strchr(at + 1, *c))
+			return fail_tok(p, i + 3, "flag '%c' given twice in '%s'", *c, f);
+		if (at)
+			st->flags[nf++] = *c;
+	}
+	st->flags[nf] = 0;
 	return 0;
 }
 
+static int tokenize(struct parser *p, char *line);
+
+/* ---- real programs: HOST[.PROG] exec ..., and the steps that name HOST.PROG ---- */
+
+/* Whether w is HOST.PROG for a program an earlier exec step started; if so, st->host and
+ * st->sock are set. */
+static bool prog_word(struct parser *p, const char *w, struct step *st)
+{
+	const char *dot = strchr(w, '.');
+
+	if (!dot)
+		return false;
+	for (size_t i = 0; i < p->s->nsteps; i++) {
+		const struct step *e = &p->s->steps[i];
+		if (e->kind == STEP_EXEC && strcmp(e->sock, dot + 1) == 0 &&
+		    strlen(p->s->hosts[e->host]) == (size_t)(dot - w) &&
+		    strncmp(p->s->hosts[e->host], w, (size_t)(dot - w)) == 0) {
+			st->host = e->host;
+			snprintf(st->sock, sizeof st->sock, "%s", e->sock);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Lines whose rest is taken as written (a command line, a quoted text), not split in words:
+ * "HOST[.PROG] exec ..." and "await|expect output ...". */
+static bool is_raw_step(const char *line)
+{
+	const char *w2 = line + strcspn(line, " \t");
+	size_t n1 = (size_t)(w2 - line);
+	w2 += strspn(w2, " \t");
+	size_t n2 = strcspn(w2, " \t");
+
+	if (n2 == 4 && strncmp(w2, "exec", 4) == 0)
+		return true;
+	return n2 == 6 && strncmp(w2, "output", 6) == 0 &&
+	       ((n1 == 5 && strncmp(line, "await", 5) == 0) || (n1 == 6 && strncmp(line, "expect", 6) == 0));
+}
+
+/* (expect|await) HOST.PROG CALL [= RET [ERRNO]] [within DUR]: a call the shim reported. */
+static int parse_call(struct parser *p, unsigned i, struct step *st)
+{
+	static const char *const calls[] = { "connect", "accept", "read", "write", "recv", "send", "recvfrom",
+					     "sendto", "recvmsg", "sendmsg", "shutdown", "close", "so_error" };
+	unsigned n = p->ntok;
+	int r;
+
+	st->kind = STEP_CALL;
+	if ((st->waits && (r = within_tail(p, &n, st)) < 0) || (r = expect_tail(p, &n, st)) < 0)
+		return r;
+	if (n != i + 2)
+		return fail_tok(p, n < i + 2 ? n : i + 2, "expected '%s HOST.PROGRAM CALL [= RESULT]', for example "
+				"'%s client.curl recv = -1 ECONNRESET'", p->tok[0].s, p->tok[0].s);
+	for (size_t k = 0; k < sizeof calls / sizeof calls[0]; k++)
+		if (strcmp(calls[k], p->tok[i + 1].s) == 0) {
+			snprintf(st->op, sizeof st->op, "%s", calls[k]);
+			return 0;
+		}
+	return fail_tok(p, i + 1, "unknown call '%s' (connect, accept, read, write, recv, send, recvfrom, sendto, "
+			"recvmsg, sendmsg, shutdown, close, so_error)", p->tok[i + 1].s);
+}
+
+/* await listen HOST[.PROG] PORT [within DUR] */
+static int parse_listen(struct parser *p, struct step *st)
+{
+	unsigned n = p->ntok;
+	long long v;
+	int r;
+
+	st->kind = STEP_LISTEN;
+	if ((r = within_tail(p, &n, st)) < 0)
+		return r;
+	if (n != 4)
+		return fail_tok(p, n < 4 ? n : 4, "expected 'await listen HOST[.PROGRAM] PORT'");
+	if (!prog_word(p, p->tok[2].s, st) && (r = host_tok(p, 2, &st->host)) < 0)
+		return r;
+	if (parse_num(p->tok[3].s, 1, 65535, &v) < 0)
+		return fail_tok(p, 3, "expected a port from 1 to 65535");
+	st->port = (int)v;
+	return 0;
+}
+
+/* HOST[.PROG] exec [port N] COMMAND...: the program's name is PROG, or the command's base name;
+ * {port} is N, or the port of the last exec that gave one. */
+static int parse_exec(struct parser *p, struct step *st, const char *raw, const char *rest)
+{
+	const char *w = p->tok[0].s, *dot = strchr(w, '.');
+	char host[32], err[256];
+	long long v;
+	size_t at;
+
+	st->kind = STEP_EXEC;
+	snprintf(host, sizeof host, "%.*s", dot ? (int)(dot - w) : 31, w);
+	if ((st->host = scenario_host(p->s, host)) < 0)
+		return host_tok(p, 0, &st->host);
+	const char *c = rest + 4;           /* after "exec" */
+	c += strspn(c, " \t");
+	if (strncmp(c, "port", 4) == 0 && (c[4] == ' ' || c[4] == '\t')) {
+		const char *num = c + 4 + strspn(c + 4, " \t");
+		char buf[16];
+		size_t k = strcspn(num, " \t");
+		snprintf(buf, sizeof buf, "%.*s", (int)(k < 15 ? k : 15), num);
+		if (k >= 15 || parse_num(buf, 1, 65535, &v) < 0)
+			return fail_at(p, (unsigned)(num - raw) + 1, "expected a port from 1 to 65535 after 'port'");
+		st->port = (int)v;
+		c = num + k + strspn(num + k, " \t");
+	}
+	/* Without 'port', {port} is the port the last exec named. */
+	for (size_t i = p->s->nsteps; !st->port && i-- > 0;)
+		if (p->s->steps[i].kind == STEP_EXEC)
+			st->port = p->s->steps[i].port;
+	if (!st->port && strstr(c, "{port}"))
+		return fail_at(p, (unsigned)(strstr(c, "{port}") - raw) + 1,
+			       "{port} has no value: give one with 'exec port N ...' here or on an earlier exec");
+	if (program_check_command(p->s, c, err, sizeof err, &at) < 0)
+		return fail_at(p, (unsigned)(c - raw + (ptrdiff_t)at) + 1, "%s", err);
+	snprintf(st->text, sizeof st->text, "%s", c);
+	if (dot) {
+		if (!valid_name(dot + 1, sizeof st->sock))
+			return fail_at(p, p->tok[0].col + (unsigned)(dot - w) + 1,
+				       "a program's name is 1-31 letters, digits, '_' or '-'");
+		snprintf(st->sock, sizeof st->sock, "%s", dot + 1);
+		return 0;
+	}
+	/* No name: the command's base name ("curl" for /usr/bin/curl), as far as it is a name. */
+	size_t n = strcspn(c, " \t");
+	const char *base = c;
+	for (size_t k = 0; k < n; k++)
+		if (c[k] == '/')
+			base = c + k + 1;
+	size_t len = 0;
+	while (base + len < c + n && len + 1 < sizeof st->sock &&
+	       (isalnum((unsigned char)base[len]) || base[len] == '_' || base[len] == '-'))
+		len++;
+	if (!len)
+		return fail_at(p, (unsigned)(c - raw) + 1, "name the program: '%s.NAME exec ...'", host);
+	snprintf(st->sock, sizeof st->sock, "%.*s", (int)len, base);
+	return 0;
+}
+
+/* (await|expect) output HOST.PROG [contains] "TEXT" [within DUR] */
+static int parse_output(struct parser *p, struct step *st, const char *raw, const char *rest)
+{
+	char word[64], tail[256];
+	const char *c = rest + 6;           /* after "output" */
+	int r;
+
+	st->kind = STEP_OUTPUT;
+	st->waits = strcmp(p->tok[0].s, "await") == 0;
+	c += strspn(c, " \t");
+	size_t n = strcspn(c, " \t");
+	snprintf(word, sizeof word, "%.*s", (int)(n < 63 ? n : 63), c);
+	if (!prog_word(p, word, st))
+		return fail_at(p, (unsigned)(c - raw) + 1, "expected HOST.PROGRAM, a program started by an earlier "
+			       "'exec' step, got '%s'", word);
+	c += n + strspn(c + n, " \t");
+	if (strncmp(c, "contains", 8) == 0 && (c[8] == ' ' || c[8] == '\t'))
+		c += 8 + strspn(c + 8, " \t");
+	if (*c != '"')
+		return fail_at(p, (unsigned)(c - raw) + 1, "expected the text in double quotes, for example "
+			       "'%s output %s \"Connection refused\"'", p->tok[0].s, word);
+	size_t len = 0;
+	for (c++; *c && *c != '"'; c++) {
+		if (*c == '\\' && (c[1] == '"' || c[1] == '\\'))
+			c++;
+		if (len + 1 >= sizeof st->text)
+			return fail_at(p, (unsigned)(c - raw) + 1, "text too long");
+		st->text[len++] = *c;
+	}
+	st->text[len] = 0;
+	if (*c != '"')
+		return fail_at(p, (unsigned)(c - raw) + 1, "unterminated double quote");
+	if (!len)
+		return fail_at(p, (unsigned)(c - raw) + 1, "expected some text between the quotes");
+	/* The rest: within/after, in words. */
+	snprintf(tail, sizeof tail, "%s", c + 1);
+	unsigned base = (unsigned)(c + 1 - raw);
+	if ((r = tokenize(p, tail)) < 0)
+		return r;
+	for (unsigned k = 0; k < p->ntok; k++)
+		p->tok[k].col += base;
+	unsigned nt = p->ntok;
+	if (st->waits && (r = within_tail(p, &nt, st)) < 0)
+		return r;
+	if (nt)
+		return fail_tok(p, 0, "unexpected '%s' after the text", p->tok[0].s);
+	return 0;
+}
+
+static int parse_raw_step(struct parser *p, struct step *st, const char *raw, const char *rest)
+{
+	if (strncmp(rest, "exec", 4) == 0)
+		return parse_exec(p, st, raw, rest);
+	return parse_output(p, st, raw, rest);
+}
+
 static int parse_counter(struct parser *p, struct step *st);
+
+/* (expect|await) no state HOST STATE [port N] [within DUR]: no such socket, now or awaited. */
+static int parse_no_state(struct parser *p, struct step *st)
+{
+	unsigned n = p->ntok;
+	int r;
+
+	st->kind = STEP_NO_STATE;
+	if (st->waits && (r = within_tail(p, &n, st)) < 0)
+		return r;
+	if ((r = option_tail(p, &n, st, false)) < 0)
+		return r;
+	if (n != 5)
+		return fail_tok(p, n < 5 ? n : 5, "expected '%s no state HOST STATE [port N]'", p->tok[0].s);
+	if ((r = host_tok(p, 3, &st->host)) < 0)
+		return r;
+	if ((st->state = netns_state_from_name(p->tok[4].s)) < 0)
+		return fail_tok(p, 4, "unknown TCP state '%s' (ESTABLISHED, SYN-SENT, FIN-WAIT-1, TIME-WAIT, CLOSE-WAIT, LISTEN, ...)", p->tok[4].s);
+	return 0;
+}
 
 static int parse_await(struct parser *p, struct step *st)
 {
@@ -430,6 +703,12 @@ static int parse_await(struct parser *p, struct step *st)
 	if (n < 2)
 		return fail_tok(p, 1, "expected 'packet', 'exit', 'state', 'counter' or HOST[.SOCKET] after 'await'");
 	const char *what = p->tok[1].s;
+	if (strcmp(what, "listen") == 0)
+		return parse_listen(p, st);
+	if (prog_word(p, what, st)) {
+		st->waits = true;
+		return parse_call(p, 1, st);
+	}
 	if (strcmp(what, "packet") == 0) {
 		st->kind = STEP_PACKET;
 		return parse_packet(p, 2, st);
@@ -440,7 +719,7 @@ static int parse_await(struct parser *p, struct step *st)
 			return r;
 		if (n != 5 || (strcmp(p->tok[3].s, "signal") && strcmp(p->tok[3].s, "status")))
 			return fail_tok(p, n < 4 ? n : 3, "expected 'await exit HOST signal SIGNAME' or 'await exit HOST status N'");
-		if ((r = host_tok(p, 2, &st->host)) < 0)
+		if (!prog_word(p, p->tok[2].s, st) && (r = host_tok(p, 2, &st->host)) < 0)
 			return r;
 		st->by_signal = strcmp(p->tok[3].s, "signal") == 0;
 		long long v;
@@ -472,6 +751,10 @@ static int parse_await(struct parser *p, struct step *st)
 		st->waits = true;
 		return parse_counter(p, st);
 	}
+	if (strcmp(what, "no") == 0 && n >= 3 && strcmp(p->tok[2].s, "state") == 0) {
+		st->waits = true;
+		return parse_no_state(p, st);
+	}
 	st->kind = STEP_AWAIT_OP;
 	return parse_op(p, 1, st, true);
 }
@@ -484,9 +767,13 @@ static int parse_expect(struct parser *p, struct step *st)
 		st->kind = STEP_NO_PACKET;
 		return parse_packet(p, 3, st);
 	}
+	if (n >= 3 && strcmp(p->tok[1].s, "no") == 0 && strcmp(p->tok[2].s, "state") == 0)
+		return parse_no_state(p, st);
 	if (n >= 2 && strcmp(p->tok[1].s, "counter") == 0)
 		return parse_counter(p, st);
-	return fail_tok(p, 1, "expected 'expect no packet ...' or 'expect counter ...'");
+	if (n >= 2 && prog_word(p, p->tok[1].s, st))
+		return parse_call(p, 1, st);
+	return fail_tok(p, 1, "expected 'expect no packet ...', 'expect no state ...' or 'expect counter ...'");
 }
 
 /* (expect|await) counter HOST NAME OP VALUE [within DUR] */
@@ -500,7 +787,7 @@ static int parse_counter(struct parser *p, struct step *st)
 		return r;
 	if (n != 6)
 		return fail_tok(p, n < 6 ? n : 6, "expected '%s counter HOST TcpExt.NAME OP VALUE'", p->tok[0].s);
-	if ((r = host_tok(p, 2, &st->host)) < 0)
+	if ((r = host_or_router_tok(p, 2, &st->host)) < 0)
 		return r;
 	if (!strchr(p->tok[3].s, '.') || strlen(p->tok[3].s) >= sizeof st->key)
 		return fail_tok(p, 3, "expected a counter such as TcpExt.ListenOverflows or Tcp.RetransSegs");
@@ -565,9 +852,21 @@ static int parse_header(struct parser *p, const char *line, const char *key, con
 			for (unsigned k = 1; k < i; k++)
 				if (strcmp(p->tok[k].s, p->tok[i].s) == 0)
 					return fail_tok(p, i, "host '%s' named twice", p->tok[i].s);
+			if (s->router && strcmp(p->tok[i].s, "router") == 0)
+				return fail_tok(p, i, "with 'topology router', 'router' is the router's name");
 			snprintf(s->hosts[i - 1], sizeof s->hosts[0], "%s", p->tok[i].s);
 		}
 		s->nhosts = p->ntok - 1;
+		return 0;
+	}
+	if (strcmp(key, "topology") == 0) {
+		const char *t = p->ntok == 2 ? p->tok[1].s : "";
+		if (strcmp(t, "bridge") && strcmp(t, "router"))
+			return fail_tok(p, 1, "expected bridge (the default) or router");
+		s->router = strcmp(t, "router") == 0;
+		for (unsigned i = 0; i < s->nhosts && s->router; i++)
+			if (strcmp(s->hosts[i], "router") == 0)
+				return fail_tok(p, 1, "a host is named 'router': with 'topology router' that name is the router's");
 		return 0;
 	}
 	if (strcmp(key, "family") == 0) {
@@ -598,7 +897,7 @@ static int parse_step(struct parser *p, struct step *st)
 		st->kind = STEP_SYSCTL;
 		if (p->ntok != 4)
 			return fail_tok(p, p->ntok < 4 ? p->ntok : 4, "expected 'sysctl HOST net.ipv4.KEY VALUE'");
-		if ((r = host_tok(p, 1, &st->host)) < 0)
+		if ((r = host_or_router_tok(p, 1, &st->host)) < 0)
 			return r;
 		const char *k = p->tok[2].s;
 		if (strncmp(k, "net.", 4) != 0 || strlen(k) >= sizeof st->key || strstr(k, "..") ||
@@ -613,8 +912,8 @@ static int parse_step(struct parser *p, struct step *st)
 	if (strcmp(w, "kill") == 0) {
 		st->kind = STEP_KILL;
 		if (p->ntok < 2 || p->ntok > 3)
-			return fail_tok(p, p->ntok, "expected 'kill HOST [SIGNAL]'");
-		if ((r = host_tok(p, 1, &st->host)) < 0)
+			return fail_tok(p, p->ntok, "expected 'kill HOST[.PROGRAM] [SIGNAL]'");
+		if (!prog_word(p, p->tok[1].s, st) && (r = host_tok(p, 1, &st->host)) < 0)
 			return r;
 		st->sig = SIGKILL;
 		if (p->ntok == 3 && (st->sig = signal_from_name(p->tok[2].s)) < 0)
@@ -640,6 +939,20 @@ static int parse_step(struct parser *p, struct step *st)
 			snprintf(st->op, sizeof st->op, "%s", mech ? p->tok[2].s : "nftables");
 			return host_tok(p, 1, &st->host);
 		}
+	/* unreachable HOST host|net, reachable HOST: the router's ICMP errors toward HOST */
+	if (strcmp(w, "unreachable") == 0 || strcmp(w, "reachable") == 0) {
+		bool on = w[0] == 'u';
+		st->kind = on ? STEP_UNREACHABLE : STEP_REACHABLE;
+		if (p->ntok != (on ? 3u : 2u))
+			return fail_tok(p, p->ntok < 2 ? 1 : 2, on ? "expected 'unreachable HOST host|net'" :
+					"expected 'reachable HOST'");
+		if (!p->s->router)
+			return fail_tok(p, 0, "'%s' needs a router between the hosts: add 'topology router'", w);
+		if (on && strcmp(p->tok[2].s, "host") && strcmp(p->tok[2].s, "net"))
+			return fail_tok(p, 2, "expected host (ICMP host unreachable) or net (net unreachable)");
+		snprintf(st->op, sizeof st->op, "%s", on ? p->tok[2].s : "");
+		return host_tok(p, 1, &st->host);
+	}
 	char host[64];
 	snprintf(host, sizeof host, "%.*s", (int)strcspn(w, "."), w);
 	if (scenario_host(p->s, host) >= 0) {
@@ -647,8 +960,8 @@ static int parse_step(struct parser *p, struct step *st)
 		return parse_op(p, 0, st, false);
 	}
 	return fail_tok(p, 0, "unknown statement '%s' (a host name, await, expect, sysctl, kill, "
-			"blackhole, unblackhole, reboot, or a header: mode, summary, claim, linux, "
-			"timers, hosts, family, timeout, await-timeout)", w);
+			"blackhole, unblackhole, reboot, unreachable, reachable, or a header: mode, summary, "
+			"claim, linux, timers, hosts, family, topology, timeout, await-timeout)", w);
 }
 
 /* nft HOST COMMAND: the command is the rest of the line, as nft(8) would take it. */
@@ -662,7 +975,9 @@ static int parse_nft(struct parser *p, struct step *st, const char *raw, const c
 	if (n == 0 || n >= sizeof host)
 		return fail_at(p, col, "expected 'nft HOST COMMAND', for example 'nft server add table inet t'");
 	snprintf(host, sizeof host, "%.*s", (int)n, rest);
-	if ((st->host = scenario_host(p->s, host)) < 0)
+	if (p->s->router && strcmp(host, "router") == 0)
+		st->host = HOST_ROUTER;
+	else if ((st->host = scenario_host(p->s, host)) < 0)
 		return fail_at(p, col, "unknown host '%s'", host);
 	const char *cmd = rest + n + strspn(rest + n, " \t");
 	if (!*cmd)
@@ -708,6 +1023,7 @@ int scenario_parse(const char *path, const char *text, struct scenario **ret, ch
 	struct parser p = { .path = path, .err = err, .errlen = errlen };
 	struct scenario *s = calloc(1, sizeof *s);
 	char line[1024], raw[1024];
+	size_t steps_cap = 0;             /* room in s->steps */
 	int r = 0;
 
 	if (!s)
@@ -744,7 +1060,7 @@ int scenario_parse(const char *path, const char *text, struct scenario **ret, ch
 		memcpy(raw, line, len + 1);
 		/* Text headers take the rest of the line as it is, however many words. */
 		size_t lead = strspn(raw, " \t"), klen = strcspn(raw + lead, " \t");
-		if (is_text_header(raw + lead, klen)) {
+		if (is_text_header(raw + lead, klen) || is_raw_step(raw + lead)) {
 			line[lead + klen] = 0;
 			p.tok[0] = (struct token){ .s = line + lead, .col = (unsigned)lead + 1 };
 			p.ntok = 1;
@@ -760,8 +1076,8 @@ int scenario_parse(const char *path, const char *text, struct scenario **ret, ch
 		if (r < 0)
 			goto out;
 		if (r == 0) {
-			if (steps_started && strcmp(p.tok[0].s, "hosts") == 0) {
-				r = fail_at(&p, 1, "'hosts' must come before the first step");
+			if (steps_started && (strcmp(p.tok[0].s, "hosts") == 0 || strcmp(p.tok[0].s, "topology") == 0)) {
+				r = fail_at(&p, 1, "'%s' must come before the first step", p.tok[0].s);
 				goto out;
 			}
 			continue;
@@ -770,28 +1086,41 @@ int scenario_parse(const char *path, const char *text, struct scenario **ret, ch
 			r = fail_at(&p, 1, "too many steps (at most %d)", MAX_STEPS);
 			goto out;
 		}
-		struct step *grown = realloc(s->steps, (s->nsteps + 1) * sizeof *grown);
-		if (!grown) {
-			r = -ENOMEM;
-			goto out;
+		/* Doubling: growing by one step a time copied the array on every line (quadratic in
+		 * a long file; seconds for MAX_STEPS steps under ASan). */
+		if (s->nsteps == steps_cap) {
+			size_t cap = steps_cap ? 2 * steps_cap : 16;
+			struct step *grown = realloc(s->steps, cap * sizeof *grown);
+			if (!grown) {
+				r = -ENOMEM;
+				goto out;
+			}
+			s->steps = grown;
+			steps_cap = cap;
 		}
-		s->steps = grown;
 		struct step *st = &s->steps[s->nsteps];
 		memset(st, 0, sizeof *st);
 		st->line = p.line;
 		st->host = -1;
 		if (strcmp(p.tok[0].s, "nft") == 0)
 			r = parse_nft(&p, st, raw, rest);
+		else if (is_raw_step(raw + p.tok[0].col - 1))
+			r = parse_raw_step(&p, st, raw, rest);
 		else
 			r = parse_step(&p, st);
 		if (r < 0)
 			goto out;
-		s->floor_ms += st->after_ms;
+		/* Saturating: a floor past the run's timeout is refused below anyway. */
+		s->floor_ms = s->floor_ms <= INT_MAX - st->after_ms ? s->floor_ms + st->after_ms : INT_MAX;
 		s->nsteps++;
 		steps_started = true;
 	}
 	r = 0;
-	if (!s->mode[0]) {
+	if (r == 0 && s->floor_ms >= s->timeout_ms) {
+		p.line = 1;
+		r = fail_at(&p, 1, "the 'after' floors add up to %d ms, more than the run's timeout (%d ms)",
+			    s->floor_ms, s->timeout_ms);
+	} else if (!s->mode[0]) {
 		p.line = 1;
 		r = fail_at(&p, 1, "no 'mode' line: every scenario names the failure mode it shows (for example 'mode B2')");
 	} else if (!s->summary[0]) {
@@ -812,7 +1141,8 @@ out:
 
 int scenario_load(const char *path, struct scenario **ret, char *err, size_t errlen)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO named as a scenario must not block the open; it is refused below. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	struct stat st;
 	int r;
 
@@ -822,7 +1152,7 @@ int scenario_load(const char *path, struct scenario **ret, char *err, size_t err
 		return r;
 	}
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > MAX_FILE) {
-		snprintf(err, errlen, "%s: not a regular file of at most 1 MiB", path);
+		snprintf(err, errlen, "%s:1:1: not a regular file of at most 1 MiB", path);
 		close(fd);
 		return -EINVAL;
 	}

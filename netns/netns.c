@@ -43,6 +43,7 @@
 #include <netlink/route/neighbour.h>
 #include <netlink/route/qdisc.h>
 #include <netlink/route/qdisc/netem.h>
+#include <netlink/route/route.h>
 #include <nftables/libnftables.h>
 
 #define MAX_SYSCTLS 32
@@ -58,6 +59,7 @@ struct host {
 
 struct netns_sandbox {
 	unsigned nhosts;
+	enum netns_topology topology;
 	int wire_fd;
 	struct nl_sock *wire_nl;
 	int br_ifindex;
@@ -77,6 +79,7 @@ static void veth_putp(struct rtnl_link **p) { if (*p) rtnl_link_veth_release(*p)
 DEFINE_PUT(rtnl_addr, rtnl_addr_put)
 DEFINE_PUT(rtnl_neigh, rtnl_neigh_put)
 DEFINE_PUT(rtnl_qdisc, rtnl_qdisc_put)
+DEFINE_PUT(rtnl_route, rtnl_route_put)
 DEFINE_PUT(nl_addr, nl_addr_put)
 DEFINE_PUT(nl_sock, nl_socket_free)
 DEFINE_PUT(nft_ctx, nft_ctx_free)
@@ -339,7 +342,7 @@ static int link_up(struct netns_sandbox *sb, struct nl_sock *nl, const char *nam
 	return 0;
 }
 
-static int add_addr(struct netns_sandbox *sb, struct host *h, int ifindex, const char *cidr)
+static int add_addr(struct netns_sandbox *sb, struct nl_sock *nl, int ifindex, const char *cidr)
 {
 	_cleanup_(rtnl_addr) *a = rtnl_addr_alloc();
 	_cleanup_(nl_addr) *local = NULL;
@@ -354,37 +357,71 @@ static int add_addr(struct netns_sandbox *sb, struct host *h, int ifindex, const
 	rtnl_addr_set_local(a, local);
 	if (nl_addr_get_family(local) == AF_INET6)
 		rtnl_addr_set_flags(a, IFA_F_NODAD);
-	r = rtnl_addr_add(h->nl, a, 0);
+	r = rtnl_addr_add(nl, a, 0);
 	if (r < 0)
 		return fail(sb, nle_errno(sb, r), "adding address %s", cidr);
 	return 0;
 }
 
-static int add_neigh(struct netns_sandbox *sb, struct host *h, int ifindex, int peer, int family)
+/* A permanent neighbour entry text -> mac on ifindex, through nl. */
+static int add_neigh(struct netns_sandbox *sb, struct nl_sock *nl, int ifindex, const char *text,
+		     int family, const uint8_t mac[6])
 {
 	_cleanup_(rtnl_neigh) *n = rtnl_neigh_alloc();
 	_cleanup_(nl_addr) *dst = NULL, *ll = NULL;
-	char text[64];
-	uint8_t mac[6];
 	int r;
 
 	if (!n)
 		return fail(sb, -ENOMEM, "allocating a neighbour");
-	netns_host_addr(peer, family, text);
-	host_mac(peer, mac);
 	r = nl_addr_parse(text, family, &dst);
 	if (r < 0)
 		return fail(sb, nle_errno(sb, r), "parsing %s", text);
-	ll = nl_addr_build(AF_LLC, mac, sizeof(mac));
+	ll = nl_addr_build(AF_LLC, mac, 6);
 	if (!ll)
 		return fail(sb, -ENOMEM, "allocating a MAC address");
 	rtnl_neigh_set_ifindex(n, ifindex);
 	rtnl_neigh_set_dst(n, dst);
 	rtnl_neigh_set_lladdr(n, ll);
 	rtnl_neigh_set_state(n, NUD_PERMANENT);
-	r = rtnl_neigh_add(h->nl, n, NLM_F_CREATE | NLM_F_REPLACE);
+	r = rtnl_neigh_add(nl, n, NLM_F_CREATE | NLM_F_REPLACE);
 	if (r < 0)
 		return fail(sb, nle_errno(sb, r), "adding neighbour %s", text);
+	return 0;
+}
+
+/* The router's MAC on host i's link (router topology). */
+static void router_mac(int host, uint8_t mac[6])
+{
+	memcpy(mac, (uint8_t[6]){ 0x02, 0, 0, 0, 1, (uint8_t)(host + 1) }, 6);
+}
+
+/* A route to dst (CIDR text) via gateway (text) on ifindex, through nl. */
+static int add_route(struct netns_sandbox *sb, struct nl_sock *nl, int ifindex, const char *dst,
+		     const char *gateway)
+{
+	_cleanup_(rtnl_route) *rt = rtnl_route_alloc();
+	_cleanup_(nl_addr) *d = NULL, *gw = NULL;
+	struct rtnl_nexthop *nh;
+	int r;
+
+	if (!rt)
+		return fail(sb, -ENOMEM, "allocating a route");
+	r = nl_addr_parse(dst, AF_UNSPEC, &d);
+	if (r >= 0)
+		r = nl_addr_parse(gateway, AF_UNSPEC, &gw);
+	if (r < 0)
+		return fail(sb, nle_errno(sb, r), "parsing route %s via %s", dst, gateway);
+	nh = rtnl_route_nh_alloc();
+	if (!nh)
+		return fail(sb, -ENOMEM, "allocating a next hop");
+	rtnl_route_nh_set_ifindex(nh, ifindex);
+	rtnl_route_nh_set_gateway(nh, gw);
+	rtnl_route_add_nexthop(rt, nh);   /* the route owns nh from here */
+	rtnl_route_set_family(rt, nl_addr_get_family(d));
+	rtnl_route_set_dst(rt, d);
+	r = rtnl_route_add(nl, rt, NLM_F_CREATE | NLM_F_EXCL);
+	if (r < 0)
+		return fail(sb, nle_errno(sb, r), "adding route %s via %s", dst, gateway);
 	return 0;
 }
 
@@ -479,9 +516,9 @@ static void host_close(struct host *h)
 	h->fd = -1;
 }
 
-/* Builds host i from nothing: namespace, veth plugged into br0, addresses, neighbours and the
- * remembered sysctls. On failure the host is left closed (its namespace, and with it the veth
- * pair, goes away). */
+/* Builds host i from nothing: namespace, veth plugged into br0 (or, in the router topology,
+ * the router's addressed h<i>), addresses, neighbours, routes and the remembered sysctls. On
+ * failure the host is left closed (its namespace, and with it the veth pair, goes away). */
 static int host_up(struct netns_sandbox *sb, int i)
 {
 	static const char *const host_sysctls[][2] = {
@@ -496,11 +533,14 @@ static int host_up(struct netns_sandbox *sb, int i)
 	_cleanup_(nl_sock) *mon_host = NULL, *mon_wire = NULL;
 	_cleanup_(nl_addr) *mac = NULL;
 	char ifname[16], text[64], cidr[80];
-	struct in6_addr addr6;
+	struct in6_addr addr6, router6;
 	struct awaited wire_wait = { .ifname = netns_wire_ifname(i, ifname) };
 	struct awaited host_wait = { .ifname = "eth0", .addr6 = &addr6 };
-	uint8_t hw[6];
-	int r, ifindex;
+	bool routed = sb->topology == NETNS_ROUTER;
+	uint8_t hw[6], rhw[6];
+	int r, ifindex, wire_ifindex = 0;
+	_cleanup_(nl_addr) *rmac = NULL;
+	_cleanup_(rtnl_link) *wire_link = NULL;
 
 	r = ns_new(sb, NETLINK_ROUTE, &h->fd, &h->nl);
 	if (r < 0)
@@ -528,6 +568,15 @@ static int host_up(struct netns_sandbox *sb, int i)
 	rtnl_link_set_addr(veth, mac);
 	peer = rtnl_link_veth_get_peer(veth);   /* a new reference */
 	rtnl_link_set_name(peer, ifname);
+	if (routed) {
+		router_mac(i, rhw);
+		rmac = nl_addr_build(AF_LLC, rhw, sizeof(rhw));
+		if (!rmac) {
+			r = fail(sb, -ENOMEM, "allocating a MAC address");
+			goto fail;
+		}
+		rtnl_link_set_addr(peer, rmac);
+	}
 	rtnl_link_set_ns_fd(peer, sb->wire_fd);
 	r = rtnl_link_add(h->nl, veth, NLM_F_CREATE | NLM_F_EXCL);
 	if (r < 0) {
@@ -541,29 +590,55 @@ static int host_up(struct netns_sandbox *sb, int i)
 	}
 	ifindex = rtnl_link_get_ifindex(eth0);
 
-	netns_host_addr(i, AF_INET, text);
+	netns_addr(sb, i, AF_INET, text);
 	snprintf(cidr, sizeof(cidr), "%s/24", text);
-	r = add_addr(sb, h, ifindex, cidr);
+	r = add_addr(sb, h->nl, ifindex, cidr);
 	if (r < 0)
 		goto fail;
-	netns_host_addr(i, AF_INET6, text);
+	netns_addr(sb, i, AF_INET6, text);
 	inet_pton(AF_INET6, text, &addr6);
 	snprintf(cidr, sizeof(cidr), "%s/64", text);
-	r = add_addr(sb, h, ifindex, cidr);
+	r = add_addr(sb, h->nl, ifindex, cidr);
 	if (r < 0)
 		goto fail;
-	for (int j = 0; j < (int)sb->nhosts; j++) {
+	for (int j = 0; j < (int)sb->nhosts && !routed; j++) {
 		if (j == i)
 			continue;
-		r = add_neigh(sb, h, ifindex, j, AF_INET);
-		if (r < 0)
-			goto fail;
-		r = add_neigh(sb, h, ifindex, j, AF_INET6);
+		host_mac(j, hw);
+		for (int f = 0; f < 2 && r >= 0; f++) {
+			int family = f ? AF_INET6 : AF_INET;
+			r = add_neigh(sb, h->nl, ifindex, netns_host_addr(j, family, text), family, hw);
+		}
 		if (r < 0)
 			goto fail;
 	}
+	if (routed) {
+		/* Each side knows the other's MAC for good: no ARP or NDP on the link. */
+		r = rtnl_link_get_kernel(sb->wire_nl, 0, ifname, &wire_link);
+		if (r < 0) {
+			r = fail(sb, nle_errno(sb, r), "looking up %s", ifname);
+			goto fail;
+		}
+		wire_ifindex = rtnl_link_get_ifindex(wire_link);
+		host_mac(i, hw);
+		for (int f = 0; f < 2 && r >= 0; f++) {
+			int family = f ? AF_INET6 : AF_INET;
+			snprintf(cidr, sizeof(cidr), "%s/%d", netns_router_addr(i, family, text), f ? 64 : 24);
+			r = add_addr(sb, sb->wire_nl, wire_ifindex, cidr);
+			if (r >= 0)
+				r = add_neigh(sb, h->nl, ifindex, text, family, rhw);
+			if (r >= 0)
+				r = add_neigh(sb, sb->wire_nl, wire_ifindex, netns_addr(sb, i, family, text),
+					      family, hw);
+		}
+		if (r < 0)
+			goto fail;
+		netns_router_addr(i, AF_INET6, text);
+		inet_pton(AF_INET6, text, &router6);
+		wire_wait.addr6 = &router6;
+	}
 	/* Both ends stay down until here; the monitors listen before anything can happen. */
-	r = link_up(sb, sb->wire_nl, ifname, sb->br_ifindex);
+	r = link_up(sb, sb->wire_nl, ifname, routed ? 0 : sb->br_ifindex);
 	if (r >= 0)
 		r = link_up(sb, h->nl, "eth0", 0);
 	if (r < 0)
@@ -575,6 +650,14 @@ static int host_up(struct netns_sandbox *sb, int i)
 		r = fail(sb, r, "waiting for host %d's link and addresses", i);
 		goto fail;
 	}
+	/* Routes via the gateway need the link up; the rest of 198.18.0.0/15 is behind it. */
+	for (int f = 0; f < 2 && routed && r >= 0; f++) {
+		int family = f ? AF_INET6 : AF_INET;
+		r = add_route(sb, h->nl, ifindex, f ? "2001:2::/48" : "198.18.0.0/15",
+			      netns_router_addr(i, family, text));
+	}
+	if (r < 0)
+		goto fail;
 	for (unsigned k = 0; k < h->nsysctl; k++) {
 		r = sysctl_io(h->fd, h->sysctl[k].key, h->sysctl[k].value, NULL, 0);
 		if (r < 0) {
@@ -595,17 +678,35 @@ static __thread char new_error[256];
 
 int netns_sandbox_new(unsigned nhosts, struct netns_sandbox **ret)
 {
+	return netns_sandbox_new_topology(nhosts, NETNS_BRIDGE, ret);
+}
+
+int netns_sandbox_new_topology(unsigned nhosts, enum netns_topology topology,
+			       struct netns_sandbox **ret)
+{
 	static const char *const wire_sysctls[][2] = {
 		/* The wire is layer 2 only: no router solicitations or MLD from its ports. */
 		{ "net.ipv6.conf.all.disable_ipv6", "1" },
 		{ "net.ipv6.conf.default.disable_ipv6", "1" },
+	};
+	static const char *const router_sysctls[][2] = {
+		/* Set before any link exists, so every h<i> is born with them. */
+		{ "net.ipv6.conf.default.accept_dad", "0" },
+		{ "net.ipv6.conf.default.dad_transmits", "0" },
+		{ "net.ipv6.conf.default.router_solicitations", "0" },
+		{ "net.ipv4.ip_forward", "1" },
+		{ "net.ipv6.conf.all.forwarding", "1" },
+		/* Every error a scenario provokes is sent: rate limits would make runs differ. */
+		{ "net.ipv4.icmp_ratelimit", "0" },
+		{ "net.ipv6.icmp.ratelimit", "0" },
 	};
 	_cleanup_(rtnl_link) *br = NULL;
 	struct netns_sandbox *sb;
 	int r;
 
 	new_error[0] = '\0';
-	if (nhosts < 1 || nhosts > NETNS_MAX_HOSTS || !ret) {
+	if (nhosts < 1 || nhosts > NETNS_MAX_HOSTS || !ret ||
+	    (topology != NETNS_BRIDGE && topology != NETNS_ROUTER)) {
 		snprintf(new_error, sizeof(new_error), "%u hosts: must be 1 to %d", nhosts,
 			 NETNS_MAX_HOSTS);
 		return -EINVAL;
@@ -616,17 +717,25 @@ int netns_sandbox_new(unsigned nhosts, struct netns_sandbox **ret)
 		return -ENOMEM;
 	}
 	sb->wire_fd = -1;
+	sb->topology = topology;
 	for (unsigned i = 0; i < NETNS_MAX_HOSTS; i++)
 		sb->hosts[i].fd = -1;
 
 	r = ns_new(sb, NETLINK_ROUTE, &sb->wire_fd, &sb->wire_nl);
 	if (r < 0)
 		goto fail;
-	r = sysctls_write(sb, sb->wire_fd, wire_sysctls, 2);
+	if (topology == NETNS_ROUTER)
+		r = sysctls_write(sb, sb->wire_fd, router_sysctls,
+				  sizeof(router_sysctls) / sizeof(router_sysctls[0]));
+	else
+		r = sysctls_write(sb, sb->wire_fd, wire_sysctls, 2);
 	if (r < 0)
 		goto fail;
 	/* A new bridge has STP off, so its ports forward the moment they are up. libnl cannot
-	 * set IFLA_BR_FORWARD_DELAY, and with STP off it is not consulted. */
+	 * set IFLA_BR_FORWARD_DELAY, and with STP off it is not consulted. The router topology
+	 * makes it too, with no ports: it takes ifindex 2, so no h<i> shares its index with its
+	 * host's eth0 (ifindex 2). The link watcher thinks a veth whose ifindex equals its peer's
+	 * is not a stacked device and delays its carrier-on by up to a second. */
 	br = rtnl_link_bridge_alloc();
 	if (!br) {
 		r = fail(sb, -ENOMEM, "allocating bridge");
@@ -647,7 +756,6 @@ int netns_sandbox_new(unsigned nhosts, struct netns_sandbox **ret)
 		goto fail;
 	}
 	sb->br_ifindex = rtnl_link_get_ifindex(br);
-
 	sb->nhosts = nhosts;
 	for (unsigned i = 0; i < nhosts; i++) {
 		r = host_up(sb, (int)i);
@@ -685,6 +793,11 @@ const char *netns_last_error(const struct netns_sandbox *sb)
 	return sb ? sb->err : "";
 }
 
+enum netns_topology netns_topology(const struct netns_sandbox *sb)
+{
+	return sb ? sb->topology : NETNS_BRIDGE;
+}
+
 unsigned netns_host_count(const struct netns_sandbox *sb)
 {
 	return sb ? sb->nhosts : 0;
@@ -716,12 +829,40 @@ const char *netns_host_addr(int host, int family, char buf[64])
 	return buf;
 }
 
-int netns_host_by_addr(int family, const void *addr)
+const char *netns_router_addr(int host, int family, char buf[64])
 {
-	static const uint8_t net6[14] = { 0x20, 0x01, 0x00, 0x02 };
+	if (host < 0 || host >= NETNS_MAX_HOSTS)
+		return NULL;
+	if (family == AF_INET)
+		snprintf(buf, 64, "198.18.%d.1", host + 1);
+	else if (family == AF_INET6)
+		snprintf(buf, 64, "2001:2:0:%x::1", host + 1);
+	else
+		return NULL;
+	return buf;
+}
+
+const char *netns_addr(const struct netns_sandbox *sb, int host, int family, char buf[64])
+{
+	if (!sb || host < 0 || (unsigned)host >= sb->nhosts)
+		return NULL;
+	if (sb->topology == NETNS_BRIDGE)
+		return netns_host_addr(host, family, buf);
+	/* The router's address on the same link, last part 1 -> 2. */
+	if (!netns_router_addr(host, family, buf))
+		return NULL;
+	buf[strlen(buf) - 1] = '2';
+	return buf;
+}
+
+/* Splits a sandbox address into (subnet, last): bridge hosts are subnet 0, last i+1; the router
+ * topology's link i is subnet i+1, its router last 1 and its host last 2. -1 if not ours. */
+static int addr_parts(int family, const void *addr, unsigned *ret_subnet, unsigned *ret_last)
+{
+	static const uint8_t net6[6] = { 0x20, 0x01, 0x00, 0x02, 0x00, 0x00 };
+	static const uint8_t zero[7] = { 0 };
 	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
 	const uint8_t *a = addr;
-	unsigned last;
 
 	if (!a)
 		return -1;
@@ -730,17 +871,39 @@ int netns_host_by_addr(int family, const void *addr)
 		a += 12;
 	}
 	if (family == AF_INET) {
-		if (a[0] != 198 || a[1] != 18 || a[2] != 0)
+		if (a[0] != 198 || a[1] != 18)
 			return -1;
-		last = a[3];
+		*ret_subnet = a[2];
+		*ret_last = a[3];
 	} else if (family == AF_INET6) {
-		if (memcmp(a, net6, 14) || a[14] != 0)
+		/* 2001:2:0:S::L, S and L below 256 */
+		if (memcmp(a, net6, 6) || a[6] != 0 || memcmp(a + 8, zero, 7))
 			return -1;
-		last = a[15];
+		*ret_subnet = a[7];
+		*ret_last = a[15];
 	} else {
 		return -1;
 	}
-	return last >= 1 && last <= NETNS_MAX_HOSTS ? (int)last - 1 : -1;
+	return 0;
+}
+
+int netns_host_by_addr(int family, const void *addr)
+{
+	unsigned subnet, last;
+
+	if (addr_parts(family, addr, &subnet, &last) < 0)
+		return -1;
+	if (subnet == 0)
+		return last >= 1 && last <= NETNS_MAX_HOSTS ? (int)last - 1 : -1;
+	return subnet <= NETNS_MAX_HOSTS && last == 2 ? (int)subnet - 1 : -1;
+}
+
+bool netns_router_owns(int family, const void *addr)
+{
+	unsigned subnet, last;
+
+	return addr_parts(family, addr, &subnet, &last) == 0 && subnet >= 1 &&
+	       subnet <= NETNS_MAX_HOSTS && last == 1;
 }
 
 int netns_enter(const struct netns_sandbox *sb, int host, int *ret_back)
@@ -819,6 +982,29 @@ int netns_blackhole(struct netns_sandbox *sb, int host, bool on)
 		return fail(sb, -EINVAL, "blackhole on host %d", host);
 	snprintf(cmd, sizeof(cmd), "%s%s", off_cmd, on ? on_cmd : "");
 	return nft_run(sb, fd, cmd, on ? "blackhole on" : "blackhole off");
+}
+
+int netns_unreachable(struct netns_sandbox *sb, int host, enum netns_unreach how)
+{
+	char cmd[512], ifname[16];
+	int n;
+
+	if (!sb || sb->topology != NETNS_ROUTER || host < 0 || (unsigned)host >= sb->nhosts)
+		return fail(sb, -EINVAL, "unreachable: host %d has no router in front of it", host);
+	netns_wire_ifname(host, ifname);
+	/* One table per host; "add" then "delete" makes it idempotent; the batch is atomic. nft
+	 * 1.0 wants a newline, not "; }", after a reject statement. */
+	n = snprintf(cmd, sizeof(cmd), "add table inet tcpfault_unreach_%s\n"
+		     "delete table inet tcpfault_unreach_%s\n", ifname, ifname);
+	if (how != NETNS_REACHABLE)
+		snprintf(cmd + n, sizeof(cmd) - (size_t)n,
+			 "table inet tcpfault_unreach_%s {\n"
+			 "  chain toward {\n"
+			 "    type filter hook forward priority 0;\n"
+			 "    oifname \"%s\" reject with icmpx type %s\n"
+			 "  }\n"
+			 "}\n", ifname, ifname, how == NETNS_UNREACH_NET ? "no-route" : "host-unreachable");
+	return nft_run(sb, sb->wire_fd, cmd, how == NETNS_REACHABLE ? "reachable" : "unreachable");
 }
 
 bool netns_netem_available(void)

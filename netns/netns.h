@@ -34,6 +34,25 @@ struct netns_sandbox;
 /* Creates the wire and nhosts hosts (1..NETNS_MAX_HOSTS). On failure nothing is left behind
  * and netns_new_error() says what went wrong. */
 int netns_sandbox_new(unsigned nhosts, struct netns_sandbox **ret);
+
+/*
+ * The wire's two shapes. NETNS_BRIDGE (the default) is the layout described above. In
+ * NETNS_ROUTER the wire namespace routes instead of bridging, so a scenario has a hop that can
+ * answer with ICMP errors:
+ *
+ * Host i:   eth0, MAC 02:00:00:00:00:(i+1), 198.18.(i+1).2/24 and 2001:2:0:(i+1)::2/64 (no
+ *           DAD), a permanent neighbour entry for its gateway, and routes for 198.18.0.0/15 and
+ *           2001:2::/48 via the gateway (still no default route: nothing can leave).
+ * Router:   the wire namespace; h<i> has MAC 02:00:00:00:01:(i+1), 198.18.(i+1).1/24 and
+ *           2001:2:0:(i+1)::1/64 (the hosts' gateway), a permanent neighbour entry for host i,
+ *           forwarding on (in this namespace only) and no ICMP rate limits
+ *           (net.ipv4.icmp_ratelimit and net.ipv6.icmp.ratelimit 0), so every error the
+ *           scenario provokes is sent.
+ */
+enum netns_topology { NETNS_BRIDGE, NETNS_ROUTER };
+int netns_sandbox_new_topology(unsigned nhosts, enum netns_topology topology,
+			       struct netns_sandbox **ret);
+enum netns_topology netns_topology(const struct netns_sandbox *sb);
 /* A sentence about the last failed netns_sandbox_new() in this thread ("" if none). */
 const char *netns_new_error(void);
 /* Destroys everything; accepts NULL. */
@@ -47,10 +66,17 @@ unsigned netns_host_count(const struct netns_sandbox *sb);
 int netns_fd(const struct netns_sandbox *sb, int host);
 /* The wire-side interface name of host's link ("h0", ...). */
 const char *netns_wire_ifname(int host, char buf[16]);
-/* Host's address for family AF_INET or AF_INET6, as text and as a sockaddr. */
+/* Host's address for family AF_INET or AF_INET6 in the bridge topology, as text. */
 const char *netns_host_addr(int host, int family, char buf[64]);
-/* Which host owns an address (4 or 16 bytes), or -1. */
+/* Host's address in this sandbox, whatever its topology; NULL for a bad host or family. */
+const char *netns_addr(const struct netns_sandbox *sb, int host, int family, char buf[64]);
+/* The router's address on host's link (its gateway) in the router topology. */
+const char *netns_router_addr(int host, int family, char buf[64]);
+/* Which host owns an address (4 or 16 bytes), in either topology, or -1. The two topologies'
+ * host addresses do not overlap, so no sandbox is needed to tell. */
 int netns_host_by_addr(int family, const void *addr);
+/* Whether an address is one of the router's (198.18.(i+1).1, 2001:2:0:(i+1)::1). */
+bool netns_router_owns(int family, const void *addr);
 
 /* Switches the calling thread into host's namespace; *ret_back is an fd to return with
  * netns_leave(). */
@@ -65,6 +91,13 @@ int netns_sysctl_get(struct netns_sandbox *sb, int host, const char *key, char *
 /* Drops every IPv4 and IPv6 packet entering or leaving host (an nftables table inside the
  * host's namespace, hooked at ingress of eth0 and at output), or lifts that. */
 int netns_blackhole(struct netns_sandbox *sb, int host, bool on);
+
+/* In the router topology: the router answers every packet it would forward to host with an
+ * ICMP error (ICMP host unreachable / ICMPv6 address unreachable for NETNS_UNREACH_HOST, ICMP
+ * net unreachable / ICMPv6 no route for NETNS_UNREACH_NET), by an nftables reject rule in the
+ * wire namespace; NETNS_REACHABLE lifts it. -EINVAL in the bridge topology. */
+enum netns_unreach { NETNS_REACHABLE, NETNS_UNREACH_HOST, NETNS_UNREACH_NET };
+int netns_unreachable(struct netns_sandbox *sb, int host, enum netns_unreach how);
 
 /* Runs nftables commands (nft(8) syntax, one or more lines, applied as one batch) inside
  * host's namespace; what they create dies with the namespace. */

@@ -50,6 +50,15 @@
  *                                       "sigaction"; ignore is the default
  *     crash                             (sock "-") a real invalid memory access: the process
  *                                       dies of SIGSEGV; nothing is reported
+ *     synflood ADDR PORT COUNT SPORT    (sock "-") COUNT bare SYNs (one MSS option) to ADDR:PORT
+ *                                       through one raw socket, from this host's own address
+ *                                       and source ports SPORT .. SPORT+COUNT-1 (COUNT 1 to
+ *                                       100000, the last port at most 65535); no socket of this
+ *                                       kernel owns them, so they stay half-open at ADDR (drop
+ *                                       the SYN-ACKs here, or this kernel answers them with RST).
+ *                                       Reported once, as call "synflood": ret COUNT, or -1 with
+ *                                       the errno of the first call that failed. Needs
+ *                                       CAP_NET_RAW in the namespace
  *
  * Peer -> controller:
  *     R <id> <sock> <call> <ret> <errno-name|-> <t_us>   one per syscall, in order

@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/ip.h>
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
@@ -69,6 +70,7 @@ static const struct op {
 	{ "shutdown", 1, 1, ON_SOCK }, { "close", 0, 0, ON_SOCK },      { "nonblock", 0, 0, ON_SOCK },
 	{ "setsockopt", 2, 3, ON_SOCK }, { "interrupt", 0, 0, ON_MAIN },
 	{ "sigpipe", 1, 1, ON_DASH },  { "crash", 0, 0, ON_DASH },
+	{ "synflood", 4, 4, ON_DASH },
 };
 
 enum optkind { OPT_INT, OPT_LINGER, OPT_MS_TIMEVAL };
@@ -313,6 +315,117 @@ static void do_io(struct cmd *c, struct slot *s, int fd, bool is_read)
 	free(buf);
 }
 
+/* The Internet checksum (RFC 1071) over an IPv4 pseudo-header and a TCP segment. */
+static uint16_t tcp4_checksum(const struct in_addr *src, const struct in_addr *dst, const uint8_t *seg,
+			      size_t len)
+{
+	uint8_t pseudo[12];
+	uint32_t sum = 0;
+
+	memcpy(pseudo, src, 4);
+	memcpy(pseudo + 4, dst, 4);
+	pseudo[8] = 0;
+	pseudo[9] = IPPROTO_TCP;
+	pseudo[10] = (uint8_t) (len >> 8);
+	pseudo[11] = (uint8_t) len;
+	for (size_t i = 0; i < sizeof(pseudo); i += 2)
+		sum += (uint32_t) (pseudo[i] << 8 | pseudo[i + 1]);
+	for (size_t i = 0; i < len; i += 2)
+		sum += (uint32_t) (seg[i] << 8 | (i + 1 < len ? seg[i + 1] : 0));
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return htons((uint16_t) ~sum);
+}
+
+/*
+ * synflood ADDR PORT COUNT SPORT: COUNT bare SYNs to ADDR:PORT from this host's own address,
+ * source ports SPORT, SPORT+1, ..., through one raw socket. This kernel holds no socket for
+ * them, so they stay half-open at the other end (unless this kernel answers the SYN-ACKs with
+ * RST: the scenario drops those). The source address is the one the kernel would pick, read
+ * from a connected UDP socket (which sends nothing). Reported as one call "synflood" whose ret
+ * is the number sent, or -1 with the errno of the first call that failed.
+ */
+static void do_synflood(struct cmd *c)
+{
+	struct sockaddr_storage dst, src;
+	socklen_t len, slen = sizeof(src);
+	long long count, sport, sent = 0;
+	int family = strchr(c->arg[0], ':') ? AF_INET6 : AF_INET;
+	uint8_t seg[24], dport[2];
+	int fd, r, err;
+
+	if (!make_addr(family, c->arg[0], c->arg[1], &dst, &len) || num(c->arg[2], 1, 100000, &count) < 0 ||
+	    num(c->arg[3], 1, 65535, &sport) < 0 || sport + count - 1 > 65535) {
+		send_msg("E %d synflood takes ADDR PORT COUNT (1-100000) SPORT (SPORT+COUNT-1 <= 65535)", c->id);
+		return;
+	}
+	memcpy(dport, family == AF_INET ? (void *) &((struct sockaddr_in *) &dst)->sin_port
+					: (void *) &((struct sockaddr_in6 *) &dst)->sin6_port, 2);
+	fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	r = fd < 0 ? -1 : connect(fd, (struct sockaddr *) &dst, len);
+	if (r == 0)
+		r = getsockname(fd, (struct sockaddr *) &src, &slen);
+	err = errno;
+	if (fd >= 0)
+		close(fd);
+	if (r < 0) {
+		report(c, NULL, "synflood", -1, err, now_us());
+		return;
+	}
+	fd = socket(family, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_TCP);
+	err = errno;
+	if (fd < 0) {
+		report(c, NULL, "synflood", -1, err, now_us());
+		return;
+	}
+	if (family == AF_INET6) {
+		int off = 16;   /* the kernel fills in the TCP checksum, at byte 16 of the segment */
+		/* A raw IPv6 socket's port field names the protocol: it must be 0 or IPPROTO_TCP. */
+		((struct sockaddr_in6 *) &dst)->sin6_port = 0;
+		if (setsockopt(fd, IPPROTO_IPV6, IPV6_CHECKSUM, &off, sizeof(off)) < 0) {
+			err = errno;
+			close(fd);
+			report(c, NULL, "synflood", -1, err, now_us());
+			return;
+		}
+	} else {
+		((struct sockaddr_in *) &dst)->sin_port = 0;
+	}
+	/* A 24-byte SYN: the header and one MSS option (1460), as a minimal real client sends. */
+	for (long long i = 0; i < count; i++) {
+		uint16_t p = (uint16_t) (sport + i);
+		uint32_t seq = 0x10000000u + (uint32_t) i * 0x10000u;
+		memset(seg, 0, sizeof(seg));
+		seg[0] = (uint8_t) (p >> 8);
+		seg[1] = (uint8_t) p;
+		memcpy(seg + 2, dport, 2);
+		seg[4] = (uint8_t) (seq >> 24);
+		seg[5] = (uint8_t) (seq >> 16);
+		seg[6] = (uint8_t) (seq >> 8);
+		seg[7] = (uint8_t) seq;
+		seg[12] = 6 << 4;           /* data offset: 6 words */
+		seg[13] = TH_SYN;
+		seg[14] = 0xff;             /* window 65535 */
+		seg[15] = 0xff;
+		seg[20] = TCPOPT_MAXSEG;
+		seg[21] = TCPOLEN_MAXSEG;
+		seg[22] = 1460 >> 8;
+		seg[23] = 1460 & 0xff;
+		if (family == AF_INET) {
+			uint16_t sum = tcp4_checksum(&((struct sockaddr_in *) &src)->sin_addr,
+						     &((struct sockaddr_in *) &dst)->sin_addr, seg, sizeof(seg));
+			memcpy(seg + 16, &sum, 2);
+		}
+		r = (int) sendto(fd, seg, sizeof(seg), 0, (struct sockaddr *) &dst, len);
+		err = errno;
+		if (r < 0)
+			break;
+		sent++;
+	}
+	close(fd);
+	report(c, NULL, "synflood", sent == count ? sent : -1, sent == count ? 0 : err, now_us());
+}
+
 /* Runs one command on its socket's worker thread. */
 static void run(struct cmd *c, struct slot *s)
 {
@@ -489,6 +602,15 @@ static void do_interrupt(struct cmd *c)
 		report(c, NULL, "signal", rc ? -1 : 0, rc, t);
 }
 
+/* The crash: a real invalid write. UBSan would call it undefined behaviour and stop the process
+ * itself (SIGABRT, not SIGSEGV) in a sanitizer build; it is the point, so it is left alone. */
+__attribute__((noinline, no_sanitize("undefined")))
+static void invalid_write(void)
+{
+	volatile int *volatile nowhere = NULL;
+	*nowhere = 1;
+}
+
 static void dispatch(const char *msg)
 {
 	const struct op *op = NULL;
@@ -518,9 +640,10 @@ static void dispatch(const char *msg)
 		send_msg("E %d %s", c.id, err);
 	} else if (op->where == ON_MAIN) {
 		do_interrupt(&c);
+	} else if (strcmp(c.op, "synflood") == 0) {
+		do_synflood(&c);
 	} else if (strcmp(c.op, "crash") == 0) {
-		volatile int *volatile nowhere = NULL;
-		*nowhere = 1;
+		invalid_write();
 		send_msg("E %d the invalid write did not fault", c.id);
 	} else {
 		bool dfl = strcmp(c.arg[0], "default") == 0;

@@ -109,12 +109,86 @@ static void test_decode_refuses_garbage(void **state)
 	assert_int_equal(capture_decode(f, n, &p), -EINVAL);
 }
 
+/* An ICMP(v6) error quoting the first 40 (60) bytes of a TCP segment, as a router sends it. */
+static size_t icmp_frame(uint8_t *f, int family, uint8_t type, uint8_t code)
+{
+	uint8_t q[256];
+	size_t qn = frame(q, family, TH_PUSH | TH_ACK, 1000, 2000, 100) - 100;  /* headers only */
+	size_t hl = family == AF_INET ? 20 : 40, quote = qn - 14;
+
+	memset(f, 0, 256);
+	memcpy(f, q, 14);                      /* the same Ethernet type */
+	if (family == AF_INET) {
+		uint16_t total = htons((uint16_t)(hl + 8 + quote));
+		f[14] = 0x45;
+		memcpy(f + 16, &total, 2);
+		f[14 + 9] = 1;
+	} else {
+		uint16_t plen = htons((uint16_t)(8 + quote));
+		f[14] = 0x60;
+		memcpy(f + 18, &plen, 2);
+		f[14 + 6] = 58;
+	}
+	f[14 + hl] = type;
+	f[14 + hl + 1] = code;
+	memcpy(f + 14 + hl + 8, q + 14, quote);
+	return 14 + hl + 8 + quote;
+}
+
+static void test_decode_icmp_errors(void **state)
+{
+	static const struct {
+		int family;
+		uint8_t type, code;
+		const char *name;
+	} cases[] = {
+		{ AF_INET, 3, 1, "host-unreachable" }, { AF_INET, 3, 0, "net-unreachable" },
+		{ AF_INET, 3, 13, "admin-prohibited" }, { AF_INET, 11, 0, "ttl-exceeded" },
+		{ AF_INET, 3, 7, "icmp-3-7" }, { AF_INET6, 1, 3, "host-unreachable" },
+		{ AF_INET6, 1, 0, "net-unreachable" }, { AF_INET6, 1, 4, "port-unreachable" },
+		{ AF_INET6, 2, 0, "frag-needed" }, { AF_INET6, 1, 6, "icmp6-1-6" },
+	};
+	uint8_t f[256];
+	struct packet p;
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		size_t n = icmp_frame(f, cases[i].family, cases[i].type, cases[i].code);
+		assert_int_equal(capture_decode(f, n, &p), 0);
+		assert_true(p.icmp);
+		assert_int_equal(p.family, cases[i].family);
+		assert_string_equal(p.flags, cases[i].name);
+		assert_int_equal(p.sport, 40000);
+		assert_int_equal(p.dport, 5000);
+		assert_int_equal(p.seq, 1000);
+		assert_int_equal(p.ack, 0);
+		assert_int_equal(p.len, 100);    /* from the quoted IP header's length */
+		/* Only the 8 bytes RFC 792 promises: decoded, length unknown; one less: not. */
+		assert_int_equal(capture_decode(f, n - 12, &p), 0);
+		assert_int_equal(p.seq, 1000);
+		assert_int_equal(p.len, 0);
+		assert_int_equal(capture_decode(f, n - 13, &p), -EINVAL);
+	}
+	/* An echo request, and an error quoting UDP: not ours. */
+	size_t n = icmp_frame(f, AF_INET, 8, 0);
+	assert_int_equal(capture_decode(f, n, &p), -EINVAL);
+	n = icmp_frame(f, AF_INET6, 128, 0);
+	assert_int_equal(capture_decode(f, n, &p), -EINVAL);
+	n = icmp_frame(f, AF_INET, 3, 1);
+	f[14 + 20 + 8 + 9] = 17;
+	assert_int_equal(capture_decode(f, n, &p), -EINVAL);
+	/* A TCP segment still decodes as one. */
+	n = frame(f, AF_INET, TH_SYN, 1, 0, 0);
+	assert_int_equal(capture_decode(f, n, &p), 0);
+	assert_false(p.icmp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_flags_letters),
 		cmocka_unit_test(test_decode_ipv4_and_ipv6),
 		cmocka_unit_test(test_decode_refuses_garbage),
+		cmocka_unit_test(test_decode_icmp_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -73,13 +73,13 @@ static int teardown(void **state)
 	return 0;
 }
 
-static void addr_of(int host, int family, uint16_t port, struct sockaddr_storage *ss,
-		    socklen_t *len)
+static void addr_of(struct netns_sandbox *sb, int host, int family, uint16_t port,
+		    struct sockaddr_storage *ss, socklen_t *len)
 {
 	char text[64];
 
 	memset(ss, 0, sizeof(*ss));
-	assert_non_null(netns_host_addr(host, family, text));
+	assert_non_null(netns_addr(sb, host, family, text));
 	if (family == AF_INET) {
 		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
 		sin->sin_family = AF_INET;
@@ -113,7 +113,7 @@ static int listen_on(struct netns_sandbox *sb, int host, int family, int backlog
 	socklen_t len;
 	int fd = tcp_socket_in(sb, host, family), one = 1;
 
-	addr_of(host, family, PORT, &ss, &len);
+	addr_of(sb, host, family, PORT, &ss, &len);
 	assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)), 0);
 	assert_int_equal(bind(fd, (struct sockaddr *)&ss, len), 0);
 	assert_int_equal(listen(fd, backlog), 0);
@@ -139,7 +139,7 @@ static int connect_from(struct netns_sandbox *sb, int from, int to, int family, 
 	socklen_t len, elen = sizeof(int);
 	int fd = tcp_socket_in(sb, from, family), err = 0, r;
 
-	addr_of(to, family, PORT, &ss, &len);
+	addr_of(sb, to, family, PORT, &ss, &len);
 	r = connect(fd, (struct sockaddr *)&ss, len);
 	assert_true(r == 0 || errno == EINPROGRESS);
 	*ret_fd = fd;
@@ -403,6 +403,23 @@ static void test_helpers(void **state)
 	assert_int_equal(netns_host_by_addr(AF_INET6, a6), 2);
 	assert_int_equal(netns_host_by_addr(AF_INET, other), -1);
 	assert_string_equal(netns_wire_ifname(3, buf), "h3");
+	/* The router topology's addresses: host i on subnet i+1 (.2), its gateway .1. */
+	uint8_t r4[4] = { 198, 18, 2, 2 }, g4[4] = { 198, 18, 2, 1 }, x4[4] = { 198, 18, 2, 3 };
+	uint8_t r6[16] = { 0x20, 0x01, 0, 2, 0, 0, 0, 3, [15] = 2 }, g6[16] = { 0x20, 0x01, 0, 2, 0, 0, 0, 3, [15] = 1 };
+	assert_string_equal(netns_router_addr(0, AF_INET, buf), "198.18.1.1");
+	assert_string_equal(netns_router_addr(1, AF_INET6, buf), "2001:2:0:2::1");
+	assert_null(netns_router_addr(NETNS_MAX_HOSTS, AF_INET6, buf));
+	assert_int_equal(netns_host_by_addr(AF_INET, r4), 1);
+	assert_int_equal(netns_host_by_addr(AF_INET6, r6), 2);
+	assert_int_equal(netns_host_by_addr(AF_INET, g4), -1);
+	assert_int_equal(netns_host_by_addr(AF_INET, x4), -1);
+	assert_int_equal(netns_host_by_addr(AF_INET6, g6), -1);
+	assert_true(netns_router_owns(AF_INET, g4));
+	assert_true(netns_router_owns(AF_INET6, g6));
+	assert_false(netns_router_owns(AF_INET, r4));
+	assert_false(netns_router_owns(AF_INET, a4));
+	assert_false(netns_router_owns(AF_INET6, a6));
+	assert_null(netns_addr(NULL, 0, AF_INET, buf));
 
 	assert_string_equal(netns_state_name(TCP_ESTABLISHED), "ESTABLISHED");
 	assert_string_equal(netns_state_name(TCP_FIN_WAIT1), "FIN-WAIT-1");
@@ -450,6 +467,61 @@ static void test_four_hosts(void **state)
 	assert_string_equal(before, now);
 }
 
+/* 8. The router topology: hosts on their own subnets reach each other through the wire
+ *    namespace (the server sees the client's own address), and a reject rule on the router
+ *    makes a connect fail with the ICMP error's errno, at once. */
+static void test_router(void **state)
+{
+	static const int families[] = { AF_INET, AF_INET6 };
+	char before[64], now[64], text[64], peer[64];
+	struct netns_sandbox *sb;
+	struct netns_sock socks[8];
+	int lfd, cfd, afd, n;
+
+	self_ns(before);
+	assert_int_equal(netns_sandbox_new_topology(2, NETNS_ROUTER, &sb), 0);
+	assert_int_equal(netns_topology(sb), NETNS_ROUTER);
+	assert_string_equal(netns_addr(sb, 0, AF_INET, text), "198.18.1.2");
+	assert_string_equal(netns_addr(sb, 1, AF_INET6, text), "2001:2:0:2::2");
+	assert_null(netns_addr(sb, 2, AF_INET, text));
+	for (int i = 0; i < 2; i++) {
+		int family = families[i];
+		lfd = listen_on(sb, 1, family, 4);
+		assert_int_equal(connect_from(sb, 0, 1, family, FIRST_SYN_MS, &cfd), 0);
+		afd = accept_within(lfd, FIRST_SYN_MS);
+		n = netns_sockets(sb, 1, socks, 8);
+		netns_addr(sb, 0, family, text);
+		bool seen = false;
+		for (int k = 0; k < n; k++) {
+			snprintf(peer, sizeof(peer), "%s", socks[k].dst);
+			seen |= socks[k].state == TCP_ESTABLISHED && strcmp(peer, text) == 0;
+		}
+		assert_true(seen);
+		close(afd);
+		close(cfd);
+		close(lfd);
+	}
+	/* The router answers SYNs toward host 1 with ICMP: connect fails with its errno. */
+	assert_int_equal(netns_nft(sb, NETNS_WIRE,
+		"table inet t { chain f { type filter hook forward priority 0;\n"
+		"oifname \"h1\" reject with icmpx type host-unreachable\n}\n}"), 0);
+	lfd = listen_on(sb, 1, AF_INET, 4);
+	assert_int_equal(connect_from(sb, 0, 1, AF_INET, FIRST_SYN_MS, &cfd), -EHOSTUNREACH);
+	close(cfd);
+	close(lfd);
+	/* A reboot brings back the router's side of the link too. */
+	assert_int_equal(netns_nft(sb, NETNS_WIRE, "delete table inet t"), 0);
+	assert_int_equal(netns_host_reboot(sb, 1), 0);
+	lfd = listen_on(sb, 1, AF_INET6, 4);
+	assert_int_equal(connect_from(sb, 0, 1, AF_INET6, FIRST_SYN_MS, &cfd), 0);
+	close(accept_within(lfd, FIRST_SYN_MS));
+	close(cfd);
+	close(lfd);
+	netns_sandbox_free(sb);
+	self_ns(now);
+	assert_string_equal(before, now);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -461,6 +533,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_counter, setup, teardown),
 		cmocka_unit_test(test_helpers),
 		cmocka_unit_test(test_four_hosts),
+		cmocka_unit_test(test_router),
 	};
 	struct netns_sandbox *sb;
 	int r = netns_sandbox_new(1, &sb);

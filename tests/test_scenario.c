@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "harness.h"
+#include "netns.h"
 
 #define HEAD "mode B2\nsummary a test\n"
 
@@ -219,12 +220,175 @@ static void test_within_and_after(void **state)
 	assert_non_null(strstr(parse_bad(HEAD "await client read after 5s = 0\n"), "end of the line"));
 }
 
+static void test_expect_no_state(void **state)
+{
+	struct scenario *s = parse_ok(HEAD "expect no state client TIME-WAIT port 5000\n"
+				       "expect no state server CLOSE_WAIT\n"
+				       "await no state client ESTABLISHED port 5000 within 3s after 1s\n");
+	assert_int_equal(s->steps[0].kind, STEP_NO_STATE);
+	assert_int_equal(s->steps[0].host, 0);
+	assert_int_equal(s->steps[0].port, 5000);
+	assert_string_equal(netns_state_name((uint8_t)s->steps[0].state), "TIME-WAIT");
+	assert_int_equal(s->steps[1].host, 1);
+	assert_int_equal(s->steps[1].port, 0);
+	assert_string_equal(netns_state_name((uint8_t)s->steps[1].state), "CLOSE-WAIT");
+	assert_false(s->steps[1].waits);
+	assert_int_equal(s->steps[2].kind, STEP_NO_STATE);
+	assert_true(s->steps[2].waits);
+	assert_int_equal(s->steps[2].port, 5000);
+	assert_int_equal(s->steps[2].within_ms, 3000);
+	assert_int_equal(s->steps[2].after_ms, 1000);
+	scenario_free(s);
+	assert_non_null(strstr(parse_bad(HEAD "expect no state client LISTEN within 1s\n"), "expect no state HOST STATE"));
+	assert_non_null(strstr(parse_bad(HEAD "expect no state client NAPPING\n"), "t.tcpf:3:24: unknown TCP state"));
+	assert_non_null(strstr(parse_bad(HEAD "expect no state client\n"), "expect no state HOST STATE"));
+	assert_non_null(strstr(parse_bad(HEAD "expect no state client LISTEN count 2\n"), "expect no state HOST STATE"));
+}
+
 static void test_signal_names(void **state)
 {
 	assert_int_equal(signal_from_name("SIGKILL"), SIGKILL);
 	assert_int_equal(signal_from_name("TERM"), SIGTERM);
 	assert_int_equal(signal_from_name("SIGNOPE"), -EINVAL);
 	assert_string_equal(signal_name(SIGSEGV), "SIGSEGV");
+}
+
+static void test_exec_steps(void **state)
+{
+	struct scenario *s = parse_ok(HEAD
+		"server.web exec port 8080 socat TCP{ipv}-LISTEN:{port},reuseaddr 'EXEC:cat # no comment' # comment\n"
+		"await listen server.web 8080 within 2s\n"
+		"client exec /usr/bin/curl -sS \"http://{[server]}:{port}/\"\n"
+		"await output server.web contains \"say \\\"hi\\\"\" within 1s\n"
+		"expect output client.curl \"Empty reply\"\n"
+		"await client.curl recv = -1 ECONNRESET within 3s\n"
+		"expect client.curl connect = -1 EINPROGRESS\n"
+		"kill server.web SEGV\n"
+		"await exit server.web signal SEGV\n"
+		"kill server TERM\n"
+		"await client.main read = 0\n");
+	assert_int_equal(s->nsteps, 11);
+	assert_int_equal(s->steps[0].kind, STEP_EXEC);
+	assert_string_equal(s->steps[0].sock, "web");
+	assert_int_equal(s->steps[0].port, 8080);
+	assert_string_equal(s->steps[0].text, "socat TCP{ipv}-LISTEN:{port},reuseaddr 'EXEC:cat # no comment' # comment");
+	assert_int_equal(s->steps[1].kind, STEP_LISTEN);
+	assert_int_equal(s->steps[1].port, 8080);
+	assert_int_equal(s->steps[1].within_ms, 2000);
+	assert_int_equal(s->steps[2].kind, STEP_EXEC);
+	assert_string_equal(s->steps[2].sock, "curl");          /* named after the command */
+	assert_int_equal(s->steps[2].port, 8080);               /* {port}: the last exec's */
+	assert_int_equal(s->steps[3].kind, STEP_OUTPUT);
+	assert_true(s->steps[3].waits);
+	assert_string_equal(s->steps[3].text, "say \"hi\"");
+	assert_int_equal(s->steps[3].within_ms, 1000);
+	assert_false(s->steps[4].waits);
+	assert_int_equal(s->steps[5].kind, STEP_CALL);
+	assert_string_equal(s->steps[5].op, "recv");
+	assert_int_equal(s->steps[5].want.err, ECONNRESET);
+	assert_true(s->steps[5].waits);
+	assert_int_equal(s->steps[6].kind, STEP_CALL);
+	assert_false(s->steps[6].waits);
+	assert_int_equal(s->steps[7].kind, STEP_KILL);
+	assert_string_equal(s->steps[7].sock, "web");
+	assert_int_equal(s->steps[7].sig, SIGSEGV);
+	assert_int_equal(s->steps[8].kind, STEP_EXIT);
+	assert_string_equal(s->steps[8].sock, "web");
+	assert_string_equal(s->steps[9].sock, "");               /* the built-in peer */
+	assert_int_equal(s->steps[10].kind, STEP_AWAIT_OP);     /* a socket, not a program */
+	scenario_free(s);
+
+	assert_non_null(strstr(parse_bad(HEAD "server exec socat 'unterminated\n"), "t.tcpf:3:19: unterminated single quote"));
+	assert_non_null(strstr(parse_bad(HEAD "server exec port 80 nc {nohost}\n"), "t.tcpf:3:24: unknown placeholder {nohost}"));
+	assert_non_null(strstr(parse_bad(HEAD "server exec nc -l {port}\n"), "{port} has no value"));
+	assert_non_null(strstr(parse_bad(HEAD "server exec\n"), "expected a command"));
+	assert_non_null(strstr(parse_bad(HEAD "nobody.x exec true\n"), "unknown host 'nobody.x'"));
+	assert_non_null(strstr(parse_bad(HEAD "server.web exec true\nawait server.web frob\n"), "unknown call 'frob'"));
+	assert_non_null(strstr(parse_bad(HEAD "await output server.web \"x\"\n"), "started by an earlier 'exec'"));
+	assert_non_null(strstr(parse_bad(HEAD "server.web exec true\nexpect output server.web x\n"), "in double quotes"));
+	assert_non_null(strstr(parse_bad(HEAD "await listen server 0\n"), "port from 1 to 65535"));
+}
+
+/* topology router: the "router" host for packets, nft, sysctl and counters; icmp packets;
+ * unreachable / reachable; and what is refused without the header or in the wrong place. */
+static void test_router_topology(void **state)
+{
+	struct scenario *s = parse_ok(HEAD
+		"topology router\n"
+		"unreachable server host\n"
+		"unreachable server net\n"
+		"reachable server\n"
+		"await packet router > client icmp host-unreachable port 40001 within 2s\n"
+		"expect no packet router > client icmp net-unreachable\n"
+		"await packet client > server S\n"
+		"nft router add table inet t\n"
+		"sysctl router net.ipv4.icmp_ratelimit 0\n"
+		"expect counter router Icmp.OutDestUnreachs = 1\n");
+	assert_true(s->router);
+	assert_int_equal(s->nsteps, 9);
+	assert_int_equal(s->steps[0].kind, STEP_UNREACHABLE);
+	assert_int_equal(s->steps[0].host, 1);
+	assert_string_equal(s->steps[0].op, "host");
+	assert_string_equal(s->steps[1].op, "net");
+	assert_int_equal(s->steps[2].kind, STEP_REACHABLE);
+	assert_int_equal(s->steps[3].kind, STEP_PACKET);
+	assert_true(s->steps[3].icmp);
+	assert_int_equal(s->steps[3].from, HOST_ROUTER);
+	assert_int_equal(s->steps[3].to, 0);
+	assert_string_equal(s->steps[3].flags, "host-unreachable");
+	assert_int_equal(s->steps[3].port, 40001);
+	assert_int_equal(s->steps[4].kind, STEP_NO_PACKET);
+	assert_true(s->steps[4].icmp);
+	assert_false(s->steps[5].icmp);
+	assert_string_equal(s->steps[5].flags, "S");
+	assert_int_equal(s->steps[6].kind, STEP_NFT);
+	assert_int_equal(s->steps[6].host, HOST_ROUTER);
+	assert_int_equal(s->steps[7].host, HOST_ROUTER);
+	assert_int_equal(s->steps[8].host, HOST_ROUTER);
+	scenario_free(s);
+
+	s = parse_ok(HEAD "topology bridge\nclient connect server 5000\n");
+	assert_false(s->router);
+	scenario_free(s);
+
+	assert_non_null(strstr(parse_bad(HEAD "unreachable server host\n"), "t.tcpf:3:1: 'unreachable' needs a router"));
+	assert_non_null(strstr(parse_bad(HEAD "await packet router > client icmp host-unreachable\n"),
+			       "t.tcpf:3:14: unknown host 'router'"));
+	assert_non_null(strstr(parse_bad(HEAD "nft router add table inet t\n"), "unknown host 'router'"));
+	assert_non_null(strstr(parse_bad(HEAD "topology router\nunreachable server far\n"), "t.tcpf:4:20: expected host"));
+	assert_non_null(strstr(parse_bad(HEAD "topology router\nunreachable server\n"), "expected 'unreachable HOST host|net'"));
+	assert_non_null(strstr(parse_bad(HEAD "topology router\nreachable server net\n"), "expected 'reachable HOST'"));
+	assert_non_null(strstr(parse_bad(HEAD "topology router\nunreachable router host\n"), "unknown host 'router'"));
+	assert_non_null(strstr(parse_bad(HEAD "topology router\nrouter connect server 5000\n"), "unknown statement 'router'"));
+	assert_non_null(strstr(parse_bad(HEAD "topology router\nawait packet router > client icmp unreachable\n"),
+			       "t.tcpf:4:35: unknown ICMP error 'unreachable'"));
+	assert_non_null(strstr(parse_bad(HEAD "topology router\nawait packet router > client icmp\n"), "expected TCP flags"));
+	assert_non_null(strstr(parse_bad(HEAD "topology mesh\n"), "t.tcpf:3:10: expected bridge"));
+	assert_non_null(strstr(parse_bad(HEAD "client close\ntopology router\n"), "'topology' must come before the first step"));
+	assert_non_null(strstr(parse_bad(HEAD "hosts router server\ntopology router\n"), "a host is named 'router'"));
+	assert_non_null(strstr(parse_bad(HEAD "topology router\nhosts router server\n"), "'router' is the router's name"));
+}
+
+/* HOST synflood HOST PORT COUNT SPORT: no socket, bounded count, ports that fit. */
+static void test_synflood(void **state)
+{
+	struct scenario *s = parse_ok(HEAD "client synflood server 5000 100 20000 = 100\n");
+	assert_int_equal(s->steps[0].kind, STEP_OP);
+	assert_string_equal(s->steps[0].op, "synflood");
+	assert_string_equal(s->steps[0].sock, "-");
+	assert_int_equal(s->steps[0].nargs, 4);
+	assert_true(s->steps[0].want.set);
+	assert_int_equal(s->steps[0].want.ret, 100);
+	scenario_free(s);
+	s = parse_ok(HEAD "client synflood server 5000 64512 1024\n");
+	scenario_free(s);
+
+	assert_non_null(strstr(parse_bad(HEAD "client synflood nowhere 5000 100 20000\n"), "unknown host 'nowhere'"));
+	assert_non_null(strstr(parse_bad(HEAD "client synflood server 0 100 20000\n"), "t.tcpf:3:24: expected a port"));
+	assert_non_null(strstr(parse_bad(HEAD "client synflood server 5000 100001 1024\n"), "t.tcpf:3:29: expected a count"));
+	assert_non_null(strstr(parse_bad(HEAD "client synflood server 5000 100 65500\n"), "t.tcpf:3:33: expected the first source port"));
+	assert_non_null(strstr(parse_bad(HEAD "client synflood server 5000 100\n"), "'synflood' takes"));
+	assert_non_null(strstr(parse_bad(HEAD "client synflood server 5000 100 20000 &\n"), "no '&'"));
 }
 
 int main(void)
@@ -236,7 +400,11 @@ int main(void)
 		cmocka_unit_test(test_long_and_huge_input),
 		cmocka_unit_test(test_expect_matches),
 		cmocka_unit_test(test_within_and_after),
+		cmocka_unit_test(test_expect_no_state),
 		cmocka_unit_test(test_signal_names),
+		cmocka_unit_test(test_exec_steps),
+		cmocka_unit_test(test_router_topology),
+		cmocka_unit_test(test_synflood),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

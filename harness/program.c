@@ -1,0 +1,834 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Real programs as peers: "server.web exec socat TCP-LISTEN:{port} ..." runs any command inside
+ * a host's network namespace, beside the host's built-in peer. The runner tracks it as it
+ * tracks a peer: its pidfd is polled for its death, its stdout and stderr come back through
+ * pipes (bounded), and, for a dynamically linked program, peers/shim.c (LD_PRELOAD) reports the
+ * result of each of its own socket calls over a SOCK_SEQPACKET socket, so a scenario can await
+ * "client.curl recv = -1 ECONNRESET". A statically linked program (an ELF without PT_INTERP)
+ * cannot be observed that way; the result says so.
+ *
+ * Each program leads a process group of its own. A fault aimed at it (kill) reaches the
+ * program's process only, as a real crash would; a reboot of its host and the run's end kill
+ * the whole group. The group leader is not reaped before then (its exit status is read with
+ * WNOWAIT), so the group id cannot pass to a stranger while we may still signal it.
+ *
+ * Runs in the runner's worker process, single-threaded, from the runner's event loop.
+ */
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "harness.h"
+#include "netns.h"
+#include "peer.h"
+
+#define OUT_MAX (64 * 1024)   /* bytes of each of stdout and stderr kept */
+#define MAX_ARGV 128
+#define SHIM_FD 3             /* the shim's report socket, in the program */
+
+extern char **environ;
+
+struct call {
+	char call[24];
+	int fd, err, pid;
+	long long ret;
+	int64_t t_us;
+};
+
+struct program {
+	char name[32];            /* PROG */
+	char full[64];            /* HOST.PROG */
+	int host;
+	pid_t pid;
+	int pidfd, out_fd, err_fd, shim_fd;   /* -1 once closed */
+	bool dead, observed;      /* observed: the shim was loaded (not a static binary) */
+	int status;
+	char out[2][OUT_MAX + 1]; /* stdout, stderr; NUL-terminated */
+	size_t nout[2], lost[2];
+	struct call *calls;
+	size_t ncalls, cap, cursor;   /* cursor: calls before it were matched by earlier awaits */
+	unsigned long dropped;
+	json_object *argv;
+};
+
+struct programs {
+	json_object *res;
+	int64_t origin_us;
+	char shim[4096];
+	struct program *p[PROGRAMS_MAX];
+	unsigned n;
+};
+
+static int64_t mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static json_object *ms_json(double ms)
+{
+	return json_object_new_double((double)(long long)(ms * 1000.0) / 1000.0);
+}
+
+static void close_fdp(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+/* The executable execvp() would run, into path. */
+static int find_exec(const char *name, char *path, size_t len)
+{
+	if (strchr(name, '/')) {
+		snprintf(path, len, "%s", name);
+		return access(path, X_OK) == 0 ? 0 : -errno;
+	}
+	const char *dirs = getenv("PATH");
+	if (!dirs || !*dirs)
+		dirs = "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin";
+	for (const char *d = dirs; *d;) {
+		size_t n = strcspn(d, ":");
+		snprintf(path, len, "%.*s%s%s", (int)n, n ? d : ".", "/", name);
+		struct stat st;
+		if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0)
+			return 0;
+		d += n + (d[n] == ':');
+	}
+	return -ENOENT;
+}
+
+/* 1 if path is an ELF executable without PT_INTERP (statically linked: no LD_PRELOAD), 0 if
+ * not (dynamic, or a script whose interpreter gets the shim), -errno if unreadable. */
+static int is_static_elf(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	unsigned char h[64];
+	int r = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (pread(fd, h, sizeof h, 0) != (ssize_t)sizeof h || memcmp(h, ELFMAG, SELFMAG) != 0)
+		goto out;
+	bool is64 = h[EI_CLASS] == ELFCLASS64;
+	uint64_t off;
+	unsigned num, size;
+	if (is64) {
+		Elf64_Ehdr *e = (Elf64_Ehdr *)h;
+		off = e->e_phoff, num = e->e_phnum, size = e->e_phentsize;
+	} else {
+		Elf32_Ehdr e;
+		memcpy(&e, h, sizeof e);
+		off = e.e_phoff, num = e.e_phnum, size = e.e_phentsize;
+	}
+	if (size < (is64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr)) || num > 4096)
+		goto out;
+	r = 1;
+	for (unsigned i = 0; i < num; i++) {
+		uint32_t type;
+		if (pread(fd, &type, sizeof type, (off_t)(off + (uint64_t)i * size)) != (ssize_t)sizeof type) {
+			r = 0;
+			break;
+		}
+		if (type == PT_INTERP) {
+			r = 0;
+			break;
+		}
+	}
+out:
+	close(fd);
+	return r;
+}
+
+/* ---- the set ---- */
+
+int programs_new(json_object *res, int64_t origin_mono_us, const char *peer_path, struct programs **ret)
+{
+	struct programs *ps = calloc(1, sizeof *ps);
+	const char *env = getenv("TCPFAULT_SHIM");
+
+	if (!ps)
+		return -ENOMEM;
+	ps->res = res;
+	ps->origin_us = origin_mono_us;
+	if (env && *env) {
+		snprintf(ps->shim, sizeof ps->shim, "%s", env);
+	} else {
+		/* Installed and built beside tcpfault-peer. */
+		const char *slash = peer_path ? strrchr(peer_path, '/') : NULL;
+		snprintf(ps->shim, sizeof ps->shim, "%.*s%slibtcpfault-shim.so", slash ? (int)(slash - peer_path) : 0,
+			 slash ? peer_path : "", slash ? "/" : "");
+	}
+	*ret = ps;
+	return 0;
+}
+
+static void add_note(struct programs *ps, const char *text)
+{
+	json_object_array_add(json_object_object_get(ps->res, "notes"), json_object_new_string(text));
+}
+
+static void record_exit(struct programs *ps, struct program *p)
+{
+	json_object *j = json_object_new_object();
+
+	json_object_object_add(j, "peer", json_object_new_string(p->full));
+	json_object_object_add(j, "t_ms", ms_json((double)(mono_us() - ps->origin_us) / 1000.0));
+	if (WIFSIGNALED(p->status))
+		json_object_object_add(j, "signal", json_object_new_string(signal_name(WTERMSIG(p->status))));
+	else
+		json_object_object_add(j, "status", json_object_new_int(WEXITSTATUS(p->status)));
+	json_object_array_add(json_object_object_get(ps->res, "exits"), j);
+}
+
+static void take_call(struct programs *ps, struct program *p, const char *msg)
+{
+	struct shim_report rep;
+
+	if (program_shim_parse(msg, &rep) < 0)
+		return;
+	if (rep.dropped) {
+		p->dropped += rep.dropped;
+		return;
+	}
+	if (p->ncalls == p->cap) {
+		size_t cap = p->cap ? 2 * p->cap : 64;
+		struct call *grown = cap < 1000000 ? realloc(p->calls, cap * sizeof *grown) : NULL;
+		if (!grown) {
+			p->dropped++;
+			return;
+		}
+		p->calls = grown;
+		p->cap = cap;
+	}
+	struct call *c = &p->calls[p->ncalls++];
+	*c = (struct call){ .fd = rep.fd, .err = rep.err, .pid = rep.pid, .ret = rep.ret, .t_us = rep.t_us };
+	snprintf(c->call, sizeof c->call, "%s", rep.call);
+	char sock[24];
+	snprintf(sock, sizeof sock, "fd%d", rep.fd);
+	json_object *j = json_object_new_object();
+	json_object_object_add(j, "peer", json_object_new_string(p->full));
+	json_object_object_add(j, "socket", json_object_new_string(sock));
+	json_object_object_add(j, "call", json_object_new_string(c->call));
+	json_object_object_add(j, "ret", json_object_new_int64(c->ret));
+	const char *en = peer_errno_name(c->err);
+	json_object_object_add(j, "errno", c->ret < 0 && en ? json_object_new_string(en) : NULL);
+	json_object_object_add(j, "t_ms", ms_json((double)(c->t_us - ps->origin_us) / 1000.0));
+	json_object_object_add(j, "pid", json_object_new_int(c->pid));
+	json_object_array_add(json_object_object_get(ps->res, "syscalls"), j);
+}
+
+static void take_one(struct programs *ps, struct program *p)
+{
+	/* Its death first: whatever it wrote before dying is then read below. */
+	if (!p->dead) {
+		siginfo_t si = { 0 };
+		if (waitid(P_PID, (id_t)p->pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == p->pid) {
+			p->dead = true;
+			p->status = si.si_code == CLD_EXITED ? W_EXITCODE(si.si_status, 0) : si.si_status & 0x7f;
+			record_exit(ps, p);
+		}
+	}
+	int *fds[2] = { &p->out_fd, &p->err_fd };
+	for (int k = 0; k < 2; k++) {
+		char chunk[4096];
+		for (int i = 0; *fds[k] >= 0 && i < 256; i++) {
+			ssize_t n = read(*fds[k], chunk, sizeof chunk);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0) {
+				if (n == 0 || errno != EAGAIN)
+					close_fdp(fds[k]);
+				break;
+			}
+			size_t keep = OUT_MAX - p->nout[k] < (size_t)n ? OUT_MAX - p->nout[k] : (size_t)n;
+			memcpy(p->out[k] + p->nout[k], chunk, keep);
+			p->nout[k] += keep;
+			p->out[k][p->nout[k]] = 0;
+			p->lost[k] += (size_t)n - keep;
+		}
+	}
+	for (int i = 0; p->shim_fd >= 0 && i < 4096; i++) {
+		char msg[256];
+		ssize_t n = recv(p->shim_fd, msg, sizeof msg - 1, MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0 || errno != EAGAIN)
+				close_fdp(&p->shim_fd);
+			break;
+		}
+		msg[n] = 0;
+		take_call(ps, p, msg);
+	}
+}
+
+void programs_take(struct programs *ps)
+{
+	for (unsigned i = 0; ps && i < ps->n; i++)
+		take_one(ps, ps->p[i]);
+}
+
+unsigned programs_pollfds(const struct programs *ps, struct pollfd *fds, unsigned max)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; ps && i < ps->n; i++) {
+		const struct program *p = ps->p[i];
+		/* A dead leader stays a zombie until the end: its pidfd would always be readable. */
+		int want[4] = { p->dead ? -1 : p->pidfd, p->out_fd, p->err_fd, p->shim_fd };
+		for (int k = 0; k < 4; k++)
+			if (want[k] >= 0 && n < max)
+				fds[n++] = (struct pollfd){ .fd = want[k], .events = POLLIN };
+	}
+	return n;
+}
+
+static void text_json(json_object *j, const char *key, const char *text, size_t lost)
+{
+	json_object_object_add(j, key, json_object_new_string(text));
+	if (lost) {
+		char k[32];
+		snprintf(k, sizeof k, "%s_lost_bytes", key);
+		json_object_object_add(j, k, json_object_new_int64((int64_t)lost));
+	}
+}
+
+void programs_free(struct programs *ps)
+{
+	if (!ps)
+		return;
+	json_object *arr = json_object_new_array();
+	for (unsigned i = 0; i < ps->n; i++) {
+		struct program *p = ps->p[i];
+		/* The leader is our unreaped child: its group id is still ours to signal. */
+		kill(-p->pid, SIGKILL);
+		take_one(ps, p);
+		int status;
+		while (waitpid(p->pid, &status, 0) < 0 && errno == EINTR)
+			;
+		json_object *j = json_object_new_object();
+		json_object_object_add(j, "name", json_object_new_string(p->full));
+		json_object_object_add(j, "argv", p->argv);
+		json_object_object_add(j, "pid", json_object_new_int(p->pid));
+		json_object_object_add(j, "syscalls_observed", json_object_new_boolean(p->observed));
+		text_json(j, "stdout", p->out[0], p->lost[0]);
+		text_json(j, "stderr", p->out[1], p->lost[1]);
+		if (p->dropped)
+			json_object_object_add(j, "syscalls_dropped", json_object_new_int64((int64_t)p->dropped));
+		json_object_array_add(arr, j);
+		close_fdp(&p->pidfd);
+		close_fdp(&p->out_fd);
+		close_fdp(&p->err_fd);
+		close_fdp(&p->shim_fd);
+		free(p->calls);
+		free(p);
+	}
+	if (ps->n)
+		json_object_object_add(ps->res, "programs", arr);
+	else
+		json_object_put(arr);
+	free(ps);
+}
+
+/* The latest program of that name on host (a restarted one replaces the dead one). */
+static struct program *lookup(struct programs *ps, int host, const char *name)
+{
+	for (unsigned i = ps->n; i-- > 0;)
+		if (ps->p[i]->host == host && strcmp(ps->p[i]->name, name) == 0)
+			return ps->p[i];
+	return NULL;
+}
+
+/* ---- starting one ---- */
+
+/* Runs in the forked child: async-signal-safe calls only; a failure's errno goes to err_fd. */
+static _Noreturn void child(int netns_fd, const int fds[4], int err_fd, pid_t parent, const char *path,
+			    char *const argv[], char *const envp[])
+{
+	int e;
+
+	if (setpgid(0, 0) < 0 || setns(netns_fd, CLONE_NEWNET) < 0 || prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+		goto fail;
+	if (getppid() != parent)
+		_exit(127);
+	/* fds[] are all above 9 (F_DUPFD_CLOEXEC 10), so no dup2 below overwrites a source. */
+	for (int i = 0; i < 4; i++)
+		if (fds[i] >= 0 && dup2(fds[i], i < 3 ? i : SHIM_FD) < 0)
+			goto fail;
+	execve(path, argv, envp);
+fail:
+	e = errno;
+	(void) !write(err_fd, &e, sizeof e);
+	_exit(127);
+}
+
+/* The environment: ours, with LD_PRELOAD (the shim first) and TCPFAULT_SHIM_FD, if wanted. */
+static char **make_env(const char *shim, char *preload, size_t len)
+{
+	size_t n = 0;
+	const char *old = getenv("LD_PRELOAD");
+
+	while (environ[n])
+		n++;
+	char **envp = calloc(n + 3, sizeof *envp);
+	if (!envp)
+		return NULL;
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(environ[i], "LD_PRELOAD=", 11) && strncmp(environ[i], "TCPFAULT_SHIM_FD=", 17))
+			envp[k++] = environ[i];
+	if (shim) {
+		snprintf(preload, len, "LD_PRELOAD=%s%s%s", shim, old && *old ? ":" : "", old ? old : "");
+		envp[k++] = preload;
+		envp[k++] = "TCPFAULT_SHIM_FD=" "3";
+	}
+	return envp;
+}
+
+static int dup_high(int fd)
+{
+	return fd < 0 ? -1 : fcntl(fd, F_DUPFD_CLOEXEC, 10);
+}
+
+static int spawn(struct programs *ps, struct run *r, struct program *p, char **argv, char *msg, size_t len)
+{
+	char path[4096], preload[4200];
+	int pv[2] = { -1, -1 }, out[2] = { -1, -1 }, err[2] = { -1, -1 }, sv[2] = { -1, -1 };
+	int fds[4] = { -1, -1, -1, -1 }, e = 0, null = -1;
+	char **envp = NULL;
+
+	if ((e = find_exec(argv[0], path, sizeof path)) < 0) {
+		snprintf(msg, len, "%s: %s", argv[0], strerror(-e));
+		/* A program this machine lacks is a missing capability (exit status 3), not a fail. */
+		if (e == -ENOENT)
+			json_object_object_add(ps->res, "missing", json_object_new_string(msg));
+		return e;
+	}
+	int st = is_static_elf(path);
+	bool shim = st == 0 && access(ps->shim, R_OK) == 0;
+	if (st == 1) {
+		snprintf(msg, len, "%s: %.300s is statically linked (an ELF without PT_INTERP): the shim cannot be "
+			 "loaded into it, so its own socket calls cannot be observed; its exit, output, sockets "
+			 "and packets can", p->full, path);
+		add_note(ps, msg);
+	} else if (!shim) {
+		snprintf(msg, len, "%s: no shim at %.300s: its own socket calls cannot be observed", p->full, ps->shim);
+		add_note(ps, msg);
+	}
+	msg[0] = 0;
+	if (pipe2(pv, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0 ||
+	    (null = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0 ||
+	    (shim && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)) {
+		e = -errno;
+		goto out;
+	}
+	if (shim) {
+		/* Room for many reports: the shim drops what does not fit rather than wait. */
+		int big = 4 << 20;
+		(void) setsockopt(sv[1], SOL_SOCKET, SO_SNDBUFFORCE, &big, sizeof big);
+		(void) setsockopt(sv[0], SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof big);
+	}
+	fds[0] = dup_high(null), fds[1] = dup_high(out[1]), fds[2] = dup_high(err[1]), fds[3] = dup_high(sv[1]);
+	if (fds[0] < 0 || fds[1] < 0 || fds[2] < 0 || (shim && fds[3] < 0) ||
+	    !(envp = make_env(shim ? ps->shim : NULL, preload, sizeof preload))) {
+		e = errno ? -errno : -ENOMEM;
+		goto out;
+	}
+	pid_t parent = getpid();
+	pid_t pid = fork();
+	if (pid < 0) {
+		e = -errno;
+		goto out;
+	}
+	if (pid == 0)
+		child(netns_fd(run_sandbox(r), p->host), fds, pv[1], parent, path, argv, envp);
+	(void) setpgid(pid, pid); /* also done by the child: whichever comes first */
+	close_fdp(&pv[1]);
+	int ce = 0;
+	ssize_t n;
+	do
+		n = read(pv[0], &ce, sizeof ce);
+	while (n < 0 && errno == EINTR);
+	if (n != 0) {
+		int status;
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+		e = n == (ssize_t)sizeof ce ? -ce : -EIO;
+		snprintf(msg, len, "%.300s: %s", path, strerror(-e));
+		goto out;
+	}
+	p->pid = pid;
+	p->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	p->out_fd = out[0], out[0] = -1;
+	p->err_fd = err[0], err[0] = -1;
+	p->shim_fd = sv[0], sv[0] = -1;
+	p->observed = shim;
+	fcntl(p->out_fd, F_SETFL, O_NONBLOCK);
+	fcntl(p->err_fd, F_SETFL, O_NONBLOCK);
+out:
+	free(envp);
+	for (int i = 0; i < 2; i++) {
+		close_fdp(&pv[i]);
+		close_fdp(&out[i]);
+		close_fdp(&err[i]);
+		close_fdp(&sv[i]);
+	}
+	for (int i = 0; i < 4; i++)
+		close_fdp(&fds[i]);
+	close_fdp(&null);
+	return e;
+}
+
+static int step_exec(struct run *r, struct programs *ps, const struct step *st)
+{
+	char *argv[MAX_ARGV], buf[4096], err[512], msg[1024];
+	const struct scenario *s = NULL;
+	size_t at;
+
+	struct program *old = lookup(ps, st->host, st->sock);
+	if (old && !old->dead) {
+		snprintf(msg, sizeof msg, "%s is running already: a second one needs another name (HOST.NAME exec ...)", old->full);
+		return run_fail(r, true, msg);
+	}
+	if (ps->n == PROGRAMS_MAX)
+		return run_fail(r, true, "too many programs in one run (at most 16)");
+	s = run_scenario(r);
+	if (command_split(st->text, s, run_family(r), st->port, argv, MAX_ARGV, buf, sizeof buf, err, sizeof err, &at) < 0)
+		return run_fail(r, true, err);
+	struct program *p = calloc(1, sizeof *p);
+	if (!p)
+		return run_fail(r, true, "out of memory");
+	p->host = st->host;
+	p->pidfd = p->out_fd = p->err_fd = p->shim_fd = -1;
+	snprintf(p->name, sizeof p->name, "%s", st->sock);
+	snprintf(p->full, sizeof p->full, "%s.%s", s->hosts[st->host], st->sock);
+	p->argv = json_object_new_array();
+	int n = snprintf(msg, sizeof msg, "exec %s:", p->name);
+	for (char **a = argv; *a; a++) {
+		json_object_array_add(p->argv, json_object_new_string(*a));
+		if (n >= 0 && (size_t)n < sizeof msg)
+			n += snprintf(msg + n, sizeof msg - (size_t)n, " %s", *a);
+	}
+	run_event(r, st->host, msg);
+	int e = spawn(ps, r, p, argv, msg, sizeof msg);
+	if (e < 0) {
+		json_object_put(p->argv);
+		free(p);
+		char why[1200];
+		snprintf(why, sizeof why, "starting %s.%s in the %s namespace: %s", s->hosts[st->host], st->sock,
+			 s->hosts[st->host], msg[0] ? msg : strerror(-e));
+		return run_fail(r, true, why);
+	}
+	ps->p[ps->n++] = p;
+	return 0;
+}
+
+/* ---- awaiting what a program does ---- */
+
+struct want {
+	struct program *p;        /* NULL: listen on the host, any process */
+	const struct step *st;
+	size_t found;             /* call: the index matched */
+	char seen[1024];
+};
+
+static const char *prog_state(const struct program *p, char *buf, size_t len)
+{
+	if (!p->dead)
+		snprintf(buf, len, "%s is still running", p->full);
+	else if (WIFSIGNALED(p->status))
+		snprintf(buf, len, "%s was killed by %s", p->full, signal_name(WTERMSIG(p->status)));
+	else
+		snprintf(buf, len, "%s exited with status %d", p->full, WEXITSTATUS(p->status));
+	return buf;
+}
+
+/* The last non-empty line of its stderr (or stdout): what a program says when it gives up. */
+static void last_line(const struct program *p, char *buf, size_t len)
+{
+	buf[0] = 0;
+	for (int k = 1; k >= 0 && !buf[0]; k--) {
+		const char *t = p->out[k];
+		size_t n = p->nout[k];
+		while (n && (t[n - 1] == '\n' || t[n - 1] == '\r'))
+			n--;
+		size_t start = n;
+		while (start && t[start - 1] != '\n')
+			start--;
+		if (n > start)
+			snprintf(buf, len, "; its %s ends: \"%.*s\"", k ? "stderr" : "stdout", (int)(n - start), t + start);
+	}
+}
+
+/* Whether the program has ended and everything it sent has been read: nothing more can come. */
+static bool finished(const struct program *p)
+{
+	return p->dead && p->shim_fd < 0 && p->out_fd < 0 && p->err_fd < 0;
+}
+
+static bool listening(struct run *r, const void *arg)
+{
+	struct want *w = (struct want *)arg;
+	struct netns_sock socks[256];
+	int n = netns_sockets(run_sandbox(r), w->st->host, socks, 256);
+	size_t len = 0;
+
+	w->seen[0] = 0;
+	for (int i = 0; i < n; i++) {
+		if (socks[i].state == 10 /* TCP_LISTEN */ && socks[i].sport == w->st->port)
+			return (w->found = 1);
+		if (len + 40 < sizeof w->seen)
+			len += (size_t)snprintf(w->seen + len, sizeof w->seen - len, "%s%s :%u", len ? ", " : "",
+						netns_state_name(socks[i].state), socks[i].sport);
+	}
+	if (!w->seen[0])
+		snprintf(w->seen, sizeof w->seen, "no TCP socket");
+	/* A program that has died will never listen: no need to wait out the bound. */
+	return w->p && w->p->dead;
+}
+
+static bool output_seen(struct run *r, const void *arg)
+{
+	const struct want *w = arg;
+
+	programs_take(run_programs(r));
+	for (int k = 0; k < 2; k++)
+		if (memmem(w->p->out[k], w->p->nout[k], w->st->text, strlen(w->st->text)))
+			return true;
+	return finished(w->p);
+}
+
+static bool call_seen(struct run *r, const void *arg)
+{
+	struct want *w = (struct want *)arg;
+
+	programs_take(run_programs(r));
+	for (size_t i = w->p->cursor; i < w->p->ncalls; i++) {
+		const struct call *c = &w->p->calls[i];
+		if (strcmp(c->call, w->st->op) == 0 && expect_matches(&w->st->want, c->ret, c->err)) {
+			w->found = i;
+			return true;
+		}
+	}
+	return finished(w->p);
+}
+
+static bool ended(struct run *r, const void *arg)
+{
+	const struct want *w = arg;
+
+	programs_take(run_programs(r));
+	return w->p->dead;
+}
+
+static void describe_call(char *buf, size_t len, const char *call, bool set, long long ret, int err)
+{
+	const char *en = peer_errno_name(err);
+
+	if (!set)
+		snprintf(buf, len, "%s succeeding", call);
+	else if (ret < 0 && en)
+		snprintf(buf, len, "%s = %lld %s", call, ret, en);
+	else
+		snprintf(buf, len, "%s = %lld", call, ret);
+}
+
+static int step_listen(struct run *r, struct want *w)
+{
+	const struct step *st = w->st;
+	char msg[2600], state[160] = "", tail[400] = "", who[64];
+	int b = run_bound(r, st);
+
+	int e = run_await(r, listening, w, b, 2);
+	if (w->found)
+		return 0;
+	snprintf(who, sizeof who, "%s", run_scenario(r)->hosts[st->host]);
+	if (w->p) {
+		snprintf(who, sizeof who, "%s", w->p->full);
+		snprintf(state, sizeof state, "; ");
+		prog_state(w->p, state + 2, sizeof state - 2);
+		last_line(w->p, tail, sizeof tail);
+	}
+	if (e == 0) /* it ended first: no bound to speak of */
+		snprintf(msg, sizeof msg, "%s not ready: it ended before a LISTEN socket on port %d appeared "
+			 "(readiness: await listen)\n  expected: a LISTEN socket on port %d\n  observed: %s%s%s",
+			 who, st->port, st->port, w->seen, state, tail);
+	else
+		snprintf(msg, sizeof msg, "%s not ready: no LISTEN socket on port %d within %d ms "
+			 "(readiness: await listen)\n  expected: a LISTEN socket on port %d\n  observed: %s%s%s",
+			 who, st->port, b, st->port, w->seen, state, tail);
+	return run_fail(r, false, msg);
+}
+
+int program_step(struct run *r, const struct step *st)
+{
+	struct programs *ps = run_programs(r);
+	struct want w = { .st = st };
+	char msg[2600], exp[160], obs[1024], state[160], tail[400];
+	int b = run_bound(r, st), e;
+
+	if (st->kind == STEP_EXEC)
+		return step_exec(r, ps, st);
+	if (st->sock[0] && !(w.p = lookup(ps, st->host, st->sock))) {
+		snprintf(msg, sizeof msg, "no program '%s' was started on %s", st->sock, run_scenario(r)->hosts[st->host]);
+		return run_fail(r, true, msg);
+	}
+	programs_take(ps);
+	switch (st->kind) {
+	case STEP_LISTEN:
+		return step_listen(r, &w);
+	case STEP_OUTPUT:
+		run_await(r, output_seen, &w, st->waits ? b : 0, 0);
+		for (int k = 0; k < 2; k++)
+			if (memmem(w.p->out[k], w.p->nout[k], st->text, strlen(st->text)))
+				return 0;
+		last_line(w.p, tail, sizeof tail);
+		if (st->waits)
+			snprintf(exp, sizeof exp, " within %d ms (readiness: await output)", b);
+		else
+			snprintf(exp, sizeof exp, " so far");
+		snprintf(msg, sizeof msg, "%s: no output containing \"%s\"%s\n"
+			 "  expected: output containing \"%s\"\n  observed: %s%s",
+			 w.p->full, st->text, exp, st->text, prog_state(w.p, state, sizeof state), tail[0] ? tail : "; no output");
+		return run_fail(r, false, msg);
+	case STEP_CALL:
+		if (!w.p->observed) {
+			snprintf(msg, sizeof msg, "%s %s: this program's own socket calls cannot be observed (see the notes)",
+				 w.p->full, st->op);
+			return run_fail(r, true, msg);
+		}
+		e = run_await(r, call_seen, &w, st->waits ? b : 0, 0);
+		if (e == 0 && w.found >= w.p->cursor && w.found < w.p->ncalls &&
+		    strcmp(w.p->calls[w.found].call, st->op) == 0 &&
+		    expect_matches(&st->want, w.p->calls[w.found].ret, w.p->calls[w.found].err)) {
+			w.p->cursor = w.found + 1;
+			return 0;
+		}
+		describe_call(exp, sizeof exp, st->op, st->want.set, st->want.ret, st->want.err);
+		size_t len = 0;
+		obs[0] = 0;
+		for (size_t i = w.p->cursor; i < w.p->ncalls && len + 48 < sizeof obs; i++)
+			if (strcmp(w.p->calls[i].call, st->op) == 0) {
+				describe_call(obs + len + (len ? 2 : 0), sizeof obs - len - 2, st->op, true,
+					      w.p->calls[i].ret, w.p->calls[i].err);
+				if (len)
+					memcpy(obs + len, ", ", 2);
+				len += strlen(obs + len);
+			}
+		snprintf(msg, sizeof msg, "%s: no %s%s%s\n  expected: %s\n  observed: %s (%s)", w.p->full, exp,
+			 st->waits ? " within " : " so far", st->waits ? (snprintf(tail, sizeof tail, "%d ms", b), tail) : "",
+			 exp, obs[0] ? obs : "no such call", prog_state(w.p, state, sizeof state));
+		return run_fail(r, false, msg);
+	case STEP_KILL:
+		if (w.p->dead) {
+			snprintf(msg, sizeof msg, "kill %s: %s", w.p->full, prog_state(w.p, state, sizeof state));
+			return run_fail(r, false, msg);
+		}
+		snprintf(msg, sizeof msg, "kill %s %s", w.p->name, signal_name(st->sig));
+		run_event(r, st->host, msg);
+		if (syscall(SYS_pidfd_send_signal, w.p->pidfd, st->sig, NULL, 0) < 0) {
+			snprintf(msg, sizeof msg, "kill %s: %s", w.p->full, strerror(errno));
+			return run_fail(r, true, msg);
+		}
+		return 0;
+	case STEP_EXIT:
+		if (st->by_signal)
+			snprintf(exp, sizeof exp, "killed by %s", signal_name(st->sig));
+		else
+			snprintf(exp, sizeof exp, "exit status %d", st->status);
+		if (run_await(r, ended, &w, b, 0) < 0) {
+			snprintf(msg, sizeof msg, "%s did not end within %d ms\n  expected: %s\n  observed: still running",
+				 w.p->full, b, exp);
+			return run_fail(r, false, msg);
+		}
+		if (WIFSIGNALED(w.p->status))
+			snprintf(obs, sizeof obs, "killed by %s", signal_name(WTERMSIG(w.p->status)));
+		else
+			snprintf(obs, sizeof obs, "exit status %d", WEXITSTATUS(w.p->status));
+		if (strcmp(exp, obs) == 0)
+			return 0;
+		last_line(w.p, tail, sizeof tail);
+		snprintf(msg, sizeof msg, "%s ended otherwise\n  expected: %s\n  observed: %s%s", w.p->full, exp, obs, tail);
+		return run_fail(r, false, msg);
+	default:
+		return run_fail(r, true, "not a program step");
+	}
+}
+
+static bool host_programs_dead(struct run *r, const void *arg)
+{
+	struct programs *ps = run_programs(r);
+	int host = *(const int *)arg;
+
+	programs_take(ps);
+	for (unsigned i = 0; i < ps->n; i++)
+		if (ps->p[i]->host == host && !ps->p[i]->dead)
+			return false;
+	return true;
+}
+
+int programs_host_down(struct run *r, int host)
+{
+	struct programs *ps = run_programs(r);
+	bool any = false;
+
+	for (unsigned i = 0; i < ps->n; i++)
+		if (ps->p[i]->host == host && !ps->p[i]->dead) {
+			/* Power loss: the whole process group, forked children too. */
+			kill(-ps->p[i]->pid, SIGKILL);
+			any = true;
+		}
+	if (any && run_await(r, host_programs_dead, &host, 5000, 0) < 0)
+		return run_fail(r, true, "reboot: a program did not die of SIGKILL within 5 s");
+	return 0;
+}
+
+/* ---- the shim's reports ---- */
+
+int program_shim_parse(const char *msg, struct shim_report *ret)
+{
+	char call[32], en[32];
+	long long fd, rv, t, pid;
+	unsigned long d;
+	int n = 0;
+	struct shim_report r = { 0 };
+
+	if (sscanf(msg, "dropped %lu%n", &d, &n) == 1 && !msg[n]) {
+		r.dropped = d;
+		*ret = r;
+		return 0;
+	}
+	n = 0;
+	if (sscanf(msg, "%31s %lld %lld %31s %lld %lld%n", call, &fd, &rv, en, &t, &pid, &n) != 6 || msg[n] ||
+	    strlen(call) >= sizeof r.call || fd < 0 || fd > INT32_MAX || t < 0 || pid <= 0 || pid > INT32_MAX)
+		return -EINVAL;
+	snprintf(r.call, sizeof r.call, "%s", call);
+	r.fd = (int)fd;
+	r.ret = rv;
+	r.t_us = t;
+	r.pid = (int)pid;
+	if (strcmp(en, "-") != 0) {
+		int e = peer_errno_from_name(en);
+		if (e < 0)
+			return -EINVAL;
+		r.err = e;
+	}
+	*ret = r;
+	return 0;
+}

@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libtcpfault-shim.so: an LD_PRELOAD library that lets tcpfault see the results of a real
+ * program's own socket calls. It wraps connect, accept, accept4, read, write, recv, send,
+ * recvfrom, sendto, recvmsg, sendmsg, shutdown, close and getsockopt(SO_ERROR); each calls the
+ * real function (dlsym(RTLD_NEXT)), saves errno on the next line, and, when the fd is an
+ * AF_INET or AF_INET6 socket, sends one report to the fd named by TCPFAULT_SHIM_FD:
+ *
+ *     CALL FD RET ERRNO T_US PID
+ *
+ *   CALL   the function's name ("accept" for accept4; getsockopt(SO_ERROR) is "so_error",
+ *          with ret 0, or ret -1 and the pending error as its errno, as tcpfault-peer says it)
+ *   FD     the socket; RET the return value; ERRNO the errno's name (ECONNRESET) or "-"
+ *   T_US   CLOCK_MONOTONIC microseconds when the call returned; PID the calling process
+ *
+ * one message per report (the fd is a SOCK_SEQPACKET socket). When the controller is slow and
+ * the socket's buffer is full, reports are dropped, never waited for, and the next one that
+ * gets through is preceded by "dropped N". The program's behaviour is unchanged: the real
+ * function's result and errno are what it gets back. Without TCPFAULT_SHIM_FD nothing is sent.
+ *
+ * Runs inside the program under test, in any of its threads, maybe in a signal handler: the
+ * wrappers use no locks, no stdio and no malloc.
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+#include "peer.h"
+
+#define EXPORT __attribute__((visibility("default")))
+
+static int report_fd = -1;
+static unsigned long dropped;
+
+__attribute__((constructor)) static void shim_init(void)
+{
+	const char *v = getenv("TCPFAULT_SHIM_FD");
+	char *end;
+
+	if (!v || !*v)
+		return;
+	long fd = strtol(v, &end, 10);
+	if (*end || fd < 0 || fd > 1 << 20)
+		return;
+	report_fd = (int)fd;
+}
+
+static void *real(const char *name, void **slot)
+{
+	void *f = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+
+	if (!f) {
+		f = dlsym(RTLD_NEXT, name);
+		__atomic_store_n(slot, f, __ATOMIC_RELEASE);
+	}
+	return f;
+}
+
+/* Whether fd is a TCP/IP socket (the only kind reported). Raw syscalls: no wrapper recursion. */
+static int is_inet(int fd)
+{
+	struct stat st;
+	int domain = 0;
+	socklen_t len = sizeof domain;
+
+	if (report_fd < 0 || fd < 0 || fd == report_fd)
+		return 0;
+	if (syscall(SYS_fstat, fd, &st) < 0 || !S_ISSOCK(st.st_mode))
+		return 0;
+	if (syscall(SYS_getsockopt, fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) < 0)
+		return 0;
+	return domain == AF_INET || domain == AF_INET6;
+}
+
+static char *put_str(char *p, char *end, const char *s)
+{
+	while (*s && p < end)
+		*p++ = *s++;
+	return p;
+}
+
+static char *put_num(char *p, char *end, long long v)
+{
+	char tmp[24];
+	int n = 0;
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+
+	do
+		tmp[n++] = (char)('0' + u % 10);
+	while ((u /= 10) && n < 23);
+	if (v < 0)
+		tmp[n++] = '-';
+	while (n && p < end)
+		*p++ = tmp[--n];
+	return p;
+}
+
+static void send_msg(const char *msg, size_t len)
+{
+	if (syscall(SYS_sendto, report_fd, msg, len, MSG_DONTWAIT | MSG_NOSIGNAL, NULL, 0) < 0)
+		__atomic_add_fetch(&dropped, 1, __ATOMIC_RELAXED);
+}
+
+static void report(const char *call, int fd, long long ret, int err)
+{
+	char msg[160], *p = msg, *end = msg + sizeof msg;
+	struct timespec ts;
+	const char *en = ret < 0 ? peer_errno_name(err) : NULL;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	unsigned long d = __atomic_exchange_n(&dropped, 0, __ATOMIC_RELAXED);
+	if (d) {
+		p = put_num(put_str(p, end, "dropped "), end, (long long)d);
+		send_msg(msg, (size_t)(p - msg));
+		p = msg;
+	}
+	p = put_str(p, end, call);
+	p = put_num(put_str(p, end, " "), end, fd);
+	p = put_num(put_str(p, end, " "), end, ret);
+	p = put_str(put_str(p, end, " "), end, en ? en : "-");
+	p = put_num(put_str(p, end, " "), end, (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
+	p = put_num(put_str(p, end, " "), end, (long long)syscall(SYS_getpid));
+	send_msg(msg, (size_t)(p - msg));
+}
+
+/* The body of every wrapper: errno as the program left it while we look at fd, the real
+ * call, errno saved at once, the report, errno restored. */
+#define WRAP(rtype, name, call, fd, args, ...)                                         \
+	EXPORT rtype name(__VA_ARGS__)                                                 \
+	{                                                                              \
+		static void *slot;                                                     \
+		rtype (*f)(__VA_ARGS__) = (rtype (*)(__VA_ARGS__))real(#name, &slot);  \
+		int saved = errno;                                                     \
+		int watch = is_inet(fd);                                               \
+		errno = saved;                                                         \
+		rtype ret = f args;                                                    \
+		int err = errno;                                                       \
+		if (watch)                                                             \
+			report(call, fd, (long long)ret, err);                         \
+		errno = err;                                                           \
+		return ret;                                                            \
+	}
+
+WRAP(int, connect, "connect", fd, (fd, addr, len), int fd, const struct sockaddr *addr, socklen_t len)
+WRAP(int, accept, "accept", fd, (fd, addr, len), int fd, struct sockaddr *addr, socklen_t *len)
+WRAP(int, accept4, "accept", fd, (fd, addr, len, flags), int fd, struct sockaddr *addr, socklen_t *len, int flags)
+WRAP(ssize_t, read, "read", fd, (fd, buf, n), int fd, void *buf, size_t n)
+WRAP(ssize_t, write, "write", fd, (fd, buf, n), int fd, const void *buf, size_t n)
+WRAP(ssize_t, recv, "recv", fd, (fd, buf, n, flags), int fd, void *buf, size_t n, int flags)
+WRAP(ssize_t, send, "send", fd, (fd, buf, n, flags), int fd, const void *buf, size_t n, int flags)
+WRAP(ssize_t, recvfrom, "recvfrom", fd, (fd, buf, n, flags, addr, len), int fd, void *buf, size_t n, int flags,
+     struct sockaddr *addr, socklen_t *len)
+WRAP(ssize_t, sendto, "sendto", fd, (fd, buf, n, flags, addr, len), int fd, const void *buf, size_t n, int flags,
+     const struct sockaddr *addr, socklen_t len)
+WRAP(ssize_t, recvmsg, "recvmsg", fd, (fd, msg, flags), int fd, struct msghdr *msg, int flags)
+WRAP(ssize_t, sendmsg, "sendmsg", fd, (fd, msg, flags), int fd, const struct msghdr *msg, int flags)
+WRAP(int, shutdown, "shutdown", fd, (fd, how), int fd, int how)
+WRAP(int, close, "close", fd, (fd), int fd)
+
+/* getsockopt(SO_ERROR) is how a program learns a non-blocking connect's outcome: reported as
+ * "so_error", ret -1 with the pending error as errno (or ret 0), as tcpfault-peer reports it. */
+EXPORT int getsockopt(int fd, int level, int name, void *val, socklen_t *len)
+{
+	static void *slot;
+	int (*f)(int, int, int, void *, socklen_t *) = (int (*)(int, int, int, void *, socklen_t *))real("getsockopt", &slot);
+	int saved = errno;
+	int watch = level == SOL_SOCKET && name == SO_ERROR && is_inet(fd);
+	errno = saved;
+	int ret = f(fd, level, name, val, len);
+	int err = errno;
+	if (watch && ret == 0 && val && len && *len >= (socklen_t)sizeof(int)) {
+		int pending = *(int *)val;
+		report("so_error", fd, pending ? -1 : 0, pending);
+	}
+	errno = err;
+	return ret;
+}
