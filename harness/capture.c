@@ -100,16 +100,25 @@ static int decode_icmp(const uint8_t *icmp, size_t left, int family, struct pack
 		return -EINVAL;
 	left -= 8;
 	if (family == AF_INET) {
-		const struct ip *ip = (const struct ip *)q;
-		if (left < sizeof(struct ip) || ip->ip_v != 4 || ip->ip_p != IPPROTO_TCP)
+		/* Copied out, as in decode(): the quoted header is not aligned for struct ip. */
+		struct ip ip_copy;
+		const struct ip *ip = &ip_copy;
+		if (left < sizeof(struct ip))
+			return -EINVAL;
+		memcpy(&ip_copy, q, sizeof ip_copy);
+		if (ip->ip_v != 4 || ip->ip_p != IPPROTO_TCP)
 			return -EINVAL;
 		qhl = (size_t)ip->ip_hl * 4;
 		qlen = ntohs(ip->ip_len);
 		memcpy(a->qsrc, &ip->ip_src, 4);
 		memcpy(a->qdst, &ip->ip_dst, 4);
 	} else {
-		const struct ip6_hdr *ip6 = (const struct ip6_hdr *)q;
-		if (left < sizeof(struct ip6_hdr) || ip6->ip6_nxt != IPPROTO_TCP)
+		struct ip6_hdr ip6_copy;
+		const struct ip6_hdr *ip6 = &ip6_copy;
+		if (left < sizeof(struct ip6_hdr))
+			return -EINVAL;
+		memcpy(&ip6_copy, q, sizeof ip6_copy);
+		if (ip6->ip6_nxt != IPPROTO_TCP)
 			return -EINVAL;
 		qhl = sizeof *ip6;
 		qlen = qhl + ntohs(ip6->ip6_plen);
