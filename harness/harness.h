@@ -54,6 +54,7 @@ enum step_kind {
 	STEP_CALL,        /* expect|await HOST.PROG CALL [= RET [ERRNO]]: the program's own syscall */
 	STEP_UNREACHABLE, /* unreachable HOST host|net: the router answers what goes to HOST with ICMP */
 	STEP_REACHABLE,   /* reachable HOST: lifts that */
+	STEP_QUICKACK,    /* quickack HOST on|off: delayed ACKs off (on) or back (off) on HOST's routes */
 };
 
 /* An expected syscall result. */

@@ -840,6 +840,13 @@ static int run_step(struct run *r, const struct step *st)
 			return errorf(r, "sysctl %s=%s in %s: %s", st->key, st->value, hostname(r, st->host),
 				      netns_last_error(r->sb));
 		return 0;
+	case STEP_QUICKACK:
+		if ((e = netns_quickack(r->sb, st->host, strcmp(st->op, "on") == 0)) < 0)
+			return errorf(r, "quickack %s %s: %s", hostname(r, st->host), st->op,
+				      netns_last_error(r->sb));
+		event(r, st->host, strcmp(st->op, "on") == 0 ? "quickack on: its routes say ACK every segment at once" :
+		      "quickack off: delayed ACKs again");
+		return 0;
 	}
 	return errorf(r, "unknown step");
 }

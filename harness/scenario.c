@@ -953,6 +953,16 @@ static int parse_step(struct parser *p, struct step *st)
 		snprintf(st->op, sizeof st->op, "%s", on ? p->tok[2].s : "");
 		return host_tok(p, 1, &st->host);
 	}
+	/* quickack HOST on|off: the route metric that turns HOST's delayed ACKs off */
+	if (strcmp(w, "quickack") == 0) {
+		st->kind = STEP_QUICKACK;
+		if (p->ntok != 3)
+			return fail_tok(p, p->ntok < 3 ? p->ntok : 3, "expected 'quickack HOST on|off'");
+		if (strcmp(p->tok[2].s, "on") && strcmp(p->tok[2].s, "off"))
+			return fail_tok(p, 2, "expected on (ACK every segment at once) or off (delayed ACKs, the default)");
+		snprintf(st->op, sizeof st->op, "%s", p->tok[2].s);
+		return host_tok(p, 1, &st->host);
+	}
 	char host[64];
 	snprintf(host, sizeof host, "%.*s", (int)strcspn(w, "."), w);
 	if (scenario_host(p->s, host) >= 0) {
@@ -960,7 +970,7 @@ static int parse_step(struct parser *p, struct step *st)
 		return parse_op(p, 0, st, false);
 	}
 	return fail_tok(p, 0, "unknown statement '%s' (a host name, await, expect, sysctl, kill, "
-			"blackhole, unblackhole, reboot, unreachable, reachable, or a header: mode, summary, "
+			"blackhole, unblackhole, reboot, unreachable, reachable, quickack, or a header: mode, summary, "
 			"claim, linux, timers, hosts, family, topology, timeout, await-timeout)", w);
 }
 

@@ -55,6 +55,7 @@ struct host {
 	struct nl_sock *nl;     /* rtnetlink, bound to that namespace */
 	unsigned nsysctl;
 	struct { char key[96], value[64]; } sysctl[MAX_SYSCTLS];  /* replayed after reboot */
+	bool quickack;          /* RTAX_QUICKACK on its routes; set again after reboot */
 };
 
 struct netns_sandbox {
@@ -82,6 +83,7 @@ DEFINE_PUT(rtnl_qdisc, rtnl_qdisc_put)
 DEFINE_PUT(rtnl_route, rtnl_route_put)
 DEFINE_PUT(nl_addr, nl_addr_put)
 DEFINE_PUT(nl_sock, nl_socket_free)
+DEFINE_PUT(nl_cache, nl_cache_free)
 DEFINE_PUT(nft_ctx, nft_ctx_free)
 #define _cleanup_(type) __attribute__((cleanup(type##_putp))) struct type
 
@@ -425,6 +427,62 @@ static int add_route(struct netns_sandbox *sb, struct nl_sock *nl, int ifindex, 
 	return 0;
 }
 
+/* Sets (or clears) the quickack metric on every unicast route of host's main table that leaves
+ * by eth0: the subnet routes the kernel made for its addresses (and fe80::/64), and in the
+ * router topology the routes via the gateway. Each route is read back from the kernel and
+ * replaced whole with only the metric changed, so its protocol, scope, source and priority
+ * stay as they were. -ENOENT if the host has no such route. */
+static int routes_quickack(struct netns_sandbox *sb, int host, bool on)
+{
+	struct host *h = &sb->hosts[host];
+	_cleanup_(nl_cache) *cache = NULL;
+	_cleanup_(rtnl_link) *eth0 = NULL;
+	unsigned n = 0;
+	int r, ifindex;
+
+	r = rtnl_link_get_kernel(h->nl, 0, "eth0", &eth0);
+	if (r < 0)
+		return fail(sb, nle_errno(sb, r), "quickack: looking up eth0 of host %d", host);
+	ifindex = rtnl_link_get_ifindex(eth0);
+	r = rtnl_route_alloc_cache(h->nl, AF_UNSPEC, 0, &cache);
+	if (r < 0)
+		return fail(sb, nle_errno(sb, r), "quickack: listing the routes of host %d", host);
+	for (struct nl_object *o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
+		struct rtnl_route *rt = (struct rtnl_route *)o;
+
+		if (rtnl_route_get_table(rt) != RT_TABLE_MAIN || rtnl_route_get_type(rt) != RTN_UNICAST ||
+		    rtnl_route_get_nnexthops(rt) != 1 ||
+		    rtnl_route_nh_get_ifindex(rtnl_route_nexthop_n(rt, 0)) != ifindex)
+			continue;
+		if (on)
+			r = rtnl_route_set_metric(rt, RTAX_QUICKACK, 1);
+		else
+			r = rtnl_route_unset_metric(rt, RTAX_QUICKACK);
+		if (r >= 0)
+			r = rtnl_route_add(h->nl, rt, NLM_F_REPLACE);
+		if (r < 0)
+			return fail(sb, nle_errno(sb, r), "quickack %s on a route of host %d",
+				    on ? "on" : "off", host);
+		n++;
+	}
+	if (n == 0)
+		return fail(sb, -ENOENT, "quickack: host %d has no route out of eth0", host);
+	return 0;
+}
+
+int netns_quickack(struct netns_sandbox *sb, int host, bool on)
+{
+	int r;
+
+	if (ns_of(sb, host) < 0 || host == NETNS_WIRE)
+		return fail(sb, -EINVAL, "quickack on host %d", host);
+	r = routes_quickack(sb, host, on);
+	if (r < 0)
+		return r;
+	sb->hosts[host].quickack = on;
+	return 0;
+}
+
 /* A socket in namespace nsfd that hears link and IPv6 route changes; opened before the
  * change it is to see, so the notification cannot be missed. */
 static int monitor_new(struct netns_sandbox *sb, int nsfd, struct nl_sock **ret)
@@ -666,6 +724,9 @@ static int host_up(struct netns_sandbox *sb, int i)
 			goto fail;
 		}
 	}
+	/* After every route exists, the IPv6 subnet route included (added with the address). */
+	if (h->quickack && (r = routes_quickack(sb, i, true)) < 0)
+		goto fail;
 	return 0;
 fail:
 	host_close(h);

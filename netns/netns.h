@@ -88,6 +88,15 @@ int netns_leave(int back);
 int netns_sysctl_set(struct netns_sandbox *sb, int host, const char *key, const char *value);
 int netns_sysctl_get(struct netns_sandbox *sb, int host, const char *key, char *buf, size_t len);
 
+/* Turns delayed ACKs off (on = true) or back on for host: the quickack metric (RTAX_QUICKACK,
+ * "ip route ... quickack 1") on every unicast route of its main table out of eth0, both
+ * families and either topology (its subnet routes, and the routes via the gateway). TCP then
+ * ACKs every segment at once, a FIN too, even where it would wait for the application's reply.
+ * A connected socket may go on using the route it looked up before, so set it before
+ * connecting. Remembered and set again after netns_host_reboot(), like sysctls. -EINVAL for
+ * NETNS_WIRE (the router has no TCP of its own to speak of). */
+int netns_quickack(struct netns_sandbox *sb, int host, bool on);
+
 /* Drops every IPv4 and IPv6 packet entering or leaving host (an nftables table inside the
  * host's namespace, hooked at ingress of eth0 and at output), or lifts that. */
 int netns_blackhole(struct netns_sandbox *sb, int host, bool on);

@@ -25,6 +25,9 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <cmocka.h>
+#include <linux/rtnetlink.h>
+#include <netlink/netlink.h>
+#include <netlink/route/route.h>
 
 #include "netns.h"
 
@@ -522,6 +525,128 @@ static void test_router(void **state)
 	assert_string_equal(before, now);
 }
 
+/* The quickack metric of host's route to dst ("198.18.0.0/24"), read back from the kernel
+ * through a netlink socket made inside the host (0: the metric is absent). */
+static uint32_t route_quickack(struct netns_sandbox *sb, int host, const char *dst)
+{
+	struct nl_sock *nl = nl_socket_alloc();
+	struct nl_cache *cache = NULL;
+	struct nl_object *o;
+	uint32_t v = 0;
+	char text[80];
+	int back;
+	bool found = false;
+
+	assert_non_null(nl);
+	assert_int_equal(netns_enter(sb, host, &back), 0);
+	assert_int_equal(nl_connect(nl, NETLINK_ROUTE), 0);
+	assert_int_equal(netns_leave(back), 0);
+	assert_int_equal(rtnl_route_alloc_cache(nl, AF_UNSPEC, 0, &cache), 0);
+	for (o = nl_cache_get_first(cache); o && !found; o = nl_cache_get_next(o)) {
+		struct rtnl_route *rt = (struct rtnl_route *)o;
+		if (rtnl_route_get_table(rt) != RT_TABLE_MAIN ||
+		    strcmp(nl_addr2str(rtnl_route_get_dst(rt), text, sizeof(text)), dst))
+			continue;
+		found = true;
+		if (rtnl_route_get_metric(rt, RTAX_QUICKACK, &v) < 0)
+			v = 0;
+	}
+	nl_cache_free(cache);
+	nl_socket_free(nl);
+	if (!found)
+		fail_msg("host %d has no route to %s", host, dst);
+	return v;
+}
+
+/* How many delayed ACKs host `from` sends for a FIN: from connects to `to`, whose side shuts
+ * down (a FIN); once the server's socket is in FIN-WAIT-2 (the FIN is ACKed), the growth of
+ * from's TcpExt.DelayedACKs. The client program does nothing, so without quickack that ACK
+ * waits for the delayed-ACK timer (1); with it, it goes at once (0). */
+static long long fin_delayed_acks(struct netns_sandbox *sb, int from, int to, int family)
+{
+	struct netns_sock socks[8];
+	long long before, after;
+	int lfd = listen_on(sb, to, family, 4), cfd, afd, n, tries = 0;
+
+	assert_int_equal(connect_from(sb, from, to, family, FIRST_SYN_MS, &cfd), 0);
+	afd = accept_within(lfd, FIRST_SYN_MS);
+	assert_int_equal(netns_counter(sb, from, "TcpExt.DelayedACKs", &before), 0);
+	assert_int_equal(shutdown(afd, SHUT_WR), 0);
+	/* Awaits the state sock_diag shows, every millisecond, for at most 1 s (the delayed-ACK
+	 * timer fires after 40 ms or so). */
+	for (;;) {
+		n = netns_sockets(sb, to, socks, 8);
+		assert_true(n >= 0);
+		if (find_sock(socks, n, family, TCP_FIN_WAIT2, PORT, local_port(cfd)))
+			break;
+		assert_true(++tries < 1000);
+		poll(NULL, 0, 1);
+	}
+	assert_int_equal(netns_counter(sb, from, "TcpExt.DelayedACKs", &after), 0);
+	close(afd);
+	close(cfd);
+	close(lfd);
+	return after - before;
+}
+
+/* 9. quickack: the metric lands on the host's subnet routes (both families) and nowhere else,
+ *    a FIN is then ACKed at once rather than by the delayed-ACK timer, it comes back after a
+ *    reboot, and "off" takes it away. In the router topology it lands on the routes via the
+ *    gateway, which are the ones a connection to another host uses. */
+static void test_quickack(void **state)
+{
+	static const int families[] = { AF_INET, AF_INET6 };
+	char before[64], now[64];
+	struct netns_sandbox *sb;
+
+	self_ns(before);
+	assert_int_equal(netns_sandbox_new(2, &sb), 0);
+	assert_int_equal(route_quickack(sb, 0, "198.18.0.0/24"), 0);
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(fin_delayed_acks(sb, 0, 1, families[i]), 1);
+
+	assert_int_equal(netns_quickack(sb, 0, true), 0);
+	assert_int_equal(route_quickack(sb, 0, "198.18.0.0/24"), 1);
+	assert_int_equal(route_quickack(sb, 0, "2001:2::/64"), 1);
+	assert_int_equal(route_quickack(sb, 1, "198.18.0.0/24"), 0);
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(fin_delayed_acks(sb, 0, 1, families[i]), 0);
+	/* Both ways on the same host: the server's own FINs still wait on host 1. */
+	assert_int_equal(fin_delayed_acks(sb, 1, 0, AF_INET), 1);
+
+	/* Remembered across a reboot, like a sysctl. */
+	assert_int_equal(netns_quickack(sb, 1, true), 0);
+	assert_int_equal(netns_host_reboot(sb, 1), 0);
+	assert_int_equal(route_quickack(sb, 1, "198.18.0.0/24"), 1);
+	assert_int_equal(route_quickack(sb, 1, "2001:2::/64"), 1);
+	assert_int_equal(fin_delayed_acks(sb, 1, 0, AF_INET6), 0);
+
+	assert_int_equal(netns_quickack(sb, 0, false), 0);
+	assert_int_equal(route_quickack(sb, 0, "198.18.0.0/24"), 0);
+	assert_int_equal(route_quickack(sb, 0, "2001:2::/64"), 0);
+	assert_int_equal(fin_delayed_acks(sb, 0, 1, AF_INET), 1);
+	assert_int_equal(netns_quickack(sb, NETNS_WIRE, true), -EINVAL);
+	assert_int_equal(netns_quickack(sb, 2, true), -EINVAL);
+	netns_sandbox_free(sb);
+
+	assert_int_equal(netns_sandbox_new_topology(2, NETNS_ROUTER, &sb), 0);
+	assert_int_equal(netns_quickack(sb, 0, true), 0);
+	assert_int_equal(route_quickack(sb, 0, "198.18.0.0/15"), 1);
+	assert_int_equal(route_quickack(sb, 0, "2001:2::/48"), 1);
+	assert_int_equal(route_quickack(sb, 0, "198.18.1.0/24"), 1);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(fin_delayed_acks(sb, 0, 1, families[i]), 0);
+		assert_int_equal(fin_delayed_acks(sb, 1, 0, families[i]), 1);
+	}
+	assert_int_equal(netns_host_reboot(sb, 0), 0);
+	assert_int_equal(route_quickack(sb, 0, "198.18.0.0/15"), 1);
+	assert_int_equal(route_quickack(sb, 0, "2001:2::/48"), 1);
+	assert_int_equal(fin_delayed_acks(sb, 0, 1, AF_INET), 0);
+	netns_sandbox_free(sb);
+	self_ns(now);
+	assert_string_equal(before, now);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -534,6 +659,7 @@ int main(void)
 		cmocka_unit_test(test_helpers),
 		cmocka_unit_test(test_four_hosts),
 		cmocka_unit_test(test_router),
+		cmocka_unit_test(test_quickack),
 	};
 	struct netns_sandbox *sb;
 	int r = netns_sandbox_new(1, &sb);

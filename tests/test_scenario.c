@@ -391,6 +391,26 @@ static void test_synflood(void **state)
 	assert_non_null(strstr(parse_bad(HEAD "client synflood server 5000 100 20000 &\n"), "no '&'"));
 }
 
+/* quickack HOST on|off: a host (never the router), and on or off. */
+static void test_quickack(void **state)
+{
+	struct scenario *s = parse_ok(HEAD "quickack client on\nquickack server off   # back\n");
+	assert_int_equal(s->nsteps, 2);
+	assert_int_equal(s->steps[0].kind, STEP_QUICKACK);
+	assert_int_equal(s->steps[0].host, 0);
+	assert_string_equal(s->steps[0].op, "on");
+	assert_int_equal(s->steps[1].kind, STEP_QUICKACK);
+	assert_int_equal(s->steps[1].host, 1);
+	assert_string_equal(s->steps[1].op, "off");
+	scenario_free(s);
+
+	assert_non_null(strstr(parse_bad(HEAD "quickack client\n"), "t.tcpf:3:10: expected 'quickack HOST on|off'"));
+	assert_non_null(strstr(parse_bad(HEAD "quickack client on now\n"), "t.tcpf:3:20: expected 'quickack HOST on|off'"));
+	assert_non_null(strstr(parse_bad(HEAD "quickack client yes\n"), "t.tcpf:3:17: expected on"));
+	assert_non_null(strstr(parse_bad(HEAD "quickack nobody on\n"), "t.tcpf:3:10: unknown host 'nobody'"));
+	assert_non_null(strstr(parse_bad(HEAD "topology router\nquickack router on\n"), "unknown host 'router'"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -405,6 +425,7 @@ int main(void)
 		cmocka_unit_test(test_exec_steps),
 		cmocka_unit_test(test_router_topology),
 		cmocka_unit_test(test_synflood),
+		cmocka_unit_test(test_quickack),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
