@@ -611,6 +611,7 @@ static int cmd_run(int argc, char **argv, bool explain)
 	const char *output = NULL;
 
 	optind = 1;
+	opterr = 0; /* our own message below names the option and the command */
 	while ((c = getopt_long(argc, argv, "+f:o:j:vh", opts, NULL)) != -1) {
 		char *end;
 		switch (c) {
@@ -664,7 +665,7 @@ static int cmd_run(int argc, char **argv, bool explain)
 			fputs(explain ? explain_help : run_help, stdout);
 			return EXIT_PASS;
 		default:
-			return usage_error("%s", "bad option");
+			return usage_error("unknown option '%s', or one that lacks its value", argv[optind - 1]);
 		}
 	}
 	if (njobs > 64)

@@ -205,8 +205,7 @@ int peer_recv(struct peer *p, struct peer_report *ret)
 	return r < 0 ? r : 1;
 }
 
-/* A decimal integer in [min, max] that is the whole word. */
-static int parse_ll(const char *s, long long min, long long max, long long *ret)
+int peer_parse_number(const char *s, long long min, long long max, long long *ret)
 {
 	char *end;
 
@@ -238,7 +237,7 @@ int peer_report_parse(const char *msg, struct peer_report *ret)
 		if (nw == 2 && strcmp(w[0], "E") == 0)
 			break;
 	}
-	if (nw < 2 || strlen(w[0]) != 1 || parse_ll(w[1], 0, INT32_MAX, &v) < 0)
+	if (nw < 2 || strlen(w[0]) != 1 || peer_parse_number(w[1], 0, INT32_MAX, &v) < 0)
 		return -EINVAL;
 	r.kind = w[0][0];
 	r.id = (int) v;
@@ -256,8 +255,8 @@ int peer_report_parse(const char *msg, struct peer_report *ret)
 	}
 	case 'R':
 		if (nw != 7 || strtok_r(NULL, " ", &save) || strlen(w[2]) >= sizeof(r.sock) ||
-		    strlen(w[3]) >= sizeof(r.call) || parse_ll(w[4], INT64_MIN, INT64_MAX, &r.ret) < 0 ||
-		    parse_ll(w[6], 0, INT64_MAX, &v) < 0)
+		    strlen(w[3]) >= sizeof(r.call) || peer_parse_number(w[4], INT64_MIN, INT64_MAX, &r.ret) < 0 ||
+		    peer_parse_number(w[6], 0, INT64_MAX, &v) < 0)
 			return -EINVAL;
 		strcpy(r.sock, w[2]);
 		strcpy(r.call, w[3]);

@@ -85,6 +85,9 @@
 
 /* The name of an errno value ("ECONNRESET"), or NULL if unknown; errno 0 gives NULL. */
 const char *peer_errno_name(int err);
+/* A decimal integer in [min, max] that is the whole word (no sign but '-', no blanks):
+ * 0, or -EINVAL. Both ends of the control protocol read numbers with it. */
+int peer_parse_number(const char *s, long long min, long long max, long long *ret);
 /* The errno value of a name, or -EINVAL. */
 int peer_errno_from_name(const char *name);
 

@@ -154,19 +154,6 @@ static void report(const struct cmd *c, struct slot *s, const char *call, long l
 		r_;                                                              \
 	})
 
-static int num(const char *s, long long min, long long max, long long *ret)
-{
-	char *end;
-
-	if (!s || !*s || (*s != '-' && (*s < '0' || *s > '9')))
-		return -EINVAL;
-	errno = 0;
-	long long v = strtoll(s, &end, 10);
-	if (errno || *end || v < min || v > max)
-		return -EINVAL;
-	*ret = v;
-	return 0;
-}
 
 static bool valid_name(const char *s)
 {
@@ -187,7 +174,7 @@ static int parse_cmd(const char *msg, struct cmd *c)
 			return -E2BIG;
 		w[n++] = t;
 	}
-	if (n == 0 || num(w[0], 1, INT32_MAX, &id) < 0)
+	if (n == 0 || peer_parse_number(w[0], 1, INT32_MAX, &id) < 0)
 		return -EINVAL;
 	c->id = (int) id;   /* so that an E about the rest can name the command */
 	if (n < 3)
@@ -232,7 +219,7 @@ static bool make_addr(int family, const char *addr, const char *port, struct soc
 	long long p;
 
 	memset(ss, 0, sizeof(*ss));
-	if (num(port, 0, 65535, &p) < 0)
+	if (peer_parse_number(port, 0, 65535, &p) < 0)
 		return false;
 	if (family == AF_INET) {
 		struct sockaddr_in *sin = (struct sockaddr_in *) ss;
@@ -256,8 +243,8 @@ static void do_setsockopt(struct cmd *c, struct slot *s, int fd)
 	for (size_t i = 0; i < ARRAY_SIZE(sockopts); i++)
 		if (strcmp(sockopts[i].name, c->arg[0]) == 0)
 			o = &sockopts[i];
-	if (!o || num(c->arg[1], 0, INT32_MAX, &v) < 0 || (c->nargs == 3) != (o->kind == OPT_LINGER) ||
-	    (c->nargs == 3 && num(c->arg[2], 0, INT32_MAX, &v2) < 0)) {
+	if (!o || peer_parse_number(c->arg[1], 0, INT32_MAX, &v) < 0 || (c->nargs == 3) != (o->kind == OPT_LINGER) ||
+	    (c->nargs == 3 && peer_parse_number(c->arg[2], 0, INT32_MAX, &v2) < 0)) {
 		send_msg("E %d bad setsockopt arguments", c->id);
 		return;
 	}
@@ -296,7 +283,7 @@ static void do_io(struct cmd *c, struct slot *s, int fd, bool is_read)
 	long long n;
 	bool nosignal = c->nargs == 2 && strcmp(c->arg[1], "nosignal") == 0;
 
-	if (num(c->arg[0], 0, IO_MAX, &n) < 0 || (c->nargs == 2 && !nosignal)) {
+	if (peer_parse_number(c->arg[0], 0, IO_MAX, &n) < 0 || (c->nargs == 2 && !nosignal)) {
 		send_msg("E %d bad byte count or flag (at most %d bytes)", c->id, IO_MAX);
 		return;
 	}
@@ -354,8 +341,8 @@ static void do_synflood(struct cmd *c)
 	uint8_t seg[24], dport[2];
 	int fd, r, err;
 
-	if (!make_addr(family, c->arg[0], c->arg[1], &dst, &len) || num(c->arg[2], 1, 100000, &count) < 0 ||
-	    num(c->arg[3], 1, 65535, &sport) < 0 || sport + count - 1 > 65535) {
+	if (!make_addr(family, c->arg[0], c->arg[1], &dst, &len) || peer_parse_number(c->arg[2], 1, 100000, &count) < 0 ||
+	    peer_parse_number(c->arg[3], 1, 65535, &sport) < 0 || sport + count - 1 > 65535) {
 		send_msg("E %d synflood takes ADDR PORT COUNT (1-100000) SPORT (SPORT+COUNT-1 <= 65535)", c->id);
 		return;
 	}
@@ -465,12 +452,12 @@ static void run(struct cmd *c, struct slot *s)
 		else
 			CALL(c, s, "connect", connect(fd, (struct sockaddr *) &ss, len));
 	} else if (strcmp(op, "listen") == 0) {
-		if (num(a0, 0, INT32_MAX, &v) < 0)
+		if (peer_parse_number(a0, 0, INT32_MAX, &v) < 0)
 			send_msg("E %d bad backlog", c->id);
 		else
 			CALL(c, s, "listen", listen(fd, (int) v));
 	} else if (strcmp(op, "await-connect") == 0) {
-		if (num(a0, 0, INT32_MAX, &v) < 0)
+		if (peer_parse_number(a0, 0, INT32_MAX, &v) < 0)
 			send_msg("E %d bad timeout", c->id);
 		else
 			do_await_connect(c, s, fd, v);
@@ -672,7 +659,7 @@ int main(int argc, char **argv)
 	long long v;
 
 	for (int i = 1; i < argc; i++) {
-		if (strncmp(argv[i], "--control-fd=", 13) == 0 && num(argv[i] + 13, 0, INT32_MAX, &v) == 0)
+		if (strncmp(argv[i], "--control-fd=", 13) == 0 && peer_parse_number(argv[i] + 13, 0, INT32_MAX, &v) == 0)
 			control = (int) v;
 		else if (strncmp(argv[i], "--name=", 7) != 0) {   /* the name is only for ps(1) */
 			control = -1;
