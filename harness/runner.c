@@ -519,10 +519,14 @@ static int step_packet(struct run *r, const struct step *st)
 {
 	size_t from = r->pkt_cursor;
 	char seen[1024];
+	/* A packet's floor counts on the wire, from the packet the previous packet await matched
+	 * (a retransmission interval, whatever the harness's own scheduling), or from this step's
+	 * start if there was none. */
+	double base = from ? capture_packet(r->cap, from - 1)->t_ms :
+		      (double)(r->step_start_us - r->origin_mono_us) / 1000.0;
 
 	if (await(r, packet_seen, st, bound(r, st), 0) == 0)
-		return too_soon(r, st, capture_packet(r->cap, r->pkt_cursor - 1)->t_ms -
-				(double)(r->step_start_us - r->origin_mono_us) / 1000.0);
+		return too_soon(r, st, capture_packet(r->cap, r->pkt_cursor - 1)->t_ms - base);
 	packets_since(r, from, seen, sizeof seen);
 	return failf(r, "no %s > %s %s within %d ms\n  expected: %s > %s %s\n  observed: %s",
 		     hostname(r, st->from), hostname(r, st->to), st->flags, bound(r, st),
