@@ -36,6 +36,7 @@ struct cmd {
 	long long ret;
 	int err;
 	int64_t t_us;                     /* CLOCK_MONOTONIC when the last syscall returned */
+	int64_t sent_us;                  /* CLOCK_MONOTONIC when the command was sent */
 	char error[PEER_MSG_MAX];          /* the peer's 'E' text */
 };
 
@@ -322,7 +323,7 @@ static struct cmd *send_cmd(struct run *r, int host, const char *sock, const cha
 		return NULL;
 	}
 	struct cmd *c = &r->cmds[r->ncmds++];
-	*c = (struct cmd){ .host = host, .id = id };
+	*c = (struct cmd){ .host = host, .id = id, .sent_us = now_us(CLOCK_MONOTONIC) };
 	snprintf(c->sock, sizeof c->sock, "%s", sock);
 	snprintf(c->op, sizeof c->op, "%s", op);
 	return c;
@@ -393,7 +394,7 @@ static int finish_cmd(struct run *r, struct cmd *c, const struct step *st, const
 	if (c->error[0])
 		return errorf(r, "%s %s: the peer refused the command: %s", who, c->op, c->error);
 	if (c->has_result && expect_matches(want, c->ret, c->err))
-		return too_soon(r, st, (double)(c->t_us - r->step_start_us) / 1000.0);
+		return too_soon(r, st, (double)(c->t_us - c->sent_us) / 1000.0);
 	describe(obs, sizeof obs, c->has_result, c->ret, c->err);
 	if (want && want->set)
 		describe(exp, sizeof exp, true, want->ret, want->err);
