@@ -8,7 +8,8 @@
 #     inherits, so one forked after the snapshot is found too); zombies are dead and count as
 #     gone;
 #   - no named network namespace, no veth and no nft table in this (the host's) namespace, and
-#     no new mount, compared with before the trials.
+#     no new mount that could pin a namespace (nsfs, netns or tcpfault paths), compared
+#     with before the trials.
 # It only signals the controllers it started, by PID.
 #   kill9.sh TCPFAULT FILE... (TRIALS in the environment, default 50)
 tcpfault=$1; shift
@@ -25,8 +26,11 @@ host_state() {
 	ip -o link show type veth 2>/dev/null | sed 's/^[0-9]*: //'
 	echo "-- nft"
 	nft list tables 2>/dev/null
+	# Only mounts the harness could leave: a namespace pinned by a bind mount (nsfs), or
+	# anything under a netns or tcpfault path. The rest of the machine may mount and unmount
+	# meanwhile (another job's chroot, say) without it being ours.
 	echo "-- mounts"
-	awk '{ print $5, $(NF-2), $(NF-1) }' /proc/self/mountinfo | sort
+	awk '$(NF-2) == "nsfs" || $5 ~ /netns|tcpfault/ { print $5, $(NF-2), $(NF-1) }' /proc/self/mountinfo | sort
 }
 
 # "PID STARTTIME" of every process below $1 (by parent links), one a line.
