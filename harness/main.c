@@ -415,7 +415,24 @@ struct job {
 	int limit_ms;                     /* the run's time limit: --timeout, else the file's */
 	json_object *result;
 	unsigned run;                     /* 1..repeat */
+	size_t pos;                       /* its place in the report */
 };
+
+/* Longest first: jobs that must wait longest on kernel timers (their floors) start first, so
+ * -j packs them under the short ones; the report keeps catalog order (by_pos). */
+static int by_floor(const void *a, const void *b)
+{
+	const struct job *x = a, *y = b;
+	if (x->s->floor_ms != y->s->floor_ms)
+		return x->s->floor_ms > y->s->floor_ms ? -1 : 1;
+	return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+static int by_pos(const void *a, const void *b)
+{
+	const struct job *x = a, *y = b;
+	return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
 
 static int64_t mono_ms(void)
 {
@@ -726,7 +743,11 @@ static int cmd_run(int argc, char **argv, bool explain)
 				for (unsigned k = 1; k <= ro.repeat; k++)
 					jobs[njob++] = (struct job){ .s = sc[i], .family = f ? AF_INET6 : AF_INET, .fd = -1,
 								     .run = k };
+	for (size_t i = 0; i < njob; i++)
+		jobs[i].pos = i;
+	qsort(jobs, njob, sizeof *jobs, by_floor);
 	run_jobs(jobs, njob, (unsigned)njobs, &o);
+	qsort(jobs, njob, sizeof *jobs, by_pos);
 	json_object *results = json_object_new_array();
 	/* 1 if anything failed or broke; 3 if the only trouble is a capability this machine lacks. */
 	bool broke = false, missing = false;
