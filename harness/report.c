@@ -130,114 +130,109 @@ static size_t utf8_next(const unsigned char *s, uint32_t *ret_cp)
 
 #define REPLACEMENT "\xef\xbf\xbd" /* U+FFFD */
 
+/* One code point (its bytes at p, n long) written as a format needs; flag is the format's. */
+typedef void put_cp_fn(FILE *out, uint32_t cp, const unsigned char *p, size_t n, bool flag);
+
+/* Writes s one code point at a time through put_cp; invalid UTF-8 becomes bad. */
+static void put_each(FILE *out, const char *s, const char *bad, put_cp_fn *put_cp, bool flag)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	uint32_t cp;
+
+	while (*p) {
+		size_t n = utf8_next(p, &cp);
+		if (n == 0) {
+			fputs(bad, out);
+			p++;
+			continue;
+		}
+		put_cp(out, cp, p, n, flag);
+		p += n;
+	}
+}
+
+static void cp_plain(FILE *out, uint32_t cp, const unsigned char *p, size_t n, bool flag)
+{
+	fwrite(p, 1, n, out);
+}
+
 /* Writes s with every invalid UTF-8 sequence replaced by U+FFFD. */
 static void put_utf8(FILE *out, const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	uint32_t cp;
+	put_each(out, s, REPLACEMENT, cp_plain, false);
+}
 
-	while (*p) {
-		size_t n = utf8_next(p, &cp);
-		if (n == 0) {
+/* XML 1.0: markup escaped; characters XML forbids (controls other than tab, newline and
+ * return; U+FFFE, U+FFFF) replaced by U+FFFD. In attributes (flag), tab, newline and return
+ * become references so parsers keep them. */
+static void cp_xml(FILE *out, uint32_t cp, const unsigned char *p, size_t n, bool attr)
+{
+	switch (cp) {
+	case '&': fputs("&amp;", out); break;
+	case '<': fputs("&lt;", out); break;
+	case '>': fputs("&gt;", out); break;
+	case '"': fputs("&quot;", out); break;
+	case '\'': fputs("&apos;", out); break;
+	case '\t': fputs(attr ? "&#9;" : "\t", out); break;
+	case '\n': fputs(attr ? "&#10;" : "\n", out); break;
+	case '\r': fputs("&#13;", out); break;
+	default:
+		if (cp < 0x20 || cp == 0xfffe || cp == 0xffff)
 			fputs(REPLACEMENT, out);
-			p++;
-			continue;
-		}
-		fwrite(p, 1, n, out);
-		p += n;
+		else
+			fwrite(p, 1, n, out);
 	}
 }
 
-/* XML 1.0 text or attribute value: markup escaped, characters XML forbids (controls other
- * than tab, newline and return; U+FFFE, U+FFFF) and invalid UTF-8 replaced by U+FFFD. In
- * attributes, tab, newline and return become references so parsers keep them. */
+/* XML 1.0 text or attribute value; invalid UTF-8 replaced by U+FFFD. */
 static void put_xml(FILE *out, const char *s, bool attr)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	uint32_t cp;
+	put_each(out, s, REPLACEMENT, cp_xml, attr);
+}
 
-	while (*p) {
-		size_t n = utf8_next(p, &cp);
-		if (n == 0) {
-			fputs(REPLACEMENT, out);
-			p++;
-			continue;
-		}
-		switch (cp) {
-		case '&': fputs("&amp;", out); break;
-		case '<': fputs("&lt;", out); break;
-		case '>': fputs("&gt;", out); break;
-		case '"': fputs("&quot;", out); break;
-		case '\'': fputs("&apos;", out); break;
-		case '\t': fputs(attr ? "&#9;" : "\t", out); break;
-		case '\n': fputs(attr ? "&#10;" : "\n", out); break;
-		case '\r': fputs("&#13;", out); break;
-		default:
-			if (cp < 0x20 || cp == 0xfffe || cp == 0xffff)
-				fputs(REPLACEMENT, out);
-			else
-				fwrite(p, 1, n, out);
-		}
-		p += n;
-	}
+/* YAML double-quoted scalar content: non-printable characters become escapes. */
+static void cp_yaml(FILE *out, uint32_t cp, const unsigned char *p, size_t n, bool flag)
+{
+	if (cp == '"' || cp == '\\')
+		fprintf(out, "\\%c", (char)cp);
+	else if (cp == '\n')
+		fputs("\\n", out);
+	else if (cp == '\t')
+		fputs("\\t", out);
+	else if (cp == '\r')
+		fputs("\\r", out);
+	else if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))
+		fprintf(out, "\\x%02X", (unsigned)cp);
+	else if (cp == 0x2028 || cp == 0x2029 || cp == 0xfeff || cp == 0xfffe || cp == 0xffff)
+		fprintf(out, "\\u%04X", (unsigned)cp);
+	else
+		fwrite(p, 1, n, out);
 }
 
 /* A YAML double-quoted scalar: safe whatever s holds (quotes, backslashes, newlines,
- * controls, '#', ': ', leading '-' or '*'). Non-printable characters become escapes. */
+ * controls, '#', ': ', leading '-' or '*'). */
 static void put_yaml(FILE *out, const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	uint32_t cp;
-
 	fputc('"', out);
-	while (*p) {
-		size_t n = utf8_next(p, &cp);
-		if (n == 0) {
-			fputs("\\uFFFD", out);
-			p++;
-			continue;
-		}
-		if (cp == '"' || cp == '\\')
-			fprintf(out, "\\%c", (char)cp);
-		else if (cp == '\n')
-			fputs("\\n", out);
-		else if (cp == '\t')
-			fputs("\\t", out);
-		else if (cp == '\r')
-			fputs("\\r", out);
-		else if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))
-			fprintf(out, "\\x%02X", (unsigned)cp);
-		else if (cp == 0x2028 || cp == 0x2029 || cp == 0xfeff || cp == 0xfffe || cp == 0xffff)
-			fprintf(out, "\\u%04X", (unsigned)cp);
-		else
-			fwrite(p, 1, n, out);
-		p += n;
-	}
+	put_each(out, s, "\\uFFFD", cp_yaml, false);
 	fputc('"', out);
 }
 
-/* A TAP test point description: one line; '#' and '\' escaped as TAP 14 says, controls
- * (newlines included) turned into spaces, invalid UTF-8 into U+FFFD. */
+/* TAP 14 description: '#' and '\' escaped, controls (newlines included) turned into spaces. */
+static void cp_tap(FILE *out, uint32_t cp, const unsigned char *p, size_t n, bool flag)
+{
+	if (cp == '#' || cp == '\\')
+		fprintf(out, "\\%c", (char)cp);
+	else if (cp < 0x20 || cp == 0x7f)
+		fputc(' ', out);
+	else
+		fwrite(p, 1, n, out);
+}
+
+/* A TAP test point description: one line; invalid UTF-8 into U+FFFD. */
 static void put_tap_desc(FILE *out, const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	uint32_t cp;
-
-	while (*p) {
-		size_t n = utf8_next(p, &cp);
-		if (n == 0) {
-			fputs(REPLACEMENT, out);
-			p++;
-			continue;
-		}
-		if (cp == '#' || cp == '\\')
-			fprintf(out, "\\%c", (char)cp);
-		else if (cp < 0x20 || cp == 0x7f)
-			fputc(' ', out);
-		else
-			fwrite(p, 1, n, out);
-		p += n;
-	}
+	put_each(out, s, REPLACEMENT, cp_tap, false);
 }
 
 /* The first line of the first failure, or fallback. Returned in buf. */
