@@ -25,6 +25,7 @@
 #include "peer.h"
 
 #define MAX_CMDS 1024
+#define MAX_FLOORS 256             /* past this, floors met are not counted: never too many */
 #define MAX_SOCKS 128
 #define STATE_POLL_MS 2
 #define PROBE_MS 1000
@@ -60,6 +61,8 @@ struct run {
 	int64_t origin_mono_us, origin_real_us, deadline_us;
 	const struct step *step;
 	int64_t step_start_us;            /* CLOCK_MONOTONIC when the current step began */
+	struct { double from, to; } floors[MAX_FLOORS];   /* the 'after' floors met, run ms */
+	unsigned nfloors;
 	bool failed, errored;
 	json_object *res, *syscalls, *packets, *states, *failures, *events, *exits, *notes;
 };
@@ -348,12 +351,42 @@ static void describe(char *buf, size_t len, bool has, long long ret, int err)
 }
 
 /* An awaited event that came before the step's "after" floor is a failure: the kernel was
- * faster than the scenario says it must be (a timer shorter than claimed). */
-static int too_soon(struct run *r, const struct step *st, double elapsed_ms)
+ * faster than the scenario says it must be (a timer shorter than claimed). A floor met is a
+ * wait no harness could have shortened: from its anchor (run ms) on for after_ms. */
+static int too_soon(struct run *r, const struct step *st, double anchor_ms, double event_ms)
 {
-	if (!st->after_ms || elapsed_ms >= st->after_ms)
+	if (!st->after_ms)
 		return 0;
-	return failf(r, "too soon\n  expected: after %d ms\n  observed: after %.1f ms", st->after_ms, elapsed_ms);
+	if (event_ms - anchor_ms < st->after_ms)
+		return failf(r, "too soon\n  expected: after %d ms\n  observed: after %.1f ms",
+			     st->after_ms, event_ms - anchor_ms);
+	if (r->nfloors < MAX_FLOORS) {
+		r->floors[r->nfloors].from = anchor_ms;
+		r->floors[r->nfloors++].to = anchor_ms + st->after_ms;
+	}
+	return 0;
+}
+
+static int by_start(const void *a, const void *b)
+{
+	const double *x = a, *y = b;
+	return *x < *y ? -1 : *x > *y;
+}
+
+/* The run's timer floor: how long, in all, some floor met was running (overlaps once). */
+static double floor_ms(struct run *r)
+{
+	double sum = 0, end = -1e300;
+
+	qsort(r->floors, r->nfloors, sizeof r->floors[0], by_start);
+	for (unsigned i = 0; i < r->nfloors; i++) {
+		double from = r->floors[i].from > end ? r->floors[i].from : end;
+		if (r->floors[i].to > from)
+			sum += r->floors[i].to - from;
+		if (r->floors[i].to > end)
+			end = r->floors[i].to;
+	}
+	return sum;
 }
 
 /* Whether host's peer still answers: an op it does not know comes back at once (E, then D) from
@@ -394,7 +427,8 @@ static int finish_cmd(struct run *r, struct cmd *c, const struct step *st, const
 	if (c->error[0])
 		return errorf(r, "%s %s: the peer refused the command: %s", who, c->op, c->error);
 	if (c->has_result && expect_matches(want, c->ret, c->err))
-		return too_soon(r, st, (double)(c->t_us - c->sent_us) / 1000.0);
+		return too_soon(r, st, (double)(c->sent_us - r->origin_mono_us) / 1000.0,
+				(double)(c->t_us - r->origin_mono_us) / 1000.0);
 	describe(obs, sizeof obs, c->has_result, c->ret, c->err);
 	if (want && want->set)
 		describe(exp, sizeof exp, true, want->ret, want->err);
@@ -516,18 +550,23 @@ static void packets_since(struct run *r, size_t from, char *buf, size_t len)
 		snprintf(buf, len, "no packets");
 }
 
+/* Where an awaited packet's or state's floor counts from: on the wire, the packet the previous
+ * packet await matched (a retransmission interval, a timer started by a packet, whatever the
+ * harness's own scheduling), or this step's start if there was none. Run ms. */
+static double floor_anchor(const struct run *r)
+{
+	return r->pkt_cursor ? capture_packet(r->cap, r->pkt_cursor - 1)->t_ms :
+	       (double)(r->step_start_us - r->origin_mono_us) / 1000.0;
+}
+
 static int step_packet(struct run *r, const struct step *st)
 {
 	size_t from = r->pkt_cursor;
 	char seen[1024];
-	/* A packet's floor counts on the wire, from the packet the previous packet await matched
-	 * (a retransmission interval, whatever the harness's own scheduling), or from this step's
-	 * start if there was none. */
-	double base = from ? capture_packet(r->cap, from - 1)->t_ms :
-		      (double)(r->step_start_us - r->origin_mono_us) / 1000.0;
+	double base = floor_anchor(r);
 
 	if (await(r, packet_seen, st, bound(r, st), 0) == 0)
-		return too_soon(r, st, capture_packet(r->cap, r->pkt_cursor - 1)->t_ms - base);
+		return too_soon(r, st, base, capture_packet(r->cap, r->pkt_cursor - 1)->t_ms);
 	packets_since(r, from, seen, sizeof seen);
 	return failf(r, "no %s > %s %s within %d ms\n  expected: %s > %s %s\n  observed: %s",
 		     hostname(r, st->from), hostname(r, st->to), st->flags, bound(r, st),
@@ -709,7 +748,7 @@ static int step_no_state(struct run *r, const struct step *st)
 	if (w.err < 0)
 		return errorf(r, "listing the sockets of %s: %s", hostname(r, st->host), netns_last_error(r->sb));
 	if (gone)
-		return st->waits ? too_soon(r, st, (double)(now_us(CLOCK_MONOTONIC) - r->step_start_us) / 1000.0) : 0;
+		return 0;
 	return failf(r, "a socket that must not be there%s\n  expected: no %s socket of %s\n  observed: %s :%u-:%u",
 		     st->waits ? " (still there at the bound)" : "", netns_state_name((uint8_t)st->state),
 		     hostname(r, st->host), netns_state_name(w.seen.state), w.seen.sport, w.seen.dport);
@@ -777,13 +816,11 @@ static int step_blackhole(struct run *r, const struct step *st)
 	return 0;
 }
 
-static int run_step(struct run *r, const struct step *st)
+static int step_kind(struct run *r, const struct step *st)
 {
 	char buf[300];
 	int e;
 
-	r->step = st;
-	r->step_start_us = now_us(CLOCK_MONOTONIC);
 	switch (st->kind) {
 	case STEP_OP:
 		return step_op(r, st);
@@ -854,6 +891,19 @@ static int run_step(struct run *r, const struct step *st)
 		return 0;
 	}
 	return errorf(r, "unknown step");
+}
+
+static int run_step(struct run *r, const struct step *st)
+{
+	r->step = st;
+	r->step_start_us = now_us(CLOCK_MONOTONIC);
+	int e = step_kind(r, st);
+	/* An op's result and a packet check their own floors; any other awaited observation (a
+	 * state, a counter, an exit, a program's output or call) counts from floor_anchor(). Only
+	 * awaits take 'after' (scenario.c). */
+	if (e == 0 && st->after_ms && st->kind != STEP_OP && st->kind != STEP_AWAIT_OP && st->kind != STEP_PACKET)
+		e = too_soon(r, st, floor_anchor(r), rel_ms(r));
+	return e;
 }
 
 static json_object *new_result(const struct scenario *s, const struct run_options *o)
@@ -957,7 +1007,7 @@ out:
 	json_object_object_add(res, "verdict", json_object_new_string(
 		r->errored ? "error" : r->failed ? "fail" : "pass"));
 	json_object_object_add(res, "duration_ms", ms_json(rel_ms(r)));
-	json_object_object_add(res, "floor_ms", json_object_new_int(s->floor_ms));
+	json_object_object_add(res, "floor_ms", ms_json(floor_ms(r)));
 	free(r);
 	return res;
 }

@@ -223,7 +223,7 @@ static int target_tok(struct parser *p, unsigned i, struct step *st)
 }
 
 /* Optional trailing "within DUR" (the await's bound) and "after DUR" (the awaited event must
- * not come sooner, counted from the step's start), in either order; consumes them from ntok. */
+ * not come sooner; runner.c says from when), in either order; consumes them from ntok. */
 static int within_tail(struct parser *p, unsigned *n, struct step *st)
 {
 	while (*n >= 2) {
