@@ -28,6 +28,7 @@
 
 #include "config.h"
 #include "harness.h"
+#include "netns.h"
 
 #define MAX_SCENARIOS 512
 
@@ -734,6 +735,13 @@ static int cmd_run(int argc, char **argv, bool explain)
 		rc = EXIT_MISSING;
 	if (rc != EXIT_PASS)
 		goto out;
+	/* In the controller's own namespace now: the runs' namespaces get small TCP hash tables of
+	 * their own. Only speed depends on it (kernels before 6.1 lack it), so a failure is no
+	 * error. */
+	netns_own_hashes(1024);
+	/* Probed once here (a scratch namespace, and the kernel's module loader when netem is
+	 * missing): the workers inherit the answer. */
+	netns_netem_available();
 	/* The job list: scenario x family in catalog order; --shard keeps every N-th from K-1,
 	 * then --repeat copies each kept job, so all runs of one job land in one shard. */
 	size_t index = 0;

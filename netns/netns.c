@@ -255,6 +255,28 @@ static int sysctl_io(int nsfd, const char *key, const char *value, char *buf, si
 	return 0;
 }
 
+/* The defaults that follow from the TCP hash table's size, as a namespace sharing the host's
+ * table has them; set by netns_own_hashes(), written into every host. */
+static char hash_defaults[2][2][32] = { { "net.ipv4.tcp_max_syn_backlog" }, { "net.ipv4.tcp_max_tw_buckets" } };
+
+int netns_own_hashes(unsigned entries)
+{
+	_cleanup_close_ int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	char value[16];
+	int r = 0;
+
+	if (self < 0)
+		return -errno;
+	for (int i = 0; i < 2 && r == 0; i++)
+		r = sysctl_io(self, hash_defaults[i][0], NULL, hash_defaults[i][1], sizeof hash_defaults[i][1]);
+	snprintf(value, sizeof value, "%u", entries);
+	if (r == 0)
+		r = sysctl_io(self, "net.ipv4.tcp_child_ehash_entries", value, NULL, 0);
+	if (r < 0)
+		hash_defaults[0][1][0] = 0;   /* nothing to keep: the namespaces share the table */
+	return r;
+}
+
 static int sysctls_write(struct netns_sandbox *sb, int nsfd, const char *const kv[][2], size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -604,6 +626,8 @@ static int host_up(struct netns_sandbox *sb, int i)
 	if (r < 0)
 		return r;
 	r = sysctls_write(sb, h->fd, host_sysctls, sizeof(host_sysctls) / sizeof(host_sysctls[0]));
+	for (int k = 0; r == 0 && hash_defaults[0][1][0] && k < 2; k++)
+		r = sysctl_io(h->fd, hash_defaults[k][0], hash_defaults[k][1], NULL, 0);
 	if (r < 0)
 		goto fail;
 	r = link_up(sb, h->nl, "lo", 0);
