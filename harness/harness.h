@@ -55,6 +55,8 @@ enum step_kind {
 	STEP_UNREACHABLE, /* unreachable HOST host|net: the router answers what goes to HOST with ICMP */
 	STEP_REACHABLE,   /* reachable HOST: lifts that */
 	STEP_QUICKACK,    /* quickack HOST on|off: delayed ACKs off (on) or back (off) on HOST's routes */
+	STEP_HOLD,        /* hold HOST: what HOST sends waits (netns_hold) */
+	STEP_RELEASE,     /* release HOST: what waited leaves, in order */
 };
 
 /* An expected syscall result. */

@@ -882,6 +882,14 @@ static int step_kind(struct run *r, const struct step *st)
 			return errorf(r, "sysctl %s=%s in %s: %s", st->key, st->value, hostname(r, st->host),
 				      netns_last_error(r->sb));
 		return 0;
+	case STEP_HOLD:
+	case STEP_RELEASE:
+		if ((e = netns_hold(r->sb, st->host, st->kind == STEP_HOLD)) < 0)
+			return errorf(r, "%s %s: %s", st->kind == STEP_HOLD ? "hold" : "release",
+				      hostname(r, st->host), netns_last_error(r->sb));
+		event(r, st->host, st->kind == STEP_HOLD ? "hold: what it sends waits" :
+		      "release: what waited leaves, in order");
+		return 0;
 	case STEP_QUICKACK:
 		if ((e = netns_quickack(r->sb, st->host, strcmp(st->op, "on") == 0)) < 0)
 			return errorf(r, "quickack %s %s: %s", hostname(r, st->host), st->op,

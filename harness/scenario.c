@@ -953,6 +953,13 @@ static int parse_step(struct parser *p, struct step *st)
 		snprintf(st->op, sizeof st->op, "%s", on ? p->tok[2].s : "");
 		return host_tok(p, 1, &st->host);
 	}
+	/* hold HOST, release HOST: what HOST sends waits, then leaves in order */
+	if (strcmp(w, "hold") == 0 || strcmp(w, "release") == 0) {
+		st->kind = w[0] == 'h' ? STEP_HOLD : STEP_RELEASE;
+		if (p->ntok != 2)
+			return fail_tok(p, p->ntok < 2 ? 1 : 2, "expected '%s HOST'", w);
+		return host_tok(p, 1, &st->host);
+	}
 	/* quickack HOST on|off: the route metric that turns HOST's delayed ACKs off */
 	if (strcmp(w, "quickack") == 0) {
 		st->kind = STEP_QUICKACK;
@@ -970,7 +977,7 @@ static int parse_step(struct parser *p, struct step *st)
 		return parse_op(p, 0, st, false);
 	}
 	return fail_tok(p, 0, "unknown statement '%s' (a host name, await, expect, sysctl, kill, "
-			"blackhole, unblackhole, reboot, unreachable, reachable, quickack, or a header: mode, summary, "
+			"blackhole, unblackhole, hold, release, reboot, unreachable, reachable, quickack, or a header: mode, summary, "
 			"claim, linux, timers, hosts, family, topology, timeout, await-timeout)", w);
 }
 

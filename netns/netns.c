@@ -387,9 +387,10 @@ static int add_addr(struct netns_sandbox *sb, struct nl_sock *nl, int ifindex, c
 	return 0;
 }
 
-/* A permanent neighbour entry text -> mac on ifindex, through nl. */
-static int add_neigh(struct netns_sandbox *sb, struct nl_sock *nl, int ifindex, const char *text,
-		     int family, const uint8_t mac[6])
+/* A permanent neighbour entry text -> mac on ifindex, through nl; with mac NULL, the entry
+ * deleted (if it is there). */
+static int set_neigh(struct netns_sandbox *sb, struct nl_sock *nl, int ifindex, const char *text,
+		     int family, const uint8_t *mac)
 {
 	_cleanup_(rtnl_neigh) *n = rtnl_neigh_alloc();
 	_cleanup_(nl_addr) *dst = NULL, *ll = NULL;
@@ -400,11 +401,17 @@ static int add_neigh(struct netns_sandbox *sb, struct nl_sock *nl, int ifindex, 
 	r = nl_addr_parse(text, family, &dst);
 	if (r < 0)
 		return fail(sb, nle_errno(sb, r), "parsing %s", text);
+	rtnl_neigh_set_ifindex(n, ifindex);
+	rtnl_neigh_set_dst(n, dst);
+	if (!mac) {
+		r = rtnl_neigh_delete(nl, n, 0);
+		if (r < 0 && r != -NLE_OBJ_NOTFOUND)
+			return fail(sb, nle_errno(sb, r), "deleting neighbour %s", text);
+		return 0;
+	}
 	ll = nl_addr_build(AF_LLC, mac, 6);
 	if (!ll)
 		return fail(sb, -ENOMEM, "allocating a MAC address");
-	rtnl_neigh_set_ifindex(n, ifindex);
-	rtnl_neigh_set_dst(n, dst);
 	rtnl_neigh_set_lladdr(n, ll);
 	rtnl_neigh_set_state(n, NUD_PERMANENT);
 	r = rtnl_neigh_add(nl, n, NLM_F_CREATE | NLM_F_REPLACE);
@@ -417,6 +424,32 @@ static int add_neigh(struct netns_sandbox *sb, struct nl_sock *nl, int ifindex, 
 static void router_mac(int host, uint8_t mac[6])
 {
 	memcpy(mac, (uint8_t[6]){ 0x02, 0, 0, 0, 1, (uint8_t)(host + 1) }, 6);
+}
+
+/* Host i's permanent neighbour entries on its eth0 (ifindex), added or deleted: every other
+ * host in the bridge topology, its gateway in the router's. */
+static int host_neighbours(struct netns_sandbox *sb, int i, int ifindex, bool add)
+{
+	bool routed = sb->topology == NETNS_ROUTER;
+	struct nl_sock *nl = sb->hosts[i].nl;
+	char text[64];
+	uint8_t mac[6];
+	int r = 0;
+
+	for (int j = 0; j < (int)sb->nhosts && r >= 0; j++) {
+		if (routed ? j != i : j == i)
+			continue;
+		if (routed)
+			router_mac(i, mac);
+		else
+			host_mac(j, mac);
+		for (int f = 0; f < 2 && r >= 0; f++) {
+			int family = f ? AF_INET6 : AF_INET;
+			const char *dst = routed ? netns_router_addr(i, family, text) : netns_host_addr(j, family, text);
+			r = set_neigh(sb, nl, ifindex, dst, family, add ? mac : NULL);
+		}
+	}
+	return r;
 }
 
 /* A route to dst (CIDR text) via gateway (text) on ifindex, through nl. */
@@ -683,17 +716,9 @@ static int host_up(struct netns_sandbox *sb, int i)
 	r = add_addr(sb, h->nl, ifindex, cidr);
 	if (r < 0)
 		goto fail;
-	for (int j = 0; j < (int)sb->nhosts && !routed; j++) {
-		if (j == i)
-			continue;
-		host_mac(j, hw);
-		for (int f = 0; f < 2 && r >= 0; f++) {
-			int family = f ? AF_INET6 : AF_INET;
-			r = add_neigh(sb, h->nl, ifindex, netns_host_addr(j, family, text), family, hw);
-		}
-		if (r < 0)
-			goto fail;
-	}
+	r = host_neighbours(sb, i, ifindex, true);
+	if (r < 0)
+		goto fail;
 	if (routed) {
 		/* Each side knows the other's MAC for good: no ARP or NDP on the link. */
 		r = rtnl_link_get_kernel(sb->wire_nl, 0, ifname, &wire_link);
@@ -708,9 +733,7 @@ static int host_up(struct netns_sandbox *sb, int i)
 			snprintf(cidr, sizeof(cidr), "%s/%d", netns_router_addr(i, family, text), f ? 64 : 24);
 			r = add_addr(sb, sb->wire_nl, wire_ifindex, cidr);
 			if (r >= 0)
-				r = add_neigh(sb, h->nl, ifindex, text, family, rhw);
-			if (r >= 0)
-				r = add_neigh(sb, sb->wire_nl, wire_ifindex, netns_addr(sb, i, family, text),
+				r = set_neigh(sb, sb->wire_nl, wire_ifindex, netns_addr(sb, i, family, text),
 					      family, hw);
 		}
 		if (r < 0)
@@ -1067,6 +1090,50 @@ int netns_blackhole(struct netns_sandbox *sb, int host, bool on)
 		return fail(sb, -EINVAL, "blackhole on host %d", host);
 	snprintf(cmd, sizeof(cmd), "%s%s", off_cmd, on ? on_cmd : "");
 	return nft_run(sb, fd, cmd, on ? "blackhole on" : "blackhole off");
+}
+
+int netns_hold(struct netns_sandbox *sb, int host, bool on)
+{
+	/* "add" then "delete" makes removal idempotent; the batch is atomic. */
+	static const char off_cmd[] =
+		"add table arp tcpfault_hold\n"
+		"delete table arp tcpfault_hold\n"
+		"add table ip6 tcpfault_hold\n"
+		"delete table ip6 tcpfault_hold\n";
+	static const char on_cmd[] =
+		"table arp tcpfault_hold {\n"
+		"  chain out { type filter hook output priority 0; policy drop; }\n"
+		"}\n"
+		"table ip6 tcpfault_hold {\n"
+		"  chain out { type filter hook output priority -500; icmpv6 type nd-neighbor-solicit drop; }\n"
+		"}\n";
+	/* Solicitations (one a second) before an unresolved entry fails and drops what waits:
+	 * 100 while held (measured: 5 gave 5 to 6 s), the default 3 again after. */
+	const char *probes = on ? "100" : "3";
+	_cleanup_(rtnl_link) *eth0 = NULL;
+	char cmd[sizeof(off_cmd) + sizeof(on_cmd)];
+	int fd = ns_of(sb, host), r;
+
+	if (fd < 0 || host == NETNS_WIRE)
+		return fail(sb, -EINVAL, "hold on host %d", host);
+	r = rtnl_link_get_kernel(sb->hosts[host].nl, 0, "eth0", &eth0);
+	if (r < 0)
+		return fail(sb, nle_errno(sb, r), "looking up eth0 of host %d", host);
+	snprintf(cmd, sizeof(cmd), "%s%s", off_cmd, on ? on_cmd : "");
+	/* On: solicitations cannot leave, then the entries go: what the host sends next waits in
+	 * the kernel's queue of packets for an unresolved neighbour. Off: the entries come back,
+	 * which sends the queue, in order; then solicitations may leave again. */
+	if (!on && (r = host_neighbours(sb, host, rtnl_link_get_ifindex(eth0), true)) < 0)
+		return r;
+	if ((r = nft_run(sb, fd, cmd, on ? "hold on" : "hold off")) < 0)
+		return r;
+	for (int f = 0; f < 2; f++) {
+		char key[64];
+		snprintf(key, sizeof key, "net.%s.neigh.eth0.mcast_solicit", f ? "ipv6" : "ipv4");
+		if ((r = sysctl_io(fd, key, probes, NULL, 0)) < 0)
+			return fail(sb, r, "setting %s on host %d", key, host);
+	}
+	return on ? host_neighbours(sb, host, rtnl_link_get_ifindex(eth0), false) : 0;
 }
 
 int netns_unreachable(struct netns_sandbox *sb, int host, enum netns_unreach how)

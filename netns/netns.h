@@ -111,6 +111,15 @@ int netns_quickack(struct netns_sandbox *sb, int host, bool on);
  * host's namespace, hooked at ingress of eth0 and at output), or lifts that. */
 int netns_blackhole(struct netns_sandbox *sb, int host, bool on);
 
+/* Holds what host sends on eth0 (on), or lets it go, in order (off): netem-free delay. The
+ * host's neighbour entries go and its ARP requests and IPv6 neighbour solicitations are dropped
+ * (nftables, inside the host), so the kernel queues every packet for an unresolved neighbour
+ * (per neighbour up to net.ipv4.neigh.eth0.unres_qlen_bytes, 208 KiB by default; with
+ * mcast_solicit raised to 100, for about 100 s, after which the entry fails and the kernel
+ * drops them; a retransmission then waits anew). Off puts the permanent entries back, which sends the queue. A reboot ends a
+ * hold. -EINVAL for NETNS_WIRE. */
+int netns_hold(struct netns_sandbox *sb, int host, bool on);
+
 /* In the router topology: the router answers every packet it would forward to host with an
  * ICMP error (ICMP host unreachable / ICMPv6 address unreachable for NETNS_UNREACH_HOST, ICMP
  * net unreachable / ICMPv6 no route for NETNS_UNREACH_NET), by an nftables reject rule in the

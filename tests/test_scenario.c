@@ -411,6 +411,25 @@ static void test_quickack(void **state)
 	assert_non_null(strstr(parse_bad(HEAD "topology router\nquickack router on\n"), "unknown host 'router'"));
 }
 
+/* hold HOST, release HOST: a host (never the router), nothing more. */
+static void test_hold_release(void **state)
+{
+	struct scenario *s = parse_ok(HEAD "hold client\nrelease client   # in order\nhold server\n");
+	assert_int_equal(s->nsteps, 3);
+	assert_int_equal(s->steps[0].kind, STEP_HOLD);
+	assert_int_equal(s->steps[0].host, 0);
+	assert_int_equal(s->steps[1].kind, STEP_RELEASE);
+	assert_int_equal(s->steps[1].host, 0);
+	assert_int_equal(s->steps[2].kind, STEP_HOLD);
+	assert_int_equal(s->steps[2].host, 1);
+	scenario_free(s);
+
+	assert_non_null(strstr(parse_bad(HEAD "hold\n"), "t.tcpf:3:1: expected 'hold HOST'"));
+	assert_non_null(strstr(parse_bad(HEAD "release client now\n"), "t.tcpf:3:16: expected 'release HOST'"));
+	assert_non_null(strstr(parse_bad(HEAD "hold nobody\n"), "t.tcpf:3:6: unknown host 'nobody'"));
+	assert_non_null(strstr(parse_bad(HEAD "topology router\nhold router\n"), "unknown host 'router'"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -426,6 +445,7 @@ int main(void)
 		cmocka_unit_test(test_router_topology),
 		cmocka_unit_test(test_synflood),
 		cmocka_unit_test(test_quickack),
+		cmocka_unit_test(test_hold_release),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
