@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Capture: libpcap on one interface of the wire namespace (the wire side of a host's link), so
- * it sees both directions as a tap on the cable would and survives what happens to the hosts.
- * Runs in the scenario's worker process; the pcap handle is non-blocking and polled by the
+ * Capture: libpcap in the wire namespace, where every host's link ends: on one interface (the
+ * wire side of a host's link, both directions, as a tap on that cable), or on all of them at
+ * once ("any", with a filter that takes each packet once, as it enters the wire from its
+ * sender; runner.c). Either way it survives what happens to the hosts. Runs in the scenario's
+ * worker process; the pcap handle is non-blocking and polled by the
  * runner's event loop. Sequence numbers are made relative per direction, as tcpdump shows them.
  * ICMP and ICMPv6 errors that quote a TCP segment (what a router sends back) are kept too, as
  * packets with icmp set, named by their type and code; other ICMP is only written to the pcap.
@@ -32,6 +34,7 @@ struct flow {
 
 struct capture {
 	pcap_t *pcap;
+	int dlt;                          /* link type: Ethernet, or Linux cooked on "any" */
 	pcap_dumper_t *dump;
 	struct packet *pkts;
 	size_t npkts, cap;
@@ -139,13 +142,18 @@ static int decode_icmp(const uint8_t *icmp, size_t left, int family, struct pack
 	return 0;
 }
 
-static int decode(const uint8_t *frame, size_t caplen, struct packet *p, struct addrs *a)
+/* A frame of link type dlt: Ethernet (EtherType at 12, 14 bytes), Linux cooked v1 (protocol
+ * at 14, 16 bytes) or v2 (protocol at 0, 20 bytes). */
+static int decode(int dlt, const uint8_t *frame, size_t caplen, struct packet *p, struct addrs *a)
 {
-	if (caplen < sizeof(struct ether_header))
+	size_t hdr = dlt == DLT_LINUX_SLL2 ? 20 : dlt == DLT_LINUX_SLL ? 16 : 14;
+	size_t at = dlt == DLT_LINUX_SLL2 ? 0 : dlt == DLT_LINUX_SLL ? 14 : 12;
+
+	if (caplen < hdr)
 		return -EINVAL;
-	uint16_t type = (uint16_t)(frame[12] << 8 | frame[13]);
-	const uint8_t *l3 = frame + sizeof(struct ether_header);
-	size_t left = caplen - sizeof(struct ether_header);
+	uint16_t type = (uint16_t)(frame[at] << 8 | frame[at + 1]);
+	const uint8_t *l3 = frame + hdr;
+	size_t left = caplen - hdr;
 	const uint8_t *l4;
 	size_t iplen;
 
@@ -215,7 +223,7 @@ static int decode(const uint8_t *frame, size_t caplen, struct packet *p, struct 
 int capture_decode(const uint8_t *frame, size_t caplen, struct packet *ret)
 {
 	struct addrs a;
-	return decode(frame, caplen, ret, &a);
+	return decode(DLT_EN10MB, frame, caplen, ret, &a);
 }
 
 static struct flow *flow_find(struct capture *c, int family, const uint8_t *src, const uint8_t *dst,
@@ -263,7 +271,8 @@ static void relativize(struct capture *c, struct packet *p, const struct addrs *
 		p->ack -= rev->isn;
 }
 
-int capture_open(const char *ifname, const char *pcap_path, struct capture **ret, char *err, size_t errlen)
+int capture_open(const char *ifname, const char *filter, const char *pcap_path, struct capture **ret,
+		 char *err, size_t errlen)
 {
 	char perr[PCAP_ERRBUF_SIZE] = "";
 	struct bpf_program prog;
@@ -297,7 +306,12 @@ int capture_open(const char *ifname, const char *pcap_path, struct capture **ret
 		r = a == PCAP_ERROR_PERM_DENIED ? -EPERM : -EIO;
 		goto fail;
 	}
-	if (pcap_compile(c->pcap, &prog, "tcp or icmp or icmp6", 1, PCAP_NETMASK_UNKNOWN) < 0 ||
+	c->dlt = pcap_datalink(c->pcap);
+	if (c->dlt != DLT_EN10MB && c->dlt != DLT_LINUX_SLL && c->dlt != DLT_LINUX_SLL2) {
+		snprintf(err, errlen, "capturing on %s: link type %d, neither Ethernet nor Linux cooked", ifname, c->dlt);
+		goto fail;
+	}
+	if (pcap_compile(c->pcap, &prog, filter ? filter : "tcp or icmp or icmp6", 1, PCAP_NETMASK_UNKNOWN) < 0 ||
 	    pcap_setfilter(c->pcap, &prog) < 0) {
 		snprintf(err, errlen, "capture filter: %s", pcap_geterr(c->pcap));
 		goto fail;
@@ -315,6 +329,30 @@ int capture_open(const char *ifname, const char *pcap_path, struct capture **ret
 	return 0;
 fail:
 	capture_free(c);
+	return r;
+}
+
+int capture_open_wire(struct netns_sandbox *sb, const char *pcap_path, struct capture **ret, char *err, size_t errlen)
+{
+	/* Each packet once, as it enters the wire from its sender's link; in the router topology
+	 * also what the router itself sends (its ICMP errors), which only ever leaves. */
+	char filter[1024] = "(tcp or icmp or icmp6) and (inbound", addr[64];
+	size_t n = strlen(filter);
+	int back, r;
+
+	for (unsigned h = 0; netns_topology(sb) == NETNS_ROUTER && h < netns_host_count(sb); h++)
+		for (int f = 0; f < 2; f++)
+			n += (size_t)snprintf(filter + n, sizeof filter - n, "%s src host %s",
+					      h || f ? " or" : " or (outbound and (",
+					      netns_router_addr((int)h, f ? AF_INET6 : AF_INET, addr));
+	snprintf(filter + n, sizeof filter - n, "%s)", netns_topology(sb) == NETNS_ROUTER ? "))" : "");
+	if ((r = netns_enter(sb, NETNS_WIRE, &back)) < 0) {
+		snprintf(err, errlen, "entering the wire namespace: %s", strerror(-r));
+		return r;
+	}
+	r = capture_open("any", filter, pcap_path, ret, err, errlen);
+	if (netns_leave(back) < 0)
+		abort(); /* running on in the wire namespace would put every later step in the wrong place */
 	return r;
 }
 
@@ -351,7 +389,7 @@ int capture_poll(struct capture *c, int64_t origin_us)
 			pcap_dump((u_char *)c->dump, h, data);
 		struct packet p;
 		struct addrs a;
-		if (decode(data, h->caplen, &p, &a) < 0)
+		if (decode(c->dlt, data, h->caplen, &p, &a) < 0)
 			continue;
 		int64_t t = (int64_t)h->ts.tv_sec * 1000000 + h->ts.tv_usec - origin_us;
 		p.t_ms = (double)t / 1000.0;

@@ -163,9 +163,16 @@ int capture_decode(const uint8_t *frame, size_t caplen, struct packet *ret);
 void capture_flags(uint8_t tcpflags, char out[12]);
 
 struct capture;
-/* Opens a capture on ifname of the namespace the calling thread is in (the packet socket
- * belongs to it for good); if pcap_path is set, every captured frame is also written there. */
-int capture_open(const char *ifname, const char *pcap_path, struct capture **ret, char *err, size_t errlen);
+struct netns_sandbox;
+/* Opens a capture on ifname ("any": every interface) of the namespace the calling thread is in
+ * (the packet socket belongs to it for good), with a pcap filter (NULL: "tcp or icmp or
+ * icmp6"); if pcap_path is set, every captured frame is also written there. */
+int capture_open(const char *ifname, const char *filter, const char *pcap_path, struct capture **ret,
+		 char *err, size_t errlen);
+/* The capture a run uses: every host's link in the sandbox's wire namespace, each packet once
+ * (as it enters the wire from its sender; and what the router sends). */
+int capture_open_wire(struct netns_sandbox *sb, const char *pcap_path, struct capture **ret, char *err,
+		      size_t errlen);
 void capture_free(struct capture *c);
 int capture_fd(const struct capture *c);
 /* Reads what is waiting; decoded packets are appended to the capture's list. Returns the count

@@ -588,27 +588,61 @@ static void text_result(FILE *out, json_object *r, const struct report_options *
 		fputc('\n', out);
 }
 
-/* "client>server S,server>client S.,...": what --repeat compares between runs. */
+static int by_string(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* What --repeat compares between runs: the verdict, and each connection's own flag sequence
+ * ("client>server S,server>client S.,..."; an ICMP error counts with the segment it quotes),
+ * the connections sorted, not their ports (ephemeral ones differ from run to run) nor how
+ * their packets interleave (two timers that fire on the same tick go out in either order). */
 static char *flag_sequence(json_object *r)
 {
 	json_object *pk = arr(r, "packets");
+	size_t n = alen(pk), nflows = 0;
+	unsigned (*key)[2] = calloc(n ? n : 1, sizeof *key);
+	char **seq = calloc(n ? n : 1, sizeof *seq);
 	char *buf = NULL;
 	size_t len = 0;
-	FILE *m = open_memstream(&buf, &len);
+	FILE *m = NULL;
 
-	if (!m)
-		return NULL;
-	fprintf(m, "%s|", str(r, "verdict"));
-	for (size_t i = 0; i < alen(pk); i++) {
+	for (size_t i = 0; key && seq && i < n; i++) {
 		json_object *p = json_object_array_get_idx(pk, i);
-		fprintf(m, "%s>%s %s,", str(p, "from"), str(p, "to"), str(p, "flags"));
+		unsigned a = (unsigned)json_object_get_int(json_object_object_get(p, "sport"));
+		unsigned b = (unsigned)json_object_get_int(json_object_object_get(p, "dport"));
+		unsigned lo = a < b ? a : b, hi = a < b ? b : a;
+		size_t f = 0;
+		while (f < nflows && (key[f][0] != lo || key[f][1] != hi))
+			f++;
+		if (f == nflows) {
+			key[nflows][0] = lo;
+			key[nflows++][1] = hi;
+		}
+		char *old = seq[f], *grown = NULL;
+		if (asprintf(&grown, "%s%s>%s %s,", old ? old : "", str(p, "from"), str(p, "to"), str(p, "flags")) < 0)
+			goto out;
+		free(old);
+		seq[f] = grown;
 	}
-	fclose(m);
+	if (!key || !seq || !(m = open_memstream(&buf, &len)))
+		goto out;
+	qsort(seq, nflows, sizeof *seq, by_string);
+	fprintf(m, "%s|", str(r, "verdict"));
+	for (size_t f = 0; f < nflows; f++)
+		fprintf(m, "%s;", seq[f]);
+out:
+	if (m)
+		fclose(m);
+	for (size_t f = 0; seq && f < nflows; f++)
+		free(seq[f]);
+	free(seq);
+	free(key);
 	return buf;
 }
 
-/* With --repeat: the line naming every scenario (and family) whose verdict or packet flag
- * sequence was not the same in all its runs. */
+/* With --repeat: the line naming every scenario (and family) whose verdict or some
+ * connection's flag sequence was not the same in all its runs. */
 static void varied(FILE *out, json_object *results, const struct report_options *o)
 {
 	size_t n = alen(results), count = 0;

@@ -941,7 +941,7 @@ json_object *runner_run(const struct scenario *s, const struct run_options *o)
 	struct run *r = calloc(1, sizeof *r);
 	json_object *res = new_result(s, o);
 	char err[512], path[4096];
-	int e, back = -1;
+	int e;
 
 	if (!r) {
 		json_object_object_add(res, "verdict", json_object_new_string("error"));
@@ -965,19 +965,11 @@ json_object *runner_run(const struct scenario *s, const struct run_options *o)
 		errorf(r, "creating the sandbox: %s", netns_new_error());
 		goto out;
 	}
-	/* The capture taps host 0's link on the wire side: it sees both directions and outlives
-	 * a reboot of any other host. */
-	if ((e = netns_enter(r->sb, NETNS_WIRE, &back)) < 0) {
-		errorf(r, "entering the wire namespace: %s", strerror(-e));
-		goto out;
-	}
+	/* The capture sees every host's link from the wire side and outlives a reboot of any. */
 	if (o->pcap_dir)
 		snprintf(path, sizeof path, "%s/%s-%s.pcap", o->pcap_dir, s->name,
 			 o->family == AF_INET6 ? "inet6" : "inet");
-	char ifname[16];
-	e = capture_open(netns_wire_ifname(0, ifname), o->pcap_dir ? path : NULL, &r->cap, err, sizeof err);
-	if (netns_leave(back) < 0)
-		abort(); /* running on in the wire namespace would put every later step in the wrong place */
+	e = capture_open_wire(r->sb, o->pcap_dir ? path : NULL, &r->cap, err, sizeof err);
 	if (e < 0) {
 		errorf(r, "%s", err);
 		goto out;

@@ -69,7 +69,7 @@ static int sandbox_once(const char *peer_path, bool full)
 		return r;
 	if (full) {
 		netns_enter(sb, NETNS_WIRE, &back);
-		r = capture_open(netns_wire_ifname(0, ifname), NULL, &cap, err, sizeof err);
+		r = capture_open(netns_wire_ifname(0, ifname), NULL, NULL, &cap, err, sizeof err);
 		netns_leave(back);
 		for (int h = 0; r == 0 && h < 2; h++)
 			r = peer_spawn(peer_path, netns_fd(sb, h), h ? "server" : "client", &p[h]);
@@ -176,7 +176,7 @@ static void capture_fidelity(void)
 		return;
 	}
 	netns_enter(sb, NETNS_WIRE, &back);
-	int r = capture_open(netns_wire_ifname(0, ifname), NULL, &cap, err, sizeof err);
+	int r = capture_open(netns_wire_ifname(0, ifname), NULL, NULL, &cap, err, sizeof err);
 	netns_leave(back);
 	if (r < 0) {
 		printf("capture fidelity: %s\n", err);

@@ -479,6 +479,39 @@ static void test_repeat_varied(void **state)
 	json_object_put(r);
 }
 
+
+/* A second connection (other ports) whose packets interleave with the first one's differently
+ * in the two runs: each connection's own sequence is the same, so nothing varied; with its
+ * own sequence changed (R in place of F.), it varied. */
+static void test_repeat_interleaving(void **state)
+{
+	struct report_options o = { .repeat = 2 };
+	for (int changed = 0; changed < 2; changed++) {
+		json_object *r = json_object_new_array();
+		for (int run = 0; run < 2; run++) {
+			json_object *a = result("two", "pass", NULL, false), *pk = json_object_object_get(a, "packets");
+			json_object *q = packet(5.0, "client", "server", run && changed ? "R" : "F.", 1, 1, 0);
+			json_object *both = json_object_new_array();
+			json_object_object_add(q, "sport", json_object_new_int(run ? 41001 : 42002));   /* ephemeral */
+			json_object_object_add(q, "dport", json_object_new_int(6000));
+			if (run)
+				json_object_array_add(both, q);
+			for (size_t i = 0; i < json_object_array_length(pk); i++)
+				json_object_array_add(both, json_object_get(json_object_array_get_idx(pk, i)));
+			if (!run)
+				json_object_array_add(both, q);
+			json_object_object_add(a, "packets", both);
+			json_object_object_add(a, "run", json_object_new_int(run + 1));
+			json_object_array_add(r, a);
+		}
+		char *out = render(REPORT_TEXT, r, &o);
+		assert_non_null(strstr(out, changed ? "1 scenario varied across 2 runs: two (inet)\n" :
+				       "0 scenarios varied across 2 runs\n"));
+		free(out);
+		json_object_put(r);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -494,6 +527,7 @@ int main(void)
 		cmocka_unit_test(test_explain),
 		cmocka_unit_test(test_bare_error_verbose),
 		cmocka_unit_test(test_repeat_varied),
+		cmocka_unit_test(test_repeat_interleaving),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
