@@ -31,6 +31,7 @@ enum {
 
 #define SCENARIO_MAX_HOSTS 4
 #define SCENARIO_MAX_ARGS 4
+#define SCENARIO_MAX_CMDS 1024            /* peer commands in one run (runner.c sends them) */
 #define SCENARIO_TEXT 1024
 
 enum step_kind {
@@ -191,6 +192,7 @@ struct run_options {
 	int family;                       /* AF_INET or AF_INET6 */
 	bool verbose;
 	int timeout_ms;                   /* the run's time limit in place of the file's 'timeout'; 0: the file's */
+	unsigned run, runs;               /* this run of runs (--repeat): the pcap file names it if runs > 1 */
 };
 
 /* Runs the scenario once; always returns a result object (verdict pass, fail or error). */
@@ -201,8 +203,14 @@ struct run;
 const struct scenario *run_scenario(const struct run *r);
 struct programs *run_programs(struct run *r);
 struct netns_sandbox *run_sandbox(struct run *r);
+struct netns_sock;
+/* The host's TCP sockets (NETNS_MAX_SOCKS at most, else -E2BIG), in a buffer of the run's. */
+int run_sockets(struct run *r, int host, const struct netns_sock **ret);
 int run_family(const struct run *r);
 /* Awaits cond with a bound, as every step does (never past the run's deadline); -ETIMEDOUT. */
+/* When the step's awaited event happened (CLOCK_MONOTONIC), where it is known exactly: a
+ * program's death or call. Its 'after' floor counts to it. */
+void run_event_at(struct run *r, int64_t mono_us);
 int run_await(struct run *r, bool (*cond)(struct run *, const void *), const void *arg, int bound_ms, int poll_ms);
 int run_bound(const struct run *r, const struct step *st);
 /* Records msg as a failure (error: the harness's own) of the current step; returns -1. */

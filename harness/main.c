@@ -482,6 +482,7 @@ static int start_job(struct job *j, const struct run_options *base)
 		close(p[0]);
 		struct run_options o = *base;
 		o.family = j->family;
+		o.run = j->run;
 		json_object *res = runner_run(j->s, &o);
 		const char *txt = json_object_to_json_string_ext(res, JSON_C_TO_STRING_PLAIN);
 		size_t len = strlen(txt), off = 0;
@@ -606,6 +607,56 @@ static void run_jobs(struct job *jobs, size_t n, unsigned njobs, const struct ru
 	}
 }
 
+/* --pcap-dir: a directory we can write into (made if missing), where no two scenarios run in
+ * the same family would write the same NAME-FAMILY.pcap. Says why not on stderr; -1. */
+static int check_pcap_dir(const char *dir, struct scenario *const *sc, int n, unsigned families)
+{
+	struct stat st;
+
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+		fprintf(stderr, "tcpfault: --pcap-dir: creating %s: %s\n", dir, strerror(errno));
+		return -1;
+	}
+	if (stat(dir, &st) < 0) {
+		fprintf(stderr, "tcpfault: --pcap-dir %s: %s\n", dir, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "tcpfault: --pcap-dir %s: not a directory\n", dir);
+		return -1;
+	}
+	/* A file made and removed: access() would let root through where writing fails (a
+	 * read-only mount, sysfs). */
+	char probe[PATH_MAX];
+	int fd = -1;
+	if (snprintf(probe, sizeof probe, "%s/.tcpfault-XXXXXX", dir) >= (int)sizeof probe)
+		errno = ENAMETOOLONG;
+	else
+		fd = mkstemp(probe);
+	if (fd < 0) {
+		fprintf(stderr, "tcpfault: --pcap-dir %s: cannot write into it: %s\n", dir, strerror(errno));
+		return -1;
+	}
+	close(fd);
+	unlink(probe);
+	for (int i = 0; i < n; i++)
+		for (int k = i + 1; k < n; k++) {
+			unsigned both = sc[i]->families & sc[k]->families & families;
+			if (both && strcmp(sc[i]->path, sc[k]->path) == 0) {
+				fprintf(stderr, "tcpfault: --pcap-dir: %s is given twice: its runs would write the same "
+					"captures\n", sc[i]->path);
+				return -1;
+			}
+			if (both && strcmp(sc[i]->name, sc[k]->name) == 0) {
+				fprintf(stderr, "tcpfault: --pcap-dir: %s and %s are both named '%s': their captures "
+					"would overwrite each other (%s/%s-%s.pcap); rename one\n", sc[i]->path,
+					sc[k]->path, sc[i]->name, dir, sc[i]->name, both & FAMILY_INET ? "inet" : "inet6");
+				return -1;
+			}
+		}
+	return 0;
+}
+
 static int cmd_run(int argc, char **argv, bool explain)
 {
 	static const struct option opts[] = {
@@ -662,7 +713,7 @@ static int cmd_run(int argc, char **argv, bool explain)
 			long n = strtol(optarg, &end, 10);
 			if (end == optarg || *end || n < 1 || n > 1000)
 				return usage_error("--repeat takes a number from 1 to 1000, not '%s'", optarg);
-			ro.repeat = (unsigned)n;
+			ro.repeat = o.runs = (unsigned)n;
 			break;
 		}
 		case 'S': {
@@ -723,26 +774,43 @@ static int cmd_run(int argc, char **argv, bool explain)
 			rc = EXIT_USAGE;
 		}
 	}
-	if (o.pcap_dir && mkdir(o.pcap_dir, 0755) < 0 && errno != EEXIST) {
-		fprintf(stderr, "tcpfault: creating %s: %s\n", o.pcap_dir, strerror(errno));
+	if (rc == EXIT_PASS && o.pcap_dir && check_pcap_dir(o.pcap_dir, sc, npaths, families) < 0)
+		rc = EXIT_USAGE;
+	/* Filters that leave no run: --family against every file's 'family' is a mistake; --shard
+	 * past the end of the job list is not (a CI matrix wider than the list) and runs nothing. */
+	size_t selected = 0;
+	for (int i = 0; rc == EXIT_PASS && i < npaths; i++)
+		selected += !!(sc[i]->families & families & FAMILY_INET) + !!(sc[i]->families & families & FAMILY_INET6);
+	if (rc == EXIT_PASS && npaths > 0 && selected == 0) {
+		fprintf(stderr, "tcpfault: nothing to run: --family %s leaves no run of the scenarios given:\n",
+			families == FAMILY_INET ? "inet" : "inet6");
+		for (int i = 0; i < npaths; i++)
+			fprintf(stderr, "  %s: family %s\n", sc[i]->path, sc[i]->families == FAMILY_INET ? "inet" : "inet6");
 		rc = EXIT_USAGE;
 	}
+	bool no_job = rc == EXIT_PASS && selected < shard_k;
+	if (no_job && npaths > 0)
+		fprintf(stderr, "tcpfault: note: --shard %u/%u: nothing to run in this shard (%zu job%s in all)\n",
+			shard_k, shard_n, selected, selected == 1 ? "" : "s");
 	FILE *out = stdout;
 	if (rc == EXIT_PASS && output && !(out = fopen(output, "w"))) {
 		fprintf(stderr, "tcpfault: writing %s: %s\n", output, strerror(errno));
 		rc = EXIT_USAGE;
 	}
-	if (rc == EXIT_PASS && isolate() < 0)
+	/* No job (an empty shard or catalog): no namespace needed; the report is empty. */
+	if (rc == EXIT_PASS && !no_job && isolate() < 0)
 		rc = EXIT_MISSING;
 	if (rc != EXIT_PASS)
 		goto out;
-	/* In the controller's own namespace now: the runs' namespaces get small TCP hash tables of
-	 * their own. Only speed depends on it (kernels before 6.1 lack it), so a failure is no
-	 * error. */
-	netns_own_hashes(1024);
-	/* Probed once here (a scratch namespace, and the kernel's module loader when netem is
-	 * missing): the workers inherit the answer. */
-	netns_netem_available();
+	if (!no_job) {
+		/* In the controller's own namespace now: the runs' namespaces get small TCP hash
+		 * tables of their own. Only speed depends on it (kernels before 6.1 lack it), so a
+		 * failure is no error. */
+		netns_own_hashes(1024);
+		/* Probed once here (a scratch namespace, and the kernel's module loader when netem
+		 * is missing): the workers inherit the answer. */
+		netns_netem_available();
+	}
 	/* The job list: scenario x family in catalog order; --shard keeps every N-th from K-1,
 	 * then --repeat copies each kept job, so all runs of one job land in one shard. */
 	size_t index = 0;

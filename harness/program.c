@@ -56,8 +56,11 @@ struct program {
 	int pidfd, out_fd, err_fd, shim_fd;   /* -1 once closed */
 	bool dead, observed;      /* observed: the shim was loaded (not a static binary) */
 	int status;
-	char out[2][OUT_MAX + 1]; /* stdout, stderr; NUL-terminated */
+	int64_t death_us;         /* CLOCK_MONOTONIC when it was reaped */
+	char out[2][OUT_MAX + 1]; /* stdout, stderr: their first OUT_MAX bytes; NUL-terminated */
 	size_t nout[2], lost[2];
+	char *tail[2];            /* past OUT_MAX: the last OUT_MAX bytes too, for 'output' awaits */
+	size_t ntail[2];
 	struct call *calls;
 	size_t ncalls, cap, cursor;   /* cursor: calls before it were matched by earlier awaits */
 	unsigned long dropped;
@@ -187,8 +190,9 @@ static void record_exit(struct programs *ps, struct program *p)
 {
 	json_object *j = json_object_new_object();
 
+	p->death_us = mono_us();
 	json_object_object_add(j, "peer", json_object_new_string(p->full));
-	json_object_object_add(j, "t_ms", ms_json((double)(mono_us() - ps->origin_us) / 1000.0));
+	json_object_object_add(j, "t_ms", ms_json((double)(p->death_us - ps->origin_us) / 1000.0));
 	if (WIFSIGNALED(p->status))
 		json_object_object_add(j, "signal", json_object_new_string(signal_name(WTERMSIG(p->status))));
 	else
@@ -233,6 +237,21 @@ static void take_call(struct programs *ps, struct program *p, const char *msg)
 	json_object_array_add(json_object_object_get(ps->res, "syscalls"), j);
 }
 
+/* The last OUT_MAX bytes of stream k, once it has run past the first OUT_MAX (the chunk is
+ * already in: the tail may repeat the head's end, which matching does not mind). */
+static void keep_tail(struct program *p, int k, const char *chunk, size_t n)
+{
+	if (!p->tail[k] && !(p->tail[k] = malloc(OUT_MAX)))
+		return;
+	if (p->ntail[k] + n > OUT_MAX) {
+		size_t drop = p->ntail[k] + n - OUT_MAX;
+		memmove(p->tail[k], p->tail[k] + drop, p->ntail[k] - drop);
+		p->ntail[k] -= drop;
+	}
+	memcpy(p->tail[k] + p->ntail[k], chunk, n);
+	p->ntail[k] += n;
+}
+
 static void take_one(struct programs *ps, struct program *p)
 {
 	/* Its death first: whatever it wrote before dying is then read below. */
@@ -261,6 +280,8 @@ static void take_one(struct programs *ps, struct program *p)
 			p->nout[k] += keep;
 			p->out[k][p->nout[k]] = 0;
 			p->lost[k] += (size_t)n - keep;
+			if (keep < (size_t)n)
+				keep_tail(p, k, chunk, (size_t)n);
 		}
 	}
 	for (int i = 0; p->shim_fd >= 0 && i < 4096; i++) {
@@ -276,6 +297,13 @@ static void take_one(struct programs *ps, struct program *p)
 		msg[n] = 0;
 		take_call(ps, p, msg);
 	}
+}
+
+/* Whether stream k of the program holds text, in its first or its last OUT_MAX bytes. */
+static bool output_has(const struct program *p, int k, const char *text)
+{
+	size_t len = strlen(text);
+	return memmem(p->out[k], p->nout[k], text, len) || (p->tail[k] && memmem(p->tail[k], p->ntail[k], text, len));
 }
 
 void programs_take(struct programs *ps)
@@ -337,6 +365,8 @@ void programs_free(struct programs *ps)
 		close_fdp(&p->err_fd);
 		close_fdp(&p->shim_fd);
 		free(p->calls);
+		free(p->tail[0]);
+		free(p->tail[1]);
 		free(p);
 	}
 	if (ps->n)
@@ -545,6 +575,7 @@ struct want {
 	struct program *p;        /* NULL: listen on the host, any process */
 	const struct step *st;
 	size_t found;             /* call: the index matched */
+	int err;                  /* listen: listing the sockets failed */
 	char seen[1024];
 };
 
@@ -585,11 +616,13 @@ static bool finished(const struct program *p)
 static bool listening(struct run *r, const void *arg)
 {
 	struct want *w = (struct want *)arg;
-	struct netns_sock socks[256];
-	int n = netns_sockets(run_sandbox(r), w->st->host, socks, 256);
+	const struct netns_sock *socks;
+	int n = run_sockets(r, w->st->host, &socks);
 	size_t len = 0;
 
 	w->seen[0] = 0;
+	if ((w->err = n < 0 ? n : 0) < 0)
+		return true;   /* stops the wait: step_listen reports it as an error */
 	for (int i = 0; i < n; i++) {
 		if (socks[i].state == 10 /* TCP_LISTEN */ && socks[i].sport == w->st->port)
 			return (w->found = 1);
@@ -609,7 +642,7 @@ static bool output_seen(struct run *r, const void *arg)
 
 	programs_take(run_programs(r));
 	for (int k = 0; k < 2; k++)
-		if (memmem(w->p->out[k], w->p->nout[k], w->st->text, strlen(w->st->text)))
+		if (output_has(w->p, k, w->st->text))
 			return true;
 	return finished(w->p);
 }
@@ -658,6 +691,15 @@ static int step_listen(struct run *r, struct want *w)
 	int e = run_await(r, listening, w, b, 2);
 	if (w->found)
 		return 0;
+	if (w->err < 0) {
+		if (w->err == -E2BIG)
+			snprintf(msg, sizeof msg, "await listen: %s has more than %d TCP sockets: the harness lists "
+				 "no more", run_scenario(r)->hosts[st->host], NETNS_MAX_SOCKS);
+		else
+			snprintf(msg, sizeof msg, "await listen: listing the sockets of %s: %s",
+				 run_scenario(r)->hosts[st->host], strerror(-w->err));
+		return run_fail(r, true, msg);
+	}
 	snprintf(who, sizeof who, "%s", run_scenario(r)->hosts[st->host]);
 	if (w->p) {
 		snprintf(who, sizeof who, "%s", w->p->full);
@@ -680,7 +722,7 @@ int program_step(struct run *r, const struct step *st)
 {
 	struct programs *ps = run_programs(r);
 	struct want w = { .st = st };
-	char msg[2600], exp[160], obs[1024], state[160], tail[400];
+	char msg[4096], exp[160], obs[1024], state[160], tail[400];
 	int b = run_bound(r, st), e;
 
 	if (st->kind == STEP_EXEC)
@@ -696,7 +738,7 @@ int program_step(struct run *r, const struct step *st)
 	case STEP_OUTPUT:
 		run_await(r, output_seen, &w, st->waits ? b : 0, 0);
 		for (int k = 0; k < 2; k++)
-			if (memmem(w.p->out[k], w.p->nout[k], st->text, strlen(st->text)))
+			if (output_has(w.p, k, st->text))
 				return 0;
 		last_line(w.p, tail, sizeof tail);
 		if (st->waits)
@@ -718,6 +760,7 @@ int program_step(struct run *r, const struct step *st)
 		    strcmp(w.p->calls[w.found].call, st->op) == 0 &&
 		    expect_matches(&st->want, w.p->calls[w.found].ret, w.p->calls[w.found].err)) {
 			w.p->cursor = w.found + 1;
+			run_event_at(r, (int64_t)w.p->calls[w.found].t_us);
 			return 0;
 		}
 		describe_call(exp, sizeof exp, st->op, st->want.set, st->want.ret, st->want.err);
@@ -761,8 +804,10 @@ int program_step(struct run *r, const struct step *st)
 			snprintf(obs, sizeof obs, "killed by %s", signal_name(WTERMSIG(w.p->status)));
 		else
 			snprintf(obs, sizeof obs, "exit status %d", WEXITSTATUS(w.p->status));
-		if (strcmp(exp, obs) == 0)
+		if (strcmp(exp, obs) == 0) {
+			run_event_at(r, w.p->death_us);
 			return 0;
+		}
 		last_line(w.p, tail, sizeof tail);
 		snprintf(msg, sizeof msg, "%s ended otherwise\n  expected: %s\n  observed: %s%s", w.p->full, exp, obs, tail);
 		return run_fail(r, false, msg);

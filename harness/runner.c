@@ -24,7 +24,7 @@
 #include "netns.h"
 #include "peer.h"
 
-#define MAX_CMDS 1024
+#define MAX_CMDS SCENARIO_MAX_CMDS   /* scenario.c refuses a file that could need more */
 #define MAX_FLOORS 256             /* past this, floors met are not counted: never too many */
 #define MAX_SOCKS 128
 #define STATE_POLL_MS 2
@@ -50,6 +50,7 @@ struct run {
 	struct peer *peer[SCENARIO_MAX_HOSTS];
 	bool dead[SCENARIO_MAX_HOSTS];
 	int status[SCENARIO_MAX_HOSTS];
+	double death_ms[SCENARIO_MAX_HOSTS];   /* run ms when each peer was reaped */
 	struct {
 		int host;
 		char name[32];
@@ -62,8 +63,14 @@ struct run {
 	const struct step *step;
 	int64_t step_start_us;            /* CLOCK_MONOTONIC when the current step began */
 	struct { double from, to; } floors[MAX_FLOORS];   /* the 'after' floors met, run ms */
+	struct netns_sock *sockbuf;       /* run_sockets(): NETNS_MAX_SOCKS, allocated once */
+	/* When the current step's awaited event happened (run ms): event_ms where it is known
+	 * (a death, a program's call), cond_ms when an await's condition was seen to hold; -1
+	 * while unknown. The 'after' floor of a state, counter, exit or program await uses it. */
+	double event_ms, cond_ms;
 	unsigned nfloors;
 	bool failed, errored;
+	bool steps_done;                  /* past the last step (teardown, final checks) */
 	json_object *res, *syscalls, *packets, *states, *failures, *events, *exits, *notes;
 };
 
@@ -98,12 +105,20 @@ static int ns_host(int host)
 	return host == HOST_ROUTER ? NETNS_WIRE : host;
 }
 
+/* "FILE:LINE: " of the current step; "FILE: setting up: " or "FILE: at the end: " outside one. */
+static int where(const struct run *r, char *buf, size_t len)
+{
+	if (r->step)
+		return snprintf(buf, len, "%s:%u: ", r->s->path, r->step->line);
+	return snprintf(buf, len, "%s: %s: ", r->s->path, r->steps_done ? "at the end" : "setting up");
+}
+
 /* A failed expectation: the kernel or the program did not do what the scenario says. */
 static int failf(struct run *r, const char *fmt, ...)
 {
 	char msg[2048];
 	va_list ap;
-	int n = snprintf(msg, sizeof msg, "%s:%u: ", r->s->path, r->step ? r->step->line : 0);
+	int n = where(r, msg, sizeof msg);
 
 	if (r->errored)
 		return -1;   /* the harness already gave up on this step: what follows is not the kernel's */
@@ -120,7 +135,9 @@ static int errorf(struct run *r, const char *fmt, ...)
 {
 	char msg[2048];
 	va_list ap;
-	int n = snprintf(msg, sizeof msg, "%s:%u: error: ", r->s->path, r->step ? r->step->line : 0);
+	int n = where(r, msg, sizeof msg);
+
+	n += snprintf(msg + n, sizeof msg - (size_t)n, "error: ");
 
 	va_start(ap, fmt);
 	vsnprintf(msg + n, sizeof msg - n, fmt, ap);
@@ -212,6 +229,7 @@ static void reap(struct run *r, int host)
 		handle_report(r, host, &rep);
 	r->dead[host] = true;
 	r->status[host] = status;
+	r->death_ms[host] = rel_ms(r);
 	json_object *j = json_object_new_object();
 	json_object_object_add(j, "peer", json_object_new_string(hostname(r, host)));
 	json_object_object_add(j, "t_ms", ms_json(rel_ms(r)));
@@ -266,8 +284,10 @@ static int await(struct run *r, bool (*cond)(struct run *, const void *), const 
 	if (end > r->deadline_us)
 		end = r->deadline_us;
 	for (;;) {
-		if (cond(r, arg))
+		if (cond(r, arg)) {
+			r->cond_ms = rel_ms(r);
 			return 0;
+		}
 		int64_t left = end - now_us(CLOCK_MONOTONIC);
 		if (left <= 0 && end == r->deadline_us)
 			/* Not the step's bound: the whole run's. What the kernel would have done is
@@ -438,10 +458,23 @@ static int finish_cmd(struct run *r, struct cmd *c, const struct step *st, const
 }
 
 /* Runs one peer command to its end (a preparatory syscall of a compound step). */
-static int run_sync(struct run *r, const struct step *st, const char *sock, const char *op, const char *line)
+/* A call a step makes before its own (the socket() of 'connect' on a new socket, the bind() of
+ * 'listen'): it must succeed, and the step's 'after' is not its. With first_failure, a failure
+ * the step expects is this call's if it fails ('listen 5000 = -1 EADDRINUSE' is bind's):
+ * then 1, the step done. */
+static int run_sync(struct run *r, const struct step *st, const char *sock, const char *op, const char *line,
+		    bool first_failure)
 {
+	struct step helper = *st;
 	struct cmd *c = send_cmd(r, st->host, sock, op, line);
-	return c ? finish_cmd(r, c, st, NULL) : -1;
+
+	helper.after_ms = 0;
+	if (!c)
+		return -1;
+	if (first_failure && st->want.set && st->want.ret < 0 && await(r, cmd_finished, c, bound(r, st), 0) == 0 &&
+	    c->done && c->has_result && c->ret < 0)
+		return finish_cmd(r, c, st, &st->want) < 0 ? -1 : 1;
+	return finish_cmd(r, c, &helper, NULL);
 }
 
 static int ensure_socket(struct run *r, const struct step *st)
@@ -449,7 +482,7 @@ static int ensure_socket(struct run *r, const struct step *st)
 	if (sock_known(r, st->host, st->sock))
 		return 0;
 	const char *line = r->o->family == AF_INET6 ? "socket inet6" : "socket inet";
-	if (run_sync(r, st, st->sock, "socket", line) < 0)
+	if (run_sync(r, st, st->sock, "socket", line, false) < 0)
 		return -1;
 	sock_set(r, st->host, st->sock, true);
 	return 0;
@@ -470,8 +503,9 @@ static int step_op(struct run *r, const struct step *st)
 		netns_addr(r->sb, st->host, r->o->family, addr);
 		snprintf(line, sizeof line, "bind %s %s", addr, st->args[0]);
 		if (strcmp(op, "listen") == 0) {
-			if (run_sync(r, st, st->sock, "bind", line) < 0)
-				return -1;
+			int e = run_sync(r, st, st->sock, "bind", line, true);
+			if (e != 0)
+				return e < 0 ? -1 : 0;
 			snprintf(line, sizeof line, "listen %s", st->nargs > 1 ? st->args[1] : "16");
 		}
 	} else if (strcmp(op, "connect") == 0) {
@@ -559,6 +593,27 @@ static double floor_anchor(const struct run *r)
 	       (double)(r->step_start_us - r->origin_mono_us) / 1000.0;
 }
 
+int run_sockets(struct run *r, int host, const struct netns_sock **ret)
+{
+	if (!r->sockbuf && !(r->sockbuf = malloc(NETNS_MAX_SOCKS * sizeof *r->sockbuf)))
+		return -ENOMEM;
+	int n = netns_sockets(r->sb, host, r->sockbuf, NETNS_MAX_SOCKS);
+	if (n > NETNS_MAX_SOCKS)
+		return -E2BIG;
+	*ret = r->sockbuf;
+	return n;
+}
+
+/* A failure to list a host's sockets: the harness's, not the kernel's. */
+static int sockets_error(struct run *r, int host, int err)
+{
+	if (err == -E2BIG)
+		return errorf(r, "%s has more than %d TCP sockets: the harness lists no more", hostname(r, host),
+			      NETNS_MAX_SOCKS);
+	return errorf(r, "listing the sockets of %s: %s", hostname(r, host),
+		      err == -ENOMEM ? strerror(ENOMEM) : netns_last_error(r->sb));
+}
+
 static int step_packet(struct run *r, const struct step *st)
 {
 	size_t from = r->pkt_cursor;
@@ -622,6 +677,7 @@ static int step_exit(struct run *r, const struct step *st)
 		snprintf(obs, sizeof obs, "exit status %d", WEXITSTATUS(s));
 	if (strcmp(exp, obs) != 0)
 		return failf(r, "%s ended otherwise\n  expected: %s\n  observed: %s", hostname(r, st->host), exp, obs);
+	r->event_ms = r->death_ms[st->host];
 	return 0;
 }
 
@@ -664,18 +720,21 @@ static int step_reboot(struct run *r, const struct step *st)
 
 struct state_want {
 	const struct step *st;
+	int err;                          /* listing the sockets failed: stops the wait */
 	char seen[1024];
 };
 
 static bool state_reached(struct run *r, const void *arg)
 {
 	struct state_want *w = (struct state_want *)arg;
-	struct netns_sock socks[256];
-	int n = netns_sockets(r->sb, w->st->host, socks, 256);
+	const struct netns_sock *socks;
+	int n = run_sockets(r, w->st->host, &socks);
 	unsigned found = 0;
 	size_t len = 0;
 
 	w->seen[0] = 0;
+	if ((w->err = n < 0 ? n : 0) < 0)
+		return true;   /* stops the wait; the caller reports the error */
 	for (int i = 0; i < n; i++) {
 		const struct netns_sock *k = &socks[i];
 		if (w->st->port && k->sport != w->st->port && k->dport != w->st->port)
@@ -709,7 +768,7 @@ static int step_state(struct run *r, const struct step *st)
 
 	/* Socket states raise no event: sock_diag is read again every few milliseconds. */
 	if (await(r, state_reached, &w, bound(r, st), STATE_POLL_MS) == 0)
-		return 0;
+		return w.err < 0 ? sockets_error(r, st->host, w.err) : 0;
 	return failf(r, "fewer than %u sockets of %s in state %s within %d ms\n  expected: %u x %s\n  observed: %s",
 		     st->count, hostname(r, st->host), netns_state_name((uint8_t)st->state), bound(r, st),
 		     st->count, netns_state_name((uint8_t)st->state), w.seen);
@@ -724,8 +783,8 @@ struct no_state_want {
 static bool state_gone(struct run *r, const void *arg)
 {
 	struct no_state_want *w = (struct no_state_want *)arg;
-	struct netns_sock socks[256];
-	int n = netns_sockets(r->sb, w->st->host, socks, 256);
+	const struct netns_sock *socks;
+	int n = run_sockets(r, w->st->host, &socks);
 
 	if ((w->err = n < 0 ? n : 0) < 0)
 		return true;   /* stops the wait; the caller reports the error */
@@ -746,7 +805,7 @@ static int step_no_state(struct run *r, const struct step *st)
 	bool gone = st->waits ? await(r, state_gone, &w, bound(r, st), STATE_POLL_MS) == 0 : state_gone(r, &w);
 
 	if (w.err < 0)
-		return errorf(r, "listing the sockets of %s: %s", hostname(r, st->host), netns_last_error(r->sb));
+		return sockets_error(r, st->host, w.err);
 	if (gone)
 		return 0;
 	return failf(r, "a socket that must not be there%s\n  expected: no %s socket of %s\n  observed: %s :%u-:%u",
@@ -905,12 +964,13 @@ static int run_step(struct run *r, const struct step *st)
 {
 	r->step = st;
 	r->step_start_us = now_us(CLOCK_MONOTONIC);
+	r->event_ms = r->cond_ms = -1;
 	int e = step_kind(r, st);
 	/* An op's result and a packet check their own floors; any other awaited observation (a
 	 * state, a counter, an exit, a program's output or call) counts from floor_anchor(). Only
 	 * awaits take 'after' (scenario.c). */
 	if (e == 0 && st->after_ms && st->kind != STEP_OP && st->kind != STEP_AWAIT_OP && st->kind != STEP_PACKET)
-		e = too_soon(r, st, floor_anchor(r), rel_ms(r));
+		e = too_soon(r, st, floor_anchor(r), r->event_ms >= 0 ? r->event_ms : r->cond_ms >= 0 ? r->cond_ms : rel_ms(r));
 	return e;
 }
 
@@ -966,9 +1026,13 @@ json_object *runner_run(const struct scenario *s, const struct run_options *o)
 		goto out;
 	}
 	/* The capture sees every host's link from the wire side and outlives a reboot of any. */
-	if (o->pcap_dir)
-		snprintf(path, sizeof path, "%s/%s-%s.pcap", o->pcap_dir, s->name,
-			 o->family == AF_INET6 ? "inet6" : "inet");
+	if (o->pcap_dir) {
+		char run[24] = "";
+		if (o->runs > 1)
+			snprintf(run, sizeof run, "-run%u", o->run);
+		snprintf(path, sizeof path, "%s/%s-%s%s.pcap", o->pcap_dir, s->name,
+			 o->family == AF_INET6 ? "inet6" : "inet", run);
+	}
 	e = capture_open_wire(r->sb, o->pcap_dir ? path : NULL, &r->cap, err, sizeof err);
 	if (e < 0) {
 		errorf(r, "%s", err);
@@ -986,6 +1050,7 @@ json_object *runner_run(const struct scenario *s, const struct run_options *o)
 	for (size_t i = 0; i < s->nsteps && !r->failed && !r->errored; i++)
 		run_step(r, &s->steps[i]);
 	r->step = NULL;
+	r->steps_done = true;
 	pump(r, 0);
 out:
 	/* The capture closes before the peers die: what their teardown sends is not the run's. */
@@ -1002,6 +1067,7 @@ out:
 	}
 	for (unsigned h = 0; h < s->nhosts; h++)
 		peer_free(r->peer[h]);
+	free(r->sockbuf);
 	programs_free(r->progs);
 	netns_sandbox_free(r->sb);
 	json_object_object_add(res, "verdict", json_object_new_string(
@@ -1020,6 +1086,7 @@ struct netns_sandbox *run_sandbox(struct run *r) { return r->sb; }
 int run_family(const struct run *r) { return r->o->family; }
 int run_bound(const struct run *r, const struct step *st) { return bound(r, st); }
 void run_event(struct run *r, int host, const char *what) { event(r, host, what); }
+void run_event_at(struct run *r, int64_t mono_us) { r->event_ms = (double)(mono_us - r->origin_mono_us) / 1000.0; }
 
 int run_await(struct run *r, bool (*cond)(struct run *, const void *), const void *arg, int bound_ms, int poll_ms)
 {

@@ -41,6 +41,7 @@ struct parser {
 	char *err;
 	size_t errlen;
 	struct scenario *s;
+	unsigned eq_at, within_at, after_at;  /* the line's '=', 'within', 'after' (token index), if given */
 };
 
 static int fail_at(struct parser *p, unsigned col, const char *fmt, ...)
@@ -223,7 +224,8 @@ static int target_tok(struct parser *p, unsigned i, struct step *st)
 }
 
 /* Optional trailing "within DUR" (the await's bound) and "after DUR" (the awaited event must
- * not come sooner; runner.c says from when), in either order; consumes them from ntok. */
+ * not come sooner; runner.c says from when), in either order; consumes them from ntok. Only the
+ * parsers of steps that wait call it; check_waits() refuses what a step still has no use for. */
 static int within_tail(struct parser *p, unsigned *n, struct step *st)
 {
 	while (*n >= 2) {
@@ -231,6 +233,7 @@ static int within_tail(struct parser *p, unsigned *n, struct step *st)
 		int *dst = strcmp(k, "within") == 0 ? &st->within_ms : strcmp(k, "after") == 0 ? &st->after_ms : NULL;
 		if (!dst)
 			break;
+		*(dst == &st->within_ms ? &p->within_at : &p->after_at) = *n - 2;
 		if (parse_duration(p->tok[*n - 1].s, dst) < 0 || *dst == 0)
 			return fail_tok(p, *n - 1, "expected a duration such as 500ms, 5s or 1m");
 		*n -= 2;
@@ -272,33 +275,67 @@ static int expect_tail(struct parser *p, unsigned *n, struct step *st)
 		return fail_tok(p, eq + 1, "'= -1' needs the errno name too, for example '= -1 ETIMEDOUT'");
 	}
 	st->want.set = true;
+	p->eq_at = eq;
 	*n = eq;
 	return 0;
 }
 
-/* Socket operations: name, least and most arguments, whether they act on no socket. */
+/* What a step waits for decides which of '= RET', 'within DUR' (the bound of a wait) and
+ * 'after DUR' (a floor under what is awaited) it takes:
+ *   - a socket operation without '&' waits for its result: all three;
+ *   - one started with '&' waits for nothing: its result is checked, bounded and floored on
+ *     its 'await HOST OP' line, so they go there;
+ *   - 'crash' never returns: none (parse_op refuses '=');
+ *   - 'expect no packet ... within DUR' watches the wire for DUR, but awaits no event: no floor;
+ *   - every other 'await' step: within and after;
+ *   - 'expect' steps (checked once, now) and the steps that act (kill, sysctl, nft, ...) wait
+ *     for nothing: their parsers do not call within_tail(), so the words are refused there. */
+static int check_waits(struct parser *p, const struct step *st)
+{
+	if (!st->want.set && !st->within_ms && !st->after_ms)
+		return 0;
+	/* The leftmost of the words given: '=' comes before within and after. */
+	unsigned at = st->want.set ? p->eq_at :
+		      st->within_ms && (!st->after_ms || p->within_at < p->after_at) ? p->within_at : p->after_at;
+	const char *word = st->want.set ? "= RET" : p->tok[at].s;
+
+	if (st->kind == STEP_OP && st->async)
+		return fail_tok(p, at, "'%s' goes on the 'await %s %s' line: an operation started with '&' is "
+				"checked when awaited", word, p->tok[0].s, st->op);
+	if (st->kind == STEP_OP && strcmp(st->op, "crash") == 0)
+		return fail_tok(p, at, "'crash' does not return: nothing to wait for, so no '%s'", word);
+	if (st->kind == STEP_NO_PACKET && st->after_ms)
+		return fail_tok(p, p->after_at, "'after' is a floor under an awaited event, and 'expect no packet' "
+				"awaits none ('within DUR' keeps watching the wire that long)");
+	return 0;
+}
+
+/* Socket operations: name, least and most arguments, whether they act on no socket, and the
+ * most peer commands the runner sends for one (with the socket, and bind, that it makes first
+ * on a socket it does not know yet; a run sends at most SCENARIO_MAX_CMDS). */
 static const struct {
 	const char *name;
 	unsigned min, max;
 	bool no_socket;
 	const char *usage;
+	unsigned cmds;
 } ops[] = {
-	{ "socket", 0, 0, false, "socket" },
-	{ "bind", 1, 1, false, "bind PORT" },
-	{ "listen", 1, 2, false, "listen PORT [BACKLOG]" },
-	{ "connect", 2, 2, false, "connect HOST PORT" },
-	{ "await-connect", 1, 1, false, "await-connect MILLISECONDS" },
-	{ "accept", 0, 1, false, "accept [LISTENER]" },
-	{ "read", 1, 1, false, "read MAXBYTES" },
-	{ "write", 1, 2, false, "write BYTES [nosignal]" },
-	{ "shutdown", 1, 1, false, "shutdown rd|wr|rdwr" },
-	{ "close", 0, 0, false, "close" },
-	{ "nonblock", 0, 0, false, "nonblock" },
-	{ "setsockopt", 2, 3, false, "setsockopt OPTION VALUE [VALUE]" },
-	{ "interrupt", 0, 0, false, "interrupt" },
-	{ "sigpipe", 1, 1, true, "sigpipe ignore|default" },
-	{ "crash", 0, 0, true, "crash" },
-	{ "synflood", 4, 4, true, "synflood HOST PORT COUNT SPORT" },
+	{ "socket", 0, 0, false, "socket", 1 },
+	{ "bind", 1, 1, false, "bind PORT", 2 },
+	{ "listen", 1, 2, false, "listen PORT [BACKLOG]", 3 },
+	{ "connect", 2, 2, false, "connect HOST PORT", 2 },
+	{ "await-connect", 1, 1, false, "await-connect MILLISECONDS", 1 },
+	{ "accept", 0, 1, false, "accept [LISTENER]", 1 },
+	{ "read", 1, 1, false, "read MAXBYTES", 1 },
+	{ "write", 1, 2, false, "write BYTES [nosignal]", 1 },
+	{ "shutdown", 1, 1, false, "shutdown rd|wr|rdwr", 1 },
+	{ "close", 0, 0, false, "close", 1 },
+	{ "nonblock", 0, 0, false, "nonblock", 2 },
+	{ "setsockopt", 2, 3, false, "setsockopt OPTION VALUE [VALUE]", 2 },
+	{ "interrupt", 0, 0, false, "interrupt", 1 },
+	{ "sigpipe", 1, 1, true, "sigpipe ignore|default", 1 },
+	{ "crash", 0, 0, true, "crash", 1 },
+	{ "synflood", 4, 4, true, "synflood HOST PORT COUNT SPORT", 1 },
 };
 
 static int op_index(const char *name)
@@ -411,8 +448,9 @@ static int option_tail(struct parser *p, unsigned *n, struct step *st, bool coun
 				return fail_tok(p, *n - 1, "expected a port from 1 to 65535");
 			st->port = (int)v;
 		} else if (count_ok && strcmp(k, "count") == 0) {
-			if (parse_num(p->tok[*n - 1].s, 1, 100000, &v) < 0)
-				return fail_tok(p, *n - 1, "expected a count from 1 to 100000");
+			if (parse_num(p->tok[*n - 1].s, 1, NETNS_MAX_SOCKS, &v) < 0)
+				return fail_tok(p, *n - 1, "expected a count from 1 to %d (a run lists at most %d sockets "
+						"of a host)", NETNS_MAX_SOCKS, NETNS_MAX_SOCKS);
 			st->count = (unsigned)v;
 		} else if (count_ok && (strcmp(k, "recvq") == 0 || strcmp(k, "sendq") == 0)) {
 			if (parse_num(p->tok[*n - 1].s, 0, UINT32_MAX, &v) < 0)
@@ -1041,6 +1079,7 @@ int scenario_parse(const char *path, const char *text, struct scenario **ret, ch
 	struct scenario *s = calloc(1, sizeof *s);
 	char line[1024], raw[1024];
 	size_t steps_cap = 0;             /* room in s->steps */
+	unsigned cmds = 0;                /* the most peer commands the steps so far may send */
 	int r = 0;
 
 	if (!s)
@@ -1125,8 +1164,17 @@ int scenario_parse(const char *path, const char *text, struct scenario **ret, ch
 			r = parse_raw_step(&p, st, raw, rest);
 		else
 			r = parse_step(&p, st);
+		if (r == 0)
+			r = check_waits(&p, st);
 		if (r < 0)
 			goto out;
+		if (st->kind == STEP_OP && (cmds += ops[op_index(st->op)].cmds) > SCENARIO_MAX_CMDS) {
+			r = fail_tok(&p, 0, "too many socket operations: a run sends at most %d commands to its peers, "
+				     "and the operations up to here may need %u (1 each, or with the socket and bind "
+				     "made first: listen 3; bind, connect, nonblock, setsockopt 2)",
+				     SCENARIO_MAX_CMDS, cmds);
+			goto out;
+		}
 		/* Saturating: a floor past the run's timeout is refused below anyway. */
 		s->floor_ms = s->floor_ms <= INT_MAX - st->after_ms ? s->floor_ms + st->after_ms : INT_MAX;
 		s->nsteps++;

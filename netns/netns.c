@@ -1286,9 +1286,9 @@ static int diag_cb(struct nl_msg *msg, void *arg)
 
 	if (nlh->nlmsg_type != SOCK_DIAG_BY_FAMILY || nlmsg_datalen(nlh) < (int)sizeof(*m))
 		return NL_SKIP;
-	if (d->n >= d->max)
-		return NL_SKIP;   /* keep reading so the dump is drained */
-	s = &d->out[d->n++];
+	if (d->n++ >= d->max)
+		return NL_SKIP;   /* counted, not stored; the dump is read to its end */
+	s = &d->out[d->n - 1];
 	memset(s, 0, sizeof(*s));
 	s->family = m->idiag_family;
 	s->state = m->idiag_state;

@@ -158,7 +158,9 @@ struct netns_sock {
 	uint16_t sport, dport;
 	uint32_t rqueue, wqueue;  /* for LISTEN: accept queue fill and its limit */
 };
-/* The TCP sockets of host (both families), at most max; returns how many were stored. */
+/* The TCP sockets of host (both families); returns how many there are, of which the first max
+ * are stored (a caller that finds more than max knows its list is cut short). */
+#define NETNS_MAX_SOCKS 4096
 int netns_sockets(struct netns_sandbox *sb, int host, struct netns_sock *out, unsigned max);
 /* "ESTABLISHED", "SYN-SENT", ... as ss(8) names them. */
 const char *netns_state_name(uint8_t state);

@@ -430,6 +430,84 @@ static void test_hold_release(void **state)
 	assert_non_null(strstr(parse_bad(HEAD "topology router\nhold router\n"), "unknown host 'router'"));
 }
 
+/* '=', 'within' and 'after' only where the step waits for them: an operation started with '&'
+ * is checked on its 'await' line, a crash never returns, 'expect no packet' awaits no event
+ * (its 'within' watches the wire). */
+static void test_tail_only_where_waited(void **state)
+{
+	struct scenario *s = parse_ok(HEAD "client read 10 &\n"
+				       "await client read = 5 within 3s after 2s\n"
+				       "client write 1 = 1 within 3s after 2s\n"
+				       "expect no packet server > client R within 2s\n"
+				       "server crash\n");
+	assert_true(s->steps[0].async);
+	assert_int_equal(s->steps[1].within_ms, 3000);
+	assert_int_equal(s->steps[1].after_ms, 2000);
+	assert_int_equal(s->steps[3].within_ms, 2000);
+	scenario_free(s);
+
+	static const struct {
+		const char *text, *want;
+	} cases[] = {
+		{ HEAD "client read 10 & = 5 within 3s after 2s\n", "t.tcpf:3:18: '= RET' goes on the 'await client read' line: "
+		  "an operation started with '&' is checked when awaited" },
+		{ HEAD "client.b read 10 & within 3s\n", "t.tcpf:3:20: 'within' goes on the 'await client.b read' line" },
+		{ HEAD "client read 10 & after 2s within 3s\n", "t.tcpf:3:18: 'after' goes on the 'await client read' line" },
+		{ HEAD "client connect server 5000 & = -1 ECONNREFUSED\n", "t.tcpf:3:30: '= RET' goes on the 'await client connect' line" },
+		{ HEAD "server crash within 3s\n", "t.tcpf:3:14: 'crash' does not return: nothing to wait for, so no 'within'" },
+		{ HEAD "server crash after 1s\n", "t.tcpf:3:14: 'crash' does not return: nothing to wait for, so no 'after'" },
+		{ HEAD "expect no packet server > client R after 1s\n", "t.tcpf:3:36: 'after' is a floor under an awaited event" },
+		{ HEAD "expect no packet server > client R within 3s after 1s\n", "t.tcpf:3:46: 'after' is a floor" },
+		{ HEAD "kill server within 1s\n", "t.tcpf:3:" },
+		{ HEAD "expect counter server Tcp.RetransSegs = 1 within 1s\n", "t.tcpf:3:" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		const char *err = parse_bad(cases[i].text);
+		if (strncmp(err, cases[i].want, strlen(cases[i].want)) != 0)
+			fail_msg("case %zu: got '%s', want '%s...'", i, err, cases[i].want);
+	}
+}
+
+/* The parser refuses what a run cannot hold: more peer commands than SCENARIO_MAX_CMDS (an
+ * operation costs 1, listen up to 3 with its implicit socket and bind), a count of sockets
+ * above what a run lists (NETNS_MAX_SOCKS). */
+static void test_run_limits(void **state)
+{
+	size_t cap = 64 * 1100, len;
+	char *text = test_malloc(cap);
+
+	/* 1024 reads: exactly the limit. */
+	len = (size_t)snprintf(text, cap, HEAD);
+	for (int i = 0; i < SCENARIO_MAX_CMDS; i++)
+		len += (size_t)snprintf(text + len, cap - len, "client read 1\n");
+	struct scenario *s = parse_ok(text);
+	assert_int_equal(s->nsteps, SCENARIO_MAX_CMDS);
+	scenario_free(s);
+	/* One more, and it is the step that crosses it, even started with '&'. */
+	snprintf(text + len, cap - len, "await client read\nclient read 1 &\n");
+	const char *err = parse_bad(text);
+	if (strncmp(err, "t.tcpf:1028:1: too many socket operations: a run sends at most 1024 commands", 76) != 0)
+		fail_msg("got '%s'", err);
+	/* 341 listens need at most 1023; the 342nd crosses. */
+	len = (size_t)snprintf(text, cap, HEAD);
+	for (int i = 0; i < 341; i++)
+		len += (size_t)snprintf(text + len, cap - len, "server.l%d listen %d\n", i, 1000 + i);
+	s = parse_ok(text);
+	scenario_free(s);
+	snprintf(text + len, cap - len, "await state server LISTEN count 341\nserver.x listen 9999\n");
+	err = parse_bad(text);
+	if (!strstr(err, "t.tcpf:345:1: too many socket operations") || !strstr(err, "may need 1026"))
+		fail_msg("got '%s'", err);
+	test_free(text);
+
+	s = parse_ok(HEAD "await state server SYN-RECV count 4096\n");
+	assert_int_equal(s->steps[0].count, NETNS_MAX_SOCKS);
+	scenario_free(s);
+	err = parse_bad(HEAD "await state server SYN-RECV count 4097\n");
+	if (!strstr(err, "t.tcpf:3:35: expected a count from 1 to 4096"))
+		fail_msg("got '%s'", err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -446,6 +524,8 @@ int main(void)
 		cmocka_unit_test(test_synflood),
 		cmocka_unit_test(test_quickack),
 		cmocka_unit_test(test_hold_release),
+		cmocka_unit_test(test_tail_only_where_waited),
+		cmocka_unit_test(test_run_limits),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
