@@ -62,15 +62,13 @@ static int sandbox_once(const char *peer_path, bool full)
 	struct netns_sandbox *sb;
 	struct capture *cap = NULL;
 	struct peer *p[2] = { 0 };
-	char err[256], ifname[16];
-	int back, r = netns_sandbox_new(2, &sb);
+	char err[256];
+	int r = netns_sandbox_new(2, &sb);
 
 	if (r < 0)
 		return r;
 	if (full) {
-		netns_enter(sb, NETNS_WIRE, &back);
-		r = capture_open(netns_wire_ifname(0, ifname), NULL, NULL, &cap, err, sizeof err);
-		netns_leave(back);
+		r = capture_open_wire(sb, NULL, &cap, err, sizeof err);
 		for (int h = 0; r == 0 && h < 2; h++)
 			r = peer_spawn(peer_path, netns_fd(sb, h), h ? "server" : "client", &p[h]);
 	}
@@ -162,9 +160,8 @@ static void capture_fidelity(void)
 	static int cfd[CONNS], sfd[CONNS];
 	struct netns_sandbox *sb;
 	struct capture *cap;
-	char err[256], ifname[16], buf[1024] = { 0 };
+	char err[256], buf[1024] = { 0 };
 	struct rlimit rl;
-	int back;
 
 	getrlimit(RLIMIT_NOFILE, &rl);
 	if (rl.rlim_cur < 2 * CONNS + 64) {
@@ -175,9 +172,7 @@ static void capture_fidelity(void)
 		printf("capture fidelity: no sandbox: %s\n", netns_new_error());
 		return;
 	}
-	netns_enter(sb, NETNS_WIRE, &back);
-	int r = capture_open(netns_wire_ifname(0, ifname), NULL, NULL, &cap, err, sizeof err);
-	netns_leave(back);
+	int r = capture_open_wire(sb, NULL, &cap, err, sizeof err);
 	if (r < 0) {
 		printf("capture fidelity: %s\n", err);
 		netns_sandbox_free(sb);
