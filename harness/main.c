@@ -64,7 +64,8 @@ static const char usage_text[] =
 	"                            report format (default text): json carries every field;\n" \
 	"                            junit is JUnit XML for CI; tap is TAP version 14\n" \
 	"  -o, --output FILE         write the report to FILE instead of standard output\n" \
-	"      --pcap-dir DIR        write one capture per scenario and family into DIR\n" \
+	"      --pcap-dir DIR        write one capture per scenario and family (and run, with\n" \
+	"                            --repeat) into DIR: every host's link, each packet once\n" \
 	"  -j, --jobs N              scenarios run in parallel, 1 to 64 (default: number of CPUs)\n" \
 	"      --family inet|inet6|both\n" \
 	"                            address families to run (default both)\n" \
