@@ -14,6 +14,7 @@
 #include <string.h>
 #include <arpa/inet.h>
 #include <net/ethernet.h>
+#include <net/if.h>
 #include <netinet/ip.h>
 #include <netinet/ip6.h>
 #include <netinet/tcp.h>
@@ -36,6 +37,7 @@ struct capture {
 	pcap_t *pcap;
 	int dlt;                          /* link type: Ethernet, or Linux cooked on "any" */
 	pcap_dumper_t *dump;
+	pcap_t *dead;                     /* the file's link type, when it is not the capture's */
 	struct packet *pkts;
 	size_t npkts, cap;
 	struct flow *flows;
@@ -306,6 +308,11 @@ int capture_open(const char *ifname, const char *filter, const char *pcap_path, 
 		r = a == PCAP_ERROR_PERM_DENIED ? -EPERM : -EIO;
 		goto fail;
 	}
+	/* On "any", cooked v2 frames: they carry the interface, which a filter can name. */
+	if (strcmp(ifname, "any") == 0 && pcap_set_datalink(c->pcap, DLT_LINUX_SLL2) < 0) {
+		snprintf(err, errlen, "capturing on %s: %s", ifname, pcap_geterr(c->pcap));
+		goto fail;
+	}
 	c->dlt = pcap_datalink(c->pcap);
 	if (c->dlt != DLT_EN10MB && c->dlt != DLT_LINUX_SLL && c->dlt != DLT_LINUX_SLL2) {
 		snprintf(err, errlen, "capturing on %s: link type %d, neither Ethernet nor Linux cooked", ifname, c->dlt);
@@ -321,7 +328,13 @@ int capture_open(const char *ifname, const char *filter, const char *pcap_path, 
 		snprintf(err, errlen, "capture: %s", perr);
 		goto fail;
 	}
-	if (pcap_path && !(c->dump = pcap_dump_open(c->pcap, pcap_path))) {
+	/* The file gets cooked v1 frames: v2's interface index means nothing outside the wire
+	 * namespace (tcpdump would name the reader's own interfaces). */
+	if (pcap_path && c->dlt == DLT_LINUX_SLL2 && !(c->dead = pcap_open_dead(DLT_LINUX_SLL, 256))) {
+		snprintf(err, errlen, "writing %s: out of memory", pcap_path);
+		goto fail;
+	}
+	if (pcap_path && !(c->dump = pcap_dump_open(c->dead ? c->dead : c->pcap, pcap_path))) {
 		snprintf(err, errlen, "writing %s: %s", pcap_path, pcap_geterr(c->pcap));
 		goto fail;
 	}
@@ -335,7 +348,8 @@ fail:
 int capture_open_wire(struct netns_sandbox *sb, const char *pcap_path, struct capture **ret, char *err, size_t errlen)
 {
 	/* Each packet once, as it enters the wire from its sender's link; in the router topology
-	 * also what the router itself sends (its ICMP errors), which only ever leaves. */
+	 * also what the router itself sends (its ICMP errors), which only ever leaves. Not what
+	 * the bridge passes up to br0 itself (a broadcast or multicast frame, again). */
 	char filter[1024] = "(tcp or icmp or icmp6) and (inbound", addr[64];
 	size_t n = strlen(filter);
 	int back, r;
@@ -350,6 +364,11 @@ int capture_open_wire(struct netns_sandbox *sb, const char *pcap_path, struct ca
 		snprintf(err, errlen, "entering the wire namespace: %s", strerror(-r));
 		return r;
 	}
+	unsigned br0 = if_nametoindex("br0");
+	if (br0) {
+		n = strlen(filter);
+		snprintf(filter + n, sizeof filter - n, " and not ifindex %u", br0);
+	}
 	r = capture_open("any", filter, pcap_path, ret, err, errlen);
 	if (netns_leave(back) < 0)
 		abort(); /* running on in the wire namespace would put every later step in the wrong place */
@@ -362,6 +381,8 @@ void capture_free(struct capture *c)
 		return;
 	if (c->dump)
 		pcap_dump_close(c->dump);
+	if (c->dead)
+		pcap_close(c->dead);
 	if (c->pcap)
 		pcap_close(c->pcap);
 	free(c->pkts);
@@ -372,6 +393,30 @@ void capture_free(struct capture *c)
 int capture_fd(const struct capture *c)
 {
 	return pcap_get_selectable_fd(c->pcap);
+}
+
+/* Writes a frame to the file; a cooked v2 frame as v1 (packet type, ARPHRD type, address
+ * length, 8 address bytes, protocol; then the same payload). */
+static void dump_frame(struct capture *c, const struct pcap_pkthdr *h, const u_char *data)
+{
+	if (!c->dead || h->caplen < 20) {
+		if (!c->dead)
+			pcap_dump((u_char *)c->dump, h, data);
+		return;
+	}
+	u_char v1[256 + 16];
+	struct pcap_pkthdr h1 = *h;
+	size_t body = h->caplen - 20 < 256 ? h->caplen - 20 : 256;
+	memset(v1, 0, 16);
+	v1[1] = data[10];                 /* packet type */
+	memcpy(v1 + 2, data + 8, 2);      /* ARPHRD type */
+	v1[5] = data[11];                 /* address length */
+	memcpy(v1 + 6, data + 12, 8);     /* address */
+	memcpy(v1 + 14, data, 2);         /* protocol */
+	memcpy(v1 + 16, data + 20, body);
+	h1.caplen = (bpf_u_int32)(16 + body);
+	h1.len = h->len >= 4 ? h->len - 4 : h->len;
+	pcap_dump((u_char *)c->dump, &h1, v1);
 }
 
 int capture_poll(struct capture *c, int64_t origin_us)
@@ -386,7 +431,7 @@ int capture_poll(struct capture *c, int64_t origin_us)
 		if (r <= 0)
 			break;
 		if (c->dump)
-			pcap_dump((u_char *)c->dump, h, data);
+			dump_frame(c, h, data);
 		struct packet p;
 		struct addrs a;
 		if (decode(c->dlt, data, h->caplen, &p, &a) < 0)

@@ -36,6 +36,7 @@
 #include "peer.h"
 
 #define OUT_MAX (64 * 1024)   /* bytes of each of stdout and stderr kept */
+#define TEXT_MAX sizeof ((struct step *)0)->text   /* the longest text 'output' awaits */
 #define MAX_ARGV 128
 #define SHIM_FD 3             /* the shim's report socket, in the program */
 
@@ -237,12 +238,19 @@ static void take_call(struct programs *ps, struct program *p, const char *msg)
 	json_object_array_add(json_object_object_get(ps->res, "syscalls"), j);
 }
 
-/* The last OUT_MAX bytes of stream k, once it has run past the first OUT_MAX (the chunk is
- * already in: the tail may repeat the head's end, which matching does not mind). */
-static void keep_tail(struct program *p, int k, const char *chunk, size_t n)
+/* The last OUT_MAX bytes of stream k, once it has run past the first OUT_MAX: the whole
+ * chunk of n bytes read, of which the head took its first `took`. */
+static void keep_tail(struct program *p, int k, const char *chunk, size_t n, size_t took)
 {
-	if (!p->tail[k] && !(p->tail[k] = malloc(OUT_MAX)))
-		return;
+	if (!p->tail[k]) {
+		if (!(p->tail[k] = malloc(OUT_MAX)))
+			return;
+		/* What came before this chunk starts it (as much as the longest text an await looks
+		 * for), so a text that runs across the head's end is found too. */
+		size_t before = p->nout[k] - took, seed = before < TEXT_MAX ? before : TEXT_MAX;
+		memcpy(p->tail[k], p->out[k] + before - seed, seed);
+		p->ntail[k] = seed;
+	}
 	if (p->ntail[k] + n > OUT_MAX) {
 		size_t drop = p->ntail[k] + n - OUT_MAX;
 		memmove(p->tail[k], p->tail[k] + drop, p->ntail[k] - drop);
@@ -281,7 +289,7 @@ static void take_one(struct programs *ps, struct program *p)
 			p->out[k][p->nout[k]] = 0;
 			p->lost[k] += (size_t)n - keep;
 			if (keep < (size_t)n)
-				keep_tail(p, k, chunk, (size_t)n);
+				keep_tail(p, k, chunk, (size_t)n, keep);
 		}
 	}
 	for (int i = 0; p->shim_fd >= 0 && i < 4096; i++) {

@@ -594,14 +594,15 @@ static int by_string(const void *a, const void *b)
 }
 
 /* What --repeat compares between runs: the verdict, and each connection's own flag sequence
- * ("client>server S,server>client S.,..."; an ICMP error counts with the segment it quotes),
- * the connections sorted, not their ports (ephemeral ones differ from run to run) nor how
- * their packets interleave (two timers that fire on the same tick go out in either order). */
+ * ("client>server S,server>client S.,..."; a connection is its two hosts and two ports, an
+ * ICMP error goes with the others between the same two hosts about the same segment), the
+ * connections sorted, not their ports (ephemeral ones differ from run to run) nor how their
+ * packets interleave (two timers that fire on the same tick go out in either order). */
 static char *flag_sequence(json_object *r)
 {
 	json_object *pk = arr(r, "packets");
 	size_t n = alen(pk), nflows = 0;
-	unsigned (*key)[2] = calloc(n ? n : 1, sizeof *key);
+	char **key = calloc(n ? n : 1, sizeof *key);
 	char **seq = calloc(n ? n : 1, sizeof *seq);
 	char *buf = NULL;
 	size_t len = 0;
@@ -611,14 +612,18 @@ static char *flag_sequence(json_object *r)
 		json_object *p = json_object_array_get_idx(pk, i);
 		unsigned a = (unsigned)json_object_get_int(json_object_object_get(p, "sport"));
 		unsigned b = (unsigned)json_object_get_int(json_object_object_get(p, "dport"));
-		unsigned lo = a < b ? a : b, hi = a < b ? b : a;
+		const char *x = str(p, "from"), *y = str(p, "to");
+		bool swap = strcmp(x, y) > 0;
+		char *flow = NULL;
+		if (asprintf(&flow, "%u %u %s %s", a < b ? a : b, a < b ? b : a, swap ? y : x, swap ? x : y) < 0)
+			goto out;
 		size_t f = 0;
-		while (f < nflows && (key[f][0] != lo || key[f][1] != hi))
+		while (f < nflows && strcmp(key[f], flow) != 0)
 			f++;
-		if (f == nflows) {
-			key[nflows][0] = lo;
-			key[nflows++][1] = hi;
-		}
+		if (f == nflows)
+			key[nflows++] = flow;
+		else
+			free(flow);
 		char *old = seq[f], *grown = NULL;
 		if (asprintf(&grown, "%s%s>%s %s,", old ? old : "", str(p, "from"), str(p, "to"), str(p, "flags")) < 0)
 			goto out;
@@ -636,6 +641,8 @@ out:
 		fclose(m);
 	for (size_t f = 0; seq && f < nflows; f++)
 		free(seq[f]);
+	for (size_t f = 0; key && f < nflows; f++)
+		free(key[f]);
 	free(seq);
 	free(key);
 	return buf;

@@ -56,6 +56,7 @@ struct host {
 	unsigned nsysctl;
 	struct { char key[96], value[64]; } sysctl[MAX_SYSCTLS];  /* replayed after reboot */
 	bool quickack;          /* RTAX_QUICKACK on its routes; set again after reboot */
+	bool held;              /* netns_hold(): its neighbour entries withdrawn; a reboot ends it */
 };
 
 struct netns_sandbox {
@@ -655,6 +656,7 @@ static int host_up(struct netns_sandbox *sb, int i)
 	_cleanup_(nl_addr) *rmac = NULL;
 	_cleanup_(rtnl_link) *wire_link = NULL;
 
+	h->held = false;   /* a new namespace: its neighbour entries are permanent again */
 	r = ns_new(sb, NETLINK_ROUTE, &h->fd, &h->nl);
 	if (r < 0)
 		return r;
@@ -1116,6 +1118,9 @@ int netns_hold(struct netns_sandbox *sb, int host, bool on)
 
 	if (fd < 0 || host == NETNS_WIRE)
 		return fail(sb, -EINVAL, "hold on host %d", host);
+	/* Held already: the unresolved entries hold the queue; deleting them would drop it. */
+	if (on && sb->hosts[host].held)
+		return 0;
 	r = rtnl_link_get_kernel(sb->hosts[host].nl, 0, "eth0", &eth0);
 	if (r < 0)
 		return fail(sb, nle_errno(sb, r), "looking up eth0 of host %d", host);
@@ -1133,7 +1138,10 @@ int netns_hold(struct netns_sandbox *sb, int host, bool on)
 		if ((r = sysctl_io(fd, key, probes, NULL, 0)) < 0)
 			return fail(sb, r, "setting %s on host %d", key, host);
 	}
-	return on ? host_neighbours(sb, host, rtnl_link_get_ifindex(eth0), false) : 0;
+	if (on && (r = host_neighbours(sb, host, rtnl_link_get_ifindex(eth0), false)) < 0)
+		return r;
+	sb->hosts[host].held = on;
+	return 0;
 }
 
 int netns_unreachable(struct netns_sandbox *sb, int host, enum netns_unreach how)

@@ -218,6 +218,7 @@ static void test_connect_and_sockets(void **state)
 		/* Count per family: the IPv4 round leaves a TIME-WAIT behind. */
 		n = netns_sockets(f->sb, 1, socks, 16);
 		int all = n;
+		assert_in_range(n, 0, 16);   /* more would not fit: the loops below read socks[0..n) */
 		assert_int_equal(count_family(socks, n, family), 2);
 		s = find_sock(socks, n, family, TCP_LISTEN, PORT, 0);
 		assert_non_null(s);
@@ -229,6 +230,7 @@ static void test_connect_and_sockets(void **state)
 		assert_string_equal(s->dst, a0);
 
 		n = netns_sockets(f->sb, 0, socks, 16);
+		assert_in_range(n, 0, 16);
 		assert_int_equal(count_family(socks, n, family), 1);
 		assert_non_null(find_sock(socks, n, family, TCP_ESTABLISHED, cport, PORT));
 		/* A short array gets the first socket and the count of all (the caller knows its
@@ -498,6 +500,7 @@ static void test_router(void **state)
 		assert_int_equal(connect_from(sb, 0, 1, family, FIRST_SYN_MS, &cfd), 0);
 		afd = accept_within(lfd, FIRST_SYN_MS);
 		n = netns_sockets(sb, 1, socks, 8);
+		assert_in_range(n, 0, 8);
 		netns_addr(sb, 0, family, text);
 		bool seen = false;
 		for (int k = 0; k < n; k++) {
@@ -581,6 +584,7 @@ static long long fin_delayed_acks(struct netns_sandbox *sb, int from, int to, in
 	 * timer fires after 40 ms or so). */
 	for (;;) {
 		n = netns_sockets(sb, to, socks, 8);
+		assert_in_range(n, 0, 8);
 		assert_true(n >= 0);
 		if (find_sock(socks, n, family, TCP_FIN_WAIT2, PORT, local_port(cfd)))
 			break;

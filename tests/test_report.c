@@ -512,6 +512,35 @@ static void test_repeat_interleaving(void **state)
 	}
 }
 
+/* Two connections on the same ports between different hosts (client and other, each from
+ * 40000 to the server's 5000) whose packets interleave differently: two connections, each the
+ * same in both runs, so nothing varied. */
+static void test_repeat_same_ports(void **state)
+{
+	struct report_options o = { .repeat = 2 };
+	json_object *r = json_object_new_array();
+	for (int run = 0; run < 2; run++) {
+		json_object *a = result("ports", "pass", NULL, false), *both = json_object_new_array();
+		const char *order[2][2] = { { "client", "other" }, { "other", "client" } };
+		for (int k = 0; k < 2; k++) {
+			json_object_array_add(both, packet(1.0 + k, order[run][k], "server", "S", 0, 0, 0));
+			json_object *q = json_object_array_get_idx(both, (size_t)k);
+			json_object_object_add(q, "sport", json_object_new_int(40000));
+			json_object_object_add(q, "dport", json_object_new_int(5000));
+		}
+		json_object_array_add(both, packet(3.0, "server", "other", "R.", 0, 1, 0));
+		json_object_object_add(json_object_array_get_idx(both, 2), "sport", json_object_new_int(5000));
+		json_object_object_add(json_object_array_get_idx(both, 2), "dport", json_object_new_int(40000));
+		json_object_object_add(a, "packets", both);
+		json_object_object_add(a, "run", json_object_new_int(run + 1));
+		json_object_array_add(r, a);
+	}
+	char *out = render(REPORT_TEXT, r, &o);
+	assert_non_null(strstr(out, "0 scenarios varied across 2 runs\n"));
+	free(out);
+	json_object_put(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -528,6 +557,7 @@ int main(void)
 		cmocka_unit_test(test_bare_error_verbose),
 		cmocka_unit_test(test_repeat_varied),
 		cmocka_unit_test(test_repeat_interleaving),
+		cmocka_unit_test(test_repeat_same_ports),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
