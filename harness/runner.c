@@ -40,6 +40,7 @@ struct cmd {
 	int err;
 	int64_t t_us;                     /* CLOCK_MONOTONIC when the last syscall returned */
 	int64_t sent_us;                  /* CLOCK_MONOTONIC when the command was sent */
+	unsigned line;                    /* the step that sent it */
 	char error[PEER_MSG_MAX];          /* the peer's 'E' text */
 };
 
@@ -348,7 +349,8 @@ static struct cmd *send_cmd(struct run *r, int host, const char *sock, const cha
 		return NULL;
 	}
 	struct cmd *c = &r->cmds[r->ncmds++];
-	*c = (struct cmd){ .host = host, .id = id, .sent_us = now_us(CLOCK_MONOTONIC) };
+	*c = (struct cmd){ .host = host, .id = id, .sent_us = now_us(CLOCK_MONOTONIC),
+			   .line = r->step ? r->step->line : 0 };
 	snprintf(c->sock, sizeof c->sock, "%s", sock);
 	snprintf(c->op, sizeof c->op, "%s", op);
 	return c;
@@ -1054,6 +1056,17 @@ json_object *runner_run(const struct scenario *s, const struct run_options *o)
 	r->step = NULL;
 	r->steps_done = true;
 	pump(r, 0);
+	/* An operation started with '&' whose result no step awaited would pass unchecked. Not
+	 * when its process died (a write that SIGPIPE killed: 'await exit' checks that). */
+	for (unsigned i = 0; i < r->ncmds && !r->failed && !r->errored; i++) {
+		const struct cmd *c = &r->cmds[i];
+		char who[64];
+		snprintf(who, sizeof who, "%s%s%s", hostname(r, c->host), strcmp(c->sock, "main") ? "." : "",
+			 strcmp(c->sock, "main") ? c->sock : "");
+		if (!c->awaited && !r->dead[c->host] && strcmp(c->op, "crash") != 0)
+			errorf(r, "'%s %s' (line %u) was started with '&' and never awaited: its result is "
+			       "unchecked; add 'await %s %s ...'", who, c->op, c->line, who, c->op);
+	}
 out:
 	/* The capture closes before the peers die: what their teardown sends is not the run's. */
 	if (r->cap) {
