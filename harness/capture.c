@@ -335,7 +335,7 @@ int capture_open(const char *ifname, const char *filter, const char *pcap_path, 
 		goto fail;
 	}
 	if (pcap_path && !(c->dump = pcap_dump_open(c->dead ? c->dead : c->pcap, pcap_path))) {
-		snprintf(err, errlen, "writing %s: %s", pcap_path, pcap_geterr(c->pcap));
+		snprintf(err, errlen, "writing %s: %s", pcap_path, pcap_geterr(c->dead ? c->dead : c->pcap));
 		goto fail;
 	}
 	*ret = c;

@@ -594,8 +594,8 @@ static int by_string(const void *a, const void *b)
 }
 
 /* What --repeat compares between runs: the verdict, and each connection's own flag sequence
- * ("client>server S,server>client S.,..."; a connection is its two hosts and two ports, an
- * ICMP error goes with the others between the same two hosts about the same segment), the
+ * ("client>server S,server>client S.,..."; a connection is its two hosts and two ports; the
+ * router's ICMP errors about one connection are a sequence of their own), the
  * connections sorted, not their ports (ephemeral ones differ from run to run) nor how their
  * packets interleave (two timers that fire on the same tick go out in either order). */
 static char *flag_sequence(json_object *r)

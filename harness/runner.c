@@ -54,6 +54,7 @@ struct run {
 	bool dead[SCENARIO_MAX_HOSTS];
 	int status[SCENARIO_MAX_HOSTS];
 	double death_ms[SCENARIO_MAX_HOSTS];   /* run ms when each peer was reaped */
+	bool doomed[SCENARIO_MAX_HOSTS];       /* sent a signal or a crash: it may be dying */
 	struct {
 		int host;
 		char name[32];
@@ -530,7 +531,7 @@ static int step_op(struct run *r, const struct step *st)
 			n += snprintf(line + n, sizeof line - (size_t)n, " %s", st->args[a]);
 	}
 	if (strcmp(op, "crash") == 0)
-		event(r, st->host, "crash (invalid memory access)");
+		event(r, st->host, "crash (invalid memory access)"), r->doomed[st->host] = true;
 	struct cmd *c = send_cmd(r, st->host, st->sock, op, line);
 	if (!c)
 		return -1;
@@ -919,6 +920,7 @@ static int step_kind(struct run *r, const struct step *st)
 		event(r, st->host, buf);
 		if ((e = peer_signal(r->peer[st->host], st->sig)) < 0)
 			return errorf(r, "kill %s: %s", hostname(r, st->host), strerror(-e));
+		r->doomed[st->host] = true;
 		return 0;
 	case STEP_BLACKHOLE:
 	case STEP_UNBLACKHOLE:
@@ -1057,13 +1059,18 @@ json_object *runner_run(const struct scenario *s, const struct run_options *o)
 	r->steps_done = true;
 	pump(r, 0);
 	/* An operation started with '&' whose result no step awaited would pass unchecked. Not
-	 * when its process died (a write that SIGPIPE killed: 'await exit' checks that). */
+	 * one that never returned because its process died (a write that SIGPIPE killed: 'await
+	 * exit' checks that); a death a last 'kill' or 'crash' causes is awaited first. */
 	for (unsigned i = 0; i < r->ncmds && !r->failed && !r->errored; i++) {
 		const struct cmd *c = &r->cmds[i];
 		char who[64];
 		snprintf(who, sizeof who, "%s%s%s", hostname(r, c->host), strcmp(c->sock, "main") ? "." : "",
 			 strcmp(c->sock, "main") ? c->sock : "");
-		if (!c->awaited && !r->dead[c->host] && strcmp(c->op, "crash") != 0)
+		if (c->awaited || strcmp(c->op, "crash") == 0)
+			continue;
+		if (!c->done && r->doomed[c->host] && !r->dead[c->host])
+			await(r, peer_dead, &c->host, r->s->await_ms, 0);
+		if (c->done || !r->dead[c->host])
 			errorf(r, "'%s %s' (line %u) was started with '&' and never awaited: its result is "
 			       "unchecked; add 'await %s %s ...'", who, c->op, c->line, who, c->op);
 	}
