@@ -949,11 +949,13 @@ static int step_kind(struct run *r, const struct step *st)
 		return 0;
 	case STEP_HOLD:
 	case STEP_RELEASE:
+		/* Noted first: what a release sends leaves while netns_hold() runs, and the ladder
+		 * shows it after the release, not before. */
+		event(r, st->host, st->kind == STEP_HOLD ? "hold: what it sends waits" :
+		      "release: what waited leaves, in order");
 		if ((e = netns_hold(r->sb, st->host, st->kind == STEP_HOLD)) < 0)
 			return errorf(r, "%s %s: %s", st->kind == STEP_HOLD ? "hold" : "release",
 				      hostname(r, st->host), netns_last_error(r->sb));
-		event(r, st->host, st->kind == STEP_HOLD ? "hold: what it sends waits" :
-		      "release: what waited leaves, in order");
 		return 0;
 	case STEP_QUICKACK:
 		if ((e = netns_quickack(r->sb, st->host, strcmp(st->op, "on") == 0)) < 0)
