@@ -399,11 +399,12 @@ int capture_fd(const struct capture *c)
  * length, 8 address bytes, protocol; then the same payload). */
 static void dump_frame(struct capture *c, const struct pcap_pkthdr *h, const u_char *data)
 {
-	if (!c->dead || h->caplen < 20) {
-		if (!c->dead)
-			pcap_dump((u_char *)c->dump, h, data);
+	if (!c->dead) {
+		pcap_dump((u_char *)c->dump, h, data);
 		return;
 	}
+	if (h->caplen < 20)
+		return;   /* shorter than a cooked v2 header: nothing to convert */
 	u_char v1[256 + 16];
 	struct pcap_pkthdr h1 = *h;
 	size_t body = h->caplen - 20 < 256 ? h->caplen - 20 : 256;
