@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <arpa/inet.h>
 #include <net/ethernet.h>
 #include <net/if.h>
@@ -22,6 +23,7 @@
 #include <sys/socket.h>
 
 #include "harness.h"
+#include "loop.h"
 #include "netns.h"
 
 #define MAX_FLOWS 4096
@@ -42,6 +44,7 @@ struct capture {
 	size_t npkts, cap;
 	struct flow *flows;
 	size_t nflows;
+	int64_t real_minus_mono_us;       /* CLOCK_REALTIME - CLOCK_MONOTONIC when it opened */
 };
 
 void capture_flags(uint8_t f, char out[12])
@@ -284,6 +287,9 @@ int capture_open(const char *ifname, const char *filter, const char *pcap_path, 
 	if (!c)
 		return -ENOMEM;
 	c->flows = calloc(MAX_FLOWS, sizeof *c->flows);
+	struct timespec real;
+	clock_gettime(CLOCK_REALTIME, &real);
+	c->real_minus_mono_us = (int64_t)real.tv_sec * 1000000 + real.tv_nsec / 1000 - clock_us();
 	if (!c->flows) {
 		free(c);
 		return -ENOMEM;
@@ -437,7 +443,8 @@ int capture_poll(struct capture *c, int64_t origin_us)
 		struct addrs a;
 		if (decode(c->dlt, data, h->caplen, &p, &a) < 0)
 			continue;
-		int64_t t = (int64_t)h->ts.tv_sec * 1000000 + h->ts.tv_usec - origin_us;
+		/* The kernel stamps packets on CLOCK_REALTIME: onto the run's clock, once, here. */
+		int64_t t = (int64_t)h->ts.tv_sec * 1000000 + h->ts.tv_usec - c->real_minus_mono_us - origin_us;
 		p.t_ms = (double)t / 1000.0;
 		p.from = netns_router_owns(p.family, a.src) ? HOST_ROUTER : netns_host_by_addr(p.family, a.src);
 		p.to = netns_router_owns(p.family, a.dst) ? HOST_ROUTER : netns_host_by_addr(p.family, a.dst);

@@ -176,8 +176,8 @@ int capture_open_wire(struct netns_sandbox *sb, const char *pcap_path, struct ca
 		      size_t errlen);
 void capture_free(struct capture *c);
 int capture_fd(const struct capture *c);
-/* Reads what is waiting; decoded packets are appended to the capture's list. Returns the count
- * added. origin_us: CLOCK_REALTIME microseconds of the run's start. */
+/* Reads what is waiting; decoded packets are appended to the capture's list, timed in ms
+ * from origin_us, the run's start on the run's clock (loop.h). Returns the count added. */
 int capture_poll(struct capture *c, int64_t origin_us);
 size_t capture_count(const struct capture *c);
 const struct packet *capture_packet(const struct capture *c, size_t i);

@@ -18,7 +18,6 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -28,6 +27,7 @@
 
 #include "config.h"
 #include "harness.h"
+#include "loop.h"
 #include "netns.h"
 
 #define MAX_SCENARIOS 512
@@ -437,12 +437,6 @@ static int by_pos(const void *a, const void *b)
 	return x->pos < y->pos ? -1 : x->pos > y->pos;
 }
 
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int start_job(struct job *j, const struct run_options *base)
 {
@@ -500,7 +494,7 @@ static int start_job(struct job *j, const struct run_options *base)
 	j->fd = p[0];
 	/* The runner bounds itself; this is the bound for a runner that cannot. */
 	j->limit_ms = base->timeout_ms ? base->timeout_ms : j->s->timeout_ms;
-	j->deadline_ms = mono_ms() + j->limit_ms + 15000;
+	j->deadline_ms = clock_us() / 1000 + j->limit_ms + 15000;
 	return 0;
 }
 
@@ -577,7 +571,7 @@ static void run_jobs(struct job *jobs, size_t n, unsigned njobs, const struct ru
 			}
 		if (nf == 0)
 			continue;
-		int64_t wait = soonest - mono_ms();
+		int64_t wait = soonest - clock_us() / 1000;
 		poll(fds, nf, wait < 0 ? 0 : wait > 1000 ? 1000 : (int)wait);
 		for (nfds_t k = 0; k < nf; k++) {
 			struct job *j = &jobs[idx[k]];
@@ -597,7 +591,7 @@ static void run_jobs(struct job *jobs, size_t n, unsigned njobs, const struct ru
 				if (r < 0 && errno == EINTR)
 					continue;
 				finish_job(j, false);
-			} else if (mono_ms() > j->deadline_ms) {
+			} else if (clock_us() / 1000 > j->deadline_ms) {
 				finish_job(j, true);
 			} else {
 				continue;

@@ -23,7 +23,6 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -32,6 +31,7 @@
 #include <sys/wait.h>
 
 #include "harness.h"
+#include "loop.h"
 #include "netns.h"
 #include "peer.h"
 
@@ -75,14 +75,6 @@ struct programs {
 	struct program *p[PROGRAMS_MAX];
 	unsigned n;
 };
-
-static int64_t mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 static json_object *ms_json(double ms)
 {
@@ -191,7 +183,7 @@ static void record_exit(struct programs *ps, struct program *p)
 {
 	json_object *j = json_object_new_object();
 
-	p->death_us = mono_us();
+	p->death_us = clock_us();
 	json_object_object_add(j, "peer", json_object_new_string(p->full));
 	json_object_object_add(j, "t_ms", ms_json((double)(p->death_us - ps->origin_us) / 1000.0));
 	if (WIFSIGNALED(p->status))

@@ -21,6 +21,7 @@
 #include <sys/wait.h>
 
 #include "harness.h"
+#include "loop.h"
 #include "netns.h"
 #include "peer.h"
 
@@ -63,7 +64,8 @@ struct run {
 	struct cmd cmds[MAX_CMDS];
 	unsigned ncmds;
 	size_t pkt_cursor, pkt_reported;
-	int64_t origin_mono_us, origin_real_us, deadline_us;
+	int64_t origin_us;                /* the run's start (loop.h clock) */
+	struct loop loop;                 /* its deadline: the run's time limit */
 	const struct step *step;
 	int64_t step_start_us;            /* CLOCK_MONOTONIC when the current step began */
 	struct { double from, to; } floors[MAX_FLOORS];   /* the 'after' floors met, run ms */
@@ -78,17 +80,15 @@ struct run {
 	json_object *res, *syscalls, *packets, *states, *failures, *events, *exits, *notes;
 };
 
-static int64_t now_us(clockid_t clk)
+/* Milliseconds from the run's start to t_us (the run's clock, loop.h). */
+static double ms_since(const struct run *r, int64_t t_us)
 {
-	struct timespec ts;
-
-	clock_gettime(clk, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+	return (double)(t_us - r->origin_us) / 1000.0;
 }
 
 static double rel_ms(const struct run *r)
 {
-	return (double)(now_us(CLOCK_MONOTONIC) - r->origin_mono_us) / 1000.0;
+	return ms_since(r, clock_us());
 }
 
 static json_object *ms_json(double ms)
@@ -205,7 +205,7 @@ static void handle_report(struct run *r, int host, const struct peer_report *rep
 		json_object_object_add(j, "ret", json_object_new_int64(rep->ret));
 		const char *en = peer_errno_name(rep->err);
 		json_object_object_add(j, "errno", en ? json_object_new_string(en) : NULL);
-		json_object_object_add(j, "t_ms", ms_json((double)((int64_t)rep->t_us - r->origin_mono_us) / 1000.0));
+		json_object_object_add(j, "t_ms", ms_json(ms_since(r, (int64_t)rep->t_us)));
 		json_object_array_add(r->syscalls, j);
 		if (c) {
 			c->has_result = true;
@@ -244,65 +244,101 @@ static void reap(struct run *r, int host)
 	json_object_array_add(r->exits, j);
 }
 
-/* Waits up to timeout_ms for anything (a report, a death, a packet) and takes it all in. */
-static void pump(struct run *r, int timeout_ms)
-{
-	struct pollfd fds[2 * SCENARIO_MAX_HOSTS + 1 + PROGRAMS_MAX_FDS];
-	int who[2 * SCENARIO_MAX_HOSTS + 1 + PROGRAMS_MAX_FDS];
-	nfds_t n = 0;
+/* ---- the run's event sources (loop.h): the capture, the programs, the peers ---- */
 
-	for (unsigned h = 0; h < r->s->nhosts; h++) {
+static unsigned capture_fds(void *ctx, struct pollfd *fds, unsigned max)
+{
+	struct run *r = ctx;
+
+	fds[0] = (struct pollfd){ .fd = capture_fd(r->cap), .events = POLLIN };
+	return max ? 1 : 0;
+}
+
+static void capture_take(void *ctx, const struct pollfd *fds, unsigned n)
+{
+	struct run *r = ctx;
+
+	capture_poll(r->cap, r->origin_us);
+	record_packets(r);
+}
+
+static unsigned programs_fds(void *ctx, struct pollfd *fds, unsigned max)
+{
+	return programs_pollfds(((struct run *)ctx)->progs, fds, max);
+}
+
+static void programs_take_all(void *ctx, const struct pollfd *fds, unsigned n)
+{
+	programs_take(((struct run *)ctx)->progs);
+}
+
+/* Each live peer: its control socket, then its pidfd. */
+static unsigned peers_fds(void *ctx, struct pollfd *fds, unsigned max)
+{
+	struct run *r = ctx;
+	unsigned n = 0;
+
+	for (unsigned h = 0; h < r->s->nhosts && n + 2 <= max; h++) {
 		if (!r->peer[h] || r->dead[h])
 			continue;
-		fds[n] = (struct pollfd){ .fd = peer_control_fd(r->peer[h]), .events = POLLIN };
-		who[n++] = (int)h;
-		fds[n] = (struct pollfd){ .fd = peer_pidfd(r->peer[h]), .events = POLLIN };
-		who[n++] = (int)h;
+		fds[n++] = (struct pollfd){ .fd = peer_control_fd(r->peer[h]), .events = POLLIN };
+		fds[n++] = (struct pollfd){ .fd = peer_pidfd(r->peer[h]), .events = POLLIN };
 	}
-	fds[n] = (struct pollfd){ .fd = capture_fd(r->cap), .events = POLLIN };
-	who[n++] = -1;
-	for (unsigned k = programs_pollfds(r->progs, fds + n, PROGRAMS_MAX_FDS); k > 0; k--)
-		who[n++] = -1;
-	if (poll(fds, n, timeout_ms) < 0)
-		return; /* EINTR: the caller re-checks its condition and deadline */
-	capture_poll(r->cap, r->origin_real_us);
-	record_packets(r);
-	programs_take(r->progs);
-	for (nfds_t i = 0; i < n; i++) {
-		if (who[i] < 0 || !fds[i].revents)
+	return n;
+}
+
+static void peers_take(void *ctx, const struct pollfd *fds, unsigned n)
+{
+	struct run *r = ctx;
+	unsigned i = 0;
+
+	/* The same hosts, in the same order, as peers_fds() stored them. */
+	for (unsigned h = 0; h < r->s->nhosts && i + 2 <= n; h++) {
+		if (!r->peer[h] || r->dead[h])
 			continue;
 		struct peer_report rep;
-		for (int k = 0; k < 1024 && peer_recv(r->peer[who[i]], &rep) == 1; k++)
-			handle_report(r, who[i], &rep);
-		if (fds[i].fd == peer_pidfd(r->peer[who[i]]))
-			reap(r, who[i]);
+		if (fds[i].revents || fds[i + 1].revents)
+			for (int k = 0; k < 1024 && peer_recv(r->peer[h], &rep) == 1; k++)
+				handle_report(r, (int)h, &rep);
+		if (fds[i + 1].revents)
+			reap(r, (int)h);
+		i += 2;
 	}
+}
+
+static void pump(struct run *r, int timeout_ms)
+{
+	loop_pump(&r->loop, timeout_ms);
+}
+
+struct await_arg {
+	struct run *r;
+	bool (*cond)(struct run *, const void *);
+	const void *arg;
+};
+
+static bool await_cond(void *arg)
+{
+	struct await_arg *a = arg;
+	return a->cond(a->r, a->arg);
 }
 
 /* Awaits cond(r, arg) for at most bound_ms (and never past the scenario's deadline). */
 static int await(struct run *r, bool (*cond)(struct run *, const void *), const void *arg,
 		 int bound_ms, int poll_ms)
 {
-	int64_t end = now_us(CLOCK_MONOTONIC) + (int64_t)bound_ms * 1000;
+	struct await_arg a = { r, cond, arg };
+	int64_t held;
+	int e = loop_await(&r->loop, await_cond, &a, bound_ms, poll_ms, &held);
 
-	if (end > r->deadline_us)
-		end = r->deadline_us;
-	for (;;) {
-		if (cond(r, arg)) {
-			r->cond_ms = rel_ms(r);
-			return 0;
-		}
-		int64_t left = end - now_us(CLOCK_MONOTONIC);
-		if (left <= 0 && end == r->deadline_us)
-			/* Not the step's bound: the whole run's. What the kernel would have done is
-			 * unknown, so this is no failure of the kernel's but the harness giving up. */
-			return errorf(r, "the run's time limit (%lld ms) ran out during this step",
-				      (long long)(r->deadline_us - r->origin_mono_us) / 1000), -ETIMEDOUT;
-		if (left <= 0)
-			return -ETIMEDOUT;
-		int ms = (int)((left + 999) / 1000);
-		pump(r, poll_ms && poll_ms < ms ? poll_ms : ms);
-	}
+	if (e == 0)
+		r->cond_ms = ms_since(r, held);
+	else if (e == -ETIME)
+		/* Not the step's bound: the whole run's. What the kernel would have done is
+		 * unknown, so this is no failure of the kernel's but the harness giving up. */
+		return errorf(r, "the run's time limit (%lld ms) ran out during this step",
+			      (long long)(r->loop.deadline_us - r->origin_us) / 1000), -ETIMEDOUT;
+	return e;
 }
 
 static int bound(const struct run *r, const struct step *st)
@@ -350,7 +386,7 @@ static struct cmd *send_cmd(struct run *r, int host, const char *sock, const cha
 		return NULL;
 	}
 	struct cmd *c = &r->cmds[r->ncmds++];
-	*c = (struct cmd){ .host = host, .id = id, .sent_us = now_us(CLOCK_MONOTONIC),
+	*c = (struct cmd){ .host = host, .id = id, .sent_us = clock_us(),
 			   .line = r->step ? r->step->line : 0 };
 	snprintf(c->sock, sizeof c->sock, "%s", sock);
 	snprintf(c->op, sizeof c->op, "%s", op);
@@ -452,8 +488,7 @@ static int finish_cmd(struct run *r, struct cmd *c, const struct step *st, const
 	if (c->error[0])
 		return errorf(r, "%s %s: the peer refused the command: %s", who, c->op, c->error);
 	if (c->has_result && expect_matches(want, c->ret, c->err))
-		return too_soon(r, st, (double)(c->sent_us - r->origin_mono_us) / 1000.0,
-				(double)(c->t_us - r->origin_mono_us) / 1000.0);
+		return too_soon(r, st, ms_since(r, c->sent_us), ms_since(r, c->t_us));
 	describe(obs, sizeof obs, c->has_result, c->ret, c->err);
 	if (want && want->set)
 		describe(exp, sizeof exp, true, want->ret, want->err);
@@ -595,7 +630,7 @@ static void packets_since(struct run *r, size_t from, char *buf, size_t len)
 static double floor_anchor(const struct run *r)
 {
 	return r->pkt_cursor ? capture_packet(r->cap, r->pkt_cursor - 1)->t_ms :
-	       (double)(r->step_start_us - r->origin_mono_us) / 1000.0;
+	       ms_since(r, r->step_start_us);
 }
 
 int run_sockets(struct run *r, int host, const struct netns_sock **ret)
@@ -644,7 +679,7 @@ static int step_no_packet(struct run *r, const struct step *st)
 	if (st->within_ms)
 		await(r, never, NULL, st->within_ms, 0);
 	/* Take in every frame the capture holds now (each call reads a bounded batch). */
-	for (int i = 0; i < 64 && capture_poll(r->cap, r->origin_real_us) > 0; i++)
+	for (int i = 0; i < 64 && capture_poll(r->cap, r->origin_us) > 0; i++)
 		;
 	record_packets(r);
 	for (size_t i = 0; i < capture_count(r->cap); i++) {
@@ -971,7 +1006,7 @@ static int step_kind(struct run *r, const struct step *st)
 static int run_step(struct run *r, const struct step *st)
 {
 	r->step = st;
-	r->step_start_us = now_us(CLOCK_MONOTONIC);
+	r->step_start_us = clock_us();
 	r->event_ms = r->cond_ms = -1;
 	int e = step_kind(r, st);
 	/* An op's result and a packet check their own floors; any other awaited observation (a
@@ -1025,9 +1060,8 @@ json_object *runner_run(const struct scenario *s, const struct run_options *o)
 	r->events = json_object_object_get(res, "events");
 	r->exits = json_object_object_get(res, "exits");
 	r->notes = json_object_object_get(res, "notes");
-	r->origin_mono_us = now_us(CLOCK_MONOTONIC);
-	r->origin_real_us = now_us(CLOCK_REALTIME);
-	r->deadline_us = r->origin_mono_us + (int64_t)(o->timeout_ms ? o->timeout_ms : s->timeout_ms) * 1000;
+	r->origin_us = clock_us();
+	r->loop.deadline_us = r->origin_us + (int64_t)(o->timeout_ms ? o->timeout_ms : s->timeout_ms) * 1000;
 
 	if ((e = netns_sandbox_new_topology(s->nhosts, s->router ? NETNS_ROUTER : NETNS_BRIDGE, &r->sb)) < 0) {
 		errorf(r, "creating the sandbox: %s", netns_new_error());
@@ -1048,10 +1082,16 @@ json_object *runner_run(const struct scenario *s, const struct run_options *o)
 	}
 	if (!netns_netem_available())
 		note(r, "netem: this kernel has no netem qdisc; faults on the wire use nftables");
-	if ((e = programs_new(res, r->origin_mono_us, o->peer_path, &r->progs)) < 0) {
+	if ((e = programs_new(res, r->origin_us, o->peer_path, &r->progs)) < 0) {
 		errorf(r, "%s", strerror(-e));
 		goto out;
 	}
+	static const struct { unsigned (*fds)(void *, struct pollfd *, unsigned);
+			      void (*take)(void *, const struct pollfd *, unsigned); } sources[] = {
+		{ capture_fds, capture_take }, { programs_fds, programs_take_all }, { peers_fds, peers_take },
+	};
+	for (size_t i = 0; i < sizeof sources / sizeof sources[0]; i++)
+		loop_add(&r->loop, &(struct loop_source){ sources[i].fds, sources[i].take, r });
 	for (unsigned h = 0; h < s->nhosts; h++)
 		if (spawn_peer(r, (int)h) < 0)
 			goto out;
@@ -1080,7 +1120,7 @@ out:
 	/* The capture closes before the peers die: what their teardown sends is not the run's. */
 	if (r->cap) {
 		unsigned recv, drop;
-		capture_poll(r->cap, r->origin_real_us);
+		capture_poll(r->cap, r->origin_us);
 		record_packets(r);
 		capture_stats(r->cap, &recv, &drop);
 		if (drop) {
@@ -1110,7 +1150,7 @@ struct netns_sandbox *run_sandbox(struct run *r) { return r->sb; }
 int run_family(const struct run *r) { return r->o->family; }
 int run_bound(const struct run *r, const struct step *st) { return bound(r, st); }
 void run_event(struct run *r, int host, const char *what) { event(r, host, what); }
-void run_event_at(struct run *r, int64_t mono_us) { r->event_ms = (double)(mono_us - r->origin_mono_us) / 1000.0; }
+void run_event_at(struct run *r, int64_t mono_us) { r->event_ms = ms_since(r, mono_us); }
 
 int run_await(struct run *r, bool (*cond)(struct run *, const void *), const void *arg, int bound_ms, int poll_ms)
 {
