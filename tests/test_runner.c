@@ -1,0 +1,548 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The runner's verdicts, without privilege: each test runs a real scenario (parsed by the real
+ * parser) through the real runner against a scripted world (fake_world.c) and checks the
+ * verdict it reaches (pass, fail or error) and what it says. Every path by which a run can
+ * pass, fail or end in error has a case here.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <netinet/tcp.h>
+#include <cmocka.h>
+
+#include "fake_world.h"
+
+enum { CLIENT, SERVER };
+
+#define PKT(ms, f, t, fl) { .kind = FAKE_PACKET, .delay_ms = (ms), .from = (f), .to = (t), .flags = (fl), \
+			    .sport = 40000, .dport = 5000 }
+#define RESULT(ms, r, e) { .kind = FAKE_REPORT, .delay_ms = (ms), .ret = (r), .err = (e) }
+#define HANG { .kind = FAKE_REPORT, .hang = true }
+#define DEATH(ms, h, s) { .kind = FAKE_DEATH, .delay_ms = (ms), .host = (h), .sig = (s) }
+#define STATE(ms, h, st, sp, dp) { .kind = FAKE_STATE, .delay_ms = (ms), .host = (h), .state = (st), \
+				   .sport = (sp), .dport = (dp) }
+
+/* The handshake a connect makes, and its success. */
+#define CONNECTS { CLIENT, "connect", .evs = { PKT(1, CLIENT, SERVER, "S"), PKT(2, SERVER, CLIENT, "S."), \
+					       PKT(3, CLIENT, SERVER, "."), RESULT(4, 0, 0) } }
+
+static const char head[] = "mode B2\nsummary a test\nfamily inet\n";
+
+struct outcome {
+	json_object *res;
+	const char *verdict;
+	const char *failures;             /* all of them, one per line */
+	char buf[8192];
+};
+
+static void run(const char *steps, const struct fake_trigger *script, struct outcome *o)
+{
+	char text[4096], err[512];
+	struct scenario *s = NULL;
+	struct run_options opt = { .peer_path = "fake-peer", .family = AF_INET };
+
+	snprintf(text, sizeof text, "%s%s", head, steps);
+	if (scenario_parse("t.tcpf", text, &s, err, sizeof err) < 0)
+		fail_msg("the test's scenario does not parse: %s", err);
+	fake_world_reset(script);
+	o->res = runner_run(s, &opt);
+	o->verdict = json_object_get_string(json_object_object_get(o->res, "verdict"));
+	json_object *f = json_object_object_get(o->res, "failures");
+	size_t n = 0;
+	o->buf[0] = 0;
+	for (size_t i = 0; i < json_object_array_length(f); i++)
+		n += (size_t)snprintf(o->buf + n, sizeof o->buf - n, "%s\n",
+				      json_object_get_string(json_object_array_get_idx(f, i)));
+	o->failures = o->buf;
+	scenario_free(s);
+}
+
+static void done(struct outcome *o)
+{
+	json_object_put(o->res);
+}
+
+static void expect(struct outcome *o, const char *verdict, const char *text)
+{
+	if (strcmp(o->verdict, verdict) != 0 || (text && !strstr(o->failures, text)))
+		fail_msg("expected %s%s%s, got %s: %s", verdict, text ? " with " : "", text ? text : "",
+			 o->verdict, o->failures);
+}
+
+static size_t count(struct outcome *o, const char *array)
+{
+	return json_object_array_length(json_object_object_get(o->res, array));
+}
+
+/* ---- socket operations ---- */
+
+static void test_op_pass(void **state)
+{
+	struct fake_trigger script[] = { CONNECTS, { 0 } };
+	struct outcome o;
+
+	run("server listen 5000\nclient connect server 5000\nserver accept\n"
+	    "await packet client > server .\n", script, &o);
+	expect(&o, "pass", NULL);
+	/* socket, bind, listen; socket, connect; accept */
+	assert_int_equal(count(&o, "syscalls"), 6);
+	assert_int_equal(count(&o, "packets"), 3);
+	done(&o);
+}
+
+static void test_op_errno_differs(void **state)
+{
+	struct fake_trigger script[] = {
+		{ CLIENT, "connect", .evs = { RESULT(1, -1, ECONNREFUSED) } }, { 0 } };
+	struct outcome o;
+
+	run("client connect server 5000 = -1 ETIMEDOUT\n", script, &o);
+	expect(&o, "fail", "t.tcpf:4: client connect\n  expected: -1 ETIMEDOUT\n  observed: -1 ECONNREFUSED");
+	done(&o);
+}
+
+static void test_op_fails_unexpectedly(void **state)
+{
+	struct fake_trigger script[] = {
+		{ CLIENT, "connect", .evs = { RESULT(1, -1, ECONNREFUSED) } }, { 0 } };
+	struct outcome o;
+
+	run("client connect server 5000\n", script, &o);
+	expect(&o, "fail", "expected: success\n  observed: -1 ECONNREFUSED");
+	done(&o);
+}
+
+/* A call that blocks past its bound, in a peer that still answers: the kernel's doing. */
+static void test_op_blocks(void **state)
+{
+	struct fake_trigger script[] = { { SERVER, "accept", .evs = { HANG } }, { 0 } };
+	struct outcome o;
+
+	run("server listen 5000\nserver accept within 50ms\n", script, &o);
+	expect(&o, "fail", "server accept did not return within 50 ms");
+	done(&o);
+}
+
+/* A peer that answers neither the command nor a probe: the harness's problem, an error. */
+static void test_peer_hangs(void **state)
+{
+	struct fake_trigger script[] = {
+		{ SERVER, "accept", .evs = { HANG } }, { SERVER, "probe", .evs = { HANG } }, { 0 } };
+	struct outcome o;
+
+	run("server listen 5000\nserver accept within 50ms\n", script, &o);
+	expect(&o, "error", "answered neither the command nor a probe");
+	done(&o);
+}
+
+static void test_op_refused(void **state)
+{
+	struct fake_trigger script[] = {
+		{ CLIENT, "connect", .evs = { { .kind = FAKE_REPORT, .refuse = true } } }, { 0 } };
+	struct outcome o;
+
+	run("client connect server 5000\n", script, &o);
+	expect(&o, "error", "the peer refused the command");
+	done(&o);
+}
+
+static void test_op_too_soon(void **state)
+{
+	struct fake_trigger script[] = {
+		{ CLIENT, "connect", .evs = { RESULT(20, -1, ETIMEDOUT) } }, { 0 } };
+	struct outcome o;
+
+	run("client connect server 5000 = -1 ETIMEDOUT after 200ms\n", script, &o);
+	expect(&o, "fail", "too soon\n  expected: after 200 ms\n  observed: after 2");
+	done(&o);
+}
+
+static void test_op_floor_met(void **state)
+{
+	struct fake_trigger script[] = {
+		{ CLIENT, "connect", .evs = { RESULT(60, -1, ETIMEDOUT) } }, { 0 } };
+	struct outcome o;
+
+	run("client connect server 5000 = -1 ETIMEDOUT after 50ms\n", script, &o);
+	expect(&o, "pass", NULL);
+	double floor = json_object_get_double(json_object_object_get(o.res, "floor_ms"));
+	assert_true(floor > 49.9 && floor < 50.1);
+	done(&o);
+}
+
+/* ---- background operations ---- */
+
+static void test_async_awaited(void **state)
+{
+	struct fake_trigger script[] = { { CLIENT, "read", .evs = { RESULT(10, 0, 0) } }, { 0 } };
+	struct outcome o;
+
+	run("client read 100 &\nawait client read = 0\n", script, &o);
+	expect(&o, "pass", NULL);
+	done(&o);
+}
+
+static void test_async_never_awaited(void **state)
+{
+	struct fake_trigger script[] = { { CLIENT, "read", .evs = { RESULT(1, 0, 0) } }, { 0 } };
+	struct outcome o;
+
+	run("client read 100 &\n", script, &o);
+	expect(&o, "error", "'client read' (line 4) was started with '&' and never awaited");
+	done(&o);
+}
+
+/* One that never returned because its process died is excused: 'await exit' checks that. */
+static void test_async_died(void **state)
+{
+	struct fake_trigger script[] = { { CLIENT, "read", .evs = { HANG } }, { 0 } };
+	struct outcome o;
+
+	run("client read 100 &\nkill client KILL\nawait exit client signal KILL\n", script, &o);
+	expect(&o, "pass", NULL);
+	done(&o);
+}
+
+static void test_await_nothing_pending(void **state)
+{
+	struct outcome o;
+
+	run("await client read = 0\n", NULL, &o);
+	expect(&o, "error", "nothing to await");
+	done(&o);
+}
+
+/* ---- the wire ---- */
+
+static void test_packet_missing(void **state)
+{
+	struct fake_trigger script[] = { CONNECTS, { 0 } };
+	struct outcome o;
+
+	run("server listen 5000\nclient connect server 5000\nawait packet server > client F. within 30ms\n",
+	    script, &o);
+	expect(&o, "fail", "no server > client F. within 30 ms\n  expected: server > client F.\n  observed: "
+			   "client > server S, server > client S., client > server .");
+	done(&o);
+}
+
+static void test_packet_too_soon(void **state)
+{
+	struct fake_trigger script[] = { CONNECTS, { 0 } };
+	struct outcome o;
+
+	run("server listen 5000\nclient connect server 5000\nawait packet client > server S\n"
+	    "await packet server > client S. after 100ms\n", script, &o);
+	expect(&o, "fail", "too soon\n  expected: after 100 ms\n  observed: after 1.0 ms");
+	done(&o);
+}
+
+/* Packets are awaited in wire order: one matched already is not matched again. */
+static void test_packet_order(void **state)
+{
+	struct fake_trigger script[] = { CONNECTS, { 0 } };
+	struct outcome o;
+
+	run("server listen 5000\nclient connect server 5000\nawait packet client > server .\n"
+	    "await packet client > server S within 20ms\n", script, &o);
+	expect(&o, "fail", "no client > server S within 20 ms");
+	done(&o);
+}
+
+static void test_no_packet(void **state)
+{
+	struct fake_trigger script[] = { CONNECTS, { 0 } };
+	struct outcome o;
+
+	run("server listen 5000\nclient connect server 5000\nexpect no packet server > client R\n", script, &o);
+	expect(&o, "pass", NULL);
+	done(&o);
+	run("server listen 5000\nclient connect server 5000\nexpect no packet server > client S.\n", script, &o);
+	expect(&o, "fail", "a packet that must not be there\n  expected: no server > client S.");
+	done(&o);
+}
+
+/* A packet that comes while 'expect no packet ... within' watches. */
+static void test_no_packet_within(void **state)
+{
+	struct fake_trigger script[] = {
+		CONNECTS, { SERVER, "close", .evs = { RESULT(0, 0, 0), PKT(20, SERVER, CLIENT, "F.") } }, { 0 } };
+	struct outcome o;
+
+	run("server listen 5000\nclient connect server 5000\nserver accept\nserver close\n"
+	    "expect no packet server > client F. within 60ms\n", script, &o);
+	expect(&o, "fail", "a packet that must not be there");
+	done(&o);
+}
+
+/* ---- socket states and counters ---- */
+
+static void test_state(void **state)
+{
+	struct fake_trigger script[] = {
+		{ SERVER, "listen", .evs = { RESULT(0, 0, 0), STATE(10, SERVER, TCP_LISTEN, 5000, 0) } }, { 0 } };
+	struct outcome o;
+
+	run("server listen 5000\nawait state server LISTEN port 5000\n", script, &o);
+	expect(&o, "pass", NULL);
+	assert_int_equal(count(&o, "states"), 1);
+	done(&o);
+	run("server listen 5000\nawait state server ESTABLISHED within 30ms\n", script, &o);
+	expect(&o, "fail", "fewer than 1 sockets of server in state ESTABLISHED within 30 ms");
+	expect(&o, "fail", "observed: LISTEN :5000-:0");
+	done(&o);
+}
+
+static void test_no_state(void **state)
+{
+	struct fake_trigger script[] = {
+		{ SERVER, "listen", .evs = { RESULT(0, 0, 0), STATE(0, SERVER, TCP_LISTEN, 5000, 0),
+					     STATE(30, SERVER, 0, 5000, 0) } }, { 0 } };
+	struct outcome o;
+
+	run("server listen 5000\nexpect no state server LISTEN\n", script, &o);
+	expect(&o, "fail", "a socket that must not be there\n  expected: no LISTEN socket of server");
+	done(&o);
+	run("server listen 5000\nawait no state server LISTEN\n", script, &o);
+	expect(&o, "pass", NULL);
+	done(&o);
+}
+
+static void test_sockets_unlisted(void **state)
+{
+	struct fake_trigger script[] = { { SERVER, "sockets", .fail = E2BIG }, { 0 } };
+	struct outcome o;
+
+	run("await state server LISTEN\n", script, &o);
+	expect(&o, "error", "server has more than 4096 TCP sockets");
+	done(&o);
+}
+
+static void test_counter(void **state)
+{
+	struct fake_trigger script[] = {
+		{ SERVER, "listen", .evs = { RESULT(0, 0, 0),
+					     { .kind = FAKE_COUNTER, .delay_ms = 20, .host = SERVER,
+					       .name = "TcpExt.ListenOverflows", .value = 2 } } }, { 0 } };
+	struct outcome o;
+
+	run("server listen 5000\nexpect counter server TcpExt.ListenOverflows = 2\n", script, &o);
+	expect(&o, "fail", "counter TcpExt.ListenOverflows of server\n  expected: = 2\n  observed: 0");
+	done(&o);
+	run("server listen 5000\nawait counter server TcpExt.ListenOverflows = 2\n", script, &o);
+	expect(&o, "pass", NULL);
+	assert_int_equal(count(&o, "counters"), 1);
+	done(&o);
+	run("expect counter server Tcp.Missing = 2\n", NULL, &o);
+	expect(&o, "error", "counter Tcp.Missing of server");
+	done(&o);
+}
+
+/* ---- processes ---- */
+
+static void test_exit(void **state)
+{
+	struct outcome o;
+
+	run("kill server KILL\nawait exit server signal KILL\n", NULL, &o);
+	expect(&o, "pass", NULL);
+	assert_int_equal(count(&o, "exits"), 1);
+	assert_int_equal(count(&o, "events"), 1);
+	done(&o);
+	run("kill server TERM\nawait exit server signal KILL\n", NULL, &o);
+	expect(&o, "fail", "server ended otherwise\n  expected: killed by SIGKILL\n  observed: killed by SIGTERM");
+	done(&o);
+}
+
+static void test_exit_never(void **state)
+{
+	struct fake_trigger script[] = { { SERVER, "kill", .evs = { { .kind = FAKE_END } } }, { 0 } };
+	struct outcome o;
+
+	run("kill server TERM\nawait exit server signal TERM within 30ms\n", script, &o);
+	expect(&o, "fail", "server did not end within 30 ms");
+	done(&o);
+}
+
+static void test_crash(void **state)
+{
+	struct outcome o;
+
+	run("server crash\nawait exit server signal SEGV\n", NULL, &o);
+	expect(&o, "pass", NULL);
+	done(&o);
+}
+
+/* A step on a peer that has died is the kernel's (or the program's) doing: a failure. */
+static void test_dead_peer(void **state)
+{
+	struct outcome o;
+
+	run("kill server KILL\nawait exit server signal KILL\nserver listen 5000\n", NULL, &o);
+	expect(&o, "fail", "the server peer is no longer running");
+	done(&o);
+	run("kill server KILL\nawait exit server signal KILL\nkill server KILL\n", NULL, &o);
+	expect(&o, "fail", "kill server: its peer is not running");
+	done(&o);
+}
+
+/* A blocked call whose process dies never returns: a failure that says so. */
+static void test_call_dies(void **state)
+{
+	struct fake_trigger script[] = {
+		{ SERVER, "accept", .evs = { HANG, DEATH(10, SERVER, SIGKILL) } }, { 0 } };
+	struct outcome o;
+
+	run("server listen 5000\nserver accept\n", script, &o);
+	expect(&o, "fail", "server accept never returned: the server peer died (SIGKILL)");
+	done(&o);
+}
+
+/* ---- faults ---- */
+
+static void test_faults(void **state)
+{
+	struct fake_trigger script[] = {
+		{ SERVER, "blackhole", .evs = { PKT(5, CLIENT, SERVER, "P.") } }, { 0 } };
+	struct outcome o;
+
+	run("blackhole server\nawait packet client > server P.\nunblackhole server\nhold client\nrelease client\n"
+	    "sysctl server net.ipv4.tcp_retries2 3\nquickack client on\nnft server add table inet t\n", script, &o);
+	expect(&o, "pass", NULL);
+	/* Each fault is an event of the ladder (the sysctl is not). */
+	assert_int_equal(count(&o, "events"), 6);
+	done(&o);
+}
+
+static void test_fault_fails(void **state)
+{
+	struct fake_trigger script[] = { { SERVER, "nft", .fail = EINVAL }, { 0 } };
+	struct outcome o;
+
+	run("nft server add table inet t\n", script, &o);
+	expect(&o, "error", "t.tcpf:4: error: nft add table inet t: fake failure");
+	done(&o);
+}
+
+/* netem where the kernel has none: a missing capability, named in 'missing'. */
+static void test_netem_missing(void **state)
+{
+	struct outcome o;
+
+	run("blackhole server netem\n", NULL, &o);
+	expect(&o, "error", "blackhole server netem");
+	assert_non_null(json_object_object_get(o.res, "missing"));
+	done(&o);
+}
+
+static void test_reboot(void **state)
+{
+	struct fake_trigger script[] = {
+		CONNECTS, { SERVER, "write", .evs = { RESULT(1, -1, EPIPE) } }, { 0 } };
+	struct outcome o;
+
+	run("server listen 5000\nclient connect server 5000\nserver accept\nreboot server\n"
+	    "server listen 5000\n", script, &o);
+	expect(&o, "pass", NULL);
+	/* The reboot's SIGKILL, and the peer's death */
+	assert_int_equal(count(&o, "exits"), 1);
+	done(&o);
+	/* After a reboot the new peer has no socket 'main': an op on it makes it anew. */
+	run("server listen 5000\nreboot server\nserver accept within 20ms\n",
+	    (struct fake_trigger[]){ { SERVER, "accept", .evs = { RESULT(1, -1, EINVAL) } }, { 0 } }, &o);
+	expect(&o, "fail", "observed: -1 EINVAL");
+	done(&o);
+}
+
+static void test_reboot_fails(void **state)
+{
+	struct fake_trigger script[] = { { SERVER, "reboot", .fail = ENOMEM }, { 0 } };
+	struct outcome o;
+
+	run("reboot server\n", script, &o);
+	expect(&o, "error", "reboot server: fake failure");
+	done(&o);
+}
+
+/* ---- the run as a whole ---- */
+
+static void test_deadline(void **state)
+{
+	struct fake_trigger script[] = { { SERVER, "accept", .evs = { HANG } }, { 0 } };
+	struct outcome o;
+
+	run("timeout 100ms\nserver listen 5000\nserver accept\n", script, &o);
+	expect(&o, "error", "the run's time limit (100 ms) ran out during this step");
+	done(&o);
+}
+
+static void test_first_failure_ends(void **state)
+{
+	struct fake_trigger script[] = {
+		{ CLIENT, "connect", .evs = { RESULT(1, -1, ECONNREFUSED) } }, { 0 } };
+	struct outcome o;
+
+	run("client connect server 5000\nserver listen 5000\n", script, &o);
+	expect(&o, "fail", NULL);
+	/* the client's socket and connect; nothing of the server's */
+	assert_int_equal(count(&o, "syscalls"), 2);
+	assert_int_equal(count(&o, "failures"), 1);
+	done(&o);
+}
+
+static void test_peer_cannot_start(void **state)
+{
+	struct fake_trigger script[] = { { SERVER, "spawn", .fail = ENOENT }, { 0 } };
+	struct outcome o;
+
+	run("server listen 5000\n", script, &o);
+	expect(&o, "error", "t.tcpf: setting up: error: starting fake-peer in the server namespace");
+	done(&o);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_op_pass),
+		cmocka_unit_test(test_op_errno_differs),
+		cmocka_unit_test(test_op_fails_unexpectedly),
+		cmocka_unit_test(test_op_blocks),
+		cmocka_unit_test(test_peer_hangs),
+		cmocka_unit_test(test_op_refused),
+		cmocka_unit_test(test_op_too_soon),
+		cmocka_unit_test(test_op_floor_met),
+		cmocka_unit_test(test_async_awaited),
+		cmocka_unit_test(test_async_never_awaited),
+		cmocka_unit_test(test_async_died),
+		cmocka_unit_test(test_await_nothing_pending),
+		cmocka_unit_test(test_packet_missing),
+		cmocka_unit_test(test_packet_too_soon),
+		cmocka_unit_test(test_packet_order),
+		cmocka_unit_test(test_no_packet),
+		cmocka_unit_test(test_no_packet_within),
+		cmocka_unit_test(test_state),
+		cmocka_unit_test(test_no_state),
+		cmocka_unit_test(test_sockets_unlisted),
+		cmocka_unit_test(test_counter),
+		cmocka_unit_test(test_exit),
+		cmocka_unit_test(test_exit_never),
+		cmocka_unit_test(test_crash),
+		cmocka_unit_test(test_dead_peer),
+		cmocka_unit_test(test_call_dies),
+		cmocka_unit_test(test_faults),
+		cmocka_unit_test(test_fault_fails),
+		cmocka_unit_test(test_netem_missing),
+		cmocka_unit_test(test_reboot),
+		cmocka_unit_test(test_reboot_fails),
+		cmocka_unit_test(test_deadline),
+		cmocka_unit_test(test_first_failure_ends),
+		cmocka_unit_test(test_peer_cannot_start),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
