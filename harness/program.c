@@ -393,7 +393,9 @@ static _Noreturn void child(int netns_fd, const int fds[4], int err_fd, pid_t pa
 {
 	int e;
 
-	if (setpgid(0, 0) < 0 || setns(netns_fd, CLONE_NEWNET) < 0 || prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+	/* No namespace (-1): the caller's own, as peer_spawn() does (the runner's unit tests). */
+	if (setpgid(0, 0) < 0 || (netns_fd >= 0 && setns(netns_fd, CLONE_NEWNET) < 0) ||
+	    prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
 		goto fail;
 	if (getppid() != parent)
 		_exit(127);
