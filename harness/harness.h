@@ -5,10 +5,12 @@
  *
  *   scenario.c  the scenario language: file -> struct scenario (steps), errors as FILE:LINE:COL
  *   capture.c   libpcap on the wire side of a host's link; TCP segments decoded
- *   runner.c    one scenario in one sandbox: acts, awaits, checks -> result (a json object)
+ *   runner.c    one scenario in one sandbox: acts, awaits, checks -> result (struct result)
  *   program.c   real programs as peers ("HOST.NAME exec ..."): spawn, output, shim reports
  *   command.c   an exec step's command line: split, placeholders replaced
- *   report.c    results -> text (with the ladder diagram), json, junit, tap
+ *   result.c    struct result (result.h) and its JSON contract
+ *   report.c    results -> text, json, junit, tap
+ *   ladder.c    the ladder diagram of one result (text under -v and explain, junit)
  *   main.c      the CLI: list, run, check; one worker process per scenario run
  */
 #pragma once
@@ -18,6 +20,8 @@
 #include <stdio.h>
 #include <sys/time.h>
 #include <json-c/json.h>
+
+#include "result.h"
 
 /* Exit statuses of the CLI (DESIGN.md). */
 enum {
@@ -195,8 +199,9 @@ struct run_options {
 	unsigned run, runs;               /* this run of runs (--repeat): the pcap file names it if runs > 1 */
 };
 
-/* Runs the scenario once; always returns a result object (verdict pass, fail or error). */
-json_object *runner_run(const struct scenario *s, const struct run_options *o);
+/* Runs the scenario once; returns its result (verdict pass, fail or error), NULL only when
+ * there is no memory for one. */
+struct result *runner_run(const struct scenario *s, const struct run_options *o);
 
 /* What program.c needs of a run in progress (struct run stays private to runner.c). */
 struct run;
@@ -224,10 +229,10 @@ void run_event(struct run *r, int host, const char *what);
 
 struct programs;
 struct pollfd;
-/* The programs of one run: their results go into res ("syscalls", "exits", "programs",
- * "notes"); times count from origin_mono_us. The shim is found beside peer_path (or at
+/* The programs of one run: what they do goes into res (syscalls, exits, programs, notes,
+ * missing); times count from origin_mono_us. The shim is found beside peer_path (or at
  * $TCPFAULT_SHIM). */
-int programs_new(json_object *res, int64_t origin_mono_us, const char *peer_path, struct programs **ret);
+int programs_new(struct result *res, int64_t origin_us, const char *peer_path, struct programs **ret);
 /* Kills every program (SIGKILL to its process group), reaps it, adds each one's output to the
  * result; accepts NULL. */
 void programs_free(struct programs *ps);
@@ -276,5 +281,15 @@ struct report_options {
 int report_format_from_name(const char *name);
 /* Whether colours suit out: a terminal, and NO_COLOR unset or empty. */
 bool report_color_wanted(FILE *out);
-/* Writes all results (a json array of result objects); o may be NULL (plain text). */
-void report_write(FILE *out, enum report_format f, json_object *results, const struct report_options *o);
+/* ANSI colours of the text report and the ladder. */
+#define REPORT_RED "\033[31m"
+#define REPORT_GREEN "\033[32m"
+#define REPORT_YELLOW "\033[33m"
+#define REPORT_BOLD "\033[1m"
+#define REPORT_RESET "\033[0m"
+
+/* Writes all n results, in order; o may be NULL (plain text). */
+void report_write(FILE *out, enum report_format f, struct result *const *results, size_t n,
+		  const struct report_options *o);
+/* ladder.c: the ladder diagram of r, each line starting with indent. */
+void report_ladder(FILE *out, const struct result *r, const char *indent, bool color);

@@ -416,7 +416,7 @@ struct job {
 	size_t len;
 	int64_t deadline_ms;
 	int limit_ms;                     /* the run's time limit: --timeout, else the file's */
-	json_object *result;
+	struct result *result;
 	unsigned run;                     /* 1..repeat */
 	size_t pos;                       /* its place in the report */
 };
@@ -478,8 +478,11 @@ static int start_job(struct job *j, const struct run_options *base)
 		struct run_options o = *base;
 		o.family = j->family;
 		o.run = j->run;
-		json_object *res = runner_run(j->s, &o);
-		const char *txt = json_object_to_json_string_ext(res, JSON_C_TO_STRING_PLAIN);
+		struct result *res = runner_run(j->s, &o);
+		json_object *json;
+		if (!res || result_to_json(res, &json) < 0)
+			_exit(1);
+		const char *txt = json_object_to_json_string_ext(json, JSON_C_TO_STRING_PLAIN);
 		size_t len = strlen(txt), off = 0;
 		while (off < len) {
 			ssize_t n = write(p[1], txt + off, len - off);
@@ -498,19 +501,30 @@ static int start_job(struct job *j, const struct run_options *base)
 	return 0;
 }
 
-static json_object *error_result(const struct job *j, const char *why)
+/* What the controller knows of a run whose worker gave no result; NULL if out of memory. */
+static struct result *error_result(const struct job *j, const char *why)
 {
-	json_object *r = json_object_new_object();
-	json_object_object_add(r, "name", json_object_new_string(j->s->name));
-	json_object_object_add(r, "mode", json_object_new_string(j->s->mode));
-	json_object_object_add(r, "family", json_object_new_string(j->family == AF_INET6 ? "inet6" : "inet"));
-	json_object_object_add(r, "summary", json_object_new_string(j->s->summary));
-	json_object_object_add(r, "verdict", json_object_new_string("error"));
-	json_object_object_add(r, "duration_ms", json_object_new_double(0));
-	json_object *f = json_object_new_array();
-	json_object_array_add(f, json_object_new_string(why));
-	json_object_object_add(r, "failures", f);
+	struct result *r;
+
+	if (result_new(j->s->name, j->s->mode, j->family == AF_INET6 ? "inet6" : "inet", NULL, j->s->summary, &r) < 0)
+		return NULL;
+	r->partial = true;
+	if (result_failure(r, why) < 0) {
+		result_free(r);
+		return NULL;
+	}
+	result_finish(r, RESULT_ERROR, 0, 0);
 	return r;
+}
+
+/* The result a worker sent: -EINVAL if it is not one (result_from_json refuses it). */
+static int parse_result(const char *text, struct result **ret)
+{
+	json_object *j = json_tokener_parse(text);
+	int e = j ? result_from_json(j, ret) : -EINVAL;
+
+	json_object_put(j);
+	return e;
 }
 
 static void finish_job(struct job *j, bool timed_out)
@@ -527,8 +541,10 @@ static void finish_job(struct job *j, bool timed_out)
 		snprintf(why, sizeof why, "%s: the run exceeded its time limit (%d ms) and was stopped",
 			 j->s->path, j->limit_ms);
 		j->result = error_result(j, why);
-	} else if (!j->buf || !(j->result = json_tokener_parse(j->buf))) {
-		if (WIFSIGNALED(status))
+	} else if (!j->buf || parse_result(j->buf, &j->result) < 0) {
+		if (j->buf && WIFEXITED(status) && WEXITSTATUS(status) == 0)
+			snprintf(why, sizeof why, "%s: the worker's result is malformed", j->s->path);
+		else if (WIFSIGNALED(status))
 			snprintf(why, sizeof why, "%s: the worker died of %s", j->s->path, signal_name(WTERMSIG(status)));
 		else
 			snprintf(why, sizeof why, "%s: the worker ended with status %d and no result",
@@ -820,25 +836,33 @@ static int cmd_run(int argc, char **argv, bool explain)
 	qsort(jobs, njob, sizeof *jobs, by_floor);
 	run_jobs(jobs, njob, (unsigned)njobs, &o);
 	qsort(jobs, njob, sizeof *jobs, by_pos);
-	json_object *results = json_object_new_array();
+	struct result **results = calloc(njob ? njob : 1, sizeof *results);
+	size_t nres = 0;
 	/* 1 if anything failed or broke; 3 if the only trouble is a capability this machine lacks. */
-	bool broke = false, missing = false;
-	for (size_t i = 0; i < njob; i++) {
-		const char *v = json_object_get_string(json_object_object_get(jobs[i].result, "verdict"));
-		if (json_object_object_get(jobs[i].result, "missing"))
+	bool broke = !results, missing = false;
+	for (size_t i = 0; results && i < njob; i++) {
+		struct result *r = jobs[i].result;
+		if (!r) {   /* no memory even for an error result: the run counts as broken */
+			broke = true;
+			continue;
+		}
+		if (*r->missing)
 			missing = true;
-		else if (!v || strcmp(v, "pass") != 0)
+		else if (r->verdict != RESULT_PASS)
 			broke = true;
 		if (ro.repeat > 1)
-			json_object_object_add(jobs[i].result, "run", json_object_new_int((int)jobs[i].run));
-		json_object_array_add(results, jobs[i].result);
+			r->run = jobs[i].run;
+		results[nres++] = r;
 	}
 	rc = broke ? EXIT_FAIL : missing ? EXIT_MISSING : rc;
 	ro.verbose = o.verbose;
 	ro.explain = explain;
 	ro.color = report_color_wanted(out);
-	report_write(out, (enum report_format)format, results, &ro);
-	json_object_put(results);
+	if (results)
+		report_write(out, (enum report_format)format, results, nres, &ro);
+	free(results);
+	for (size_t i = 0; i < njob; i++)
+		result_free(jobs[i].result);
 out:
 	if (out && out != stdout)
 		fclose(out);

@@ -65,21 +65,16 @@ struct program {
 	struct call *calls;
 	size_t ncalls, cap, cursor;   /* cursor: calls before it were matched by earlier awaits */
 	unsigned long dropped;
-	json_object *argv;
+	char **argv;              /* the command's words, NULL-terminated, for the result */
 };
 
 struct programs {
-	json_object *res;
+	struct result *res;
 	int64_t origin_us;
 	char shim[4096];
 	struct program *p[PROGRAMS_MAX];
 	unsigned n;
 };
-
-static json_object *ms_json(double ms)
-{
-	return json_object_new_double((double)(long long)(ms * 1000.0) / 1000.0);
-}
 
 static void close_fdp(int *fd)
 {
@@ -153,7 +148,7 @@ out:
 
 /* ---- the set ---- */
 
-int programs_new(json_object *res, int64_t origin_mono_us, const char *peer_path, struct programs **ret)
+int programs_new(struct result *res, int64_t origin_us, const char *peer_path, struct programs **ret)
 {
 	struct programs *ps = calloc(1, sizeof *ps);
 	const char *env = getenv("TCPFAULT_SHIM");
@@ -161,7 +156,7 @@ int programs_new(json_object *res, int64_t origin_mono_us, const char *peer_path
 	if (!ps)
 		return -ENOMEM;
 	ps->res = res;
-	ps->origin_us = origin_mono_us;
+	ps->origin_us = origin_us;
 	if (env && *env) {
 		snprintf(ps->shim, sizeof ps->shim, "%s", env);
 	} else {
@@ -176,21 +171,14 @@ int programs_new(json_object *res, int64_t origin_mono_us, const char *peer_path
 
 static void add_note(struct programs *ps, const char *text)
 {
-	json_object_array_add(json_object_object_get(ps->res, "notes"), json_object_new_string(text));
+	result_note(ps->res, text);
 }
 
 static void record_exit(struct programs *ps, struct program *p)
 {
-	json_object *j = json_object_new_object();
-
 	p->death_us = clock_us();
-	json_object_object_add(j, "peer", json_object_new_string(p->full));
-	json_object_object_add(j, "t_ms", ms_json((double)(p->death_us - ps->origin_us) / 1000.0));
-	if (WIFSIGNALED(p->status))
-		json_object_object_add(j, "signal", json_object_new_string(signal_name(WTERMSIG(p->status))));
-	else
-		json_object_object_add(j, "status", json_object_new_int(WEXITSTATUS(p->status)));
-	json_object_array_add(json_object_object_get(ps->res, "exits"), j);
+	result_add_exit(ps->res, p->full, (double)(p->death_us - ps->origin_us) / 1000.0,
+			WIFSIGNALED(p->status) ? signal_name(WTERMSIG(p->status)) : NULL, WEXITSTATUS(p->status));
 }
 
 static void take_call(struct programs *ps, struct program *p, const char *msg)
@@ -218,16 +206,9 @@ static void take_call(struct programs *ps, struct program *p, const char *msg)
 	snprintf(c->call, sizeof c->call, "%s", rep.call);
 	char sock[24];
 	snprintf(sock, sizeof sock, "fd%d", rep.fd);
-	json_object *j = json_object_new_object();
-	json_object_object_add(j, "peer", json_object_new_string(p->full));
-	json_object_object_add(j, "socket", json_object_new_string(sock));
-	json_object_object_add(j, "call", json_object_new_string(c->call));
-	json_object_object_add(j, "ret", json_object_new_int64(c->ret));
-	const char *en = peer_errno_name(c->err);
-	json_object_object_add(j, "errno", c->ret < 0 && en ? json_object_new_string(en) : NULL);
-	json_object_object_add(j, "t_ms", ms_json((double)(c->t_us - ps->origin_us) / 1000.0));
-	json_object_object_add(j, "pid", json_object_new_int(c->pid));
-	json_object_array_add(json_object_object_get(ps->res, "syscalls"), j);
+	/* errno counts only for a failed call, and only one the JSON can name. */
+	result_add_syscall(ps->res, p->full, sock, c->call, c->ret, c->ret < 0 && peer_errno_name(c->err) ? c->err : 0,
+			   (double)(c->t_us - ps->origin_us) / 1000.0, c->pid);
 }
 
 /* The last OUT_MAX bytes of stream k, once it has run past the first OUT_MAX: the whole
@@ -327,21 +308,33 @@ unsigned programs_pollfds(const struct programs *ps, struct pollfd *fds, unsigne
 	return n;
 }
 
-static void text_json(json_object *j, const char *key, const char *text, size_t lost)
+static void free_argv(char **argv)
 {
-	json_object_object_add(j, key, json_object_new_string(text));
-	if (lost) {
-		char k[32];
-		snprintf(k, sizeof k, "%s_lost_bytes", key);
-		json_object_object_add(j, k, json_object_new_int64((int64_t)lost));
-	}
+	for (char **a = argv; a && *a; a++)
+		free(*a);
+	free(argv);
+}
+
+/* A copy of argv (NULL-terminated), or NULL. */
+static char **dup_argv(char **argv)
+{
+	size_t n = 0;
+
+	while (argv[n])
+		n++;
+	char **copy = calloc(n + 1, sizeof *copy);
+	for (size_t i = 0; copy && i < n; i++)
+		if (!(copy[i] = strdup(argv[i]))) {
+			free_argv(copy);
+			return NULL;
+		}
+	return copy;
 }
 
 void programs_free(struct programs *ps)
 {
 	if (!ps)
 		return;
-	json_object *arr = json_object_new_array();
 	for (unsigned i = 0; i < ps->n; i++) {
 		struct program *p = ps->p[i];
 		/* The leader is our unreaped child: its group id is still ours to signal. */
@@ -350,16 +343,9 @@ void programs_free(struct programs *ps)
 		int status;
 		while (waitpid(p->pid, &status, 0) < 0 && errno == EINTR)
 			;
-		json_object *j = json_object_new_object();
-		json_object_object_add(j, "name", json_object_new_string(p->full));
-		json_object_object_add(j, "argv", p->argv);
-		json_object_object_add(j, "pid", json_object_new_int(p->pid));
-		json_object_object_add(j, "syscalls_observed", json_object_new_boolean(p->observed));
-		text_json(j, "stdout", p->out[0], p->lost[0]);
-		text_json(j, "stderr", p->out[1], p->lost[1]);
-		if (p->dropped)
-			json_object_object_add(j, "syscalls_dropped", json_object_new_int64((int64_t)p->dropped));
-		json_object_array_add(arr, j);
+		result_add_program(ps->res, p->full, p->argv, p->pid, p->observed, p->out[0], (long long)p->lost[0],
+				   p->out[1], (long long)p->lost[1], (long long)p->dropped);
+		free_argv(p->argv);
 		close_fdp(&p->pidfd);
 		close_fdp(&p->out_fd);
 		close_fdp(&p->err_fd);
@@ -369,10 +355,6 @@ void programs_free(struct programs *ps)
 		free(p->tail[1]);
 		free(p);
 	}
-	if (ps->n)
-		json_object_object_add(ps->res, "programs", arr);
-	else
-		json_object_put(arr);
 	free(ps);
 }
 
@@ -449,7 +431,7 @@ static int spawn(struct programs *ps, struct run *r, struct program *p, char **a
 		snprintf(msg, len, "%s: %s", argv[0], strerror(-e));
 		/* A program this machine lacks is a missing capability (exit status 3), not a fail. */
 		if (e == -ENOENT)
-			json_object_object_add(ps->res, "missing", json_object_new_string(msg));
+			result_missing(ps->res, msg);
 		return e;
 	}
 	int st = is_static_elf(path);
@@ -550,17 +532,19 @@ static int step_exec(struct run *r, struct programs *ps, const struct step *st)
 	p->pidfd = p->out_fd = p->err_fd = p->shim_fd = -1;
 	snprintf(p->name, sizeof p->name, "%s", st->sock);
 	snprintf(p->full, sizeof p->full, "%s.%s", s->hosts[st->host], st->sock);
-	p->argv = json_object_new_array();
+	if (!(p->argv = dup_argv(argv))) {
+		free(p);
+		return run_fail(r, true, "out of memory");
+	}
 	int n = snprintf(msg, sizeof msg, "exec %s:", p->name);
 	for (char **a = argv; *a; a++) {
-		json_object_array_add(p->argv, json_object_new_string(*a));
 		if (n >= 0 && (size_t)n < sizeof msg)
 			n += snprintf(msg + n, sizeof msg - (size_t)n, " %s", *a);
 	}
 	run_event(r, st->host, msg);
 	int e = spawn(ps, r, p, argv, msg, sizeof msg);
 	if (e < 0) {
-		json_object_put(p->argv);
+		free_argv(p->argv);
 		free(p);
 		char why[1200];
 		snprintf(why, sizeof why, "starting %s.%s in the %s namespace: %s", s->hosts[st->host], st->sock,

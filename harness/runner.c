@@ -6,8 +6,8 @@
  * ordered by sleeping. The first failed expectation ends the run (later steps would only
  * measure the consequences of the first surprise). Teardown runs on every path.
  *
- * The result is a json object with the fields DESIGN.md fixes: name, mode, family, verdict,
- * duration_ms, syscalls, packets, states, failures; and events, exits, notes, timers.
+ * The result is a struct result (result.h): what each step observed is added to it as it
+ * happens, the verdict at the end.
  */
 #include <errno.h>
 #include <poll.h>
@@ -77,7 +77,7 @@ struct run {
 	unsigned nfloors;
 	bool failed, errored;
 	bool steps_done;                  /* past the last step (teardown, final checks) */
-	json_object *res, *syscalls, *packets, *states, *failures, *events, *exits, *notes;
+	struct result *res;
 };
 
 /* Milliseconds from the run's start to t_us (the run's clock, loop.h). */
@@ -89,11 +89,6 @@ static double ms_since(const struct run *r, int64_t t_us)
 static double rel_ms(const struct run *r)
 {
 	return ms_since(r, clock_us());
-}
-
-static json_object *ms_json(double ms)
-{
-	return json_object_new_double((double)(long long)(ms * 1000.0) / 1000.0);
 }
 
 static const char *hostname(const struct run *r, int host)
@@ -129,7 +124,7 @@ static int failf(struct run *r, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg + n, sizeof msg - n, fmt, ap);
 	va_end(ap);
-	json_object_array_add(r->failures, json_object_new_string(msg));
+	result_failure(r->res, msg);
 	r->failed = true;
 	return -1;
 }
@@ -146,42 +141,27 @@ static int errorf(struct run *r, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg + n, sizeof msg - n, fmt, ap);
 	va_end(ap);
-	json_object_array_add(r->failures, json_object_new_string(msg));
+	result_failure(r->res, msg);
 	r->errored = true;
 	return -1;
 }
 
 static void event(struct run *r, int host, const char *what)
 {
-	json_object *e = json_object_new_object();
-
-	json_object_object_add(e, "t_ms", ms_json(rel_ms(r)));
-	json_object_object_add(e, "host", json_object_new_string(hostname(r, host)));
-	json_object_object_add(e, "event", json_object_new_string(what));
-	json_object_array_add(r->events, e);
+	result_add_event(r->res, rel_ms(r), hostname(r, host), what);
 }
 
 static void note(struct run *r, const char *text)
 {
-	json_object_array_add(r->notes, json_object_new_string(text));
+	result_note(r->res, text);
 }
 
 static void record_packets(struct run *r)
 {
 	for (; r->pkt_reported < capture_count(r->cap); r->pkt_reported++) {
 		const struct packet *p = capture_packet(r->cap, r->pkt_reported);
-		json_object *j = json_object_new_object();
-		json_object_object_add(j, "t_ms", ms_json(p->t_ms));
-		json_object_object_add(j, "from", json_object_new_string(hostname(r, p->from)));
-		json_object_object_add(j, "to", json_object_new_string(hostname(r, p->to)));
-		json_object_object_add(j, "sport", json_object_new_int(p->sport));
-		json_object_object_add(j, "dport", json_object_new_int(p->dport));
-		json_object_object_add(j, "kind", json_object_new_string(p->icmp ? "icmp" : "tcp"));
-		json_object_object_add(j, "flags", json_object_new_string(p->flags));
-		json_object_object_add(j, "seq", json_object_new_int64(p->seq));
-		json_object_object_add(j, "ack", json_object_new_int64(p->ack));
-		json_object_object_add(j, "len", json_object_new_int64(p->len));
-		json_object_array_add(r->packets, j);
+		result_add_packet(r->res, p->t_ms, hostname(r, p->from), hostname(r, p->to), p->sport, p->dport,
+				  p->icmp, p->flags, p->seq, p->ack, p->len);
 	}
 }
 
@@ -198,15 +178,10 @@ static void handle_report(struct run *r, int host, const struct peer_report *rep
 	struct cmd *c = cmd_by_id(r, host, rep->id);
 
 	if (rep->kind == 'R') {
-		json_object *j = json_object_new_object();
-		json_object_object_add(j, "peer", json_object_new_string(hostname(r, host)));
-		json_object_object_add(j, "socket", json_object_new_string(rep->sock));
-		json_object_object_add(j, "call", json_object_new_string(rep->call));
-		json_object_object_add(j, "ret", json_object_new_int64(rep->ret));
-		const char *en = peer_errno_name(rep->err);
-		json_object_object_add(j, "errno", en ? json_object_new_string(en) : NULL);
-		json_object_object_add(j, "t_ms", ms_json(ms_since(r, (int64_t)rep->t_us)));
-		json_object_array_add(r->syscalls, j);
+		/* An errno the JSON cannot name is recorded as none, as it always was. */
+		result_add_syscall(r->res, hostname(r, host), rep->sock, rep->call, rep->ret,
+				   peer_errno_name(rep->err) ? rep->err : 0,
+				   ms_since(r, (int64_t)rep->t_us), 0);
 		if (c) {
 			c->has_result = true;
 			c->ret = rep->ret;
@@ -234,14 +209,8 @@ static void reap(struct run *r, int host)
 	r->dead[host] = true;
 	r->status[host] = status;
 	r->death_ms[host] = rel_ms(r);
-	json_object *j = json_object_new_object();
-	json_object_object_add(j, "peer", json_object_new_string(hostname(r, host)));
-	json_object_object_add(j, "t_ms", ms_json(rel_ms(r)));
-	if (WIFSIGNALED(status))
-		json_object_object_add(j, "signal", json_object_new_string(signal_name(WTERMSIG(status))));
-	else
-		json_object_object_add(j, "status", json_object_new_int(WEXITSTATUS(status)));
-	json_object_array_add(r->exits, j);
+	result_add_exit(r->res, hostname(r, host), rel_ms(r), WIFSIGNALED(status) ? signal_name(WTERMSIG(status)) : NULL,
+			WEXITSTATUS(status));
 }
 
 /* ---- the run's event sources (loop.h): the capture, the programs, the peers ---- */
@@ -785,15 +754,8 @@ static bool state_reached(struct run *r, const void *arg)
 						k->rqueue, k->wqueue);
 		if (k->state == w->st->state && (w->st->recvq < 0 || k->rqueue == w->st->recvq) &&
 		    (w->st->sendq < 0 || k->wqueue == w->st->sendq) && ++found == w->st->count) {
-			json_object *j = json_object_new_object();
-			json_object_object_add(j, "t_ms", ms_json(rel_ms(r)));
-			json_object_object_add(j, "host", json_object_new_string(hostname(r, w->st->host)));
-			json_object_object_add(j, "state", json_object_new_string(netns_state_name(k->state)));
-			json_object_object_add(j, "local_port", json_object_new_int(k->sport));
-			json_object_object_add(j, "remote_port", json_object_new_int(k->dport));
-			json_object_object_add(j, "recv_q", json_object_new_int64(k->rqueue));
-			json_object_object_add(j, "send_q", json_object_new_int64(k->wqueue));
-			json_object_array_add(r->states, j);
+			result_add_state(r->res, rel_ms(r), hostname(r, w->st->host), netns_state_name(k->state),
+					 k->sport, k->dport, k->rqueue, k->wqueue);
 			return true;
 		}
 	}
@@ -880,11 +842,7 @@ static int step_counter(struct run *r, const struct step *st)
 	int e = w.err;
 	if (e < 0)
 		return errorf(r, "counter %s of %s: %s", st->key, hostname(r, st->host), strerror(-e));
-	json_object *j = json_object_new_object();
-	json_object_object_add(j, "host", json_object_new_string(hostname(r, st->host)));
-	json_object_object_add(j, "name", json_object_new_string(st->key));
-	json_object_object_add(j, "value", json_object_new_int64(v));
-	json_object_array_add(json_object_object_get(r->res, "counters"), j);
+	result_add_counter(r->res, hostname(r, st->host), st->key, v);
 	if (!counter_matches(st->cmp, v, st->number))
 		return failf(r, "counter %s of %s\n  expected: %s %lld\n  observed: %lld",
 			     st->key, hostname(r, st->host), st->cmp, st->number, v);
@@ -904,7 +862,7 @@ static int step_blackhole(struct run *r, const struct step *st)
 	else
 		e = netns_blackhole(r->sb, st->host, on);
 	if (e == -EOPNOTSUPP && netem) {
-		json_object_object_add(r->res, "missing", json_object_new_string(netns_last_error(r->sb)));
+		result_missing(r->res, netns_last_error(r->sb));
 		return errorf(r, "blackhole %s netem: %s", hostname(r, st->host), netns_last_error(r->sb));
 	}
 	if (e < 0)
@@ -1017,49 +975,34 @@ static int run_step(struct run *r, const struct step *st)
 	return e;
 }
 
-static json_object *new_result(const struct scenario *s, const struct run_options *o)
+static struct result *new_result(const struct scenario *s, const struct run_options *o)
 {
-	json_object *j = json_object_new_object();
+	struct result *res;
 
-	json_object_object_add(j, "name", json_object_new_string(s->name));
-	json_object_object_add(j, "mode", json_object_new_string(s->mode));
-	json_object_object_add(j, "family", json_object_new_string(o->family == AF_INET6 ? "inet6" : "inet"));
-	json_object_object_add(j, "file", json_object_new_string(s->path));
-	json_object_object_add(j, "summary", json_object_new_string(s->summary));
-	if (s->claim[0])
-		json_object_object_add(j, "claim", json_object_new_string(s->claim));
-	if (s->linux_says[0])
-		json_object_object_add(j, "linux", json_object_new_string(s->linux_says));
-	if (s->timers[0])
-		json_object_object_add(j, "timers", json_object_new_string(s->timers));
-	static const char *const arrays[] = { "syscalls", "packets", "states", "counters", "events",
-					      "exits", "failures", "notes" };
-	for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++)
-		json_object_object_add(j, arrays[i], json_object_new_array());
-	return j;
+	if (result_new(s->name, s->mode, o->family == AF_INET6 ? "inet6" : "inet", s->path, s->summary, &res) < 0)
+		return NULL;
+	if (result_describe(res, s->claim, s->linux_says, s->timers) < 0) {
+		result_free(res);
+		return NULL;
+	}
+	return res;
 }
 
-json_object *runner_run(const struct scenario *s, const struct run_options *o)
+struct result *runner_run(const struct scenario *s, const struct run_options *o)
 {
 	struct run *r = calloc(1, sizeof *r);
-	json_object *res = new_result(s, o);
+	struct result *res = new_result(s, o);
 	char err[512], path[4096];
 	int e;
 
-	if (!r) {
-		json_object_object_add(res, "verdict", json_object_new_string("error"));
-		return res;
+	if (!r || !res) {
+		free(r);
+		result_free(res);
+		return NULL;
 	}
 	r->s = s;
 	r->o = o;
 	r->res = res;
-	r->syscalls = json_object_object_get(res, "syscalls");
-	r->packets = json_object_object_get(res, "packets");
-	r->states = json_object_object_get(res, "states");
-	r->failures = json_object_object_get(res, "failures");
-	r->events = json_object_object_get(res, "events");
-	r->exits = json_object_object_get(res, "exits");
-	r->notes = json_object_object_get(res, "notes");
 	r->origin_us = clock_us();
 	r->loop.deadline_us = r->origin_us + (int64_t)(o->timeout_ms ? o->timeout_ms : s->timeout_ms) * 1000;
 
@@ -1134,10 +1077,7 @@ out:
 	free(r->sockbuf);
 	programs_free(r->progs);
 	netns_sandbox_free(r->sb);
-	json_object_object_add(res, "verdict", json_object_new_string(
-		r->errored ? "error" : r->failed ? "fail" : "pass"));
-	json_object_object_add(res, "duration_ms", ms_json(rel_ms(r)));
-	json_object_object_add(res, "floor_ms", ms_json(floor_ms(r)));
+	result_finish(res, r->errored ? RESULT_ERROR : r->failed ? RESULT_FAIL : RESULT_PASS, rel_ms(r), floor_ms(r));
 	free(r);
 	return res;
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests of the reports: result objects made by hand (a pass, a fail with a multi-line
- * failure, an error with no arrays at all, and one whose strings are hostile: markup, quotes,
- * "]]>", control bytes, invalid UTF-8, newlines) written in each format to a memory stream,
+ * Unit tests of the reports: result objects made by hand as JSON and read with
+ * result_from_json (a pass, a fail with a multi-line failure, an error with no arrays at all,
+ * and one whose strings are hostile: markup, quotes, "]]>", control bytes, invalid UTF-8,
+ * newlines) written in each format to a memory stream,
  * then checked for content: counts, escaping, the ladder's arrow directions. No privilege.
  */
 #include <setjmp.h>
@@ -121,14 +122,24 @@ static json_object *four_results(void)
 	return a;
 }
 
+/* Writes the results (made by hand as JSON, read through the JSON contract) in format f. */
 static char *render(enum report_format f, json_object *results, const struct report_options *o)
 {
+	size_t n = json_object_array_length(results);
+	struct result **rs = calloc(n ? n : 1, sizeof *rs);
 	char *buf = NULL;
 	size_t len = 0;
+
+	assert_non_null(rs);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(result_from_json(json_object_array_get_idx(results, i), &rs[i]), 0);
 	FILE *m = open_memstream(&buf, &len);
 	assert_non_null(m);
-	report_write(m, f, results, o);
+	report_write(m, f, rs, n, o);
 	assert_int_equal(fclose(m), 0);
+	for (size_t i = 0; i < n; i++)
+		result_free(rs[i]);
+	free(rs);
 	return buf;
 }
 

@@ -38,7 +38,7 @@ enum { CLIENT, SERVER };
 static const char head[] = "mode B2\nsummary a test\nfamily inet\n";
 
 struct outcome {
-	json_object *res;
+	struct result *res;
 	const char *verdict;
 	const char *failures;             /* all of them, one per line */
 	char buf[8192];
@@ -55,20 +55,21 @@ static void run(const char *steps, const struct fake_trigger *script, struct out
 		fail_msg("the test's scenario does not parse: %s", err);
 	fake_world_reset(script);
 	o->res = runner_run(s, &opt);
-	o->verdict = json_object_get_string(json_object_object_get(o->res, "verdict"));
-	json_object *f = json_object_object_get(o->res, "failures");
+	assert_non_null(o->res);
+	static const char *const verdicts[] = { [RESULT_PASS] = "pass", [RESULT_FAIL] = "fail",
+						[RESULT_ERROR] = "error" };
+	o->verdict = verdicts[o->res->verdict];
 	size_t n = 0;
 	o->buf[0] = 0;
-	for (size_t i = 0; i < json_object_array_length(f); i++)
-		n += (size_t)snprintf(o->buf + n, sizeof o->buf - n, "%s\n",
-				      json_object_get_string(json_object_array_get_idx(f, i)));
+	for (size_t i = 0; i < o->res->failures.n; i++)
+		n += (size_t)snprintf(o->buf + n, sizeof o->buf - n, "%s\n", o->res->failures.v[i]);
 	o->failures = o->buf;
 	scenario_free(s);
 }
 
 static void done(struct outcome *o)
 {
-	json_object_put(o->res);
+	result_free(o->res);
 }
 
 static void expect(struct outcome *o, const char *verdict, const char *text)
@@ -78,10 +79,7 @@ static void expect(struct outcome *o, const char *verdict, const char *text)
 			 o->verdict, o->failures);
 }
 
-static size_t count(struct outcome *o, const char *array)
-{
-	return json_object_array_length(json_object_object_get(o->res, array));
-}
+#define count(o, array) ((o)->res->array.n)
 
 /* ---- socket operations ---- */
 
@@ -94,8 +92,8 @@ static void test_op_pass(void **state)
 	    "await packet client > server .\n", script, &o);
 	expect(&o, "pass", NULL);
 	/* socket, bind, listen; socket, connect; accept */
-	assert_int_equal(count(&o, "syscalls"), 6);
-	assert_int_equal(count(&o, "packets"), 3);
+	assert_int_equal(count(&o, syscalls), 6);
+	assert_int_equal(count(&o, packets), 3);
 	done(&o);
 }
 
@@ -174,7 +172,7 @@ static void test_op_floor_met(void **state)
 
 	run("client connect server 5000 = -1 ETIMEDOUT after 50ms\n", script, &o);
 	expect(&o, "pass", NULL);
-	double floor = json_object_get_double(json_object_object_get(o.res, "floor_ms"));
+	double floor = o.res->floor_ms;
 	assert_true(floor > 49.9 && floor < 50.1);
 	done(&o);
 }
@@ -294,7 +292,7 @@ static void test_state(void **state)
 
 	run("server listen 5000\nawait state server LISTEN port 5000\n", script, &o);
 	expect(&o, "pass", NULL);
-	assert_int_equal(count(&o, "states"), 1);
+	assert_int_equal(count(&o, states), 1);
 	done(&o);
 	run("server listen 5000\nawait state server ESTABLISHED within 30ms\n", script, &o);
 	expect(&o, "fail", "fewer than 1 sockets of server in state ESTABLISHED within 30 ms");
@@ -340,7 +338,7 @@ static void test_counter(void **state)
 	done(&o);
 	run("server listen 5000\nawait counter server TcpExt.ListenOverflows = 2\n", script, &o);
 	expect(&o, "pass", NULL);
-	assert_int_equal(count(&o, "counters"), 1);
+	assert_int_equal(count(&o, counters), 1);
 	done(&o);
 	run("expect counter server Tcp.Missing = 2\n", NULL, &o);
 	expect(&o, "error", "counter Tcp.Missing of server");
@@ -355,8 +353,8 @@ static void test_exit(void **state)
 
 	run("kill server KILL\nawait exit server signal KILL\n", NULL, &o);
 	expect(&o, "pass", NULL);
-	assert_int_equal(count(&o, "exits"), 1);
-	assert_int_equal(count(&o, "events"), 1);
+	assert_int_equal(count(&o, exits), 1);
+	assert_int_equal(count(&o, events), 1);
 	done(&o);
 	run("kill server TERM\nawait exit server signal KILL\n", NULL, &o);
 	expect(&o, "fail", "server ended otherwise\n  expected: killed by SIGKILL\n  observed: killed by SIGTERM");
@@ -419,7 +417,7 @@ static void test_faults(void **state)
 	    "sysctl server net.ipv4.tcp_retries2 3\nquickack client on\nnft server add table inet t\n", script, &o);
 	expect(&o, "pass", NULL);
 	/* Each fault is an event of the ladder (the sysctl is not). */
-	assert_int_equal(count(&o, "events"), 6);
+	assert_int_equal(count(&o, events), 6);
 	done(&o);
 }
 
@@ -440,7 +438,7 @@ static void test_netem_missing(void **state)
 
 	run("blackhole server netem\n", NULL, &o);
 	expect(&o, "error", "blackhole server netem");
-	assert_non_null(json_object_object_get(o.res, "missing"));
+	assert_true(o.res->missing[0] != 0);
 	done(&o);
 }
 
@@ -454,7 +452,7 @@ static void test_reboot(void **state)
 	    "server listen 5000\n", script, &o);
 	expect(&o, "pass", NULL);
 	/* The reboot's SIGKILL, and the peer's death */
-	assert_int_equal(count(&o, "exits"), 1);
+	assert_int_equal(count(&o, exits), 1);
 	done(&o);
 	/* After a reboot the new peer has no socket 'main': an op on it makes it anew. */
 	run("server listen 5000\nreboot server\nserver accept within 20ms\n",
@@ -494,8 +492,8 @@ static void test_first_failure_ends(void **state)
 	run("client connect server 5000\nserver listen 5000\n", script, &o);
 	expect(&o, "fail", NULL);
 	/* the client's socket and connect; nothing of the server's */
-	assert_int_equal(count(&o, "syscalls"), 2);
-	assert_int_equal(count(&o, "failures"), 1);
+	assert_int_equal(count(&o, syscalls), 2);
+	assert_int_equal(count(&o, failures), 1);
 	done(&o);
 }
 
@@ -536,8 +534,8 @@ static void test_program_calls(void **state)
 		 "kill client.p TERM\nawait exit client.p signal TERM\n", prog("TCPFAULT_TEST_CALLS"));
 	run(steps, NULL, &o);
 	expect(&o, "pass", NULL);
-	assert_int_equal(count(&o, "programs"), 1);
-	assert_true(count(&o, "syscalls") >= 3);   /* read, send, close */
+	assert_int_equal(count(&o, programs), 1);
+	assert_true(count(&o, syscalls) >= 3);   /* read, send, close */
 	done(&o);
 }
 
@@ -593,7 +591,7 @@ static void test_program_missing(void **state)
 
 	run("client.p exec no-such-program-here\n", NULL, &o);
 	expect(&o, "error", "starting client.p in the client namespace: no-such-program-here");
-	assert_non_null(json_object_object_get(o.res, "missing"));
+	assert_true(o.res->missing[0] != 0);
 	done(&o);
 }
 

@@ -1,0 +1,279 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The ladder diagram of one result (text reports under -v and explain, and JUnit's
+ * system-out): one lifeline per host, packets as arrows between them, what each host did beside
+ * its lifeline, in time order. Reads the struct result; runs in the controller.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+#include "peer.h"
+
+#define MAX_COLS 8
+#define TIME_W 11     /* "%9.3f  " */
+
+struct cols {
+	char name[MAX_COLS][32];
+	int n;
+};
+
+static int col_of(struct cols *c, const char *name, bool add)
+{
+	char host[32];
+
+	/* A program run by 'exec' ("client.curl") lives in its host's column. */
+	snprintf(host, sizeof host, "%.*s", (int)strcspn(name, "."), name);
+	name = host;
+	for (int i = 0; i < c->n; i++)
+		if (strcmp(c->name[i], name) == 0)
+			return i;
+	if (!add)
+		return -1;
+	if (c->n == MAX_COLS)
+		return MAX_COLS - 1;  /* a ninth host shares the last column; its lines name it */
+	snprintf(c->name[c->n], sizeof c->name[0], "%s", name);
+	return c->n++;
+}
+
+/* Calls fn on every host name the result mentions: syscalls' peers, packets' senders, then
+ * their receivers, events' hosts, exits' peers, states' hosts. */
+static void each_host(const struct result *r, void (*fn)(const char *name, void *arg), void *arg)
+{
+	for (size_t i = 0; i < r->syscalls.n; i++)
+		fn(r->syscalls.v[i].peer, arg);
+	for (size_t i = 0; i < r->packets.n; i++)
+		fn(r->packets.v[i].from, arg);
+	for (size_t i = 0; i < r->packets.n; i++)
+		fn(r->packets.v[i].to, arg);
+	for (size_t i = 0; i < r->events.n; i++)
+		fn(r->events.v[i].host, arg);
+	for (size_t i = 0; i < r->exits.n; i++)
+		fn(r->exits.v[i].peer, arg);
+	for (size_t i = 0; i < r->states.n; i++)
+		fn(r->states.v[i].host, arg);
+}
+
+static void seen_host(const char *name, void *arg)
+{
+	bool *seen = arg;
+
+	seen[0] |= strcmp(name, "client") == 0;
+	seen[1] |= strcmp(name, "server") == 0;
+}
+
+static void add_col(const char *name, void *arg)
+{
+	col_of(arg, name, true);
+}
+
+/* The columns: client, then server, then any other host in the order it first appears. */
+static void find_cols(const struct result *r, struct cols *c)
+{
+	bool seen[2] = { false, false };
+
+	c->n = 0;
+	each_host(r, seen_host, seen);
+	if (seen[0])
+		col_of(c, "client", true);
+	if (seen[1])
+		col_of(c, "server", true);
+	each_host(r, add_col, c);
+}
+
+/* One row of the ladder: a packet between two columns, or a note in one host's column. */
+struct row {
+	double t;
+	int order;
+	int from, to;         /* packet: from != to; note: from == to */
+	const char *color;    /* NULL: none */
+	char text[160];
+};
+
+static int by_time(const void *a, const void *b)
+{
+	const struct row *x = a, *y = b;
+	if (x->t != y->t)
+		return x->t < y->t ? -1 : 1;
+	return x->order - y->order;
+}
+
+/* "S. seq 0 ack 1", "P. seq 1 ack 1 len 100": as tcpdump, ack only with the ACK flag; with
+ * ports ("40003>5000") when the run has more than one connection. */
+static void packet_label(const struct result_packet *p, bool ports, char *buf, size_t len)
+{
+	const char *f = p->flags;
+	int n = snprintf(buf, len, "%s seq %lld", f, p->seq);
+	if (strchr(f, '.') && n >= 0 && (size_t)n < len)
+		n += snprintf(buf + n, len - (size_t)n, " ack %lld", p->ack);
+	if (p->len && n >= 0 && (size_t)n < len)
+		n += snprintf(buf + n, len - (size_t)n, " len %lld", p->len);
+	if (ports && n >= 0 && (size_t)n < len)
+		snprintf(buf + n, len - (size_t)n, "  %d>%d", p->sport, p->dport);
+}
+
+/* Whether the packets belong to more than one connection (port pair, either way round). */
+static bool several_connections(const struct result *r)
+{
+	long long a = -1, b = -1;
+
+	for (size_t i = 0; i < r->packets.n; i++) {
+		long long s = r->packets.v[i].sport, d = r->packets.v[i].dport;
+		if (a < 0)
+			a = s, b = d;
+		else if (!((s == a && d == b) || (s == b && d == a)))
+			return true;
+	}
+	return false;
+}
+
+static struct row *note_row(struct row *w, struct cols *c, double t_ms, const char *host)
+{
+	*w = (struct row){ .t = t_ms };
+	w->from = w->to = col_of(c, host, true);
+	return w;
+}
+
+/* Collects the rows, in time order. Returns the count; *ret is malloc'd. */
+static size_t ladder_rows(const struct result *r, struct cols *c, struct row **ret)
+{
+	size_t n = r->syscalls.n + r->packets.n + r->events.n + r->exits.n + r->states.n, k = 0;
+	struct row *rows = calloc(n ? n : 1, sizeof *rows);
+
+	bool ports = several_connections(r);
+
+	*ret = rows;
+	if (!rows)
+		return 0;
+	for (size_t i = 0; i < r->syscalls.n; i++, k++) {
+		const struct result_syscall *o = &r->syscalls.v[i];
+		const char *sock = o->socket, *e = peer_errno_name(o->err), *prog = strchr(o->peer, '.');
+		if (prog)   /* a program's call: its name, not its fd */
+			sock = prog + 1;
+		note_row(&rows[k], c, o->t_ms, o->peer);
+		snprintf(rows[k].text, sizeof rows[k].text, "%s%s%s = %lld%s%s", strcmp(sock, "main") && *sock ? sock : "",
+			 strcmp(sock, "main") && *sock ? ": " : "", o->call, o->ret, e ? " " : "", e ? e : "");
+	}
+	for (size_t i = 0; i < r->packets.n; i++, k++) {
+		const struct result_packet *o = &r->packets.v[i];
+		const char *f = o->flags;
+		rows[k] = (struct row){ .t = o->t_ms, .from = col_of(c, o->from, true), .to = col_of(c, o->to, true),
+					.color = strchr(f, 'R') ? REPORT_RED : strchr(f, 'F') ? REPORT_YELLOW : NULL };
+		packet_label(o, ports, rows[k].text, sizeof rows[k].text);
+		if (rows[k].from == rows[k].to) /* both ends unknown: say so in a column */
+			snprintf(rows[k].text, sizeof rows[k].text, "packet %s > %s %s", o->from, o->to, f);
+	}
+	for (size_t i = 0; i < r->events.n; i++, k++) {
+		const struct result_event *o = &r->events.v[i];
+		note_row(&rows[k], c, o->t_ms, o->host)->color = REPORT_BOLD;
+		snprintf(rows[k].text, sizeof rows[k].text, "*** %s ***", o->event);
+	}
+	for (size_t i = 0; i < r->exits.n; i++, k++) {
+		const struct result_exit *o = &r->exits.v[i];
+		const char *prog = strchr(o->peer, '.');
+		note_row(&rows[k], c, o->t_ms, o->peer);
+		if (*o->signal)
+			snprintf(rows[k].text, sizeof rows[k].text, "(%s killed by %s)", prog ? prog + 1 : "peer", o->signal);
+		else
+			snprintf(rows[k].text, sizeof rows[k].text, "(%s exited, status %d)", prog ? prog + 1 : "peer", o->status);
+	}
+	for (size_t i = 0; i < r->states.n; i++, k++) {
+		const struct result_state *o = &r->states.v[i];
+		note_row(&rows[k], c, o->t_ms, o->host);
+		snprintf(rows[k].text, sizeof rows[k].text, "[%s :%d-:%d]", o->state, o->local_port, o->remote_port);
+	}
+	for (size_t i = 0; i < k; i++)
+		rows[i].order = (int)i;
+	qsort(rows, k, sizeof *rows, by_time);
+	return k;
+}
+
+/* The ladder: one lifeline per host, packets as arrows between them, each host's syscalls,
+ * events, exits and socket states beside its lifeline (left of the first, right of the
+ * others), times in ms at the left. One row per happening, so nothing overlaps. */
+void report_ladder(FILE *out, const struct result *r, const char *indent, bool color)
+{
+	struct cols c;
+	struct row *rows;
+	size_t n, left = 12, arrow = 32;
+	int pos[MAX_COLS];
+
+	find_cols(r, &c);
+	n = ladder_rows(r, &c, &rows);
+	if (!rows)
+		return;
+	if (n == 0 || c.n == 0) {
+		fprintf(out, "%s(nothing was observed)\n", indent);
+		free(rows);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(rows[i].text);
+		if (rows[i].from != rows[i].to && len + 10 > arrow)
+			arrow = len + 10;
+		if (rows[i].from == rows[i].to && rows[i].from == 0 && len + 2 > left)
+			left = len + 2 > 40 ? 40 : len + 2;
+	}
+	for (int i = 0; i < c.n; i++)
+		pos[i] = (int)(left + (size_t)i * (arrow + 1));
+	size_t width = (size_t)pos[c.n - 1] + 1 + sizeof rows[0].text + 2;
+	char *line = malloc(width + 1);
+	if (!line) {
+		free(rows);
+		return;
+	}
+
+	/* The header: each host's name centred over its lifeline. */
+	memset(line, ' ', width);
+	for (int i = 0; i < c.n; i++) {
+		size_t len = strlen(c.name[i]);
+		int at = pos[i] - (int)len / 2;
+		memcpy(line + (at < 0 ? 0 : at), c.name[i], len);
+	}
+	size_t end = width;
+	while (end && line[end - 1] == ' ')
+		end--;
+	fprintf(out, "%s%9s  %.*s\n", indent, "ms", (int)end, line);
+
+	for (size_t i = 0; i < n; i++) {
+		struct row *w = &rows[i];
+		size_t len = strlen(w->text), cfrom = 0, cto = 0;
+
+		memset(line, ' ', width);
+		for (int k = 0; k < c.n; k++)
+			line[pos[k]] = '|';
+		if (w->from != w->to) {
+			int a = pos[w->from < w->to ? w->from : w->to], b = pos[w->from < w->to ? w->to : w->from];
+			memset(line + a + 1, '-', (size_t)(b - a - 1));
+			if (w->from < w->to)
+				line[b - 1] = '>';
+			else
+				line[a + 1] = '<';
+			size_t at = (size_t)a + 1 + ((size_t)(b - a - 1) - len - 2) / 2;
+			line[at] = ' ';
+			memcpy(line + at + 1, w->text, len);
+			line[at + 1 + len] = ' ';
+			cfrom = (size_t)a + 1, cto = (size_t)b;
+		} else if (w->from == 0) {
+			size_t at = len + 1 < (size_t)pos[0] ? (size_t)pos[0] - 1 - len : 0;
+			memcpy(line + at, w->text, len);
+			cfrom = at, cto = at + len;
+		} else {
+			memcpy(line + pos[w->from] + 2, w->text, len);
+			cfrom = (size_t)pos[w->from] + 2, cto = cfrom + len;
+		}
+		end = width;
+		while (end && line[end - 1] == ' ')
+			end--;
+		if (cto > end)
+			cto = end;
+		fprintf(out, "%s%9.3f  ", indent, w->t);
+		if (color && w->color && cfrom < cto)
+			fprintf(out, "%.*s%s%.*s%s%.*s\n", (int)cfrom, line, w->color, (int)(cto - cfrom), line + cfrom, REPORT_RESET,
+				(int)(end - cto), line + cto);
+		else
+			fprintf(out, "%.*s\n", (int)end, line);
+	}
+	free(line);
+	free(rows);
+}

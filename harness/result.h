@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The result of one run, typed. The runner and the program code fill it through the add
+ * functions below; the worker sends it to the controller as JSON and the controller reads it
+ * back; the reports read its fields. result_to_json / result_from_json are the one place where
+ * JSON field names live: that pair is the JSON contract (DESIGN.md).
+ *
+ * Invariants: every string field is non-NULL (claim, linux_says, timers and missing are "" when
+ * absent, and the JSON then omits them); every time is in ms since the run's start, a double
+ * rounded down to the microsecond when added; no array holds more than RESULT_MAX_ITEMS.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <json-c/json.h>
+
+/* Past this many entries an array takes no more (-E2BIG): a flood of packets cannot exhaust
+ * the worker's memory, nor a result the controller reads. */
+#define RESULT_MAX_ITEMS (1u << 22)
+
+enum result_verdict { RESULT_PASS, RESULT_FAIL, RESULT_ERROR };
+
+/* A socket call: a peer's operation, or an exec'd program's call the shim reported. */
+struct result_syscall {
+	char *peer, *socket, *call;
+	long long ret;
+	int err;                        /* 0: none (JSON null); else its name, as peer_errno_name() */
+	double t_ms;
+	int pid;                        /* a program's call: its process; 0: a peer's (no "pid") */
+};
+
+/* A captured TCP segment, or an ICMP error about one (icmp; flags then names the error). */
+struct result_packet {
+	double t_ms;
+	char *from, *to;
+	int sport, dport;
+	bool icmp;                      /* JSON "kind": "icmp" or "tcp" */
+	char *flags;
+	long long seq, ack, len;
+};
+
+/* A socket state an await saw. */
+struct result_state {
+	double t_ms;
+	char *host, *state;
+	int local_port, remote_port;
+	long long recv_q, send_q;
+};
+
+struct result_counter {
+	char *host, *name;
+	long long value;
+};
+
+struct result_event {
+	double t_ms;
+	char *host, *event;
+};
+
+/* A peer's or a program's death. */
+struct result_exit {
+	char *peer;
+	double t_ms;
+	char *signal;                   /* "SIGKILL" as signal_name() says; "": it exited with status */
+	int status;
+};
+
+/* A program an 'exec' step ran. */
+struct result_program {
+	char *name;                     /* "client.curl" */
+	char **argv;                    /* nargv words */
+	size_t nargv;
+	int pid;
+	bool syscalls_observed;         /* the shim was loaded */
+	char *out[2];                   /* stdout, stderr: what was kept of them */
+	long long lost[2];              /* bytes not kept; 0: none (no "stdout_lost_bytes") */
+	long long syscalls_dropped;     /* 0: none (no "syscalls_dropped") */
+};
+
+#define RESULT_ARRAY(type) struct { type *v; size_t n, cap; }
+
+struct result {
+	char *name, *mode, *family, *file, *summary;
+	char *claim, *linux_says, *timers;          /* JSON "claim", "linux", "timers" */
+	RESULT_ARRAY(struct result_syscall) syscalls;
+	RESULT_ARRAY(struct result_packet) packets;
+	RESULT_ARRAY(struct result_state) states;
+	RESULT_ARRAY(struct result_counter) counters;
+	RESULT_ARRAY(struct result_event) events;
+	RESULT_ARRAY(struct result_exit) exits;
+	RESULT_ARRAY(char *) failures;
+	RESULT_ARRAY(char *) notes;
+	char *missing;                  /* a capability this machine lacks (exit status 3) */
+	RESULT_ARRAY(struct result_program) programs;
+	enum result_verdict verdict;
+	double duration_ms, floor_ms;
+	unsigned run;                   /* --repeat: which run, from 1; 0: not repeated (no "run") */
+	/* What the controller knows of a run whose worker gave no result: the JSON holds only name,
+	 * mode, family, summary, verdict, duration_ms and failures (and run). */
+	bool partial;
+};
+
+/* A result with its description; claim, linux_says and timers may be NULL or "" (none). */
+int result_new(const char *name, const char *mode, const char *family, const char *file, const char *summary,
+	       struct result **ret);
+int result_describe(struct result *r, const char *claim, const char *linux_says, const char *timers);
+void result_free(struct result *r);
+
+/* The add functions copy what they are given; -ENOMEM, or -E2BIG past RESULT_MAX_ITEMS (the
+ * result is then left as it was). err: an errno value, 0 for none. pid: 0 for a peer. */
+int result_add_syscall(struct result *r, const char *peer, const char *socket, const char *call, long long ret,
+		       int err, double t_ms, int pid);
+int result_add_packet(struct result *r, double t_ms, const char *from, const char *to, int sport, int dport,
+		      bool icmp, const char *flags, long long seq, long long ack, long long len);
+int result_add_state(struct result *r, double t_ms, const char *host, const char *state, int local_port,
+		     int remote_port, long long recv_q, long long send_q);
+int result_add_counter(struct result *r, const char *host, const char *name, long long value);
+int result_add_event(struct result *r, double t_ms, const char *host, const char *event);
+/* signal: its name if the process died of one, else NULL (it exited with status). */
+int result_add_exit(struct result *r, const char *peer, double t_ms, const char *signal, int status);
+/* argv: NULL-terminated. out, err: what was kept of stdout and stderr; lost_*: bytes not kept. */
+int result_add_program(struct result *r, const char *name, char *const *argv, int pid, bool syscalls_observed,
+		       const char *out, long long lost_out, const char *err, long long lost_err,
+		       long long syscalls_dropped);
+int result_failure(struct result *r, const char *msg);
+int result_note(struct result *r, const char *text);
+/* A capability this machine lacks: the run exits 3, neither a pass nor a fail. */
+int result_missing(struct result *r, const char *what);
+/* The verdict and the run's figures, at its end. */
+void result_finish(struct result *r, enum result_verdict verdict, double duration_ms, double floor_ms);
+
+/* The JSON contract: field names and order as DESIGN.md and tcpfault(1) give them. */
+int result_to_json(const struct result *r, json_object **ret);
+/* Reads a result; -EINVAL if j is not one (not an object, a field of the wrong type, no name
+ * or verdict, an unknown verdict, errno name or packet kind, an oversized array). Absent fields
+ * take their empty value. A result without "file" is read as partial. */
+int result_from_json(json_object *j, struct result **ret);
+/* A copy (through the JSON contract, so it copies everything the contract carries). */
+int result_dup(const struct result *r, struct result **ret);
+/* Calls fn on every string the result holds, fn may replace *s (free the old, keep non-NULL). */
+void result_each_string(struct result *r, void (*fn)(char **s, void *arg), void *arg);
+const char *result_verdict_name(enum result_verdict v);
