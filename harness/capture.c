@@ -10,6 +10,8 @@
  * packets with icmp set, named by their type and code; other ICMP is only written to the pcap.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -45,6 +47,7 @@ struct capture {
 	struct flow *flows;
 	size_t nflows;
 	int64_t real_minus_mono_us;       /* CLOCK_REALTIME - CLOCK_MONOTONIC when it opened */
+	unsigned lost;                    /* frames read but not kept: no memory for them */
 };
 
 void capture_flags(uint8_t f, char out[12])
@@ -302,9 +305,14 @@ int capture_open(const char *ifname, const char *filter, const char *pcap_path, 
 	}
 	/* 2 MiB of ring: some 6000 frames of 256 bytes between two reads (a run reads at every turn
 	 * of its loop); the benchmark's 1000 concurrent connections lose none. 8 MiB cost 4 ms
-	 * more per run to set up (page allocation, and libpcap's drain when the filter is set). */
+	 * more per run to set up (page allocation, and libpcap's drain when the filter is set).
+	 * TCPFAULT_CAPTURE_BUFFER (bytes) makes it smaller, so that a test can make it lose. */
+	int bufsize = 2 << 20;
+	const char *env = getenv("TCPFAULT_CAPTURE_BUFFER");
+	if (env && atoi(env) > 0)
+		bufsize = atoi(env);
 	if (pcap_set_snaplen(c->pcap, 256) || pcap_set_immediate_mode(c->pcap, 1) ||
-	    pcap_set_buffer_size(c->pcap, 2 << 20) || pcap_set_timeout(c->pcap, 1)) {
+	    pcap_set_buffer_size(c->pcap, bufsize) || pcap_set_timeout(c->pcap, 1)) {
 		snprintf(err, errlen, "configuring the capture on %s", ifname);
 		goto fail;
 	}
@@ -312,6 +320,13 @@ int capture_open(const char *ifname, const char *filter, const char *pcap_path, 
 	if (a < 0) {
 		snprintf(err, errlen, "capturing on %s: %s", ifname, pcap_geterr(c->pcap));
 		r = a == PCAP_ERROR_PERM_DENIED ? -EPERM : -EIO;
+		goto fail;
+	}
+	/* libpcap's packet socket has no close-on-exec: every peer and exec'd program would hold it. */
+	int fd = pcap_get_selectable_fd(c->pcap);
+	if (fd < 0 || fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
+		r = fd < 0 ? -EBADF : -errno;
+		snprintf(err, errlen, "capturing on %s: close-on-exec: %s", ifname, strerror(-r));
 		goto fail;
 	}
 	/* On "any", cooked v2 frames: they carry the interface, which a filter can name. */
@@ -324,12 +339,16 @@ int capture_open(const char *ifname, const char *filter, const char *pcap_path, 
 		snprintf(err, errlen, "capturing on %s: link type %d, neither Ethernet nor Linux cooked", ifname, c->dlt);
 		goto fail;
 	}
-	if (pcap_compile(c->pcap, &prog, filter ? filter : "tcp or icmp or icmp6", 1, PCAP_NETMASK_UNKNOWN) < 0 ||
-	    pcap_setfilter(c->pcap, &prog) < 0) {
+	if (pcap_compile(c->pcap, &prog, filter ? filter : "tcp or icmp or icmp6", 1, PCAP_NETMASK_UNKNOWN) < 0) {
 		snprintf(err, errlen, "capture filter: %s", pcap_geterr(c->pcap));
 		goto fail;
 	}
-	pcap_freecode(&prog);
+	int set = pcap_setfilter(c->pcap, &prog);
+	pcap_freecode(&prog);   /* the handle keeps its own copy, if any */
+	if (set < 0) {
+		snprintf(err, errlen, "capture filter: %s", pcap_geterr(c->pcap));
+		goto fail;
+	}
 	if (pcap_setnonblock(c->pcap, 1, perr) < 0) {
 		snprintf(err, errlen, "capture: %s", perr);
 		goto fail;
@@ -342,6 +361,12 @@ int capture_open(const char *ifname, const char *filter, const char *pcap_path, 
 	}
 	if (pcap_path && !(c->dump = pcap_dump_open(c->dead ? c->dead : c->pcap, pcap_path))) {
 		snprintf(err, errlen, "writing %s: %s", pcap_path, pcap_geterr(c->dead ? c->dead : c->pcap));
+		goto fail;
+	}
+	/* pcap_dump_open's fopen() has no close-on-exec either. */
+	if (c->dump && fcntl(fileno(pcap_dump_file(c->dump)), F_SETFD, FD_CLOEXEC) < 0) {
+		r = -errno;
+		snprintf(err, errlen, "writing %s: close-on-exec: %s", pcap_path, strerror(-r));
 		goto fail;
 	}
 	*ret = c;
@@ -452,8 +477,10 @@ int capture_poll(struct capture *c, int64_t origin_us)
 		if (c->npkts == c->cap) {
 			size_t ncap = c->cap ? c->cap * 2 : 256;
 			struct packet *g = realloc(c->pkts, ncap * sizeof *g);
-			if (!g)
+			if (!g) {
+				c->lost++;   /* gone from the ring: counted, so the run knows its capture is incomplete */
 				return -ENOMEM;
+			}
 			c->pkts = g;
 			c->cap = ncap;
 		}
@@ -482,4 +509,25 @@ void capture_stats(struct capture *c, unsigned *ret_recv, unsigned *ret_drop)
 	pcap_stats(c->pcap, &st);
 	*ret_recv = st.ps_recv;
 	*ret_drop = st.ps_drop + st.ps_ifdrop;
+}
+
+unsigned capture_lost(const struct capture *c)
+{
+	return c->lost;
+}
+
+enum capture_loss capture_judge_loss(unsigned recv, unsigned drop, unsigned lost, bool packets_checked,
+				     char *msg, size_t len)
+{
+	char kernel[64] = "", ours[64] = "";
+
+	if (!drop && !lost)
+		return CAPTURE_COMPLETE;
+	if (drop)
+		snprintf(kernel, sizeof kernel, "the kernel dropped %u of %u packets", drop, recv);
+	if (lost)
+		snprintf(ours, sizeof ours, "%u packets could not be kept (out of memory)", lost);
+	snprintf(msg, len, "%s: %s%s%s%s", packets_checked ? "capture incomplete" : "capture", kernel,
+		 drop && lost ? "; " : "", ours, packets_checked ? "; the packet checks cannot be trusted" : "");
+	return packets_checked ? CAPTURE_LOSS_ERROR : CAPTURE_LOSS_NOTE;
 }

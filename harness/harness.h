@@ -187,6 +187,15 @@ size_t capture_count(const struct capture *c);
 const struct packet *capture_packet(const struct capture *c, size_t i);
 /* Counters of the capture: received and dropped by the kernel. */
 void capture_stats(struct capture *c, unsigned *ret_recv, unsigned *ret_drop);
+/* Frames the capture read but could not keep (out of memory). */
+unsigned capture_lost(const struct capture *c);
+/* What a capture's losses (drop of recv by the kernel, lost by us) mean for a run. A run whose
+ * steps looked at packets (packets_checked: an awaited or forbidden packet) cannot be judged on
+ * an incomplete capture: CAPTURE_LOSS_ERROR; one that did not keeps its verdict and gets a
+ * note: CAPTURE_LOSS_NOTE. msg (len bytes, at least 160) gets the text in both cases. */
+enum capture_loss { CAPTURE_COMPLETE, CAPTURE_LOSS_NOTE, CAPTURE_LOSS_ERROR };
+enum capture_loss capture_judge_loss(unsigned recv, unsigned drop, unsigned lost, bool packets_checked,
+				     char *msg, size_t len);
 
 /* ---- runner.c ---- */
 

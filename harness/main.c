@@ -177,39 +177,66 @@ static int by_name(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The catalog's files, sorted. Returns the count or -errno. */
+static void free_strv(char **v, int n)
+{
+	for (int i = 0; v && i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* The catalog's files, sorted. Returns the count or -errno: a catalog that cannot be read
+ * whole (more than MAX_SCENARIOS files: -E2BIG; out of memory; a failed readdir) is an error,
+ * never a shorter list. */
 static int catalog_files(char ***ret)
 {
 	const char *dir = catalog_dir();
 	DIR *d = opendir(dir);
 	char **v = NULL;
-	int n = 0;
+	int n = 0, r = 0;
 
 	if (!d)
 		return -errno;
-	for (struct dirent *e; (e = readdir(d)) && n < MAX_SCENARIOS;) {
+	for (;;) {
+		errno = 0;
+		struct dirent *e = readdir(d);
+		if (!e) {
+			r = -errno;
+			break;
+		}
 		size_t len = strlen(e->d_name);
 		if (len < 6 || strcmp(e->d_name + len - 5, ".tcpf") != 0)
 			continue;
+		if (n == MAX_SCENARIOS) {
+			r = -E2BIG;
+			break;
+		}
 		char **g = realloc(v, (size_t)(n + 1) * sizeof *g);
-		if (!g)
+		if (!g || asprintf(&g[n], "%s/%s", dir, e->d_name) < 0) {
+			v = g ? g : v;
+			r = -ENOMEM;
 			break;
+		}
 		v = g;
-		if (asprintf(&v[n], "%s/%s", dir, e->d_name) < 0)
-			break;
 		n++;
 	}
 	closedir(d);
+	if (r < 0) {
+		free_strv(v, n);
+		return r;
+	}
 	qsort(v, (size_t)n, sizeof *v, by_name);
 	*ret = v;
 	return n;
 }
 
-static void free_strv(char **v, int n)
+/* Says why the catalog could not be read (catalog_files()'s error). */
+static void catalog_error(int e)
 {
-	for (int i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
+	if (e == -E2BIG)
+		fprintf(stderr, "tcpfault: the catalog folder %s holds more than %d scenario files\n",
+			catalog_dir(), MAX_SCENARIOS);
+	else
+		fprintf(stderr, "tcpfault: the catalog folder %s: %s\n", catalog_dir(), strerror(-e));
 }
 
 /* NAME or FILE -> a path. A word without '/' that is not an existing file is a catalog name. */
@@ -265,7 +292,7 @@ static int cmd_list(void)
 	int n = catalog_files(&files), bad = 0, count = 0;
 
 	if (n < 0) {
-		fprintf(stderr, "tcpfault: the catalog folder %s: %s\n", catalog_dir(), strerror(-n));
+		catalog_error(n);
 		return EXIT_USAGE;
 	}
 	struct list_entry *v = calloc((size_t)n + 1, sizeof *v);
@@ -760,13 +787,16 @@ static int cmd_run(int argc, char **argv, bool explain)
 	int npaths;
 	if (optind == argc) {
 		if ((npaths = catalog_files(&paths)) < 0) {
-			fprintf(stderr, "tcpfault: the catalog folder %s: %s\n", catalog_dir(), strerror(-npaths));
+			catalog_error(npaths);
 			return EXIT_USAGE;
 		}
 	} else {
 		npaths = argc - optind;
-		paths = calloc((size_t)npaths, sizeof *paths);
-		for (int i = 0; paths && i < npaths; i++)
+		if (!(paths = calloc((size_t)npaths, sizeof *paths))) {
+			fprintf(stderr, "tcpfault: %s\n", strerror(ENOMEM));
+			return EXIT_USAGE;
+		}
+		for (int i = 0; i < npaths; i++)
 			if (!(paths[i] = resolve(argv[optind + i]))) {
 				fprintf(stderr, "tcpfault: no scenario file or catalog entry named '%s' ('tcpfault list' shows the catalog)\n",
 					argv[optind + i]);
@@ -778,6 +808,13 @@ static int cmd_run(int argc, char **argv, bool explain)
 	struct job *jobs = calloc(2 * (size_t)npaths * ro.repeat + 1, sizeof *jobs);
 	size_t njob = 0;
 	int rc = EXIT_PASS;
+	if (!sc || !jobs) {
+		fprintf(stderr, "tcpfault: %s\n", strerror(ENOMEM));
+		free(sc);
+		free(jobs);
+		free_strv(paths, npaths);
+		return EXIT_USAGE;
+	}
 	for (int i = 0; i < npaths; i++) {
 		char err[512];
 		if (scenario_load(paths[i], &sc[i], err, sizeof err) < 0) {
@@ -804,7 +841,7 @@ static int cmd_run(int argc, char **argv, bool explain)
 		fprintf(stderr, "tcpfault: note: --shard %u/%u: nothing to run in this shard (%zu job%s in all)\n",
 			shard_k, shard_n, selected, selected == 1 ? "" : "s");
 	FILE *out = stdout;
-	if (rc == EXIT_PASS && output && !(out = fopen(output, "w"))) {
+	if (rc == EXIT_PASS && output && !(out = fopen(output, "we"))) {
 		fprintf(stderr, "tcpfault: writing %s: %s\n", output, strerror(errno));
 		rc = EXIT_USAGE;
 	}

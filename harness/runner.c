@@ -78,6 +78,7 @@ struct run {
 	bool failed, errored;
 	bool steps_done;                  /* past the last step (teardown, final checks) */
 	struct result *res;
+	bool pkts_checked;                /* a step looked for a packet: the verdict needs every one */
 };
 
 /* Milliseconds from the run's start to t_us (the run's clock, loop.h). */
@@ -104,27 +105,34 @@ static int ns_host(int host)
 	return host == HOST_ROUTER ? NETNS_WIRE : host;
 }
 
-/* "FILE:LINE: " of the current step; "FILE: setting up: " or "FILE: at the end: " outside one. */
-static int where(const struct run *r, char *buf, size_t len)
+/* Adds "FILE:LINE: " (of the current step; "FILE: setting up: " or "FILE: at the end: " outside
+ * one), then kind and the message, to the failures. Built on the heap: a scenario path may be
+ * as long as PATH_MAX, and the message must not be cut or overrun a buffer for it. */
+static void add_failure(struct run *r, const char *kind, const char *fmt, va_list ap)
 {
-	if (r->step)
-		return snprintf(buf, len, "%s:%u: ", r->s->path, r->step->line);
-	return snprintf(buf, len, "%s: %s: ", r->s->path, r->steps_done ? "at the end" : "setting up");
+	char *text = NULL, *msg = NULL;
+
+	if (vasprintf(&text, fmt, ap) < 0)
+		text = NULL;
+	int n = r->step ? asprintf(&msg, "%s:%u: %s%s", r->s->path, r->step->line, kind, text ? text : "(out of memory)")
+			: asprintf(&msg, "%s: %s: %s%s", r->s->path, r->steps_done ? "at the end" : "setting up", kind,
+				   text ? text : "(out of memory)");
+	result_failure(r->res, n < 0 ? "out of memory" : msg);
+	if (n >= 0)
+		free(msg);
+	free(text);
 }
 
 /* A failed expectation: the kernel or the program did not do what the scenario says. */
 static int failf(struct run *r, const char *fmt, ...)
 {
-	char msg[2048];
 	va_list ap;
-	int n = where(r, msg, sizeof msg);
 
 	if (r->errored)
 		return -1;   /* the harness already gave up on this step: what follows is not the kernel's */
 	va_start(ap, fmt);
-	vsnprintf(msg + n, sizeof msg - n, fmt, ap);
+	add_failure(r, "", fmt, ap);
 	va_end(ap);
-	result_failure(r->res, msg);
 	r->failed = true;
 	return -1;
 }
@@ -132,16 +140,11 @@ static int failf(struct run *r, const char *fmt, ...)
 /* The harness could not do its job. */
 static int errorf(struct run *r, const char *fmt, ...)
 {
-	char msg[2048];
 	va_list ap;
-	int n = where(r, msg, sizeof msg);
-
-	n += snprintf(msg + n, sizeof msg - (size_t)n, "error: ");
 
 	va_start(ap, fmt);
-	vsnprintf(msg + n, sizeof msg - n, fmt, ap);
+	add_failure(r, "error: ", fmt, ap);
 	va_end(ap);
-	result_failure(r->res, msg);
 	r->errored = true;
 	return -1;
 }
@@ -571,6 +574,7 @@ static bool packet_seen(struct run *r, const void *arg)
 {
 	const struct step *st = arg;
 
+	r->pkts_checked = true;
 	for (size_t i = r->pkt_cursor; i < capture_count(r->cap); i++)
 		if (packet_matches(capture_packet(r->cap, i), st)) {
 			r->pkt_cursor = i + 1;
@@ -645,6 +649,7 @@ static bool never(struct run *r, const void *arg)
 /* None so far in the run; with 'within DUR', none either while watching for DUR. */
 static int step_no_packet(struct run *r, const struct step *st)
 {
+	r->pkts_checked = true;
 	if (st->within_ms)
 		await(r, never, NULL, st->within_ms, 0);
 	/* Take in every frame the capture holds now (each call reads a bounded batch). */
@@ -1066,9 +1071,17 @@ out:
 		capture_poll(r->cap, r->origin_us);
 		record_packets(r);
 		capture_stats(r->cap, &recv, &drop);
-		if (drop) {
-			snprintf(err, sizeof err, "capture: the kernel dropped %u of %u packets", drop, recv);
+		switch (capture_judge_loss(recv, drop, capture_lost(r->cap), r->pkts_checked, err, sizeof err)) {
+		case CAPTURE_LOSS_ERROR:
+			r->step = NULL;
+			r->steps_done = true;
+			errorf(r, "%s", err);
+			break;
+		case CAPTURE_LOSS_NOTE:
 			note(r, err);
+			break;
+		case CAPTURE_COMPLETE:
+			break;
 		}
 		capture_free(r->cap);
 	}

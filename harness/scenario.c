@@ -1082,8 +1082,10 @@ int scenario_parse(const char *path, const char *text, struct scenario **ret, ch
 	unsigned cmds = 0;                /* the most peer commands the steps so far may send */
 	int r = 0;
 
-	if (!s)
+	if (!s) {
+		snprintf(err, errlen, "%s: %s", path, strerror(ENOMEM));
 		return -ENOMEM;
+	}
 	p.s = s;
 	snprintf(s->path, sizeof s->path, "%s", path);
 	base_name(path, s->name, sizeof s->name);
@@ -1148,6 +1150,7 @@ int scenario_parse(const char *path, const char *text, struct scenario **ret, ch
 			size_t cap = steps_cap ? 2 * steps_cap : 16;
 			struct step *grown = realloc(s->steps, cap * sizeof *grown);
 			if (!grown) {
+				snprintf(err, errlen, "%s: %s", path, strerror(ENOMEM));
 				r = -ENOMEM;
 				goto out;
 			}
@@ -1223,14 +1226,25 @@ int scenario_load(const char *path, struct scenario **ret, char *err, size_t err
 	}
 	char *text = malloc((size_t)st.st_size + 1);
 	if (!text) {
+		snprintf(err, errlen, "%s: %s", path, strerror(ENOMEM));
 		close(fd);
 		return -ENOMEM;
 	}
+	/* A read that fails part-way is an error: what came before it is not the whole file. */
 	size_t got = 0;
 	while (got < (size_t)st.st_size) {
 		ssize_t n = read(fd, text + got, (size_t)st.st_size - got);
-		if (n <= 0)
-			break;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = -errno;
+			snprintf(err, errlen, "%s: reading: %s", path, strerror(-r));
+			close(fd);
+			free(text);
+			return r;
+		}
+		if (n == 0)
+			break;   /* shorter than fstat said: it shrank since; parse what it holds now */
 		got += (size_t)n;
 	}
 	close(fd);

@@ -53,5 +53,5 @@ struct fake_trigger {
 
 /* Starts a new world with script (an array ending with what == NULL). */
 void fake_world_reset(const struct fake_trigger *script);
-/* The capture's kernel drops, as pcap_stats would count them. */
+/* The capture's kernel drops in the next world, as pcap_stats would count them. */
 void fake_world_drops(unsigned n);

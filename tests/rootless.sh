@@ -8,7 +8,8 @@
 #  2. Where they are forbidden, tcpfault exits 3 and says what is missing and how to allow it.
 #     Shown without touching the machine: inside a user namespace of this test's own (uids
 #     mapped 1:1), user.max_user_namespaces is set to 0 (it is per user namespace) and
-#     tcpfault runs there as nobody.
+#     tcpfault runs there as nobody. Skips (77) where that cannot be arranged (no unshare, no
+#     map, the limit cannot be set): part 1 alone does not show the message.
 #   rootless.sh TCPFAULT SIGKILL-FILE
 tcpfault=$1 file=$2
 [ "$(id -u)" -eq 0 ] || { echo "skip: needs root to become nobody"; exit 77; }
@@ -39,7 +40,7 @@ echo "ok 1: as nobody, the scenario passed and its capture was written"
 # 2. Forbidden: a user namespace of ours with user.max_user_namespaces = 0. Its maps are
 # written from here (root) before its shell execs again, so that shell holds the namespace's
 # capabilities and may set the limit.
-command -v unshare >/dev/null || { echo "skip 2: no unshare"; exit 0; }
+command -v unshare >/dev/null || { echo "skip: part 2 cannot run: no unshare (util-linux)"; exit 77; }
 mkfifo "$dir/go"
 unshare --user sh -c 'read x <"$0"; exec sh -c "echo 0 >/proc/sys/user/max_user_namespaces || exit 9
 	exec setpriv --reuid=$3 --regid=$3 --clear-groups \"\$0\" run -j1 --family inet \"\$1\"" "$1" "$2"' \
@@ -52,12 +53,12 @@ while [ "$(readlink "/proc/$pid/ns/user")" = "$(readlink /proc/self/ns/user)" ];
 	sleep 0.02
 done
 echo "0 0 65536" >"/proc/$pid/uid_map" && echo "0 0 65536" >"/proc/$pid/gid_map" ||
-	{ echo "skip 2: cannot map a user namespace here"; kill "$pid"; wait "$pid"; exit 0; }
+	{ echo "skip: part 2 cannot run: cannot map a user namespace here"; kill "$pid"; wait "$pid"; exit 77; }
 echo go >"$dir/go"
 wait "$pid"
 rc=$?
 cat "$dir/out"
-[ "$rc" -ne 9 ] || { echo "skip 2: cannot set user.max_user_namespaces in a user namespace"; exit 0; }
+[ "$rc" -ne 9 ] || { echo "skip: part 2 cannot run: cannot set user.max_user_namespaces in a user namespace"; exit 77; }
 [ "$rc" -eq 3 ] || { echo "FAILED: user namespaces forbidden: exit status $rc, want 3"; exit 1; }
 grep -q 'user.max_user_namespaces = 0' "$dir/out" && grep -q 'Allow them: sysctl -w user.max_user_namespaces=' "$dir/out" ||
 	{ echo "FAILED: the message does not say what is missing and how to allow it"; exit 1; }

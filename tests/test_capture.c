@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Unit tests of TCP segment decoding on hand-made frames: flags in tcpdump letters, seq, ack,
- * payload length over IPv4 and IPv6, and refusal of truncated or non-TCP frames.
+ * payload length over IPv4 and IPv6, and refusal of truncated or non-TCP frames; and what a
+ * capture's losses mean for a run's verdict.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -182,6 +183,30 @@ static void test_decode_icmp_errors(void **state)
 	assert_false(p.icmp);
 }
 
+/* A capture that lost packets (dropped by the kernel, or not kept for want of memory) makes a
+ * run that looked at packets an error naming the count; one that did not keeps its verdict
+ * with a note; a complete capture says nothing. */
+static void test_capture_loss(void **state)
+{
+	char msg[256] = "untouched";
+
+	assert_int_equal(capture_judge_loss(500, 0, 0, true, msg, sizeof msg), CAPTURE_COMPLETE);
+	assert_string_equal(msg, "untouched");
+	assert_int_equal(capture_judge_loss(3000, 1942, 0, true, msg, sizeof msg), CAPTURE_LOSS_ERROR);
+	assert_string_equal(msg, "capture incomplete: the kernel dropped 1942 of 3000 packets; the packet checks cannot be trusted");
+	assert_int_equal(capture_judge_loss(3000, 1942, 0, false, msg, sizeof msg), CAPTURE_LOSS_NOTE);
+	assert_string_equal(msg, "capture: the kernel dropped 1942 of 3000 packets");
+	assert_int_equal(capture_judge_loss(40, 0, 1, true, msg, sizeof msg), CAPTURE_LOSS_ERROR);
+	assert_string_equal(msg, "capture incomplete: 1 packets could not be kept (out of memory); the packet checks cannot be trusted");
+	assert_int_equal(capture_judge_loss(40, 2, 3, true, msg, sizeof msg), CAPTURE_LOSS_ERROR);
+	assert_string_equal(msg, "capture incomplete: the kernel dropped 2 of 40 packets; 3 packets could not be kept "
+			    "(out of memory); the packet checks cannot be trusted");
+	/* A short buffer is cut, never overrun. */
+	char small[16];
+	assert_int_equal(capture_judge_loss(40, 2, 3, true, small, sizeof small), CAPTURE_LOSS_ERROR);
+	assert_string_equal(small, "capture incompl");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -189,6 +214,7 @@ int main(void)
 		cmocka_unit_test(test_decode_ipv4_and_ipv6),
 		cmocka_unit_test(test_decode_refuses_garbage),
 		cmocka_unit_test(test_decode_icmp_errors),
+		cmocka_unit_test(test_capture_loss),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

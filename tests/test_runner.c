@@ -497,6 +497,24 @@ static void test_first_failure_ends(void **state)
 	done(&o);
 }
 
+/* A capture that lost packets cannot support a verdict that looked at packets. */
+static void test_capture_loss(void **state)
+{
+	struct fake_trigger script[] = { CONNECTS, { 0 } };
+	struct outcome o;
+
+	fake_world_drops(5);
+	run("server listen 5000\nclient connect server 5000\nexpect no packet server > client R\n", script, &o);
+	expect(&o, "error", "capture incomplete: the kernel dropped 5 of 8 packets");
+	done(&o);
+	/* One that never looked at a packet keeps a note. */
+	fake_world_drops(5);
+	run("server listen 5000\nclient connect server 5000\n", script, &o);
+	expect(&o, "pass", NULL);
+	assert_int_equal(count(&o, notes), 2);
+	done(&o);
+}
+
 static void test_peer_cannot_start(void **state)
 {
 	struct fake_trigger script[] = { { SERVER, "spawn", .fail = ENOENT }, { 0 } };
@@ -688,6 +706,7 @@ int main(void)
 		cmocka_unit_test(test_reboot_fails),
 		cmocka_unit_test(test_deadline),
 		cmocka_unit_test(test_first_failure_ends),
+		cmocka_unit_test(test_capture_loss),
 		cmocka_unit_test(test_peer_cannot_start),
 		cmocka_unit_test(test_program_calls),
 		cmocka_unit_test(test_program_call_differs),

@@ -1,0 +1,25 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# netns suite: runs tests/data/exec-fds.tcpf (an exec'd program lists its open fds: only 0, 1, 2
+# and the shim's socket 3) with nothing but 0, 1 and 2 open, so that what the program sees
+# beyond them is what the harness leaked, not what this test's own parent left open. With
+# 'files', the run also writes a capture file (--pcap-dir) and its report to a file (-o),
+# whose fds must not leak either.
+#   exec-fds.sh TCPFAULT FILE [files]
+tcpfault=$1 file=$2
+# bash: sh (dash) takes no fd above 9 in a redirection.
+for fd in $(ls "/proc/$$/fd/"); do
+	[ "$fd" -gt 2 ] && exec {fd}>&-
+done
+files=$3
+set -- "$file"
+if [ "$files" = files ]; then
+	dir=$(mktemp -d) || exit 1
+	trap 'rm -rf "$dir"' EXIT
+	set -- --pcap-dir "$dir" -o "$dir/report" "$file"
+fi
+"$tcpfault" run -j1 "$@"
+rc=$?
+[ "$files" = files ] && cat "$dir/report"
+[ "$rc" -eq 3 ] && { echo "skip: this machine lacks what the scenario needs (see above)"; exit 77; }
+exit "$rc"
