@@ -79,23 +79,23 @@ static void test_header_and_steps(void **state)
 
 	const struct step *st = s->steps;
 	assert_int_equal(st[0].kind, STEP_SYSCTL);
-	assert_string_equal(st[0].key, "net.ipv4.tcp_retries2");
-	assert_string_equal(st[0].value, "3");
+	assert_string_equal(st[0].sysctl.key, "net.ipv4.tcp_retries2");
+	assert_string_equal(st[0].sysctl.value, "3");
 	assert_int_equal(st[1].kind, STEP_OP);
 	assert_int_equal(st[1].host, 1);
 	assert_string_equal(st[1].sock, "listener");
-	assert_string_equal(st[1].op, "listen");
-	assert_int_equal(st[1].nargs, 2);
+	assert_string_equal(st[1].op.name, "listen");
+	assert_int_equal(st[1].op.nargs, 2);
 	assert_string_equal(st[2].sock, "main");
-	assert_string_equal(st[2].args[0], "server");
+	assert_string_equal(st[2].op.args[0], "server");
 	assert_true(st[4].async);
 	assert_false(st[4].want.set);
 	assert_int_equal(st[5].kind, STEP_KILL);
-	assert_int_equal(st[5].sig, SIGKILL);
+	assert_int_equal(st[5].kill.sig, SIGKILL);
 	assert_int_equal(st[6].kind, STEP_PACKET);
-	assert_int_equal(st[6].from, 1);
-	assert_int_equal(st[6].to, 0);
-	assert_string_equal(st[6].flags, "F.");
+	assert_int_equal(st[6].packet.from, 1);
+	assert_int_equal(st[6].packet.to, 0);
+	assert_string_equal(st[6].packet.flags, "F.");
 	assert_int_equal(st[6].within_ms, 2000);
 	assert_int_equal(st[7].kind, STEP_AWAIT_OP);
 	assert_true(st[7].want.set);
@@ -105,13 +105,13 @@ static void test_header_and_steps(void **state)
 	assert_int_equal(st[8].want.err, EPIPE);
 	assert_int_equal(st[8].line, 19);
 	assert_int_equal(st[9].kind, STEP_EXIT);
-	assert_true(st[9].by_signal);
+	assert_true(st[9].exit.by_signal);
 	assert_int_equal(st[10].kind, STEP_NO_PACKET);
 	assert_int_equal(st[11].kind, STEP_COUNTER);
-	assert_string_equal(st[11].cmp, ">=");
-	assert_int_equal(st[11].number, 1);
+	assert_string_equal(st[11].counter.cmp, ">=");
+	assert_int_equal(st[11].counter.number, 1);
 	assert_int_equal(st[12].kind, STEP_STATE);
-	assert_int_equal(st[12].port, 5000);
+	assert_int_equal(st[12].state.port, 5000);
 	assert_int_equal(st[13].kind, STEP_BLACKHOLE);
 	assert_int_equal(st[14].kind, STEP_REBOOT);
 	scenario_free(s);
@@ -227,15 +227,15 @@ static void test_expect_no_state(void **state)
 				       "await no state client ESTABLISHED port 5000 within 3s after 1s\n");
 	assert_int_equal(s->steps[0].kind, STEP_NO_STATE);
 	assert_int_equal(s->steps[0].host, 0);
-	assert_int_equal(s->steps[0].port, 5000);
-	assert_string_equal(netns_state_name((uint8_t)s->steps[0].state), "TIME-WAIT");
+	assert_int_equal(s->steps[0].state.port, 5000);
+	assert_string_equal(netns_state_name((uint8_t)s->steps[0].state.state), "TIME-WAIT");
 	assert_int_equal(s->steps[1].host, 1);
-	assert_int_equal(s->steps[1].port, 0);
-	assert_string_equal(netns_state_name((uint8_t)s->steps[1].state), "CLOSE-WAIT");
-	assert_false(s->steps[1].waits);
+	assert_int_equal(s->steps[1].state.port, 0);
+	assert_string_equal(netns_state_name((uint8_t)s->steps[1].state.state), "CLOSE-WAIT");
+	assert_false(s->steps[1].state.waits);
 	assert_int_equal(s->steps[2].kind, STEP_NO_STATE);
-	assert_true(s->steps[2].waits);
-	assert_int_equal(s->steps[2].port, 5000);
+	assert_true(s->steps[2].state.waits);
+	assert_int_equal(s->steps[2].state.port, 5000);
 	assert_int_equal(s->steps[2].within_ms, 3000);
 	assert_int_equal(s->steps[2].after_ms, 1000);
 	scenario_free(s);
@@ -270,28 +270,28 @@ static void test_exec_steps(void **state)
 	assert_int_equal(s->nsteps, 11);
 	assert_int_equal(s->steps[0].kind, STEP_EXEC);
 	assert_string_equal(s->steps[0].sock, "web");
-	assert_int_equal(s->steps[0].port, 8080);
-	assert_string_equal(s->steps[0].text, "socat TCP{ipv}-LISTEN:{port},reuseaddr 'EXEC:cat # no comment' # comment");
+	assert_int_equal(s->steps[0].exec.port, 8080);
+	assert_string_equal(s->steps[0].exec.command, "socat TCP{ipv}-LISTEN:{port},reuseaddr 'EXEC:cat # no comment' # comment");
 	assert_int_equal(s->steps[1].kind, STEP_LISTEN);
-	assert_int_equal(s->steps[1].port, 8080);
+	assert_int_equal(s->steps[1].listen.port, 8080);
 	assert_int_equal(s->steps[1].within_ms, 2000);
 	assert_int_equal(s->steps[2].kind, STEP_EXEC);
 	assert_string_equal(s->steps[2].sock, "curl");          /* named after the command */
-	assert_int_equal(s->steps[2].port, 8080);               /* {port}: the last exec's */
+	assert_int_equal(s->steps[2].exec.port, 8080);               /* {port}: the last exec's */
 	assert_int_equal(s->steps[3].kind, STEP_OUTPUT);
-	assert_true(s->steps[3].waits);
-	assert_string_equal(s->steps[3].text, "say \"hi\"");
+	assert_true(s->steps[3].output.waits);
+	assert_string_equal(s->steps[3].output.text, "say \"hi\"");
 	assert_int_equal(s->steps[3].within_ms, 1000);
-	assert_false(s->steps[4].waits);
+	assert_false(s->steps[4].output.waits);
 	assert_int_equal(s->steps[5].kind, STEP_CALL);
-	assert_string_equal(s->steps[5].op, "recv");
+	assert_string_equal(s->steps[5].call.name, "recv");
 	assert_int_equal(s->steps[5].want.err, ECONNRESET);
-	assert_true(s->steps[5].waits);
+	assert_true(s->steps[5].call.waits);
 	assert_int_equal(s->steps[6].kind, STEP_CALL);
-	assert_false(s->steps[6].waits);
+	assert_false(s->steps[6].call.waits);
 	assert_int_equal(s->steps[7].kind, STEP_KILL);
 	assert_string_equal(s->steps[7].sock, "web");
-	assert_int_equal(s->steps[7].sig, SIGSEGV);
+	assert_int_equal(s->steps[7].kill.sig, SIGSEGV);
 	assert_int_equal(s->steps[8].kind, STEP_EXIT);
 	assert_string_equal(s->steps[8].sock, "web");
 	assert_string_equal(s->steps[9].sock, "");               /* the built-in peer */
@@ -328,19 +328,19 @@ static void test_router_topology(void **state)
 	assert_int_equal(s->nsteps, 9);
 	assert_int_equal(s->steps[0].kind, STEP_UNREACHABLE);
 	assert_int_equal(s->steps[0].host, 1);
-	assert_string_equal(s->steps[0].op, "host");
-	assert_string_equal(s->steps[1].op, "net");
+	assert_false(s->steps[0].unreachable.net);
+	assert_true(s->steps[1].unreachable.net);
 	assert_int_equal(s->steps[2].kind, STEP_REACHABLE);
 	assert_int_equal(s->steps[3].kind, STEP_PACKET);
-	assert_true(s->steps[3].icmp);
-	assert_int_equal(s->steps[3].from, HOST_ROUTER);
-	assert_int_equal(s->steps[3].to, 0);
-	assert_string_equal(s->steps[3].flags, "host-unreachable");
-	assert_int_equal(s->steps[3].port, 40001);
+	assert_true(s->steps[3].packet.icmp);
+	assert_int_equal(s->steps[3].packet.from, HOST_ROUTER);
+	assert_int_equal(s->steps[3].packet.to, 0);
+	assert_string_equal(s->steps[3].packet.flags, "host-unreachable");
+	assert_int_equal(s->steps[3].packet.port, 40001);
 	assert_int_equal(s->steps[4].kind, STEP_NO_PACKET);
-	assert_true(s->steps[4].icmp);
-	assert_false(s->steps[5].icmp);
-	assert_string_equal(s->steps[5].flags, "S");
+	assert_true(s->steps[4].packet.icmp);
+	assert_false(s->steps[5].packet.icmp);
+	assert_string_equal(s->steps[5].packet.flags, "S");
 	assert_int_equal(s->steps[6].kind, STEP_NFT);
 	assert_int_equal(s->steps[6].host, HOST_ROUTER);
 	assert_int_equal(s->steps[7].host, HOST_ROUTER);
@@ -374,9 +374,9 @@ static void test_synflood(void **state)
 {
 	struct scenario *s = parse_ok(HEAD "client synflood server 5000 100 20000 = 100\n");
 	assert_int_equal(s->steps[0].kind, STEP_OP);
-	assert_string_equal(s->steps[0].op, "synflood");
+	assert_string_equal(s->steps[0].op.name, "synflood");
 	assert_string_equal(s->steps[0].sock, "-");
-	assert_int_equal(s->steps[0].nargs, 4);
+	assert_int_equal(s->steps[0].op.nargs, 4);
 	assert_true(s->steps[0].want.set);
 	assert_int_equal(s->steps[0].want.ret, 100);
 	scenario_free(s);
@@ -398,10 +398,10 @@ static void test_quickack(void **state)
 	assert_int_equal(s->nsteps, 2);
 	assert_int_equal(s->steps[0].kind, STEP_QUICKACK);
 	assert_int_equal(s->steps[0].host, 0);
-	assert_string_equal(s->steps[0].op, "on");
+	assert_true(s->steps[0].quickack.on);
 	assert_int_equal(s->steps[1].kind, STEP_QUICKACK);
 	assert_int_equal(s->steps[1].host, 1);
-	assert_string_equal(s->steps[1].op, "off");
+	assert_false(s->steps[1].quickack.on);
 	scenario_free(s);
 
 	assert_non_null(strstr(parse_bad(HEAD "quickack client\n"), "t.tcpf:3:10: expected 'quickack HOST on|off'"));
@@ -501,7 +501,7 @@ static void test_run_limits(void **state)
 	test_free(text);
 
 	s = parse_ok(HEAD "await state server SYN-RECV count 4096\n");
-	assert_int_equal(s->steps[0].count, NETNS_MAX_SOCKS);
+	assert_int_equal(s->steps[0].state.count, NETNS_MAX_SOCKS);
 	scenario_free(s);
 	err = parse_bad(HEAD "await state server SYN-RECV count 4097\n");
 	if (!strstr(err, "t.tcpf:3:35: expected a count from 1 to 4096"))
