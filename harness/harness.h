@@ -60,6 +60,7 @@ enum step_kind {
 	STEP_HOLD,        /* hold HOST: what HOST sends waits (netns_hold) */
 	STEP_RELEASE,     /* release HOST: what waited leaves, in order */
 };
+#define STEP_NKINDS (STEP_RELEASE + 1)   /* keep it after the last kind: tests check each */
 
 /* An expected syscall result. */
 struct expect_ret {
