@@ -4,7 +4,8 @@
  * includes it.
  *
  *   scenario.c  the scenario language: file -> struct scenario (steps), errors as FILE:LINE:COL
- *   statements.c  its statement table: each statement's keywords, parser, usage
+ *   statements.c  its statement table: each statement's keywords, parser, usage (and
+ *                 statements-programs.c: the statements about real programs)
  *   capture.c   libpcap on the wire side of a host's link; TCP segments decoded
  *   runner.c    one scenario in one sandbox: acts, awaits, checks -> result (a json object)
  *   program.c   real programs as peers ("HOST.NAME exec ..."): spawn, output, shim reports

@@ -45,7 +45,24 @@ bool valid_name(const char *s, size_t max);
 /* Splits line (modified in place) into tokens; '#' ends it. */
 int tokenize(struct parser *p, char *line);
 
-/* statements.c */
+/* statements.c: the words statements share */
+/* A host's name at token i: its index in *ret, or an error naming the hosts. */
+int host_tok(struct parser *p, unsigned i, int *ret);
+/* Takes 'within DUR' and 'after DUR' off the end of tokens [0, *n) into st. */
+int within_tail(struct parser *p, unsigned *n, struct step *st);
+
+/* statements-programs.c */
+/* Whether w is HOST.PROG for a program an earlier exec started; if so, sets st->host, st->sock. */
+bool prog_word(struct parser *p, const char *w, struct step *st);
+/* HOST or HOST.PROG at token i. */
+int host_or_prog_tok(struct parser *p, unsigned i, struct step *st);
+/* The parsers of its statements (their table entries: statements.c). */
+int parse_exec(struct parser *p, struct step *st);
+int parse_listen(struct parser *p, struct step *st);
+int parse_output(struct parser *p, struct step *st);
+int parse_call(struct parser *p, struct step *st);
+
+/* statements.c: the table */
 /* Whether line (blanks skipped) is a statement that takes its rest as written. */
 bool statement_is_raw(const char *line);
 /* Parses the line's step through the statement table, then what it takes at its end. */
