@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The scenario language: a line language in the spirit of packetdrill. One statement per line,
- * words separated by blanks, '#' starts a comment. Header lines (mode, summary, claim, linux,
- * timers, hosts, family, timeout, await-timeout) describe the scenario; every other line is a
- * step, run in order. tcpfault-scenario(5) and README.md describe the statements.
+ * words separated by blanks, '#' starts a comment. Header lines (headers[] below) describe the
+ * scenario; every other line is a step, run in order, parsed by its entry in the statement
+ * table (statements.c). This file reads the lines and the headers. tcpfault-scenario(5) and
+ * README.md describe the statements.
  *
  * Every error names FILE:LINE:COL and says what was expected. The parser never trusts its
  * input: lengths are checked, numbers range-checked, binary input refused.
