@@ -276,6 +276,60 @@ static void base_name(const char *path, char *out, size_t len)
 	snprintf(out, len, "%.*s", (int)(n < len ? n : len - 1), b);
 }
 
+/* The line in p is a step: appended to the scenario. steps_cap: the room in s->steps; cmds: the
+ * most peer commands the steps so far may send. */
+static int add_step(struct parser *p, size_t *steps_cap, unsigned *cmds)
+{
+	struct scenario *s = p->s;
+	int r;
+
+	if (s->nsteps == MAX_STEPS)
+		return fail_at(p, 1, "too many steps (at most %d)", MAX_STEPS);
+	/* Doubling: growing by one step a time copied the array on every line (quadratic in
+	 * a long file; seconds for MAX_STEPS steps under ASan). */
+	if (s->nsteps == *steps_cap) {
+		size_t cap = *steps_cap ? 2 * *steps_cap : 16;
+		struct step *grown = realloc(s->steps, cap * sizeof *grown);
+		if (!grown)
+			return -ENOMEM;
+		s->steps = grown;
+		*steps_cap = cap;
+	}
+	struct step *st = &s->steps[s->nsteps];
+	memset(st, 0, sizeof *st);
+	st->line = p->line;
+	st->host = -1;
+	if ((r = statement_parse(p, st)) < 0)
+		return r;
+	if (st->kind == STEP_OP && (*cmds += statement_cmds(st)) > SCENARIO_MAX_CMDS)
+		return fail_tok(p, 0, "too many socket operations: a run sends at most %d commands to its peers, "
+				"and the operations up to here may need %u (1 each, or with the socket and bind "
+				"made first: listen 3; bind, connect, nonblock, setsockopt 2)",
+				SCENARIO_MAX_CMDS, *cmds);
+	/* Saturating: a floor past the run's timeout is refused below anyway. */
+	s->floor_ms = s->floor_ms <= INT_MAX - st->after_ms ? s->floor_ms + st->after_ms : INT_MAX;
+	s->nsteps++;
+	return 0;
+}
+
+/* What the whole file must have, once read. */
+static int check_whole(struct parser *p)
+{
+	const struct scenario *s = p->s;
+
+	p->line = 1;
+	if (s->floor_ms >= s->timeout_ms)
+		return fail_at(p, 1, "the 'after' floors add up to %d ms, more than the run's timeout (%d ms)",
+			       s->floor_ms, s->timeout_ms);
+	if (!s->mode[0])
+		return fail_at(p, 1, "no 'mode' line: every scenario names the failure mode it shows (for example 'mode B2')");
+	if (!s->summary[0])
+		return fail_at(p, 1, "no 'summary' line: say in one line what this scenario shows");
+	if (s->nsteps == 0)
+		return fail_at(p, 1, "no steps: nothing to run");
+	return 0;
+}
+
 int scenario_parse(const char *path, const char *text, struct scenario **ret, char *err, size_t errlen)
 {
 	struct parser p = { .path = path, .err = err, .errlen = errlen };
@@ -341,57 +395,13 @@ int scenario_parse(const char *path, const char *text, struct scenario **ret, ch
 			}
 			continue;
 		}
-		if (s->nsteps == MAX_STEPS) {
-			r = fail_at(&p, 1, "too many steps (at most %d)", MAX_STEPS);
-			goto out;
-		}
-		/* Doubling: growing by one step a time copied the array on every line (quadratic in
-		 * a long file; seconds for MAX_STEPS steps under ASan). */
-		if (s->nsteps == steps_cap) {
-			size_t cap = steps_cap ? 2 * steps_cap : 16;
-			struct step *grown = realloc(s->steps, cap * sizeof *grown);
-			if (!grown) {
-				r = -ENOMEM;
-				goto out;
-			}
-			s->steps = grown;
-			steps_cap = cap;
-		}
-		struct step *st = &s->steps[s->nsteps];
-		memset(st, 0, sizeof *st);
-		st->line = p.line;
-		st->host = -1;
 		p.raw = raw;
 		p.rest = rest;
-		if ((r = statement_parse(&p, st)) < 0)
+		if ((r = add_step(&p, &steps_cap, &cmds)) < 0)
 			goto out;
-		if (st->kind == STEP_OP && (cmds += statement_cmds(st)) > SCENARIO_MAX_CMDS) {
-			r = fail_tok(&p, 0, "too many socket operations: a run sends at most %d commands to its peers, "
-				     "and the operations up to here may need %u (1 each, or with the socket and bind "
-				     "made first: listen 3; bind, connect, nonblock, setsockopt 2)",
-				     SCENARIO_MAX_CMDS, cmds);
-			goto out;
-		}
-		/* Saturating: a floor past the run's timeout is refused below anyway. */
-		s->floor_ms = s->floor_ms <= INT_MAX - st->after_ms ? s->floor_ms + st->after_ms : INT_MAX;
-		s->nsteps++;
 		steps_started = true;
 	}
-	r = 0;
-	if (r == 0 && s->floor_ms >= s->timeout_ms) {
-		p.line = 1;
-		r = fail_at(&p, 1, "the 'after' floors add up to %d ms, more than the run's timeout (%d ms)",
-			    s->floor_ms, s->timeout_ms);
-	} else if (!s->mode[0]) {
-		p.line = 1;
-		r = fail_at(&p, 1, "no 'mode' line: every scenario names the failure mode it shows (for example 'mode B2')");
-	} else if (!s->summary[0]) {
-		p.line = 1;
-		r = fail_at(&p, 1, "no 'summary' line: say in one line what this scenario shows");
-	} else if (s->nsteps == 0) {
-		p.line = 1;
-		r = fail_at(&p, 1, "no steps: nothing to run");
-	}
+	r = check_whole(&p);
 out:
 	if (r < 0) {
 		scenario_free(s);

@@ -70,8 +70,9 @@ static int target_tok(struct parser *p, unsigned i, struct step *st)
 }
 
 /* Optional trailing "within DUR" (the await's bound) and "after DUR" (the awaited event must
- * not come sooner; runner.c says from when), in either order; consumes them from ntok. Only the
- * parsers of steps that wait call it; check_waits() refuses what a step still has no use for. */
+ * not come sooner; runner.c says from when), in either order; consumes them from *n. Called for
+ * the statements whose entry has STMT_WITHIN (take_tails(), or parse_output() on its own tail);
+ * check_waits() refuses what a step still has no use for. */
 int within_tail(struct parser *p, unsigned *n, struct step *st)
 {
 	while (*n >= 2) {
@@ -93,7 +94,7 @@ int within_tail(struct parser *p, unsigned *n, struct step *st)
 	return 0;
 }
 
-/* Optional trailing "= RET [ERRNO]" starting at token i; returns index where it started. */
+/* Optional trailing "= RET [ERRNO]" (STMT_RESULT): consumed from *n, its index in p->eq_at. */
 static int expect_tail(struct parser *p, unsigned *n, struct step *st)
 {
 	unsigned eq = *n;
