@@ -4,6 +4,8 @@
  * includes it.
  *
  *   scenario.c  the scenario language: file -> struct scenario (steps), errors as FILE:LINE:COL
+ *   statements.c  its statement table: each statement's keywords, parser, usage (and
+ *                 statements-programs.c: the statements about real programs)
  *   capture.c   libpcap on the wire side of a host's link; TCP segments decoded
  *   runner.c    one scenario in one sandbox: acts, awaits, checks -> result (struct result)
  *   program.c   real programs as peers ("HOST.NAME exec ..."): spawn, output, shim reports
@@ -63,6 +65,7 @@ enum step_kind {
 	STEP_HOLD,        /* hold HOST: what HOST sends waits (netns_hold) */
 	STEP_RELEASE,     /* release HOST: what waited leaves, in order */
 };
+#define STEP_NKINDS (STEP_RELEASE + 1)   /* keep it after the last kind: tests check each */
 
 /* An expected syscall result. */
 struct expect_ret {
@@ -71,34 +74,121 @@ struct expect_ret {
 	int err;          /* 0: no errno expected */
 };
 
+/* The parts of a step only some kinds have: each kind reads its own (see enum step_kind). */
+struct step_op {                          /* STEP_OP, STEP_AWAIT_OP */
+	char name[24];                    /* "connect", "read", ... (scenario_op_name()) */
+	char args[SCENARIO_MAX_ARGS][64];
+	unsigned nargs;
+};
+struct step_packet {                      /* STEP_PACKET, STEP_NO_PACKET */
+	int from, to;
+	char flags[24];                   /* TCP flags, or with icmp an ICMP error's name */
+	bool icmp;                        /* "icmp NAME" rather than TCP flags */
+	int port;                         /* a port either end must have; 0: any */
+};
+struct step_state {                       /* STEP_STATE, STEP_NO_STATE */
+	int state;
+	int port;                         /* a port either end must have; 0: any */
+	unsigned count;                   /* STEP_STATE: at least this many sockets (default 1) */
+	long long recvq, sendq;           /* STEP_STATE: Recv-Q / Send-Q as ss shows them; -1: any */
+	bool waits;                       /* STEP_NO_STATE: awaited rather than checked now */
+};
+struct step_kill { int sig; };            /* STEP_KILL */
+struct step_exit {                        /* STEP_EXIT */
+	bool by_signal;                   /* killed by sig, or exited with status */
+	int sig;
+	int status;
+};
+struct step_blackhole { bool netem; };    /* STEP_(UN)BLACKHOLE: netem loss rather than nftables */
+struct step_unreachable { bool net; };    /* STEP_UNREACHABLE: net unreachable rather than host */
+struct step_quickack { bool on; };        /* STEP_QUICKACK */
+struct step_sysctl {                      /* STEP_SYSCTL */
+	char key[96], value[64];
+};
+struct step_counter {                     /* STEP_COUNTER */
+	char key[96];                     /* "TcpExt.ListenOverflows" */
+	char cmp[3];                      /* "=", ">=", "<=", ">", "<" */
+	long long number;
+	bool waits;                       /* awaited rather than checked now */
+};
+struct step_nft { char text[SCENARIO_TEXT]; };   /* STEP_NFT: the nft(8) command */
+struct step_exec {                        /* STEP_EXEC */
+	int port;                         /* {port} */
+	char command[SCENARIO_TEXT];
+};
+struct step_listen { int port; };         /* STEP_LISTEN */
+struct step_output {                      /* STEP_OUTPUT */
+	char text[SCENARIO_TEXT];
+	bool waits;
+};
+struct step_call {                        /* STEP_CALL */
+	char name[24];                    /* "recv", "so_error", ... */
+	bool waits;
+};
+
 struct step {
 	unsigned line;
 	enum step_kind kind;
-	int host;                         /* index into scenario.hosts */
-	char sock[32];                    /* socket name; exec, kill, exit...: program name ("": the peer) */
-	char op[24];
-	char args[SCENARIO_MAX_ARGS][64];
-	unsigned nargs;
-	bool async;
-	struct expect_ret want;
+	int host;                         /* index into scenario.hosts, or HOST_ROUTER */
+	/* NAME in HOST.NAME: an operation's socket ("-": an operation on no socket); the program
+	 * of exec, listen, output, call, kill, exit ("": the built-in peer, or for listen any
+	 * process). */
+	char sock[32];
+	bool async;                       /* an operation started with '&' */
+	struct expect_ret want;           /* operations and calls: '= RET [ERRNO]' */
 	int within_ms;                    /* bound of an await; 0: the scenario default */
 	int after_ms;                     /* an await's event must not come sooner; 0: no floor */
-	int from, to;                     /* packet steps */
-	char flags[24];                   /* TCP flags, or with icmp an ICMP error's name */
-	bool icmp;                        /* packet steps: "icmp NAME" rather than TCP flags */
-	int sig;                          /* kill, exit */
-	bool by_signal;                   /* exit: signal (true) or status */
-	int status;
-	int state;                        /* state step */
-	int port;                         /* packet, state: a port either end must have; 0: any */
-	unsigned count;                   /* state: at least this many sockets (default 1) */
-	long long recvq, sendq;           /* state: Recv-Q / Send-Q as ss shows them; -1: any */
-	bool waits;                       /* counter, no state: await it rather than expect it now */
-	char key[96], value[64];          /* sysctl, counter name */
-	char text[1024];                  /* nft command; exec command line; output text */
-	char cmp[3];                      /* counter: "=", ">=", "<=", ">", "<" */
-	long long number;
+	union {
+		struct step_op op;
+		struct step_packet packet;
+		struct step_state state;
+		struct step_kill kill;
+		struct step_exit exit;
+		struct step_blackhole blackhole;
+		struct step_unreachable unreachable;
+		struct step_quickack quickack;
+		struct step_sysctl sysctl;
+		struct step_counter counter;
+		struct step_nft nft;
+		struct step_exec exec;
+		struct step_listen listen;
+		struct step_output output;
+		struct step_call call;
+	};
 };
+
+/* One statement of the language (statements.c): the words that start it, the step it makes,
+ * its usage and what it takes at the end of its line. */
+enum {
+	STMT_WITHIN = 1u << 0,            /* 'within DUR': it waits, that long at most */
+	STMT_AFTER = 1u << 1,             /* 'after DUR': what it awaits must not come sooner */
+	STMT_ASYNC = 1u << 2,             /* '&': started, awaited by a later 'await' line */
+	STMT_RESULT = 1u << 3,            /* '= RET [ERRNO]' */
+	STMT_RAW = 1u << 4,               /* takes the rest of its line as written */
+};
+enum statement_match {
+	MATCH_WORDS,                      /* the keyword's words start the line */
+	MATCH_PROGRAM,                    /* the keyword, then HOST.PROGRAM of an earlier exec */
+	MATCH_HOST,                       /* HOST[.NAME] (a known host) first, then the keyword if any */
+	MATCH_ANY,                        /* the keyword, then anything (the last resort after it) */
+};
+struct parser;
+struct statement {
+	const char *keyword;              /* "kill", "await no state", "exec" (after HOST[.NAME]) */
+	enum statement_match match;
+	enum step_kind kind;
+	int (*parse)(struct parser *p, struct step *st);
+	const char *synopsis;             /* the usage, as the manual writes it */
+	unsigned flags;                   /* STMT_* */
+};
+/* The statement table, in the order lines are matched against it. */
+const struct statement *scenario_statements(size_t *ret_n);
+/* The header keywords ("mode", "summary", ...), NULL-terminated. */
+const char *const *scenario_headers(void);
+/* The i-th socket operation's name ("connect"); NULL past the last. */
+const char *scenario_op_name(size_t i);
+/* The i-th program call 'expect HOST.PROG CALL' knows ("recv"); NULL past the last. */
+const char *scenario_call_name(size_t i);
 
 struct scenario {
 	char path[4096];

@@ -36,7 +36,7 @@
 #include "peer.h"
 
 #define OUT_MAX (64 * 1024)   /* bytes of each of stdout and stderr kept */
-#define TEXT_MAX sizeof ((struct step *)0)->text   /* the longest text 'output' awaits */
+#define TEXT_MAX sizeof ((struct step *)0)->output.text   /* the longest text 'output' awaits */
 #define MAX_ARGV 128
 #define SHIM_FD 3             /* the shim's report socket, in the program */
 
@@ -523,7 +523,7 @@ static int step_exec(struct run *r, struct programs *ps, const struct step *st)
 	if (ps->n == PROGRAMS_MAX)
 		return run_fail(r, true, "too many programs in one run (at most 16)");
 	s = run_scenario(r);
-	if (command_split(st->text, s, run_family(r), st->port, argv, MAX_ARGV, buf, sizeof buf, err, sizeof err, &at) < 0)
+	if (command_split(st->exec.command, s, run_family(r), st->exec.port, argv, MAX_ARGV, buf, sizeof buf, err, sizeof err, &at) < 0)
 		return run_fail(r, true, err);
 	struct program *p = calloc(1, sizeof *p);
 	if (!p)
@@ -610,7 +610,7 @@ static bool listening(struct run *r, const void *arg)
 	if ((w->err = n < 0 ? n : 0) < 0)
 		return true;   /* stops the wait: step_listen reports it as an error */
 	for (int i = 0; i < n; i++) {
-		if (socks[i].state == 10 /* TCP_LISTEN */ && socks[i].sport == w->st->port)
+		if (socks[i].state == 10 /* TCP_LISTEN */ && socks[i].sport == w->st->listen.port)
 			return (w->found = 1);
 		if (len + 40 < sizeof w->seen)
 			len += (size_t)snprintf(w->seen + len, sizeof w->seen - len, "%s%s :%u", len ? ", " : "",
@@ -628,7 +628,7 @@ static bool output_seen(struct run *r, const void *arg)
 
 	programs_take(run_programs(r));
 	for (int k = 0; k < 2; k++)
-		if (output_has(w->p, k, w->st->text))
+		if (output_has(w->p, k, w->st->output.text))
 			return true;
 	return finished(w->p);
 }
@@ -640,7 +640,7 @@ static bool call_seen(struct run *r, const void *arg)
 	programs_take(run_programs(r));
 	for (size_t i = w->p->cursor; i < w->p->ncalls; i++) {
 		const struct call *c = &w->p->calls[i];
-		if (strcmp(c->call, w->st->op) == 0 && expect_matches(&w->st->want, c->ret, c->err)) {
+		if (strcmp(c->call, w->st->call.name) == 0 && expect_matches(&w->st->want, c->ret, c->err)) {
 			w->found = i;
 			return true;
 		}
@@ -696,11 +696,11 @@ static int step_listen(struct run *r, struct want *w)
 	if (e == 0) /* it ended first: no bound to speak of */
 		snprintf(msg, sizeof msg, "%s not ready: it ended before a LISTEN socket on port %d appeared "
 			 "(readiness: await listen)\n  expected: a LISTEN socket on port %d\n  observed: %s%s%s",
-			 who, st->port, st->port, w->seen, state, tail);
+			 who, st->listen.port, st->listen.port, w->seen, state, tail);
 	else
 		snprintf(msg, sizeof msg, "%s not ready: no LISTEN socket on port %d within %d ms "
 			 "(readiness: await listen)\n  expected: a LISTEN socket on port %d\n  observed: %s%s%s",
-			 who, st->port, b, st->port, w->seen, state, tail);
+			 who, st->listen.port, b, st->listen.port, w->seen, state, tail);
 	return run_fail(r, false, msg);
 }
 
@@ -722,46 +722,46 @@ int program_step(struct run *r, const struct step *st)
 	case STEP_LISTEN:
 		return step_listen(r, &w);
 	case STEP_OUTPUT:
-		run_await(r, output_seen, &w, st->waits ? b : 0, 0);
+		run_await(r, output_seen, &w, st->output.waits ? b : 0, 0);
 		for (int k = 0; k < 2; k++)
-			if (output_has(w.p, k, st->text))
+			if (output_has(w.p, k, st->output.text))
 				return 0;
 		last_line(w.p, tail, sizeof tail);
-		if (st->waits)
+		if (st->output.waits)
 			snprintf(exp, sizeof exp, " within %d ms (readiness: await output)", b);
 		else
 			snprintf(exp, sizeof exp, " so far");
 		snprintf(msg, sizeof msg, "%s: no output containing \"%s\"%s\n"
 			 "  expected: output containing \"%s\"\n  observed: %s%s",
-			 w.p->full, st->text, exp, st->text, prog_state(w.p, state, sizeof state), tail[0] ? tail : "; no output");
+			 w.p->full, st->output.text, exp, st->output.text, prog_state(w.p, state, sizeof state), tail[0] ? tail : "; no output");
 		return run_fail(r, false, msg);
 	case STEP_CALL:
 		if (!w.p->observed) {
 			snprintf(msg, sizeof msg, "%s %s: this program's own socket calls cannot be observed (see the notes)",
-				 w.p->full, st->op);
+				 w.p->full, st->call.name);
 			return run_fail(r, true, msg);
 		}
-		e = run_await(r, call_seen, &w, st->waits ? b : 0, 0);
+		e = run_await(r, call_seen, &w, st->call.waits ? b : 0, 0);
 		if (e == 0 && w.found >= w.p->cursor && w.found < w.p->ncalls &&
-		    strcmp(w.p->calls[w.found].call, st->op) == 0 &&
+		    strcmp(w.p->calls[w.found].call, st->call.name) == 0 &&
 		    expect_matches(&st->want, w.p->calls[w.found].ret, w.p->calls[w.found].err)) {
 			w.p->cursor = w.found + 1;
 			run_event_at(r, (int64_t)w.p->calls[w.found].t_us);
 			return 0;
 		}
-		describe_call(exp, sizeof exp, st->op, st->want.set, st->want.ret, st->want.err);
+		describe_call(exp, sizeof exp, st->call.name, st->want.set, st->want.ret, st->want.err);
 		size_t len = 0;
 		obs[0] = 0;
 		for (size_t i = w.p->cursor; i < w.p->ncalls && len + 48 < sizeof obs; i++)
-			if (strcmp(w.p->calls[i].call, st->op) == 0) {
-				describe_call(obs + len + (len ? 2 : 0), sizeof obs - len - 2, st->op, true,
+			if (strcmp(w.p->calls[i].call, st->call.name) == 0) {
+				describe_call(obs + len + (len ? 2 : 0), sizeof obs - len - 2, st->call.name, true,
 					      w.p->calls[i].ret, w.p->calls[i].err);
 				if (len)
 					memcpy(obs + len, ", ", 2);
 				len += strlen(obs + len);
 			}
 		snprintf(msg, sizeof msg, "%s: no %s%s%s\n  expected: %s\n  observed: %s (%s)", w.p->full, exp,
-			 st->waits ? " within " : " so far", st->waits ? (snprintf(tail, sizeof tail, "%d ms", b), tail) : "",
+			 st->call.waits ? " within " : " so far", st->call.waits ? (snprintf(tail, sizeof tail, "%d ms", b), tail) : "",
 			 exp, obs[0] ? obs : "no such call", prog_state(w.p, state, sizeof state));
 		return run_fail(r, false, msg);
 	case STEP_KILL:
@@ -769,18 +769,18 @@ int program_step(struct run *r, const struct step *st)
 			snprintf(msg, sizeof msg, "kill %s: %s", w.p->full, prog_state(w.p, state, sizeof state));
 			return run_fail(r, false, msg);
 		}
-		snprintf(msg, sizeof msg, "kill %s %s", w.p->name, signal_name(st->sig));
+		snprintf(msg, sizeof msg, "kill %s %s", w.p->name, signal_name(st->kill.sig));
 		run_event(r, st->host, msg);
-		if (syscall(SYS_pidfd_send_signal, w.p->pidfd, st->sig, NULL, 0) < 0) {
+		if (syscall(SYS_pidfd_send_signal, w.p->pidfd, st->kill.sig, NULL, 0) < 0) {
 			snprintf(msg, sizeof msg, "kill %s: %s", w.p->full, strerror(errno));
 			return run_fail(r, true, msg);
 		}
 		return 0;
 	case STEP_EXIT:
-		if (st->by_signal)
-			snprintf(exp, sizeof exp, "killed by %s", signal_name(st->sig));
+		if (st->exit.by_signal)
+			snprintf(exp, sizeof exp, "killed by %s", signal_name(st->exit.sig));
 		else
-			snprintf(exp, sizeof exp, "exit status %d", st->status);
+			snprintf(exp, sizeof exp, "exit status %d", st->exit.status);
 		if (run_await(r, ended, &w, b, 0) < 0) {
 			snprintf(msg, sizeof msg, "%s did not end within %d ms\n  expected: %s\n  observed: still running",
 				 w.p->full, b, exp);

@@ -503,7 +503,7 @@ static int ensure_socket(struct run *r, const struct step *st)
 static int step_op(struct run *r, const struct step *st)
 {
 	char line[PEER_MSG_MAX], addr[64];
-	const char *op = st->op;
+	const char *op = st->op.name;
 
 	if (strcmp(op, "socket") == 0) {
 		if (sock_known(r, st->host, st->sock))
@@ -513,29 +513,29 @@ static int step_op(struct run *r, const struct step *st)
 		if (ensure_socket(r, st) < 0)
 			return -1;
 		netns_addr(r->sb, st->host, r->o->family, addr);
-		snprintf(line, sizeof line, "bind %s %s", addr, st->args[0]);
+		snprintf(line, sizeof line, "bind %s %s", addr, st->op.args[0]);
 		if (strcmp(op, "listen") == 0) {
 			int e = run_sync(r, st, st->sock, "bind", line, true);
 			if (e != 0)
 				return e < 0 ? -1 : 0;
-			snprintf(line, sizeof line, "listen %s", st->nargs > 1 ? st->args[1] : "16");
+			snprintf(line, sizeof line, "listen %s", st->op.nargs > 1 ? st->op.args[1] : "16");
 		}
 	} else if (strcmp(op, "connect") == 0) {
 		if (ensure_socket(r, st) < 0)
 			return -1;
-		netns_addr(r->sb, scenario_host(r->s, st->args[0]), r->o->family, addr);
-		snprintf(line, sizeof line, "connect %s %s", addr, st->args[1]);
+		netns_addr(r->sb, scenario_host(r->s, st->op.args[0]), r->o->family, addr);
+		snprintf(line, sizeof line, "connect %s %s", addr, st->op.args[1]);
 	} else if (strcmp(op, "synflood") == 0) {
-		netns_addr(r->sb, scenario_host(r->s, st->args[0]), r->o->family, addr);
-		snprintf(line, sizeof line, "synflood %s %s %s %s", addr, st->args[1], st->args[2], st->args[3]);
+		netns_addr(r->sb, scenario_host(r->s, st->op.args[0]), r->o->family, addr);
+		snprintf(line, sizeof line, "synflood %s %s %s %s", addr, st->op.args[1], st->op.args[2], st->op.args[3]);
 	} else if (strcmp(op, "accept") == 0) {
-		snprintf(line, sizeof line, "accept %s", st->nargs ? st->args[0] : "listener");
+		snprintf(line, sizeof line, "accept %s", st->op.nargs ? st->op.args[0] : "listener");
 	} else {
 		if ((strcmp(op, "setsockopt") == 0 || strcmp(op, "nonblock") == 0) && ensure_socket(r, st) < 0)
 			return -1;
 		int n = snprintf(line, sizeof line, "%s", op);
-		for (unsigned a = 0; a < st->nargs; a++)
-			n += snprintf(line + n, sizeof line - (size_t)n, " %s", st->args[a]);
+		for (unsigned a = 0; a < st->op.nargs; a++)
+			n += snprintf(line + n, sizeof line - (size_t)n, " %s", st->op.args[a]);
 	}
 	if (strcmp(op, "crash") == 0)
 		event(r, st->host, "crash (invalid memory access)"), r->doomed[st->host] = true;
@@ -555,19 +555,21 @@ static int step_await_op(struct run *r, const struct step *st)
 {
 	for (unsigned i = 0; i < r->ncmds; i++) {
 		struct cmd *c = &r->cmds[i];
-		if (c->host == st->host && !c->awaited && strcmp(c->op, st->op) == 0 &&
+		if (c->host == st->host && !c->awaited && strcmp(c->op, st->op.name) == 0 &&
 		    strcmp(c->sock, st->sock) == 0)
 			return finish_cmd(r, c, st, &st->want);
 	}
-	return errorf(r, "nothing to await: no '%s.%s %s ... &' is pending", hostname(r, st->host), st->sock, st->op);
+	return errorf(r, "nothing to await: no '%s.%s %s ... &' is pending", hostname(r, st->host), st->sock, st->op.name);
 }
 
 /* ---- the wire ---- */
 
 static bool packet_matches(const struct packet *p, const struct step *st)
 {
-	return p->from == st->from && p->to == st->to && p->icmp == st->icmp && strcmp(p->flags, st->flags) == 0 &&
-	       (!st->port || p->sport == st->port || p->dport == st->port);
+	const struct step_packet *w = &st->packet;
+
+	return p->from == w->from && p->to == w->to && p->icmp == w->icmp && strcmp(p->flags, w->flags) == 0 &&
+	       (!w->port || p->sport == w->port || p->dport == w->port);
 }
 
 static bool packet_seen(struct run *r, const void *arg)
@@ -637,8 +639,8 @@ static int step_packet(struct run *r, const struct step *st)
 		return too_soon(r, st, base, capture_packet(r->cap, r->pkt_cursor - 1)->t_ms);
 	packets_since(r, from, seen, sizeof seen);
 	return failf(r, "no %s > %s %s within %d ms\n  expected: %s > %s %s\n  observed: %s",
-		     hostname(r, st->from), hostname(r, st->to), st->flags, bound(r, st),
-		     hostname(r, st->from), hostname(r, st->to), st->flags, seen);
+		     hostname(r, st->packet.from), hostname(r, st->packet.to), st->packet.flags, bound(r, st),
+		     hostname(r, st->packet.from), hostname(r, st->packet.to), st->packet.flags, seen);
 }
 
 static bool never(struct run *r, const void *arg)
@@ -660,7 +662,7 @@ static int step_no_packet(struct run *r, const struct step *st)
 		const struct packet *p = capture_packet(r->cap, i);
 		if (packet_matches(p, st))
 			return failf(r, "a packet that must not be there\n  expected: no %s > %s %s\n  observed: %s > %s %s at %.3f ms",
-				     hostname(r, st->from), hostname(r, st->to), st->flags,
+				     hostname(r, st->packet.from), hostname(r, st->packet.to), st->packet.flags,
 				     hostname(r, p->from), hostname(r, p->to), p->flags, p->t_ms);
 	}
 	return 0;
@@ -677,10 +679,10 @@ static int step_exit(struct run *r, const struct step *st)
 {
 	char exp[64], obs[64];
 
-	if (st->by_signal)
-		snprintf(exp, sizeof exp, "killed by %s", signal_name(st->sig));
+	if (st->exit.by_signal)
+		snprintf(exp, sizeof exp, "killed by %s", signal_name(st->exit.sig));
 	else
-		snprintf(exp, sizeof exp, "exit status %d", st->status);
+		snprintf(exp, sizeof exp, "exit status %d", st->exit.status);
 	if (await(r, peer_dead, &st->host, bound(r, st), 0) < 0)
 		return failf(r, "%s did not end within %d ms\n  expected: %s\n  observed: still running",
 			     hostname(r, st->host), bound(r, st), exp);
@@ -751,14 +753,14 @@ static bool state_reached(struct run *r, const void *arg)
 		return true;   /* stops the wait; the caller reports the error */
 	for (int i = 0; i < n; i++) {
 		const struct netns_sock *k = &socks[i];
-		if (w->st->port && k->sport != w->st->port && k->dport != w->st->port)
+		if (w->st->state.port && k->sport != w->st->state.port && k->dport != w->st->state.port)
 			continue;
 		if (len + 64 < sizeof w->seen)
 			len += (size_t)snprintf(w->seen + len, sizeof w->seen - len, "%s%s :%u-:%u recvq %u sendq %u",
 						len ? ", " : "", netns_state_name(k->state), k->sport, k->dport,
 						k->rqueue, k->wqueue);
-		if (k->state == w->st->state && (w->st->recvq < 0 || k->rqueue == w->st->recvq) &&
-		    (w->st->sendq < 0 || k->wqueue == w->st->sendq) && ++found == w->st->count) {
+		if (k->state == w->st->state.state && (w->st->state.recvq < 0 || k->rqueue == w->st->state.recvq) &&
+		    (w->st->state.sendq < 0 || k->wqueue == w->st->state.sendq) && ++found == w->st->state.count) {
 			result_add_state(r->res, rel_ms(r), hostname(r, w->st->host), netns_state_name(k->state),
 					 k->sport, k->dport, k->rqueue, k->wqueue);
 			return true;
@@ -777,8 +779,8 @@ static int step_state(struct run *r, const struct step *st)
 	if (await(r, state_reached, &w, bound(r, st), STATE_POLL_MS) == 0)
 		return w.err < 0 ? sockets_error(r, st->host, w.err) : 0;
 	return failf(r, "fewer than %u sockets of %s in state %s within %d ms\n  expected: %u x %s\n  observed: %s",
-		     st->count, hostname(r, st->host), netns_state_name((uint8_t)st->state), bound(r, st),
-		     st->count, netns_state_name((uint8_t)st->state), w.seen);
+		     st->state.count, hostname(r, st->host), netns_state_name((uint8_t)st->state.state), bound(r, st),
+		     st->state.count, netns_state_name((uint8_t)st->state.state), w.seen);
 }
 
 struct no_state_want {
@@ -797,7 +799,7 @@ static bool state_gone(struct run *r, const void *arg)
 		return true;   /* stops the wait; the caller reports the error */
 	for (int i = 0; i < n; i++) {
 		const struct netns_sock *k = &socks[i];
-		if (k->state == w->st->state && (!w->st->port || k->sport == w->st->port || k->dport == w->st->port)) {
+		if (k->state == w->st->state.state && (!w->st->state.port || k->sport == w->st->state.port || k->dport == w->st->state.port)) {
 			w->seen = *k;
 			return false;
 		}
@@ -809,14 +811,14 @@ static bool state_gone(struct run *r, const void *arg)
 static int step_no_state(struct run *r, const struct step *st)
 {
 	struct no_state_want w = { .st = st };
-	bool gone = st->waits ? await(r, state_gone, &w, bound(r, st), STATE_POLL_MS) == 0 : state_gone(r, &w);
+	bool gone = st->state.waits ? await(r, state_gone, &w, bound(r, st), STATE_POLL_MS) == 0 : state_gone(r, &w);
 
 	if (w.err < 0)
 		return sockets_error(r, st->host, w.err);
 	if (gone)
 		return 0;
 	return failf(r, "a socket that must not be there%s\n  expected: no %s socket of %s\n  observed: %s :%u-:%u",
-		     st->waits ? " (still there at the bound)" : "", netns_state_name((uint8_t)st->state),
+		     st->state.waits ? " (still there at the bound)" : "", netns_state_name((uint8_t)st->state.state),
 		     hostname(r, st->host), netns_state_name(w.seen.state), w.seen.sport, w.seen.dport);
 }
 
@@ -830,8 +832,8 @@ static bool counter_reached(struct run *r, const void *arg)
 {
 	struct counter_want *w = (struct counter_want *)arg;
 
-	w->err = netns_counter(r->sb, ns_host(w->st->host), w->st->key, &w->value);
-	return w->err < 0 || counter_matches(w->st->cmp, w->value, w->st->number);
+	w->err = netns_counter(r->sb, ns_host(w->st->host), w->st->counter.key, &w->value);
+	return w->err < 0 || counter_matches(w->st->counter.cmp, w->value, w->st->counter.number);
 }
 
 static int step_counter(struct run *r, const struct step *st)
@@ -839,18 +841,18 @@ static int step_counter(struct run *r, const struct step *st)
 	struct counter_want w = { .st = st };
 
 	/* Counters raise no event either: an awaited one is read again every few milliseconds. */
-	if (st->waits)
+	if (st->counter.waits)
 		await(r, counter_reached, &w, bound(r, st), STATE_POLL_MS);
 	else
 		counter_reached(r, &w);
 	long long v = w.value;
 	int e = w.err;
 	if (e < 0)
-		return errorf(r, "counter %s of %s: %s", st->key, hostname(r, st->host), strerror(-e));
-	result_add_counter(r->res, hostname(r, st->host), st->key, v);
-	if (!counter_matches(st->cmp, v, st->number))
+		return errorf(r, "counter %s of %s: %s", st->counter.key, hostname(r, st->host), strerror(-e));
+	result_add_counter(r->res, hostname(r, st->host), st->counter.key, v);
+	if (!counter_matches(st->counter.cmp, v, st->counter.number))
 		return failf(r, "counter %s of %s\n  expected: %s %lld\n  observed: %lld",
-			     st->key, hostname(r, st->host), st->cmp, st->number, v);
+			     st->counter.key, hostname(r, st->host), st->counter.cmp, st->counter.number, v);
 	return 0;
 }
 
@@ -858,7 +860,7 @@ static int step_counter(struct run *r, const struct step *st)
  * its link where the kernel has netem. A missing netem is a missing capability, not a fail. */
 static int step_blackhole(struct run *r, const struct step *st)
 {
-	bool on = st->kind == STEP_BLACKHOLE, netem = strcmp(st->op, "netem") == 0;
+	bool on = st->kind == STEP_BLACKHOLE, netem = st->blackhole.netem;
 	char buf[160];
 	int e;
 
@@ -914,9 +916,9 @@ static int step_kind(struct run *r, const struct step *st)
 			return program_step(r, st);
 		if (r->dead[st->host])
 			return failf(r, "kill %s: its peer is not running", hostname(r, st->host));
-		snprintf(buf, sizeof buf, "kill %s", signal_name(st->sig));
+		snprintf(buf, sizeof buf, "kill %s", signal_name(st->kill.sig));
 		event(r, st->host, buf);
-		if ((e = peer_signal(r->peer[st->host], st->sig)) < 0)
+		if ((e = peer_signal(r->peer[st->host], st->kill.sig)) < 0)
 			return errorf(r, "kill %s: %s", hostname(r, st->host), strerror(-e));
 		r->doomed[st->host] = true;
 		return 0;
@@ -926,23 +928,23 @@ static int step_kind(struct run *r, const struct step *st)
 	case STEP_UNREACHABLE:
 	case STEP_REACHABLE:
 		e = netns_unreachable(r->sb, st->host, st->kind == STEP_REACHABLE ? NETNS_REACHABLE :
-				      strcmp(st->op, "net") == 0 ? NETNS_UNREACH_NET : NETNS_UNREACH_HOST);
+				      st->unreachable.net ? NETNS_UNREACH_NET : NETNS_UNREACH_HOST);
 		if (e < 0)
 			return errorf(r, "%s: %s", st->kind == STEP_REACHABLE ? "reachable" : "unreachable",
 				      netns_last_error(r->sb));
 		snprintf(buf, sizeof buf, st->kind == STEP_REACHABLE ? "the router forwards to %s again" :
-			 "the router answers what goes to %s with ICMP %s unreachable", hostname(r, st->host), st->op);
+			 "the router answers what goes to %s with ICMP %s unreachable", hostname(r, st->host), st->unreachable.net ? "net" : "host");
 		event(r, HOST_ROUTER, buf);
 		return 0;
 	case STEP_NFT:
-		if ((e = netns_nft(r->sb, ns_host(st->host), st->text)) < 0)
-			return errorf(r, "nft %s: %s", st->text, netns_last_error(r->sb));
-		snprintf(buf, sizeof buf, "nft %.280s", st->text);
+		if ((e = netns_nft(r->sb, ns_host(st->host), st->nft.text)) < 0)
+			return errorf(r, "nft %s: %s", st->nft.text, netns_last_error(r->sb));
+		snprintf(buf, sizeof buf, "nft %.280s", st->nft.text);
 		event(r, st->host, buf);
 		return 0;
 	case STEP_SYSCTL:
-		if ((e = netns_sysctl_set(r->sb, ns_host(st->host), st->key, st->value)) < 0)
-			return errorf(r, "sysctl %s=%s in %s: %s", st->key, st->value, hostname(r, st->host),
+		if ((e = netns_sysctl_set(r->sb, ns_host(st->host), st->sysctl.key, st->sysctl.value)) < 0)
+			return errorf(r, "sysctl %s=%s in %s: %s", st->sysctl.key, st->sysctl.value, hostname(r, st->host),
 				      netns_last_error(r->sb));
 		return 0;
 	case STEP_HOLD:
@@ -956,10 +958,10 @@ static int step_kind(struct run *r, const struct step *st)
 				      hostname(r, st->host), netns_last_error(r->sb));
 		return 0;
 	case STEP_QUICKACK:
-		if ((e = netns_quickack(r->sb, st->host, strcmp(st->op, "on") == 0)) < 0)
-			return errorf(r, "quickack %s %s: %s", hostname(r, st->host), st->op,
+		if ((e = netns_quickack(r->sb, st->host, st->quickack.on)) < 0)
+			return errorf(r, "quickack %s %s: %s", hostname(r, st->host), st->quickack.on ? "on" : "off",
 				      netns_last_error(r->sb));
-		event(r, st->host, strcmp(st->op, "on") == 0 ? "quickack on: its routes say ACK every segment at once" :
+		event(r, st->host, st->quickack.on ? "quickack on: its routes say ACK every segment at once" :
 		      "quickack off: delayed ACKs again");
 		return 0;
 	}

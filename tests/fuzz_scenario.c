@@ -2,8 +2,9 @@
 /*
  * libFuzzer harness for the scenario parser: any bytes go to scenario_parse() (as a C string,
  * cut at the first NUL, as scenario_load() would refuse it), and on success the scenario is
- * freed. A crash, a leak or undefined behaviour is a bug in harness/scenario.c; an error
- * message is the expected answer to bad input, and it must name FILE:LINE:COL.
+ * freed. A crash, a leak or undefined behaviour is a bug in the language (harness/scenario.c,
+ * statements.c, statements-programs.c); an error message is the expected answer to bad input,
+ * and it must name FILE:LINE:COL.
  *
  * Built only with clang and -Dfuzz=true (see tests/meson.build); run as
  *   build-fuzz/tests/fuzz-scenario -dict=tests/fuzz-scenario.dict CORPUS_DIR scenarios tests/data

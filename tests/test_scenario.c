@@ -7,6 +7,7 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -79,23 +80,23 @@ static void test_header_and_steps(void **state)
 
 	const struct step *st = s->steps;
 	assert_int_equal(st[0].kind, STEP_SYSCTL);
-	assert_string_equal(st[0].key, "net.ipv4.tcp_retries2");
-	assert_string_equal(st[0].value, "3");
+	assert_string_equal(st[0].sysctl.key, "net.ipv4.tcp_retries2");
+	assert_string_equal(st[0].sysctl.value, "3");
 	assert_int_equal(st[1].kind, STEP_OP);
 	assert_int_equal(st[1].host, 1);
 	assert_string_equal(st[1].sock, "listener");
-	assert_string_equal(st[1].op, "listen");
-	assert_int_equal(st[1].nargs, 2);
+	assert_string_equal(st[1].op.name, "listen");
+	assert_int_equal(st[1].op.nargs, 2);
 	assert_string_equal(st[2].sock, "main");
-	assert_string_equal(st[2].args[0], "server");
+	assert_string_equal(st[2].op.args[0], "server");
 	assert_true(st[4].async);
 	assert_false(st[4].want.set);
 	assert_int_equal(st[5].kind, STEP_KILL);
-	assert_int_equal(st[5].sig, SIGKILL);
+	assert_int_equal(st[5].kill.sig, SIGKILL);
 	assert_int_equal(st[6].kind, STEP_PACKET);
-	assert_int_equal(st[6].from, 1);
-	assert_int_equal(st[6].to, 0);
-	assert_string_equal(st[6].flags, "F.");
+	assert_int_equal(st[6].packet.from, 1);
+	assert_int_equal(st[6].packet.to, 0);
+	assert_string_equal(st[6].packet.flags, "F.");
 	assert_int_equal(st[6].within_ms, 2000);
 	assert_int_equal(st[7].kind, STEP_AWAIT_OP);
 	assert_true(st[7].want.set);
@@ -105,13 +106,13 @@ static void test_header_and_steps(void **state)
 	assert_int_equal(st[8].want.err, EPIPE);
 	assert_int_equal(st[8].line, 19);
 	assert_int_equal(st[9].kind, STEP_EXIT);
-	assert_true(st[9].by_signal);
+	assert_true(st[9].exit.by_signal);
 	assert_int_equal(st[10].kind, STEP_NO_PACKET);
 	assert_int_equal(st[11].kind, STEP_COUNTER);
-	assert_string_equal(st[11].cmp, ">=");
-	assert_int_equal(st[11].number, 1);
+	assert_string_equal(st[11].counter.cmp, ">=");
+	assert_int_equal(st[11].counter.number, 1);
 	assert_int_equal(st[12].kind, STEP_STATE);
-	assert_int_equal(st[12].port, 5000);
+	assert_int_equal(st[12].state.port, 5000);
 	assert_int_equal(st[13].kind, STEP_BLACKHOLE);
 	assert_int_equal(st[14].kind, STEP_REBOOT);
 	scenario_free(s);
@@ -227,15 +228,15 @@ static void test_expect_no_state(void **state)
 				       "await no state client ESTABLISHED port 5000 within 3s after 1s\n");
 	assert_int_equal(s->steps[0].kind, STEP_NO_STATE);
 	assert_int_equal(s->steps[0].host, 0);
-	assert_int_equal(s->steps[0].port, 5000);
-	assert_string_equal(netns_state_name((uint8_t)s->steps[0].state), "TIME-WAIT");
+	assert_int_equal(s->steps[0].state.port, 5000);
+	assert_string_equal(netns_state_name((uint8_t)s->steps[0].state.state), "TIME-WAIT");
 	assert_int_equal(s->steps[1].host, 1);
-	assert_int_equal(s->steps[1].port, 0);
-	assert_string_equal(netns_state_name((uint8_t)s->steps[1].state), "CLOSE-WAIT");
-	assert_false(s->steps[1].waits);
+	assert_int_equal(s->steps[1].state.port, 0);
+	assert_string_equal(netns_state_name((uint8_t)s->steps[1].state.state), "CLOSE-WAIT");
+	assert_false(s->steps[1].state.waits);
 	assert_int_equal(s->steps[2].kind, STEP_NO_STATE);
-	assert_true(s->steps[2].waits);
-	assert_int_equal(s->steps[2].port, 5000);
+	assert_true(s->steps[2].state.waits);
+	assert_int_equal(s->steps[2].state.port, 5000);
 	assert_int_equal(s->steps[2].within_ms, 3000);
 	assert_int_equal(s->steps[2].after_ms, 1000);
 	scenario_free(s);
@@ -270,28 +271,28 @@ static void test_exec_steps(void **state)
 	assert_int_equal(s->nsteps, 11);
 	assert_int_equal(s->steps[0].kind, STEP_EXEC);
 	assert_string_equal(s->steps[0].sock, "web");
-	assert_int_equal(s->steps[0].port, 8080);
-	assert_string_equal(s->steps[0].text, "socat TCP{ipv}-LISTEN:{port},reuseaddr 'EXEC:cat # no comment' # comment");
+	assert_int_equal(s->steps[0].exec.port, 8080);
+	assert_string_equal(s->steps[0].exec.command, "socat TCP{ipv}-LISTEN:{port},reuseaddr 'EXEC:cat # no comment' # comment");
 	assert_int_equal(s->steps[1].kind, STEP_LISTEN);
-	assert_int_equal(s->steps[1].port, 8080);
+	assert_int_equal(s->steps[1].listen.port, 8080);
 	assert_int_equal(s->steps[1].within_ms, 2000);
 	assert_int_equal(s->steps[2].kind, STEP_EXEC);
 	assert_string_equal(s->steps[2].sock, "curl");          /* named after the command */
-	assert_int_equal(s->steps[2].port, 8080);               /* {port}: the last exec's */
+	assert_int_equal(s->steps[2].exec.port, 8080);               /* {port}: the last exec's */
 	assert_int_equal(s->steps[3].kind, STEP_OUTPUT);
-	assert_true(s->steps[3].waits);
-	assert_string_equal(s->steps[3].text, "say \"hi\"");
+	assert_true(s->steps[3].output.waits);
+	assert_string_equal(s->steps[3].output.text, "say \"hi\"");
 	assert_int_equal(s->steps[3].within_ms, 1000);
-	assert_false(s->steps[4].waits);
+	assert_false(s->steps[4].output.waits);
 	assert_int_equal(s->steps[5].kind, STEP_CALL);
-	assert_string_equal(s->steps[5].op, "recv");
+	assert_string_equal(s->steps[5].call.name, "recv");
 	assert_int_equal(s->steps[5].want.err, ECONNRESET);
-	assert_true(s->steps[5].waits);
+	assert_true(s->steps[5].call.waits);
 	assert_int_equal(s->steps[6].kind, STEP_CALL);
-	assert_false(s->steps[6].waits);
+	assert_false(s->steps[6].call.waits);
 	assert_int_equal(s->steps[7].kind, STEP_KILL);
 	assert_string_equal(s->steps[7].sock, "web");
-	assert_int_equal(s->steps[7].sig, SIGSEGV);
+	assert_int_equal(s->steps[7].kill.sig, SIGSEGV);
 	assert_int_equal(s->steps[8].kind, STEP_EXIT);
 	assert_string_equal(s->steps[8].sock, "web");
 	assert_string_equal(s->steps[9].sock, "");               /* the built-in peer */
@@ -328,19 +329,19 @@ static void test_router_topology(void **state)
 	assert_int_equal(s->nsteps, 9);
 	assert_int_equal(s->steps[0].kind, STEP_UNREACHABLE);
 	assert_int_equal(s->steps[0].host, 1);
-	assert_string_equal(s->steps[0].op, "host");
-	assert_string_equal(s->steps[1].op, "net");
+	assert_false(s->steps[0].unreachable.net);
+	assert_true(s->steps[1].unreachable.net);
 	assert_int_equal(s->steps[2].kind, STEP_REACHABLE);
 	assert_int_equal(s->steps[3].kind, STEP_PACKET);
-	assert_true(s->steps[3].icmp);
-	assert_int_equal(s->steps[3].from, HOST_ROUTER);
-	assert_int_equal(s->steps[3].to, 0);
-	assert_string_equal(s->steps[3].flags, "host-unreachable");
-	assert_int_equal(s->steps[3].port, 40001);
+	assert_true(s->steps[3].packet.icmp);
+	assert_int_equal(s->steps[3].packet.from, HOST_ROUTER);
+	assert_int_equal(s->steps[3].packet.to, 0);
+	assert_string_equal(s->steps[3].packet.flags, "host-unreachable");
+	assert_int_equal(s->steps[3].packet.port, 40001);
 	assert_int_equal(s->steps[4].kind, STEP_NO_PACKET);
-	assert_true(s->steps[4].icmp);
-	assert_false(s->steps[5].icmp);
-	assert_string_equal(s->steps[5].flags, "S");
+	assert_true(s->steps[4].packet.icmp);
+	assert_false(s->steps[5].packet.icmp);
+	assert_string_equal(s->steps[5].packet.flags, "S");
 	assert_int_equal(s->steps[6].kind, STEP_NFT);
 	assert_int_equal(s->steps[6].host, HOST_ROUTER);
 	assert_int_equal(s->steps[7].host, HOST_ROUTER);
@@ -374,9 +375,9 @@ static void test_synflood(void **state)
 {
 	struct scenario *s = parse_ok(HEAD "client synflood server 5000 100 20000 = 100\n");
 	assert_int_equal(s->steps[0].kind, STEP_OP);
-	assert_string_equal(s->steps[0].op, "synflood");
+	assert_string_equal(s->steps[0].op.name, "synflood");
 	assert_string_equal(s->steps[0].sock, "-");
-	assert_int_equal(s->steps[0].nargs, 4);
+	assert_int_equal(s->steps[0].op.nargs, 4);
 	assert_true(s->steps[0].want.set);
 	assert_int_equal(s->steps[0].want.ret, 100);
 	scenario_free(s);
@@ -398,10 +399,10 @@ static void test_quickack(void **state)
 	assert_int_equal(s->nsteps, 2);
 	assert_int_equal(s->steps[0].kind, STEP_QUICKACK);
 	assert_int_equal(s->steps[0].host, 0);
-	assert_string_equal(s->steps[0].op, "on");
+	assert_true(s->steps[0].quickack.on);
 	assert_int_equal(s->steps[1].kind, STEP_QUICKACK);
 	assert_int_equal(s->steps[1].host, 1);
-	assert_string_equal(s->steps[1].op, "off");
+	assert_false(s->steps[1].quickack.on);
 	scenario_free(s);
 
 	assert_non_null(strstr(parse_bad(HEAD "quickack client\n"), "t.tcpf:3:10: expected 'quickack HOST on|off'"));
@@ -501,15 +502,210 @@ static void test_run_limits(void **state)
 	test_free(text);
 
 	s = parse_ok(HEAD "await state server SYN-RECV count 4096\n");
-	assert_int_equal(s->steps[0].count, NETNS_MAX_SOCKS);
+	assert_int_equal(s->steps[0].state.count, NETNS_MAX_SOCKS);
 	scenario_free(s);
 	err = parse_bad(HEAD "await state server SYN-RECV count 4097\n");
 	if (!strstr(err, "t.tcpf:3:35: expected a count from 1 to 4096"))
 		fail_msg("got '%s'", err);
 }
 
-int main(void)
+/* ---- the statement table against the files that must name its words ---- */
+
+static const char *dict_path, *manual_path;   /* from tests/meson.build */
+
+static char *read_all(const char *path)
 {
+	FILE *f = fopen(path, "r");
+	char *text = NULL;
+	size_t cap = 0, len = 0, n;
+
+	if (!f)
+		fail_msg("%s: cannot open", path);
+	do {
+		if (len + 4096 + 1 > cap && !(text = test_realloc(text, cap = 2 * cap + 4096 + 1)))
+			fail_msg("out of memory");
+		n = fread(text + len, 1, 4096, f);
+		len += n;
+	} while (n > 0);
+	fclose(f);
+	text[len] = 0;
+	return text;
+}
+
+/* Whether text holds word between the two delimiters (dictionary: "w"; manual: *w*). */
+static bool has_word(const char *text, const char *word, size_t wlen, char open, char close)
+{
+	char pat[128];
+
+	snprintf(pat, sizeof pat, "%c%.*s%c", open, (int)wlen, word, close);
+	return strstr(text, pat) != NULL;
+}
+
+/* Each blank-separated word of kw is a quoted entry of the fuzz dictionary. */
+static void check_dict_words(const char *dict, const char *kw)
+{
+	for (const char *w = kw; *w; w += strspn(w, " ")) {
+		size_t n = strcspn(w, " ");
+		if (!has_word(dict, w, n, '"', '"'))
+			fail_msg("%s lacks \"%.*s\" (from '%s')", dict_path, (int)n, w, kw);
+		w += n;
+	}
+}
+
+static void test_table_covers_kinds(void **state)
+{
+	size_t n;
+	const struct statement *t = scenario_statements(&n);
+
+	assert_true(n > 0);
+	for (int kind = 0; kind < STEP_NKINDS; kind++) {
+		bool found = false;
+		for (size_t i = 0; i < n; i++)
+			found = found || t[i].kind == (enum step_kind)kind;
+		if (!found)
+			fail_msg("step kind %d has no statement in the table", kind);
+	}
+	for (size_t i = 0; i < n; i++) {
+		assert_non_null(t[i].parse);
+		assert_non_null(t[i].synopsis);
+		assert_true(t[i].keyword || t[i].match == MATCH_HOST);
+		/* 'after' is a floor under something awaited: only with a bound. */
+		assert_true(!(t[i].flags & STMT_AFTER) || (t[i].flags & STMT_WITHIN));
+	}
+}
+
+static void test_dictionary_has_every_word(void **state)
+{
+	size_t n;
+	const struct statement *t = scenario_statements(&n);
+	char *dict = read_all(dict_path);
+
+	for (size_t i = 0; i < n; i++)
+		if (t[i].keyword)
+			check_dict_words(dict, t[i].keyword);
+	for (const char *const *h = scenario_headers(); *h; h++)
+		check_dict_words(dict, *h);
+	for (size_t i = 0; scenario_op_name(i); i++)
+		check_dict_words(dict, scenario_op_name(i));
+	for (size_t i = 0; scenario_call_name(i); i++)
+		check_dict_words(dict, scenario_call_name(i));
+	test_free(dict);
+}
+
+/* tcpfault-scenario(5) writes every keyword, header, operation and call in bold: *word*. */
+static void test_manual_documents_every_word(void **state)
+{
+	size_t n;
+	const struct statement *t = scenario_statements(&n);
+	char *man = read_all(manual_path);
+
+	for (size_t i = 0; i < n; i++)
+		if (t[i].keyword && !has_word(man, t[i].keyword, strlen(t[i].keyword), '*', '*'))
+			fail_msg("%s does not document '%s' (%s)", manual_path, t[i].keyword, t[i].synopsis);
+	for (const char *const *h = scenario_headers(); *h; h++)
+		if (!has_word(man, *h, strlen(*h), '*', '*'))
+			fail_msg("%s does not document the header '%s'", manual_path, *h);
+	for (size_t i = 0; scenario_op_name(i); i++)
+		if (!has_word(man, scenario_op_name(i), strlen(scenario_op_name(i)), '*', '*'))
+			fail_msg("%s does not document the operation '%s'", manual_path, scenario_op_name(i));
+	for (size_t i = 0; scenario_call_name(i); i++)
+		if (!has_word(man, scenario_call_name(i), strlen(scenario_call_name(i)), '*', '*'))
+			fail_msg("%s does not document the call '%s'", manual_path, scenario_call_name(i));
+	test_free(man);
+}
+
+/* Every statement the table knows parses through it: each synopsis's first word starts a line
+ * the parser takes to that entry's kind (a line made for each entry below). */
+static void test_table_dispatches(void **state)
+{
+	static const struct {
+		const char *line;
+		enum step_kind kind;
+	} lines[] = {
+		{ "await packet server > client F.", STEP_PACKET },
+		{ "await exit server signal KILL", STEP_EXIT },
+		{ "await state client ESTABLISHED", STEP_STATE },
+		{ "await counter client Tcp.RetransSegs >= 1", STEP_COUNTER },
+		{ "await no state client ESTABLISHED", STEP_NO_STATE },
+		{ "await listen server 80", STEP_LISTEN },
+		{ "await output server.web \"x\"", STEP_OUTPUT },
+		{ "await server.web accept", STEP_CALL },
+		{ "await client read", STEP_AWAIT_OP },
+		{ "expect no packet server > client R", STEP_NO_PACKET },
+		{ "expect no state client ESTABLISHED", STEP_NO_STATE },
+		{ "expect counter client Tcp.RetransSegs = 0", STEP_COUNTER },
+		{ "expect output server.web \"x\"", STEP_OUTPUT },
+		{ "expect server.web accept", STEP_CALL },
+		{ "sysctl client net.ipv4.tcp_retries2 3", STEP_SYSCTL },
+		{ "kill server", STEP_KILL },
+		{ "blackhole server netem", STEP_BLACKHOLE },
+		{ "unblackhole server", STEP_UNBLACKHOLE },
+		{ "hold server", STEP_HOLD },
+		{ "release server", STEP_RELEASE },
+		{ "reboot server", STEP_REBOOT },
+		{ "unreachable server net", STEP_UNREACHABLE },
+		{ "reachable server", STEP_REACHABLE },
+		{ "quickack server on", STEP_QUICKACK },
+		{ "nft server add table inet t", STEP_NFT },
+		{ "client.curl exec curl http://x/", STEP_EXEC },
+		{ "client read 10", STEP_OP },
+	};
+	size_t n;
+	const struct statement *t = scenario_statements(&n);
+	char text[4096];
+	size_t len = (size_t)snprintf(text, sizeof text, HEAD "topology router\nserver.web exec port 80 socat x\n");
+
+	for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++)
+		len += (size_t)snprintf(text + len, sizeof text - len, "%s\n", lines[i].line);
+	struct scenario *s = parse_ok(text);
+	assert_int_equal(s->nsteps, 1 + sizeof lines / sizeof lines[0]);
+	for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++)
+		if (s->steps[i + 1].kind != lines[i].kind)
+			fail_msg("'%s' parsed as kind %d, not %d", lines[i].line, s->steps[i + 1].kind, lines[i].kind);
+	/* and every entry's kind is among them: a new statement needs a line here */
+	for (size_t e = 0; e < n; e++) {
+		bool found = false;
+		for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++)
+			found = found || lines[i].kind == t[e].kind;
+		if (!found)
+			fail_msg("no line above parses as '%s'", t[e].synopsis);
+	}
+	scenario_free(s);
+}
+
+/* The "unknown statement" error names every statement's first word and every header. */
+static void test_unknown_statement_lists_all(void **state)
+{
+	static char err[2048];
+	struct scenario *s = NULL;
+	size_t n;
+	const struct statement *t = scenario_statements(&n);
+	char word[64];
+
+	assert_int_equal(scenario_parse("t.tcpf", HEAD "frobnicate\n", &s, err, sizeof err), -EINVAL);
+	assert_non_null(strstr(err, "t.tcpf:3:1: unknown statement 'frobnicate' (a host name"));
+	for (size_t i = 0; i < n; i++) {
+		if (!t[i].keyword || t[i].match == MATCH_HOST)
+			continue;
+		snprintf(word, sizeof word, " %.*s,", (int)strcspn(t[i].keyword, " "), t[i].keyword);
+		if (!strstr(err, word))
+			fail_msg("'%s' not listed in: %s", word, err);
+	}
+	for (const char *const *h = scenario_headers(); *h; h++) {
+		snprintf(word, sizeof word, " %s%s", *h, h[1] ? "," : ")");
+		if (!strstr(err, word))
+			fail_msg("header '%s' not listed in: %s", *h, err);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 3) {
+		fprintf(stderr, "usage: %s FUZZ-DICT MANUAL.scd\n", argv[0]);
+		return 2;
+	}
+	dict_path = argv[1];
+	manual_path = argv[2];
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_header_and_steps),
 		cmocka_unit_test(test_hosts_line),
@@ -526,6 +722,11 @@ int main(void)
 		cmocka_unit_test(test_hold_release),
 		cmocka_unit_test(test_tail_only_where_waited),
 		cmocka_unit_test(test_run_limits),
+		cmocka_unit_test(test_table_covers_kinds),
+		cmocka_unit_test(test_dictionary_has_every_word),
+		cmocka_unit_test(test_manual_documents_every_word),
+		cmocka_unit_test(test_table_dispatches),
+		cmocka_unit_test(test_unknown_statement_lists_all),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
