@@ -33,7 +33,9 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 
-#include "harness.h"
+#include "lang.h"
+#include "report.h"
+#include "run.h"
 #include "netns.h"
 #include "peer.h"
 

@@ -2,7 +2,7 @@
 /*
  * libFuzzer harness for the scenario parser: any bytes go to scenario_parse() (as a C string,
  * cut at the first NUL, as scenario_load() would refuse it), and on success the scenario is
- * freed. A crash, a leak or undefined behaviour is a bug in the language (harness/scenario.c,
+ * freed. A crash, a leak or undefined behaviour is a bug in the language (harness/lang/,
  * statements.c, statements-programs.c); an error message is the expected answer to bad input,
  * and it must name FILE:LINE:COL.
  *
@@ -13,7 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness.h"
+#include "lang.h"
+#include "report.h"
+#include "run.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -15,7 +15,9 @@
 #include <sys/socket.h>
 #include <cmocka.h>
 
-#include "harness.h"
+#include "lang.h"
+#include "report.h"
+#include "run.h"
 
 /* Builds Ethernet + IPv4 (or IPv6) + 20-byte TCP header + payload bytes. Returns the length. */
 static size_t frame(uint8_t *f, int family, uint8_t flags, uint32_t seq, uint32_t ack, uint16_t payload)

@@ -16,7 +16,9 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "harness.h"
+#include "lang.h"
+#include "report.h"
+#include "run.h"
 
 #define HOSTILE "ev<il>&\"q'\x01\x1b[31m]]>\xff\xc3(#\\\nsecond"
 

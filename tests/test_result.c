@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests of the typed result and its JSON contract (harness/result.c): a result with every
+ * Unit tests of the typed result and its JSON contract (harness/report/result.c): a result with every
  * field set survives result_to_json then result_from_json field by field; real results
  * recorded from the catalog before the result was typed (tests/data/sigkill.json,
  * tests/data/catalog-results.json: peers and programs, states, counters, ICMP) come out of
@@ -17,7 +17,9 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "harness.h"
+#include "lang.h"
+#include "report.h"
+#include "run.h"
 
 static const char *data_dir = "tests/data";
 

@@ -13,7 +13,9 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "harness.h"
+#include "lang.h"
+#include "report.h"
+#include "run.h"
 #include "netns.h"
 
 #define HEAD "mode B2\nsummary a test\n"

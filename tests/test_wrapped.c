@@ -22,7 +22,9 @@
 #include <sys/socket.h>
 #include <cmocka.h>
 
-#include "harness.h"
+#include "lang.h"
+#include "report.h"
+#include "run.h"
 
 /* ---- read() ---- */
 

@@ -4,10 +4,11 @@
  * system-out): one lifeline per host, packets as arrows between them, what each host did beside
  * its lifeline, in time order. Reads the struct result; runs in the controller.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness.h"
+#include "report.h"
 #include "peer.h"
 
 #define MAX_COLS 8

@@ -24,7 +24,7 @@
 #include <pcap/pcap.h>
 #include <sys/socket.h>
 
-#include "harness.h"
+#include "run.h"
 #include "loop.h"
 #include "netns.h"
 

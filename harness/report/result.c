@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "result.h"
+#include "report.h"
 #include "peer.h"
 
 static const char *const verdicts[] = { [RESULT_PASS] = "pass", [RESULT_FAIL] = "fail", [RESULT_ERROR] = "error" };

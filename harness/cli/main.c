@@ -16,6 +16,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -26,9 +27,19 @@
 #include <sys/wait.h>
 
 #include "config.h"
-#include "harness.h"
+#include "lang.h"
+#include "report.h"
+#include "run.h"
 #include "loop.h"
 #include "netns.h"
+
+/* Exit statuses of the CLI (DESIGN.md). */
+enum {
+	EXIT_PASS = 0,
+	EXIT_FAIL = 1,
+	EXIT_USAGE = 2,
+	EXIT_MISSING = 3,
+};
 
 #define MAX_SCENARIOS 512
 

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "harness.h"
+#include "lang.h"
 #include "netns.h"
 
 struct subst {

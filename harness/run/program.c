@@ -21,6 +21,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -30,7 +31,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
-#include "harness.h"
+#include "internal.h"
 #include "loop.h"
 #include "netns.h"
 #include "peer.h"

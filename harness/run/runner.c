@@ -13,6 +13,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -20,7 +21,7 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 
-#include "harness.h"
+#include "internal.h"
 #include "loop.h"
 #include "netns.h"
 #include "peer.h"

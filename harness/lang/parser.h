@@ -5,7 +5,7 @@
  */
 #pragma once
 
-#include "harness.h"
+#include "lang.h"
 
 #define MAX_TOKENS 24
 

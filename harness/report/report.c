@@ -12,12 +12,13 @@
  * Runs in the controller process, after all workers are done.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "config.h"
-#include "harness.h"
+#include "report.h"
 
 #define RED REPORT_RED
 #define GREEN REPORT_GREEN

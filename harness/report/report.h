@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
+ * The reports: the result of one run, typed (result.c), and what reads it: text with the
+ * ladder diagram (report.c, ladder.c), json, junit, tap.
+ *
  * The result of one run, typed. The runner and the program code fill it through the add
  * functions below; the worker sends it to the controller as JSON and the controller reads it
  * back; the reports read its fields. result_to_json / result_from_json are the one place where
@@ -12,6 +15,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <json-c/json.h>
 
@@ -141,3 +145,31 @@ int result_dup(const struct result *r, struct result **ret);
 /* Calls fn on every string the result holds, fn may replace *s (free the old, keep non-NULL). */
 void result_each_string(struct result *r, void (*fn)(char **s, void *arg), void *arg);
 const char *result_verdict_name(enum result_verdict v);
+
+/* ---- report.c ---- */
+
+enum report_format { REPORT_TEXT, REPORT_JSON, REPORT_JUNIT, REPORT_TAP };
+
+struct report_options {
+	bool verbose;                     /* text: the ladder diagram under each result */
+	bool explain;                     /* text: the ladder, then the claim, what Linux did, timers */
+	bool color;                       /* text: ANSI colours (see report_color_wanted) */
+	unsigned repeat;                  /* runs of each scenario; > 1: text ends with what varied */
+};
+
+/* "text", "json", "junit", "tap" -> enum report_format; -1 if unknown. */
+int report_format_from_name(const char *name);
+/* Whether colours suit out: a terminal, and NO_COLOR unset or empty. */
+bool report_color_wanted(FILE *out);
+/* ANSI colours of the text report and the ladder. */
+#define REPORT_RED "\033[31m"
+#define REPORT_GREEN "\033[32m"
+#define REPORT_YELLOW "\033[33m"
+#define REPORT_BOLD "\033[1m"
+#define REPORT_RESET "\033[0m"
+
+/* Writes all n results, in order; o may be NULL (plain text). */
+void report_write(FILE *out, enum report_format f, struct result *const *results, size_t n,
+		  const struct report_options *o);
+/* ladder.c: the ladder diagram of r, each line starting with indent. */
+void report_ladder(FILE *out, const struct result *r, const char *indent, bool color);

@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The run: one scenario, one family, one sandbox, from the first step to the result.
+ *
+ *   runner.c   sequences the steps: acts, awaits, checks -> struct result
+ *   program.c  real programs as peers ("HOST.NAME exec ..."): spawn, output, shim reports
+ *   capture.c  libpcap on the wire; TCP segments and ICMP errors decoded
+ *   loop.c     the run's one clock and its event loop (loop.h)
+ *   internal.h what runner.c and program.c share (private)
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lang.h"
+#include "report.h"
+
+/* ---- capture.c ---- */
+
+struct packet {
+	double t_ms;
+	int family;
+	int from, to;                     /* host index, HOST_ROUTER, -1 if unknown */
+	uint16_t sport, dport;
+	char flags[24];                   /* tcpdump letters: "S", "S.", "P.", "F.", "R", "R." */
+	uint32_t seq, ack;                /* relative to each direction's initial sequence number */
+	uint32_t len;                     /* TCP payload bytes */
+	/* An ICMP or ICMPv6 error about a TCP segment: flags names it ("host-unreachable",
+	 * "net-unreachable", "port-unreachable", "admin-prohibited", "frag-needed",
+	 * "ttl-exceeded", else "icmp-TYPE-CODE"); sport, dport, seq and len are the quoted
+	 * segment's (seq relative to its direction), ack 0. */
+	bool icmp;
+};
+
+/* Decodes one Ethernet frame holding IPv4/IPv6 TCP, or an ICMP/ICMPv6 error quoting a TCP
+ * segment; 0 if decoded, -EINVAL if neither or malformed. Absolute seq/ack; from/to left -1. */
+int capture_decode(const uint8_t *frame, size_t caplen, struct packet *ret);
+/* Formats TCP flags as tcpdump does. */
+void capture_flags(uint8_t tcpflags, char out[12]);
+
+struct capture;
+struct netns_sandbox;
+/* Opens a capture on ifname ("any": every interface) of the namespace the calling thread is in
+ * (the packet socket belongs to it for good), with a pcap filter (NULL: "tcp or icmp or
+ * icmp6"); if pcap_path is set, every captured frame is also written there. */
+int capture_open(const char *ifname, const char *filter, const char *pcap_path, struct capture **ret,
+		 char *err, size_t errlen);
+/* The capture a run uses: every host's link in the sandbox's wire namespace, each packet once
+ * (as it enters the wire from its sender; and what the router sends). */
+int capture_open_wire(struct netns_sandbox *sb, const char *pcap_path, struct capture **ret, char *err,
+		      size_t errlen);
+void capture_free(struct capture *c);
+int capture_fd(const struct capture *c);
+/* Reads what is waiting; decoded packets are appended to the capture's list, timed in ms
+ * from origin_us, the run's start on the run's clock (loop.h). Returns the count added. */
+int capture_poll(struct capture *c, int64_t origin_us);
+size_t capture_count(const struct capture *c);
+const struct packet *capture_packet(const struct capture *c, size_t i);
+/* Counters of the capture: received and dropped by the kernel. */
+void capture_stats(struct capture *c, unsigned *ret_recv, unsigned *ret_drop);
+/* Frames the capture read but could not keep (out of memory). */
+unsigned capture_lost(const struct capture *c);
+/* What a capture's losses (drop of recv by the kernel, lost by us) mean for a run. A run whose
+ * steps looked at packets (packets_checked: an awaited or forbidden packet) cannot be judged on
+ * an incomplete capture: CAPTURE_LOSS_ERROR; one that did not keeps its verdict and gets a
+ * note: CAPTURE_LOSS_NOTE. msg (len bytes, at least 160) gets the text in both cases. */
+enum capture_loss { CAPTURE_COMPLETE, CAPTURE_LOSS_NOTE, CAPTURE_LOSS_ERROR };
+enum capture_loss capture_judge_loss(unsigned recv, unsigned drop, unsigned lost, bool packets_checked,
+				     char *msg, size_t len);
+
+/* ---- runner.c ---- */
+
+struct run_options {
+	const char *peer_path;
+	const char *pcap_dir;             /* NULL: no pcap files */
+	int family;                       /* AF_INET or AF_INET6 */
+	bool verbose;
+	int timeout_ms;                   /* the run's time limit in place of the file's 'timeout'; 0: the file's */
+	unsigned run, runs;               /* this run of runs (--repeat): the pcap file names it if runs > 1 */
+};
+
+/* Runs the scenario once; returns its result (verdict pass, fail or error), NULL only when
+ * there is no memory for one. */
+struct result *runner_run(const struct scenario *s, const struct run_options *o);
+
+/* One report of the shim (peers/shim.c): "CALL FD RET ERRNO T_US PID", or "dropped N". */
+struct shim_report {
+	char call[24];
+	int fd;
+	long long ret;
+	int err;                          /* 0: none */
+	int64_t t_us;
+	int pid;
+	unsigned long dropped;            /* a "dropped N" line: N; the other fields unset */
+};
+int program_shim_parse(const char *msg, struct shim_report *ret);
