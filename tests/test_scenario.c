@@ -186,29 +186,6 @@ static void test_long_and_huge_input(void **state)
 	assert_non_null(strstr(err, "too many words"));
 }
 
-static void test_expect_matches(void **state)
-{
-	struct expect_ret none = { 0 };
-	struct expect_ret zero = { .set = true, .ret = 0 };
-	struct expect_ret reset = { .set = true, .ret = -1, .err = ECONNRESET };
-
-	assert_true(expect_matches(&none, 0, 0));
-	assert_true(expect_matches(&none, 100, 0));
-	assert_false(expect_matches(&none, -1, EPIPE));
-	assert_true(expect_matches(&zero, 0, 0));
-	assert_false(expect_matches(&zero, 5, 0));
-	assert_true(expect_matches(&reset, -1, ECONNRESET));
-	assert_false(expect_matches(&reset, -1, EPIPE));
-	assert_false(expect_matches(&reset, 0, 0));
-
-	assert_true(counter_matches(">=", 3, 1));
-	assert_false(counter_matches(">=", 0, 1));
-	assert_true(counter_matches("=", 2, 2));
-	assert_false(counter_matches("<", 2, 2));
-	assert_true(counter_matches("<=", 2, 2));
-	assert_false(counter_matches("?", 2, 2));
-}
-
 static void test_within_and_after(void **state)
 {
 	struct scenario *s = parse_ok(HEAD "await client read = 0 after 1500ms within 4s\n"
@@ -713,7 +690,6 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_hosts_line),
 		cmocka_unit_test(test_errors_name_line_and_column),
 		cmocka_unit_test(test_long_and_huge_input),
-		cmocka_unit_test(test_expect_matches),
 		cmocka_unit_test(test_within_and_after),
 		cmocka_unit_test(test_expect_no_state),
 		cmocka_unit_test(test_signal_names),

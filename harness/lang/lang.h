@@ -205,11 +205,6 @@ int scenario_parse(const char *path, const char *text, struct scenario **ret, ch
 int scenario_load(const char *path, struct scenario **ret, char *err, size_t errlen);
 void scenario_free(struct scenario *s);
 int scenario_host(const struct scenario *s, const char *name);
-/* Whether an observed syscall result meets the expectation; without one, success (ret >= 0)
- * is expected. */
-bool expect_matches(const struct expect_ret *want, long long ret, int err);
-/* Whether value meets "cmp number" (cmp: = >= <= > <). */
-bool counter_matches(const char *cmp, long long value, long long number);
 /* "5s", "250ms", "2m" (at most an hour) -> milliseconds; -EINVAL if malformed. */
 int scenario_duration(const char *text, int *ret_ms);
 /* "SIGKILL" or "KILL" -> SIGKILL; -EINVAL if unknown. */

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The scenario language's own parts: what scenario.c (lines, headers) and statements.c (the
- * statement table and each statement's parser) share. Nothing else includes it.
+ * The scenario language's own parts: what words.c (tokens, numbers, hosts: the words),
+ * scenario.c (lines, headers), statements.c (the statement table and each statement's parser)
+ * and statements-programs.c share. Nothing else includes it. words.c depends on none of the
+ * others; statements*.c on words.c; scenario.c on both.
  */
 #pragma once
 
@@ -33,6 +35,8 @@ struct parser {
 	const char *rest;                 /* raw after the first word, blanks skipped */
 };
 
+/* ---- words.c: the words every part of the parser uses ---- */
+
 /* "FILE:LINE:COL: message" into p->err; -EINVAL. */
 int fail_at(struct parser *p, unsigned col, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* The same at token i (past the end: the last token). */
@@ -45,7 +49,6 @@ bool valid_name(const char *s, size_t max);
 /* Splits line (modified in place) into tokens; '#' ends it. */
 int tokenize(struct parser *p, char *line);
 
-/* statements.c: the words statements share */
 /* A host's name at token i: its index in *ret, or an error naming the hosts. */
 int host_tok(struct parser *p, unsigned i, int *ret);
 /* Takes 'within DUR' and 'after DUR' off the end of tokens [0, *n) into st. */

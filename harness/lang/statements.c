@@ -22,23 +22,6 @@
 
 /* ---- the words every statement may use ---- */
 
-int host_tok(struct parser *p, unsigned i, int *ret)
-{
-	if (i >= p->ntok)
-		return fail_tok(p, i, "expected a host name (%s%s)", p->s->hosts[0],
-				p->s->nhosts > 1 ? ", ..." : "");
-	int h = scenario_host(p->s, p->tok[i].s);
-	if (h < 0) {
-		char known[128] = "";
-		for (unsigned k = 0; k < p->s->nhosts; k++)
-			snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s",
-				 k ? ", " : "", p->s->hosts[k]);
-		return fail_tok(p, i, "unknown host '%s' (hosts: %s)", p->tok[i].s, known);
-	}
-	*ret = h;
-	return 0;
-}
-
 /* A host, or "router" in a 'topology router' scenario (HOST_ROUTER): for the steps that act
  * on or look at a namespace rather than a peer (packets, nft, sysctl, counters). */
 static int host_or_router_tok(struct parser *p, unsigned i, int *ret)
@@ -67,31 +50,6 @@ static int target_tok(struct parser *p, unsigned i, struct step *st)
 				       "socket name must be 1-31 letters, digits, '_' or '-'");
 		snprintf(st->sock, sizeof st->sock, "%s", dot + 1);
 	}
-	return 0;
-}
-
-/* Optional trailing "within DUR" (the await's bound) and "after DUR" (the awaited event must
- * not come sooner; runner.c says from when), in either order; consumes them from *n. Called for
- * the statements whose entry has STMT_WITHIN (take_tails(), or parse_output() on its own tail);
- * check_waits() refuses what a step still has no use for. */
-int within_tail(struct parser *p, unsigned *n, struct step *st)
-{
-	while (*n >= 2) {
-		const char *k = p->tok[*n - 2].s;
-		int *dst = strcmp(k, "within") == 0 ? &st->within_ms : strcmp(k, "after") == 0 ? &st->after_ms : NULL;
-		if (!dst)
-			break;
-		*(dst == &st->within_ms ? &p->within_at : &p->after_at) = *n - 2;
-		if (parse_duration(p->tok[*n - 1].s, dst) < 0 || *dst == 0)
-			return fail_tok(p, *n - 1, "expected a duration such as 500ms, 5s or 1m");
-		*n -= 2;
-	}
-	for (unsigned i = 0; i < *n; i++)
-		if (strcmp(p->tok[i].s, "within") == 0 || strcmp(p->tok[i].s, "after") == 0)
-			return fail_tok(p, i, "'%s' goes at the end of the line with one duration, such as '%s 5s'",
-					p->tok[i].s, p->tok[i].s);
-	if (st->after_ms && st->within_ms && st->after_ms >= st->within_ms)
-		return fail_tok(p, *n, "'after' must be shorter than 'within'");
 	return 0;
 }
 

@@ -96,3 +96,21 @@ struct shim_report {
 	unsigned long dropped;            /* a "dropped N" line: N; the other fields unset */
 };
 int program_shim_parse(const char *msg, struct shim_report *ret);
+
+/* ---- match.c: expected against observed (pure) ---- */
+
+/* Whether an observed syscall result meets the expectation; without one, success (ret >= 0)
+ * is expected. */
+bool expect_matches(const struct expect_ret *want, long long ret, int err);
+/* Whether value meets "cmp number" (cmp: = >= <= > <). */
+bool counter_matches(const char *cmp, long long value, long long number);
+/* Whether a captured packet is the one a packet step names (from, to, flags or ICMP error, and
+ * port at either end if the step gives one). */
+bool packet_matches(const struct packet *p, const struct step *st);
+/* An 'after' floor met: from its anchor on for its duration, run ms. */
+struct floor {
+	double from, to;
+};
+/* How long, in all, some floor was running (overlaps counted once): the run's timer floor.
+ * Sorts floors. */
+double floor_union(struct floor *floors, size_t n);

@@ -69,7 +69,7 @@ struct run {
 	struct loop loop;                 /* its deadline: the run's time limit */
 	const struct step *step;
 	int64_t step_start_us;            /* CLOCK_MONOTONIC when the current step began */
-	struct { double from, to; } floors[MAX_FLOORS];   /* the 'after' floors met, run ms */
+	struct floor floors[MAX_FLOORS];  /* the 'after' floors met, run ms */
 	struct netns_sock *sockbuf;       /* run_sockets(): NETNS_MAX_SOCKS, allocated once */
 	/* When the current step's awaited event happened (run ms): event_ms where it is known
 	 * (a death, a program's call), cond_ms when an await's condition was seen to hold; -1
@@ -401,27 +401,6 @@ static int too_soon(struct run *r, const struct step *st, double anchor_ms, doub
 	return 0;
 }
 
-static int by_start(const void *a, const void *b)
-{
-	const double *x = a, *y = b;
-	return *x < *y ? -1 : *x > *y;
-}
-
-/* The run's timer floor: how long, in all, some floor met was running (overlaps once). */
-static double floor_ms(struct run *r)
-{
-	double sum = 0, end = -1e300;
-
-	qsort(r->floors, r->nfloors, sizeof r->floors[0], by_start);
-	for (unsigned i = 0; i < r->nfloors; i++) {
-		double from = r->floors[i].from > end ? r->floors[i].from : end;
-		if (r->floors[i].to > from)
-			sum += r->floors[i].to - from;
-		if (r->floors[i].to > end)
-			end = r->floors[i].to;
-	}
-	return sum;
-}
 
 /* Whether host's peer still answers: an op it does not know comes back at once (E, then D) from
  * its main loop, even while a socket's worker is blocked in a call. One that does not answer
@@ -564,14 +543,6 @@ static int step_await_op(struct run *r, const struct step *st)
 }
 
 /* ---- the wire ---- */
-
-static bool packet_matches(const struct packet *p, const struct step *st)
-{
-	const struct step_packet *w = &st->packet;
-
-	return p->from == w->from && p->to == w->to && p->icmp == w->icmp && strcmp(p->flags, w->flags) == 0 &&
-	       (!w->port || p->sport == w->port || p->dport == w->port);
-}
 
 static bool packet_seen(struct run *r, const void *arg)
 {
@@ -1093,7 +1064,7 @@ out:
 	free(r->sockbuf);
 	programs_free(r->progs);
 	netns_sandbox_free(r->sb);
-	result_finish(res, r->errored ? RESULT_ERROR : r->failed ? RESULT_FAIL : RESULT_PASS, rel_ms(r), floor_ms(r));
+	result_finish(res, r->errored ? RESULT_ERROR : r->failed ? RESULT_FAIL : RESULT_PASS, rel_ms(r), floor_union(r->floors, r->nfloors));
 	free(r);
 	return res;
 }
