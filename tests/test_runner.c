@@ -427,7 +427,7 @@ static void test_fault_fails(void **state)
 	struct outcome o;
 
 	run("nft server add table inet t\n", script, &o);
-	expect(&o, "error", "t.tcpf:4: error: nft add table inet t: fake failure");
+	expect(&o, "error", "t.tcpf:4: error: nft server add table inet t: fake failure");
 	done(&o);
 }
 
@@ -472,6 +472,15 @@ static void test_reboot_fails(void **state)
 }
 
 /* ---- the run as a whole ---- */
+
+/* Every kind of step the language makes has a function that runs it. */
+static void test_every_kind_runs(void **state)
+{
+	for (int k = 0; k < STEP_NKINDS; k++)
+		if (!runner_runs((enum step_kind)k))
+			fail_msg("step kind %d has no runner", k);
+	assert_false(runner_runs(STEP_NKINDS));
+}
 
 static void test_deadline(void **state)
 {
@@ -704,6 +713,7 @@ int main(void)
 		cmocka_unit_test(test_netem_missing),
 		cmocka_unit_test(test_reboot),
 		cmocka_unit_test(test_reboot_fails),
+		cmocka_unit_test(test_every_kind_runs),
 		cmocka_unit_test(test_deadline),
 		cmocka_unit_test(test_first_failure_ends),
 		cmocka_unit_test(test_capture_loss),

@@ -1,50 +1,211 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * What runner.c and program.c share inside the run; nothing outside harness/run/ includes it.
+ * The inside of a run, shared by its files; nothing outside harness/run/ includes it.
+ *
+ *   runner.c          the run's life: sandbox, capture, actors, the steps in order (through
+ *                     the step table, runners[] there), the verdict, teardown
+ *   services.c        what every step uses: the clock in ms, failures, events, bounded awaits,
+ *                     'after' floors, sockets, the actors (the steps depend on it alone)
+ *   steps-ops.c       socket operations on the built-in peers (and the peer actor)
+ *   steps-observe.c   what the wire, the sockets and the counters show
+ *   steps-programs.c  exec and what a real program does (its output, its own calls)
+ *   faults.c          the faults (the fault table) and the ends of processes (kill, exit)
+ *   program.c         real programs: start, watch, signal (the program actor)
+ *
+ * Two kinds of actor act on a host: its built-in peer and the programs it runs. Both are a
+ * struct actor with the same operations (signal, whether and how it ended), so a fault or an
+ * 'await exit' drives either alike. Steps run one at a time in the run's worker process; a
+ * step's function returns 0, or -1 once it has recorded a failure (run_failf) or an error
+ * (run_errorf).
  */
 #pragma once
 
+#include <stdio.h>
+
+#include "loop.h"
 #include "run.h"
 
-/* What program.c needs of a run in progress (struct run stays private to runner.c). */
-struct run;
-const struct scenario *run_scenario(const struct run *r);
-struct programs *run_programs(struct run *r);
-struct netns_sandbox *run_sandbox(struct run *r);
 struct netns_sock;
+struct peer;
+struct peer_report;
+
+/* scenario.c refuses a file whose steps could need more than SCENARIO_MAX_CMDS; the rest is
+ * room for the harness's own liveness probes (peer_answers()). */
+#define RUN_MAX_CMDS (SCENARIO_MAX_CMDS + 64)
+#define RUN_MAX_FLOORS 256        /* past this, floors met are not counted: never too many */
+#define RUN_MAX_SOCKS 128
+#define RUN_STATE_POLL_MS 2       /* socket states and counters raise no event: read them again */
+
+/* ---- actors ---- */
+
+struct actor;
+struct actor_ops {
+	/* Sends sig to its process (a program: its process only, as a crash would); -errno. */
+	int (*signal)(struct actor *a, int sig);
+	/* Whether it has ended (what is waiting is taken in first); if so its wait status and
+	 * when it was seen to end, on the run's clock. */
+	bool (*ended)(struct actor *a, int *ret_status, int64_t *ret_when_us);
+	/* What it last said, for a message ("; its stderr ends: ..."), or "". */
+	void (*last_words)(const struct actor *a, char *buf, size_t len);
+};
+
+struct actor {
+	const struct actor_ops *ops;
+	int host;
+	char name[32];                    /* "": the host's built-in peer; else the program's */
+	char full[64];                    /* "server", or "server.web": as the result names it */
+	bool doomed;                      /* sent a signal, or crashed: it may be dying */
+};
+
+/* The built-in peer of a host (steps-ops.c). */
+struct peer_actor {
+	struct actor a;
+	struct peer *p;                   /* NULL before it starts and after a reboot took it */
+	bool dead;
+	int status;                       /* its wait status once dead */
+	int64_t death_us;
+};
+
+/* ---- the run ---- */
+
+/* A command sent to a peer: an operation, or a probe. */
+struct cmd {
+	int host, id;
+	char sock[32], op[24];
+	bool done, awaited, has_result;
+	long long ret;
+	int err;
+	int64_t t_us;                     /* when the last syscall returned (run clock) */
+	int64_t sent_us;                  /* when the command was sent */
+	unsigned line;                    /* the step that sent it */
+	char error[512];                  /* the peer's 'E' text */
+};
+
+struct run {
+	const struct scenario *s;
+	const struct run_options *o;
+	struct netns_sandbox *sb;
+	struct capture *cap;
+	struct programs *progs;           /* real programs run by 'exec' (program.c) */
+	struct peer_actor peers[SCENARIO_MAX_HOSTS];
+	struct {
+		int host;
+		char name[32];
+	} socks[RUN_MAX_SOCKS];           /* the sockets the peers hold, by name */
+	unsigned nsocks;
+	struct cmd cmds[RUN_MAX_CMDS];
+	unsigned ncmds;
+	size_t pkt_cursor, pkt_reported;
+	int64_t origin_us;                /* the run's start (loop.h clock) */
+	struct loop loop;                 /* its deadline: the run's time limit */
+	const struct step *step;
+	int64_t step_start_us;            /* when the current step began */
+	struct floor floors[RUN_MAX_FLOORS];  /* the 'after' floors met, run ms */
+	unsigned nfloors;
+	struct netns_sock *sockbuf;       /* run_sockets(): NETNS_MAX_SOCKS, allocated once */
+	/* When the current step's awaited event happened (run ms): event_ms where it is known
+	 * (a death, a program's call), cond_ms when an await's condition was seen to hold; -1
+	 * while unknown. The 'after' floor of a state, counter, exit or program await uses it. */
+	double event_ms, cond_ms;
+	bool failed, errored;
+	bool steps_done;                  /* past the last step (teardown, final checks) */
+	bool pkts_checked;                /* a step looked for a packet: the verdict needs every one */
+	struct result *res;
+};
+
+/* services.c: what every step uses */
+double run_ms(const struct run *r, int64_t t_us);     /* run ms of a time on the run's clock */
+double run_now_ms(const struct run *r);
+const char *run_hostname(const struct run *r, int host);
+/* The netns host index of a step's host: the router is the wire namespace. */
+int run_ns_host(int host);
+/* A failed expectation: the kernel or the program did not do what the scenario says. */
+int run_failf(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The harness could not do its job. */
+int run_errorf(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void run_event(struct run *r, int host, const char *what);
+/* Adds the packets the capture has decoded since the last call to the result. */
+void run_record_packets(struct run *r);
+/* Awaits cond(r, arg) for at most bound_ms, and never past the run's deadline (an error); 0,
+ * or -ETIMEDOUT. A condition no fd announces is read again every poll_ms. */
+int run_await(struct run *r, bool (*cond)(struct run *, const void *), const void *arg, int bound_ms, int poll_ms);
+/* The bound of an await: its 'within', or the file's default. */
+int run_bound(const struct run *r, const struct step *st);
+/* An awaited event before the step's 'after' floor is a failure; a floor met is counted. */
+int run_too_soon(struct run *r, const struct step *st, double anchor_ms, double event_ms);
+/* Where a floor counts from: the packet the previous packet await matched, or the step's start. */
+double run_floor_anchor(const struct run *r);
 /* The host's TCP sockets (NETNS_MAX_SOCKS at most, else -E2BIG), in a buffer of the run's. */
 int run_sockets(struct run *r, int host, const struct netns_sock **ret);
-int run_family(const struct run *r);
-/* Awaits cond with a bound, as every step does (never past the run's deadline); -ETIMEDOUT. */
-/* When the step's awaited event happened (CLOCK_MONOTONIC), where it is known exactly: a
- * program's death or call. Its 'after' floor counts to it. */
-void run_event_at(struct run *r, int64_t mono_us);
-int run_await(struct run *r, bool (*cond)(struct run *, const void *), const void *arg, int bound_ms, int poll_ms);
-int run_bound(const struct run *r, const struct step *st);
-/* Records msg as a failure (error: the harness's own) of the current step; returns -1. */
-int run_fail(struct run *r, bool error, const char *msg);
-void run_event(struct run *r, int host, const char *what);
+int run_sockets_error(struct run *r, int host, int err);
+/* The actor a step names: the host's peer (name ""), or its latest program of that name. */
+struct actor *run_actor(struct run *r, int host, const char *name);
 
-/* ---- program.c: real programs as peers ("HOST.PROG exec COMMAND") ---- */
+/* The steps (each: 0, or -1 once a failure or an error is recorded). */
+int step_op(struct run *r, const struct step *st);
+int step_await_op(struct run *r, const struct step *st);
+int step_packet(struct run *r, const struct step *st);
+int step_no_packet(struct run *r, const struct step *st);
+int step_state(struct run *r, const struct step *st);
+int step_no_state(struct run *r, const struct step *st);
+int step_counter(struct run *r, const struct step *st);
+int step_exec(struct run *r, const struct step *st);
+int step_listen(struct run *r, const struct step *st);
+int step_output(struct run *r, const struct step *st);
+int step_call(struct run *r, const struct step *st);
+int step_kill(struct run *r, const struct step *st);
+int step_exit(struct run *r, const struct step *st);
+int step_fault(struct run *r, const struct step *st);
+int step_reboot(struct run *r, const struct step *st);
+
+/* steps-ops.c: the built-in peers */
+int peers_start(struct run *r, int host);
+void peers_free(struct run *r, int host);
+unsigned peers_fds(void *run, struct pollfd *fds, unsigned max);
+void peers_take(void *run, const struct pollfd *fds, unsigned n);
+/* The run's last checks: an operation started with '&' and never awaited is an error. */
+void peers_check_awaited(struct run *r);
+
+/* ---- program.c: real programs ("HOST.PROG exec COMMAND") ---- */
 
 #define PROGRAMS_MAX 16
-#define PROGRAMS_MAX_FDS (4 * PROGRAMS_MAX)
 
 struct programs;
-struct pollfd;
+struct program;
 /* The programs of one run: what they do goes into res (syscalls, exits, programs, notes,
- * missing); times count from origin_mono_us. The shim is found beside peer_path (or at
+ * missing); times count from origin_us. The shim is found beside peer_path (or at
  * $TCPFAULT_SHIM). */
 int programs_new(struct result *res, int64_t origin_us, const char *peer_path, struct programs **ret);
 /* Kills every program (SIGKILL to its process group), reaps it, adds each one's output to the
  * result; accepts NULL. */
 void programs_free(struct programs *ps);
-/* The fds to poll for the programs' output, reports and deaths; returns how many were stored. */
-unsigned programs_pollfds(const struct programs *ps, struct pollfd *fds, unsigned max);
-/* Takes in whatever is waiting (never blocks): output, shim reports, deaths. */
-void programs_take(struct programs *ps);
-/* Runs a step on a program: STEP_EXEC, STEP_LISTEN, STEP_OUTPUT, STEP_CALL, and STEP_KILL or
- * STEP_EXIT with a program name in st->sock. */
-int program_step(struct run *r, const struct step *st);
-/* A host's power goes: every program on it is killed with SIGKILL and reaped (bounded). */
-int programs_host_down(struct run *r, int host);
+/* Loop sources: the programs' output, reports and deaths. */
+unsigned programs_fds(void *ps, struct pollfd *fds, unsigned max);
+void programs_take(void *ps, const struct pollfd *fds, unsigned n);
+/* The latest program of that name on host (a restarted one replaces a dead one), or NULL. */
+struct program *programs_find(struct programs *ps, int host, const char *name);
+struct actor *program_actor(struct program *p);
+/* Starts argv as HOST.NAME in the namespace netns_fd (-1: ours). A program this machine lacks
+ * is also recorded as 'missing'. -errno, with msg saying what failed. */
+int programs_start(struct programs *ps, int host, const char *full, const char *name, int netns_fd,
+		   char **argv, struct program **ret, char *msg, size_t len);
+/* Whether its calls can be seen (the shim was loaded into it). */
+bool program_observed(const struct program *p);
+/* Whether stdout or stderr holds text (in its first or its last 64 KiB). */
+bool program_output_has(const struct program *p, const char *text);
+/* Whether it has ended and all it sent has been read: nothing more can come. */
+bool program_finished(const struct program *p);
+/* Its calls so far as the shim reported them; *ret_cursor: how many earlier awaits consumed. */
+struct program_call {
+	char call[24];
+	int fd, err, pid;
+	long long ret;
+	int64_t t_us;
+};
+const struct program_call *program_calls(struct program *p, size_t *ret_n, size_t **ret_cursor);
+/* "client.p is still running", "... was killed by SIGKILL", "... exited with status 3". */
+const char *program_state(const struct program *p, char *buf, size_t len);
+/* A host's power goes: every program on it gets SIGKILL (the whole process group); whether
+ * any was running. programs_host_dead() says when all are dead. */
+bool programs_host_down(struct programs *ps, int host);
+bool programs_host_dead(struct programs *ps, int host);

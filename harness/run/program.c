@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Real programs as peers: "server.web exec socat TCP-LISTEN:{port} ..." runs any command inside
- * a host's network namespace, beside the host's built-in peer. The runner tracks it as it
- * tracks a peer: its pidfd is polled for its death, its stdout and stderr come back through
+ * a host's network namespace, beside the host's built-in peer. A program is an actor (internal.h)
+ * as a peer is: the runner signals it and awaits its end the same way. This file starts and
+ * watches programs and knows nothing of steps (steps-programs.c has those): its pidfd is polled
+ * for its death, its stdout and stderr come back through
  * pipes (bounded), and, for a dynamically linked program, peers/shim.c (LD_PRELOAD) reports the
  * result of each of its own socket calls over a SOCK_SEQPACKET socket, so a scenario can await
  * "client.curl recv = -1 ECONNRESET". A statically linked program (an ELF without PT_INTERP)
@@ -33,7 +35,6 @@
 
 #include "internal.h"
 #include "loop.h"
-#include "netns.h"
 #include "peer.h"
 
 #define OUT_MAX (64 * 1024)   /* bytes of each of stdout and stderr kept */
@@ -43,17 +44,9 @@
 
 extern char **environ;
 
-struct call {
-	char call[24];
-	int fd, err, pid;
-	long long ret;
-	int64_t t_us;
-};
-
 struct program {
-	char name[32];            /* PROG */
-	char full[64];            /* HOST.PROG */
-	int host;
+	struct actor a;           /* first: the runner holds it as an actor */
+	struct programs *ps;
 	pid_t pid;
 	int pidfd, out_fd, err_fd, shim_fd;   /* -1 once closed */
 	bool dead, observed;      /* observed: the shim was loaded (not a static binary) */
@@ -63,7 +56,7 @@ struct program {
 	size_t nout[2], lost[2];
 	char *tail[2];            /* past OUT_MAX: the last OUT_MAX bytes too, for 'output' awaits */
 	size_t ntail[2];
-	struct call *calls;
+	struct program_call *calls;
 	size_t ncalls, cap, cursor;   /* cursor: calls before it were matched by earlier awaits */
 	unsigned long dropped;
 	char **argv;              /* the command's words, NULL-terminated, for the result */
@@ -76,6 +69,8 @@ struct programs {
 	struct program *p[PROGRAMS_MAX];
 	unsigned n;
 };
+
+static const struct actor_ops program_ops;
 
 static void close_fdp(int *fd)
 {
@@ -178,7 +173,7 @@ static void add_note(struct programs *ps, const char *text)
 static void record_exit(struct programs *ps, struct program *p)
 {
 	p->death_us = clock_us();
-	result_add_exit(ps->res, p->full, (double)(p->death_us - ps->origin_us) / 1000.0,
+	result_add_exit(ps->res, p->a.full, (double)(p->death_us - ps->origin_us) / 1000.0,
 			WIFSIGNALED(p->status) ? signal_name(WTERMSIG(p->status)) : NULL, WEXITSTATUS(p->status));
 }
 
@@ -194,7 +189,7 @@ static void take_call(struct programs *ps, struct program *p, const char *msg)
 	}
 	if (p->ncalls == p->cap) {
 		size_t cap = p->cap ? 2 * p->cap : 64;
-		struct call *grown = cap < 1000000 ? realloc(p->calls, cap * sizeof *grown) : NULL;
+		struct program_call *grown = cap < 1000000 ? realloc(p->calls, cap * sizeof *grown) : NULL;
 		if (!grown) {
 			p->dropped++;
 			return;
@@ -202,13 +197,13 @@ static void take_call(struct programs *ps, struct program *p, const char *msg)
 		p->calls = grown;
 		p->cap = cap;
 	}
-	struct call *c = &p->calls[p->ncalls++];
-	*c = (struct call){ .fd = rep.fd, .err = rep.err, .pid = rep.pid, .ret = rep.ret, .t_us = rep.t_us };
+	struct program_call *c = &p->calls[p->ncalls++];
+	*c = (struct program_call){ .fd = rep.fd, .err = rep.err, .pid = rep.pid, .ret = rep.ret, .t_us = rep.t_us };
 	snprintf(c->call, sizeof c->call, "%s", rep.call);
 	char sock[24];
 	snprintf(sock, sizeof sock, "fd%d", rep.fd);
 	/* errno counts only for a failed call, and only one the JSON can name. */
-	result_add_syscall(ps->res, p->full, sock, c->call, c->ret, c->ret < 0 && peer_errno_name(c->err) ? c->err : 0,
+	result_add_syscall(ps->res, p->a.full, sock, c->call, c->ret, c->ret < 0 && peer_errno_name(c->err) ? c->err : 0,
 			   (double)(c->t_us - ps->origin_us) / 1000.0, c->pid);
 }
 
@@ -288,14 +283,17 @@ static bool output_has(const struct program *p, int k, const char *text)
 	return memmem(p->out[k], p->nout[k], text, len) || (p->tail[k] && memmem(p->tail[k], p->ntail[k], text, len));
 }
 
-void programs_take(struct programs *ps)
+void programs_take(void *set, const struct pollfd *fds, unsigned nfds)
 {
+	struct programs *ps = set;
+
 	for (unsigned i = 0; ps && i < ps->n; i++)
 		take_one(ps, ps->p[i]);
 }
 
-unsigned programs_pollfds(const struct programs *ps, struct pollfd *fds, unsigned max)
+unsigned programs_fds(void *set, struct pollfd *fds, unsigned max)
 {
+	const struct programs *ps = set;
 	unsigned n = 0;
 
 	for (unsigned i = 0; ps && i < ps->n; i++) {
@@ -344,7 +342,7 @@ void programs_free(struct programs *ps)
 		int status;
 		while (waitpid(p->pid, &status, 0) < 0 && errno == EINTR)
 			;
-		result_add_program(ps->res, p->full, p->argv, p->pid, p->observed, p->out[0], (long long)p->lost[0],
+		result_add_program(ps->res, p->a.full, p->argv, p->pid, p->observed, p->out[0], (long long)p->lost[0],
 				   p->out[1], (long long)p->lost[1], (long long)p->dropped);
 		free_argv(p->argv);
 		close_fdp(&p->pidfd);
@@ -357,15 +355,6 @@ void programs_free(struct programs *ps)
 		free(p);
 	}
 	free(ps);
-}
-
-/* The latest program of that name on host (a restarted one replaces the dead one). */
-static struct program *lookup(struct programs *ps, int host, const char *name)
-{
-	for (unsigned i = ps->n; i-- > 0;)
-		if (ps->p[i]->host == host && strcmp(ps->p[i]->name, name) == 0)
-			return ps->p[i];
-	return NULL;
 }
 
 /* ---- starting one ---- */
@@ -421,7 +410,7 @@ static int dup_high(int fd)
 	return fd < 0 ? -1 : fcntl(fd, F_DUPFD_CLOEXEC, 10);
 }
 
-static int spawn(struct programs *ps, struct run *r, struct program *p, char **argv, char *msg, size_t len)
+static int spawn(struct programs *ps, struct program *p, int netns_fd, char **argv, char *msg, size_t len)
 {
 	char path[4096], preload[4200];
 	int pv[2] = { -1, -1 }, out[2] = { -1, -1 }, err[2] = { -1, -1 }, sv[2] = { -1, -1 };
@@ -440,10 +429,10 @@ static int spawn(struct programs *ps, struct run *r, struct program *p, char **a
 	if (st == 1) {
 		snprintf(msg, len, "%s: %.300s is statically linked (an ELF without PT_INTERP): the shim cannot be "
 			 "loaded into it, so its own socket calls cannot be observed; its exit, output, sockets "
-			 "and packets can", p->full, path);
+			 "and packets can", p->a.full, path);
 		add_note(ps, msg);
 	} else if (!shim) {
-		snprintf(msg, len, "%s: no shim at %.300s: its own socket calls cannot be observed", p->full, ps->shim);
+		snprintf(msg, len, "%s: no shim at %.300s: its own socket calls cannot be observed", p->a.full, ps->shim);
 		add_note(ps, msg);
 	}
 	msg[0] = 0;
@@ -472,7 +461,7 @@ static int spawn(struct programs *ps, struct run *r, struct program *p, char **a
 		goto out;
 	}
 	if (pid == 0)
-		child(netns_fd(run_sandbox(r), p->host), fds, pv[1], parent, path, argv, envp);
+		child(netns_fd, fds, pv[1], parent, path, argv, envp);
 	(void) setpgid(pid, pid); /* also done by the child: whichever comes first */
 	close_fdp(&pv[1]);
 	int ce = 0;
@@ -510,76 +499,130 @@ out:
 	return e;
 }
 
-static int step_exec(struct run *r, struct programs *ps, const struct step *st)
+/* Starts argv as full; the event "exec NAME: ARGV" is the caller's. */
+int programs_start(struct programs *ps, int host, const char *full, const char *name, int netns_fd,
+		   char **argv, struct program **ret, char *msg, size_t len)
 {
-	char *argv[MAX_ARGV], buf[4096], err[512], msg[1024];
-	const struct scenario *s = NULL;
-	size_t at;
-
-	struct program *old = lookup(ps, st->host, st->sock);
-	if (old && !old->dead) {
-		snprintf(msg, sizeof msg, "%s is running already: a second one needs another name (HOST.NAME exec ...)", old->full);
-		return run_fail(r, true, msg);
+	if (ps->n == PROGRAMS_MAX) {
+		snprintf(msg, len, "too many programs in one run (at most %d)", PROGRAMS_MAX);
+		return -EMFILE;
 	}
-	if (ps->n == PROGRAMS_MAX)
-		return run_fail(r, true, "too many programs in one run (at most 16)");
-	s = run_scenario(r);
-	if (command_split(st->exec.command, s, run_family(r), st->exec.port, argv, MAX_ARGV, buf, sizeof buf, err, sizeof err, &at) < 0)
-		return run_fail(r, true, err);
 	struct program *p = calloc(1, sizeof *p);
-	if (!p)
-		return run_fail(r, true, "out of memory");
-	p->host = st->host;
-	p->pidfd = p->out_fd = p->err_fd = p->shim_fd = -1;
-	snprintf(p->name, sizeof p->name, "%s", st->sock);
-	snprintf(p->full, sizeof p->full, "%s.%s", s->hosts[st->host], st->sock);
-	if (!(p->argv = dup_argv(argv))) {
+	if (!p || !(p->argv = dup_argv(argv))) {
 		free(p);
-		return run_fail(r, true, "out of memory");
+		snprintf(msg, len, "out of memory");
+		return -ENOMEM;
 	}
-	int n = snprintf(msg, sizeof msg, "exec %s:", p->name);
-	for (char **a = argv; *a; a++) {
-		if (n >= 0 && (size_t)n < sizeof msg)
-			n += snprintf(msg + n, sizeof msg - (size_t)n, " %s", *a);
-	}
-	run_event(r, st->host, msg);
-	int e = spawn(ps, r, p, argv, msg, sizeof msg);
+	p->a = (struct actor){ .ops = &program_ops, .host = host };
+	snprintf(p->a.name, sizeof p->a.name, "%s", name);
+	snprintf(p->a.full, sizeof p->a.full, "%s", full);
+	p->pidfd = p->out_fd = p->err_fd = p->shim_fd = -1;
+	p->ps = ps;
+	int e = spawn(ps, p, netns_fd, argv, msg, len);
 	if (e < 0) {
 		free_argv(p->argv);
 		free(p);
-		char why[1200];
-		snprintf(why, sizeof why, "starting %s.%s in the %s namespace: %s", s->hosts[st->host], st->sock,
-			 s->hosts[st->host], msg[0] ? msg : strerror(-e));
-		return run_fail(r, true, why);
+		return e;
 	}
 	ps->p[ps->n++] = p;
+	*ret = p;
 	return 0;
 }
 
-/* ---- awaiting what a program does ---- */
+struct program *programs_find(struct programs *ps, int host, const char *name)
+{
+	for (unsigned i = ps->n; i-- > 0;)
+		if (ps->p[i]->a.host == host && strcmp(ps->p[i]->a.name, name) == 0)
+			return ps->p[i];
+	return NULL;
+}
 
-struct want {
-	struct program *p;        /* NULL: listen on the host, any process */
-	const struct step *st;
-	size_t found;             /* call: the index matched */
-	int err;                  /* listen: listing the sockets failed */
-	char seen[1024];
-};
+struct actor *program_actor(struct program *p)
+{
+	return &p->a;
+}
 
-static const char *prog_state(const struct program *p, char *buf, size_t len)
+bool program_observed(const struct program *p)
+{
+	return p->observed;
+}
+
+bool program_output_has(const struct program *p, const char *text)
+{
+	return output_has(p, 0, text) || output_has(p, 1, text);
+}
+
+/* Whether the program has ended and everything it sent has been read: nothing more can come. */
+bool program_finished(const struct program *p)
+{
+	return p->dead && p->shim_fd < 0 && p->out_fd < 0 && p->err_fd < 0;
+}
+
+const struct program_call *program_calls(struct program *p, size_t *ret_n, size_t **ret_cursor)
+{
+	*ret_n = p->ncalls;
+	*ret_cursor = &p->cursor;
+	return p->calls;
+}
+
+const char *program_state(const struct program *p, char *buf, size_t len)
 {
 	if (!p->dead)
-		snprintf(buf, len, "%s is still running", p->full);
+		snprintf(buf, len, "%s is still running", p->a.full);
 	else if (WIFSIGNALED(p->status))
-		snprintf(buf, len, "%s was killed by %s", p->full, signal_name(WTERMSIG(p->status)));
+		snprintf(buf, len, "%s was killed by %s", p->a.full, signal_name(WTERMSIG(p->status)));
 	else
-		snprintf(buf, len, "%s exited with status %d", p->full, WEXITSTATUS(p->status));
+		snprintf(buf, len, "%s exited with status %d", p->a.full, WEXITSTATUS(p->status));
 	return buf;
 }
 
-/* The last non-empty line of its stderr (or stdout): what a program says when it gives up. */
-static void last_line(const struct program *p, char *buf, size_t len)
+bool programs_host_down(struct programs *ps, int host)
 {
+	bool any = false;
+
+	for (unsigned i = 0; i < ps->n; i++)
+		if (ps->p[i]->a.host == host && !ps->p[i]->dead) {
+			/* Power loss: the whole process group, forked children too. */
+			kill(-ps->p[i]->pid, SIGKILL);
+			any = true;
+		}
+	return any;
+}
+
+bool programs_host_dead(struct programs *ps, int host)
+{
+	for (unsigned i = 0; i < ps->n; i++) {
+		take_one(ps, ps->p[i]);
+		if (ps->p[i]->a.host == host && !ps->p[i]->dead)
+			return false;
+	}
+	return true;
+}
+
+/* ---- the program actor ---- */
+
+static int program_signal(struct actor *a, int sig)
+{
+	struct program *p = (struct program *)a;
+
+	return syscall(SYS_pidfd_send_signal, p->pidfd, sig, NULL, 0) < 0 ? -errno : 0;
+}
+
+static bool program_ended(struct actor *a, int *ret_status, int64_t *ret_when_us)
+{
+	struct program *p = (struct program *)a;
+
+	take_one(p->ps, p);
+	*ret_status = p->status;
+	*ret_when_us = p->death_us;
+	return p->dead;
+}
+
+/* The last non-empty line of its stderr (or stdout): what a program says when it gives up. */
+static void program_last_words(const struct actor *a, char *buf, size_t len)
+{
+	const struct program *p = (const struct program *)a;
+
 	buf[0] = 0;
 	for (int k = 1; k >= 0 && !buf[0]; k--) {
 		const char *t = p->out[k];
@@ -594,242 +637,9 @@ static void last_line(const struct program *p, char *buf, size_t len)
 	}
 }
 
-/* Whether the program has ended and everything it sent has been read: nothing more can come. */
-static bool finished(const struct program *p)
-{
-	return p->dead && p->shim_fd < 0 && p->out_fd < 0 && p->err_fd < 0;
-}
-
-static bool listening(struct run *r, const void *arg)
-{
-	struct want *w = (struct want *)arg;
-	const struct netns_sock *socks;
-	int n = run_sockets(r, w->st->host, &socks);
-	size_t len = 0;
-
-	w->seen[0] = 0;
-	if ((w->err = n < 0 ? n : 0) < 0)
-		return true;   /* stops the wait: step_listen reports it as an error */
-	for (int i = 0; i < n; i++) {
-		if (socks[i].state == 10 /* TCP_LISTEN */ && socks[i].sport == w->st->listen.port)
-			return (w->found = 1);
-		if (len + 40 < sizeof w->seen)
-			len += (size_t)snprintf(w->seen + len, sizeof w->seen - len, "%s%s :%u", len ? ", " : "",
-						netns_state_name(socks[i].state), socks[i].sport);
-	}
-	if (!w->seen[0])
-		snprintf(w->seen, sizeof w->seen, "no TCP socket");
-	/* A program that has died will never listen: no need to wait out the bound. */
-	return w->p && w->p->dead;
-}
-
-static bool output_seen(struct run *r, const void *arg)
-{
-	const struct want *w = arg;
-
-	programs_take(run_programs(r));
-	for (int k = 0; k < 2; k++)
-		if (output_has(w->p, k, w->st->output.text))
-			return true;
-	return finished(w->p);
-}
-
-static bool call_seen(struct run *r, const void *arg)
-{
-	struct want *w = (struct want *)arg;
-
-	programs_take(run_programs(r));
-	for (size_t i = w->p->cursor; i < w->p->ncalls; i++) {
-		const struct call *c = &w->p->calls[i];
-		if (strcmp(c->call, w->st->call.name) == 0 && expect_matches(&w->st->want, c->ret, c->err)) {
-			w->found = i;
-			return true;
-		}
-	}
-	return finished(w->p);
-}
-
-static bool ended(struct run *r, const void *arg)
-{
-	const struct want *w = arg;
-
-	programs_take(run_programs(r));
-	return w->p->dead;
-}
-
-static void describe_call(char *buf, size_t len, const char *call, bool set, long long ret, int err)
-{
-	const char *en = peer_errno_name(err);
-
-	if (!set)
-		snprintf(buf, len, "%s succeeding", call);
-	else if (ret < 0 && en)
-		snprintf(buf, len, "%s = %lld %s", call, ret, en);
-	else
-		snprintf(buf, len, "%s = %lld", call, ret);
-}
-
-static int step_listen(struct run *r, struct want *w)
-{
-	const struct step *st = w->st;
-	char msg[2600], state[160] = "", tail[400] = "", who[64];
-	int b = run_bound(r, st);
-
-	int e = run_await(r, listening, w, b, 2);
-	if (w->found)
-		return 0;
-	if (w->err < 0) {
-		if (w->err == -E2BIG)
-			snprintf(msg, sizeof msg, "await listen: %s has more than %d TCP sockets: the harness lists "
-				 "no more", run_scenario(r)->hosts[st->host], NETNS_MAX_SOCKS);
-		else
-			snprintf(msg, sizeof msg, "await listen: listing the sockets of %s: %s",
-				 run_scenario(r)->hosts[st->host], strerror(-w->err));
-		return run_fail(r, true, msg);
-	}
-	snprintf(who, sizeof who, "%s", run_scenario(r)->hosts[st->host]);
-	if (w->p) {
-		snprintf(who, sizeof who, "%s", w->p->full);
-		snprintf(state, sizeof state, "; ");
-		prog_state(w->p, state + 2, sizeof state - 2);
-		last_line(w->p, tail, sizeof tail);
-	}
-	if (e == 0) /* it ended first: no bound to speak of */
-		snprintf(msg, sizeof msg, "%s not ready: it ended before a LISTEN socket on port %d appeared "
-			 "(readiness: await listen)\n  expected: a LISTEN socket on port %d\n  observed: %s%s%s",
-			 who, st->listen.port, st->listen.port, w->seen, state, tail);
-	else
-		snprintf(msg, sizeof msg, "%s not ready: no LISTEN socket on port %d within %d ms "
-			 "(readiness: await listen)\n  expected: a LISTEN socket on port %d\n  observed: %s%s%s",
-			 who, st->listen.port, b, st->listen.port, w->seen, state, tail);
-	return run_fail(r, false, msg);
-}
-
-int program_step(struct run *r, const struct step *st)
-{
-	struct programs *ps = run_programs(r);
-	struct want w = { .st = st };
-	char msg[4096], exp[160], obs[1024], state[160], tail[400];
-	int b = run_bound(r, st), e;
-
-	if (st->kind == STEP_EXEC)
-		return step_exec(r, ps, st);
-	if (st->sock[0] && !(w.p = lookup(ps, st->host, st->sock))) {
-		snprintf(msg, sizeof msg, "no program '%s' was started on %s", st->sock, run_scenario(r)->hosts[st->host]);
-		return run_fail(r, true, msg);
-	}
-	programs_take(ps);
-	switch (st->kind) {
-	case STEP_LISTEN:
-		return step_listen(r, &w);
-	case STEP_OUTPUT:
-		run_await(r, output_seen, &w, st->output.waits ? b : 0, 0);
-		for (int k = 0; k < 2; k++)
-			if (output_has(w.p, k, st->output.text))
-				return 0;
-		last_line(w.p, tail, sizeof tail);
-		if (st->output.waits)
-			snprintf(exp, sizeof exp, " within %d ms (readiness: await output)", b);
-		else
-			snprintf(exp, sizeof exp, " so far");
-		snprintf(msg, sizeof msg, "%s: no output containing \"%s\"%s\n"
-			 "  expected: output containing \"%s\"\n  observed: %s%s",
-			 w.p->full, st->output.text, exp, st->output.text, prog_state(w.p, state, sizeof state), tail[0] ? tail : "; no output");
-		return run_fail(r, false, msg);
-	case STEP_CALL:
-		if (!w.p->observed) {
-			snprintf(msg, sizeof msg, "%s %s: this program's own socket calls cannot be observed (see the notes)",
-				 w.p->full, st->call.name);
-			return run_fail(r, true, msg);
-		}
-		e = run_await(r, call_seen, &w, st->call.waits ? b : 0, 0);
-		if (e == 0 && w.found >= w.p->cursor && w.found < w.p->ncalls &&
-		    strcmp(w.p->calls[w.found].call, st->call.name) == 0 &&
-		    expect_matches(&st->want, w.p->calls[w.found].ret, w.p->calls[w.found].err)) {
-			w.p->cursor = w.found + 1;
-			run_event_at(r, (int64_t)w.p->calls[w.found].t_us);
-			return 0;
-		}
-		describe_call(exp, sizeof exp, st->call.name, st->want.set, st->want.ret, st->want.err);
-		size_t len = 0;
-		obs[0] = 0;
-		for (size_t i = w.p->cursor; i < w.p->ncalls && len + 48 < sizeof obs; i++)
-			if (strcmp(w.p->calls[i].call, st->call.name) == 0) {
-				describe_call(obs + len + (len ? 2 : 0), sizeof obs - len - 2, st->call.name, true,
-					      w.p->calls[i].ret, w.p->calls[i].err);
-				if (len)
-					memcpy(obs + len, ", ", 2);
-				len += strlen(obs + len);
-			}
-		snprintf(msg, sizeof msg, "%s: no %s%s%s\n  expected: %s\n  observed: %s (%s)", w.p->full, exp,
-			 st->call.waits ? " within " : " so far", st->call.waits ? (snprintf(tail, sizeof tail, "%d ms", b), tail) : "",
-			 exp, obs[0] ? obs : "no such call", prog_state(w.p, state, sizeof state));
-		return run_fail(r, false, msg);
-	case STEP_KILL:
-		if (w.p->dead) {
-			snprintf(msg, sizeof msg, "kill %s: %s", w.p->full, prog_state(w.p, state, sizeof state));
-			return run_fail(r, false, msg);
-		}
-		snprintf(msg, sizeof msg, "kill %s %s", w.p->name, signal_name(st->kill.sig));
-		run_event(r, st->host, msg);
-		if (syscall(SYS_pidfd_send_signal, w.p->pidfd, st->kill.sig, NULL, 0) < 0) {
-			snprintf(msg, sizeof msg, "kill %s: %s", w.p->full, strerror(errno));
-			return run_fail(r, true, msg);
-		}
-		return 0;
-	case STEP_EXIT:
-		if (st->exit.by_signal)
-			snprintf(exp, sizeof exp, "killed by %s", signal_name(st->exit.sig));
-		else
-			snprintf(exp, sizeof exp, "exit status %d", st->exit.status);
-		if (run_await(r, ended, &w, b, 0) < 0) {
-			snprintf(msg, sizeof msg, "%s did not end within %d ms\n  expected: %s\n  observed: still running",
-				 w.p->full, b, exp);
-			return run_fail(r, false, msg);
-		}
-		if (WIFSIGNALED(w.p->status))
-			snprintf(obs, sizeof obs, "killed by %s", signal_name(WTERMSIG(w.p->status)));
-		else
-			snprintf(obs, sizeof obs, "exit status %d", WEXITSTATUS(w.p->status));
-		if (strcmp(exp, obs) == 0) {
-			run_event_at(r, w.p->death_us);
-			return 0;
-		}
-		last_line(w.p, tail, sizeof tail);
-		snprintf(msg, sizeof msg, "%s ended otherwise\n  expected: %s\n  observed: %s%s", w.p->full, exp, obs, tail);
-		return run_fail(r, false, msg);
-	default:
-		return run_fail(r, true, "not a program step");
-	}
-}
-
-static bool host_programs_dead(struct run *r, const void *arg)
-{
-	struct programs *ps = run_programs(r);
-	int host = *(const int *)arg;
-
-	programs_take(ps);
-	for (unsigned i = 0; i < ps->n; i++)
-		if (ps->p[i]->host == host && !ps->p[i]->dead)
-			return false;
-	return true;
-}
-
-int programs_host_down(struct run *r, int host)
-{
-	struct programs *ps = run_programs(r);
-	bool any = false;
-
-	for (unsigned i = 0; i < ps->n; i++)
-		if (ps->p[i]->host == host && !ps->p[i]->dead) {
-			/* Power loss: the whole process group, forked children too. */
-			kill(-ps->p[i]->pid, SIGKILL);
-			any = true;
-		}
-	if (any && run_await(r, host_programs_dead, &host, 5000, 0) < 0)
-		return run_fail(r, true, "reboot: a program did not die of SIGKILL within 5 s");
-	return 0;
-}
+static const struct actor_ops program_ops = {
+	.signal = program_signal, .ended = program_ended, .last_words = program_last_words,
+};
 
 /* ---- the shim's reports ---- */
 

@@ -1,0 +1,265 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The faults a scenario injects, and the ends of processes.
+ *
+ * Faults are one table (faults[] below): each names its statements (the one that applies it and,
+ * where it has one, the one that undoes it), the netns/ primitive that does both, and the event
+ * the ladder shows. A new fault is a primitive in netns/, an entry here and its statement in
+ * lang/statements.c. A reboot is a fault of its own kind (the host's actors die with it).
+ *
+ * 'kill HOST[.NAME] SIGNAL' and 'await exit HOST[.NAME] ...' act on an actor: the host's
+ * built-in peer or one of its programs alike. Runs in the run's worker process, from runner.c's
+ * step table.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "internal.h"
+#include "netns.h"
+
+struct fault {
+	const char *word, *undo_word;     /* the statements: "blackhole", "unblackhole" */
+	enum step_kind kind, undo_kind;   /* undo_kind == kind: none */
+	/* Applies (on) or undoes (off) it with a netns/ primitive; -errno (netns_last_error()). */
+	int (*set)(struct run *r, const struct step *st, bool on);
+	/* Its event in the ladder (NULL: none); noted before it is set if first (what a release
+	 * sends leaves while it is being set, and shows after it). */
+	void (*narrate)(const struct run *r, const struct step *st, bool on, char *buf, size_t len);
+	bool first, router;               /* router: the event is the router's */
+};
+
+/* By nftables inside the host (ingress and output), or by netem on both ends of its link. */
+static int set_blackhole(struct run *r, const struct step *st, bool on)
+{
+	return st->blackhole.netem ? netns_netem_blackhole(r->sb, st->host, on) : netns_blackhole(r->sb, st->host, on);
+}
+
+static void say_blackhole(const struct run *r, const struct step *st, bool on, char *buf, size_t len)
+{
+	snprintf(buf, len, on ? "blackhole: every packet in or out of this host dropped (%s)" : "blackhole (%s) lifted",
+		 st->blackhole.netem ? "netem loss 100% on both ends of its link" : "nftables");
+}
+
+static int set_unreachable(struct run *r, const struct step *st, bool on)
+{
+	return netns_unreachable(r->sb, st->host, !on ? NETNS_REACHABLE : st->unreachable.net ? NETNS_UNREACH_NET :
+				 NETNS_UNREACH_HOST);
+}
+
+static void say_unreachable(const struct run *r, const struct step *st, bool on, char *buf, size_t len)
+{
+	if (on)
+		snprintf(buf, len, "the router answers what goes to %s with ICMP %s unreachable", run_hostname(r, st->host),
+			 st->unreachable.net ? "net" : "host");
+	else
+		snprintf(buf, len, "the router forwards to %s again", run_hostname(r, st->host));
+}
+
+static int set_hold(struct run *r, const struct step *st, bool on)
+{
+	return netns_hold(r->sb, st->host, on);
+}
+
+static void say_hold(const struct run *r, const struct step *st, bool on, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s", on ? "hold: what it sends waits" : "release: what waited leaves, in order");
+}
+
+static int set_quickack(struct run *r, const struct step *st, bool on)
+{
+	return netns_quickack(r->sb, st->host, st->quickack.on);
+}
+
+static void say_quickack(const struct run *r, const struct step *st, bool on, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s", st->quickack.on ? "quickack on: its routes say ACK every segment at once" :
+		 "quickack off: delayed ACKs again");
+}
+
+static int set_nft(struct run *r, const struct step *st, bool on)
+{
+	return netns_nft(r->sb, run_ns_host(st->host), st->nft.text);
+}
+
+static void say_nft(const struct run *r, const struct step *st, bool on, char *buf, size_t len)
+{
+	snprintf(buf, len, "nft %.280s", st->nft.text);
+}
+
+static int set_sysctl(struct run *r, const struct step *st, bool on)
+{
+	return netns_sysctl_set(r->sb, run_ns_host(st->host), st->sysctl.key, st->sysctl.value);
+}
+
+static const struct fault faults[] = {
+	{ .word = "blackhole", .undo_word = "unblackhole", .kind = STEP_BLACKHOLE, .undo_kind = STEP_UNBLACKHOLE,
+	  .set = set_blackhole, .narrate = say_blackhole },
+	{ .word = "unreachable", .undo_word = "reachable", .kind = STEP_UNREACHABLE, .undo_kind = STEP_REACHABLE,
+	  .set = set_unreachable, .narrate = say_unreachable, .router = true },
+	{ .word = "hold", .undo_word = "release", .kind = STEP_HOLD, .undo_kind = STEP_RELEASE,
+	  .set = set_hold, .narrate = say_hold, .first = true },
+	{ .word = "quickack", .undo_word = "quickack", .kind = STEP_QUICKACK, .undo_kind = STEP_QUICKACK,
+	  .set = set_quickack, .narrate = say_quickack },
+	{ .word = "nft", .undo_word = "nft", .kind = STEP_NFT, .undo_kind = STEP_NFT, .set = set_nft, .narrate = say_nft },
+	{ .word = "sysctl", .undo_word = "sysctl", .kind = STEP_SYSCTL, .undo_kind = STEP_SYSCTL, .set = set_sysctl },
+};
+
+/* The statement as written, for a message: "blackhole server", "nft router add table ...". */
+static void words(const struct run *r, const struct step *st, const char *word, char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "%s %s", word, run_hostname(r, st->host));
+
+	if (n < 0 || (size_t)n >= len)
+		return;
+	if (st->kind == STEP_NFT)
+		snprintf(buf + n, len - (size_t)n, " %.300s", st->nft.text);
+	else if (st->kind == STEP_SYSCTL)
+		snprintf(buf + n, len - (size_t)n, " %s %s", st->sysctl.key, st->sysctl.value);
+	else if (st->kind == STEP_QUICKACK)
+		snprintf(buf + n, len - (size_t)n, " %s", st->quickack.on ? "on" : "off");
+	else if (st->kind == STEP_UNREACHABLE)
+		snprintf(buf + n, len - (size_t)n, " %s", st->unreachable.net ? "net" : "host");
+	else if ((st->kind == STEP_BLACKHOLE || st->kind == STEP_UNBLACKHOLE) && st->blackhole.netem)
+		snprintf(buf + n, len - (size_t)n, " netem");
+}
+
+int step_fault(struct run *r, const struct step *st)
+{
+	char what[400], event[400];
+
+	for (size_t i = 0; i < sizeof faults / sizeof faults[0]; i++) {
+		const struct fault *f = &faults[i];
+		if (st->kind != f->kind && st->kind != f->undo_kind)
+			continue;
+		bool on = st->kind == f->kind;
+		if (f->narrate)
+			f->narrate(r, st, on, event, sizeof event);
+		int host = f->router ? HOST_ROUTER : st->host;
+		if (f->narrate && f->first)
+			run_event(r, host, event);
+		int e = f->set(r, st, on);
+		words(r, st, on ? f->word : f->undo_word, what, sizeof what);
+		if (e == -EOPNOTSUPP) {
+			/* The kernel lacks what the fault needs (netem): a missing capability. */
+			result_missing(r->res, netns_last_error(r->sb));
+			return run_errorf(r, "%s: %s", what, netns_last_error(r->sb));
+		}
+		if (e < 0)
+			return run_errorf(r, "%s: %s", what, netns_last_error(r->sb));
+		if (f->narrate && !f->first)
+			run_event(r, host, event);
+		return 0;
+	}
+	return run_errorf(r, "no fault runs this step");
+}
+
+/* ---- the ends of processes: kill, await exit, reboot ---- */
+
+static bool actor_ended(struct run *r, const void *arg)
+{
+	struct actor *a = (struct actor *)arg;
+	int status;
+	int64_t when;
+
+	return a->ops->ended(a, &status, &when);
+}
+
+/* The actor a kill or exit step names; NULL (with the error recorded) if there is none. */
+static struct actor *named(struct run *r, const struct step *st)
+{
+	struct actor *a = run_actor(r, st->host, st->sock);
+
+	if (!a)
+		run_errorf(r, "no program '%s' was started on %s", st->sock, run_hostname(r, st->host));
+	return a;
+}
+
+static void describe_end(int status, char *buf, size_t len)
+{
+	if (WIFSIGNALED(status))
+		snprintf(buf, len, "killed by %s", signal_name(WTERMSIG(status)));
+	else
+		snprintf(buf, len, "exit status %d", WEXITSTATUS(status));
+}
+
+int step_kill(struct run *r, const struct step *st)
+{
+	struct actor *a = named(r, st);
+	char buf[160];
+	int status, e;
+	int64_t when;
+
+	if (!a)
+		return -1;
+	if (a->ops->ended(a, &status, &when)) {
+		if (!a->name[0])
+			return run_failf(r, "kill %s: its peer is not running", a->full);
+		if (WIFSIGNALED(status))
+			return run_failf(r, "kill %s: %s was killed by %s", a->full, a->full, signal_name(WTERMSIG(status)));
+		return run_failf(r, "kill %s: %s exited with status %d", a->full, a->full, WEXITSTATUS(status));
+	}
+	snprintf(buf, sizeof buf, "kill %s%s%s", a->name, a->name[0] ? " " : "", signal_name(st->kill.sig));
+	run_event(r, st->host, buf);
+	if ((e = a->ops->signal(a, st->kill.sig)) < 0)
+		return run_errorf(r, "kill %s: %s", a->full, strerror(-e));
+	a->doomed = true;
+	return 0;
+}
+
+int step_exit(struct run *r, const struct step *st)
+{
+	struct actor *a = named(r, st);
+	char exp[64], obs[64], tail[400];
+	int status;
+	int64_t when;
+
+	if (!a)
+		return -1;
+	if (st->exit.by_signal)
+		snprintf(exp, sizeof exp, "killed by %s", signal_name(st->exit.sig));
+	else
+		snprintf(exp, sizeof exp, "exit status %d", st->exit.status);
+	if (run_await(r, actor_ended, a, run_bound(r, st), 0) < 0)
+		return run_failf(r, "%s did not end within %d ms\n  expected: %s\n  observed: still running", a->full,
+				 run_bound(r, st), exp);
+	a->ops->ended(a, &status, &when);
+	describe_end(status, obs, sizeof obs);
+	if (strcmp(exp, obs) != 0) {
+		a->ops->last_words(a, tail, sizeof tail);
+		return run_failf(r, "%s ended otherwise\n  expected: %s\n  observed: %s%s", a->full, exp, obs, tail);
+	}
+	r->event_ms = run_ms(r, when);
+	return 0;
+}
+
+static bool host_programs_dead(struct run *r, const void *arg)
+{
+	return programs_host_dead(r->progs, *(const int *)arg);
+}
+
+/* The host's power goes: it falls silent first, so its dying processes send nothing; its peer
+ * and programs die; its namespace is destroyed and made anew with the same addresses; a fresh
+ * peer starts in it. */
+int step_reboot(struct run *r, const struct step *st)
+{
+	struct actor *peer = run_actor(r, st->host, "");
+	int h = st->host;
+
+	if (netns_blackhole(r->sb, h, true) < 0)
+		return run_errorf(r, "reboot %s: %s", run_hostname(r, h), netns_last_error(r->sb));
+	if (peer && !actor_ended(r, peer)) {
+		peer->ops->signal(peer, SIGKILL);
+		if (run_await(r, actor_ended, peer, 5000, 0) < 0)
+			return run_errorf(r, "reboot %s: its peer did not die of SIGKILL within 5 s", run_hostname(r, h));
+	}
+	if (programs_host_down(r->progs, h) && run_await(r, host_programs_dead, &h, 5000, 0) < 0)
+		return run_errorf(r, "reboot %s: a program did not die of SIGKILL within 5 s", run_hostname(r, h));
+	peers_free(r, h);
+	if (netns_host_reboot(r->sb, h) < 0)
+		return run_errorf(r, "reboot %s: %s", run_hostname(r, h), netns_last_error(r->sb));
+	run_event(r, h, "reboot: namespace destroyed and created anew, same addresses");
+	return peers_start(r, h);
+}

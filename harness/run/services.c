@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What every step uses of the run it is part of (internal.h): the run's clock in ms, host
+ * names, recording failures, errors and events, awaiting with a bound, 'after' floors, the
+ * hosts' sockets, the actors. The steps (steps-*.c, faults.c) depend on this file and on
+ * nothing else of the run; runner.c, which calls the steps, depends on them.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "netns.h"
+
+/* Milliseconds from the run's start to t_us (the run's clock, loop.h). */
+double run_ms(const struct run *r, int64_t t_us)
+{
+	return (double)(t_us - r->origin_us) / 1000.0;
+}
+
+double run_now_ms(const struct run *r)
+{
+	return run_ms(r, clock_us());
+}
+
+const char *run_hostname(const struct run *r, int host)
+{
+	if (host == HOST_ROUTER)
+		return "router";
+	return host >= 0 && (unsigned)host < r->s->nhosts ? r->s->hosts[host] : "?";
+}
+
+/* The netns host index of a step's host: the router is the wire namespace. */
+int run_ns_host(int host)
+{
+	return host == HOST_ROUTER ? NETNS_WIRE : host;
+}
+
+/* Adds "FILE:LINE: " (of the current step; "FILE: setting up: " or "FILE: at the end: " outside
+ * one), then kind and the message, to the failures. Built on the heap: a scenario path may be
+ * as long as PATH_MAX, and the message must not be cut or overrun a buffer for it. */
+static void add_failure(struct run *r, const char *kind, const char *fmt, va_list ap)
+{
+	char *text = NULL, *msg = NULL;
+
+	if (vasprintf(&text, fmt, ap) < 0)
+		text = NULL;
+	int n = r->step ? asprintf(&msg, "%s:%u: %s%s", r->s->path, r->step->line, kind, text ? text : "(out of memory)")
+			: asprintf(&msg, "%s: %s: %s%s", r->s->path, r->steps_done ? "at the end" : "setting up", kind,
+				   text ? text : "(out of memory)");
+	result_failure(r->res, n < 0 ? "out of memory" : msg);
+	if (n >= 0)
+		free(msg);
+	free(text);
+}
+
+/* A failed expectation: the kernel or the program did not do what the scenario says. */
+int run_failf(struct run *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (r->errored)
+		return -1;   /* the harness already gave up on this step: what follows is not the kernel's */
+	va_start(ap, fmt);
+	add_failure(r, "", fmt, ap);
+	va_end(ap);
+	r->failed = true;
+	return -1;
+}
+
+/* The harness could not do its job. */
+int run_errorf(struct run *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	add_failure(r, "error: ", fmt, ap);
+	va_end(ap);
+	r->errored = true;
+	return -1;
+}
+
+void run_event(struct run *r, int host, const char *what)
+{
+	result_add_event(r->res, run_now_ms(r), run_hostname(r, host), what);
+}
+
+void run_record_packets(struct run *r)
+{
+	for (; r->pkt_reported < capture_count(r->cap); r->pkt_reported++) {
+		const struct packet *p = capture_packet(r->cap, r->pkt_reported);
+		result_add_packet(r->res, p->t_ms, run_hostname(r, p->from), run_hostname(r, p->to), p->sport, p->dport,
+				  p->icmp, p->flags, p->seq, p->ack, p->len);
+	}
+}
+
+struct await_arg {
+	struct run *r;
+	bool (*cond)(struct run *, const void *);
+	const void *arg;
+};
+
+static bool await_cond(void *arg)
+{
+	struct await_arg *a = arg;
+	return a->cond(a->r, a->arg);
+}
+
+/* Awaits cond(r, arg) for at most bound_ms (and never past the scenario's deadline). */
+int run_await(struct run *r, bool (*cond)(struct run *, const void *), const void *arg,
+		 int bound_ms, int poll_ms)
+{
+	struct await_arg a = { r, cond, arg };
+	int64_t held;
+	int e = loop_await(&r->loop, await_cond, &a, bound_ms, poll_ms, &held);
+
+	if (e == 0)
+		r->cond_ms = run_ms(r, held);
+	else if (e == -ETIME)
+		/* Not the step's bound: the whole run's. What the kernel would have done is
+		 * unknown, so this is no failure of the kernel's but the harness giving up. */
+		return run_errorf(r, "the run's time limit (%lld ms) ran out during this step",
+			      (long long)(r->loop.deadline_us - r->origin_us) / 1000), -ETIMEDOUT;
+	return e;
+}
+
+int run_bound(const struct run *r, const struct step *st)
+{
+	return st->within_ms ? st->within_ms : r->s->await_ms;
+}
+
+/* An awaited event that came before the step's "after" floor is a failure: the kernel was
+ * faster than the scenario says it must be (a timer shorter than claimed). A floor met is a
+ * wait no harness could have shortened: from its anchor (run ms) on for after_ms. */
+int run_too_soon(struct run *r, const struct step *st, double anchor_ms, double event_ms)
+{
+	if (!st->after_ms)
+		return 0;
+	if (event_ms - anchor_ms < st->after_ms)
+		return run_failf(r, "too soon\n  expected: after %d ms\n  observed: after %.1f ms",
+			     st->after_ms, event_ms - anchor_ms);
+	if (r->nfloors < RUN_MAX_FLOORS) {
+		r->floors[r->nfloors].from = anchor_ms;
+		r->floors[r->nfloors++].to = anchor_ms + st->after_ms;
+	}
+	return 0;
+}
+
+/* Where an awaited packet's or state's floor counts from: on the wire, the packet the previous
+ * packet await matched (a retransmission interval, a timer started by a packet, whatever the
+ * harness's own scheduling), or this step's start if there was none. Run ms. */
+double run_floor_anchor(const struct run *r)
+{
+	return r->pkt_cursor ? capture_packet(r->cap, r->pkt_cursor - 1)->t_ms :
+	       run_ms(r, r->step_start_us);
+}
+
+int run_sockets(struct run *r, int host, const struct netns_sock **ret)
+{
+	if (!r->sockbuf && !(r->sockbuf = malloc(NETNS_MAX_SOCKS * sizeof *r->sockbuf)))
+		return -ENOMEM;
+	int n = netns_sockets(r->sb, host, r->sockbuf, NETNS_MAX_SOCKS);
+	if (n > NETNS_MAX_SOCKS)
+		return -E2BIG;
+	*ret = r->sockbuf;
+	return n;
+}
+
+/* A failure to list a host's sockets: the harness's, not the kernel's. */
+int run_sockets_error(struct run *r, int host, int err)
+{
+	if (err == -E2BIG)
+		return run_errorf(r, "%s has more than %d TCP sockets: the harness lists no more", run_hostname(r, host),
+			      NETNS_MAX_SOCKS);
+	return run_errorf(r, "listing the sockets of %s: %s", run_hostname(r, host),
+		      err == -ENOMEM ? strerror(ENOMEM) : netns_last_error(r->sb));
+}
+
+/* The actor a step names: the host's peer (name ""), or its latest program of that name. */
+struct actor *run_actor(struct run *r, int host, const char *name)
+{
+	if (host < 0 || (unsigned)host >= r->s->nhosts)
+		return NULL;
+	if (!name[0])
+		return &r->peers[host].a;
+	struct program *p = programs_find(r->progs, host, name);
+	return p ? program_actor(p) : NULL;
+}

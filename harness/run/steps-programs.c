@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The steps about real programs: exec (start one in a host's namespace), await listen (its
+ * readiness: a LISTEN socket), expect|await output (a text on its stdout or stderr), and
+ * expect|await HOST.PROG CALL (the result of one of its own socket calls, as the shim saw it).
+ * Killing a program and awaiting its end are the actors' steps (faults.c). Runs in the run's
+ * worker process, from runner.c's step table.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "netns.h"
+#include "peer.h"
+
+#define MAX_ARGV 128
+
+static bool running(struct program *p)
+{
+	struct actor *a = program_actor(p);
+	int status;
+	int64_t when;
+
+	return !a->ops->ended(a, &status, &when);
+}
+
+/* The program a step names; NULL (with the error recorded) if none was started. */
+static struct program *named(struct run *r, const struct step *st)
+{
+	struct program *p = programs_find(r->progs, st->host, st->sock);
+
+	if (!p)
+		run_errorf(r, "no program '%s' was started on %s", st->sock, run_hostname(r, st->host));
+	return p;
+}
+
+int step_exec(struct run *r, const struct step *st)
+{
+	char *argv[MAX_ARGV], buf[4096], err[512], msg[1024], full[64];
+	size_t at;
+	struct program *p = programs_find(r->progs, st->host, st->sock);
+
+	if (p && running(p))
+		return run_errorf(r, "%s is running already: a second one needs another name (HOST.NAME exec ...)",
+				  program_actor(p)->full);
+	if (command_split(st->exec.command, r->s, r->o->family, st->exec.port, argv, MAX_ARGV, buf, sizeof buf, err,
+			  sizeof err, &at) < 0)
+		return run_errorf(r, "%s", err);
+	int n = snprintf(msg, sizeof msg, "exec %s:", st->sock);
+	for (char **a = argv; *a; a++)
+		if (n >= 0 && (size_t)n < sizeof msg)
+			n += snprintf(msg + n, sizeof msg - (size_t)n, " %s", *a);
+	run_event(r, st->host, msg);
+	snprintf(full, sizeof full, "%s.%s", run_hostname(r, st->host), st->sock);
+	msg[0] = 0;
+	int e = programs_start(r->progs, st->host, full, st->sock, netns_fd(r->sb, st->host), argv, &p, msg, sizeof msg);
+	if (e < 0)
+		return run_errorf(r, "starting %s in the %s namespace: %s", full, run_hostname(r, st->host),
+				  msg[0] ? msg : strerror(-e));
+	return 0;
+}
+
+struct listen_want {
+	struct program *p;        /* NULL: any process of the host */
+	const struct step *st;
+	bool found;
+	int err;                  /* listing the sockets failed */
+	char seen[1024];
+};
+
+static bool listening(struct run *r, const void *arg)
+{
+	struct listen_want *w = (struct listen_want *)arg;
+	const struct netns_sock *socks;
+	int n = run_sockets(r, w->st->host, &socks);
+	size_t len = 0;
+
+	w->seen[0] = 0;
+	if ((w->err = n < 0 ? n : 0) < 0)
+		return true;   /* stops the wait: step_listen reports it as an error */
+	for (int i = 0; i < n; i++) {
+		if (socks[i].state == 10 /* TCP_LISTEN */ && socks[i].sport == w->st->listen.port)
+			return (w->found = true);
+		if (len + 40 < sizeof w->seen)
+			len += (size_t)snprintf(w->seen + len, sizeof w->seen - len, "%s%s :%u", len ? ", " : "",
+						netns_state_name(socks[i].state), socks[i].sport);
+	}
+	if (!w->seen[0])
+		snprintf(w->seen, sizeof w->seen, "no TCP socket");
+	/* A program that has died will never listen: no need to wait out the bound. */
+	return w->p && program_finished(w->p);
+}
+
+int step_listen(struct run *r, const struct step *st)
+{
+	struct listen_want w = { .st = st };
+	char state[160] = "", tail[400] = "", who[64];
+	int b = run_bound(r, st);
+
+	if (st->sock[0] && !(w.p = named(r, st)))
+		return -1;
+	int e = run_await(r, listening, &w, b, RUN_STATE_POLL_MS);
+	if (w.found)
+		return 0;
+	if (w.err < 0)
+		return run_sockets_error(r, st->host, w.err);
+	snprintf(who, sizeof who, "%s", run_hostname(r, st->host));
+	if (w.p) {
+		struct actor *a = program_actor(w.p);
+		snprintf(who, sizeof who, "%s", a->full);
+		snprintf(state, sizeof state, "; ");
+		program_state(w.p, state + 2, sizeof state - 2);
+		a->ops->last_words(a, tail, sizeof tail);
+	}
+	if (e == 0) /* it ended first: no bound to speak of */
+		return run_failf(r, "%s not ready: it ended before a LISTEN socket on port %d appeared "
+				 "(readiness: await listen)\n  expected: a LISTEN socket on port %d\n  observed: %s%s%s",
+				 who, st->listen.port, st->listen.port, w.seen, state, tail);
+	return run_failf(r, "%s not ready: no LISTEN socket on port %d within %d ms "
+			 "(readiness: await listen)\n  expected: a LISTEN socket on port %d\n  observed: %s%s%s",
+			 who, st->listen.port, b, st->listen.port, w.seen, state, tail);
+}
+
+struct program_want {
+	struct program *p;
+	const struct step *st;
+	size_t found;             /* call: the index matched */
+};
+
+static bool output_seen(struct run *r, const void *arg)
+{
+	const struct program_want *w = arg;
+
+	return program_output_has(w->p, w->st->output.text) || program_finished(w->p);
+}
+
+int step_output(struct run *r, const struct step *st)
+{
+	struct program_want w = { .st = st };
+	char state[160], tail[400], bound[64];
+
+	if (!(w.p = named(r, st)))
+		return -1;
+	run_await(r, output_seen, &w, st->output.waits ? run_bound(r, st) : 0, 0);
+	if (program_output_has(w.p, st->output.text))
+		return 0;
+	struct actor *a = program_actor(w.p);
+	a->ops->last_words(a, tail, sizeof tail);
+	if (st->output.waits)
+		snprintf(bound, sizeof bound, " within %d ms (readiness: await output)", run_bound(r, st));
+	else
+		snprintf(bound, sizeof bound, " so far");
+	return run_failf(r, "%s: no output containing \"%s\"%s\n  expected: output containing \"%s\"\n  observed: %s%s",
+			 a->full, st->output.text, bound, st->output.text, program_state(w.p, state, sizeof state),
+			 tail[0] ? tail : "; no output");
+}
+
+static bool call_seen(struct run *r, const void *arg)
+{
+	struct program_want *w = (struct program_want *)arg;
+	size_t n, *cursor;
+	const struct program_call *calls = program_calls(w->p, &n, &cursor);
+
+	for (size_t i = *cursor; i < n; i++)
+		if (strcmp(calls[i].call, w->st->call.name) == 0 && expect_matches(&w->st->want, calls[i].ret, calls[i].err)) {
+			w->found = i;
+			return true;
+		}
+	return program_finished(w->p);
+}
+
+static void describe_call(char *buf, size_t len, const char *call, bool set, long long ret, int err)
+{
+	const char *en = peer_errno_name(err);
+
+	if (!set)
+		snprintf(buf, len, "%s succeeding", call);
+	else if (ret < 0 && en)
+		snprintf(buf, len, "%s = %lld %s", call, ret, en);
+	else
+		snprintf(buf, len, "%s = %lld", call, ret);
+}
+
+int step_call(struct run *r, const struct step *st)
+{
+	struct program_want w = { .st = st, .found = (size_t)-1 };
+	char exp[160], obs[1024], state[160], within[32] = "";
+	size_t n, *cursor;
+
+	if (!(w.p = named(r, st)))
+		return -1;
+	struct actor *a = program_actor(w.p);
+	if (!program_observed(w.p))
+		return run_errorf(r, "%s %s: this program's own socket calls cannot be observed (see the notes)",
+				  a->full, st->call.name);
+	run_await(r, call_seen, &w, st->call.waits ? run_bound(r, st) : 0, 0);
+	const struct program_call *calls = program_calls(w.p, &n, &cursor);
+	if (w.found < n) {
+		*cursor = w.found + 1;
+		r->event_ms = run_ms(r, calls[w.found].t_us);
+		return 0;
+	}
+	describe_call(exp, sizeof exp, st->call.name, st->want.set, st->want.ret, st->want.err);
+	size_t len = 0;
+	obs[0] = 0;
+	for (size_t i = *cursor; i < n && len + 48 < sizeof obs; i++)
+		if (strcmp(calls[i].call, st->call.name) == 0) {
+			describe_call(obs + len + (len ? 2 : 0), sizeof obs - len - 2, st->call.name, true, calls[i].ret,
+				      calls[i].err);
+			if (len)
+				memcpy(obs + len, ", ", 2);
+			len += strlen(obs + len);
+		}
+	if (st->call.waits)
+		snprintf(within, sizeof within, " within %d ms", run_bound(r, st));
+	return run_failf(r, "%s: no %s%s\n  expected: %s\n  observed: %s (%s)", a->full, exp,
+			 st->call.waits ? within : " so far", exp, obs[0] ? obs : "no such call",
+			 program_state(w.p, state, sizeof state));
+}
