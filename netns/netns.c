@@ -926,43 +926,47 @@ const char *netns_wire_ifname(int host, char buf[16])
 	return buf;
 }
 
-const char *netns_host_addr(int host, int family, char buf[64])
+/* Bridge: every host on one subnet, host i at .i+1. Router: host i alone on subnet i+1, the
+ * router at .1 and the host at .2. */
+static const char *format_addr(unsigned subnet, unsigned last, int family, char buf[64])
 {
-	if (host < 0 || host >= NETNS_MAX_HOSTS)
-		return NULL;
 	if (family == AF_INET)
-		snprintf(buf, 64, "198.18.0.%d", host + 1);
+		snprintf(buf, 64, "198.18.%u.%u", subnet, last);
+	else if (family == AF_INET6 && subnet)
+		snprintf(buf, 64, "2001:2:0:%x::%x", subnet, last);
 	else if (family == AF_INET6)
-		snprintf(buf, 64, "2001:2::%x", host + 1);
+		snprintf(buf, 64, "2001:2::%x", last);
 	else
 		return NULL;
 	return buf;
+}
+
+const char *netns_topology_addr(enum netns_topology topology, int host, int family, char buf[64])
+{
+	if (host < 0 || host >= NETNS_MAX_HOSTS)
+		return NULL;
+	if (topology == NETNS_BRIDGE)
+		return format_addr(0, (unsigned)host + 1, family, buf);
+	return format_addr((unsigned)host + 1, 2, family, buf);
+}
+
+const char *netns_host_addr(int host, int family, char buf[64])
+{
+	return netns_topology_addr(NETNS_BRIDGE, host, family, buf);
 }
 
 const char *netns_router_addr(int host, int family, char buf[64])
 {
 	if (host < 0 || host >= NETNS_MAX_HOSTS)
 		return NULL;
-	if (family == AF_INET)
-		snprintf(buf, 64, "198.18.%d.1", host + 1);
-	else if (family == AF_INET6)
-		snprintf(buf, 64, "2001:2:0:%x::1", host + 1);
-	else
-		return NULL;
-	return buf;
+	return format_addr((unsigned)host + 1, 1, family, buf);
 }
 
 const char *netns_addr(const struct netns_sandbox *sb, int host, int family, char buf[64])
 {
 	if (!sb || host < 0 || (unsigned)host >= sb->nhosts)
 		return NULL;
-	if (sb->topology == NETNS_BRIDGE)
-		return netns_host_addr(host, family, buf);
-	/* The router's address on the same link, last part 1 -> 2. */
-	if (!netns_router_addr(host, family, buf))
-		return NULL;
-	buf[strlen(buf) - 1] = '2';
-	return buf;
+	return netns_topology_addr(sb->topology, host, family, buf);
 }
 
 /* Splits a sandbox address into (subnet, last): bridge hosts are subnet 0, last i+1; the router

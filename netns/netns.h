@@ -76,7 +76,10 @@ unsigned netns_host_count(const struct netns_sandbox *sb);
 int netns_fd(const struct netns_sandbox *sb, int host);
 /* The wire-side interface name of host's link ("h0", ...). */
 const char *netns_wire_ifname(int host, char buf[16]);
-/* Host's address for family AF_INET or AF_INET6 in the bridge topology, as text. */
+/* Host's address for family AF_INET or AF_INET6 in a topology, as text; needs no sandbox
+ * (a scenario's placeholders are checked before any exists). NULL for a bad host or family. */
+const char *netns_topology_addr(enum netns_topology topology, int host, int family, char buf[64]);
+/* The same in the bridge topology. */
 const char *netns_host_addr(int host, int family, char buf[64]);
 /* Host's address in this sandbox, whatever its topology; NULL for a bad host or family. */
 const char *netns_addr(const struct netns_sandbox *sb, int host, int family, char buf[64]);

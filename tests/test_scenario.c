@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <cmocka.h>
 
 #include "lang.h"
@@ -677,6 +678,35 @@ static void test_unknown_statement_lists_all(void **state)
 	}
 }
 
+/* Placeholders give each host's address in the scenario's own topology, with no sandbox: the
+ * bridge puts every host on one subnet, the router each host on its own next to the router. */
+static void test_placeholder_addresses(void **state)
+{
+	char *argv[8], buf[512], err[256];
+	size_t at;
+	struct scenario *bridge = parse_ok(HEAD "client connect server 5000\n");
+	struct scenario *router = parse_ok(HEAD "topology router\nclient connect server 5000\n");
+
+	assert_int_equal(command_split("x {server} {[server]} {client}", bridge, AF_INET6, 0, argv, 8, buf, sizeof buf,
+				       err, sizeof err, &at), 4);
+	assert_string_equal(argv[1], "2001:2::2");
+	assert_string_equal(argv[2], "[2001:2::2]");
+	assert_string_equal(argv[3], "2001:2::1");
+	assert_int_equal(command_split("x {server} {[server]} {client}", router, AF_INET6, 0, argv, 8, buf, sizeof buf,
+				       err, sizeof err, &at), 4);
+	assert_string_equal(argv[1], "2001:2:0:2::2");
+	assert_string_equal(argv[2], "[2001:2:0:2::2]");
+	assert_string_equal(argv[3], "2001:2:0:1::2");
+	assert_int_equal(command_split("x {server}", router, AF_INET, 0, argv, 8, buf, sizeof buf, err, sizeof err,
+				       &at), 2);
+	assert_string_equal(argv[1], "198.18.2.2");
+	assert_int_equal(command_split("x {server}", bridge, AF_INET, 0, argv, 8, buf, sizeof buf, err, sizeof err,
+				       &at), 2);
+	assert_string_equal(argv[1], "198.18.0.2");
+	scenario_free(bridge);
+	scenario_free(router);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 3) {
@@ -705,6 +735,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_manual_documents_every_word),
 		cmocka_unit_test(test_table_dispatches),
 		cmocka_unit_test(test_unknown_statement_lists_all),
+		cmocka_unit_test(test_placeholder_addresses),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

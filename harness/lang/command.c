@@ -18,17 +18,6 @@ struct subst {
 	int port;
 };
 
-/* A host's address in the scenario's topology: the router topology puts host i on its own
- * link, as .2 next to the router's .1 (netns_addr() says the same for a live sandbox). */
-static const char *host_addr(const struct subst *x, int h, int family, char addr[64])
-{
-	if (!x->s->router)
-		return netns_host_addr(h, family, addr);
-	netns_router_addr(h, family, addr);
-	addr[strlen(addr) - 1] = '2';
-	return addr;
-}
-
 /* {port}, {ipv} (4 or 6), {family} (inet or inet6), {HOST} (its address), {[HOST]} (its
  * address, bracketed if IPv6, for URLs and socat). Appends to out; -ENOENT if unknown. */
 static int placeholder(const struct subst *x, const char *name, size_t n, char *out, size_t *len, size_t cap)
@@ -52,9 +41,9 @@ static int placeholder(const struct subst *x, const char *name, size_t n, char *
 	else if (!brackets && strcmp(word, "family") == 0)
 		snprintf(val, sizeof val, "%s", x->family == AF_INET6 ? "inet6" : "inet");
 	else if (h >= 0 && x->family == AF_INET6 && brackets)
-		snprintf(val, sizeof val, "[%s]", host_addr(x, h, AF_INET6, addr));
+		snprintf(val, sizeof val, "[%s]", netns_topology_addr(x->s->router ? NETNS_ROUTER : NETNS_BRIDGE, h, AF_INET6, addr));
 	else if (h >= 0)
-		snprintf(val, sizeof val, "%s", host_addr(x, h, x->family ? x->family : AF_INET, addr));
+		snprintf(val, sizeof val, "%s", netns_topology_addr(x->s->router ? NETNS_ROUTER : NETNS_BRIDGE, h, x->family ? x->family : AF_INET, addr));
 	else
 		return -ENOENT;
 	size_t vl = strlen(val);
