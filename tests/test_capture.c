@@ -209,6 +209,28 @@ static void test_capture_loss(void **state)
 	assert_string_equal(small, "capture incompl");
 }
 
+/* The ring grows with the scenario's floods (three packets a SYN), within a bound. */
+static void test_ring_for_floods(void **state)
+{
+	static const char head[] = "mode A8\nsummary s\nserver listen 5000\n";
+	char text[512], err[256];
+	struct scenario *s;
+
+	assert_int_equal(scenario_parse("t.tcpf", head, &s, err, sizeof err), 0);
+	assert_int_equal(capture_ring_for(s), CAPTURE_RING);
+	scenario_free(s);
+	snprintf(text, sizeof text, "%sclient synflood server 5000 1000 20000\nclient synflood server 5000 10 30000\n", head);
+	assert_int_equal(scenario_parse("t.tcpf", text, &s, err, sizeof err), 0);
+	assert_int_equal(capture_ring_for(s), CAPTURE_RING + 1010 * 3 * 256);
+	scenario_free(s);
+	snprintf(text, sizeof text, "%s%s", head, "client synflood server 5000 65535 1\nclient synflood server 5000 65535 1\n"
+		 "client synflood server 5000 65535 1\nclient synflood server 5000 65535 1\n"
+		 "client synflood server 5000 65535 1\nclient synflood server 5000 65535 1\n");
+	assert_int_equal(scenario_parse("t.tcpf", text, &s, err, sizeof err), 0);
+	assert_int_equal(capture_ring_for(s), 256u << 20);
+	scenario_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -217,6 +239,7 @@ int main(void)
 		cmocka_unit_test(test_decode_refuses_garbage),
 		cmocka_unit_test(test_decode_icmp_errors),
 		cmocka_unit_test(test_capture_loss),
+		cmocka_unit_test(test_ring_for_floods),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -279,7 +279,7 @@ static void relativize(struct capture *c, struct packet *p, const struct addrs *
 		p->ack -= rev->isn;
 }
 
-int capture_open(const char *ifname, const char *filter, const char *pcap_path, struct capture **ret,
+int capture_open(const char *ifname, const char *filter, const char *pcap_path, size_t ring, struct capture **ret,
 		 char *err, size_t errlen)
 {
 	char perr[PCAP_ERRBUF_SIZE] = "";
@@ -303,11 +303,12 @@ int capture_open(const char *ifname, const char *filter, const char *pcap_path, 
 		snprintf(err, errlen, "pcap_create %s: %s", ifname, perr);
 		goto fail;
 	}
-	/* 2 MiB of ring: some 6000 frames of 256 bytes between two reads (a run reads at every turn
-	 * of its loop); the benchmark's 1000 concurrent connections lose none. 8 MiB cost 4 ms
-	 * more per run to set up (page allocation, and libpcap's drain when the filter is set).
-	 * TCPFAULT_CAPTURE_BUFFER (bytes) makes it smaller, so that a test can make it lose. */
-	int bufsize = 2 << 20;
+	/* CAPTURE_RING, 2 MiB: some 6000 frames of 256 bytes between two reads (a run reads at
+	 * every turn of its loop); the benchmark's 1000 concurrent connections lose none. 8 MiB
+	 * cost 4 ms more per run to set up (page allocation, and libpcap's drain when the filter is
+	 * set), so a larger ring is for floods only (capture_ring_for()). TCPFAULT_CAPTURE_BUFFER
+	 * (bytes) makes it smaller, so that a test can make it lose. */
+	int bufsize = ring ? (int)ring : (int)CAPTURE_RING;
 	const char *env = getenv("TCPFAULT_CAPTURE_BUFFER");
 	if (env && atoi(env) > 0)
 		bufsize = atoi(env);
@@ -376,7 +377,8 @@ fail:
 	return r;
 }
 
-int capture_open_wire(struct netns_sandbox *sb, const char *pcap_path, struct capture **ret, char *err, size_t errlen)
+int capture_open_wire(struct netns_sandbox *sb, const char *pcap_path, size_t ring, struct capture **ret, char *err,
+		      size_t errlen)
 {
 	/* Each packet once, as it enters the wire from its sender's link; in the router topology
 	 * also what the router itself sends (its ICMP errors), which only ever leaves. Not what
@@ -400,7 +402,7 @@ int capture_open_wire(struct netns_sandbox *sb, const char *pcap_path, struct ca
 		n = strlen(filter);
 		snprintf(filter + n, sizeof filter - n, " and not ifindex %u", br0);
 	}
-	r = capture_open("any", filter, pcap_path, ret, err, errlen);
+	r = capture_open("any", filter, pcap_path, ring, ret, err, errlen);
 	if (netns_leave(back) < 0)
 		abort(); /* running on in the wire namespace would put every later step in the wrong place */
 	return r;
@@ -530,4 +532,19 @@ enum capture_loss capture_judge_loss(unsigned recv, unsigned drop, unsigned lost
 	snprintf(msg, len, "%s: %s%s%s%s", packets_checked ? "capture incomplete" : "capture", kernel,
 		 drop && lost ? "; " : "", ours, packets_checked ? "; the packet checks cannot be trusted" : "");
 	return packets_checked ? CAPTURE_LOSS_ERROR : CAPTURE_LOSS_NOTE;
+}
+
+/* Measured: a flood of 65,535 SYNs makes 196,605 packets on the wire (SYN, SYN-ACK, the
+ * sender's RST) in well under a second; a 16 MiB ring lost 21,936 of them while the run read
+ * them, 32 MiB none. 256 bytes a packet leaves room for a slower machine. */
+size_t capture_ring_for(const struct scenario *s)
+{
+	size_t ring = CAPTURE_RING;
+
+	for (size_t i = 0; i < s->nsteps; i++) {
+		const struct step *st = &s->steps[i];
+		if (st->kind == STEP_OP && strcmp(st->op.name, "synflood") == 0)
+			ring += (size_t)strtoul(st->op.args[2], NULL, 10) * 3 * 256;
+	}
+	return ring < (256u << 20) ? ring : 256u << 20;
 }

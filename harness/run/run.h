@@ -44,13 +44,18 @@ struct capture;
 struct netns_sandbox;
 /* Opens a capture on ifname ("any": every interface) of the namespace the calling thread is in
  * (the packet socket belongs to it for good), with a pcap filter (NULL: "tcp or icmp or
- * icmp6"); if pcap_path is set, every captured frame is also written there. */
-int capture_open(const char *ifname, const char *filter, const char *pcap_path, struct capture **ret,
+ * icmp6"); if pcap_path is set, every captured frame is also written there. ring: the kernel's
+ * ring in bytes (0: CAPTURE_RING, enough for ordinary runs; see capture_ring_for()). */
+#define CAPTURE_RING (2u << 20)
+int capture_open(const char *ifname, const char *filter, const char *pcap_path, size_t ring, struct capture **ret,
 		 char *err, size_t errlen);
 /* The capture a run uses: every host's link in the sandbox's wire namespace, each packet once
  * (as it enters the wire from its sender; and what the router sends). */
-int capture_open_wire(struct netns_sandbox *sb, const char *pcap_path, struct capture **ret, char *err,
+int capture_open_wire(struct netns_sandbox *sb, const char *pcap_path, size_t ring, struct capture **ret, char *err,
 		      size_t errlen);
+/* The ring a scenario needs: CAPTURE_RING, and room for every packet of its SYN floods (each
+ * SYN draws a SYN-ACK and maybe an RST: a burst faster than the capture reads), at most 256 MiB. */
+size_t capture_ring_for(const struct scenario *s);
 void capture_free(struct capture *c);
 int capture_fd(const struct capture *c);
 /* Reads what is waiting; decoded packets are appended to the capture's list, timed in ms
