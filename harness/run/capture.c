@@ -279,11 +279,59 @@ static void relativize(struct capture *c, struct packet *p, const struct addrs *
 		p->ack -= rev->isn;
 }
 
+/* The file gets cooked v1 frames: v2's interface index means nothing outside the wire
+ * namespace (tcpdump would name the reader's own interfaces). -EIO with err[] set. */
+static int open_file(struct capture *c, const char *pcap_path, char *err, size_t errlen)
+{
+	if (c->dlt == DLT_LINUX_SLL2 && !(c->dead = pcap_open_dead(DLT_LINUX_SLL, 256))) {
+		snprintf(err, errlen, "writing %s: out of memory", pcap_path);
+		return -ENOMEM;
+	}
+	if (!(c->dump = pcap_dump_open(c->dead ? c->dead : c->pcap, pcap_path))) {
+		snprintf(err, errlen, "writing %s: %s", pcap_path, pcap_geterr(c->dead ? c->dead : c->pcap));
+		return -EIO;
+	}
+	/* pcap_dump_open's fopen() has no close-on-exec. */
+	if (fcntl(fileno(pcap_dump_file(c->dump)), F_SETFD, FD_CLOEXEC) < 0) {
+		int r = -errno;
+		snprintf(err, errlen, "writing %s: close-on-exec: %s", pcap_path, strerror(-r));
+		return r;
+	}
+	return 0;
+}
+
+/* The link type and the filter, once the handle is active. */
+static int set_filter(struct capture *c, const char *ifname, const char *filter, char *err, size_t errlen)
+{
+	struct bpf_program prog;
+
+	/* On "any", cooked v2 frames: they carry the interface, which a filter can name. */
+	if (strcmp(ifname, "any") == 0 && pcap_set_datalink(c->pcap, DLT_LINUX_SLL2) < 0) {
+		snprintf(err, errlen, "capturing on %s: %s", ifname, pcap_geterr(c->pcap));
+		return -EIO;
+	}
+	c->dlt = pcap_datalink(c->pcap);
+	if (c->dlt != DLT_EN10MB && c->dlt != DLT_LINUX_SLL && c->dlt != DLT_LINUX_SLL2) {
+		snprintf(err, errlen, "capturing on %s: link type %d, neither Ethernet nor Linux cooked", ifname, c->dlt);
+		return -EIO;
+	}
+	if (pcap_compile(c->pcap, &prog, filter ? filter : "tcp or icmp or icmp6", 1, PCAP_NETMASK_UNKNOWN) < 0) {
+		snprintf(err, errlen, "capture filter: %s", pcap_geterr(c->pcap));
+		return -EIO;
+	}
+	int set = pcap_setfilter(c->pcap, &prog);
+	pcap_freecode(&prog);   /* the handle keeps its own copy, if any */
+	if (set < 0) {
+		snprintf(err, errlen, "capture filter: %s", pcap_geterr(c->pcap));
+		return -EIO;
+	}
+	return 0;
+}
+
 int capture_open(const char *ifname, const char *filter, const char *pcap_path, size_t ring, struct capture **ret,
 		 char *err, size_t errlen)
 {
 	char perr[PCAP_ERRBUF_SIZE] = "";
-	struct bpf_program prog;
 	struct capture *c = calloc(1, sizeof *c);
 	int r;
 
@@ -330,46 +378,15 @@ int capture_open(const char *ifname, const char *filter, const char *pcap_path, 
 		snprintf(err, errlen, "capturing on %s: close-on-exec: %s", ifname, strerror(-r));
 		goto fail;
 	}
-	/* On "any", cooked v2 frames: they carry the interface, which a filter can name. */
-	if (strcmp(ifname, "any") == 0 && pcap_set_datalink(c->pcap, DLT_LINUX_SLL2) < 0) {
-		snprintf(err, errlen, "capturing on %s: %s", ifname, pcap_geterr(c->pcap));
+	if ((r = set_filter(c, ifname, filter, err, errlen)) < 0)
 		goto fail;
-	}
-	c->dlt = pcap_datalink(c->pcap);
-	if (c->dlt != DLT_EN10MB && c->dlt != DLT_LINUX_SLL && c->dlt != DLT_LINUX_SLL2) {
-		snprintf(err, errlen, "capturing on %s: link type %d, neither Ethernet nor Linux cooked", ifname, c->dlt);
-		goto fail;
-	}
-	if (pcap_compile(c->pcap, &prog, filter ? filter : "tcp or icmp or icmp6", 1, PCAP_NETMASK_UNKNOWN) < 0) {
-		snprintf(err, errlen, "capture filter: %s", pcap_geterr(c->pcap));
-		goto fail;
-	}
-	int set = pcap_setfilter(c->pcap, &prog);
-	pcap_freecode(&prog);   /* the handle keeps its own copy, if any */
-	if (set < 0) {
-		snprintf(err, errlen, "capture filter: %s", pcap_geterr(c->pcap));
-		goto fail;
-	}
+	r = -EIO;
 	if (pcap_setnonblock(c->pcap, 1, perr) < 0) {
 		snprintf(err, errlen, "capture: %s", perr);
 		goto fail;
 	}
-	/* The file gets cooked v1 frames: v2's interface index means nothing outside the wire
-	 * namespace (tcpdump would name the reader's own interfaces). */
-	if (pcap_path && c->dlt == DLT_LINUX_SLL2 && !(c->dead = pcap_open_dead(DLT_LINUX_SLL, 256))) {
-		snprintf(err, errlen, "writing %s: out of memory", pcap_path);
+	if (pcap_path && (r = open_file(c, pcap_path, err, errlen)) < 0)
 		goto fail;
-	}
-	if (pcap_path && !(c->dump = pcap_dump_open(c->dead ? c->dead : c->pcap, pcap_path))) {
-		snprintf(err, errlen, "writing %s: %s", pcap_path, pcap_geterr(c->dead ? c->dead : c->pcap));
-		goto fail;
-	}
-	/* pcap_dump_open's fopen() has no close-on-exec either. */
-	if (c->dump && fcntl(fileno(pcap_dump_file(c->dump)), F_SETFD, FD_CLOEXEC) < 0) {
-		r = -errno;
-		snprintf(err, errlen, "writing %s: close-on-exec: %s", pcap_path, strerror(-r));
-		goto fail;
-	}
 	*ret = c;
 	return 0;
 fail:
