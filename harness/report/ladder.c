@@ -192,6 +192,49 @@ static size_t ladder_rows(const struct result *r, struct cols *c, struct row **r
 /* The ladder: one lifeline per host, packets as arrows between them, each host's syscalls,
  * events, exits and socket states beside its lifeline (left of the first, right of the
  * others), times in ms at the left. One row per happening, so nothing overlaps. */
+/* One row of the ladder: the lifelines, and the row's arrow (between two columns) or text
+ * (beside one); line is scratch of width bytes. The text alone is coloured. */
+static void put_row(FILE *out, const struct row *w, const int *pos, int ncols, char *line, size_t width,
+		    const char *indent, bool color)
+{
+	size_t len = strlen(w->text), cfrom = 0, cto = 0, end;
+
+	memset(line, ' ', width);
+	for (int k = 0; k < ncols; k++)
+		line[pos[k]] = '|';
+	if (w->from != w->to) {
+		int a = pos[w->from < w->to ? w->from : w->to], b = pos[w->from < w->to ? w->to : w->from];
+		memset(line + a + 1, '-', (size_t)(b - a - 1));
+		if (w->from < w->to)
+			line[b - 1] = '>';
+		else
+			line[a + 1] = '<';
+		size_t at = (size_t)a + 1 + ((size_t)(b - a - 1) - len - 2) / 2;
+		line[at] = ' ';
+		memcpy(line + at + 1, w->text, len);
+		line[at + 1 + len] = ' ';
+		cfrom = (size_t)a + 1, cto = (size_t)b;
+	} else if (w->from == 0) {
+		size_t at = len + 1 < (size_t)pos[0] ? (size_t)pos[0] - 1 - len : 0;
+		memcpy(line + at, w->text, len);
+		cfrom = at, cto = at + len;
+	} else {
+		memcpy(line + pos[w->from] + 2, w->text, len);
+		cfrom = (size_t)pos[w->from] + 2, cto = cfrom + len;
+	}
+	end = width;
+	while (end && line[end - 1] == ' ')
+		end--;
+	if (cto > end)
+		cto = end;
+	fprintf(out, "%s%9.3f  ", indent, w->t);
+	if (color && w->color && cfrom < cto)
+		fprintf(out, "%.*s%s%.*s%s%.*s\n", (int)cfrom, line, w->color, (int)(cto - cfrom), line + cfrom, REPORT_RESET,
+			(int)(end - cto), line + cto);
+	else
+		fprintf(out, "%.*s\n", (int)end, line);
+}
+
 void report_ladder(FILE *out, const struct result *r, const char *indent, bool color)
 {
 	struct cols c;
@@ -236,45 +279,8 @@ void report_ladder(FILE *out, const struct result *r, const char *indent, bool c
 		end--;
 	fprintf(out, "%s%9s  %.*s\n", indent, "ms", (int)end, line);
 
-	for (size_t i = 0; i < n; i++) {
-		struct row *w = &rows[i];
-		size_t len = strlen(w->text), cfrom = 0, cto = 0;
-
-		memset(line, ' ', width);
-		for (int k = 0; k < c.n; k++)
-			line[pos[k]] = '|';
-		if (w->from != w->to) {
-			int a = pos[w->from < w->to ? w->from : w->to], b = pos[w->from < w->to ? w->to : w->from];
-			memset(line + a + 1, '-', (size_t)(b - a - 1));
-			if (w->from < w->to)
-				line[b - 1] = '>';
-			else
-				line[a + 1] = '<';
-			size_t at = (size_t)a + 1 + ((size_t)(b - a - 1) - len - 2) / 2;
-			line[at] = ' ';
-			memcpy(line + at + 1, w->text, len);
-			line[at + 1 + len] = ' ';
-			cfrom = (size_t)a + 1, cto = (size_t)b;
-		} else if (w->from == 0) {
-			size_t at = len + 1 < (size_t)pos[0] ? (size_t)pos[0] - 1 - len : 0;
-			memcpy(line + at, w->text, len);
-			cfrom = at, cto = at + len;
-		} else {
-			memcpy(line + pos[w->from] + 2, w->text, len);
-			cfrom = (size_t)pos[w->from] + 2, cto = cfrom + len;
-		}
-		end = width;
-		while (end && line[end - 1] == ' ')
-			end--;
-		if (cto > end)
-			cto = end;
-		fprintf(out, "%s%9.3f  ", indent, w->t);
-		if (color && w->color && cfrom < cto)
-			fprintf(out, "%.*s%s%.*s%s%.*s\n", (int)cfrom, line, w->color, (int)(cto - cfrom), line + cfrom, REPORT_RESET,
-				(int)(end - cto), line + cto);
-		else
-			fprintf(out, "%.*s\n", (int)end, line);
-	}
+	for (size_t i = 0; i < n; i++)
+		put_row(out, &rows[i], pos, c.n, line, width, indent, color);
 	free(line);
 	free(rows);
 }
