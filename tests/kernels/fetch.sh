@@ -31,11 +31,11 @@ if [ -z "$(find "$apt/lists" -maxdepth 1 -name '*Packages*' -mtime -1 2>/dev/nul
 	apt-get "$@" -qq update >&2
 fi
 (cd "$apt/debs" && apt-get "$@" -qq download "$pkg" >&2)
-deb=$(ls "$apt/debs/${pkg}_"*.deb | tail -n1)
-rm -rf "$cache/$pkg"
+deb=$(find "$apt/debs" -name "${pkg}_*.deb" | sort -V | tail -n1)
+rm -rf "${cache:?}/$pkg"
 mkdir -p "$tree"
 dpkg-deb -x "$deb" "$tree"
-kver=$(ls "$tree/lib/modules")
+kver=$(basename "$(find "$tree/lib/modules" -mindepth 1 -maxdepth 1)")
 depmod -b "$tree" "$kver"
 touch "$cache/$pkg/ok"
 echo "$tree"

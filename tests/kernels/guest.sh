@@ -7,7 +7,7 @@
 # tcpfault.probe=1 for a boot that only says it came up (the KVM probe in matrix.sh).
 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export PATH
-src= build= out= probe=
+src='' build='' out='' probe=''
 for a in $(cat /proc/cmdline); do
 	case $a in
 	tcpfault.src=*) src=${a#*=} ;;

@@ -12,7 +12,7 @@ mount -t devtmpfs dev /dev
 for m in $(cat /modules); do
 	insmod "/mods/$m" || echo "tcpfault-init: insmod $m failed"
 done
-src= mods= out=
+src='' mods='' out=''
 for a in $(cat /proc/cmdline); do
 	case $a in
 	tcpfault.src=*) src=${a#*=} ;;

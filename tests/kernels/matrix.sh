@@ -9,12 +9,13 @@
 # writable for the results. Packages are downloaded and unpacked into a cache (fetch.sh), never
 # installed: /boot and /etc/apt are not touched. One guest at a time; each QEMU is killed by its
 # PID at the bound (-t, whole boot and suite). Needs root (tcpfault on the host, and QEMU reading
-# all of / for the guest).
+# all of / for the guest). Exit status: 0 every kernel ran its legs (whatever the verdicts),
+# 1 a package could not be fetched or a guest did not finish, 2 bad usage, 3 a tool is missing.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../.." && pwd)
 cache=${XDG_CACHE_HOME:-/var/tmp}/tcpfault-kernels
-build=$src/build out= bound=900 accel=auto host=1
+build=$src/build out='' bound=900 accel=auto host=1 bad=0
 
 usage() {
 	echo "usage: $0 [-b BUILD] [-o OUT] [-t SECONDS] [-a auto|kvm|tcg] [-n] PKG..." >&2
@@ -135,13 +136,17 @@ if [ -n "$host" ]; then
 fi
 
 for pkg in "$@"; do
-	tree=$("$here/fetch.sh" "$cache" "$pkg" | tail -n1) || { echo "matrix.sh: cannot fetch $pkg" >&2; continue; }
-	pdir=${tree%/root}
-	rel=$(ls "$tree/lib/modules" | head -n1)
+	pdir=$cache/$pkg
+	if ! "$here/fetch.sh" "$cache" "$pkg" >/dev/null || [ ! -f "$pdir/ok" ]; then
+		echo "matrix.sh: cannot fetch $pkg" >&2
+		bad=1
+		continue
+	fi
+	rel=$(basename "$(find "$pdir/root/lib/modules" -mindepth 1 -maxdepth 1)")
 	dir=$out/$rel
 	mkdir -p "$dir"
 	echo "$rel" >> "$out/columns"
-	initrd "$pdir" "$rel" || continue
+	initrd "$pdir" "$rel" || { bad=1; continue; }
 	a=tcg
 	if [ "$accel" = kvm ] || { [ "$accel" = auto ] && [ -w /dev/kvm ]; }; then
 		# Some KVMs cannot boot a stock kernel (it stops early): a short probe boot decides.
@@ -159,9 +164,13 @@ for pkg in "$@"; do
 	boot "$pdir" "$rel" "$dir" "$a" 0 "$bound" || rc=$?
 	echo $(( $(date +%s) - start )) > "$dir/wall"
 	[ "$rc" = 124 ] && echo "matrix.sh: $rel reached the bound of $bound s: killed" >&2
-	grep -q '^tcpfault-guest: done' "$dir/console.log" 2>/dev/null ||
+	if ! grep -q '^tcpfault-guest: done' "$dir/console.log" 2>/dev/null; then
 		echo "matrix.sh: $rel did not finish; see $dir/console.log" >&2
+		bad=1
+	fi
 done
 
 "$here/table.sh" "$out"
 echo "results: $out" >&2
+# The verdicts are in the table; the exit status says whether every kernel gave its results.
+exit "$bad"
