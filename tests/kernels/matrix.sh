@@ -170,7 +170,7 @@ for pkg in "$@"; do
 	fi
 done
 
-"$here/table.sh" "$out"
+"$here/table.sh" "$out" | tee "$out/table"
 echo "results: $out" >&2
 # The verdicts are in the table; the exit status says whether every kernel gave its results.
 exit "$bad"
