@@ -1,0 +1,20 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# One kernel's leg of the matrix, run on the host or as part of a guest's PID 1 (guest.sh):
+# the whole catalog (both families), the examples and the netem blackhole, each as
+# `tcpfault run --format json`, with its exit status and messages beside it.
+#   suite.sh SRC BUILD OUT      (OUT gets uname, {catalog,examples,netem}.{json,rc,log})
+set -u
+src=$1 build=$2 out=$3
+cd "$src" || exit 1
+uname -r > "$out/uname"
+leg() {
+	name=$1
+	shift
+	"$build/harness/tcpfault" run --format json -o "$out/$name.json" "$@" > "$out/$name.log" 2>&1
+	echo $? > "$out/$name.rc"
+}
+leg catalog
+leg examples scenarios/examples/*.tcpf
+# The netem test (tests/netem.sh) on the same file: exit 3 with `missing` where netem is absent.
+leg netem --family inet tests/data/blackhole-netem.tcpf
