@@ -442,6 +442,18 @@ static void test_netem_missing(void **state)
 	done(&o);
 }
 
+/* A sysctl this kernel does not have (an older kernel): missing, not a verdict. */
+static void test_sysctl_missing(void **state)
+{
+	struct fake_trigger script[] = { { SERVER, "sysctl", .fail = ENOENT }, { 0 } };
+	struct outcome o;
+
+	run("sysctl server net.ipv4.tcp_rto_min_us 1000000\n", script, &o);
+	expect(&o, "error", "sysctl server net.ipv4.tcp_rto_min_us 1000000: this kernel has no sysctl net.ipv4.tcp_rto_min_us");
+	assert_string_equal(o.res->missing, "this kernel has no sysctl net.ipv4.tcp_rto_min_us");
+	done(&o);
+}
+
 static void test_reboot(void **state)
 {
 	struct fake_trigger script[] = {
@@ -711,6 +723,7 @@ int main(void)
 		cmocka_unit_test(test_faults),
 		cmocka_unit_test(test_fault_fails),
 		cmocka_unit_test(test_netem_missing),
+		cmocka_unit_test(test_sysctl_missing),
 		cmocka_unit_test(test_reboot),
 		cmocka_unit_test(test_reboot_fails),
 		cmocka_unit_test(test_every_kind_runs),

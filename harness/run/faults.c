@@ -29,6 +29,7 @@ struct fault {
 	 * sends leaves while it is being set, and shows after it). */
 	void (*narrate)(const struct run *r, const struct step *st, bool on, char *buf, size_t len);
 	bool first, router;               /* router: the event is the router's */
+	int missing;                      /* the errno by which the kernel says it lacks what it needs */
 };
 
 /* By nftables inside the host (ingress and output), or by netem on both ends of its link. */
@@ -96,7 +97,7 @@ static int set_sysctl(struct run *r, const struct step *st, bool on)
 
 static const struct fault faults[] = {
 	{ .word = "blackhole", .undo_word = "unblackhole", .kind = STEP_BLACKHOLE, .undo_kind = STEP_UNBLACKHOLE,
-	  .set = set_blackhole, .narrate = say_blackhole },
+	  .set = set_blackhole, .narrate = say_blackhole, .missing = EOPNOTSUPP },
 	{ .word = "unreachable", .undo_word = "reachable", .kind = STEP_UNREACHABLE, .undo_kind = STEP_REACHABLE,
 	  .set = set_unreachable, .narrate = say_unreachable, .router = true },
 	{ .word = "hold", .undo_word = "release", .kind = STEP_HOLD, .undo_kind = STEP_RELEASE,
@@ -104,7 +105,8 @@ static const struct fault faults[] = {
 	{ .word = "quickack", .undo_word = "quickack", .kind = STEP_QUICKACK, .undo_kind = STEP_QUICKACK,
 	  .set = set_quickack, .narrate = say_quickack },
 	{ .word = "nft", .undo_word = "nft", .kind = STEP_NFT, .undo_kind = STEP_NFT, .set = set_nft, .narrate = say_nft },
-	{ .word = "sysctl", .undo_word = "sysctl", .kind = STEP_SYSCTL, .undo_kind = STEP_SYSCTL, .set = set_sysctl },
+	{ .word = "sysctl", .undo_word = "sysctl", .kind = STEP_SYSCTL, .undo_kind = STEP_SYSCTL, .set = set_sysctl,
+	  .missing = ENOENT },
 };
 
 /* The statement as written, for a message: "blackhole server", "nft router add table ...". */
@@ -142,10 +144,16 @@ int step_fault(struct run *r, const struct step *st)
 			run_event(r, host, event);
 		int e = f->set(r, st, on);
 		words(r, st, on ? f->word : f->undo_word, what, sizeof what);
-		if (e == -EOPNOTSUPP) {
-			/* The kernel lacks what the fault needs (netem): a missing capability. */
-			result_missing(r->res, netns_last_error(r->sb));
-			return run_errorf(r, "%s: %s", what, netns_last_error(r->sb));
+		if (f->missing && e == -f->missing) {
+			/* The kernel lacks what the fault needs (netem, a sysctl it does not have): a
+			 * missing capability, exit status 3, never a verdict on the kernel's behaviour. */
+			char lacks[300];
+			if (st->kind == STEP_SYSCTL)
+				snprintf(lacks, sizeof lacks, "this kernel has no sysctl %s", st->sysctl.key);
+			else
+				snprintf(lacks, sizeof lacks, "%s", netns_last_error(r->sb));
+			result_missing(r->res, lacks);
+			return run_errorf(r, "%s: %s", what, lacks);
 		}
 		if (e < 0)
 			return run_errorf(r, "%s: %s", what, netns_last_error(r->sb));
