@@ -56,6 +56,7 @@ struct host {
 	unsigned nsysctl;
 	struct { char key[96], value[64]; } sysctl[MAX_SYSCTLS];  /* replayed after reboot */
 	bool quickack;          /* RTAX_QUICKACK on its routes; set again after reboot */
+	unsigned rto_min_ms;    /* RTAX_RTO_MIN (locked) on its routes, 0: none; likewise */
 	bool held;              /* netns_hold(): its neighbour entries withdrawn; a reboot ends it */
 };
 
@@ -483,12 +484,14 @@ static int add_route(struct netns_sandbox *sb, struct nl_sock *nl, int ifindex, 
 	return 0;
 }
 
-/* Sets (or clears) the quickack metric on every unicast route of host's main table that leaves
- * by eth0: the subnet routes the kernel made for its addresses (and fe80::/64), and in the
- * router topology the routes via the gateway. Each route is read back from the kernel and
- * replaced whole with only the metric changed, so its protocol, scope, source and priority
- * stay as they were. -ENOENT if the host has no such route. */
-static int routes_quickack(struct netns_sandbox *sb, int host, bool on)
+/* Sets the metrics the host's state asks for (quickack, and rto_min with its lock, as "ip route
+ * ... rto_min" sets it: the kernel uses a route's rto_min only when it is locked) on every
+ * unicast route of host's main table that leaves by eth0: the subnet routes the kernel made
+ * for its addresses (and fe80::/64), and in the router topology the routes via the gateway.
+ * Each route is read back from the kernel and replaced whole with only the metrics changed,
+ * so its protocol, scope, source and priority stay as they were. -ENOENT if the host has no
+ * such route. what names the change for errors. */
+static int routes_metrics(struct netns_sandbox *sb, int host, const char *what)
 {
 	struct host *h = &sb->hosts[host];
 	_cleanup_(nl_cache) *cache = NULL;
@@ -498,11 +501,11 @@ static int routes_quickack(struct netns_sandbox *sb, int host, bool on)
 
 	r = rtnl_link_get_kernel(h->nl, 0, "eth0", &eth0);
 	if (r < 0)
-		return fail(sb, nle_errno(sb, r), "quickack: looking up eth0 of host %d", host);
+		return fail(sb, nle_errno(sb, r), "%s: looking up eth0 of host %d", what, host);
 	ifindex = rtnl_link_get_ifindex(eth0);
 	r = rtnl_route_alloc_cache(h->nl, AF_UNSPEC, 0, &cache);
 	if (r < 0)
-		return fail(sb, nle_errno(sb, r), "quickack: listing the routes of host %d", host);
+		return fail(sb, nle_errno(sb, r), "%s: listing the routes of host %d", what, host);
 	for (struct nl_object *o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
 		struct rtnl_route *rt = (struct rtnl_route *)o;
 
@@ -510,33 +513,49 @@ static int routes_quickack(struct netns_sandbox *sb, int host, bool on)
 		    rtnl_route_get_nnexthops(rt) != 1 ||
 		    rtnl_route_nh_get_ifindex(rtnl_route_nexthop_n(rt, 0)) != ifindex)
 			continue;
-		if (on)
-			r = rtnl_route_set_metric(rt, RTAX_QUICKACK, 1);
-		else
-			r = rtnl_route_unset_metric(rt, RTAX_QUICKACK);
+		r = h->quickack ? rtnl_route_set_metric(rt, RTAX_QUICKACK, 1) : rtnl_route_unset_metric(rt, RTAX_QUICKACK);
+		if (r >= 0 && h->rto_min_ms) {
+			r = rtnl_route_set_metric(rt, RTAX_RTO_MIN, h->rto_min_ms);
+			if (r >= 0)
+				r = rtnl_route_set_metric(rt, RTAX_LOCK, 1u << RTAX_RTO_MIN);
+		} else if (r >= 0) {
+			r = rtnl_route_unset_metric(rt, RTAX_RTO_MIN);
+			if (r >= 0)
+				r = rtnl_route_unset_metric(rt, RTAX_LOCK);
+		}
 		if (r >= 0)
 			r = rtnl_route_add(h->nl, rt, NLM_F_REPLACE);
 		if (r < 0)
-			return fail(sb, nle_errno(sb, r), "quickack %s on a route of host %d",
-				    on ? "on" : "off", host);
+			return fail(sb, nle_errno(sb, r), "%s on a route of host %d", what, host);
 		n++;
 	}
 	if (n == 0)
-		return fail(sb, -ENOENT, "quickack: host %d has no route out of eth0", host);
+		return fail(sb, -ENOENT, "%s: host %d has no route out of eth0", what, host);
 	return 0;
 }
 
 int netns_quickack(struct netns_sandbox *sb, int host, bool on)
 {
-	int r;
-
 	if (ns_of(sb, host) < 0 || host == NETNS_WIRE)
 		return fail(sb, -EINVAL, "quickack on host %d", host);
-	r = routes_quickack(sb, host, on);
-	if (r < 0)
-		return r;
+	bool was = sb->hosts[host].quickack;
 	sb->hosts[host].quickack = on;
-	return 0;
+	int r = routes_metrics(sb, host, on ? "quickack on" : "quickack off");
+	if (r < 0)
+		sb->hosts[host].quickack = was;
+	return r;
+}
+
+int netns_rto_min(struct netns_sandbox *sb, int host, unsigned ms)
+{
+	if (ns_of(sb, host) < 0 || host == NETNS_WIRE)
+		return fail(sb, -EINVAL, "rto-min on host %d", host);
+	unsigned was = sb->hosts[host].rto_min_ms;
+	sb->hosts[host].rto_min_ms = ms;
+	int r = routes_metrics(sb, host, "rto-min");
+	if (r < 0)
+		sb->hosts[host].rto_min_ms = was;
+	return r;
 }
 
 /* A socket in namespace nsfd that hears link and IPv6 route changes; opened before the
@@ -774,7 +793,7 @@ static int host_up(struct netns_sandbox *sb, int i)
 		}
 	}
 	/* After every route exists, the IPv6 subnet route included (added with the address). */
-	if (h->quickack && (r = routes_quickack(sb, i, true)) < 0)
+	if ((h->quickack || h->rto_min_ms) && (r = routes_metrics(sb, i, "restoring route metrics")) < 0)
 		goto fail;
 	return 0;
 fail:

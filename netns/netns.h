@@ -109,6 +109,11 @@ int netns_sysctl_get(struct netns_sandbox *sb, int host, const char *key, char *
  * connecting. Remembered and set again after netns_host_reboot(), like sysctls. -EINVAL for
  * NETNS_WIRE (the router has no TCP of its own to speak of). */
 int netns_quickack(struct netns_sandbox *sb, int host, bool on);
+/* Sets the minimum retransmission timeout of host's connections to ms (0: the kernel's own):
+ * the rto_min metric, locked, on the same routes as quickack ("ip route ... rto_min MS"). A
+ * route metric, unlike net.ipv4.tcp_rto_min_us (6.x only), works on every kernel. Kept across
+ * a reboot. */
+int netns_rto_min(struct netns_sandbox *sb, int host, unsigned ms);
 
 /* Drops every IPv4 and IPv6 packet entering or leaving host (an nftables table inside the
  * host's namespace, hooked at ingress of eth0 and at output), or lifts that. */

@@ -183,6 +183,7 @@ int __wrap_netns_hold(struct netns_sandbox *sb, int host, bool on) { return faul
 int __wrap_netns_unreachable(struct netns_sandbox *sb, int host, int how) { return fault(host, "unreachable"); }
 int __wrap_netns_nft(struct netns_sandbox *sb, int host, const char *cmd) { return fault(host, "nft"); }
 int __wrap_netns_quickack(struct netns_sandbox *sb, int host, bool on) { return fault(host, "quickack"); }
+int __wrap_netns_rto_min(struct netns_sandbox *sb, int host, unsigned ms) { return fault(host, "rto-min"); }
 
 int __wrap_netns_sysctl_set(struct netns_sandbox *sb, int host, const char *key, const char *value)
 {

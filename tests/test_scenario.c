@@ -626,6 +626,7 @@ static void test_table_dispatches(void **state)
 		{ "unreachable server net", STEP_UNREACHABLE },
 		{ "reachable server", STEP_REACHABLE },
 		{ "quickack server on", STEP_QUICKACK },
+		{ "rto-min server 1s", STEP_RTO_MIN },
 		{ "nft server add table inet t", STEP_NFT },
 		{ "client.curl exec curl http://x/", STEP_EXEC },
 		{ "client read 10", STEP_OP },

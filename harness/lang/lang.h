@@ -46,8 +46,9 @@ enum step_kind {
 	STEP_QUICKACK,    /* quickack HOST on|off: delayed ACKs off (on) or back (off) on HOST's routes */
 	STEP_HOLD,        /* hold HOST: what HOST sends waits (netns_hold) */
 	STEP_RELEASE,     /* release HOST: what waited leaves, in order */
+	STEP_RTO_MIN,     /* rto-min HOST DUR|off: the minimum retransmission timeout of HOST's routes */
 };
-#define STEP_NKINDS (STEP_RELEASE + 1)   /* keep it after the last kind: tests check each */
+#define STEP_NKINDS (STEP_RTO_MIN + 1)   /* keep it after the last kind: tests check each */
 
 /* An expected syscall result. */
 struct expect_ret {
@@ -84,6 +85,7 @@ struct step_exit {                        /* STEP_EXIT */
 struct step_blackhole { bool netem; };    /* STEP_(UN)BLACKHOLE: netem loss rather than nftables */
 struct step_unreachable { bool net; };    /* STEP_UNREACHABLE: net unreachable rather than host */
 struct step_quickack { bool on; };        /* STEP_QUICKACK */
+struct step_rto_min { int ms; };          /* STEP_RTO_MIN: 0, off (the kernel's own) */
 struct step_sysctl {                      /* STEP_SYSCTL */
 	char key[96], value[64];
 };
@@ -129,6 +131,7 @@ struct step {
 		struct step_blackhole blackhole;
 		struct step_unreachable unreachable;
 		struct step_quickack quickack;
+		struct step_rto_min rto_min;
 		struct step_sysctl sysctl;
 		struct step_counter counter;
 		struct step_nft nft;

@@ -519,6 +519,16 @@ static int parse_quickack(struct parser *p, struct step *st)
 	return host_tok(p, 1, &st->host);
 }
 
+/* rto-min HOST DUR|off: the locked rto_min metric on HOST's routes */
+static int parse_rto_min(struct parser *p, struct step *st)
+{
+	if (p->ntok != 3)
+		return fail_tok(p, p->ntok < 3 ? p->ntok : 3, "expected 'rto-min HOST DUR|off'");
+	if (strcmp(p->tok[2].s, "off") && (parse_duration(p->tok[2].s, &st->rto_min.ms) < 0 || st->rto_min.ms == 0))
+		return fail_tok(p, 2, "expected a duration such as 1s (the minimum RTO), or off (the kernel's own)");
+	return host_tok(p, 1, &st->host);
+}
+
 /* nft HOST COMMAND: the command is the rest of the line, as nft(8) would take it. */
 static int parse_nft(struct parser *p, struct step *st)
 {
@@ -589,6 +599,7 @@ static const struct statement statements[] = {
 	{ "unreachable", MATCH_WORDS, STEP_UNREACHABLE, parse_unreachable, "unreachable HOST host|net", 0 },
 	{ "reachable", MATCH_WORDS, STEP_REACHABLE, parse_unreachable, "reachable HOST", 0 },
 	{ "quickack", MATCH_WORDS, STEP_QUICKACK, parse_quickack, "quickack HOST on|off", 0 },
+	{ "rto-min", MATCH_WORDS, STEP_RTO_MIN, parse_rto_min, "rto-min HOST DUR|off", 0 },
 	{ "nft", MATCH_WORDS, STEP_NFT, parse_nft, "nft HOST|router COMMAND...", STMT_RAW },
 	{ "exec", MATCH_HOST, STEP_EXEC, parse_exec, "HOST[.PROGRAM] exec [port N] COMMAND...", STMT_RAW },
 	{ NULL, MATCH_HOST, STEP_OP, parse_op,

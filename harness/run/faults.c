@@ -80,6 +80,19 @@ static void say_quickack(const struct run *r, const struct step *st, bool on, ch
 		 "quickack off: delayed ACKs again");
 }
 
+static int set_rto_min(struct run *r, const struct step *st, bool on)
+{
+	return netns_rto_min(r->sb, st->host, (unsigned)st->rto_min.ms);
+}
+
+static void say_rto_min(const struct run *r, const struct step *st, bool on, char *buf, size_t len)
+{
+	if (st->rto_min.ms)
+		snprintf(buf, len, "rto-min %d ms: its routes' minimum retransmission timeout", st->rto_min.ms);
+	else
+		snprintf(buf, len, "rto-min off: the kernel's own minimum retransmission timeout");
+}
+
 static int set_nft(struct run *r, const struct step *st, bool on)
 {
 	return netns_nft(r->sb, run_ns_host(st->host), st->nft.text);
@@ -104,6 +117,8 @@ static const struct fault faults[] = {
 	  .set = set_hold, .narrate = say_hold, .first = true },
 	{ .word = "quickack", .undo_word = "quickack", .kind = STEP_QUICKACK, .undo_kind = STEP_QUICKACK,
 	  .set = set_quickack, .narrate = say_quickack },
+	{ .word = "rto-min", .undo_word = "rto-min", .kind = STEP_RTO_MIN, .undo_kind = STEP_RTO_MIN,
+	  .set = set_rto_min, .narrate = say_rto_min },
 	{ .word = "nft", .undo_word = "nft", .kind = STEP_NFT, .undo_kind = STEP_NFT, .set = set_nft, .narrate = say_nft },
 	{ .word = "sysctl", .undo_word = "sysctl", .kind = STEP_SYSCTL, .undo_kind = STEP_SYSCTL, .set = set_sysctl,
 	  .missing = ENOENT },
@@ -120,6 +135,10 @@ static void words(const struct run *r, const struct step *st, const char *word, 
 		snprintf(buf + n, len - (size_t)n, " %.300s", st->nft.text);
 	else if (st->kind == STEP_SYSCTL)
 		snprintf(buf + n, len - (size_t)n, " %s %s", st->sysctl.key, st->sysctl.value);
+	else if (st->kind == STEP_RTO_MIN && st->rto_min.ms)
+		snprintf(buf + n, len - (size_t)n, " %dms", st->rto_min.ms);
+	else if (st->kind == STEP_RTO_MIN)
+		snprintf(buf + n, len - (size_t)n, " off");
 	else if (st->kind == STEP_QUICKACK)
 		snprintf(buf + n, len - (size_t)n, " %s", st->quickack.on ? "on" : "off");
 	else if (st->kind == STEP_UNREACHABLE)

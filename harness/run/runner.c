@@ -78,6 +78,7 @@ static int (*const runners[STEP_NKINDS])(struct run *, const struct step *) = {
 	[STEP_HOLD] = step_fault,
 	[STEP_RELEASE] = step_fault,
 	[STEP_QUICKACK] = step_fault,
+	[STEP_RTO_MIN] = step_fault,
 };
 
 bool runner_runs(enum step_kind kind)
