@@ -67,13 +67,15 @@ static const char usage_text[] =
 	"Exit status: 0 all passed, 1 a scenario failed or could not run, 2 bad usage or a bad\n"
 	"scenario file, 3 this machine lacks something tcpfault needs (the message says what).\n"
 	"Environment: TCPFAULT_SCENARIOS (catalog folder), TCPFAULT_PEER (the peer program),\n"
-	"NO_COLOR (no colours even on a terminal).\n";
+	"NO_COLOR (no colours even on a terminal), GITHUB_STEP_SUMMARY (a file a Markdown summary\n"
+	"of every run is appended to).\n";
 
 #define RUN_OPTIONS_TEXT \
 	"Options:\n" \
-	"  -f, --format text|json|junit|tap\n" \
+	"  -f, --format text|json|junit|tap|html|mermaid\n" \
 	"                            report format (default text): json carries every field;\n" \
-	"                            junit is JUnit XML for CI; tap is TAP version 14\n" \
+	"                            junit is JUnit XML for CI; tap is TAP version 14; html is one\n" \
+	"                            page with a ladder per run; mermaid is Markdown diagrams\n" \
 	"  -o, --output FILE         write the report to FILE instead of standard output\n" \
 	"      --pcap-dir DIR        write one capture per scenario and family (and run, with\n" \
 	"                            --repeat) into DIR: every host's link, each packet once\n" \
@@ -736,7 +738,7 @@ static int cmd_run(int argc, char **argv, bool explain)
 		switch (c) {
 		case 'f':
 			if ((format = report_format_from_name(optarg)) < 0)
-				return usage_error("unknown format '%s' (text, json, junit or tap)", optarg);
+				return usage_error("unknown format '%s' (text, json, junit, tap, html or mermaid)", optarg);
 			break;
 		case 'o':
 			output = optarg;
@@ -900,14 +902,20 @@ static int cmd_run(int argc, char **argv, bool explain)
 			broke = true;
 		if (ro.repeat > 1)
 			r->run = jobs[i].run;
+		for (unsigned h = 0; h < jobs[i].s->nhosts; h++)
+			result_add_host(r, jobs[i].s->hosts[h]);   /* the diagrams' column order */
 		results[nres++] = r;
 	}
 	rc = broke ? EXIT_FAIL : missing ? EXIT_MISSING : rc;
 	ro.verbose = o.verbose;
 	ro.explain = explain;
 	ro.color = report_color_wanted(out);
+	ro.pcap_dir = o.pcap_dir;
 	if (results)
 		report_write(out, (enum report_format)format, results, nres, &ro);
+	int summary = results ? report_step_summary(results, nres, &ro) : 0;
+	if (summary < 0)
+		fprintf(stderr, "tcpfault: GITHUB_STEP_SUMMARY %s: %s\n", getenv("GITHUB_STEP_SUMMARY"), strerror(-summary));
 	free(results);
 	for (size_t i = 0; i < njob; i++)
 		result_free(jobs[i].result);

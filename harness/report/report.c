@@ -19,6 +19,7 @@
 
 #include "config.h"
 #include "report.h"
+#include "graphic.h"
 
 #define RED REPORT_RED
 #define GREEN REPORT_GREEN
@@ -27,7 +28,8 @@
 int report_format_from_name(const char *name)
 {
 	static const char *const names[] = { [REPORT_TEXT] = "text", [REPORT_JSON] = "json",
-					     [REPORT_JUNIT] = "junit", [REPORT_TAP] = "tap" };
+					     [REPORT_JUNIT] = "junit", [REPORT_TAP] = "tap",
+					     [REPORT_HTML] = "html", [REPORT_MERMAID] = "mermaid" };
 	for (int i = 0; i < (int)(sizeof names / sizeof names[0]); i++)
 		if (strcmp(name, names[i]) == 0)
 			return i;
@@ -55,7 +57,7 @@ static void display_name(const struct result *r, const struct report_options *o,
 
 /* Length of the valid UTF-8 sequence at s (1-4) and its code point, or 0 if s starts an
  * invalid one (overlong forms, surrogates and values past U+10FFFF are invalid). */
-static size_t utf8_next(const unsigned char *s, uint32_t *ret_cp)
+size_t report_utf8_next(const unsigned char *s, uint32_t *ret_cp)
 {
 	unsigned char c = s[0];
 	unsigned char lo = 0x80, hi = 0xbf;
@@ -96,7 +98,7 @@ static void put_each(FILE *out, const char *s, const char *bad, put_cp_fn *put_c
 	uint32_t cp;
 
 	while (*p) {
-		size_t n = utf8_next(p, &cp);
+		size_t n = report_utf8_next(p, &cp);
 		if (n == 0) {
 			fputs(bad, out);
 			p++;
@@ -399,7 +401,7 @@ static void scrub(char **s, void *arg)
 	if (!m)
 		return;
 	while (*p) {
-		size_t n = utf8_next(p, &cp);
+		size_t n = report_utf8_next(p, &cp);
 		if (n == 0)
 			fputs(REPLACEMENT, m);
 		else if ((cp < 0x20 && cp != '\t' && cp != '\n') || (cp >= 0x7f && cp <= 0x9f))
@@ -575,6 +577,12 @@ void report_write(FILE *out, enum report_format f, struct result *const *results
 		break;
 	case REPORT_TAP:
 		tap(out, results, n, o);
+		break;
+	case REPORT_HTML:
+		report_html(out, results, n, o);
+		break;
+	case REPORT_MERMAID:
+		report_mermaid(out, results, n, o);
 		break;
 	case REPORT_TEXT:
 	default:

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The reports: the result of one run, typed (result.c), and what reads it: text with the
- * ladder diagram (report.c, ladder.c), json, junit, tap.
+ * ladder diagram (report.c, ladder.c), json, junit, tap; html with SVG ladders (html.c),
+ * Mermaid sequence diagrams and the GitHub step summary in Markdown (mermaid.c).
  *
  * The result of one run, typed. The runner and the program code fill it through the add
  * functions below; the worker sends it to the controller as JSON and the controller reads it
@@ -100,6 +101,10 @@ struct result {
 	enum result_verdict verdict;
 	double duration_ms, floor_ms;
 	unsigned run;                   /* --repeat: which run, from 1; 0: not repeated (no "run") */
+	/* The scenario's hosts in its 'hosts' order, where the controller knows them
+	 * (result_add_host); not in the JSON (result_dup drops them). The graphic reports'
+	 * columns go in this order. */
+	RESULT_ARRAY(char *) hosts;
 	/* What the controller knows of a run whose worker gave no result: the JSON holds only name,
 	 * mode, family, summary, verdict, duration_ms and failures (and run). */
 	bool partial;
@@ -128,6 +133,8 @@ int result_add_program(struct result *r, const char *name, char *const *argv, in
 		       const char *out, long long lost_out, const char *err, long long lost_err,
 		       long long syscalls_dropped);
 int result_failure(struct result *r, const char *msg);
+/* One of the scenario's hosts, in its 'hosts' order (the controller adds them). */
+int result_add_host(struct result *r, const char *name);
 int result_note(struct result *r, const char *text);
 /* A capability this machine lacks: the run exits 3, neither a pass nor a fail. */
 int result_missing(struct result *r, const char *what);
@@ -148,16 +155,17 @@ const char *result_verdict_name(enum result_verdict v);
 
 /* ---- report.c ---- */
 
-enum report_format { REPORT_TEXT, REPORT_JSON, REPORT_JUNIT, REPORT_TAP };
+enum report_format { REPORT_TEXT, REPORT_JSON, REPORT_JUNIT, REPORT_TAP, REPORT_HTML, REPORT_MERMAID };
 
 struct report_options {
 	bool verbose;                     /* text: the ladder diagram under each result */
 	bool explain;                     /* text: the ladder, then the claim, what Linux did, timers */
 	bool color;                       /* text: ANSI colours (see report_color_wanted) */
 	unsigned repeat;                  /* runs of each scenario; > 1: text ends with what varied */
+	const char *pcap_dir;             /* html: --pcap-dir, to link each run's capture; NULL: none */
 };
 
-/* "text", "json", "junit", "tap" -> enum report_format; -1 if unknown. */
+/* "text", "json", "junit", "tap", "html", "mermaid" -> enum report_format; -1 if unknown. */
 int report_format_from_name(const char *name);
 /* Whether colours suit out: a terminal, and NO_COLOR unset or empty. */
 bool report_color_wanted(FILE *out);
@@ -173,3 +181,11 @@ void report_write(FILE *out, enum report_format f, struct result *const *results
 		  const struct report_options *o);
 /* ladder.c: the ladder diagram of r, each line starting with indent. */
 void report_ladder(FILE *out, const struct result *r, const char *indent, bool color);
+
+/* html.c: one self-contained HTML page (inline CSS and SVG, no script, nothing fetched). */
+void report_html(FILE *out, struct result *const *results, size_t n, const struct report_options *o);
+/* mermaid.c: a Mermaid sequence diagram of each result, in Markdown code fences. */
+void report_mermaid(FILE *out, struct result *const *results, size_t n, const struct report_options *o);
+/* mermaid.c: when GITHUB_STEP_SUMMARY names a file, appends a Markdown summary of the results
+ * to it (a table of runs and verdicts, then the failures). 0, or -errno. */
+int report_step_summary(struct result *const *results, size_t n, const struct report_options *o);

@@ -136,6 +136,7 @@ void result_free(struct result *r)
 	FREE_ALL(r->failures, free_string);
 	FREE_ALL(r->notes, free_string);
 	FREE_ALL(r->programs, free_program);
+	FREE_ALL(r->hosts, free_string);
 #undef FREE_ALL
 	free(r);
 }
@@ -263,6 +264,11 @@ static int add_string(char ***v, size_t *n, size_t *cap, const char *s)
 int result_failure(struct result *r, const char *msg)
 {
 	return add_string(&r->failures.v, &r->failures.n, &r->failures.cap, msg);
+}
+
+int result_add_host(struct result *r, const char *name)
+{
+	return add_string(&r->hosts.v, &r->hosts.n, &r->hosts.cap, name);
 }
 
 int result_note(struct result *r, const char *text)

@@ -1,0 +1,513 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The html format: one self-contained page for any set of results (a run, the catalog,
+ * explain): an index (verdicts, durations, families, the kernel), then per run an inline SVG
+ * ladder drawn from the struct result, the claim and what Linux did, the failures with
+ * expected and observed side by side, and a link to its capture under --pcap-dir.
+ *
+ * Invariants: nothing is fetched (no script, no font, no image: inline CSS and SVG only);
+ * every string from a result goes through report_put_html; in each run's SVG every packet is
+ * one element of class "packet" (data-flags its tcpdump flags), every call one of class
+ * "call", every fault, event or death one of class "fault", every socket state one of class
+ * "state", so a browser's DOM can be counted against the JSON (tests/html-report.sh).
+ * Runs in the controller.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+
+#include "config.h"
+#include "graphic.h"
+#include "peer.h"
+
+/* ---- shared with mermaid.c ---- */
+
+void report_put_html(FILE *out, const char *s, bool markdown)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	uint32_t cp;
+
+	while (*p) {
+		size_t n = report_utf8_next(p, &cp);
+		if (n == 0) {
+			fputs("\xef\xbf\xbd", out);
+			p++;
+			continue;
+		}
+		if (cp == '&')
+			fputs("&amp;", out);
+		else if (cp == '<')
+			fputs("&lt;", out);
+		else if (cp == '>')
+			fputs("&gt;", out);
+		else if (cp == '"')
+			fputs("&quot;", out);
+		else if (cp == '\'')
+			fputs("&#39;", out);
+		else if (markdown && (cp == '\n' || cp == '\t' || cp == '\r'))
+			fputc(' ', out);
+		else if (markdown && cp < 0x80 && strchr("\\`*_{}[]()#+-.!|~:", (int)cp))
+			fprintf(out, "&#%u;", (unsigned)cp);
+		else if ((cp < 0x20 && cp != '\t' && cp != '\n') || (cp >= 0x7f && cp <= 0x9f) || cp == 0xfffe ||
+			 cp == 0xffff)
+			fputs("\xef\xbf\xbd", out);
+		else
+			fwrite(p, 1, n, out);
+		p += n;
+	}
+}
+
+int report_column_of(const struct report_columns *c, const char *name)
+{
+	size_t len = strcspn(name, ".");
+
+	for (int i = 0; i < c->n; i++)
+		if (strlen(c->name[i]) == len && strncmp(c->name[i], name, len) == 0)
+			return i;
+	return c->n ? c->n - 1 : 0;
+}
+
+/* Adds the column of name's host ("client" for "client.curl") unless it has one. */
+static void add_column(const char *name, void *arg)
+{
+	struct report_columns *c = arg;
+	size_t len = strcspn(name, ".");
+
+	if (len >= sizeof c->name[0] || c->n == REPORT_MAX_COLUMNS)
+		return;
+	for (int i = 0; i < c->n; i++)
+		if (strlen(c->name[i]) == len && strncmp(c->name[i], name, len) == 0)
+			return;
+	snprintf(c->name[c->n++], sizeof c->name[0], "%.*s", (int)len, name);
+}
+
+/* Calls fn on every host name the result mentions, in the text ladder's order. */
+static void each_host(const struct result *r, void (*fn)(const char *name, void *arg), void *arg)
+{
+#define EACH(arr, field) for (size_t i = 0; i < (arr).n; i++) fn((arr).v[i].field, arg)
+	EACH(r->syscalls, peer);
+	EACH(r->packets, from);
+	EACH(r->packets, to);
+	EACH(r->events, host);
+	EACH(r->exits, peer);
+	EACH(r->states, host);
+#undef EACH
+}
+
+static void seen_host(const char *name, void *arg)
+{
+	bool *seen = arg;
+	size_t len = strcspn(name, ".");
+
+	seen[0] |= len == 6 && strncmp(name, "client", 6) == 0;
+	seen[1] |= len == 6 && strncmp(name, "server", 6) == 0;
+}
+
+void report_columns(const struct result *r, struct report_columns *c)
+{
+	bool seen[2] = { false, false };
+
+	c->n = 0;
+	for (size_t i = 0; i < r->hosts.n; i++)
+		add_column(r->hosts.v[i], c);
+	if (!r->hosts.n) {
+		each_host(r, seen_host, seen);
+		if (seen[0])
+			add_column("client", c);
+		if (seen[1])
+			add_column("server", c);
+	}
+	each_host(r, add_column, c);
+}
+
+/* ---- the SVG ladder ---- */
+
+enum item_kind { ITEM_CALL, ITEM_PACKET, ITEM_FAULT, ITEM_EXIT, ITEM_STATE };
+
+struct item {
+	double t;
+	size_t order;
+	enum item_kind kind;
+	size_t index;         /* into the result's array of that kind */
+};
+
+static int by_time(const void *a, const void *b)
+{
+	const struct item *x = a, *y = b;
+	if (x->t != y->t)
+		return x->t < y->t ? -1 : 1;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+#define ROW_H 20
+#define TOP 44
+#define COL_W 250
+#define LEFT 300      /* the first lifeline: the time, then the first host's notes at its left */
+
+static int col_x(int col)
+{
+	return LEFT + col * COL_W;
+}
+
+/* A note beside a lifeline: left of the first, right of the others (as the text ladder). */
+static void note_text(FILE *out, int col, int y, const char *cls)
+{
+	if (col == 0)
+		fprintf(out, "<text class=\"%s\" x=\"%d\" y=\"%d\" text-anchor=\"end\">", cls, col_x(col) - 8, y + 4);
+	else
+		fprintf(out, "<text class=\"%s\" x=\"%d\" y=\"%d\">", cls, col_x(col) + 8, y + 4);
+}
+
+static void svg_packet(FILE *out, const struct result_packet *p, const struct report_columns *cols, int y)
+{
+	int a = report_column_of(cols, p->from), b = report_column_of(cols, p->to);
+	const char *kind = p->icmp ? " icmp" : strchr(p->flags, 'R') ? " rst" : strchr(p->flags, 'F') ? " fin" :
+			   strchr(p->flags, 'S') ? " syn" : "";
+	char label[160];
+	int n = snprintf(label, sizeof label, "seq %lld", p->seq);
+
+	if (strchr(p->flags, '.') && n >= 0 && (size_t)n < sizeof label)
+		n += snprintf(label + n, sizeof label - (size_t)n, " ack %lld", p->ack);
+	if (p->len && n >= 0 && (size_t)n < sizeof label)
+		snprintf(label + n, sizeof label - (size_t)n, " len %lld", p->len);
+	fprintf(out, "<g class=\"packet%s\" data-flags=\"", kind);
+	report_put_html(out, p->flags, false);
+	fputs("\" data-from=\"", out);
+	report_put_html(out, p->from, false);
+	fputs("\" data-to=\"", out);
+	report_put_html(out, p->to, false);
+	fprintf(out, "\" data-t=\"%.3f\"><title>", p->t_ms);
+	report_put_html(out, p->from, false);
+	fprintf(out, ":%d &gt; ", p->sport);
+	report_put_html(out, p->to, false);
+	fprintf(out, ":%d %s</title>", p->dport, label);
+	if (a == b) {   /* both ends in one column (a host without its own): a note */
+		note_text(out, a, y, "pkt");
+		report_put_html(out, p->from, false);
+		fputs(" &gt; ", out);
+		report_put_html(out, p->to, false);
+		fputc(' ', out);
+		report_put_html(out, p->flags, false);
+		fprintf(out, " %s</text></g>\n", label);
+		return;
+	}
+	int x1 = col_x(a), x2 = col_x(b), dir = x2 > x1 ? 1 : -1;
+	fprintf(out, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>", x1, y, x2 - dir * 2, y);
+	fprintf(out, "<path d=\"M%d %d l%d -4 v8 z\"/>", x2, y, -dir * 9);
+	fprintf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\"><tspan class=\"flags\">", (x1 + x2) / 2, y - 4);
+	report_put_html(out, p->flags, false);
+	fprintf(out, "</tspan> %s</text></g>\n", label);
+}
+
+static void svg_call(FILE *out, const struct result_syscall *c, const struct report_columns *cols, int y)
+{
+	int col = report_column_of(cols, c->peer);
+	const char *e = peer_errno_name(c->err), *prog = strchr(c->peer, '.'), *sock = prog ? prog + 1 : c->socket;
+
+	fputs("<g class=\"call\" data-host=\"", out);
+	report_put_html(out, c->peer, false);
+	fputs("\">", out);
+	fprintf(out, "<circle cx=\"%d\" cy=\"%d\" r=\"3\"/>", col_x(col), y);
+	note_text(out, col, y, "txt");
+	if (*sock && strcmp(sock, "main") != 0) {
+		report_put_html(out, sock, false);
+		fputs(": ", out);
+	}
+	report_put_html(out, c->call, false);
+	fprintf(out, " = %lld%s%s</text></g>\n", c->ret, e ? " " : "", e ? e : "");
+}
+
+static void svg_fault(FILE *out, const char *host, const char *text, const char *cls, const struct report_columns *cols,
+		      int y)
+{
+	int col = report_column_of(cols, host);
+
+	fprintf(out, "<g class=\"fault%s\" data-host=\"", cls);
+	report_put_html(out, host, false);
+	fprintf(out, "\"><rect x=\"%d\" y=\"%d\" width=\"12\" height=\"12\"/>", col_x(col) - 6, y - 6);
+	note_text(out, col, y, "txt");
+	report_put_html(out, text, false);
+	fputs("</text></g>\n", out);
+}
+
+static void svg_state(FILE *out, const struct result_state *s, const struct report_columns *cols, int y)
+{
+	int col = report_column_of(cols, s->host);
+
+	fputs("<g class=\"state\" data-host=\"", out);
+	report_put_html(out, s->host, false);
+	fputs("\" data-state=\"", out);
+	report_put_html(out, s->state, false);
+	fprintf(out, "\"><rect x=\"%d\" y=\"%d\" width=\"8\" height=\"%d\"/>", col_x(col) - 4, y - ROW_H / 2, ROW_H);
+	note_text(out, col, y, "txt");
+	report_put_html(out, s->state, false);
+	fprintf(out, " :%d-:%d</text></g>\n", s->local_port, s->remote_port);
+}
+
+/* The ladder of r: one row per happening, in time order, as the text ladder. */
+static void svg_ladder(FILE *out, const struct result *r)
+{
+	struct report_columns cols;
+	report_columns(r, &cols);
+	int ncols = cols.n;
+	size_t n = r->syscalls.n + r->packets.n + r->events.n + r->exits.n + r->states.n, k = 0;
+	struct item *items = calloc(n ? n : 1, sizeof *items);
+
+	if (!items) {
+		fputs("<p class=\"empty\">(out of memory: no ladder)</p>\n", out);
+		return;
+	}
+#define ITEMS(arr, kind_) for (size_t i = 0; i < (arr).n; i++, k++) \
+		items[k] = (struct item){ .t = (arr).v[i].t_ms, .order = k, .kind = kind_, .index = i }
+	ITEMS(r->syscalls, ITEM_CALL);
+	ITEMS(r->packets, ITEM_PACKET);
+	ITEMS(r->events, ITEM_FAULT);
+	ITEMS(r->exits, ITEM_EXIT);
+	ITEMS(r->states, ITEM_STATE);
+#undef ITEMS
+	qsort(items, n, sizeof *items, by_time);
+	int width = col_x(ncols ? ncols - 1 : 0) + COL_W, height = TOP + (int)n * ROW_H + ROW_H;
+	fprintf(out, "<svg class=\"ladder\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
+		"viewBox=\"0 0 %d %d\" role=\"img\">\n", width, height, width, height);
+	fprintf(out, "<text class=\"head\" x=\"8\" y=\"20\">ms</text>\n");
+	for (int c = 0; c < ncols; c++) {
+		fprintf(out, "<g class=\"host\"><text class=\"head\" x=\"%d\" y=\"20\" text-anchor=\"middle\">", col_x(c));
+		report_put_html(out, cols.name[c], false);
+		fprintf(out, "</text><line x1=\"%d\" y1=\"28\" x2=\"%d\" y2=\"%d\"/></g>\n", col_x(c), col_x(c), height - 4);
+	}
+	if (n == 0)
+		fprintf(out, "<text x=\"8\" y=\"%d\">(nothing was observed)</text>\n", TOP);
+	for (size_t i = 0; i < n; i++) {
+		int y = TOP + (int)i * ROW_H;
+		size_t x = items[i].index;
+		char text[200];
+		fprintf(out, "<text class=\"t\" x=\"60\" y=\"%d\" text-anchor=\"end\">%.3f</text>", y + 4, items[i].t);
+		switch (items[i].kind) {
+		case ITEM_CALL:
+			svg_call(out, &r->syscalls.v[x], &cols, y);
+			break;
+		case ITEM_PACKET:
+			svg_packet(out, &r->packets.v[x], &cols, y);
+			break;
+		case ITEM_FAULT:
+			snprintf(text, sizeof text, "*** %s ***", r->events.v[x].event);
+			svg_fault(out, r->events.v[x].host, text, "", &cols, y);
+			break;
+		case ITEM_EXIT: {
+			const struct result_exit *e = &r->exits.v[x];
+			const char *prog = strchr(e->peer, '.');
+			if (*e->signal)
+				snprintf(text, sizeof text, "(%s killed by %s)", prog ? prog + 1 : "peer", e->signal);
+			else
+				snprintf(text, sizeof text, "(%s exited, status %d)", prog ? prog + 1 : "peer", e->status);
+			svg_fault(out, e->peer, text, " exit", &cols, y);
+			break;
+		}
+		case ITEM_STATE:
+			svg_state(out, &r->states.v[x], &cols, y);
+			break;
+		}
+	}
+	fputs("</svg>\n", out);
+	free(items);
+}
+
+/* ---- the page ---- */
+
+static const char style[] =
+	"body{font-family:system-ui,sans-serif;margin:1.5em;color:#222;background:#fff}"
+	"table.index{border-collapse:collapse}table.index td,table.index th{border:1px solid #ccc;padding:2px 8px;"
+	"text-align:left}td.ms{text-align:right}"
+	".pass{color:#176f2c}.fail,.error{color:#b00020}.verdict{font-weight:bold;text-transform:uppercase}"
+	"section.run{border-top:2px solid #ddd;margin-top:2em}"
+	"svg.ladder{font-family:ui-monospace,monospace;font-size:12px;background:#fcfcfc;border:1px solid #eee}"
+	"svg .host line{stroke:#888;stroke-dasharray:4 3}svg .head{font-weight:bold;font-size:13px}"
+	"svg .t{fill:#777}svg .packet line{stroke:#333}svg .packet path{fill:#333}"
+	"svg .packet.rst line{stroke:#c00}svg .packet.rst path,svg .packet.rst text{fill:#c00}"
+	"svg .packet.fin line{stroke:#b66d00}svg .packet.fin path,svg .packet.fin text{fill:#b66d00}"
+	"svg .packet.syn line{stroke:#1f5fa8}svg .packet.icmp line{stroke:#7b3fa0;stroke-dasharray:2 2}"
+	"svg .flags{font-weight:bold}svg .call circle{fill:#1f5fa8}svg .fault rect{fill:#c00}"
+	"svg .fault text{font-weight:bold}svg .state rect{fill:#6a9}svg .state text{fill:#385}"
+	"table.sides td{vertical-align:top;border:1px solid #ddd;padding:4px}"
+	"pre{white-space:pre-wrap;margin:0}dt{font-weight:bold}dd{margin:0 0 .6em 1.5em}";
+
+static void verdict_span(FILE *out, enum result_verdict v)
+{
+	const char *name = result_verdict_name(v);
+	fprintf(out, "<span class=\"verdict %s\">%s</span>", name, name);
+}
+
+/* "sigkill (inet)", " [run 2/3]" when repeated. */
+static void run_title(FILE *out, const struct result *r, const struct report_options *o)
+{
+	report_put_html(out, r->name, false);
+	fputs(" (", out);
+	report_put_html(out, r->family, false);
+	fputc(')', out);
+	if (o->repeat > 1)
+		fprintf(out, " [run %u/%u]", r->run, o->repeat);
+}
+
+/* A failure: its first line, then expected and observed side by side where it has them
+ * ("  expected: ..." and "  observed: ..." lines, as the runner writes them). */
+static void failure(FILE *out, const char *msg)
+{
+	const char *exp = strstr(msg, "\n  expected: "), *obs = strstr(msg, "\n  observed: ");
+
+	fputs("<div class=\"failure\">", out);
+	if (!exp || !obs || obs < exp) {
+		fputs("<pre>", out);
+		report_put_html(out, msg, false);
+		fputs("</pre></div>\n", out);
+		return;
+	}
+	char *head = strndup(msg, (size_t)(exp - msg));
+	char *e = strndup(exp + 13, (size_t)(obs - exp - 13));
+	if (head && e) {
+		fputs("<p><b>", out);
+		report_put_html(out, head, false);
+		fputs("</b></p><table class=\"sides\"><tr><th>expected</th><th>observed</th></tr><tr><td><pre>", out);
+		report_put_html(out, e, false);
+		fputs("</pre></td><td><pre>", out);
+		report_put_html(out, obs + 13, false);
+		fputs("</pre></td></tr></table>", out);
+	}
+	free(head);
+	free(e);
+	fputs("</div>\n", out);
+}
+
+static void dl_item(FILE *out, const char *term, const char *text, const char *none)
+{
+	fprintf(out, "<dt>%s</dt><dd>", term);
+	report_put_html(out, *text ? text : none, false);
+	fputs("</dd>\n", out);
+}
+
+/* The link to the run's capture: DIR/NAME-FAMILY[-runK].pcap, as the runner names it. */
+static void pcap_link(FILE *out, const struct result *r, const struct report_options *o)
+{
+	char run[24] = "";
+
+	if (!o->pcap_dir || r->partial)
+		return;
+	if (o->repeat > 1)
+		snprintf(run, sizeof run, "-run%u", r->run);
+	/* An href: characters a URL gives a meaning to are percent-encoded first. */
+	char *path = NULL;
+	if (asprintf(&path, "%s/%s-%s%s.pcap", o->pcap_dir, r->name, r->family, run) < 0)
+		return;
+	fputs("<p class=\"pcap\">capture: <a href=\"", out);
+	for (const unsigned char *c = (const unsigned char *)path; *c; c++)
+		if (*c <= 0x20 || *c >= 0x7f || strchr("\"'<>#%?&\\`^{}|", *c))
+			fprintf(out, "%%%02X", *c);
+		else
+			fputc(*c, out);
+	fputs("\">", out);
+	report_put_html(out, path, false);
+	fputs("</a></p>\n", out);
+	free(path);
+}
+
+static void run_section(FILE *out, const struct result *r, size_t i, const struct report_options *o)
+{
+	fprintf(out, "<section class=\"run\" id=\"run-%zu\" data-name=\"", i + 1);
+	report_put_html(out, r->name, false);
+	fputs("\" data-family=\"", out);
+	report_put_html(out, r->family, false);
+	fprintf(out, "\" data-verdict=\"%s\" data-run=\"%u\">\n<h2>", result_verdict_name(r->verdict), r->run);
+	run_title(out, r, o);
+	fputs(" ", out);
+	verdict_span(out, r->verdict);
+	fputs("</h2>\n<p>", out);
+	report_put_html(out, r->mode, false);
+	fputs(" &middot; ", out);
+	report_put_html(out, r->summary, false);
+	fprintf(out, " &middot; %.0f ms", r->duration_ms);
+	if (*r->file) {
+		fputs(" &middot; <code>", out);
+		report_put_html(out, r->file, false);
+		fputs("</code>", out);
+	}
+	fputs("</p>\n", out);
+	pcap_link(out, r, o);
+	for (size_t k = 0; k < r->failures.n; k++)
+		failure(out, r->failures.v[k]);
+	if (*r->missing) {
+		fputs("<p class=\"missing\">this machine lacks: ", out);
+		report_put_html(out, r->missing, false);
+		fputs("</p>\n", out);
+	}
+	svg_ladder(out, r);
+	fputs("<dl>\n", out);
+	dl_item(out, "The claim", r->claim, "(the scenario file states none)");
+	dl_item(out, "Linux does", r->linux_says, "(the scenario file states none: the ladder above is what it did)");
+	if (*r->timers)
+		dl_item(out, "Timers", r->timers, "");
+	fputs("</dl>\n", out);
+	if (r->counters.n) {
+		fputs("<ul class=\"counters\">", out);
+		for (size_t k = 0; k < r->counters.n; k++) {
+			fputs("<li>counter ", out);
+			report_put_html(out, r->counters.v[k].host, false);
+			fputc(' ', out);
+			report_put_html(out, r->counters.v[k].name, false);
+			fprintf(out, " = %lld</li>", r->counters.v[k].value);
+		}
+		fputs("</ul>\n", out);
+	}
+	for (size_t k = 0; k < r->notes.n; k++) {
+		fputs("<p class=\"note\">note: ", out);
+		report_put_html(out, r->notes.v[k], false);
+		fputs("</p>\n", out);
+	}
+	fputs("</section>\n", out);
+}
+
+void report_html(FILE *out, struct result *const *results, size_t n, const struct report_options *o)
+{
+	unsigned count[3] = { 0 };
+	bool family[2] = { false, false };
+	struct utsname u;
+
+	for (size_t i = 0; i < n; i++) {
+		count[results[i]->verdict]++;
+		family[0] |= strcmp(results[i]->family, "inet") == 0;
+		family[1] |= strcmp(results[i]->family, "inet6") == 0;
+	}
+	if (uname(&u) < 0)
+		snprintf(u.release, sizeof u.release, "unknown");
+	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+	      "<meta name=\"viewport\" content=\"width=device-width\"><title>tcpfault report</title>\n<style>", out);
+	fputs(style, out);
+	fputs("</style></head>\n<body>\n<h1>tcpfault report</h1>\n<p class=\"summary\">", out);
+	fprintf(out, "%u passed, %u failed, %u errors &middot; families: %s%s%s &middot; Linux ", count[RESULT_PASS],
+		count[RESULT_FAIL], count[RESULT_ERROR], family[0] ? "inet" : "", family[0] && family[1] ? ", " : "",
+		family[1] ? "inet6" : "");
+	report_put_html(out, u.release, false);
+	fputs(" &middot; tcpfault " TCPFAULT_VERSION "</p>\n", out);
+	fputs("<table class=\"index\"><tr><th>scenario</th><th>mode</th><th>family</th><th>verdict</th><th>ms</th>"
+	      "<th>summary</th></tr>\n", out);
+	for (size_t i = 0; i < n; i++) {
+		const struct result *r = results[i];
+		fprintf(out, "<tr><td><a href=\"#run-%zu\">", i + 1);
+		report_put_html(out, r->name, false);
+		if (o->repeat > 1)
+			fprintf(out, " [run %u]", r->run);
+		fputs("</a></td><td>", out);
+		report_put_html(out, r->mode, false);
+		fputs("</td><td>", out);
+		report_put_html(out, r->family, false);
+		fputs("</td><td>", out);
+		verdict_span(out, r->verdict);
+		fprintf(out, "</td><td class=\"ms\">%.0f</td><td>", r->duration_ms);
+		report_put_html(out, r->summary, false);
+		fputs("</td></tr>\n", out);
+	}
+	fputs("</table>\n", out);
+	for (size_t i = 0; i < n; i++)
+		run_section(out, results[i], i, o);
+	fputs("</body></html>\n", out);
+}

@@ -1,0 +1,76 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# netns suite: the html report in a real browser (headless Chromium). Scenarios run once with
+# --format json; report-render writes the HTML of those same results, so the browser's DOM is
+# counted against the JSON of one run: each run must have its one SVG (in the SVG namespace,
+# drawn with a height), as many elements of class packet as the JSON has packets, of class
+# call as syscalls, of class fault as events and deaths, of class state as states. Then the
+# same scenarios through 'tcpfault run --format html --pcap-dir': every run in the JSON's
+# order, each with its SVG and a link to a capture that exists. The counting script is added
+# to a copy by this test; the report itself has none. Skips (77) where chromium or jq is
+# missing or namespaces cannot be made.
+#   html-report.sh TCPFAULT REPORT-RENDER SCENARIO...
+tcpfault=$1 render=$2; shift 2
+command -v jq >/dev/null || { echo "skip: no jq (apt-get install jq)"; exit 77; }
+command -v chromium >/dev/null || { echo "skip: no chromium (apt-get install chromium)"; exit 77; }
+dir=$(mktemp -d) || exit 1
+trap 'rm -rf "$dir"' EXIT
+
+# One line per run from the DOM: name family svgs packets calls faults states href.
+count_script='<script>
+var out = [];
+document.querySelectorAll("section.run").forEach(function (s) {
+	var svgs = s.querySelectorAll("svg"), g = svgs[0];
+	var ok = g && g.namespaceURI === "http://www.w3.org/2000/svg" && g.getBoundingClientRect().height > 0;
+	var n = function (c) { return g ? g.querySelectorAll("." + c).length : 0; };
+	var a = s.querySelector(".pcap a");
+	out.push([s.dataset.name, s.dataset.family, ok ? svgs.length : 0, n("packet"), n("call"), n("fault"),
+		  n("state"), a ? a.getAttribute("href") : "-"].join(" "));
+});
+var p = document.createElement("pre");
+p.id = "counts";
+p.textContent = "\n" + out.join("\n") + "\n";
+document.body.appendChild(p);
+</script>'
+
+# dom HTML: the runs' lines as the browser counts them.
+dom() {
+	cp "$1" "$dir/page.html" && printf '%s\n' "$count_script" >>"$dir/page.html" || return 1
+	timeout 120 chromium --headless --disable-gpu --no-sandbox --user-data-dir="$dir/profile" \
+		--dump-dom "file://$dir/page.html" 2>/dev/null >"$dir/dom" || return 1
+	sed -n '/<pre id="counts">/,/<\/pre>/p' "$dir/dom" | sed '1d;$d'
+}
+
+"$tcpfault" run -j2 --format json -o "$dir/r.json" "$@"
+rc=$?
+[ "$rc" -eq 3 ] && { echo "skip: this machine lacks what the scenarios need"; exit 77; }
+# The verdicts are the catalog tests' business; a report is drawn for failures too.
+[ "$rc" -le 1 ] || { echo "FAILED: json run: exit status $rc"; exit 1; }
+"$render" html "$dir/r.json" >"$dir/same.html" || { echo "FAILED: report-render"; exit 1; }
+jq -r '.results[] | "\(.name) \(.family) 1 \(.packets // [] | length) \(.syscalls // [] | length) "
+	+ "\((.events // [] | length) + (.exits // [] | length)) \(.states // [] | length) -"' "$dir/r.json" >"$dir/want" ||
+	exit 1
+dom "$dir/same.html" >"$dir/got" || { echo "FAILED: chromium could not load the report"; exit 1; }
+runs=$(wc -l <"$dir/want")
+[ "$runs" -ge 12 ] || { echo "FAILED: only $runs runs in the JSON"; exit 1; }
+if ! diff -u "$dir/want" "$dir/got"; then
+	echo "FAILED: the DOM (+) differs from the JSON (-): name family svgs packets calls faults states"
+	exit 1
+fi
+echo "ok: $runs runs, each with its SVG; packets, calls, faults and states as in the JSON"
+
+# End to end: the CLI's own html, with captures.
+"$tcpfault" run -j2 --format html --pcap-dir "$dir/pcap" -o "$dir/cli.html" "$@"
+rc=$?
+[ "$rc" -le 1 ] || { echo "FAILED: html run: exit status $rc"; exit 1; }
+grep -qi '<script\|src=' "$dir/cli.html" && { echo "FAILED: the report holds a script or fetches something"; exit 1; }
+dom "$dir/cli.html" >"$dir/cli" || { echo "FAILED: chromium could not load the CLI's report"; exit 1; }
+cut -d' ' -f1,2 "$dir/want" >"$dir/want-names"
+cut -d' ' -f1,2 "$dir/cli" >"$dir/cli-names"
+diff -u "$dir/want-names" "$dir/cli-names" || { echo "FAILED: the CLI's report lists other runs"; exit 1; }
+while read -r name family svgs packets _ _ _ href; do
+	[ "$svgs" = 1 ] && [ "$packets" -gt 0 ] || { echo "FAILED: $name ($family): $svgs SVGs, $packets packets"; exit 1; }
+	[ "$href" = "$dir/pcap/$name-$family.pcap" ] && [ -s "$href" ] ||
+		{ echo "FAILED: $name ($family): capture link '$href'"; exit 1; }
+done <"$dir/cli"
+echo "ok: the CLI's report: $runs runs, each with its SVG and its capture's link"

@@ -1,0 +1,226 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Unit tests of the graphic reports (html.c, mermaid.c): results made with the add functions,
+ * one of them hostile (markup, quotes, a closing </pre> and <script>, control bytes, invalid
+ * UTF-8, newlines, '|' and '`' in every string), written to memory, then checked: nothing of
+ * the hostile text arrives as markup, one SVG element per packet, call, fault and state, the
+ * columns in the scenario's hosts order, the capture's link, the Mermaid fence unbroken, the
+ * GitHub step summary appended. No privilege.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "report.h"
+
+#define HOSTILE "ev<il>&\"q'</pre><script>alert(1)</script>\x01\x1b[31m\xff\xc3(|`;#\n```\nsecond"
+
+static struct result *make(const char *name, const char *text)
+{
+	struct result *r;
+
+	assert_int_equal(result_new(name, "B2", "inet", "scenarios/x.tcpf", text, &r), 0);
+	assert_int_equal(result_describe(r, text, text, text), 0);
+	assert_int_equal(result_add_syscall(r, "client", "main", "connect", 0, 0, 1.0, 0), 0);
+	assert_int_equal(result_add_syscall(r, "server", text, "accept", 5, 0, 1.5, 0), 0);
+	assert_int_equal(result_add_packet(r, 1.1, "client", "server", 40000, 5000, false, "S", 0, 0, 0), 0);
+	assert_int_equal(result_add_packet(r, 1.2, "server", "client", 5000, 40000, false, "S.", 0, 1, 0), 0);
+	assert_int_equal(result_add_packet(r, 1.3, "client", "server", 40000, 5000, false, text, 1, 1, 0), 0);
+	assert_int_equal(result_add_event(r, 2.0, "server", text), 0);
+	assert_int_equal(result_add_exit(r, "server", 2.1, "SIGKILL", 0), 0);
+	assert_int_equal(result_add_state(r, 2.2, "client", text, 40000, 5000, 0, 0), 0);
+	assert_int_equal(result_failure(r, text), 0);
+	assert_int_equal(result_failure(r, "client read\n  expected: -1 ECONNRESET\n  observed: 0"), 0);
+	assert_int_equal(result_note(r, text), 0);
+	result_finish(r, RESULT_FAIL, 12.0, 0);
+	return r;
+}
+
+static char *render(enum report_format f, struct result *const *rs, size_t n, const struct report_options *o)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+
+	assert_non_null(m);
+	report_write(m, f, rs, n, o);
+	assert_int_equal(fclose(m), 0);
+	return buf;
+}
+
+static size_t count(const char *s, const char *what)
+{
+	size_t n = 0;
+	for (const char *p = s; (p = strstr(p, what)); p += strlen(what))
+		n++;
+	return n;
+}
+
+/* Every byte is valid UTF-8 and no C0 control but tab and newline is there. */
+static void assert_clean(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		assert_false(*p < 0x20 && *p != '\n' && *p != '\t');
+		assert_int_not_equal(*p, 0xff);
+	}
+}
+
+static void test_html_escapes(void **state)
+{
+	struct result *r = make(HOSTILE, HOSTILE);
+	char *html = render(REPORT_HTML, &r, 1, NULL);
+
+	(void)state;
+	assert_clean(html);
+	/* The hostile text's markup arrives as text only. */
+	assert_null(strstr(html, "<il>"));
+	assert_null(strstr(html, "<script"));
+	assert_null(strstr(html, "</script"));
+	assert_int_equal(count(html, "</pre>"), count(html, "<pre>"));
+	assert_non_null(strstr(html, "ev&lt;il&gt;&amp;&quot;q&#39;&lt;/pre&gt;&lt;script&gt;"));
+	/* No attribute is cut short by a quote: every data-flags value is the escaped text. */
+	assert_non_null(strstr(html, "data-flags=\"ev&lt;il&gt;&amp;&quot;q&#39;"));
+	/* Nothing fetched: no src, no external link, no @import. */
+	assert_null(strstr(html, "src="));
+	assert_null(strstr(html, "@import"));
+	assert_null(strstr(html, "<link"));
+	free(html);
+	result_free(r);
+}
+
+static void test_html_elements(void **state)
+{
+	struct result *rs[2] = { make("one", "a text"), make("two", "b text") };
+	char *html = render(REPORT_HTML, rs, 2, NULL);
+
+	(void)state;
+	assert_int_equal(count(html, "<svg"), 2);
+	assert_int_equal(count(html, "<section class=\"run\""), 2);
+	assert_int_equal(count(html, "<g class=\"packet"), 6);
+	assert_int_equal(count(html, "<g class=\"call\""), 4);
+	assert_int_equal(count(html, "<g class=\"fault"), 4);   /* an event and a death each */
+	assert_int_equal(count(html, "<g class=\"state\""), 2);
+	assert_non_null(strstr(html, "data-flags=\"S.\""));
+	/* Expected and observed side by side. */
+	assert_non_null(strstr(html, "<th>expected</th><th>observed</th></tr><tr><td><pre>-1 ECONNRESET</pre></td>"
+				     "<td><pre>0</pre></td>"));
+	assert_non_null(strstr(html, "Linux "));                       /* the kernel in the index */
+	assert_non_null(strstr(html, "<a href=\"#run-2\">two</a>"));
+	assert_null(strstr(html, "capture:"));                          /* no --pcap-dir, no link */
+	free(html);
+	result_free(rs[0]);
+	result_free(rs[1]);
+}
+
+/* The scenario's 'hosts server client' puts server's lifeline first; without hosts, client. */
+static void test_html_hosts_order(void **state)
+{
+	struct result *r = make("order", "t");
+	char *html = render(REPORT_HTML, &r, 1, NULL);
+
+	(void)state;
+	assert_true(strstr(html, ">client</text>") < strstr(html, ">server</text>"));
+	free(html);
+	assert_int_equal(result_add_host(r, "server"), 0);
+	assert_int_equal(result_add_host(r, "client"), 0);
+	html = render(REPORT_HTML, &r, 1, NULL);
+	assert_true(strstr(html, ">server</text>") < strstr(html, ">client</text>"));
+	free(html);
+	result_free(r);
+}
+
+/* --pcap-dir: DIR/NAME-FAMILY[-runK].pcap as the runner names it, percent-encoded. */
+static void test_html_pcap_link(void **state)
+{
+	struct result *r = make("sigkill", "t");
+	struct report_options o = { .repeat = 1, .pcap_dir = "my caps" };
+	char *html = render(REPORT_HTML, &r, 1, &o);
+
+	(void)state;
+	assert_non_null(strstr(html, "<a href=\"my%20caps/sigkill-inet.pcap\">my caps/sigkill-inet.pcap</a>"));
+	free(html);
+	o.repeat = 3;
+	r->run = 2;
+	html = render(REPORT_HTML, &r, 1, &o);
+	assert_non_null(strstr(html, "href=\"my%20caps/sigkill-inet-run2.pcap\""));
+	free(html);
+	result_free(r);
+}
+
+/* The fence holds: hostile text neither closes it nor starts a statement. */
+static void test_mermaid(void **state)
+{
+	struct result *r = make(HOSTILE, HOSTILE);
+	char *md = render(REPORT_MERMAID, &r, 1, NULL);
+
+	(void)state;
+	assert_clean(md);
+	assert_int_equal(count(md, "```"), 2);
+	assert_int_equal(count(md, "```mermaid\nsequenceDiagram\n"), 1);
+	assert_int_equal(count(md, "    h0->>h1: "), 2);
+	assert_int_equal(count(md, "    h1->>h0: "), 1);
+	assert_non_null(strstr(md, "    participant h0 as client\n"));
+	/* Inside the fence every line is a statement: no ';' but an entity's. */
+	const char *body = strstr(md, "sequenceDiagram\n"), *end = strstr(body, "```");
+	for (const char *p = body; p < end; p++)
+		if (*p == ';') {
+			const char *q = p - 1;
+			while (q > body && *q >= '0' && *q <= '9')
+				q--;
+			assert_int_equal(*q, '#');
+		}
+	assert_null(strstr(md, "<script"));
+	free(md);
+	result_free(r);
+}
+
+static void test_step_summary(void **state)
+{
+	char path[] = "/tmp/tcpfault-summary-XXXXXX";
+	int fd = mkstemp(path);
+	struct result *rs[2] = { make("one", "t"), make(HOSTILE, HOSTILE) };
+	char buf[65536];
+
+	(void)state;
+	assert_true(fd >= 0);
+	rs[0]->verdict = RESULT_PASS;
+	unsetenv("GITHUB_STEP_SUMMARY");
+	assert_int_equal(report_step_summary(rs, 2, NULL), 0);   /* unset: nothing to do */
+	setenv("GITHUB_STEP_SUMMARY", path, 1);
+	assert_int_equal(report_step_summary(rs, 2, NULL), 0);
+	assert_int_equal(report_step_summary(rs, 2, NULL), 0);   /* appended, not replaced */
+	unsetenv("GITHUB_STEP_SUMMARY");
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	unlink(path);
+	assert_true(n > 0);
+	buf[n] = 0;
+	assert_clean(buf);
+	assert_int_equal(count(buf, "### tcpfault: 1 passed, 1 failed, 0 errors\n"), 2);
+	/* Each table row has its 7 bars: the hostile '|' is a reference, not a cell. */
+	for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n"))
+		if (line[0] == '|')
+			assert_int_equal(count(line, "|"), 7);
+	assert_null(strstr(buf, "<script"));
+	result_free(rs[0]);
+	result_free(rs[1]);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_html_escapes),
+		cmocka_unit_test(test_html_elements),
+		cmocka_unit_test(test_html_hosts_order),
+		cmocka_unit_test(test_html_pcap_link),
+		cmocka_unit_test(test_mermaid),
+		cmocka_unit_test(test_step_summary),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
