@@ -102,10 +102,10 @@ static void test_header_and_steps(void **state)
 	assert_int_equal(st[6].within_ms, 2000);
 	assert_int_equal(st[7].kind, STEP_AWAIT_OP);
 	assert_true(st[7].want.set);
-	assert_int_equal(st[7].want.ret, 0);
+	assert_int_equal(st[7].want.alt[0].ret, 0);
 	assert_string_equal(st[8].sock, "b");
-	assert_int_equal(st[8].want.ret, -1);
-	assert_int_equal(st[8].want.err, EPIPE);
+	assert_int_equal(st[8].want.alt[0].ret, -1);
+	assert_int_equal(st[8].want.alt[0].err, EPIPE);
 	assert_int_equal(st[8].line, 19);
 	assert_int_equal(st[9].kind, STEP_EXIT);
 	assert_true(st[9].exit.by_signal);
@@ -192,7 +192,7 @@ static void test_within_and_after(void **state)
 				       "await packet client > server S within 2s after 1s\n");
 	assert_int_equal(s->steps[0].after_ms, 1500);
 	assert_int_equal(s->steps[0].within_ms, 4000);
-	assert_int_equal(s->steps[0].want.ret, 0);
+	assert_int_equal(s->steps[0].want.alt[0].ret, 0);
 	assert_int_equal(s->steps[1].after_ms, 1000);
 	assert_int_equal(s->steps[1].within_ms, 2000);
 	scenario_free(s);
@@ -265,7 +265,7 @@ static void test_exec_steps(void **state)
 	assert_false(s->steps[4].output.waits);
 	assert_int_equal(s->steps[5].kind, STEP_CALL);
 	assert_string_equal(s->steps[5].call.name, "recv");
-	assert_int_equal(s->steps[5].want.err, ECONNRESET);
+	assert_int_equal(s->steps[5].want.alt[0].err, ECONNRESET);
 	assert_true(s->steps[5].call.waits);
 	assert_int_equal(s->steps[6].kind, STEP_CALL);
 	assert_false(s->steps[6].call.waits);
@@ -358,7 +358,7 @@ static void test_synflood(void **state)
 	assert_string_equal(s->steps[0].sock, "-");
 	assert_int_equal(s->steps[0].op.nargs, 4);
 	assert_true(s->steps[0].want.set);
-	assert_int_equal(s->steps[0].want.ret, 100);
+	assert_int_equal(s->steps[0].want.alt[0].ret, 100);
 	scenario_free(s);
 	s = parse_ok(HEAD "client synflood server 5000 64512 1024\n");
 	scenario_free(s);
@@ -615,6 +615,11 @@ static void test_table_dispatches(void **state)
 		{ "expect counter client Tcp.RetransSegs = 0", STEP_COUNTER },
 		{ "expect output server.web \"x\"", STEP_OUTPUT },
 		{ "expect server.web accept", STEP_CALL },
+		{ "expect no output server.web \"x\"", STEP_NO_OUTPUT },
+		{ "expect running server.web", STEP_RUNNING },
+		{ "expect no server.web recv = 0 | -1 ECONNRESET", STEP_NO_CALL },
+		{ "expect no client connect", STEP_NO_CALL },
+		{ "wait 1s", STEP_WAIT },
 		{ "sysctl client net.ipv4.tcp_retries2 3", STEP_SYSCTL },
 		{ "kill server", STEP_KILL },
 		{ "blackhole server netem", STEP_BLACKHOLE },
