@@ -428,7 +428,7 @@ int __wrap_capture_poll(struct capture *c, int64_t origin_us)
 		struct packet *p = &c->pkts[c->n++];
 		*p = (struct packet){ .t_ms = (double)(d->at_us - origin_us) / 1000.0, .family = 2,
 				      .from = d->ev.from, .to = d->ev.to, .sport = d->ev.sport, .dport = d->ev.dport,
-				      .len = (uint32_t)d->ev.value };
+				      .len = (uint32_t)d->ev.value, .seq = d->ev.seq, .ack = d->ev.ack };
 		snprintf(p->flags, sizeof p->flags, "%s", d->ev.flags);
 		added++;
 	}
