@@ -8,7 +8,9 @@
  * pipes (bounded), and, for a dynamically linked program, peers/shim.c (LD_PRELOAD) reports the
  * result of each of its own socket calls over a SOCK_SEQPACKET socket, so a scenario can await
  * "client.curl recv = -1 ECONNRESET". A statically linked program (an ELF without PT_INTERP)
- * cannot be observed that way; the result says so.
+ * cannot be observed that way, nor a static binary it execs, nor calls made through io_uring:
+ * what can be found of those is recorded (program_unobserved()), and the result says so. Its
+ * stdin is /dev/null, a file, or a pipe whose other end we hold to the end ('stdin open').
  *
  * Each program leads a process group of its own. A fault aimed at it (kill) reaches the
  * program's process only, as a real crash would; a reboot of its host and the run's end kill
