@@ -28,7 +28,7 @@ struct due {
 	int64_t at_us;
 	struct fake_ev ev;
 	int id;                           /* report: the command it answers */
-	const char *call;                 /* report: the call's name */
+	char call[32];                    /* report: the call's name (a copy: peer_send's is on its stack) */
 	bool done;                        /* taken */
 };
 
@@ -104,7 +104,8 @@ static void add_due(const struct fake_ev *ev, int64_t base, int id, const char *
 	if (w.ndue == MAX_DUE)
 		abort();
 	struct due *d = &w.due[w.ndue++];
-	*d = (struct due){ .at_us = base + (int64_t)ev->delay_ms * 1000, .ev = *ev, .id = id, .call = call };
+	*d = (struct due){ .at_us = base + (int64_t)ev->delay_ms * 1000, .ev = *ev, .id = id };
+	snprintf(d->call, sizeof d->call, "%s", call ? call : "");
 	if (ev->kind == FAKE_DEATH && w.peers[ev->host]) {
 		struct peer *p = w.peers[ev->host];
 		if (!p->death_at || d->at_us < p->death_at) {
@@ -291,8 +292,8 @@ int __wrap_peer_send(struct peer *p, const char *sock, const char *line)
 	if (t) {
 		/* Names the call in its reports; a hang has none. */
 		for (unsigned i = 0; i < w.ndue; i++)
-			if (w.due[i].id == id && w.due[i].ev.kind == FAKE_REPORT && w.due[i].ev.host == p->host && !w.due[i].call)
-				w.due[i].call = t->call ? t->call : t->what;
+			if (w.due[i].id == id && w.due[i].ev.kind == FAKE_REPORT && w.due[i].ev.host == p->host && !w.due[i].call[0])
+				snprintf(w.due[i].call, sizeof w.due[i].call, "%s", t->call ? t->call : t->what);
 		return id;
 	}
 	struct fake_ev ev = { .kind = FAKE_REPORT, .host = p->host };
@@ -334,7 +335,7 @@ int __wrap_peer_recv(struct peer *p, struct peer_report *ret)
 			snprintf(ret->text, sizeof ret->text, "unknown operation");
 		} else {
 			ret->kind = 'R';
-			snprintf(ret->call, sizeof ret->call, "%s", d->call ? d->call : "call");
+			snprintf(ret->call, sizeof ret->call, "%s", d->call[0] ? d->call : "call");
 			ret->ret = d->ev.ret;
 			ret->err = d->ev.err;
 			ret->t_us = (uint64_t)d->at_us;
@@ -429,7 +430,7 @@ int __wrap_capture_poll(struct capture *c, int64_t origin_us)
 		struct packet *p = &c->pkts[c->n++];
 		*p = (struct packet){ .t_ms = (double)(d->at_us - origin_us) / 1000.0, .family = 2,
 				      .from = d->ev.from, .to = d->ev.to, .sport = d->ev.sport, .dport = d->ev.dport,
-				      .len = (uint32_t)d->ev.value };
+				      .len = (uint32_t)d->ev.value, .seq = d->ev.seq, .ack = d->ev.ack };
 		snprintf(p->flags, sizeof p->flags, "%s", d->ev.flags);
 		added++;
 	}

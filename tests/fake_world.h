@@ -18,7 +18,7 @@ enum fake_kind {
 	FAKE_END = 0,
 	FAKE_REPORT,      /* the command's result: a syscall report (ret, err), then its end */
 	FAKE_DONE,        /* (internal) the end of a command whose report was taken */
-	FAKE_PACKET,      /* a packet on the wire: from, to, flags, sport, dport, value = len */
+	FAKE_PACKET,      /* a packet on the wire: from, to, flags, sport, dport, value = len, seq, ack */
 	FAKE_DEATH,       /* host's peer dies of sig */
 	FAKE_STATE,       /* a socket of host (sport, dport) is in state now (0: gone) */
 	FAKE_COUNTER,     /* host's counter name has value now */
@@ -37,6 +37,7 @@ struct fake_ev {
 	int state, sig;
 	const char *name;
 	long long value;
+	uint32_t seq, ack;
 };
 
 /* When host does what ("connect", "write", ..., "probe", "crash"; "kill" for a signal;

@@ -15,8 +15,10 @@
 static void test_expect_matches(void **state)
 {
 	struct expect_ret none = { 0 };
-	struct expect_ret zero = { .set = true, .ret = 0 };
-	struct expect_ret reset = { .set = true, .ret = -1, .err = ECONNRESET };
+	struct expect_ret zero = { .set = true, .n = 1, .alt = { { .ret = 0 } } };
+	struct expect_ret reset = { .set = true, .n = 1, .alt = { { .ret = -1, .err = ECONNRESET } } };
+	struct expect_ret either = { .set = true, .n = 2, .alt = { { .ret = 0 }, { .ret = -1, .err = ECONNRESET } } };
+	char text[64];
 
 	assert_true(expect_matches(&none, 0, 0));
 	assert_true(expect_matches(&none, 100, 0));
@@ -26,6 +28,17 @@ static void test_expect_matches(void **state)
 	assert_true(expect_matches(&reset, -1, ECONNRESET));
 	assert_false(expect_matches(&reset, -1, EPIPE));
 	assert_false(expect_matches(&reset, 0, 0));
+	/* Alternatives: either meets it, and which one is told. */
+	assert_int_equal(expect_which(&either, 0, 0), 0);
+	assert_int_equal(expect_which(&either, -1, ECONNRESET), 1);
+	assert_int_equal(expect_which(&either, -1, EPIPE), -1);
+	assert_int_equal(expect_which(&either, 5, 0), -1);
+	assert_int_equal(expect_which(&none, 5, 0), 0);
+	assert_int_equal(expect_which(&none, -1, EPIPE), -1);
+	expect_describe(&either, text, sizeof text);
+	assert_string_equal(text, "0 | -1 ECONNRESET");
+	expect_describe(&none, text, sizeof text);
+	assert_string_equal(text, "success");
 
 	assert_true(counter_matches(">=", 3, 1));
 	assert_false(counter_matches(">=", 0, 1));
@@ -58,6 +71,34 @@ static void test_packet_matches(void **state)
 	assert_false(packet_matches(&p, &st));
 }
 
+/* The qualifiers after the flags: payload length (exact or some), relative seq and ack. */
+static void test_packet_qualifiers(void **state)
+{
+	struct step st = { .kind = STEP_PACKET, .packet = { .from = 0, .to = 1, .flags = "." } };
+	struct packet ack = { .from = 0, .to = 1, .flags = ".", .seq = 101, .ack = 1, .len = 0 };
+	struct packet probe = { .from = 0, .to = 1, .flags = ".", .seq = 100, .ack = 1, .len = 0 };
+	struct packet data = { .from = 0, .to = 1, .flags = ".", .seq = 1, .ack = 1, .len = 1448 };
+
+	assert_true(packet_matches(&ack, &st) && packet_matches(&probe, &st) && packet_matches(&data, &st));
+	st.packet.has_len = true, st.packet.len = 0;
+	assert_true(packet_matches(&ack, &st));
+	assert_false(packet_matches(&data, &st));
+	st.packet.has_len = false, st.packet.len_some = true;
+	assert_false(packet_matches(&ack, &st));
+	assert_true(packet_matches(&data, &st));
+	st.packet.len_some = false;
+	st.packet.has_seq = true, st.packet.seq = 100;      /* a keepalive probe: seq one below */
+	assert_true(packet_matches(&probe, &st));
+	assert_false(packet_matches(&ack, &st));
+	st.packet.has_ack = true, st.packet.ack = 2;
+	assert_false(packet_matches(&probe, &st));
+	st.packet.ack = 1;
+	assert_true(packet_matches(&probe, &st));
+	st.packet.has_seq = false, st.packet.seq = 0;       /* has_* says given: seq 0 is a value */
+	st.packet.has_seq = true;
+	assert_false(packet_matches(&probe, &st));
+}
+
 static void test_floor_union(void **state)
 {
 	struct floor none[1];
@@ -76,6 +117,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_expect_matches),
 		cmocka_unit_test(test_packet_matches),
+		cmocka_unit_test(test_packet_qualifiers),
 		cmocka_unit_test(test_floor_union),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

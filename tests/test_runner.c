@@ -546,6 +546,165 @@ static void test_peer_cannot_start(void **state)
 	done(&o);
 }
 
+/* ---- issue 13: packets after a fault, qualifiers, absence, liveness, time, alternatives ---- */
+
+#define DATA(ms, f, t, n, sq) { .kind = FAKE_PACKET, .delay_ms = (ms), .from = (f), .to = (t), .flags = "P.", \
+				.sport = 40000, .dport = 5000, .value = (n), .seq = (sq), .ack = 1 }
+
+/* The reproduction of issue 13: a blackholed server sends nothing, so the handshake's SYN-ACK,
+ * captured before the fault, must not satisfy an await after it (it did: a false pass). */
+static void test_packet_after_fault(void **state)
+{
+	struct fake_trigger script[] = {
+		CONNECTS, { CLIENT, "write", .evs = { DATA(1, CLIENT, SERVER, 100, 1), RESULT(2, 100, 0) } },
+		{ SERVER, "read", .evs = { RESULT(1, 100, 0) } }, { 0 } };
+	struct outcome o;
+
+	run("server listen 5000\nclient connect server 5000\nserver accept\nclient write 100 = 100\n"
+	    "server read 1000 = 100\nblackhole server\nawait packet server > client S. within 50ms\n", script, &o);
+	expect(&o, "fail", "t.tcpf:10: no server > client S. after the fault at line 9");
+	expect(&o, "fail", "within 50 ms\n  expected: server > client S.\n  observed: no packets");
+	done(&o);
+	/* The client's data sent before the fault is not the data awaited after it either. */
+	run("server listen 5000\nclient connect server 5000\nserver accept\nclient write 100 = 100\n"
+	    "server read 1000 = 100\nblackhole server\nawait packet client > server P. within 50ms\n", script, &o);
+	expect(&o, "fail", "no client > server P. after the fault at line 9");
+	done(&o);
+	/* Without the fault the same await finds the SYN-ACK: the anchor is the fault's. */
+	run("server listen 5000\nclient connect server 5000\nserver accept\nclient write 100 = 100\n"
+	    "server read 1000 = 100\nawait packet server > client S. within 50ms\n", script, &o);
+	expect(&o, "pass", NULL);
+	done(&o);
+}
+
+/* What a fault's step brings about is after it; so is what a kill brings about while the
+ * signal is being sent (anchored at the step's start). */
+static void test_packet_after_fault_found(void **state)
+{
+	struct fake_trigger script[] = {
+		CONNECTS, { SERVER, "blackhole", .evs = { PKT(5, CLIENT, SERVER, "P.") } },
+		{ SERVER, "kill", .evs = { PKT(0, SERVER, CLIENT, "F."), DEATH(1, SERVER, SIGKILL) } }, { 0 } };
+	struct outcome o;
+
+	run("server listen 5000\nclient connect server 5000\nserver accept\nblackhole server\n"
+	    "await packet client > server P. within 500ms\n", script, &o);
+	expect(&o, "pass", NULL);
+	done(&o);
+	run("server listen 5000\nclient connect server 5000\nserver accept\nkill server\n"
+	    "await packet server > client F. within 500ms\nawait exit server signal KILL\n", script, &o);
+	expect(&o, "pass", NULL);
+	done(&o);
+}
+
+/* 'expect no packet' after a fault looks at what came since: the handshake's SYN is not a
+ * SYN sent after the blackhole; before any fault it looks at the whole run. */
+static void test_no_packet_after_fault(void **state)
+{
+	struct fake_trigger script[] = { CONNECTS, { 0 } };
+	struct outcome o;
+
+	run("server listen 5000\nclient connect server 5000\nserver accept\nblackhole server\n"
+	    "expect no packet client > server S\n", script, &o);
+	expect(&o, "pass", NULL);
+	done(&o);
+	run("server listen 5000\nclient connect server 5000\nserver accept\nexpect no packet client > server S\n",
+	    script, &o);
+	expect(&o, "fail", "a packet that must not be there\n  expected: no client > server S\n");
+	done(&o);
+	struct fake_trigger later[] = { CONNECTS, { SERVER, "blackhole", .evs = { PKT(1, CLIENT, SERVER, "S") } }, { 0 } };
+	run("server listen 5000\nclient connect server 5000\nserver accept\nblackhole server\n"
+	    "expect no packet client > server S within 30ms\n", later, &o);
+	expect(&o, "fail", "a packet that must not be there after the fault at line 7");
+	done(&o);
+}
+
+/* len, len >0, seq, ack: an ACK and a keepalive probe are both '.'; count N awaits N. */
+static void test_packet_qualifiers(void **state)
+{
+	struct fake_trigger script[] = {
+		CONNECTS, { CLIENT, "write", .evs = { DATA(1, CLIENT, SERVER, 100, 1), DATA(2, CLIENT, SERVER, 50, 101),
+						      RESULT(3, 150, 0) } }, { 0 } };
+	struct outcome o;
+
+	run("server listen 5000\nclient connect server 5000\nclient write 150\n"
+	    "await packet client > server P. len 50 seq 101 ack 1\n", script, &o);
+	expect(&o, "pass", NULL);
+	done(&o);
+	run("server listen 5000\nclient connect server 5000\nclient write 150\n"
+	    "await packet client > server P. len >0 count 2\n", script, &o);
+	expect(&o, "pass", NULL);
+	done(&o);
+	run("server listen 5000\nclient connect server 5000\nclient write 150\n"
+	    "await packet client > server P. len >0 count 3 within 30ms\n", script, &o);
+	expect(&o, "fail", "no 3 x client > server P. len >0 within 30 ms");
+	expect(&o, "fail", "(fewer such packets)");
+	done(&o);
+	run("server listen 5000\nclient connect server 5000\nclient write 150\n"
+	    "await packet client > server P. len 0 within 30ms\n", script, &o);
+	expect(&o, "fail", "observed: client > server S seq 0 ack 0 len 0, server > client S. seq 0 ack 0 len 0, "
+			   "client > server . seq 0 ack 0 len 0, client > server P. seq 1 ack 1 len 100");
+	done(&o);
+	run("server listen 5000\nclient connect server 5000\nclient write 150\n"
+	    "expect no packet client > server P. seq 101\n", script, &o);
+	expect(&o, "fail", "expected: no client > server P. seq 101\n  observed: client > server P. seq 101 ack 1 len 50");
+	done(&o);
+}
+
+/* wait DUR lets the time pass, shows it in the ladder and counts it in the timer floor. */
+static void test_wait(void **state)
+{
+	struct outcome o;
+
+	run("wait 60ms\n", NULL, &o);
+	expect(&o, "pass", NULL);
+	assert_true(o.res->duration_ms >= 60);
+	assert_true(o.res->floor_ms >= 59.9 && o.res->floor_ms <= 60.1);
+	assert_int_equal(count(&o, events), 1);
+	assert_non_null(strstr(o.res->events.v[0].event, "wait 60 ms"));
+	done(&o);
+}
+
+/* Alternatives: either result passes, and the notes say which; none of them fails. */
+static void test_alternatives(void **state)
+{
+	struct fake_trigger script[] = {
+		{ CLIENT, "connect", .evs = { RESULT(1, -1, ECONNREFUSED) } },
+		{ SERVER, "kill", .evs = { DEATH(1, SERVER, SIGKILL) } }, { 0 } };
+	struct outcome o;
+
+	run("client connect server 5000 = 0 | -1 ECONNREFUSED\n", script, &o);
+	expect(&o, "pass", NULL);
+	assert_non_null(strstr(o.res->notes.v[o.res->notes.n - 1], "t.tcpf:4: client connect = -1 ECONNREFUSED: alternative 2 of 2 "
+					 "(0 | -1 ECONNREFUSED)"));
+	done(&o);
+	run("client connect server 5000 = 0 | -1 ETIMEDOUT\n", script, &o);
+	expect(&o, "fail", "expected: 0 | -1 ETIMEDOUT\n  observed: -1 ECONNREFUSED");
+	done(&o);
+	run("kill server\nawait exit server signal TERM|KILL\n", script, &o);
+	expect(&o, "pass", NULL);
+	assert_non_null(strstr(o.res->notes.v[o.res->notes.n - 1], "server killed by SIGKILL: alternative 2 of 2"));
+	done(&o);
+	run("kill server\nawait exit server status 1|2\n", script, &o);
+	expect(&o, "fail", "expected: exit status 1 | 2\n  observed: killed by SIGKILL");
+	done(&o);
+}
+
+/* expect no HOST OP: the built-in peer's reported calls so far. */
+static void test_no_call_peer(void **state)
+{
+	struct fake_trigger script[] = { { CLIENT, "connect", .evs = { RESULT(1, -1, ECONNREFUSED) } }, { 0 } };
+	struct outcome o;
+
+	run("client connect server 5000 = -1 ECONNREFUSED\nexpect no client read\n"
+	    "expect no client connect = 0 | -1 ETIMEDOUT\n", script, &o);
+	expect(&o, "pass", NULL);
+	done(&o);
+	run("client connect server 5000 = -1 ECONNREFUSED\nexpect no client connect = -1 ECONNREFUSED\n", script, &o);
+	expect(&o, "fail", "client: a call that must not be there\n  expected: no connect = -1 ECONNREFUSED\n"
+			   "  observed: connect = -1 ECONNREFUSED (socket main)");
+	done(&o);
+}
+
 /* ---- real programs (exec), run in the test's own namespace ---- */
 
 /* "client.p exec PROGRAM ARGS" with the test program's path (tests/socket-calls.c). */
@@ -691,6 +850,120 @@ static void test_program_reboot(void **state)
 	done(&o);
 }
 
+/* expect running: a hang stated now; expect no output: a text not written so far. */
+static void test_program_running(void **state)
+{
+	char steps[1024];
+	struct outcome o;
+
+	snprintf(steps, sizeof steps, "client.p exec %s wait\nawait output client.p \"ready\"\nexpect running client.p\n"
+		 "expect no output client.p \"gone\"\n", prog("TCPFAULT_TEST_CALLS"));
+	run(steps, NULL, &o);
+	expect(&o, "pass", NULL);
+	done(&o);
+	snprintf(steps, sizeof steps, "client.p exec %s\nawait exit client.p status 3\nexpect running client.p\n",
+		 prog("TCPFAULT_TEST_CALLS"));
+	run(steps, NULL, &o);
+	expect(&o, "fail", "client.p is not running\n  expected: still running\n  observed: client.p exited with status 3");
+	done(&o);
+	snprintf(steps, sizeof steps, "client.p exec %s wait\nawait output client.p \"ready\"\n"
+		 "expect no output client.p contains \"ready\"\n", prog("TCPFAULT_TEST_CALLS"));
+	run(steps, NULL, &o);
+	expect(&o, "fail", "client.p: output that must not be there\n  expected: no output containing \"ready\"");
+	done(&o);
+}
+
+/* expect no HOST.PROG CALL: none of the program's own calls so far. */
+static void test_program_no_call(void **state)
+{
+	char steps[1024];
+	struct outcome o;
+
+	snprintf(steps, sizeof steps, "client.p exec %s\nawait exit client.p status 3\nexpect no client.p recv\n"
+		 "expect no client.p read = 0 | -1 ECONNRESET\n", prog("TCPFAULT_TEST_CALLS"));
+	run(steps, NULL, &o);
+	expect(&o, "pass", NULL);
+	done(&o);
+	snprintf(steps, sizeof steps, "client.p exec %s\nawait exit client.p status 3\nexpect no client.p read\n",
+		 prog("TCPFAULT_TEST_CALLS"));
+	run(steps, NULL, &o);
+	expect(&o, "fail", "client.p: a call that must not be there\n  expected: no read\n  observed: read = -1 ENOTCONN");
+	done(&o);
+	/* an alternative on a program's call: the notes say which */
+	snprintf(steps, sizeof steps, "client.p exec %s\nawait client.p read = 0 | -1 ENOTCONN\n",
+		 prog("TCPFAULT_TEST_CALLS"));
+	run(steps, NULL, &o);
+	expect(&o, "pass", NULL);
+	assert_non_null(strstr(o.res->notes.v[o.res->notes.n - 1], "client.p read = -1 ENOTCONN: alternative 2 of 2"));
+	done(&o);
+}
+
+/* A program's stdin: /dev/null (an end of file at once), a pipe kept open (never one), a file. */
+static void test_program_stdin(void **state)
+{
+	char steps[1024], path[] = "/tmp/tcpfault-stdin-XXXXXX";
+	struct outcome o;
+
+	prog("TCPFAULT_TEST_CALLS");
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "hello\n", 6), 6);
+	close(fd);
+	run("client.p exec sh -c \"read x; echo eof\"\nawait output client.p \"eof\" within 2s\n", NULL, &o);
+	expect(&o, "pass", NULL);
+	done(&o);
+	run("client.p exec stdin open sh -c \"read x; echo eof\"\nexpect running client.p\n"
+	    "await output client.p \"eof\" within 100ms\n", NULL, &o);
+	expect(&o, "fail", "client.p: no output containing \"eof\" within 100 ms");
+	done(&o);
+	snprintf(steps, sizeof steps, "client.p exec stdin %s sh -c \"read x; echo got $x\"\n"
+		 "await output client.p \"got hello\" within 2s\n", path);
+	run(steps, NULL, &o);
+	expect(&o, "pass", NULL);
+	done(&o);
+	unlink(path);
+	run("client.p exec stdin /nonexistent/tcpfault-in sh -c true\n", NULL, &o);
+	expect(&o, "error", "starting client.p in the client namespace: its stdin /nonexistent/tcpfault-in");
+	done(&o);
+}
+
+/* A dynamic wrapper that execs a static binary: its calls go unseen, so an expectation on them
+ * is an error naming why (it was a FAIL, "no such call", blamed on the program), and the JSON
+ * says the calls were not observed. Found from the command's words, and, where the command
+ * does not name it, from the process itself. */
+static void test_program_wrapped_static(void **state)
+{
+	char steps[1024];
+	struct outcome o;
+	const char *st = prog("TCPFAULT_TEST_CALLS_STATIC");
+
+	snprintf(steps, sizeof steps, "client.p exec sh -c \"exec %s\"\nawait exit client.p status 3\n"
+		 "await client.p read = -1 ENOTCONN\n", st);
+	run(steps, NULL, &o);
+	expect(&o, "error", "client.p read: not all of this program's own socket calls can be observed: its command "
+			    "runs ");
+	expect(&o, "error", "statically linked");
+	assert_int_equal(count(&o, programs), 1);
+	assert_false(o.res->programs.v[0].syscalls_observed);
+	assert_string_equal(o.res->programs.v[0].observer, "shim");
+	assert_non_null(strstr(o.res->programs.v[0].unobserved_reason, "statically linked"));
+	done(&o);
+	/* Named only through the environment: seen in the running process. */
+	run("client.p exec sh -c \"exec $TCPFAULT_TEST_CALLS_STATIC wait\"\nawait output client.p \"ready\"\n"
+	    "expect no client.p recv\n", NULL, &o);
+	expect(&o, "error", "client.p recv: not all of this program's own socket calls can be observed: process ");
+	expect(&o, "error", "is statically linked");
+	done(&o);
+	/* A dynamic program is observed, and says how. */
+	snprintf(steps, sizeof steps, "client.p exec %s\nawait exit client.p status 3\n", prog("TCPFAULT_TEST_CALLS"));
+	run(steps, NULL, &o);
+	expect(&o, "pass", NULL);
+	assert_true(o.res->programs.v[0].syscalls_observed);
+	assert_string_equal(o.res->programs.v[0].observer, "shim");
+	assert_string_equal(o.res->programs.v[0].unobserved_reason, "");
+	done(&o);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -731,6 +1004,17 @@ int main(void)
 		cmocka_unit_test(test_first_failure_ends),
 		cmocka_unit_test(test_capture_loss),
 		cmocka_unit_test(test_peer_cannot_start),
+		cmocka_unit_test(test_packet_after_fault),
+		cmocka_unit_test(test_packet_after_fault_found),
+		cmocka_unit_test(test_no_packet_after_fault),
+		cmocka_unit_test(test_packet_qualifiers),
+		cmocka_unit_test(test_wait),
+		cmocka_unit_test(test_alternatives),
+		cmocka_unit_test(test_no_call_peer),
+		cmocka_unit_test(test_program_running),
+		cmocka_unit_test(test_program_no_call),
+		cmocka_unit_test(test_program_stdin),
+		cmocka_unit_test(test_program_wrapped_static),
 		cmocka_unit_test(test_program_calls),
 		cmocka_unit_test(test_program_call_differs),
 		cmocka_unit_test(test_program_exit),

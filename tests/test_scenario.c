@@ -103,10 +103,10 @@ static void test_header_and_steps(void **state)
 	assert_int_equal(st[6].within_ms, 2000);
 	assert_int_equal(st[7].kind, STEP_AWAIT_OP);
 	assert_true(st[7].want.set);
-	assert_int_equal(st[7].want.ret, 0);
+	assert_int_equal(st[7].want.alt[0].ret, 0);
 	assert_string_equal(st[8].sock, "b");
-	assert_int_equal(st[8].want.ret, -1);
-	assert_int_equal(st[8].want.err, EPIPE);
+	assert_int_equal(st[8].want.alt[0].ret, -1);
+	assert_int_equal(st[8].want.alt[0].err, EPIPE);
 	assert_int_equal(st[8].line, 19);
 	assert_int_equal(st[9].kind, STEP_EXIT);
 	assert_true(st[9].exit.by_signal);
@@ -161,6 +161,19 @@ static void test_errors_name_line_and_column(void **state)
 		{ HEAD "hosts a a\n", "t.tcpf:3:9:", "named twice" },
 		{ HEAD "timeout forever\n", "t.tcpf:3:9:", "duration" },
 		{ HEAD "client read 1\x01\n", "t.tcpf:3:14:", "control character" },
+		{ HEAD "client read 10 = 0 |\n", "t.tcpf:3:", "alternatives separated by '|'" },
+		{ HEAD "client read 10 = 0 | 1 | 2 | 3 | 4\n", "t.tcpf:3:34:", "at most 4 alternatives" },
+		{ HEAD "client read 10 = 0 | -1\n", "t.tcpf:3:22:", "needs the errno" },
+		{ HEAD "await exit server status 1|x\n", "t.tcpf:3:26:", "got 'x'" },
+		{ HEAD "await exit server signal KILL|FOO\n", "t.tcpf:3:26:", "unknown signal 'FOO'" },
+		{ HEAD "await packet client > server . len many\n", "t.tcpf:3:36:", "'>0'" },
+		{ HEAD "expect no packet client > server . count 2\n", "t.tcpf:3:", "FROM > TO" },
+		{ HEAD "wait\n", "t.tcpf:3:", "wait DURATION" },
+		{ HEAD "wait 5 parsecs\n", "t.tcpf:3:", "wait DURATION" },
+		{ HEAD "timeout 1s\nwait 2s\n", "t.tcpf:1:1:", "'wait' steps add up to 2000 ms" },
+		{ HEAD "expect running client\n", "t.tcpf:3:16:", "HOST.PROGRAM" },
+		{ HEAD "expect no client frob\n", "t.tcpf:3:18:", "unknown operation 'frob'" },
+		{ HEAD "client.p exec sh\nexpect no client.p recvmmsg\n", "t.tcpf:4:20:", "unknown call 'recvmmsg'" },
 	};
 
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -187,13 +200,63 @@ static void test_long_and_huge_input(void **state)
 	assert_non_null(strstr(err, "too many words"));
 }
 
+/* The syntax of issue 13's run-time statements, as the runner gets it. */
+static void test_issue13_syntax(void **state)
+{
+	struct scenario *s = parse_ok(HEAD "client.p exec port 80 stdin open socat - TCP:x:1\n"
+				       "client.q exec stdin in.txt cat\n"
+				       "client read 10 = 0 | -1 ECONNRESET\n"
+				       "await exit client.p status 28|56\n"
+				       "await exit client.q signal TERM|SIGKILL\n"
+				       "await packet client > server . len 0 seq 100 ack 1 port 80 count 3\n"
+				       "expect no packet server > client P. len >0\n"
+				       "wait 1500ms\n"
+				       "expect running client.p\n"
+				       "expect no output client.p contains \"refused\"\n"
+				       "expect no client.p recv = 0 | -1 ECONNRESET\n"
+				       "expect no server accept\n");
+	const struct step *st = s->steps;
+
+	assert_int_equal(st[0].exec.stdin_mode, EXEC_STDIN_OPEN);
+	assert_int_equal(st[0].exec.port, 80);
+	assert_string_equal(st[0].exec.command, "socat - TCP:x:1");
+	assert_int_equal(st[1].exec.stdin_mode, EXEC_STDIN_FILE);
+	assert_string_equal(st[1].exec.stdin_path, "in.txt");
+	assert_string_equal(st[1].exec.command, "cat");
+	assert_int_equal(st[2].want.n, 2);
+	assert_true(st[2].want.alt[0].ret == 0 && st[2].want.alt[0].err == 0);
+	assert_true(st[2].want.alt[1].ret == -1 && st[2].want.alt[1].err == ECONNRESET);
+	assert_int_equal(st[3].exit.n, 2);
+	assert_true(!st[3].exit.by_signal && st[3].exit.status[0] == 28 && st[3].exit.status[1] == 56);
+	assert_true(st[4].exit.by_signal && st[4].exit.sig[0] == SIGTERM && st[4].exit.sig[1] == SIGKILL);
+	const struct step_packet *pk = &st[5].packet;
+	assert_true(pk->has_len && pk->len == 0 && pk->has_seq && pk->seq == 100 && pk->has_ack && pk->ack == 1);
+	assert_true(pk->port == 80 && pk->count == 3 && !pk->len_some);
+	assert_true(st[6].packet.len_some && !st[6].packet.has_len && !st[6].packet.has_seq);
+	assert_int_equal(st[7].kind, STEP_WAIT);
+	assert_int_equal(st[7].wait.ms, 1500);
+	assert_int_equal(s->floor_ms, 1500);   /* a wait is a floor */
+	assert_int_equal(st[8].kind, STEP_RUNNING);
+	assert_string_equal(st[8].sock, "p");
+	assert_int_equal(st[9].kind, STEP_NO_OUTPUT);
+	assert_string_equal(st[9].output.text, "refused");
+	assert_int_equal(st[10].kind, STEP_NO_CALL);
+	assert_string_equal(st[10].call.name, "recv");
+	assert_int_equal(st[10].want.n, 2);
+	assert_int_equal(st[11].kind, STEP_NO_CALL);
+	assert_string_equal(st[11].sock, "");
+	assert_int_equal(st[11].host, 1);
+	assert_string_equal(st[11].call.name, "accept");
+	scenario_free(s);
+}
+
 static void test_within_and_after(void **state)
 {
 	struct scenario *s = parse_ok(HEAD "await client read = 0 after 1500ms within 4s\n"
 				       "await packet client > server S within 2s after 1s\n");
 	assert_int_equal(s->steps[0].after_ms, 1500);
 	assert_int_equal(s->steps[0].within_ms, 4000);
-	assert_int_equal(s->steps[0].want.ret, 0);
+	assert_int_equal(s->steps[0].want.alt[0].ret, 0);
 	assert_int_equal(s->steps[1].after_ms, 1000);
 	assert_int_equal(s->steps[1].within_ms, 2000);
 	scenario_free(s);
@@ -266,7 +329,7 @@ static void test_exec_steps(void **state)
 	assert_false(s->steps[4].output.waits);
 	assert_int_equal(s->steps[5].kind, STEP_CALL);
 	assert_string_equal(s->steps[5].call.name, "recv");
-	assert_int_equal(s->steps[5].want.err, ECONNRESET);
+	assert_int_equal(s->steps[5].want.alt[0].err, ECONNRESET);
 	assert_true(s->steps[5].call.waits);
 	assert_int_equal(s->steps[6].kind, STEP_CALL);
 	assert_false(s->steps[6].call.waits);
@@ -359,7 +422,7 @@ static void test_synflood(void **state)
 	assert_string_equal(s->steps[0].sock, "-");
 	assert_int_equal(s->steps[0].op.nargs, 4);
 	assert_true(s->steps[0].want.set);
-	assert_int_equal(s->steps[0].want.ret, 100);
+	assert_int_equal(s->steps[0].want.alt[0].ret, 100);
 	scenario_free(s);
 	s = parse_ok(HEAD "client synflood server 5000 64512 1024\n");
 	scenario_free(s);
@@ -616,6 +679,11 @@ static void test_table_dispatches(void **state)
 		{ "expect counter client Tcp.RetransSegs = 0", STEP_COUNTER },
 		{ "expect output server.web \"x\"", STEP_OUTPUT },
 		{ "expect server.web accept", STEP_CALL },
+		{ "expect no output server.web \"x\"", STEP_NO_OUTPUT },
+		{ "expect running server.web", STEP_RUNNING },
+		{ "expect no server.web recv = 0 | -1 ECONNRESET", STEP_NO_CALL },
+		{ "expect no client connect", STEP_NO_CALL },
+		{ "wait 1s", STEP_WAIT },
 		{ "sysctl client net.ipv4.tcp_retries2 3", STEP_SYSCTL },
 		{ "kill server", STEP_KILL },
 		{ "blackhole server netem", STEP_BLACKHOLE },
@@ -722,6 +790,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_errors_name_line_and_column),
 		cmocka_unit_test(test_long_and_huge_input),
 		cmocka_unit_test(test_within_and_after),
+		cmocka_unit_test(test_issue13_syntax),
 		cmocka_unit_test(test_expect_no_state),
 		cmocka_unit_test(test_signal_names),
 		cmocka_unit_test(test_exec_steps),

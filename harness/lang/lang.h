@@ -25,11 +25,11 @@
 enum step_kind {
 	STEP_OP,          /* HOST[.SOCK] OP ARGS... [&] [= RET [ERRNO]] */
 	STEP_AWAIT_OP,    /* await HOST[.SOCK] OP [= RET [ERRNO]] */
-	STEP_PACKET,      /* await packet FROM > TO FLAGS [port N] */
-	STEP_NO_PACKET,   /* expect no packet FROM > TO FLAGS [port N] */
+	STEP_PACKET,      /* await packet FROM > TO FLAGS [QUALIFIERS] [count N] */
+	STEP_NO_PACKET,   /* expect no packet FROM > TO FLAGS [QUALIFIERS] */
 	STEP_STATE,       /* await state HOST STATE [port N] [count N] [recvq N] [sendq N] */
 	STEP_KILL,        /* kill HOST [SIGNAL] */
-	STEP_EXIT,        /* await exit HOST signal SIG | status N */
+	STEP_EXIT,        /* await exit HOST signal SIG[|SIG...] | status N[|N...] */
 	STEP_BLACKHOLE,   /* blackhole HOST */
 	STEP_UNBLACKHOLE, /* unblackhole HOST */
 	STEP_REBOOT,      /* reboot HOST */
@@ -47,14 +47,22 @@ enum step_kind {
 	STEP_HOLD,        /* hold HOST: what HOST sends waits (netns_hold) */
 	STEP_RELEASE,     /* release HOST: what waited leaves, in order */
 	STEP_RTO_MIN,     /* rto-min HOST DUR|off: the minimum retransmission timeout of HOST's routes */
+	STEP_RUNNING,     /* expect running HOST.PROG: it has not exited (a hang, checked now) */
+	STEP_NO_OUTPUT,   /* expect no output HOST.PROG contains "TEXT": not so far */
+	STEP_NO_CALL,     /* expect no HOST[.PROG] CALL [= RET [ERRNO] | ...]: no such result so far */
+	STEP_WAIT,        /* wait DUR: the scenario lets DUR pass */
 };
-#define STEP_NKINDS (STEP_RTO_MIN + 1)   /* keep it after the last kind: tests check each */
+#define STEP_NKINDS (STEP_WAIT + 1)   /* keep it after the last kind: tests check each */
 
-/* An expected syscall result. */
+/* An expected syscall result: one of at most EXPECT_MAX_ALTS alternatives ('= 0 | -1 ECONNRESET'). */
+#define EXPECT_MAX_ALTS 4
 struct expect_ret {
 	bool set;
-	long long ret;
-	int err;          /* 0: no errno expected */
+	unsigned n;                       /* alternatives in alt[] (1 without '|') */
+	struct {
+		long long ret;
+		int err;                  /* 0: no errno expected */
+	} alt[EXPECT_MAX_ALTS];
 };
 
 /* The parts of a step only some kinds have: each kind reads its own (see enum step_kind). */
@@ -68,6 +76,11 @@ struct step_packet {                      /* STEP_PACKET, STEP_NO_PACKET */
 	char flags[24];                   /* TCP flags, or with icmp an ICMP error's name */
 	bool icmp;                        /* "icmp NAME" rather than TCP flags */
 	int port;                         /* a port either end must have; 0: any */
+	/* Qualifiers, as the ladder prints them (seq and ack relative), where given (has_*). */
+	uint32_t len, seq, ack;
+	bool has_len, has_seq, has_ack;
+	bool len_some;                    /* 'len >0': some payload */
+	unsigned count;                   /* STEP_PACKET: this many such packets (0 or 1: one) */
 };
 struct step_state {                       /* STEP_STATE, STEP_NO_STATE */
 	int state;
@@ -77,10 +90,12 @@ struct step_state {                       /* STEP_STATE, STEP_NO_STATE */
 	bool waits;                       /* STEP_NO_STATE: awaited rather than checked now */
 };
 struct step_kill { int sig; };            /* STEP_KILL */
+#define EXIT_MAX_ALTS 4
 struct step_exit {                        /* STEP_EXIT */
-	bool by_signal;                   /* killed by sig, or exited with status */
-	int sig;
-	int status;
+	bool by_signal;                   /* killed by one of sigs, or exited with one of statuses */
+	unsigned n;                       /* alternatives ('status 28|56'): at least 1 */
+	int sig[EXIT_MAX_ALTS];
+	int status[EXIT_MAX_ALTS];
 };
 struct step_blackhole { bool netem; };    /* STEP_(UN)BLACKHOLE: netem loss rather than nftables */
 struct step_unreachable { bool net; };    /* STEP_UNREACHABLE: net unreachable rather than host */
@@ -96,19 +111,23 @@ struct step_counter {                     /* STEP_COUNTER */
 	bool waits;                       /* awaited rather than checked now */
 };
 struct step_nft { char text[SCENARIO_TEXT]; };   /* STEP_NFT: the nft(8) command */
+enum exec_stdin { EXEC_STDIN_NULL, EXEC_STDIN_OPEN, EXEC_STDIN_FILE };
 struct step_exec {                        /* STEP_EXEC */
 	int port;                         /* {port} */
+	enum exec_stdin stdin_mode;       /* /dev/null (default), a pipe kept open, or a file */
+	char stdin_path[256];             /* EXEC_STDIN_FILE */
 	char command[SCENARIO_TEXT];
 };
 struct step_listen { int port; };         /* STEP_LISTEN */
-struct step_output {                      /* STEP_OUTPUT */
+struct step_output {                      /* STEP_OUTPUT, STEP_NO_OUTPUT */
 	char text[SCENARIO_TEXT];
 	bool waits;
 };
-struct step_call {                        /* STEP_CALL */
-	char name[24];                    /* "recv", "so_error", ... */
+struct step_call {                        /* STEP_CALL, STEP_NO_CALL */
+	char name[24];                    /* "recv", "so_error", ... (STEP_NO_CALL on a peer: an operation) */
 	bool waits;
 };
+struct step_wait { int ms; };             /* STEP_WAIT */
 
 struct step {
 	unsigned line;
@@ -119,7 +138,7 @@ struct step {
 	 * process). */
 	char sock[32];
 	bool async;                       /* an operation started with '&' */
-	struct expect_ret want;           /* operations and calls: '= RET [ERRNO]' */
+	struct expect_ret want;           /* operations and calls: '= RET [ERRNO] [| RET [ERRNO]]...' */
 	int within_ms;                    /* bound of an await; 0: the scenario default */
 	int after_ms;                     /* an await's event must not come sooner; 0: no floor */
 	union {
@@ -139,6 +158,7 @@ struct step {
 		struct step_listen listen;
 		struct step_output output;
 		struct step_call call;
+		struct step_wait wait;
 	};
 };
 

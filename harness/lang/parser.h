@@ -64,6 +64,8 @@ int parse_exec(struct parser *p, struct step *st);
 int parse_listen(struct parser *p, struct step *st);
 int parse_output(struct parser *p, struct step *st);
 int parse_call(struct parser *p, struct step *st);
+int parse_running(struct parser *p, struct step *st);
+int parse_no_call(struct parser *p, struct step *st);
 
 /* statements.c: the table */
 /* Whether line (blanks skipped) is a statement that takes its rest as written. */

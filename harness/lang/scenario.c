@@ -149,7 +149,8 @@ static int add_step(struct parser *p, size_t *steps_cap, unsigned *cmds)
 				"made first: listen 3; bind, connect, nonblock, setsockopt 2)",
 				SCENARIO_MAX_CMDS, *cmds);
 	/* Saturating: a floor past the run's timeout is refused below anyway. */
-	s->floor_ms = s->floor_ms <= INT_MAX - st->after_ms ? s->floor_ms + st->after_ms : INT_MAX;
+	int floor = st->kind == STEP_WAIT ? st->wait.ms : st->after_ms;   /* a wait is a floor too */
+	s->floor_ms = s->floor_ms <= INT_MAX - floor ? s->floor_ms + floor : INT_MAX;
 	s->nsteps++;
 	return 0;
 }
@@ -161,7 +162,7 @@ static int check_whole(struct parser *p)
 
 	p->line = 1;
 	if (s->floor_ms >= s->timeout_ms)
-		return fail_at(p, 1, "the 'after' floors add up to %d ms, more than the run's timeout (%d ms)",
+		return fail_at(p, 1, "the 'after' floors and 'wait' steps add up to %d ms, more than the run's timeout (%d ms)",
 			       s->floor_ms, s->timeout_ms);
 	if (!s->mode[0])
 		return fail_at(p, 1, "no 'mode' line: every scenario names the failure mode it shows (for example 'mode B2')");

@@ -65,6 +65,46 @@ int parse_call(struct parser *p, struct step *st)
 			"recvmsg, sendmsg, shutdown, close, so_error)", p->tok[i + 1].s);
 }
 
+/* expect running HOST.PROG: it has not exited (checked now). */
+int parse_running(struct parser *p, struct step *st)
+{
+	if (p->ntok != 3)
+		return fail_tok(p, p->ntok < 3 ? p->ntok : 3, "expected 'expect running HOST.PROGRAM'");
+	if (!prog_word(p, p->tok[2].s, st))
+		return fail_tok(p, 2, "expected HOST.PROGRAM, a program started by an earlier 'exec' step, got '%s'",
+				p->tok[2].s);
+	return 0;
+}
+
+/* expect no HOST[.PROG] CALL: no such call (with '= ...', no such result) so far; a program's
+ * own call, or an operation of the host's built-in peer (the tails are off already). */
+int parse_no_call(struct parser *p, struct step *st)
+{
+	unsigned i = p->at, n = p->n;
+	int r;
+
+	if (n != i + 2)
+		return fail_tok(p, n < i + 2 ? n : i + 2, "expected 'expect no HOST[.PROGRAM] CALL [= RESULT]', for "
+				"example 'expect no client.curl recv = -1 ECONNRESET'");
+	if (!prog_word(p, p->tok[i].s, st)) {
+		if ((r = host_tok(p, i, &st->host)) < 0)
+			return r;
+		for (size_t k = 0; scenario_op_name(k); k++)
+			if (strcmp(scenario_op_name(k), p->tok[i + 1].s) == 0) {
+				snprintf(st->call.name, sizeof st->call.name, "%s", p->tok[i + 1].s);
+				return 0;
+			}
+		return fail_tok(p, i + 1, "unknown operation '%s' of the built-in peer", p->tok[i + 1].s);
+	}
+	for (size_t k = 0; k < sizeof calls / sizeof calls[0]; k++)
+		if (strcmp(calls[k], p->tok[i + 1].s) == 0) {
+			snprintf(st->call.name, sizeof st->call.name, "%s", calls[k]);
+			return 0;
+		}
+	return fail_tok(p, i + 1, "unknown call '%s' (connect, accept, read, write, recv, send, recvfrom, sendto, "
+			"recvmsg, sendmsg, shutdown, close, so_error)", p->tok[i + 1].s);
+}
+
 /* await listen HOST[.PROG] PORT */
 int parse_listen(struct parser *p, struct step *st)
 {
@@ -96,15 +136,31 @@ int parse_exec(struct parser *p, struct step *st)
 		return host_tok(p, 0, &st->host);
 	const char *c = rest + 4;           /* after "exec" */
 	c += strspn(c, " \t");
-	if (strncmp(c, "port", 4) == 0 && (c[4] == ' ' || c[4] == '\t')) {
-		const char *num = c + 4 + strspn(c + 4, " \t");
-		char buf[16];
-		size_t k = strcspn(num, " \t");
-		snprintf(buf, sizeof buf, "%.*s", (int)(k < 15 ? k : 15), num);
-		if (k >= 15 || parse_num(buf, 1, 65535, &v) < 0)
-			return fail_at(p, (unsigned)(num - raw) + 1, "expected a port from 1 to 65535 after 'port'");
-		st->exec.port = (int)v;
-		c = num + k + strspn(num + k, " \t");
+	/* Its options, in either order: port N, stdin open|FILE. */
+	for (;;) {
+		bool port = strncmp(c, "port", 4) == 0 && (c[4] == ' ' || c[4] == '\t');
+		bool in = strncmp(c, "stdin", 5) == 0 && (c[5] == ' ' || c[5] == '\t');
+		if (!port && !in)
+			break;
+		const char *arg = c + (port ? 4 : 5);
+		arg += strspn(arg, " \t");
+		size_t k = strcspn(arg, " \t");
+		if (port) {
+			char buf[16];
+			snprintf(buf, sizeof buf, "%.*s", (int)(k < 15 ? k : 15), arg);
+			if (k >= 15 || parse_num(buf, 1, 65535, &v) < 0)
+				return fail_at(p, (unsigned)(arg - raw) + 1, "expected a port from 1 to 65535 after 'port'");
+			st->exec.port = (int)v;
+		} else if (k == 4 && strncmp(arg, "open", 4) == 0) {
+			st->exec.stdin_mode = EXEC_STDIN_OPEN;     /* a pipe held open: never an end of file */
+		} else {
+			if (!k || k >= sizeof st->exec.stdin_path)
+				return fail_at(p, (unsigned)(arg - raw) + 1, "expected 'stdin open' (kept open, never an end "
+					       "of file) or 'stdin FILE' (a file to read; /dev/null without either)");
+			st->exec.stdin_mode = EXEC_STDIN_FILE;
+			snprintf(st->exec.stdin_path, sizeof st->exec.stdin_path, "%.*s", (int)k, arg);
+		}
+		c = arg + k + strspn(arg + k, " \t");
 	}
 	/* Without 'port', {port} is the port the last exec named. */
 	for (size_t i = p->s->nsteps; !st->exec.port && i-- > 0;)
@@ -144,10 +200,13 @@ int parse_output(struct parser *p, struct step *st)
 {
 	const char *raw = p->raw, *rest = p->rest;
 	char word[64], tail[256];
-	const char *c = rest + 6;           /* after "output" */
+	const char *c = rest;
 	int r;
 
 	st->output.waits = p->waits;
+	if (st->kind == STEP_NO_OUTPUT)
+		c += 2 + strspn(c + 2, " \t");   /* after "no" */
+	c += 6;                             /* after "output" */
 	c += strspn(c, " \t");
 	size_t n = strcspn(c, " \t");
 	snprintf(word, sizeof word, "%.*s", (int)(n < 63 ? n : 63), c);

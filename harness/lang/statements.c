@@ -53,10 +53,40 @@ static int target_tok(struct parser *p, unsigned i, struct step *st)
 	return 0;
 }
 
-/* Optional trailing "= RET [ERRNO]" (STMT_RESULT): consumed from *n, its index in p->eq_at. */
+/* One alternative of an expected result, tokens [i, end): RET, or -1 ERRNO. */
+static int expect_alt(struct parser *p, unsigned i, unsigned end, struct step *st)
+{
+	struct expect_ret *w = &st->want;
+	unsigned left = end - i;
+
+	if (w->n == EXPECT_MAX_ALTS)
+		return fail_tok(p, i, "at most %d alternatives", EXPECT_MAX_ALTS);
+	if (left < 1 || left > 2)
+		return fail_tok(p, i ? i - 1 : 0, "expected '= RETURN' or '= -1 ERRNO' (for example '= -1 ECONNRESET'), "
+				"alternatives separated by '|' ('= 0 | -1 ECONNRESET')");
+	long long ret;
+	int err = 0;
+	if (parse_num(p->tok[i].s, LLONG_MIN / 2, LLONG_MAX / 2, &ret) < 0)
+		return fail_tok(p, i, "expected a return value (a whole number), got '%s'", p->tok[i].s);
+	if (left == 2) {
+		if ((err = peer_errno_from_name(p->tok[i + 1].s)) < 0)
+			return fail_tok(p, i + 1, "unknown errno name '%s'", p->tok[i + 1].s);
+		if (ret != -1)
+			return fail_tok(p, i + 1, "an errno goes with a return value of -1");
+	} else if (ret == -1) {
+		return fail_tok(p, i, "'= -1' needs the errno name too, for example '= -1 ETIMEDOUT'");
+	}
+	w->alt[w->n].ret = ret;
+	w->alt[w->n++].err = err;
+	return 0;
+}
+
+/* Optional trailing "= RET [ERRNO] [| RET [ERRNO]]..." (STMT_RESULT): consumed from *n, its
+ * index in p->eq_at. */
 static int expect_tail(struct parser *p, unsigned *n, struct step *st)
 {
 	unsigned eq = *n;
+	int r;
 
 	for (unsigned i = 0; i < *n; i++)
 		if (strcmp(p->tok[i].s, "=") == 0) {
@@ -65,20 +95,11 @@ static int expect_tail(struct parser *p, unsigned *n, struct step *st)
 		}
 	if (eq == *n)
 		return 0;
-	unsigned left = *n - eq - 1;
-	if (left < 1 || left > 2)
-		return fail_tok(p, eq, "expected '= RETURN' or '= -1 ERRNO' (for example '= -1 ECONNRESET')");
-	if (parse_num(p->tok[eq + 1].s, LLONG_MIN / 2, LLONG_MAX / 2, &st->want.ret) < 0)
-		return fail_tok(p, eq + 1, "expected a return value (a whole number), got '%s'", p->tok[eq + 1].s);
-	if (left == 2) {
-		int e = peer_errno_from_name(p->tok[eq + 2].s);
-		if (e < 0)
-			return fail_tok(p, eq + 2, "unknown errno name '%s'", p->tok[eq + 2].s);
-		if (st->want.ret != -1)
-			return fail_tok(p, eq + 2, "an errno goes with a return value of -1");
-		st->want.err = e;
-	} else if (st->want.ret == -1) {
-		return fail_tok(p, eq + 1, "'= -1' needs the errno name too, for example '= -1 ETIMEDOUT'");
+	for (unsigned i = eq + 1, j; i <= *n; i = j + 1) {
+		for (j = i; j < *n && strcmp(p->tok[j].s, "|") != 0; j++)
+			;
+		if ((r = expect_alt(p, i, j, st)) < 0)
+			return r;
 	}
 	st->want.set = true;
 	p->eq_at = eq;
@@ -291,14 +312,47 @@ static int option_tail(struct parser *p, unsigned *n, int *port, struct step_sta
 	return 0;
 }
 
-/* FROM > TO FLAGS [port N], or FROM > TO icmp NAME [port N] */
+/* A packet's trailing qualifiers, in any order: port N, len N, len >0, seq N, ack N and (await
+ * packet only) count N. */
+static int packet_tail(struct parser *p, unsigned *n, struct step *st)
+{
+	struct step_packet *pk = &st->packet;
+	long long v;
+
+	while (*n >= 2) {
+		const char *k = p->tok[*n - 2].s, *a = p->tok[*n - 1].s;
+		if (strcmp(k, "port") == 0) {
+			if (parse_num(a, 1, 65535, &v) < 0)
+				return fail_tok(p, *n - 1, "expected a port from 1 to 65535");
+			pk->port = (int)v;
+		} else if (strcmp(k, "len") == 0 && strcmp(a, ">0") == 0) {
+			pk->len_some = true;
+		} else if (strcmp(k, "len") == 0 || strcmp(k, "seq") == 0 || strcmp(k, "ack") == 0) {
+			if (parse_num(a, 0, UINT32_MAX, &v) < 0)
+				return fail_tok(p, *n - 1, "expected a whole number from 0 to %u%s", UINT32_MAX,
+						k[0] == 'l' ? ", or '>0' (some payload)" : " (relative, as the ladder prints it)");
+			*(k[0] == 'l' ? &pk->len : k[0] == 's' ? &pk->seq : &pk->ack) = (uint32_t)v;
+			*(k[0] == 'l' ? &pk->has_len : k[0] == 's' ? &pk->has_seq : &pk->has_ack) = true;
+		} else if (strcmp(k, "count") == 0 && st->kind == STEP_PACKET) {
+			if (parse_num(a, 1, 100000, &v) < 0)
+				return fail_tok(p, *n - 1, "expected a count of packets from 1 to 100000");
+			pk->count = (unsigned)v;
+		} else {
+			break;
+		}
+		*n -= 2;
+	}
+	return 0;
+}
+
+/* FROM > TO FLAGS [QUALIFIERS], or FROM > TO icmp NAME [QUALIFIERS] */
 static int parse_packet(struct parser *p, struct step *st)
 {
 	struct step_packet *pk = &st->packet;
 	unsigned i = p->at, n = p->n;
 	int r;
 
-	if ((r = option_tail(p, &n, &pk->port, NULL)) < 0)
+	if ((r = packet_tail(p, &n, st)) < 0)
 		return r;
 	/* FROM > TO icmp NAME: an ICMP(v6) error quoting a TCP segment, named as capture.c does */
 	pk->icmp = n == i + 5 && strcmp(p->tok[i + 3].s, "icmp") == 0;
@@ -409,6 +463,7 @@ static int parse_counter(struct parser *p, struct step *st)
 	return 0;
 }
 
+/* await exit HOST[.PROG] signal SIG[|SIG...] | status N[|N...] */
 static int parse_exit(struct parser *p, struct step *st)
 {
 	struct step_exit *x = &st->exit;
@@ -417,17 +472,28 @@ static int parse_exit(struct parser *p, struct step *st)
 	int r;
 
 	if (n != 5 || (strcmp(p->tok[3].s, "signal") && strcmp(p->tok[3].s, "status")))
-		return fail_tok(p, n < 4 ? n : 3, "expected 'await exit HOST signal SIGNAME' or 'await exit HOST status N'");
+		return fail_tok(p, n < 4 ? n : 3, "expected 'await exit HOST signal SIGNAME' or 'await exit HOST status N' "
+				"(alternatives: 'status 28|56', 'signal TERM|KILL')");
 	if ((r = host_or_prog_tok(p, 2, st)) < 0)
 		return r;
 	x->by_signal = strcmp(p->tok[3].s, "signal") == 0;
-	if (x->by_signal) {
-		if ((x->sig = signal_from_name(p->tok[4].s)) < 0)
-			return fail_tok(p, 4, "unknown signal '%s'", p->tok[4].s);
-	} else if (parse_num(p->tok[4].s, 0, 255, &v) < 0) {
-		return fail_tok(p, 4, "expected an exit status from 0 to 255");
-	} else {
-		x->status = (int)v;
+	for (const char *w = p->tok[4].s;; w++) {
+		char one[32];
+		size_t len = strcspn(w, "|");
+		if (x->n == EXIT_MAX_ALTS)
+			return fail_tok(p, 4, "at most %d alternatives", EXIT_MAX_ALTS);
+		snprintf(one, sizeof one, "%.*s", (int)(len < 31 ? len : 31), w);
+		if (x->by_signal) {
+			if ((x->sig[x->n++] = signal_from_name(one)) < 0)
+				return fail_tok(p, 4, "unknown signal '%s'", one);
+		} else if (parse_num(one, 0, 255, &v) < 0) {
+			return fail_tok(p, 4, "expected an exit status from 0 to 255, got '%s'", one);
+		} else {
+			x->status[x->n++] = (int)v;
+		}
+		w += len;
+		if (!*w)
+			break;
 	}
 	return 0;
 }
@@ -554,6 +620,16 @@ static int parse_nft(struct parser *p, struct step *st)
 	return 0;
 }
 
+/* wait DUR: time passes as part of the story (a host down 30 s, a client left hanging). */
+static int parse_wait(struct parser *p, struct step *st)
+{
+	if (p->ntok != 2)
+		return fail_tok(p, p->ntok < 2 ? 1 : 2, "expected 'wait DURATION', for example 'wait 10s'");
+	if (parse_duration(p->tok[1].s, &st->wait.ms) < 0 || st->wait.ms == 0)
+		return fail_tok(p, 1, "expected a duration such as 500ms, 5s or 1m");
+	return 0;
+}
+
 /* ---- the table ---- */
 
 #define WAITS (STMT_WITHIN | STMT_AFTER)
@@ -562,9 +638,9 @@ static int parse_nft(struct parser *p, struct step *st)
  * comes after every other 'await' form, as any word may follow 'await'. */
 static const struct statement statements[] = {
 	{ "await packet", MATCH_WORDS, STEP_PACKET, parse_packet,
-	  "await packet FROM > TO FLAGS|icmp NAME [port N]", WAITS },
+	  "await packet FROM > TO FLAGS|icmp NAME [port N] [len N|>0] [seq N] [ack N] [count N]", WAITS },
 	{ "await exit", MATCH_WORDS, STEP_EXIT, parse_exit,
-	  "await exit HOST[.PROGRAM] signal SIGNAL|status N", WAITS },
+	  "await exit HOST[.PROGRAM] signal SIGNAL[|SIGNAL...]|status N[|N...]", WAITS },
 	{ "await state", MATCH_WORDS, STEP_STATE, parse_state,
 	  "await state HOST STATE [port N] [count N] [recvq N] [sendq N]", WAITS },
 	{ "await counter", MATCH_WORDS, STEP_COUNTER, parse_counter,
@@ -576,19 +652,25 @@ static const struct statement statements[] = {
 	{ "await output", MATCH_WORDS, STEP_OUTPUT, parse_output,
 	  "await output HOST.PROGRAM [contains] \"TEXT\"", WAITS | STMT_RAW },
 	{ "await", MATCH_PROGRAM, STEP_CALL, parse_call,
-	  "await HOST.PROGRAM CALL [= RET [ERRNO]]", WAITS | STMT_RESULT },
+	  "await HOST.PROGRAM CALL [= RET [ERRNO] [| RET [ERRNO]]...]", WAITS | STMT_RESULT },
 	{ "await", MATCH_ANY, STEP_AWAIT_OP, parse_op,
 	  "await HOST[.SOCKET] OPERATION [= RET [ERRNO]]", WAITS | STMT_RESULT },
 	{ "expect no packet", MATCH_WORDS, STEP_NO_PACKET, parse_packet,
-	  "expect no packet FROM > TO FLAGS|icmp NAME [port N]", STMT_WITHIN },
+	  "expect no packet FROM > TO FLAGS|icmp NAME [port N] [len N|>0] [seq N] [ack N]", STMT_WITHIN },
 	{ "expect no state", MATCH_WORDS, STEP_NO_STATE, parse_no_state,
 	  "expect no state HOST STATE [port N]", 0 },
 	{ "expect counter", MATCH_WORDS, STEP_COUNTER, parse_counter,
 	  "expect counter HOST NAME OP VALUE", 0 },
 	{ "expect output", MATCH_WORDS, STEP_OUTPUT, parse_output,
 	  "expect output HOST.PROGRAM [contains] \"TEXT\"", STMT_RAW },
+	{ "expect no output", MATCH_WORDS, STEP_NO_OUTPUT, parse_output,
+	  "expect no output HOST.PROGRAM [contains] \"TEXT\"", STMT_RAW },
+	{ "expect running", MATCH_WORDS, STEP_RUNNING, parse_running, "expect running HOST.PROGRAM", 0 },
+	{ "expect no", MATCH_ANY, STEP_NO_CALL, parse_no_call,
+	  "expect no HOST[.PROGRAM] CALL [= RET [ERRNO] [| RET [ERRNO]]...]", STMT_RESULT },
 	{ "expect", MATCH_PROGRAM, STEP_CALL, parse_call,
-	  "expect HOST.PROGRAM CALL [= RET [ERRNO]]", STMT_RESULT },
+	  "expect HOST.PROGRAM CALL [= RET [ERRNO] [| RET [ERRNO]]...]", STMT_RESULT },
+	{ "wait", MATCH_WORDS, STEP_WAIT, parse_wait, "wait DURATION", 0 },
 	{ "sysctl", MATCH_WORDS, STEP_SYSCTL, parse_sysctl, "sysctl HOST|router net.KEY VALUE", 0 },
 	{ "kill", MATCH_WORDS, STEP_KILL, parse_kill, "kill HOST[.PROGRAM] [SIGNAL]", 0 },
 	{ "blackhole", MATCH_WORDS, STEP_BLACKHOLE, parse_blackhole, "blackhole HOST [nftables|netem]", 0 },
@@ -601,7 +683,7 @@ static const struct statement statements[] = {
 	{ "quickack", MATCH_WORDS, STEP_QUICKACK, parse_quickack, "quickack HOST on|off", 0 },
 	{ "rto-min", MATCH_WORDS, STEP_RTO_MIN, parse_rto_min, "rto-min HOST DUR|off", 0 },
 	{ "nft", MATCH_WORDS, STEP_NFT, parse_nft, "nft HOST|router COMMAND...", STMT_RAW },
-	{ "exec", MATCH_HOST, STEP_EXEC, parse_exec, "HOST[.PROGRAM] exec [port N] COMMAND...", STMT_RAW },
+	{ "exec", MATCH_HOST, STEP_EXEC, parse_exec, "HOST[.PROGRAM] exec [port N] [stdin open|FILE] COMMAND...", STMT_RAW },
 	{ NULL, MATCH_HOST, STEP_OP, parse_op,
 	  "HOST[.SOCKET] OPERATION ARGS... [&] [= RET [ERRNO]]", WAITS | STMT_ASYNC | STMT_RESULT },
 };

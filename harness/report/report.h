@@ -77,7 +77,9 @@ struct result_program {
 	char **argv;                    /* nargv words */
 	size_t nargv;
 	int pid;
-	bool syscalls_observed;         /* the shim was loaded */
+	bool syscalls_observed;         /* every call of its could be seen (the shim in each process) */
+	char *observer;                 /* how: "shim" (LD_PRELOAD), or "none" */
+	char *unobserved_reason;        /* why some or all were not; "": none (no "unobserved_reason") */
 	char *out[2];                   /* stdout, stderr: what was kept of them */
 	long long lost[2];              /* bytes not kept; 0: none (no "stdout_lost_bytes") */
 	long long syscalls_dropped;     /* 0: none (no "syscalls_dropped") */
@@ -128,9 +130,10 @@ int result_add_counter(struct result *r, const char *host, const char *name, lon
 int result_add_event(struct result *r, double t_ms, const char *host, const char *event);
 /* signal: its name if the process died of one, else NULL (it exited with status). */
 int result_add_exit(struct result *r, const char *peer, double t_ms, const char *signal, int status);
-/* argv: NULL-terminated. out, err: what was kept of stdout and stderr; lost_*: bytes not kept. */
+/* argv: NULL-terminated. observer: "shim" or "none"; unobserved: why not every call could be seen
+ * (NULL or "": none). out, err: what was kept of stdout and stderr; lost_*: bytes not kept. */
 int result_add_program(struct result *r, const char *name, char *const *argv, int pid, bool syscalls_observed,
-		       const char *out, long long lost_out, const char *err, long long lost_err,
+		       const char *observer, const char *unobserved, const char *out, long long lost_out, const char *err, long long lost_err,
 		       long long syscalls_dropped);
 int result_failure(struct result *r, const char *msg);
 /* One of the scenario's hosts, in its 'hosts' order (the controller adds them). */

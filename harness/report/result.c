@@ -75,6 +75,8 @@ static void free_program(struct result_program *p)
 	free(p->argv);
 	free(p->out[0]);
 	free(p->out[1]);
+	free(p->observer);
+	free(p->unobserved_reason);
 }
 
 /* Ends an add: a failed copy undoes the slot it took. */
@@ -227,7 +229,7 @@ int result_add_exit(struct result *r, const char *peer, double t_ms, const char 
 }
 
 int result_add_program(struct result *r, const char *name, char *const *argv, int pid, bool syscalls_observed,
-		       const char *out, long long lost_out, const char *err, long long lost_err,
+		       const char *observer, const char *unobserved, const char *out, long long lost_out, const char *err, long long lost_err,
 		       long long syscalls_dropped)
 {
 	int e = 0;
@@ -244,8 +246,9 @@ int result_add_program(struct result *r, const char *name, char *const *argv, in
 		e = -ENOMEM;
 	for (size_t i = 0; e == 0 && i < n; i++, p->nargv++)
 		e = dup_str(&p->argv[i], argv[i]);
-	if (e == 0 && (e = dup_str(&p->name, name)) == 0 && (e = dup_str(&p->out[0], out)) == 0)
-		e = dup_str(&p->out[1], err);
+	if (e == 0 && (e = dup_str(&p->name, name)) == 0 && (e = dup_str(&p->out[0], out)) == 0 &&
+	    (e = dup_str(&p->out[1], err)) == 0 && (e = dup_str(&p->observer, observer ? observer : "none")) == 0)
+		e = dup_str(&p->unobserved_reason, unobserved ? unobserved : "");
 	return DONE(r->programs, p, e, free_program);
 }
 
@@ -435,6 +438,10 @@ static void programs_to_json(const struct result *r, json_object *o, bool *ok)
 		put_strings(j, "argv", p->argv, p->nargv, ok);
 		put_int(j, "pid", p->pid, ok);
 		put(j, "syscalls_observed", json_object_new_boolean(p->syscalls_observed), ok);
+		if (p->observer[0])      /* results recorded before it have none */
+			put_str(j, "observer", p->observer, ok);
+		if (p->unobserved_reason[0])
+			put_str(j, "unobserved_reason", p->unobserved_reason, ok);
 		for (int k = 0; k < 2; k++) {
 			put_str(j, out_key[k], p->out[k], ok);
 			if (p->lost[k])
@@ -687,6 +694,8 @@ static int read_program(json_object *j, struct result_program *p)
 	}
 	if ((e = get_str(j, "name", false, &p->name)) < 0 || (e = get_i(j, "pid", &p->pid)) < 0 ||
 	    (e = get_str(j, "stdout", false, &p->out[0])) < 0 || (e = get_str(j, "stderr", false, &p->out[1])) < 0 ||
+	    (e = get_str(j, "observer", false, &p->observer)) < 0 ||
+	    (e = get_str(j, "unobserved_reason", false, &p->unobserved_reason)) < 0 ||
 	    (e = get_int(j, "stdout_lost_bytes", 0, INT64_MAX, &p->lost[0])) < 0 ||
 	    (e = get_int(j, "stderr_lost_bytes", 0, INT64_MAX, &p->lost[1])) < 0)
 		return e;
@@ -812,5 +821,7 @@ void result_each_string(struct result *r, void (*fn)(char **s, void *arg), void 
 			fn(&p->argv[k], arg);
 		fn(&p->out[0], arg);
 		fn(&p->out[1], arg);
+		fn(&p->observer, arg);
+		fn(&p->unobserved_reason, arg);
 	}
 }

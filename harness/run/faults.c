@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 
@@ -161,6 +162,7 @@ int step_fault(struct run *r, const struct step *st)
 		int host = f->router ? HOST_ROUTER : st->host;
 		if (f->narrate && f->first)
 			run_event(r, host, event);
+		double began = run_now_ms(r);
 		int e = f->set(r, st, on);
 		words(r, st, on ? f->word : f->undo_word, what, sizeof what);
 		if (f->missing && e == -f->missing) {
@@ -176,6 +178,8 @@ int step_fault(struct run *r, const struct step *st)
 		}
 		if (e < 0)
 			return run_errorf(r, "%s: %s", what, netns_last_error(r->sb));
+		/* What a release lets go leaves while it is being set: those packets count. */
+		run_fault_mark(r, f->first ? began : run_now_ms(r));
 		if (f->narrate && !f->first)
 			run_event(r, host, event);
 		return 0;
@@ -230,33 +234,53 @@ int step_kill(struct run *r, const struct step *st)
 	}
 	snprintf(buf, sizeof buf, "kill %s%s%s", a->name, a->name[0] ? " " : "", signal_name(st->kill.sig));
 	run_event(r, st->host, buf);
+	/* It may die (and its sockets send) before the signal's call returns. */
+	double began = run_now_ms(r);
 	if ((e = a->ops->signal(a, st->kill.sig)) < 0)
 		return run_errorf(r, "kill %s: %s", a->full, strerror(-e));
 	a->doomed = true;
+	run_fault_mark(r, began);
 	return 0;
 }
 
 int step_exit(struct run *r, const struct step *st)
 {
+	const struct step_exit *x = &st->exit;
 	struct actor *a = named(r, st);
-	char exp[64], obs[64], tail[400];
-	int status;
+	char exp[160], obs[64], tail[400];
+	int status, which = -1;
+	size_t n = 0;
 	int64_t when;
 
 	if (!a)
 		return -1;
-	if (st->exit.by_signal)
-		snprintf(exp, sizeof exp, "killed by %s", signal_name(st->exit.sig));
-	else
-		snprintf(exp, sizeof exp, "exit status %d", st->exit.status);
+	n += (size_t)snprintf(exp, sizeof exp, x->by_signal ? "killed by " : "exit status ");
+	for (unsigned i = 0; i < x->n && n < sizeof exp; i++) {
+		if (x->by_signal)
+			n += (size_t)snprintf(exp + n, sizeof exp - n, "%s%s", i ? " | " : "", signal_name(x->sig[i]));
+		else
+			n += (size_t)snprintf(exp + n, sizeof exp - n, "%s%d", i ? " | " : "", x->status[i]);
+	}
 	if (run_await(r, actor_ended, a, run_bound(r, st), 0) < 0)
 		return run_failf(r, "%s did not end within %d ms\n  expected: %s\n  observed: still running", a->full,
 				 run_bound(r, st), exp);
 	a->ops->ended(a, &status, &when);
 	describe_end(status, obs, sizeof obs);
-	if (strcmp(exp, obs) != 0) {
+	for (unsigned i = 0; i < x->n && which < 0; i++)
+		if (x->by_signal ? WIFSIGNALED(status) && WTERMSIG(status) == x->sig[i] :
+		    WIFEXITED(status) && WEXITSTATUS(status) == x->status[i])
+			which = (int)i;
+	if (which < 0) {
 		a->ops->last_words(a, tail, sizeof tail);
 		return run_failf(r, "%s ended otherwise\n  expected: %s\n  observed: %s%s", a->full, exp, obs, tail);
+	}
+	if (x->n > 1) {
+		char *note = NULL;
+		if (asprintf(&note, "%s:%u: %s %s: alternative %d of %u (%s)", r->s->path, st->line, a->full, obs,
+			     which + 1, x->n, exp) >= 0) {
+			result_note(r->res, note);
+			free(note);
+		}
 	}
 	r->event_ms = run_ms(r, when);
 	return 0;
@@ -274,6 +298,7 @@ int step_reboot(struct run *r, const struct step *st)
 {
 	struct actor *peer = run_actor(r, st->host, "");
 	int h = st->host;
+	double began = run_now_ms(r);
 
 	if (netns_blackhole(r->sb, h, true) < 0)
 		return run_errorf(r, "reboot %s: %s", run_hostname(r, h), netns_last_error(r->sb));
@@ -288,5 +313,6 @@ int step_reboot(struct run *r, const struct step *st)
 	if (netns_host_reboot(r->sb, h) < 0)
 		return run_errorf(r, "reboot %s: %s", run_hostname(r, h), netns_last_error(r->sb));
 	run_event(r, h, "reboot: namespace destroyed and created anew, same addresses");
+	run_fault_mark(r, began);
 	return peers_start(r, h);
 }

@@ -96,6 +96,10 @@ struct run {
 	struct cmd cmds[RUN_MAX_CMDS];
 	unsigned ncmds;
 	size_t pkt_cursor, pkt_reported;
+	/* When the last fault took effect (run ms; -1e300 before any) and its line: packet awaits look
+	 * only at packets since (run_packet_fresh()). */
+	double fault_ms;
+	unsigned fault_line;
 	int64_t origin_us;                /* the run's start (loop.h clock) */
 	struct loop loop;                 /* its deadline: the run's time limit */
 	const struct step *step;
@@ -140,6 +144,15 @@ int run_sockets(struct run *r, int host, const struct netns_sock **ret);
 int run_sockets_error(struct run *r, int host, int err);
 /* The actor a step names: the host's peer (name ""), or its latest program of that name. */
 struct actor *run_actor(struct run *r, int host, const char *name);
+/* Notes which alternative of want a result met (nothing when want has one). */
+void run_alternative(struct run *r, const char *who, const char *what, const struct expect_ret *want,
+		     long long ret, int err);
+/* A fault took effect at at_ms: 'await packet' and 'expect no packet' look at the packets
+ * captured since (or since the last packet awaited, whichever is later). Every fault calls it:
+ * those whose consequences may leave while they are being applied (kill, crash, hold, release,
+ * reboot) with the time they began, the others with the time they returned. */
+void run_fault_mark(struct run *r, double at_ms);
+bool run_packet_fresh(const struct run *r, size_t i);
 
 /* The steps (each: 0, or -1 once a failure or an error is recorded). */
 int step_op(struct run *r, const struct step *st);
@@ -157,6 +170,10 @@ int step_kill(struct run *r, const struct step *st);
 int step_exit(struct run *r, const struct step *st);
 int step_fault(struct run *r, const struct step *st);
 int step_reboot(struct run *r, const struct step *st);
+int step_running(struct run *r, const struct step *st);
+int step_no_output(struct run *r, const struct step *st);
+int step_no_call(struct run *r, const struct step *st);
+int step_wait(struct run *r, const struct step *st);
 
 /* steps-ops.c: the built-in peers */
 int peers_start(struct run *r, int host);
@@ -188,9 +205,12 @@ struct actor *program_actor(struct program *p);
 /* Starts argv as HOST.NAME in the namespace netns_fd (-1: ours). A program this machine lacks
  * is also recorded as 'missing'. -errno, with msg saying what failed. */
 int programs_start(struct programs *ps, int host, const char *full, const char *name, int netns_fd,
-		   char **argv, struct program **ret, char *msg, size_t len);
+		   char **argv, enum exec_stdin in_mode, const char *in_path, struct program **ret, char *msg, size_t len);
 /* Whether its calls can be seen (the shim was loaded into it). */
 bool program_observed(const struct program *p);
+/* Why not every call of its can be seen (a static binary in its exec chain, io_uring; its
+ * processes are looked at now), or NULL. */
+const char *program_unobserved(struct program *p);
 /* Whether stdout or stderr holds text (in its first or its last 64 KiB). */
 bool program_output_has(const struct program *p, const char *text);
 /* Whether it has ended and all it sent has been read: nothing more can come. */

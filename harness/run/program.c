@@ -8,7 +8,9 @@
  * pipes (bounded), and, for a dynamically linked program, peers/shim.c (LD_PRELOAD) reports the
  * result of each of its own socket calls over a SOCK_SEQPACKET socket, so a scenario can await
  * "client.curl recv = -1 ECONNRESET". A statically linked program (an ELF without PT_INTERP)
- * cannot be observed that way; the result says so.
+ * cannot be observed that way, nor a static binary it execs, nor calls made through io_uring:
+ * what can be found of those is recorded (program_unobserved()), and the result says so. Its
+ * stdin is /dev/null, a file, or a pipe whose other end we hold to the end ('stdin open').
  *
  * Each program leads a process group of its own. A fault aimed at it (kill) reaches the
  * program's process only, as a real crash would; a reboot of its host and the run's end kill
@@ -19,10 +21,12 @@
  */
 #include <elf.h>
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +54,9 @@ struct program {
 	pid_t pid;
 	int pidfd, out_fd, err_fd, shim_fd;   /* -1 once closed */
 	bool dead, observed;      /* observed: the shim was loaded (not a static binary) */
+	int in_fd;                /* 'stdin open': the pipe's end we hold, so it never ends; else -1 */
+	char why[512];            /* why not every call of its can be seen; "": all can, so far */
+	char exe[256];            /* the leader's executable when last looked at (/proc/PID/exe) */
 	int status;
 	int64_t death_us;         /* CLOCK_MONOTONIC when it was reaped */
 	char out[2][OUT_MAX + 1]; /* stdout, stderr: their first OUT_MAX bytes; NUL-terminated */
@@ -170,6 +177,110 @@ static void add_note(struct programs *ps, const char *text)
 	result_note(ps->res, text);
 }
 
+/* ---- what the shim cannot see ----
+ *
+ * The shim sees the calls of a process that loaded it. A statically linked executable anywhere
+ * in the program's exec chain does not load it (a dynamic wrapper, 'sh -c "exec ./static"',
+ * hands the same process to it), and calls through io_uring or raw syscalls bypass it. What
+ * can be found is recorded in p->why (the first reason only), and an expectation on the
+ * program's calls is then an error saying so: the harness could not look, the program did not
+ * fail. Found three ways: the command's words name a static executable (at the start); the
+ * leader's executable is looked at each time the loop takes in its events; and at each
+ * expectation on its calls, every process of its tree (/proc/PID/task/TID/children) is looked
+ * at: its executable, and whether it holds an io_uring. */
+
+static void unobservable(struct program *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void unobservable(struct program *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (p->why[0])
+		return;   /* the first reason says enough */
+	va_start(ap, fmt);
+	vsnprintf(p->why, sizeof p->why, fmt, ap);
+	va_end(ap);
+}
+
+/* One process of the program's tree: whether it runs a static executable or holds an io_uring.
+ * With only_new, the leader's executable alone, if it changed since (cheap: every loop turn). */
+static void look_at(struct program *p, pid_t pid, bool only_new)
+{
+	char path[64], exe[256], link[64];
+	ssize_t n;
+
+	snprintf(path, sizeof path, "/proc/%d/exe", (int)pid);
+	if ((n = readlink(path, exe, sizeof exe - 1)) <= 0)
+		return;   /* gone, or a zombie: nothing to look at */
+	exe[n] = 0;
+	if (only_new && strcmp(exe, p->exe) == 0)
+		return;
+	if (pid == p->pid)
+		snprintf(p->exe, sizeof p->exe, "%s", exe);
+	if (is_static_elf(path) == 1)
+		unobservable(p, "process %.200s (pid %d) is statically linked: the shim cannot be loaded into it", exe, (int)pid);
+	if (only_new)
+		return;
+	snprintf(path, sizeof path, "/proc/%d/fd", (int)pid);
+	DIR *d = opendir(path);
+	for (struct dirent *e; d && (e = readdir(d));) {
+		char fd[300];
+		snprintf(fd, sizeof fd, "%s/%.200s", path, e->d_name);
+		if ((n = readlink(fd, link, sizeof link - 1)) > 0) {
+			link[n] = 0;
+			if (strcmp(link, "anon_inode:[io_uring]") == 0)
+				unobservable(p, "process %.200s (pid %d) uses io_uring: its calls there bypass the shim", exe, (int)pid);
+		}
+	}
+	if (d)
+		closedir(d);
+}
+
+/* pid and its descendants, depth first; at most a few hundred processes. */
+static void look_at_tree(struct program *p, pid_t pid, unsigned *budget)
+{
+	char path[64], buf[4096];
+
+	if (!*budget || !(*budget)--)
+		return;
+	look_at(p, pid, false);
+	snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+	DIR *d = opendir(path);
+	for (struct dirent *e; d && (e = readdir(d));) {
+		if (e->d_name[0] == '.')
+			continue;
+		char file[300];
+		snprintf(file, sizeof file, "%s/%.200s/children", path, e->d_name);
+		int fd = open(file, O_RDONLY | O_CLOEXEC);
+		ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
+		if (fd >= 0)
+			close(fd);
+		if (n <= 0)
+			continue;
+		buf[n] = 0;
+		for (char *w = strtok(buf, " \n"); w; w = strtok(NULL, " \n"))
+			look_at_tree(p, (pid_t)atoi(w), budget);
+	}
+	if (d)
+		closedir(d);
+}
+
+/* The command's words (and the words inside them, 'sh -c "exec ./static-client"') that name a
+ * statically linked executable, found as execvp would (a name with '/' as it is, else on PATH). */
+static void scan_command(struct program *p, char **argv)
+{
+	for (char **a = argv + 1; *a && !p->why[0]; a++) {
+		char copy[1024], path[4096];
+		snprintf(copy, sizeof copy, "%s", *a);
+		for (char *save = NULL, *w = strtok_r(copy, " \t\n;&|()<>'\"`", &save); w;
+		     w = strtok_r(NULL, " \t\n;&|()<>'\"`", &save))
+			if (find_exec(w, path, sizeof path) == 0 && is_static_elf(path) == 1) {
+				unobservable(p, "its command runs %.300s, statically linked: the shim cannot be loaded "
+					     "into it", path);
+				break;
+			}
+	}
+}
+
 static void record_exit(struct programs *ps, struct program *p)
 {
 	p->death_us = clock_us();
@@ -231,6 +342,9 @@ static void keep_tail(struct program *p, int k, const char *chunk, size_t n, siz
 
 static void take_one(struct programs *ps, struct program *p)
 {
+	/* An exec of the leader since we last looked (a wrapper handing over to a static binary). */
+	if (!p->dead && p->observed)
+		look_at(p, p->pid, true);
 	/* Its death first: whatever it wrote before dying is then read below. */
 	if (!p->dead) {
 		siginfo_t si = { 0 };
@@ -342,13 +456,15 @@ void programs_free(struct programs *ps)
 		int status;
 		while (waitpid(p->pid, &status, 0) < 0 && errno == EINTR)
 			;
-		result_add_program(ps->res, p->a.full, p->argv, p->pid, p->observed, p->out[0], (long long)p->lost[0],
+		result_add_program(ps->res, p->a.full, p->argv, p->pid, p->observed && !p->why[0], p->observed ? "shim" : "none",
+				   p->why, p->out[0], (long long)p->lost[0],
 				   p->out[1], (long long)p->lost[1], (long long)p->dropped);
 		free_argv(p->argv);
 		close_fdp(&p->pidfd);
 		close_fdp(&p->out_fd);
 		close_fdp(&p->err_fd);
 		close_fdp(&p->shim_fd);
+		close_fdp(&p->in_fd);
 		free(p->calls);
 		free(p->tail[0]);
 		free(p->tail[1]);
@@ -410,10 +526,11 @@ static int dup_high(int fd)
 	return fd < 0 ? -1 : fcntl(fd, F_DUPFD_CLOEXEC, 10);
 }
 
-static int spawn(struct programs *ps, struct program *p, int netns_fd, char **argv, char *msg, size_t len)
+static int spawn(struct programs *ps, struct program *p, int netns_fd, char **argv, enum exec_stdin in_mode,
+		 const char *in_path, char *msg, size_t len)
 {
 	char path[4096], preload[4200];
-	int pv[2] = { -1, -1 }, out[2] = { -1, -1 }, err[2] = { -1, -1 }, sv[2] = { -1, -1 };
+	int pv[2] = { -1, -1 }, out[2] = { -1, -1 }, err[2] = { -1, -1 }, sv[2] = { -1, -1 }, in[2] = { -1, -1 };
 	int fds[4] = { -1, -1, -1, -1 }, e = 0, null = -1;
 	char **envp = NULL;
 
@@ -431,13 +548,35 @@ static int spawn(struct programs *ps, struct program *p, int netns_fd, char **ar
 			 "loaded into it, so its own socket calls cannot be observed; its exit, output, sockets "
 			 "and packets can", p->a.full, path);
 		add_note(ps, msg);
+		unobservable(p, "%.300s is statically linked (an ELF without PT_INTERP)", path);
 	} else if (!shim) {
 		snprintf(msg, len, "%s: no shim at %.300s: its own socket calls cannot be observed", p->a.full, ps->shim);
 		add_note(ps, msg);
+		unobservable(p, "no shim at %.300s", ps->shim);
+	} else {
+		scan_command(p, argv);
+		if (p->why[0]) {
+			snprintf(msg, len, "%s: %s, so not all of its calls can be observed", p->a.full, p->why);
+			add_note(ps, msg);
+		}
 	}
 	msg[0] = 0;
+	/* Its stdin: /dev/null, a file, or a pipe whose other end we hold until the end. */
+	if (in_mode == EXEC_STDIN_FILE && (null = open(in_path, O_RDONLY | O_CLOEXEC)) < 0) {
+		e = -errno;
+		snprintf(msg, len, "its stdin %.300s: %s", in_path, strerror(-e));
+		if (e == -ENOENT)
+			result_missing(ps->res, msg);
+		goto out;
+	}
+	if (in_mode == EXEC_STDIN_OPEN && pipe2(in, O_CLOEXEC) < 0) {
+		e = -errno;
+		goto out;
+	}
+	if (in_mode == EXEC_STDIN_OPEN)
+		null = in[0], in[0] = -1;
 	if (pipe2(pv, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0 ||
-	    (null = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0 ||
+	    (null < 0 && (null = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0) ||
 	    (shim && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)) {
 		e = -errno;
 		goto out;
@@ -483,6 +622,7 @@ static int spawn(struct programs *ps, struct program *p, int netns_fd, char **ar
 	p->err_fd = err[0], err[0] = -1;
 	p->shim_fd = sv[0], sv[0] = -1;
 	p->observed = shim;
+	p->in_fd = in[1], in[1] = -1;
 	fcntl(p->out_fd, F_SETFL, O_NONBLOCK);
 	fcntl(p->err_fd, F_SETFL, O_NONBLOCK);
 out:
@@ -492,6 +632,7 @@ out:
 		close_fdp(&out[i]);
 		close_fdp(&err[i]);
 		close_fdp(&sv[i]);
+		close_fdp(&in[i]);
 	}
 	for (int i = 0; i < 4; i++)
 		close_fdp(&fds[i]);
@@ -501,7 +642,7 @@ out:
 
 /* Starts argv as full; the event "exec NAME: ARGV" is the caller's. */
 int programs_start(struct programs *ps, int host, const char *full, const char *name, int netns_fd,
-		   char **argv, struct program **ret, char *msg, size_t len)
+		   char **argv, enum exec_stdin in_mode, const char *in_path, struct program **ret, char *msg, size_t len)
 {
 	if (ps->n == PROGRAMS_MAX) {
 		snprintf(msg, len, "too many programs in one run (at most %d)", PROGRAMS_MAX);
@@ -516,9 +657,9 @@ int programs_start(struct programs *ps, int host, const char *full, const char *
 	p->a = (struct actor){ .ops = &program_ops, .host = host };
 	snprintf(p->a.name, sizeof p->a.name, "%s", name);
 	snprintf(p->a.full, sizeof p->a.full, "%s", full);
-	p->pidfd = p->out_fd = p->err_fd = p->shim_fd = -1;
+	p->pidfd = p->out_fd = p->err_fd = p->shim_fd = p->in_fd = -1;
 	p->ps = ps;
-	int e = spawn(ps, p, netns_fd, argv, msg, len);
+	int e = spawn(ps, p, netns_fd, argv, in_mode, in_path, msg, len);
 	if (e < 0) {
 		free_argv(p->argv);
 		free(p);
@@ -545,6 +686,16 @@ struct actor *program_actor(struct program *p)
 bool program_observed(const struct program *p)
 {
 	return p->observed;
+}
+
+const char *program_unobserved(struct program *p)
+{
+	unsigned budget = 256;
+
+	take_one(p->ps, p);
+	if (!p->dead)
+		look_at_tree(p, p->pid, &budget);
+	return p->why[0] ? p->why : NULL;
 }
 
 bool program_output_has(const struct program *p, const char *text)

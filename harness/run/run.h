@@ -106,13 +106,17 @@ int program_shim_parse(const char *msg, struct shim_report *ret);
 
 /* ---- match.c: expected against observed (pure) ---- */
 
-/* Whether an observed syscall result meets the expectation; without one, success (ret >= 0)
- * is expected. */
+/* Whether an observed syscall result meets the expectation (one of its alternatives); without
+ * one, success (ret >= 0) is expected. */
 bool expect_matches(const struct expect_ret *want, long long ret, int err);
+/* Which alternative it meets (0 without one), or -1. */
+int expect_which(const struct expect_ret *want, long long ret, int err);
+/* "0 | -1 ECONNRESET" (what the scenario wrote after '='; "success" without it). */
+void expect_describe(const struct expect_ret *want, char *buf, size_t len);
 /* Whether value meets "cmp number" (cmp: = >= <= > <). */
 bool counter_matches(const char *cmp, long long value, long long number);
 /* Whether a captured packet is the one a packet step names (from, to, flags or ICMP error, and
- * port at either end if the step gives one). */
+ * the qualifiers it gives: port at either end, payload length, relative seq and ack). */
 bool packet_matches(const struct packet *p, const struct step *st);
 /* An 'after' floor met: from its anchor on for its duration, run ms. */
 struct floor {

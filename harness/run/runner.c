@@ -79,6 +79,10 @@ static int (*const runners[STEP_NKINDS])(struct run *, const struct step *) = {
 	[STEP_RELEASE] = step_fault,
 	[STEP_QUICKACK] = step_fault,
 	[STEP_RTO_MIN] = step_fault,
+	[STEP_RUNNING] = step_running,
+	[STEP_NO_OUTPUT] = step_no_output,
+	[STEP_NO_CALL] = step_no_call,
+	[STEP_WAIT] = step_wait,
 };
 
 bool runner_runs(enum step_kind kind)
@@ -195,6 +199,7 @@ struct result *runner_run(const struct scenario *s, const struct run_options *o)
 	r->o = o;
 	r->res = res;
 	r->origin_us = clock_us();
+	r->fault_ms = -1e300;
 	r->loop.deadline_us = r->origin_us + (int64_t)(o->timeout_ms ? o->timeout_ms : s->timeout_ms) * 1000;
 	if (setup(r) == 0) {
 		for (size_t i = 0; i < s->nsteps && !r->failed && !r->errored; i++)

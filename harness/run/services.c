@@ -13,6 +13,7 @@
 
 #include "internal.h"
 #include "netns.h"
+#include "peer.h"
 
 /* Milliseconds from the run's start to t_us (the run's clock, loop.h). */
 double run_ms(const struct run *r, int64_t t_us)
@@ -187,4 +188,41 @@ struct actor *run_actor(struct run *r, int host, const char *name)
 		return &r->peers[host].a;
 	struct program *p = programs_find(r->progs, host, name);
 	return p ? program_actor(p) : NULL;
+}
+
+/* Which alternative of '= A | B' happened, as a note naming the line: a race the scenario
+ * allows is still told apart in the result. Nothing with one alternative. */
+void run_alternative(struct run *r, const char *who, const char *what, const struct expect_ret *want,
+		     long long ret, int err)
+{
+	char all[200], *text = NULL;
+	int k = expect_which(want, ret, err);
+	const char *en = peer_errno_name(err);
+
+	if (!want || want->n < 2 || k < 0)
+		return;
+	expect_describe(want, all, sizeof all);
+	if (asprintf(&text, "%s:%u: %s %s = %lld%s%s: alternative %d of %u (%s)", r->s->path, r->step ? r->step->line : 0,
+		     who, what, ret, ret < 0 && en ? " " : "", ret < 0 && en ? en : "", k + 1, want->n, all) >= 0) {
+		result_note(r->res, text);
+		free(text);
+	}
+}
+
+/* A fault took effect at at_ms (run ms): packet awaits look at what the capture holds from then
+ * on. Its packets are taken in first, so none sent before it waits unread in the capture. */
+void run_fault_mark(struct run *r, double at_ms)
+{
+	for (int i = 0; i < 64 && capture_poll(r->cap, r->origin_us) > 0; i++)
+		;
+	run_record_packets(r);
+	r->fault_ms = at_ms;
+	r->fault_line = r->step ? r->step->line : 0;
+}
+
+/* Whether packet i is one a packet step may look at: past the last one awaited, and since the
+ * last fault. */
+bool run_packet_fresh(const struct run *r, size_t i)
+{
+	return i >= r->pkt_cursor && capture_packet(r->cap, i)->t_ms >= r->fault_ms;
 }

@@ -13,45 +13,97 @@
 #include "internal.h"
 #include "netns.h"
 
+struct packet_want {
+	const struct step *st;
+	unsigned found;                   /* how many such packets so far */
+	size_t last;                      /* the last one's index */
+	size_t next;                      /* where to look on */
+};
+
 static bool packet_seen(struct run *r, const void *arg)
 {
-	const struct step *st = arg;
+	struct packet_want *w = (struct packet_want *)arg;
+	unsigned want = w->st->packet.count ? w->st->packet.count : 1;
 
 	r->pkts_checked = true;
-	for (size_t i = r->pkt_cursor; i < capture_count(r->cap); i++)
-		if (packet_matches(capture_packet(r->cap, i), st)) {
-			r->pkt_cursor = i + 1;
-			return true;
+	for (; w->next < capture_count(r->cap); w->next++)
+		if (run_packet_fresh(r, w->next) && packet_matches(capture_packet(r->cap, w->next), w->st)) {
+			w->last = w->next;
+			if (++w->found == want) {
+				r->pkt_cursor = w->next + 1;
+				return true;
+			}
 		}
 	return false;
 }
 
-static void packets_since(struct run *r, size_t from, char *buf, size_t len)
+/* The packet a step names, as written: "server > client S. len >0 port 5000". */
+static void packet_words(const struct run *r, const struct step_packet *pk, char *buf, size_t len)
 {
+	int n = snprintf(buf, len, "%s > %s %s%s", run_hostname(r, pk->from), run_hostname(r, pk->to),
+			 pk->icmp ? "icmp " : "", pk->flags);
+
+	if (n >= 0 && pk->has_len)
+		n += snprintf(buf + n, len - (size_t)n, " len %u", pk->len);
+	if (n >= 0 && pk->len_some)
+		n += snprintf(buf + n, len - (size_t)n, " len >0");
+	if (n >= 0 && pk->has_seq)
+		n += snprintf(buf + n, len - (size_t)n, " seq %u", pk->seq);
+	if (n >= 0 && pk->has_ack)
+		n += snprintf(buf + n, len - (size_t)n, " ack %u", pk->ack);
+	if (n >= 0 && pk->port)
+		snprintf(buf + n, len - (size_t)n, " port %d", pk->port);
+}
+
+/* The packets a step could look at, from index from on; with their seq, ack and length when
+ * the step names any of those. */
+static void packets_since(struct run *r, const struct step_packet *pk, size_t from, char *buf, size_t len)
+{
+	bool numbers = pk->has_len || pk->len_some || pk->has_seq || pk->has_ack;
+
 	size_t n = 0;
 
 	buf[0] = 0;
-	for (size_t i = from; i < capture_count(r->cap) && n + 64 < len; i++) {
+	for (size_t i = from; i < capture_count(r->cap) && n + 96 < len; i++) {
 		const struct packet *p = capture_packet(r->cap, i);
+		if (!run_packet_fresh(r, i))
+			continue;
 		n += (size_t)snprintf(buf + n, len - n, "%s%s > %s %s", n ? ", " : "",
 				      run_hostname(r, p->from), run_hostname(r, p->to), p->flags);
+		if (numbers && !p->icmp)
+			n += (size_t)snprintf(buf + n, len - n, " seq %u ack %u len %u", p->seq, p->ack, p->len);
 	}
 	if (!buf[0])
 		snprintf(buf, len, "no packets");
 }
 
+/* " since the fault at line 7 (at 12.3 ms)", or "" before any fault. */
+static void since_fault(const struct run *r, char *buf, size_t len)
+{
+	buf[0] = 0;
+	if (r->fault_line)
+		snprintf(buf, len, " after the fault at line %u (%.1f ms)", r->fault_line, r->fault_ms);
+}
+
 int step_packet(struct run *r, const struct step *st)
 {
+	struct packet_want w = { .st = st, .next = r->pkt_cursor };
 	size_t from = r->pkt_cursor;
-	char seen[1024];
+	char seen[1024], want[256], since[96], count[32] = "";
 	double base = run_floor_anchor(r);
 
-	if (run_await(r, packet_seen, st, run_bound(r, st), 0) == 0)
+	if (run_await(r, packet_seen, &w, run_bound(r, st), 0) == 0)
 		return run_too_soon(r, st, base, capture_packet(r->cap, r->pkt_cursor - 1)->t_ms);
-	packets_since(r, from, seen, sizeof seen);
-	return run_failf(r, "no %s > %s %s within %d ms\n  expected: %s > %s %s\n  observed: %s",
-		     run_hostname(r, st->packet.from), run_hostname(r, st->packet.to), st->packet.flags, run_bound(r, st),
-		     run_hostname(r, st->packet.from), run_hostname(r, st->packet.to), st->packet.flags, seen);
+	if (r->errored)
+		return -1;
+	packets_since(r, &st->packet, from, seen, sizeof seen);
+	packet_words(r, &st->packet, want, sizeof want);
+	since_fault(r, since, sizeof since);
+	if (st->packet.count > 1)
+		snprintf(count, sizeof count, "%u x ", st->packet.count);
+	return run_failf(r, "no %s%s%s within %d ms\n  expected: %s%s\n  observed: %s%s", count, want, since,
+			 run_bound(r, st), count, want, seen,
+			 st->packet.count > 1 ? (w.found == 1 ? " (1 such packet)" : w.found ? " (fewer such packets)" : "") : "");
 }
 
 static bool never(struct run *r, const void *arg)
@@ -59,22 +111,28 @@ static bool never(struct run *r, const void *arg)
 	return false;
 }
 
-/* None so far in the run; with 'within DUR', none either while watching for DUR. */
+/* None so far in the run (since the last fault, or the last packet awaited after it); with
+ * 'within DUR', none either while watching for DUR. */
 int step_no_packet(struct run *r, const struct step *st)
 {
+	char want[256], since[96];
+
 	r->pkts_checked = true;
-	if (st->within_ms)
-		run_await(r, never, NULL, st->within_ms, 0);
+	if (st->within_ms && run_await(r, never, NULL, st->within_ms, 0) < 0 && r->errored)
+		return -1;
 	/* Take in every frame the capture holds now (each call reads a bounded batch). */
 	for (int i = 0; i < 64 && capture_poll(r->cap, r->origin_us) > 0; i++)
 		;
 	run_record_packets(r);
-	for (size_t i = 0; i < capture_count(r->cap); i++) {
+	for (size_t i = r->fault_line ? r->pkt_cursor : 0; i < capture_count(r->cap); i++) {
 		const struct packet *p = capture_packet(r->cap, i);
-		if (packet_matches(p, st))
-			return run_failf(r, "a packet that must not be there\n  expected: no %s > %s %s\n  observed: %s > %s %s at %.3f ms",
-				     run_hostname(r, st->packet.from), run_hostname(r, st->packet.to), st->packet.flags,
-				     run_hostname(r, p->from), run_hostname(r, p->to), p->flags, p->t_ms);
+		if (p->t_ms >= r->fault_ms && packet_matches(p, st)) {
+			packet_words(r, &st->packet, want, sizeof want);
+			since_fault(r, since, sizeof since);
+			return run_failf(r, "a packet that must not be there%s\n  expected: no %s\n  observed: %s > %s %s "
+					 "seq %u ack %u len %u at %.3f ms", since, want, run_hostname(r, p->from),
+					 run_hostname(r, p->to), p->flags, p->seq, p->ack, p->len, p->t_ms);
+		}
 	}
 	return 0;
 }
@@ -198,5 +256,24 @@ int step_counter(struct run *r, const struct step *st)
 	if (!counter_matches(st->counter.cmp, v, st->counter.number))
 		return run_failf(r, "counter %s of %s\n  expected: %s %lld\n  observed: %lld",
 			     st->counter.key, run_hostname(r, st->host), st->counter.cmp, st->counter.number, v);
+	return 0;
+}
+
+/* wait DUR: time passes as part of the story (never to order events: awaits do that). It is a
+ * wait no harness could shorten, so it counts in the run's timer floor. */
+int step_wait(struct run *r, const struct step *st)
+{
+	char what[64];
+	double from = run_now_ms(r);
+
+	/* In the first host's column: the ladder has none for the scenario itself. */
+	snprintf(what, sizeof what, "wait %d ms: time passes", st->wait.ms);
+	run_event(r, 0, what);
+	if (run_await(r, never, NULL, st->wait.ms, 0) < 0 && r->errored)
+		return -1;
+	if (r->nfloors < RUN_MAX_FLOORS) {
+		r->floors[r->nfloors].from = from;
+		r->floors[r->nfloors++].to = from + st->wait.ms;
+	}
 	return 0;
 }

@@ -242,7 +242,7 @@ static bool peer_answers(struct run *r, int host)
  * that it succeeded). */
 static int finish_cmd(struct run *r, struct cmd *c, const struct step *st, const struct expect_ret *want)
 {
-	char exp[64], obs[64];
+	char exp[160], obs[64];
 	const char *who = run_hostname(r, c->host);
 
 	if (run_await(r, cmd_finished, c, run_bound(r, st), 0) < 0 && !r->errored && !peer_answers(r, c->host))
@@ -250,7 +250,7 @@ static int finish_cmd(struct run *r, struct cmd *c, const struct step *st, const
 			      "ignores its commands); it was killed", who, c->op, who);
 	if (!cmd_finished(r, c))
 		return run_failf(r, "%s %s did not return within %d ms\n  expected: %s\n  observed: still blocked",
-			     who, c->op, run_bound(r, st), want && want->set ? (describe(exp, sizeof exp, true, want->ret, want->err), exp) : "a result");
+			     who, c->op, run_bound(r, st), want && want->set ? (expect_describe(want, exp, sizeof exp), exp) : "a result");
 	c->awaited = true;
 	if (!c->done) {
 		int s = r->peers[c->host].status;
@@ -259,13 +259,12 @@ static int finish_cmd(struct run *r, struct cmd *c, const struct step *st, const
 	}
 	if (c->error[0])
 		return run_errorf(r, "%s %s: the peer refused the command: %s", who, c->op, c->error);
-	if (c->has_result && expect_matches(want, c->ret, c->err))
+	if (c->has_result && expect_matches(want, c->ret, c->err)) {
+		run_alternative(r, who, c->op, want, c->ret, c->err);
 		return run_too_soon(r, st, run_ms(r, c->sent_us), run_ms(r, c->t_us));
+	}
 	describe(obs, sizeof obs, c->has_result, c->ret, c->err);
-	if (want && want->set)
-		describe(exp, sizeof exp, true, want->ret, want->err);
-	else
-		snprintf(exp, sizeof exp, "success");
+	expect_describe(want, exp, sizeof exp);
 	return run_failf(r, "%s %s\n  expected: %s\n  observed: %s", who, c->op, exp, obs);
 }
 
@@ -283,7 +282,7 @@ static int run_sync(struct run *r, const struct step *st, const char *sock, cons
 	helper.after_ms = 0;
 	if (!c)
 		return -1;
-	if (first_failure && st->want.set && st->want.ret < 0 && run_await(r, cmd_finished, c, run_bound(r, st), 0) == 0 &&
+	if (first_failure && st->want.set && st->want.alt[0].ret < 0 && run_await(r, cmd_finished, c, run_bound(r, st), 0) == 0 &&
 	    c->done && c->has_result && c->ret < 0)
 		return finish_cmd(r, c, st, &st->want) < 0 ? -1 : 1;
 	return finish_cmd(r, c, &helper, NULL);
@@ -337,8 +336,11 @@ int step_op(struct run *r, const struct step *st)
 		for (unsigned a = 0; a < st->op.nargs; a++)
 			n += snprintf(line + n, sizeof line - (size_t)n, " %s", st->op.args[a]);
 	}
-	if (strcmp(op, "crash") == 0)
-		run_event(r, st->host, "crash (invalid memory access)"), r->peers[st->host].a.doomed = true;
+	if (strcmp(op, "crash") == 0) {
+		run_event(r, st->host, "crash (invalid memory access)");
+		r->peers[st->host].a.doomed = true;
+		run_fault_mark(r, run_now_ms(r));   /* before it dies: what its death sends counts */
+	}
 	struct cmd *c = send_cmd(r, st->host, st->sock, op, line);
 	if (!c)
 		return -1;
