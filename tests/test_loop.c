@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The run's event loop (harness/run/loop.h): an await returns when its condition holds, when its
+ * The run's event loop (harness/run/private/loop.h): an await returns when its condition holds, when its
  * bound runs out, or when the run's deadline does, and says which; sources take in what is ready.
  */
 #include <errno.h>

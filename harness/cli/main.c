@@ -30,7 +30,6 @@
 #include "lang.h"
 #include "report.h"
 #include "run.h"
-#include "loop.h"
 #include "netns.h"
 
 /* Exit statuses of the CLI (DESIGN.md). */

@@ -63,8 +63,8 @@ struct program {
 	size_t nout[2], lost[2];
 	char *tail[2];            /* past OUT_MAX: the last OUT_MAX bytes too, for 'output' awaits */
 	size_t ntail[2];
-	struct program_call *calls;
-	size_t ncalls, cap, cursor;   /* cursor: calls before it were matched by earlier awaits */
+	struct actor_call *calls;
+	size_t ncalls, cap;
 	unsigned long dropped;
 	char **argv;              /* the command's words, NULL-terminated, for the result */
 };
@@ -300,7 +300,7 @@ static void take_call(struct programs *ps, struct program *p, const char *msg)
 	}
 	if (p->ncalls == p->cap) {
 		size_t cap = p->cap ? 2 * p->cap : 64;
-		struct program_call *grown = cap < 1000000 ? realloc(p->calls, cap * sizeof *grown) : NULL;
+		struct actor_call *grown = cap < 1000000 ? realloc(p->calls, cap * sizeof *grown) : NULL;
 		if (!grown) {
 			p->dropped++;
 			return;
@@ -308,13 +308,12 @@ static void take_call(struct programs *ps, struct program *p, const char *msg)
 		p->calls = grown;
 		p->cap = cap;
 	}
-	struct program_call *c = &p->calls[p->ncalls++];
-	*c = (struct program_call){ .fd = rep.fd, .err = rep.err, .pid = rep.pid, .ret = rep.ret, .t_us = rep.t_us };
+	struct actor_call *c = &p->calls[p->ncalls++];
+	*c = (struct actor_call){ .fd = rep.fd, .err = rep.err, .pid = rep.pid, .ret = rep.ret, .t_us = rep.t_us };
+	snprintf(c->socket, sizeof c->socket, "fd%d", rep.fd);
 	snprintf(c->call, sizeof c->call, "%s", rep.call);
-	char sock[24];
-	snprintf(sock, sizeof sock, "fd%d", rep.fd);
 	/* errno counts only for a failed call, and only one the JSON can name. */
-	result_add_syscall(ps->res, p->a.full, sock, c->call, c->ret, c->ret < 0 && peer_errno_name(c->err) ? c->err : 0,
+	result_add_syscall(ps->res, p->a.full, c->socket, c->call, c->ret, c->ret < 0 && peer_errno_name(c->err) ? c->err : 0,
 			   (double)(c->t_us - ps->origin_us) / 1000.0, c->pid);
 }
 
@@ -688,8 +687,11 @@ bool program_observed(const struct program *p)
 	return p->observed;
 }
 
-const char *program_unobserved(struct program *p)
+/* Why not every call of its can be seen (a static binary in its exec chain, io_uring; its
+ * processes are looked at now), or NULL. */
+static const char *program_unobserved(struct actor *a)
 {
+	struct program *p = (struct program *)a;
 	unsigned budget = 256;
 
 	take_one(p->ps, p);
@@ -709,10 +711,12 @@ bool program_finished(const struct program *p)
 	return p->dead && p->shim_fd < 0 && p->out_fd < 0 && p->err_fd < 0;
 }
 
-const struct program_call *program_calls(struct program *p, size_t *ret_n, size_t **ret_cursor)
+static const struct actor_call *program_actor_calls(struct actor *a, size_t *ret_n)
 {
+	struct program *p = (struct program *)a;
+
+	take_one(p->ps, p);
 	*ret_n = p->ncalls;
-	*ret_cursor = &p->cursor;
 	return p->calls;
 }
 
@@ -790,6 +794,7 @@ static void program_last_words(const struct actor *a, char *buf, size_t len)
 
 static const struct actor_ops program_ops = {
 	.signal = program_signal, .ended = program_ended, .last_words = program_last_words,
+	.calls = program_actor_calls, .unobserved = program_unobserved,
 };
 
 /* ---- the shim's reports ---- */

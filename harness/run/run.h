@@ -17,6 +17,9 @@
 #include "lang.h"
 #include "report.h"
 
+/* CLOCK_MONOTONIC, microseconds: the one clock of a run (and of the job scheduler). */
+int64_t clock_us(void);
+
 /* ---- capture.c ---- */
 
 struct packet {

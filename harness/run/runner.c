@@ -21,19 +21,16 @@
 #include "netns.h"
 #include "peer.h"
 
-static void note(struct run *r, const char *text)
-{
-	result_note(r->res, text);
-}
-
 /* ---- the run's event sources (loop.h): the capture, the programs, the peers ---- */
 
 static unsigned capture_fds(void *ctx, struct pollfd *fds, unsigned max)
 {
 	struct run *r = ctx;
 
+	if (max == 0)
+		return 0;
 	fds[0] = (struct pollfd){ .fd = capture_fd(r->cap), .events = POLLIN };
-	return max ? 1 : 0;
+	return 1;
 }
 
 static void capture_take(void *ctx, const struct pollfd *fds, unsigned n)
@@ -43,14 +40,6 @@ static void capture_take(void *ctx, const struct pollfd *fds, unsigned n)
 	capture_poll(r->cap, r->origin_us);
 	run_record_packets(r);
 }
-
-
-/* ---- socket operations ---- */
-
-
-/* ---- the wire ---- */
-
-/* ---- hosts ---- */
 
 /* ---- the step table: which function runs each kind of step ---- */
 
@@ -139,14 +128,15 @@ static int setup(struct run *r)
 	if (capture_open_wire(r->sb, o->pcap_dir ? path : NULL, capture_ring_for(s), &r->cap, err, sizeof err) < 0)
 		return run_errorf(r, "%s", err);
 	if (!netns_netem_available())
-		note(r, "netem: this kernel has no netem qdisc; faults on the wire use nftables");
+		result_note(r->res, "netem: this kernel has no netem qdisc; faults on the wire use nftables");
 	if ((e = programs_new(r->res, r->origin_us, o->peer_path, &r->progs)) < 0)
 		return run_errorf(r, "%s", strerror(-e));
 	const struct loop_source sources[] = {
 		{ capture_fds, capture_take, r }, { programs_fds, programs_take, r->progs }, { peers_fds, peers_take, r },
 	};
 	for (size_t i = 0; i < sizeof sources / sizeof sources[0]; i++)
-		loop_add(&r->loop, &sources[i]);
+		if (loop_add(&r->loop, &sources[i]) < 0)
+			return run_errorf(r, "the event loop takes no more sources");
 	for (unsigned h = 0; h < s->nhosts; h++)
 		if (peers_start(r, (int)h) < 0)
 			return -1;
@@ -171,15 +161,17 @@ static void teardown(struct run *r)
 			run_errorf(r, "%s", msg);
 			break;
 		case CAPTURE_LOSS_NOTE:
-			note(r, msg);
+			result_note(r->res, msg);
 			break;
 		case CAPTURE_COMPLETE:
 			break;
 		}
 		capture_free(r->cap);
 	}
-	for (unsigned h = 0; h < r->s->nhosts; h++)
+	for (unsigned h = 0; h < r->s->nhosts; h++) {
 		peer_free(r->peers[h].p);
+		free(r->peers[h].calls);
+	}
 	free(r->sockbuf);
 	programs_free(r->progs);
 	netns_sandbox_free(r->sb);

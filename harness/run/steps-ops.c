@@ -29,11 +29,29 @@ static struct cmd *cmd_by_id(struct run *r, int host, int id)
 	return NULL;
 }
 
+/* A syscall the peer reported, kept as its actor's call (for 'expect no HOST CALL'). */
+static void keep_call(struct peer_actor *pa, const struct peer_report *rep)
+{
+	if (pa->ncalls == pa->cap) {
+		size_t cap = pa->cap ? 2 * pa->cap : 64;
+		struct actor_call *grown = cap <= 1000000 ? realloc(pa->calls, cap * sizeof *grown) : NULL;
+		if (!grown)
+			return;   /* the result still has it; only 'expect no' would miss it */
+		pa->calls = grown;
+		pa->cap = cap;
+	}
+	struct actor_call *c = &pa->calls[pa->ncalls++];
+	*c = (struct actor_call){ .fd = -1, .err = rep->err, .ret = rep->ret, .t_us = (int64_t)rep->t_us };
+	snprintf(c->call, sizeof c->call, "%s", rep->call);
+	snprintf(c->socket, sizeof c->socket, "%s", rep->sock);
+}
+
 static void handle_report(struct run *r, int host, const struct peer_report *rep)
 {
 	struct cmd *c = cmd_by_id(r, host, rep->id);
 
 	if (rep->kind == 'R') {
+		keep_call(&r->peers[host], rep);
 		/* An errno the JSON cannot name is recorded as none, as it always was. */
 		result_add_syscall(r->res, run_hostname(r, host), rep->sock, rep->call, rep->ret,
 				   peer_errno_name(rep->err) ? rep->err : 0,
@@ -92,8 +110,23 @@ static void peer_actor_last_words(const struct actor *a, char *buf, size_t len)
 	buf[0] = 0;
 }
 
+static const struct actor_call *peer_actor_calls(struct actor *a, size_t *ret_n)
+{
+	struct peer_actor *pa = (struct peer_actor *)a;
+
+	*ret_n = pa->ncalls;
+	return pa->calls;
+}
+
+/* The peer reports every syscall it makes. */
+static const char *peer_actor_unobserved(struct actor *a)
+{
+	return NULL;
+}
+
 static const struct actor_ops peer_actor_ops = {
 	.signal = peer_actor_signal, .ended = peer_actor_ended, .last_words = peer_actor_last_words,
+	.calls = peer_actor_calls, .unobserved = peer_actor_unobserved,
 };
 
 int peers_start(struct run *r, int host)
@@ -101,7 +134,9 @@ int peers_start(struct run *r, int host)
 	struct peer_actor *pa = &r->peers[host];
 	int e;
 
-	*pa = (struct peer_actor){ .a = { .ops = &peer_actor_ops, .host = host } };
+	/* A host's peer after a reboot is a new process, but its calls are the host's history. */
+	*pa = (struct peer_actor){ .a = { .ops = &peer_actor_ops, .host = host, .call_cursor = pa->a.call_cursor },
+				   .calls = pa->calls, .ncalls = pa->ncalls, .cap = pa->cap };
 	snprintf(pa->a.full, sizeof pa->a.full, "%s", run_hostname(r, host));
 	if ((e = peer_spawn(r->o->peer_path, netns_fd(r->sb, host), run_hostname(r, host), &pa->p)) < 0) {
 		pa->dead = true;

@@ -158,28 +158,28 @@ int step_output(struct run *r, const struct step *st)
 			 tail[0] ? tail : "; no output");
 }
 
-/* An expectation on a program's calls needs every call seen: else the run is an error saying
+/* An expectation on an actor's calls needs every call seen: else the run is an error saying
  * why (a static binary in its exec chain, io_uring), never a failure blamed on the program. */
-static int unobserved(struct run *r, struct program *p, const char *call)
+static int unobserved(struct run *r, struct actor *a, bool none_seen, const char *call)
 {
-	const char *why = program_unobserved(p);
+	const char *why = a->ops->unobserved(a);
 
 	if (!why)
 		return 0;
-	if (!program_observed(p))
-		return run_errorf(r, "%s %s: this program's own socket calls cannot be observed: %s",
-				  program_actor(p)->full, call, why);
-	return run_errorf(r, "%s %s: not all of this program's own socket calls can be observed: %s",
-			  program_actor(p)->full, call, why);
+	if (none_seen)
+		return run_errorf(r, "%s %s: this program's own socket calls cannot be observed: %s", a->full, call, why);
+	return run_errorf(r, "%s %s: not all of this program's own socket calls can be observed: %s", a->full, call,
+			  why);
 }
 
 static bool call_seen(struct run *r, const void *arg)
 {
 	struct program_want *w = (struct program_want *)arg;
-	size_t n, *cursor;
-	const struct program_call *calls = program_calls(w->p, &n, &cursor);
+	struct actor *a = program_actor(w->p);
+	size_t n;
+	const struct actor_call *calls = a->ops->calls(a, &n);
 
-	for (size_t i = *cursor; i < n; i++)
+	for (size_t i = a->call_cursor; i < n; i++)
 		if (strcmp(calls[i].call, w->st->call.name) == 0 && expect_matches(&w->st->want, calls[i].ret, calls[i].err)) {
 			w->found = i;
 			return true;
@@ -215,28 +215,28 @@ int step_call(struct run *r, const struct step *st)
 {
 	struct program_want w = { .st = st, .found = (size_t)-1 };
 	char exp[240], obs[1024], state[160], within[32] = "";
-	size_t n, *cursor;
+	size_t n;
 
 	if (!(w.p = named(r, st)))
 		return -1;
 	struct actor *a = program_actor(w.p);
-	if (unobserved(r, w.p, st->call.name) < 0)
+	if (unobserved(r, a, !program_observed(w.p), st->call.name) < 0)
 		return -1;
 	run_await(r, call_seen, &w, st->call.waits ? run_bound(r, st) : 0, 0);
-	const struct program_call *calls = program_calls(w.p, &n, &cursor);
+	const struct actor_call *calls = a->ops->calls(a, &n);
 	if (w.found < n) {
-		*cursor = w.found + 1;
+		a->call_cursor = w.found + 1;
 		r->event_ms = run_ms(r, calls[w.found].t_us);
 		run_alternative(r, a->full, st->call.name, &st->want, calls[w.found].ret, calls[w.found].err);
 		return 0;
 	}
 	/* What was not seen may be what the program did (an exec of a static binary since). */
-	if (unobserved(r, w.p, st->call.name) < 0)
+	if (unobserved(r, a, !program_observed(w.p), st->call.name) < 0)
 		return -1;
 	describe_want(exp, sizeof exp, st->call.name, &st->want);
 	size_t len = 0;
 	obs[0] = 0;
-	for (size_t i = *cursor; i < n && len + 48 < sizeof obs; i++)
+	for (size_t i = a->call_cursor; i < n && len + 48 < sizeof obs; i++)
 		if (strcmp(calls[i].call, st->call.name) == 0) {
 			describe_call(obs + len + (len ? 2 : 0), sizeof obs - len - 2, st->call.name, true, calls[i].ret,
 				      calls[i].err);
@@ -293,37 +293,30 @@ static bool forbidden(const struct step *st, const char *call, long long ret, in
  * been observable), or the built-in peer's operations as it reported them. */
 int step_no_call(struct run *r, const struct step *st)
 {
-	char exp[240], obs[160];
-	const char *who = run_hostname(r, st->host);
+	char exp[240], obs[160], pid[32] = "";
+	struct program *p = NULL;
+	struct actor *a;
+	size_t n;
 
+	if (st->sock[0] && !(p = named(r, st)))
+		return -1;
+	a = p ? program_actor(p) : run_actor(r, st->host, "");
 	loop_pump(&r->loop, 0);
 	describe_want(exp, sizeof exp, st->call.name, &st->want);
 	if (!st->want.set)
 		snprintf(exp, sizeof exp, "%s", st->call.name);
-	if (st->sock[0]) {
-		struct program *p = named(r, st);
-		size_t n, *cursor;
-		if (!p)
-			return -1;
-		if (unobserved(r, p, st->call.name) < 0)
-			return -1;
-		const struct program_call *calls = program_calls(p, &n, &cursor);
-		for (size_t i = 0; i < n; i++)
-			if (forbidden(st, calls[i].call, calls[i].ret, calls[i].err)) {
-				describe_call(obs, sizeof obs, calls[i].call, true, calls[i].ret, calls[i].err);
-				return run_failf(r, "%s: a call that must not be there\n  expected: no %s\n  observed: %s "
-						 "(pid %d, fd %d) at %.1f ms", program_actor(p)->full, exp, obs, calls[i].pid,
-						 calls[i].fd, run_ms(r, calls[i].t_us));
-			}
-		return 0;
-	}
-	for (size_t i = 0; i < r->res->syscalls.n; i++) {
-		const struct result_syscall *c = &r->res->syscalls.v[i];
-		if (!c->pid && strcmp(c->peer, who) == 0 && forbidden(st, c->call, c->ret, c->err)) {
-			describe_call(obs, sizeof obs, c->call, true, c->ret, c->err);
-			return run_failf(r, "%s: a call that must not be there\n  expected: no %s\n  observed: %s "
-					 "(socket %s) at %.1f ms", who, exp, obs, c->socket, c->t_ms);
-		}
+	if (unobserved(r, a, p && !program_observed(p), st->call.name) < 0)
+		return -1;
+	const struct actor_call *calls = a->ops->calls(a, &n);
+	for (size_t i = 0; i < n; i++) {
+		const struct actor_call *c = &calls[i];
+		if (!forbidden(st, c->call, c->ret, c->err))
+			continue;
+		describe_call(obs, sizeof obs, c->call, true, c->ret, c->err);
+		if (c->pid)
+			snprintf(pid, sizeof pid, "pid %d, ", c->pid);
+		return run_failf(r, "%s: a call that must not be there\n  expected: no %s\n  observed: %s (%ssocket %s) "
+				 "at %.1f ms", a->full, exp, obs, pid, c->socket, run_ms(r, c->t_us));
 	}
 	return 0;
 }

@@ -39,6 +39,15 @@ struct peer_report;
 /* ---- actors ---- */
 
 struct actor;
+/* A socket call an actor made, as seen: a peer reports each of its syscalls; a program's are
+ * what its observer saw. */
+struct actor_call {
+	char call[32];
+	char socket[32];                  /* a peer's socket name; a program's "fdN" */
+	int fd, err, pid;                 /* err: 0 none; pid: a program's process, 0 for a peer */
+	long long ret;
+	int64_t t_us;
+};
 struct actor_ops {
 	/* Sends sig to its process (a program: its process only, as a crash would); -errno. */
 	int (*signal)(struct actor *a, int sig);
@@ -47,6 +56,11 @@ struct actor_ops {
 	bool (*ended)(struct actor *a, int *ret_status, int64_t *ret_when_us);
 	/* What it last said, for a message ("; its stderr ends: ..."), or "". */
 	void (*last_words)(const struct actor *a, char *buf, size_t len);
+	/* The calls it made so far, as seen, in order; *ret_n of them. */
+	const struct actor_call *(*calls)(struct actor *a, size_t *ret_n);
+	/* Why not every call it made can be seen (a static binary in its exec chain, io_uring), or
+	 * NULL: an expectation on its calls is then tcpfault's blind spot, an error. */
+	const char *(*unobserved)(struct actor *a);
 };
 
 struct actor {
@@ -55,6 +69,7 @@ struct actor {
 	char name[32];                    /* "": the host's built-in peer; else the program's */
 	char full[64];                    /* "server", or "server.web": as the result names it */
 	bool doomed;                      /* sent a signal, or crashed: it may be dying */
+	size_t call_cursor;               /* its calls before it were matched by earlier awaits */
 };
 
 /* The built-in peer of a host (steps-ops.c). */
@@ -64,6 +79,8 @@ struct peer_actor {
 	bool dead;
 	int status;                       /* its wait status once dead */
 	int64_t death_us;
+	struct actor_call *calls;         /* its syscalls as it reported them */
+	size_t ncalls, cap;
 };
 
 /* ---- the run ---- */
@@ -208,21 +225,10 @@ int programs_start(struct programs *ps, int host, const char *full, const char *
 		   char **argv, enum exec_stdin in_mode, const char *in_path, struct program **ret, char *msg, size_t len);
 /* Whether its calls can be seen (the shim was loaded into it). */
 bool program_observed(const struct program *p);
-/* Why not every call of its can be seen (a static binary in its exec chain, io_uring; its
- * processes are looked at now), or NULL. */
-const char *program_unobserved(struct program *p);
 /* Whether stdout or stderr holds text (in its first or its last 64 KiB). */
 bool program_output_has(const struct program *p, const char *text);
 /* Whether it has ended and all it sent has been read: nothing more can come. */
 bool program_finished(const struct program *p);
-/* Its calls so far as the shim reported them; *ret_cursor: how many earlier awaits consumed. */
-struct program_call {
-	char call[24];
-	int fd, err, pid;
-	long long ret;
-	int64_t t_us;
-};
-const struct program_call *program_calls(struct program *p, size_t *ret_n, size_t **ret_cursor);
 /* "client.p is still running", "... was killed by SIGKILL", "... exited with status 3". */
 const char *program_state(const struct program *p, char *buf, size_t len);
 /* A host's power goes: every program on it gets SIGKILL (the whole process group); whether

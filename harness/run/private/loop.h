@@ -17,8 +17,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* CLOCK_MONOTONIC, microseconds: the run's one clock. */
-int64_t clock_us(void);
+#include "run.h"   /* clock_us() */
 
 /* A source of events. fds() stores at most max pollfds and returns how many; take() is called
  * after every poll with that slice (revents set), whether or not any is ready, so a source may
