@@ -361,6 +361,67 @@ static void test_exit(void **state)
 	done(&o);
 }
 
+
+/* 'after' on an awaited exit counts to the death; a death sooner than the floor fails. */
+static void test_exit_floor(void **state)
+{
+	struct fake_trigger late[] = { { SERVER, "kill", .evs = { DEATH(80, SERVER, SIGKILL) } }, { 0 } };
+	struct outcome o;
+
+	run("kill server KILL\nawait exit server signal KILL after 50ms\n", NULL, &o);
+	expect(&o, "fail", "too soon\n  expected: after 50 ms\n  observed: after ");
+	done(&o);
+	run("kill server KILL\nawait exit server signal KILL after 50ms\n", late, &o);
+	expect(&o, "pass", NULL);
+	assert_true(o.res->floor_ms > 49.9 && o.res->floor_ms < 50.1);
+	done(&o);
+}
+
+/* 'after' on a state counts from the packet the previous packet await matched. */
+static void test_state_floor(void **state)
+{
+	struct fake_trigger script[] = {
+		{ CLIENT, "connect", .evs = { PKT(1, CLIENT, SERVER, "S"), PKT(2, SERVER, CLIENT, "S."),
+					      PKT(3, CLIENT, SERVER, "."), RESULT(4, 0, 0),
+					      STATE(10, SERVER, TCP_ESTABLISHED, 5000, 40000) } }, { 0 } };
+	struct outcome o;
+
+	run("client connect server 5000\nawait packet client > server .\n"
+	    "await state server ESTABLISHED after 100ms\n", script, &o);
+	expect(&o, "fail", "too soon\n  expected: after 100 ms\n  observed: after ");
+	done(&o);
+	run("client connect server 5000\nawait packet client > server .\n"
+	    "await state server ESTABLISHED after 5ms\n", script, &o);
+	expect(&o, "pass", NULL);
+	done(&o);
+}
+
+/* The run's time limit reached while awaiting an exit: tcpfault gave up, an error. */
+static void test_deadline_in_exit(void **state)
+{
+	struct fake_trigger script[] = { { SERVER, "kill", .evs = { { .kind = FAKE_END } } }, { 0 } };
+	struct outcome o;
+
+	run("timeout 100ms\nkill server TERM\nawait exit server signal TERM within 5s\n", script, &o);
+	expect(&o, "error", "the run's time limit (100 ms) ran out during this step");
+	done(&o);
+}
+
+/* The router's ICMP: its events are the router's. */
+static void test_unreachable(void **state)
+{
+	struct outcome o;
+
+	run("topology router\nunreachable server host\nreachable server\nunreachable server net\n", NULL, &o);
+	expect(&o, "pass", NULL);
+	assert_int_equal(count(&o, events), 3);
+	assert_string_equal(o.res->events.v[0].host, "router");
+	assert_non_null(strstr(o.res->events.v[0].event, "ICMP host unreachable"));
+	assert_non_null(strstr(o.res->events.v[1].event, "forwards to server again"));
+	assert_non_null(strstr(o.res->events.v[2].event, "ICMP net unreachable"));
+	done(&o);
+}
+
 static void test_exit_never(void **state)
 {
 	struct fake_trigger script[] = { { SERVER, "kill", .evs = { { .kind = FAKE_END } } }, { 0 } };
@@ -837,6 +898,19 @@ static void test_program_listen(void **state)
 	done(&o);
 }
 
+/* A program already killed cannot be killed again: the step says how it ended. */
+static void test_program_killed_twice(void **state)
+{
+	char steps[1024];
+	struct outcome o;
+
+	snprintf(steps, sizeof steps, "client.p exec %s wait\nkill client.p TERM\nawait exit client.p signal TERM\n"
+		 "kill client.p\n", prog("TCPFAULT_TEST_CALLS"));
+	run(steps, NULL, &o);
+	expect(&o, "fail", "kill client.p: client.p was killed by SIGTERM");
+	done(&o);
+}
+
 /* A reboot takes the host's programs down with it. */
 static void test_program_reboot(void **state)
 {
@@ -990,6 +1064,10 @@ int main(void)
 		cmocka_unit_test(test_counter),
 		cmocka_unit_test(test_exit),
 		cmocka_unit_test(test_exit_never),
+		cmocka_unit_test(test_exit_floor),
+		cmocka_unit_test(test_state_floor),
+		cmocka_unit_test(test_deadline_in_exit),
+		cmocka_unit_test(test_unreachable),
 		cmocka_unit_test(test_crash),
 		cmocka_unit_test(test_dead_peer),
 		cmocka_unit_test(test_call_dies),
@@ -1024,6 +1102,7 @@ int main(void)
 		cmocka_unit_test(test_program_static),
 		cmocka_unit_test(test_program_listen),
 		cmocka_unit_test(test_program_reboot),
+		cmocka_unit_test(test_program_killed_twice),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
