@@ -83,8 +83,10 @@ static const char usage_text[] =
 	"                            address families to run (default both)\n" \
 	"  -v, --verbose             text: a ladder diagram of each run under its line\n" \
 	"      --repeat N            run each scenario N times (1 to 1000) and report every run;\n" \
-	"                            text ends with the scenarios whose verdict or a connection's\n" \
-	"                            packet flags varied\n" \
+	"                            text ends with the scenarios that varied: the verdict, a\n" \
+	"                            connection's S, F and R packets in order, or a call's outcome\n" \
+	"                            (its errno, an end of file); then a note naming those whose\n" \
+	"                            data/ACK pattern alone differed (timing)\n" \
 	"      --shard K/N           run only the K-th of N shares of the job list (jobs whose\n" \
 	"                            index, counted from 0, modulo N is K-1), for parallel CI jobs\n" \
 	"      --timeout DUR         each run's time limit (such as 10s), in place of the file's\n" \
