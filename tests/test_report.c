@@ -587,6 +587,30 @@ static void pattern_only(int run, json_object *pk, json_object *sc)
 	json_object_array_add(sc, syscall_(9.7, "server", "read", 40, NULL));
 }
 
+/* A forking server: its parent accepts and closes, its child reads, on the same fd numbers;
+ * other pids in each run and their calls interleaved otherwise: the same outcomes. */
+static void forking(int run, json_object *pk, json_object *sc)
+{
+	static const struct { int child; const char *call; int ret; } calls[2][4] = {
+		{ { 0, "accept", 7 }, { 1, "read", 5 }, { 0, "close", 0 }, { 1, "close", 0 } },
+		{ { 0, "accept", 7 }, { 0, "close", 0 }, { 1, "read", 5 }, { 1, "close", 0 } },
+	};
+	for (int i = 0; i < 4; i++) {
+		json_object *c = syscall_(10.0 + i, "server.socat", calls[run][i].call, calls[run][i].ret, NULL);
+		json_object_object_add(c, "socket", json_object_new_string("fd7"));
+		json_object_object_add(c, "pid", json_object_new_int(1000 * (run + 1) + calls[run][i].child));
+		json_object_array_add(sc, c);
+	}
+}
+
+static void test_repeat_forking(void **state)
+{
+	char *out = two_runs(forking);
+
+	assert_non_null(strstr(out, "0 scenarios varied across 2 runs\n"));
+	free(out);
+}
+
 static void test_repeat_data_pattern(void **state)
 {
 	char *out = two_runs(pattern_only);
@@ -658,6 +682,7 @@ int main(void)
 		cmocka_unit_test(test_repeat_interleaving),
 		cmocka_unit_test(test_repeat_same_ports),
 		cmocka_unit_test(test_repeat_data_pattern),
+		cmocka_unit_test(test_repeat_forking),
 		cmocka_unit_test(test_repeat_what_matters),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -67,7 +67,8 @@ static const char usage_text[] =
 	"\n"
 	"Exit status: 0 all passed, 1 a scenario failed or could not run, 2 bad usage or a bad\n"
 	"scenario file, 3 this machine lacks something tcpfault needs (the message says what).\n"
-	"Environment: TCPFAULT_SCENARIOS (catalog folder), TCPFAULT_PEER (the peer program),\n"
+	"Environment: TCPFAULT_SCENARIOS (catalog folder), TCPFAULT_EXAMPLES (examples folder),\n"
+	"TCPFAULT_PEER (the peer program),\n"
 	"NO_COLOR (no colours even on a terminal).\n";
 
 #define RUN_OPTIONS_TEXT \

@@ -335,12 +335,13 @@ static char *repeat_signature(const struct result *r, bool control)
 	size_t n = r->packets.n + r->syscalls.n, nseq = 0;
 	char **key = calloc(n ? n : 1, sizeof *key);
 	char **seq = calloc(n ? n : 1, sizeof *seq);
-	int *pids = calloc(r->syscalls.n ? r->syscalls.n : 1, sizeof *pids);
+	int *pids = calloc(r->syscalls.n ? r->syscalls.n : 1, sizeof *pids);     /* each process once */
+	size_t *first = calloc(r->syscalls.n ? r->syscalls.n : 1, sizeof *first); /* its first call */
 	size_t npids = 0;
 	char *buf = NULL, *k = NULL, text[160];
 	size_t len = 0;
 	FILE *m = NULL;
-	bool ok = key && seq && pids;
+	bool ok = key && seq && pids && first;
 
 	for (size_t i = 0; ok && i < r->packets.n; i++) {
 		const struct result_packet *p = &r->packets.v[i];
@@ -361,11 +362,17 @@ static char *repeat_signature(const struct result *r, bool control)
 	}
 	for (size_t i = 0; ok && i < r->syscalls.n; i++) {
 		const struct result_syscall *c = &r->syscalls.v[i];
-		size_t pid = 0;
-		while (pid < npids && pids[pid] != c->pid)
-			pid++;
-		if (pid == npids)
+		/* the process's rank among its program's, by first call: a forking server's parent
+		 * and child keep their places whatever their pids */
+		size_t at = 0, pid = 0;
+		while (at < npids && !(pids[at] == c->pid && strcmp(r->syscalls.v[first[at]].peer, c->peer) == 0)) {
+			pid += strcmp(r->syscalls.v[first[at]].peer, c->peer) == 0;
+			at++;
+		}
+		if (at == npids) {
+			first[npids] = i;
 			pids[npids++] = c->pid;
+		}
 		const char *en = c->err ? peer_errno_name(c->err) : NULL;
 		if (control && en && (c->err == EAGAIN || c->err == EWOULDBLOCK))
 			continue;
@@ -407,6 +414,7 @@ out:
 	free(seq);
 	free(key);
 	free(pids);
+	free(first);
 	if (!ok) {
 		free(buf);
 		return NULL;
