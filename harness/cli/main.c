@@ -412,12 +412,16 @@ static int cmd_list(bool all)
 
 	if (count < 0)
 		return EXIT_USAGE;
+	int width = 24;           /* names line up, however long the longest */
+	for (int i = 0; i < count; i++)
+		if ((int)strlen(v[i].name) > width)
+			width = (int)strlen(v[i].name);
 	for (int i = 0; i < count; i++) {
 		if (v[i].example && (i == 0 || !v[i - 1].example))
 			printf("%sExamples (real programs; %s)\n", i ? "\n" : "", examples_dir());
 		else if (!v[i].example && (i == 0 || v[i].mode[0] != v[i - 1].mode[0]))
 			printf("%s%s\n", i ? "\n" : "", section_title(v[i].mode[0]));
-		printf("  %-24s %-4s %s\n", v[i].name, v[i].mode[0] ? v[i].mode : "-", v[i].summary);
+		printf("  %-*s %-4s %s\n", width, v[i].name, v[i].mode[0] ? v[i].mode : "-", v[i].summary);
 	}
 	free_entries(v, count);
 	return bad ? EXIT_USAGE : EXIT_PASS;
