@@ -2,13 +2,16 @@
 /*
  * libtcpfault-shim.so: an LD_PRELOAD library that lets tcpfault see the results of a real
  * program's own socket calls. It wraps connect, accept, accept4, read, write, recv, send,
- * recvfrom, sendto, recvmsg, sendmsg, shutdown, close and getsockopt(SO_ERROR); each calls the
+ * recvfrom, sendto, recvmsg, sendmsg, readv, writev, recvmmsg, sendmmsg, shutdown, close and
+ * getsockopt(SO_ERROR); each calls the
  * real function (dlsym(RTLD_NEXT)), saves errno on the next line, and, when the fd is an
  * AF_INET or AF_INET6 socket, sends one report to the fd named by TCPFAULT_SHIM_FD:
  *
  *     CALL FD RET ERRNO T_US PID
  *
- *   CALL   the function's name ("accept" for accept4; getsockopt(SO_ERROR) is "so_error",
+ *   CALL   the function's name; one call under one name whichever function made it: "accept"
+ *          for accept4, "recv" for recvfrom, "send" for sendto (the scenario language takes
+ *          either name; lang/statements-programs.c); getsockopt(SO_ERROR) is "so_error",
  *          with ret 0, or ret -1 and the pending error as its errno, as tcpfault-peer says it)
  *   FD     the socket; RET the return value; ERRNO the errno's name (ECONNRESET) or "-"
  *   T_US   CLOCK_MONOTONIC microseconds when the call returned; PID the calling process
@@ -31,6 +34,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 
 #include "peer.h"
 
@@ -155,12 +159,17 @@ WRAP(ssize_t, read, "read", fd, (fd, buf, n), int fd, void *buf, size_t n)
 WRAP(ssize_t, write, "write", fd, (fd, buf, n), int fd, const void *buf, size_t n)
 WRAP(ssize_t, recv, "recv", fd, (fd, buf, n, flags), int fd, void *buf, size_t n, int flags)
 WRAP(ssize_t, send, "send", fd, (fd, buf, n, flags), int fd, const void *buf, size_t n, int flags)
-WRAP(ssize_t, recvfrom, "recvfrom", fd, (fd, buf, n, flags, addr, len), int fd, void *buf, size_t n, int flags,
+WRAP(ssize_t, recvfrom, "recv", fd, (fd, buf, n, flags, addr, len), int fd, void *buf, size_t n, int flags,
      struct sockaddr *addr, socklen_t *len)
-WRAP(ssize_t, sendto, "sendto", fd, (fd, buf, n, flags, addr, len), int fd, const void *buf, size_t n, int flags,
+WRAP(ssize_t, sendto, "send", fd, (fd, buf, n, flags, addr, len), int fd, const void *buf, size_t n, int flags,
      const struct sockaddr *addr, socklen_t len)
 WRAP(ssize_t, recvmsg, "recvmsg", fd, (fd, msg, flags), int fd, struct msghdr *msg, int flags)
 WRAP(ssize_t, sendmsg, "sendmsg", fd, (fd, msg, flags), int fd, const struct msghdr *msg, int flags)
+WRAP(ssize_t, readv, "readv", fd, (fd, iov, n), int fd, const struct iovec *iov, int n)
+WRAP(ssize_t, writev, "writev", fd, (fd, iov, n), int fd, const struct iovec *iov, int n)
+WRAP(int, recvmmsg, "recvmmsg", fd, (fd, v, n, flags, timeout), int fd, struct mmsghdr *v, unsigned int n, int flags,
+     struct timespec *timeout)
+WRAP(int, sendmmsg, "sendmmsg", fd, (fd, v, n, flags), int fd, struct mmsghdr *v, unsigned int n, int flags)
 WRAP(int, shutdown, "shutdown", fd, (fd, how), int fd, int how)
 WRAP(int, close, "close", fd, (fd), int fd)
 

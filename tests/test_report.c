@@ -554,6 +554,116 @@ static void test_repeat_same_ports(void **state)
 	json_object_put(r);
 }
 
+/* Two runs of "pat" as result() makes them, each changed by change(run, packets, syscalls);
+ * rendered with --repeat 2. */
+static char *two_runs(void (*change)(int run, json_object *pk, json_object *sc))
+{
+	struct report_options o = { .repeat = 2 };
+	json_object *r = json_object_new_array();
+
+	for (int run = 0; run < 2; run++) {
+		json_object *a = result("pat", "pass", NULL, false);
+		change(run, json_object_object_get(a, "packets"), json_object_object_get(a, "syscalls"));
+		json_object_object_add(a, "run", json_object_new_int(run + 1));
+		json_object_array_add(r, a);
+	}
+	char *out = render(REPORT_TEXT, r, &o);
+	json_object_put(r);
+	return out;
+}
+
+/* The second run has more data segments and ACKs, a retransmitted FIN, reads that got other
+ * byte counts, more of them, and a non-blocking read that found nothing: the data/ACK pattern,
+ * noted, not "varied". */
+static void pattern_only(int run, json_object *pk, json_object *sc)
+{
+	json_object_array_add(sc, syscall_(9.5, "server", "read", run ? 60 : 100, NULL));
+	if (!run)
+		return;
+	json_object_array_add(pk, packet(5.5, "client", "server", "P.", 101, 1, 50));
+	json_object_array_add(pk, packet(5.6, "server", "client", ".", 1, 151, 0));
+	json_object_array_add(pk, packet(7.0, "server", "client", "F.", 1, 151, 0));   /* again */
+	json_object_array_add(sc, syscall_(9.6, "server", "read", -1, "EAGAIN"));
+	json_object_array_add(sc, syscall_(9.7, "server", "read", 40, NULL));
+}
+
+/* A forking server: its parent accepts and closes, its child reads, on the same fd numbers;
+ * other pids in each run and their calls interleaved otherwise: the same outcomes. */
+static void forking(int run, json_object *pk, json_object *sc)
+{
+	static const struct { int child; const char *call; int ret; } calls[2][4] = {
+		{ { 0, "accept", 7 }, { 1, "read", 5 }, { 0, "close", 0 }, { 1, "close", 0 } },
+		{ { 0, "accept", 7 }, { 0, "close", 0 }, { 1, "read", 5 }, { 1, "close", 0 } },
+	};
+	for (int i = 0; i < 4; i++) {
+		json_object *c = syscall_(10.0 + i, "server.socat", calls[run][i].call, calls[run][i].ret, NULL);
+		json_object_object_add(c, "socket", json_object_new_string("fd7"));
+		json_object_object_add(c, "pid", json_object_new_int(1000 * (run + 1) + calls[run][i].child));
+		json_object_array_add(sc, c);
+	}
+}
+
+static void test_repeat_forking(void **state)
+{
+	char *out = two_runs(forking);
+
+	assert_non_null(strstr(out, "0 scenarios varied across 2 runs\n"));
+	free(out);
+}
+
+static void test_repeat_data_pattern(void **state)
+{
+	char *out = two_runs(pattern_only);
+	const char *tail = "2 passed, 0 failed, 0 errors\n0 scenarios varied across 2 runs\n"
+			   "note: data/ACK pattern differed (timing, not counted as varied): pat (inet)\n";
+
+	if (strlen(out) < strlen(tail) || strcmp(out + strlen(out) - strlen(tail), tail) != 0)
+		fail_msg("got:\n%s", out);
+	free(out);
+}
+
+/* What matters differs: a call's errno (EPIPE, then ECONNRESET); an end of file where data
+ * came; the FIN and the RST in the other order; an RST more. Each is "varied". */
+static void other_errno(int run, json_object *pk, json_object *sc)
+{
+	if (run)
+		json_object_array_put_idx(sc, 2, syscall_(9.0, "client", "send", -1, "ECONNRESET"));
+}
+
+static void eof_for_data(int run, json_object *pk, json_object *sc)
+{
+	json_object_array_add(sc, syscall_(9.5, "client", "read", run ? 0 : 10, NULL));
+}
+
+static void fin_rst_order(int run, json_object *pk, json_object *sc)
+{
+	json_object *fin = json_object_get(json_object_array_get_idx(pk, 3));
+
+	if (run)
+		json_object_array_put_idx(pk, 3, packet(5.8, "client", "server", "R", 101, 0, 0));
+	json_object_array_add(pk, run ? fin : packet(7.0, "client", "server", "R", 101, 0, 0));
+	if (!run)
+		json_object_put(fin);
+}
+
+static void extra_rst(int run, json_object *pk, json_object *sc)
+{
+	if (run)
+		json_object_array_add(pk, packet(7.0, "client", "server", "R", 101, 0, 0));
+}
+
+static void test_repeat_what_matters(void **state)
+{
+	void (*changes[])(int, json_object *, json_object *) = { other_errno, eof_for_data, fin_rst_order, extra_rst };
+
+	for (size_t i = 0; i < sizeof changes / sizeof changes[0]; i++) {
+		char *out = two_runs(changes[i]);
+		if (!strstr(out, "1 scenario varied across 2 runs: pat (inet)\n") || strstr(out, "note: data/ACK"))
+			fail_msg("case %zu: got:\n%s", i, out);
+		free(out);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -571,6 +681,9 @@ int main(void)
 		cmocka_unit_test(test_repeat_varied),
 		cmocka_unit_test(test_repeat_interleaving),
 		cmocka_unit_test(test_repeat_same_ports),
+		cmocka_unit_test(test_repeat_data_pattern),
+		cmocka_unit_test(test_repeat_forking),
+		cmocka_unit_test(test_repeat_what_matters),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

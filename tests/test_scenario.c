@@ -10,7 +10,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/socket.h>
 #include <cmocka.h>
 
@@ -153,7 +155,6 @@ static void test_errors_name_line_and_column(void **state)
 		{ HEAD "server crash &\n", "t.tcpf:3:", "does not return" },
 		{ HEAD "client.b@d read 1\n", "t.tcpf:3:8:", "socket name" },
 		{ HEAD "expect counter server ListenOverflows >= 1\n", "t.tcpf:3:23:", "TcpExt" },
-		{ "summary x\nclient read 1\n", "t.tcpf:1:1:", "no 'mode' line" },
 		{ "mode B2\nclient read 1\n", "t.tcpf:1:1:", "no 'summary' line" },
 		{ HEAD, "t.tcpf:1:1:", "no steps" },
 		{ "mode Z9\n", "t.tcpf:1:6:", "mode id" },
@@ -173,7 +174,7 @@ static void test_errors_name_line_and_column(void **state)
 		{ HEAD "timeout 1s\nwait 2s\n", "t.tcpf:1:1:", "'wait' steps add up to 2000 ms" },
 		{ HEAD "expect running client\n", "t.tcpf:3:16:", "HOST.PROGRAM" },
 		{ HEAD "expect no client frob\n", "t.tcpf:3:18:", "unknown operation 'frob'" },
-		{ HEAD "client.p exec sh\nexpect no client.p recvmmsg\n", "t.tcpf:4:20:", "unknown call 'recvmmsg'" },
+		{ HEAD "client.p exec sh\nexpect no client.p poll\n", "t.tcpf:4:20:", "unknown call 'poll'" },
 	};
 
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -776,6 +777,171 @@ static void test_placeholder_addresses(void **state)
 	scenario_free(router);
 }
 
+/* A file of the user's own needs no 'mode'; the catalog's rule (scenario_check_catalog, which
+ * the CLI applies to the catalog folder's files) still does. */
+static void test_mode_optional(void **state)
+{
+	char err[512] = "";
+	struct scenario *s = parse_ok("summary mine\nclient connect server 5000 = -1 ECONNREFUSED\n");
+
+	assert_string_equal(s->mode, "");
+	assert_int_equal(scenario_check_catalog(s, err, sizeof err), -EINVAL);
+	assert_non_null(strstr(err, "t.tcpf:1:1: no 'mode' line"));
+	scenario_free(s);
+	s = parse_ok(HEAD "client connect server 5000\n");
+	assert_int_equal(scenario_check_catalog(s, err, sizeof err), 0);
+	scenario_free(s);
+	/* a mode given is still a catalog id, and the message no longer sends users to a file
+	 * they do not have */
+	const char *e = parse_bad("mode Z9\n");
+	assert_null(strstr(e, "failure-modes.md"));
+	assert_non_null(strstr(e, "no 'mode' line at all"));
+}
+
+/* {dir}: the scenario file's folder, absolute, in exec lines (a program beside the file runs
+ * from any directory); a program there that does not exist is refused with its column. */
+static void test_dir_placeholder(void **state)
+{
+	char dir[] = "/tmp/tcpfault-dir-XXXXXX", path[256], prog[256], text[512], err[512] = "";
+	char *argv[8], buf[1024];
+	size_t at;
+	struct scenario *s = NULL;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(prog, sizeof prog, "%s/helper.sh", dir);
+	snprintf(path, sizeof path, "%s/mine.tcpf", dir);
+	FILE *f = fopen(prog, "w");
+	assert_non_null(f);
+	fputs("#!/bin/sh\n", f);
+	fclose(f);
+	snprintf(text, sizeof text, "summary x\nserver.h exec {dir}/helper.sh '{dir}' {dir}x\n");
+	assert_int_equal(scenario_parse(path, text, &s, err, sizeof err), 0);
+	assert_string_equal(s->dir, dir);
+	assert_int_equal(command_split(s->steps[0].exec.command, s, AF_INET, 0, argv, 8, buf, sizeof buf, err,
+				       sizeof err, &at), 3);
+	assert_string_equal(argv[0], prog);
+	assert_string_equal(argv[1], "{dir}");              /* single quotes: as written */
+	assert_string_equal(argv[2], strcat(strcpy(text, dir), "x"));
+	scenario_free(s);
+	s = NULL;
+	/* a relative path to the file: {dir} is made absolute */
+	char cwd[4096];
+	assert_non_null(getcwd(cwd, sizeof cwd));
+	assert_int_equal(chdir("/tmp"), 0);
+	assert_int_equal(scenario_parse(path + strlen("/tmp/"), "summary x\nserver exec {dir}/helper.sh\n", &s, err,
+					sizeof err), 0);
+	assert_string_equal(s->dir, dir);
+	scenario_free(s);
+	s = NULL;
+	assert_int_equal(chdir(cwd), 0);
+	/* missing beside the file: a file error at the command's column */
+	assert_int_equal(scenario_parse(path, "summary x\nserver exec {dir}/nothing.sh\n", &s, err, sizeof err), -EINVAL);
+	snprintf(text, sizeof text, "%s:2:13: no program %s/nothing.sh", path, dir);
+	if (strncmp(err, text, strlen(text)) != 0)
+		fail_msg("got '%s', want '%s...'", err, text);
+	unlink(prog);
+	rmdir(dir);
+}
+
+/* Placeholders in output texts: checked when parsed, replaced per family by the run
+ * (scenario_output_text); a '{' that starts none is text. */
+static void test_output_placeholders(void **state)
+{
+	char buf[256], v4[64], v6[64];
+	struct scenario *s = parse_ok(HEAD "server.web exec port 8080 true\n"
+				       "expect output server.web \"to {server}:{port} ({[server]}) {\\\"a\\\": 1} {ipv}\"\n");
+
+	assert_string_equal(s->steps[1].output.text, "to {server}:{port} ({[server]}) {\"a\": 1} {ipv}");
+	assert_int_equal(s->steps[1].output.port, 8080);
+	netns_host_addr(1, AF_INET, v4);
+	netns_host_addr(1, AF_INET6, v6);
+	assert_int_equal(scenario_output_text(s, &s->steps[1], AF_INET, buf, sizeof buf), 0);
+	char want[256];
+	snprintf(want, sizeof want, "to %s:8080 (%s) {\"a\": 1} 4", v4, v4);
+	assert_string_equal(buf, want);
+	assert_int_equal(scenario_output_text(s, &s->steps[1], AF_INET6, buf, sizeof buf), 0);
+	snprintf(want, sizeof want, "to %s:8080 ([%s]) {\"a\": 1} 6", v6, v6);
+	assert_string_equal(buf, want);
+	assert_int_equal(scenario_output_text(s, &s->steps[1], AF_INET6, buf, 8), -EINVAL);
+	scenario_free(s);
+	assert_non_null(strstr(parse_bad(HEAD "server.web exec true\nexpect output server.web \"at {nohost}\"\n"),
+			       "t.tcpf:4:26: unknown placeholder {nohost}"));
+	assert_non_null(strstr(parse_bad(HEAD "server.web exec true\nawait output server.web \"{port}\"\n"),
+			       "{port} has no value"));
+}
+
+/* Call names: the shim's, and the kernel's where they differ (stored as the shim reports
+ * them); a name never reported is refused, listing those that are. */
+static void test_call_names(void **state)
+{
+	struct scenario *s = parse_ok(HEAD "client.c exec true\n"
+				       "expect client.c recvfrom = -1 ECONNRESET\nexpect client.c sendto\n"
+				       "expect client.c accept4\nexpect client.c readv = 0\nawait client.c writev\n"
+				       "expect client.c recvmmsg\nexpect client.c sendmmsg\n");
+	static const char *const want[] = { "recv", "send", "accept", "readv", "writev", "recvmmsg", "sendmmsg" };
+
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+		assert_string_equal(s->steps[i + 1].call.name, want[i]);
+	scenario_free(s);
+	for (size_t i = 0; scenario_call_name(i); i++)
+		assert_string_equal(scenario_call_reported(scenario_call_name(i)), scenario_call_name(i));
+	assert_null(scenario_call_reported("poll"));
+	const char *e = parse_bad(HEAD "client.c exec true\nawait client.c getsockopt\n");
+	assert_non_null(strstr(e, "t.tcpf:4:16: unknown call 'getsockopt': tcpfault never reports it"));
+	assert_non_null(strstr(e, "readv"));
+	assert_non_null(strstr(e, "so_error"));
+}
+
+/* What 'check' refuses that could only fail when run: an operation started with '&' and never
+ * awaited, a 'within' as long as the run's timeout, a program found nowhere. */
+static void test_check_run_time_failures(void **state)
+{
+	static const struct {
+		const char *text, *want;
+	} cases[] = {
+		{ HEAD "client read 10 &\nserver write 5\n",
+		  "t.tcpf:3:1: 'client read' is started with '&' and no later line awaits it" },
+		/* one await for two: the second is left */
+		{ HEAD "client.a read 10 &\nclient.a read 10 &\nawait client.a read\n",
+		  "t.tcpf:4:1: 'client.a read' is started with '&'" },
+		/* an await of another socket or another operation is not its await */
+		{ HEAD "client.a read 10 &\nawait client.b read\n", "t.tcpf:3:1:" },
+		{ HEAD "client read 10 &\nawait client write\n", "t.tcpf:3:1:" },
+		/* an await before it is not its await */
+		{ HEAD "  await client read\nclient read 10 &\n", "t.tcpf:4:1:" },
+		{ HEAD "timeout 5s\nawait client read = 0 within 5s\n", "t.tcpf:4:23: 'within 5000 ms' is as long as "
+		  "the whole run's timeout (5000 ms) or longer" },
+		{ HEAD "await packet server > client R within 40s\n", "t.tcpf:3:32: 'within 40000 ms'" },
+		/* the timeout may come after the step */
+		{ HEAD "expect no packet server > client R within 3s\ntimeout 2s\n", "t.tcpf:3:36:" },
+		{ HEAD "server exec no-such-program-anywhere --flag\n",
+		  "t.tcpf:3:13: no program 'no-such-program-anywhere' on PATH" },
+		{ HEAD "server.x exec /no/such/program\n", "t.tcpf:3:15: no program /no/such/program: it does not exist" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		const char *err = parse_bad(cases[i].text);
+		if (strncmp(err, cases[i].want, strlen(cases[i].want)) != 0)
+			fail_msg("case %zu: got '%s', want '%s...'", i, err, cases[i].want);
+	}
+	/* what the run excuses is not refused: each '&' awaited in order, or its peer ended
+	 * (kill, reboot, crash, a death awaited) so that its result may never come */
+	static const char *const fine[] = {
+		HEAD "client read 10 &\nclient read 10 &\nawait client read\nawait client read = 0\n",
+		HEAD "client read 10 &\nkill client\n",
+		HEAD "client write 10 &\nawait exit client signal PIPE\n",
+		HEAD "client read 10 &\nreboot client\n",
+		HEAD "client.s read 10 &\nclient crash\n",
+		HEAD "timeout 5s\nawait client read = 0 within 4999ms\n",
+		HEAD "server exec sh -c 'true'\n",
+		HEAD "server exec ./made-by-an-earlier-step\n",
+	};
+	for (size_t i = 0; i < sizeof fine / sizeof fine[0]; i++)
+		scenario_free(parse_ok(fine[i]));
+	/* a program's kill does not end the peer's operation */
+	assert_non_null(strstr(parse_bad(HEAD "client.p exec true\nclient read 10 &\nkill client.p\n"),
+			       "t.tcpf:4:1:"));
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 3) {
@@ -806,6 +972,11 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_table_dispatches),
 		cmocka_unit_test(test_unknown_statement_lists_all),
 		cmocka_unit_test(test_placeholder_addresses),
+		cmocka_unit_test(test_mode_optional),
+		cmocka_unit_test(test_dir_placeholder),
+		cmocka_unit_test(test_output_placeholders),
+		cmocka_unit_test(test_call_names),
+		cmocka_unit_test(test_check_run_time_failures),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,7 +2,8 @@
 /*
  * Unit tests of the shim (peers/shim.c) and its report format: this program runs itself again
  * with the shim preloaded; the child makes socket calls that fail without any network
- * (read and shutdown on an unconnected TCP socket: ENOTCONN) and a read of a pipe, which must
+ * (read, readv, recvfrom, recvmmsg and shutdown on an unconnected TCP socket: ENOTCONN; writev,
+ * sendto, sendmmsg: EPIPE) and a read of a pipe, which must
  * not be reported; the parent parses the reports with program_shim_parse() and checks that
  * they name each call, its fd, its result and errno, and that the child's errno was left as
  * the real call set it. No privilege needed.
@@ -18,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <cmocka.h>
 
@@ -38,6 +40,23 @@ static int child_main(void)
 	/* read first: a failed shutdown() still marks the socket shut, and read would return 0 */
 	if (read(fd, &c, 1) != -1 || errno != ENOTCONN)
 		return 11;
+	/* the vector and multi-message calls, and the kernel's names of recv and send: each
+	 * reported, recvfrom and sendto under the names the language matches (recv, send) */
+	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
+	struct mmsghdr mm = { .msg_hdr = { .msg_iov = &iov, .msg_iovlen = 1 } };
+	signal(SIGPIPE, SIG_IGN);
+	if (readv(fd, &iov, 1) != -1 || errno != ENOTCONN)
+		return 15;
+	if (writev(fd, &iov, 1) != -1 || errno != EPIPE)
+		return 16;
+	if (recvfrom(fd, &c, 1, 0, NULL, NULL) != -1 || errno != ENOTCONN)
+		return 17;
+	if (sendto(fd, &c, 1, MSG_NOSIGNAL, NULL, 0) != -1 || errno != EPIPE)
+		return 18;
+	if (recvmmsg(fd, &mm, 1, 0, NULL) != -1 || errno != ENOTCONN)
+		return 19;
+	if (sendmmsg(fd, &mm, 1, MSG_NOSIGNAL) != -1 || errno != EPIPE)
+		return 20;
 	errno = 0;
 	if (shutdown(fd, SHUT_RDWR) != -1 || errno != ENOTCONN)
 		return 12;
@@ -93,7 +112,9 @@ static void test_preloaded(void **state)
 	assert_int_equal(WEXITSTATUS(status), 0);
 
 	static const struct { const char *call; long long ret; int err; } want[] = {
-		{ "read", -1, ENOTCONN }, { "shutdown", -1, ENOTCONN }, { "close", 0, 0 },
+		{ "read", -1, ENOTCONN }, { "readv", -1, ENOTCONN }, { "writev", -1, EPIPE }, { "recv", -1, ENOTCONN },
+		{ "send", -1, EPIPE }, { "recvmmsg", -1, ENOTCONN }, { "sendmmsg", -1, EPIPE },
+		{ "shutdown", -1, ENOTCONN }, { "close", 0, 0 },
 	};
 	char msg[256];
 	int fd = -1;

@@ -49,7 +49,8 @@ static const char usage_text[] =
 	"namespaces, captures the packets and checks what each side observed.\n"
 	"\n"
 	"Commands:\n"
-	"  list                      the built-in catalog: name, mode id, summary\n"
+	"  list [--all]              the built-in catalog: name, mode id, summary (--all: and\n"
+	"                            the examples, with real programs)\n"
 	"  run [OPTIONS] [NAME|FILE]...\n"
 	"                            run scenarios (no names: the whole catalog)\n"
 	"  explain [OPTIONS] NAME|FILE\n"
@@ -65,9 +66,9 @@ static const char usage_text[] =
 	"\n"
 	"Exit status: 0 all passed, 1 a scenario failed or could not run, 2 bad usage or a bad\n"
 	"scenario file, 3 this machine lacks something tcpfault needs (the message says what).\n"
-	"Environment: TCPFAULT_SCENARIOS (catalog folder), TCPFAULT_PEER (the peer program),\n"
-	"NO_COLOR (no colours even on a terminal), GITHUB_STEP_SUMMARY (a file a Markdown summary\n"
-	"of every run is appended to).\n";
+	"Environment: TCPFAULT_SCENARIOS (catalog folder), TCPFAULT_EXAMPLES (examples folder),\n"
+	"TCPFAULT_PEER (the peer program), NO_COLOR (no colours even on a terminal),\n"
+	"GITHUB_STEP_SUMMARY (a file a Markdown summary of every run is appended to).\n";
 
 #define RUN_OPTIONS_TEXT \
 	"Options:\n" \
@@ -83,8 +84,10 @@ static const char usage_text[] =
 	"                            address families to run (default both)\n" \
 	"  -v, --verbose             text: a ladder diagram of each run under its line\n" \
 	"      --repeat N            run each scenario N times (1 to 1000) and report every run;\n" \
-	"                            text ends with the scenarios whose verdict or a connection's\n" \
-	"                            packet flags varied\n" \
+	"                            text ends with the scenarios that varied: the verdict, a\n" \
+	"                            connection's S, F and R packets in order, or a call's outcome\n" \
+	"                            (its errno, an end of file); then a note naming those whose\n" \
+	"                            data/ACK pattern alone differed (timing)\n" \
 	"      --shard K/N           run only the K-th of N shares of the job list (jobs whose\n" \
 	"                            index, counted from 0, modulo N is K-1), for parallel CI jobs\n" \
 	"      --timeout DUR         each run's time limit (such as 10s), in place of the file's\n" \
@@ -99,8 +102,10 @@ static const char run_help[] =
 	"Usage: tcpfault run [OPTIONS] [NAME|FILE]...\n"
 	"\n"
 	"Runs scenarios, each in its own throwaway network namespaces, once per address family,\n"
-	"and reports one result per run. NAME is a catalog entry ('tcpfault list'); an argument\n"
-	"with a '/' or naming an existing file is a scenario file. No arguments: the whole catalog.\n"
+	"and reports one result per run. NAME is a catalog entry or an example ('tcpfault list\n"
+	"--all'); an argument with a '/' or naming an existing file is a scenario file. No\n"
+	"arguments: the whole catalog, in the order 'tcpfault list' shows it; else in the order\n"
+	"given. Options may come anywhere on the line; '--' ends them.\n"
 	"\n" RUN_OPTIONS_TEXT "\n"
 	"Examples:\n"
 	"  tcpfault run                                 the whole catalog, both families\n"
@@ -122,22 +127,30 @@ static const char explain_help[] =
 	"  tcpfault explain --family inet sigkill\n";
 
 static const char list_help[] =
-	"Usage: tcpfault list\n"
+	"Usage: tcpfault list [-a|--all]\n"
 	"\n"
 	"Prints the built-in catalog, grouped by section (A establishing a connection, B while data\n"
 	"flows, C closing, D timeouts and misuse) and sorted by mode id, one scenario a line: its\n"
-	"name (for run and explain), its failure mode id and a one-line summary. The catalog is\n"
-	"the folder TCPFAULT_SCENARIOS if set, else the installed one (the source tree's when run\n"
-	"from the build tree).\n"
+	"name (for run and explain), its failure mode id and a one-line summary. 'run' with no\n"
+	"names runs them in this order. The catalog is the folder TCPFAULT_SCENARIOS if set, else\n"
+	"the installed one (the source tree's when run from the build tree).\n"
 	"\n"
-	"Exit status: 0, or 2 if a catalog file does not parse (its error is printed).\n";
+	"  -a, --all                 the examples too, after the catalog: scenarios with real\n"
+	"                            programs (curl, socat), from the folder TCPFAULT_EXAMPLES if\n"
+	"                            set, else the installed one; run and explain take their names\n"
+	"\n"
+	"Exit status: 0, or 2 if a file does not parse or a catalog file names no mode (its error\n"
+	"is printed).\n";
 
 static const char check_help[] =
 	"Usage: tcpfault check FILE...\n"
 	"\n"
 	"Parses scenario files without running them (no privilege needed). Prints\n"
 	"\"FILE: ok (MODE, N steps)\" for each good file and \"FILE:LINE:COL: message\" on standard\n"
-	"error for each bad one. The language is described in tcpfault-scenario(5).\n"
+	"error for each bad one. Also refused: what could only fail when run (an operation started\n"
+	"with '&' that no line awaits, a 'within' as long as the file's timeout, a program found\n"
+	"nowhere, a call tcpfault never reports). The language is described in\n"
+	"tcpfault-scenario(5).\n"
 	"\n"
 	"Exit status: 0 all files parse, 2 at least one does not.\n";
 
@@ -196,12 +209,21 @@ static void free_strv(char **v, int n)
 	free(v);
 }
 
-/* The catalog's files, sorted. Returns the count or -errno: a catalog that cannot be read
+/* The examples: scenarios with real programs, installed beside the catalog (the source tree's
+ * when run from the build tree); TCPFAULT_EXAMPLES names another folder. */
+static const char *examples_dir(void)
+{
+	const char *env = getenv("TCPFAULT_EXAMPLES");
+	if (env && *env)
+		return env;
+	return in_build_tree() ? TCPFAULT_SOURCE_SCENARIOS "/examples" : TCPFAULT_DATADIR "/examples";
+}
+
+/* The .tcpf files of dir, sorted. Returns the count or -errno: a folder that cannot be read
  * whole (more than MAX_SCENARIOS files: -E2BIG; out of memory; a failed readdir) is an error,
  * never a shorter list. */
-static int catalog_files(char ***ret)
+static int folder_files(const char *dir, char ***ret)
 {
-	const char *dir = catalog_dir();
 	DIR *d = opendir(dir);
 	char **v = NULL;
 	int n = 0, r = 0;
@@ -241,44 +263,72 @@ static int catalog_files(char ***ret)
 	return n;
 }
 
-/* Says why the catalog could not be read (catalog_files()'s error). */
-static void catalog_error(int e)
+/* Says why a folder of scenarios could not be read (folder_files()'s error). */
+static void folder_error(const char *what, const char *dir, int e)
 {
 	if (e == -E2BIG)
-		fprintf(stderr, "tcpfault: the catalog folder %s holds more than %d scenario files\n",
-			catalog_dir(), MAX_SCENARIOS);
+		fprintf(stderr, "tcpfault: the %s folder %s holds more than %d scenario files\n", what, dir, MAX_SCENARIOS);
 	else
-		fprintf(stderr, "tcpfault: the catalog folder %s: %s\n", catalog_dir(), strerror(-e));
+		fprintf(stderr, "tcpfault: the %s folder %s: %s\n", what, dir, strerror(-e));
 }
 
-/* NAME or FILE -> a path. A word without '/' that is not an existing file is a catalog name. */
-static char *resolve(const char *arg)
+/* Loads path, a scenario of the catalog when catalog is set (then it must name its mode); says
+ * why not on stderr. */
+static int load(const char *path, bool catalog, struct scenario **ret)
 {
+	char err[512];
+	int r = scenario_load(path, ret, err, sizeof err);
+
+	if (r >= 0 && catalog && (r = scenario_check_catalog(*ret, err, sizeof err)) < 0) {
+		scenario_free(*ret);
+		*ret = NULL;
+	}
+	if (r < 0)
+		fprintf(stderr, "%s\n", err);
+	return r;
+}
+
+/* NAME or FILE -> a path. A word without '/' that is not an existing file is a catalog name,
+ * else an example's name; *ret_catalog says which came from the catalog. */
+static char *resolve(const char *arg, bool *ret_catalog)
+{
+	const char *dirs[] = { catalog_dir(), examples_dir() };
 	struct stat st;
 	char *p;
 
+	*ret_catalog = false;
 	if (strchr(arg, '/') || stat(arg, &st) == 0)
 		return strdup(arg);
-	if (asprintf(&p, "%s/%s.tcpf", catalog_dir(), arg) < 0)
-		return NULL;
-	if (stat(p, &st) < 0) {
+	for (int i = 0; i < 2; i++) {
+		if (asprintf(&p, "%s/%s.tcpf", dirs[i], arg) < 0)
+			return NULL;
+		if (stat(p, &st) == 0) {
+			*ret_catalog = i == 0;
+			return p;
+		}
 		free(p);
-		return NULL;
 	}
-	return p;
+	return NULL;
 }
 
-/* One line of 'tcpfault list'. */
+/* One line of 'tcpfault list': a scenario of the catalog, or an example. */
 struct list_entry {
+	char *path;
 	char name[64], mode[8], summary[256];
+	bool example;
 };
 
-/* Catalog order: section letter, then the mode's number (B2 before B10), then the name. */
+/* List order: the catalog, by section letter, then the mode's number (B2 before B10), then the
+ * name; then the examples, by name. */
 static int by_mode(const void *a, const void *b)
 {
 	const struct list_entry *x = a, *y = b;
 	long nx = strtol(x->mode + 1, NULL, 10), ny = strtol(y->mode + 1, NULL, 10);
 
+	if (x->example != y->example)
+		return x->example ? 1 : -1;
+	if (x->example)
+		return strcmp(x->name, y->name);
 	if (x->mode[0] != y->mode[0])
 		return x->mode[0] < y->mode[0] ? -1 : 1;
 	if (nx != ny)
@@ -298,67 +348,131 @@ static const char *section_title(char letter)
 	return "Other";
 }
 
-static int cmd_list(void)
+static void free_entries(struct list_entry *v, int n)
 {
-	char **files;
-	int n = catalog_files(&files), bad = 0, count = 0;
-
-	if (n < 0) {
-		catalog_error(n);
-		return EXIT_USAGE;
-	}
-	struct list_entry *v = calloc((size_t)n + 1, sizeof *v);
-	if (!v) {
-		free_strv(files, n);
-		fprintf(stderr, "tcpfault: out of memory\n");
-		return EXIT_USAGE;
-	}
-	for (int i = 0; i < n; i++) {
-		struct scenario *s;
-		char err[512];
-		if (scenario_load(files[i], &s, err, sizeof err) < 0) {
-			fprintf(stderr, "%s\n", err);
-			bad = 1;
-			continue;
-		}
-		snprintf(v[count].name, sizeof v[count].name, "%s", s->name);
-		snprintf(v[count].mode, sizeof v[count].mode, "%s", s->mode);
-		snprintf(v[count].summary, sizeof v[count].summary, "%s", s->summary);
-		count++;
-		scenario_free(s);
-	}
-	free_strv(files, n);
-	qsort(v, (size_t)count, sizeof *v, by_mode);
-	for (int i = 0; i < count; i++) {
-		if (i == 0 || v[i].mode[0] != v[i - 1].mode[0])
-			printf("%s%s\n", i ? "\n" : "", section_title(v[i].mode[0]));
-		printf("  %-24s %-4s %s\n", v[i].name, v[i].mode, v[i].summary);
-	}
+	for (int i = 0; v && i < n; i++)
+		free(v[i].path);
 	free(v);
+}
+
+/* The catalog (and with all the examples too) in list order, each file parsed: the count, or
+ * -1 when a folder cannot be read (said on stderr). *ret_bad: a file did not parse (said on
+ * stderr, left out). */
+static int list_entries(bool all, struct list_entry **ret, bool *ret_bad)
+{
+	struct list_entry *v = NULL;
+	int count = 0;
+
+	*ret_bad = false;
+	for (int k = 0; k < 1 + all; k++) {
+		const char *dir = k ? examples_dir() : catalog_dir();
+		char **files = NULL;
+		int n = folder_files(dir, &files);
+		if (n == -ENOENT && k == 1)
+			continue;        /* installed without its examples: none to list */
+		if (n < 0) {
+			folder_error(k ? "examples" : "catalog", dir, n);
+			free_entries(v, count);
+			return -1;
+		}
+		struct list_entry *g = realloc(v, ((size_t)count + (size_t)n + 1) * sizeof *g);
+		if (!g) {
+			free_strv(files, n);
+			free_entries(v, count);
+			fprintf(stderr, "tcpfault: out of memory\n");
+			return -1;
+		}
+		v = g;
+		for (int i = 0; i < n; i++) {
+			struct scenario *s;
+			if (load(files[i], k == 0, &s) < 0) {
+				*ret_bad = true;
+				free(files[i]);
+				continue;
+			}
+			struct list_entry *e = &v[count++];
+			*e = (struct list_entry){ .path = files[i], .example = k == 1 };
+			snprintf(e->name, sizeof e->name, "%s", s->name);
+			snprintf(e->mode, sizeof e->mode, "%s", s->mode);
+			snprintf(e->summary, sizeof e->summary, "%s", s->summary);
+			scenario_free(s);
+		}
+		free(files);
+	}
+	qsort(v, (size_t)count, sizeof *v, by_mode);
+	*ret = v;
+	return count;
+}
+
+static int cmd_list(bool all)
+{
+	struct list_entry *v;
+	bool bad;
+	int count = list_entries(all, &v, &bad);
+
+	if (count < 0)
+		return EXIT_USAGE;
+	int width = 24;           /* names line up, however long the longest */
+	for (int i = 0; i < count; i++)
+		if ((int)strlen(v[i].name) > width)
+			width = (int)strlen(v[i].name);
+	for (int i = 0; i < count; i++) {
+		if (v[i].example && (i == 0 || !v[i - 1].example))
+			printf("%sExamples (real programs; %s)\n", i ? "\n" : "", examples_dir());
+		else if (!v[i].example && (i == 0 || v[i].mode[0] != v[i - 1].mode[0]))
+			printf("%s%s\n", i ? "\n" : "", section_title(v[i].mode[0]));
+		printf("  %-*s %-4s %s\n", width, v[i].name, v[i].mode[0] ? v[i].mode : "-", v[i].summary);
+	}
+	free_entries(v, count);
 	return bad ? EXIT_USAGE : EXIT_PASS;
+}
+
+/* The words of a command that takes no option but -h, anywhere: the others (before '--', and
+ * all after it) into files; 1 if help was asked for, -1 (said) for an unknown option. */
+static int plain_args(int argc, char **argv, const char **files, int *ret_n)
+{
+	bool ended = false;
+	int n = 0;
+
+	for (int i = 0; i < argc; i++) {
+		if (!ended && strcmp(argv[i], "--") == 0)
+			ended = true;
+		else if (!ended && (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0))
+			return 1;
+		else if (!ended && argv[i][0] == '-' && argv[i][1])
+			return usage_error("unknown option '%s'", argv[i]), -1;
+		else
+			files[n++] = argv[i];
+	}
+	*ret_n = n;
+	return 0;
 }
 
 static int cmd_check(int argc, char **argv)
 {
-	int bad = 0;
+	const char **files = calloc((size_t)argc + 1, sizeof *files);
+	int bad = 0, n = 0, r;
 
-	if (argc == 0)
-		return usage_error("%s", "check needs at least one FILE");
-	if (strcmp(argv[0], "-h") == 0 || strcmp(argv[0], "--help") == 0) {
-		fputs(check_help, stdout);
-		return EXIT_PASS;
+	if (!files) {
+		fprintf(stderr, "tcpfault: %s\n", strerror(ENOMEM));
+		return EXIT_USAGE;
 	}
-	for (int i = 0; i < argc; i++) {
+	if ((r = plain_args(argc, argv, files, &n)) != 0 || n == 0) {
+		free(files);
+		if (r == 1)
+			fputs(check_help, stdout);
+		return r == 1 ? EXIT_PASS : r < 0 ? EXIT_USAGE : usage_error("%s", "check needs at least one FILE");
+	}
+	for (int i = 0; i < n; i++) {
 		struct scenario *s;
-		char err[512];
-		if (scenario_load(argv[i], &s, err, sizeof err) < 0) {
-			fprintf(stderr, "%s\n", err);
+		if (load(files[i], false, &s) < 0) {
 			bad = 1;
 			continue;
 		}
-		printf("%s: ok (%s, %zu steps)\n", argv[i], s->mode, s->nsteps);
+		printf("%s: ok (%s, %zu steps)\n", files[i], s->mode[0] ? s->mode : "no mode", s->nsteps);
 		scenario_free(s);
 	}
+	free(files);
 	return bad ? EXIT_USAGE : EXIT_PASS;
 }
 
@@ -732,7 +846,9 @@ static int cmd_run(int argc, char **argv, bool explain)
 
 	optind = 1;
 	opterr = 0; /* our own message below names the option and the command */
-	while ((c = getopt_long(argc, argv, "+f:o:j:vh", opts, NULL)) != -1) {
+	/* Options anywhere on the line ('run FILE -v'), as GNU getopt permutes them; '--' ends
+	 * them (a file named '-v' comes after it). */
+	while ((c = getopt_long(argc, argv, "f:o:j:vh", opts, NULL)) != -1) {
 		char *end;
 		switch (c) {
 		case 'f':
@@ -795,24 +911,46 @@ static int cmd_run(int argc, char **argv, bool explain)
 	if (explain && argc - optind != 1)
 		return usage_error("%s", "explain takes exactly one NAME or FILE");
 
+	/* No names: the catalog in the order 'tcpfault list' shows it; names: in their order. */
 	char **paths = NULL;
+	bool *in_catalog = NULL;
 	int npaths;
 	if (optind == argc) {
-		if ((npaths = catalog_files(&paths)) < 0) {
-			catalog_error(npaths);
+		struct list_entry *v;
+		bool bad;
+		if ((npaths = list_entries(false, &v, &bad)) < 0)
+			return EXIT_USAGE;
+		paths = calloc((size_t)npaths + 1, sizeof *paths);
+		in_catalog = calloc((size_t)npaths + 1, sizeof *in_catalog);
+		for (int i = 0; paths && in_catalog && i < npaths; i++) {
+			paths[i] = v[i].path;
+			v[i].path = NULL;
+			in_catalog[i] = true;
+		}
+		free_entries(v, npaths);
+		if (bad || !paths || !in_catalog) {
+			if (!bad)
+				fprintf(stderr, "tcpfault: %s\n", strerror(ENOMEM));
+			free_strv(paths, npaths);
+			free(in_catalog);
 			return EXIT_USAGE;
 		}
 	} else {
 		npaths = argc - optind;
-		if (!(paths = calloc((size_t)npaths, sizeof *paths))) {
+		paths = calloc((size_t)npaths, sizeof *paths);
+		in_catalog = calloc((size_t)npaths, sizeof *in_catalog);
+		if (!paths || !in_catalog) {
 			fprintf(stderr, "tcpfault: %s\n", strerror(ENOMEM));
+			free(paths);
+			free(in_catalog);
 			return EXIT_USAGE;
 		}
 		for (int i = 0; i < npaths; i++)
-			if (!(paths[i] = resolve(argv[optind + i]))) {
-				fprintf(stderr, "tcpfault: no scenario file or catalog entry named '%s' ('tcpfault list' shows the catalog)\n",
-					argv[optind + i]);
+			if (!(paths[i] = resolve(argv[optind + i], &in_catalog[i]))) {
+				fprintf(stderr, "tcpfault: no scenario file, catalog entry or example named '%s' "
+					"('tcpfault list --all' shows them)\n", argv[optind + i]);
 				free_strv(paths, npaths);
+				free(in_catalog);
 				return EXIT_USAGE;
 			}
 	}
@@ -825,15 +963,12 @@ static int cmd_run(int argc, char **argv, bool explain)
 		free(sc);
 		free(jobs);
 		free_strv(paths, npaths);
+		free(in_catalog);
 		return EXIT_USAGE;
 	}
-	for (int i = 0; i < npaths; i++) {
-		char err[512];
-		if (scenario_load(paths[i], &sc[i], err, sizeof err) < 0) {
-			fprintf(stderr, "%s\n", err);
+	for (int i = 0; i < npaths; i++)
+		if (load(paths[i], in_catalog[i], &sc[i]) < 0)
 			rc = EXIT_USAGE;
-		}
-	}
 	if (rc == EXIT_PASS && o.pcap_dir && check_pcap_dir(o.pcap_dir, sc, npaths, families) < 0)
 		rc = EXIT_USAGE;
 	/* Filters that leave no run: --family against every file's 'family' is a mistake; --shard
@@ -926,6 +1061,7 @@ out:
 	free(sc);
 	free(jobs);
 	free_strv(paths, npaths);
+	free(in_catalog);
 	return rc;
 }
 
@@ -947,11 +1083,17 @@ int main(int argc, char **argv)
 	/* A reader that goes away (tcpfault list | head) ends the output, not the program. */
 	signal(SIGPIPE, SIG_IGN);
 	if (strcmp(cmd, "list") == 0) {
-		if (argc == 3 && (strcmp(argv[2], "-h") == 0 || strcmp(argv[2], "--help") == 0)) {
-			fputs(list_help, stdout);
-			return EXIT_PASS;
+		bool all = false;
+		for (int i = 2; i < argc; i++) {
+			if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+				fputs(list_help, stdout);
+				return EXIT_PASS;
+			}
+			if (strcmp(argv[i], "-a") && strcmp(argv[i], "--all"))
+				return usage_error("list takes only --all, not '%s'", argv[i]);
+			all = true;
 		}
-		return argc == 2 ? cmd_list() : usage_error("%s", "list takes no arguments");
+		return cmd_list(all);
 	}
 	if (strcmp(cmd, "check") == 0)
 		return cmd_check(argc - 2, argv + 2);

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Command lines of "exec" steps: split as a shell splits a simple command, with placeholders
- * ({port}, {ipv}, {family}, {HOST}, {[HOST]}) replaced. Used by the parser (to refuse a bad
- * line with its column) and by program.c (to build argv for the run's family). Pure: no I/O.
+ * ({port}, {ipv}, {family}, {dir}, {HOST}, {[HOST]}) replaced; and the texts of "output"
+ * steps, where the same placeholders are replaced (no quoting, no splitting). Used by the
+ * parser (to refuse a bad line with its column) and by the run (for the run's family).
+ * Pure: no I/O.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -12,17 +14,22 @@
 #include "lang.h"
 #include "netns.h"
 
+#define PLACEHOLDERS_TEXT "unknown placeholder {%.*s} ({port}, {ipv}, {family}, {dir}, {HOST}, {[HOST]} " \
+	"with HOST one of the hosts)"
+
 struct subst {
 	const struct scenario *s;
 	int family;               /* 0: parse time, nothing substituted yet */
 	int port;
 };
 
-/* {port}, {ipv} (4 or 6), {family} (inet or inet6), {HOST} (its address), {[HOST]} (its
- * address, bracketed if IPv6, for URLs and socat). Appends to out; -ENOENT if unknown. */
+/* {port}, {ipv} (4 or 6), {family} (inet or inet6), {dir} (the scenario file's folder),
+ * {HOST} (its address), {[HOST]} (its address, bracketed if IPv6, for URLs and socat).
+ * Appends to out; -ENOENT if unknown. */
 static int placeholder(const struct subst *x, const char *name, size_t n, char *out, size_t *len, size_t cap)
 {
 	char word[64], addr[64], val[80];
+	const char *v = val;
 	bool brackets = false;
 
 	if (n >= sizeof word)
@@ -40,18 +47,28 @@ static int placeholder(const struct subst *x, const char *name, size_t n, char *
 		snprintf(val, sizeof val, "%s", x->family == AF_INET6 ? "6" : "4");
 	else if (!brackets && strcmp(word, "family") == 0)
 		snprintf(val, sizeof val, "%s", x->family == AF_INET6 ? "inet6" : "inet");
+	else if (!brackets && strcmp(word, "dir") == 0)
+		v = x->s->dir;
 	else if (h >= 0 && x->family == AF_INET6 && brackets)
 		snprintf(val, sizeof val, "[%s]", netns_topology_addr(x->s->router ? NETNS_ROUTER : NETNS_BRIDGE, h, AF_INET6, addr));
 	else if (h >= 0)
 		snprintf(val, sizeof val, "%s", netns_topology_addr(x->s->router ? NETNS_ROUTER : NETNS_BRIDGE, h, x->family ? x->family : AF_INET, addr));
 	else
 		return -ENOENT;
-	size_t vl = strlen(val);
+	size_t vl = strlen(v);
 	if (*len + vl >= cap)
 		return -E2BIG;
-	memcpy(out + *len, val, vl);
+	memcpy(out + *len, v, vl);
 	*len += vl;
 	return 0;
+}
+
+/* A {placeholder} at c (c[0] == '{'): its name's length, or 0 if c starts none (a '{' followed
+ * by blanks, quotes or no '}' is text as written). */
+static size_t placeholder_at(const char *c)
+{
+	size_t n = strcspn(c + 1, "} \t'\"");
+	return c[1 + n] == '}' && n > 0 ? n : 0;
 }
 
 /*
@@ -104,14 +121,13 @@ int command_split(const char *cmd, const struct scenario *s, int family, int por
 				continue;
 			}
 			if (*c == '{' && quote != '\'') {
-				size_t n = strcspn(c + 1, "} \t'\"");
-				if (c[1 + n] == '}' && n > 0) {
+				size_t n = placeholder_at(c);
+				if (n) {
 					int e = placeholder(x, c + 1, n, buf, &len, cap - 1);
 					if (e < 0) {
 						*at = (size_t)(c - cmd);
 						if (e == -ENOENT)
-							snprintf(err, errlen, "unknown placeholder {%.*s} ({port}, {ipv}, {family}, "
-								 "{HOST}, {[HOST]} with HOST one of the hosts)", (int)n, c + 1);
+							snprintf(err, errlen, PLACEHOLDERS_TEXT, (int)n, c + 1);
 						else
 							snprintf(err, errlen, "command too long once placeholders are replaced");
 						return -EINVAL;
@@ -146,3 +162,46 @@ int program_check_command(const struct scenario *s, const char *cmd, char *err, 
 	return n < 0 ? n : 0;
 }
 
+
+int scenario_expand_text(const struct scenario *s, const char *text, int family, int port, char *buf, size_t cap,
+			 char *err, size_t errlen, size_t *ret_at)
+{
+	const struct subst x = { .s = s, .family = family, .port = port };
+	size_t len = 0;
+
+	if (!cap)
+		return -EINVAL;
+	for (const char *c = text; *c;) {
+		size_t n = *c == '{' ? placeholder_at(c) : 0;
+		if (n) {
+			int e = placeholder(&x, c + 1, n, buf, &len, cap);
+			if (e < 0) {
+				*ret_at = (size_t)(c - text);
+				if (e == -ENOENT)
+					snprintf(err, errlen, PLACEHOLDERS_TEXT, (int)n, c + 1);
+				else
+					snprintf(err, errlen, "text too long once placeholders are replaced");
+				return -EINVAL;
+			}
+			c += n + 2;
+			continue;
+		}
+		if (len + 1 >= cap) {
+			*ret_at = (size_t)(c - text);
+			snprintf(err, errlen, "text too long once placeholders are replaced");
+			return -EINVAL;
+		}
+		buf[len++] = *c++;
+	}
+	buf[len] = 0;
+	return (int)len;
+}
+
+int scenario_output_text(const struct scenario *s, const struct step *st, int family, char *buf, size_t cap)
+{
+	char err[256];
+	size_t at;
+	int r = scenario_expand_text(s, st->output.text, family, st->output.port, buf, cap, err, sizeof err, &at);
+
+	return r < 0 ? r : 0;
+}

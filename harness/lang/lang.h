@@ -120,7 +120,8 @@ struct step_exec {                        /* STEP_EXEC */
 };
 struct step_listen { int port; };         /* STEP_LISTEN */
 struct step_output {                      /* STEP_OUTPUT, STEP_NO_OUTPUT */
-	char text[SCENARIO_TEXT];
+	char text[SCENARIO_TEXT];         /* as written: placeholders are replaced per run (scenario_output_text) */
+	int port;                         /* {port}: the port of the last exec before it; 0: none */
 	bool waits;
 };
 struct step_call {                        /* STEP_CALL, STEP_NO_CALL */
@@ -139,6 +140,7 @@ struct step {
 	char sock[32];
 	bool async;                       /* an operation started with '&' */
 	struct expect_ret want;           /* operations and calls: '= RET [ERRNO] [| RET [ERRNO]]...' */
+	unsigned col, within_col;         /* where the line's statement and its 'within' start (whole-file checks) */
 	int within_ms;                    /* bound of an await; 0: the scenario default */
 	int after_ms;                     /* an await's event must not come sooner; 0: no floor */
 	union {
@@ -192,13 +194,19 @@ const struct statement *scenario_statements(size_t *ret_n);
 const char *const *scenario_headers(void);
 /* The i-th socket operation's name ("connect"); NULL past the last. */
 const char *scenario_op_name(size_t i);
-/* The i-th program call 'expect HOST.PROG CALL' knows ("recv"); NULL past the last. */
+/* The i-th program call 'expect HOST.PROG CALL' knows ("recv"): the names the shim reports;
+ * NULL past the last. */
 const char *scenario_call_name(size_t i);
+/* The name the shim reports for a call written name: itself, or for the kernel's name of the
+ * same call ("recvfrom", "sendto", "accept4") the C library's ("recv", "send", "accept");
+ * NULL if tcpfault never reports it. */
+const char *scenario_call_reported(const char *name);
 
 struct scenario {
 	char path[4096];
+	char dir[4096];                   /* {dir}: the file's folder, absolute where it can be made so */
 	char name[64];
-	char mode[8];                     /* "B2" */
+	char mode[8];                     /* "B2"; "": none (a user's scenario; the catalog needs one) */
 	char summary[256];
 	char claim[SCENARIO_TEXT];        /* what the articles say */
 	char linux_says[SCENARIO_TEXT];   /* what Linux was observed to do */
@@ -227,6 +235,10 @@ int scenario_parse(const char *path, const char *text, struct scenario **ret, ch
 /* Reads and parses a file (refuses files over 1 MiB and binary content). */
 int scenario_load(const char *path, struct scenario **ret, char *err, size_t errlen);
 void scenario_free(struct scenario *s);
+/* What a scenario of the built-in catalog must have beyond any file (a 'mode' line): 0, or
+ * -EINVAL with "FILE:LINE:COL: reason" in err. The CLI asks it of every file it loads from the
+ * catalog folder. */
+int scenario_check_catalog(const struct scenario *s, char *err, size_t errlen);
 int scenario_host(const struct scenario *s, const char *name);
 /* "5s", "250ms", "2m" (at most an hour) -> milliseconds; -EINVAL if malformed. */
 int scenario_duration(const char *text, int *ret_ms);
@@ -244,3 +256,13 @@ int program_check_command(const struct scenario *s, const char *cmd, char *err, 
  * offset of the fault in *ret_at. */
 int command_split(const char *cmd, const struct scenario *s, int family, int port, char **argv, size_t max,
 		  char *buf, size_t cap, char *err, size_t errlen, size_t *ret_at);
+/* command.c: text with its placeholders ({port}, {ipv}, {family}, {dir}, {HOST}, {[HOST]}) replaced
+ * for family and port, into buf (cap bytes, NUL-terminated); no quoting: a '{' that starts no
+ * placeholder stays as written. Its length, or -EINVAL with err[] and the offset of the fault
+ * in *ret_at. */
+int scenario_expand_text(const struct scenario *s, const char *text, int family, int port, char *buf, size_t cap,
+			 char *err, size_t errlen, size_t *ret_at);
+/* The text an 'output' step looks for in a run of family (AF_INET, AF_INET6): its text with
+ * the placeholders replaced (the parser has checked them). 0, or -EINVAL if it does not fit
+ * cap. The run calls it where it compares a program's output with st->output.text. */
+int scenario_output_text(const struct scenario *s, const struct step *st, int family, char *buf, size_t cap);

@@ -66,7 +66,8 @@ static int parse_header(struct parser *p, const char *line, const char *key, con
 	if (strcmp(key, "mode") == 0) {
 		if (p->ntok != 2 || strlen(p->tok[1].s) >= sizeof s->mode ||
 		    !strchr("ABCD", p->tok[1].s[0]) || !isdigit((unsigned char)p->tok[1].s[1]))
-			return fail_tok(p, 1, "expected a mode id such as B2 (see failure-modes.md)");
+			return fail_tok(p, 1, "expected a mode id of the catalog such as B2 ('tcpfault list' shows them), "
+					"or no 'mode' line at all in a scenario of your own");
 		snprintf(s->mode, sizeof s->mode, "%s", p->tok[1].s);
 		return 0;
 	}
@@ -118,6 +119,22 @@ static void base_name(const char *path, char *out, size_t len)
 	snprintf(out, len, "%.*s", (int)(n < len ? n : len - 1), b);
 }
 
+/* {dir}: the folder of the file at path, made absolute (so a program started from it works
+ * whatever the current directory); as written if it cannot be resolved. */
+static void file_dir(const char *path, char *out, size_t len)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[4096];
+
+	if (!slash)
+		snprintf(dir, sizeof dir, ".");
+	else
+		snprintf(dir, sizeof dir, "%.*s", slash == path ? 1 : (int)(slash - path), path);
+	char *real = realpath(dir, NULL);
+	snprintf(out, len, "%s", real ? real : dir);
+	free(real);
+}
+
 /* The line in p is a step: appended to the scenario. steps_cap: the room in s->steps; cmds: the
  * most peer commands the steps so far may send. */
 static int add_step(struct parser *p, size_t *steps_cap, unsigned *cmds)
@@ -140,6 +157,7 @@ static int add_step(struct parser *p, size_t *steps_cap, unsigned *cmds)
 	struct step *st = &s->steps[s->nsteps];
 	memset(st, 0, sizeof *st);
 	st->line = p->line;
+	st->col = p->tok[0].col;
 	st->host = -1;
 	if ((r = statement_parse(p, st)) < 0)
 		return r;
@@ -155,17 +173,81 @@ static int add_step(struct parser *p, size_t *steps_cap, unsigned *cmds)
 	return 0;
 }
 
+/* Whether a later step than steps[i], an operation started with '&', ends its peer (kill,
+ * reboot, crash) or awaits its death: then its result may never come, and the run does not
+ * ask for an await (runner.c, at the end of a run). */
+static bool peer_ends_after(const struct scenario *s, size_t i)
+{
+	int h = s->steps[i].host;
+
+	for (size_t k = i + 1; k < s->nsteps; k++) {
+		const struct step *e = &s->steps[k];
+		if (e->host != h)
+			continue;
+		if (e->kind == STEP_REBOOT || ((e->kind == STEP_KILL || e->kind == STEP_EXIT) && !e->sock[0]) ||
+		    (e->kind == STEP_OP && strcmp(e->op.name, "crash") == 0))
+			return true;
+	}
+	return false;
+}
+
+/* An operation started with '&' is checked on its 'await HOST[.SOCK] OP' line; the run pairs
+ * each await with the earliest pending operation of the same host, socket and name. One that
+ * no later line awaits would go unchecked: refused here rather than at the end of a run. */
+static int check_awaited(struct parser *p)
+{
+	const struct scenario *s = p->s;
+	bool *taken = calloc(s->nsteps ? s->nsteps : 1, sizeof *taken);
+
+	if (!taken)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->nsteps; i++) {
+		const struct step *a = &s->steps[i];
+		if (a->kind != STEP_OP || !a->async)
+			continue;
+		size_t k = i + 1;
+		for (; k < s->nsteps; k++) {
+			const struct step *w = &s->steps[k];
+			if (!taken[k] && w->kind == STEP_AWAIT_OP && w->host == a->host &&
+			    strcmp(w->sock, a->sock) == 0 && strcmp(w->op.name, a->op.name) == 0)
+				break;
+		}
+		if (k < s->nsteps) {
+			taken[k] = true;
+		} else if (!peer_ends_after(s, i)) {
+			char who[64];
+			snprintf(who, sizeof who, "%s%s%s", s->hosts[a->host], strcmp(a->sock, "main") ? "." : "",
+				 strcmp(a->sock, "main") ? a->sock : "");
+			free(taken);
+			p->line = a->line;
+			return fail_at(p, a->col, "'%s %s' is started with '&' and no later line awaits it: its result "
+				       "would go unchecked; add 'await %s %s [= RESULT]' where it should have returned",
+				       who, a->op.name, who, a->op.name);
+		}
+	}
+	free(taken);
+	return 0;
+}
+
 /* What the whole file must have, once read. */
 static int check_whole(struct parser *p)
 {
 	const struct scenario *s = p->s;
+	int r;
 
+	for (size_t i = 0; i < s->nsteps; i++)
+		if (s->steps[i].within_ms >= s->timeout_ms) {
+			p->line = s->steps[i].line;
+			return fail_at(p, s->steps[i].within_col, "'within %d ms' is as long as the whole run's timeout "
+				       "(%d ms) or longer: the run would end first; raise 'timeout' or shorten it",
+				       s->steps[i].within_ms, s->timeout_ms);
+		}
+	if ((r = check_awaited(p)) < 0)
+		return r;
 	p->line = 1;
 	if (s->floor_ms >= s->timeout_ms)
 		return fail_at(p, 1, "the 'after' floors and 'wait' steps add up to %d ms, more than the run's timeout (%d ms)",
 			       s->floor_ms, s->timeout_ms);
-	if (!s->mode[0])
-		return fail_at(p, 1, "no 'mode' line: every scenario names the failure mode it shows (for example 'mode B2')");
 	if (!s->summary[0])
 		return fail_at(p, 1, "no 'summary' line: say in one line what this scenario shows");
 	if (s->nsteps == 0)
@@ -188,6 +270,7 @@ int scenario_parse(const char *path, const char *text, struct scenario **ret, ch
 	}
 	p.s = s;
 	snprintf(s->path, sizeof s->path, "%s", path);
+	file_dir(path, s->dir, sizeof s->dir);
 	base_name(path, s->name, sizeof s->name);
 	snprintf(s->hosts[0], sizeof s->hosts[0], "client");
 	snprintf(s->hosts[1], sizeof s->hosts[1], "server");
@@ -249,7 +332,8 @@ int scenario_parse(const char *path, const char *text, struct scenario **ret, ch
 		}
 		steps_started = true;
 	}
-	r = check_whole(&p);
+	if ((r = check_whole(&p)) == -ENOMEM)
+		snprintf(err, errlen, "%s: %s", path, strerror(ENOMEM));
 out:
 	if (r < 0) {
 		scenario_free(s);
@@ -317,4 +401,13 @@ void scenario_free(struct scenario *s)
 		return;
 	free(s->steps);
 	free(s);
+}
+
+int scenario_check_catalog(const struct scenario *s, char *err, size_t errlen)
+{
+	if (s->mode[0])
+		return 0;
+	snprintf(err, errlen, "%s:1:1: no 'mode' line: every scenario of the catalog names the failure mode it "
+		 "shows (for example 'mode B2')", s->path);
+	return -EINVAL;
 }

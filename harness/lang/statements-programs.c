@@ -7,6 +7,10 @@
 #include <ctype.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <string.h>
 
 #include "parser.h"
@@ -39,12 +43,29 @@ int host_or_prog_tok(struct parser *p, unsigned i, struct step *st)
 	return prog_word(p, p->tok[i].s, st) ? 0 : host_tok(p, i, &st->host);
 }
 
-static const char *const calls[] = { "connect", "accept", "read", "write", "recv", "send", "recvfrom",
-				     "sendto", "recvmsg", "sendmsg", "shutdown", "close", "so_error" };
+/* The calls the shim reports (peers/shim.c), by the C library's names. */
+static const char *const calls[] = { "connect", "accept", "read", "write", "recv", "send", "recvmsg", "sendmsg",
+				     "readv", "writev", "recvmmsg", "sendmmsg", "shutdown", "close", "so_error" };
+/* The kernel's names (as strace shows them) of calls the shim reports under another: a program's
+ * recv() is the recvfrom system call, and the shim reports recvfrom() as recv. */
+static const struct {
+	const char *kernel, *reported;
+} call_aliases[] = { { "recvfrom", "recv" }, { "sendto", "send" }, { "accept4", "accept" } };
 
 const char *scenario_call_name(size_t i)
 {
 	return i < sizeof calls / sizeof calls[0] ? calls[i] : NULL;
+}
+
+const char *scenario_call_reported(const char *name)
+{
+	for (size_t k = 0; k < sizeof calls / sizeof calls[0]; k++)
+		if (strcmp(calls[k], name) == 0)
+			return calls[k];
+	for (size_t k = 0; k < sizeof call_aliases / sizeof call_aliases[0]; k++)
+		if (strcmp(call_aliases[k].kernel, name) == 0)
+			return call_aliases[k].reported;
+	return NULL;
 }
 
 /* (expect|await) HOST.PROG CALL: a call the shim reported (the tails are off already). */
@@ -56,13 +77,18 @@ int parse_call(struct parser *p, struct step *st)
 	if (n != i + 2)
 		return fail_tok(p, n < i + 2 ? n : i + 2, "expected '%s HOST.PROGRAM CALL [= RESULT]', for example "
 				"'%s client.curl recv = -1 ECONNRESET'", p->tok[0].s, p->tok[0].s);
+	const char *name = scenario_call_reported(p->tok[i + 1].s);
+	if (name) {
+		snprintf(st->call.name, sizeof st->call.name, "%s", name);
+		return 0;
+	}
+	char known[256] = "";
+	size_t len = 0;
 	for (size_t k = 0; k < sizeof calls / sizeof calls[0]; k++)
-		if (strcmp(calls[k], p->tok[i + 1].s) == 0) {
-			snprintf(st->call.name, sizeof st->call.name, "%s", calls[k]);
-			return 0;
-		}
-	return fail_tok(p, i + 1, "unknown call '%s' (connect, accept, read, write, recv, send, recvfrom, sendto, "
-			"recvmsg, sendmsg, shutdown, close, so_error)", p->tok[i + 1].s);
+		len += (size_t)snprintf(known + len, sizeof known - len, "%s%s", k ? ", " : "", calls[k]);
+	return fail_tok(p, i + 1, "unknown call '%s': tcpfault never reports it, so no run could match it. It reports "
+			"%s; and recvfrom, sendto, accept4 (the kernel's names) as recv, send, accept",
+			p->tok[i + 1].s, known);
 }
 
 /* expect running HOST.PROG: it has not exited (checked now). */
@@ -121,6 +147,44 @@ int parse_listen(struct parser *p, struct step *st)
 	return 0;
 }
 
+/* Whether the command of the exec line cmd cannot exist now: a name without a slash found
+ * nowhere on PATH (as execvp() looks: a regular, executable file), or an absolute path ({dir}/x
+ * is one) to nothing; then err says so. A relative path with a slash is not judged (the
+ * directory tcpfault runs in decides it), nor what an earlier step might make: a
+ * program that cannot be found ends a run with exit status 3 still. */
+static bool program_missing(const struct scenario *s, const char *cmd, char *err, size_t len)
+{
+	char *argv[128], buf[4096], why[256], path[4096];
+	size_t at;
+	struct stat st;
+
+	if (command_split(cmd, s, AF_INET, 65535, argv, 128, buf, sizeof buf, why, sizeof why, &at) < 1)
+		return false;           /* program_check_command() judged the line */
+	const char *name = argv[0];
+	if (name[0] == '/') {
+		if (stat(name, &st) == 0)
+			return false;
+		snprintf(err, len, "no program %s: it does not exist ('tcpfault check' refuses a program that "
+			 "cannot be found)", name);
+		return true;
+	}
+	if (strchr(name, '/'))
+		return false;
+	const char *dirs = getenv("PATH");
+	if (!dirs || !*dirs)
+		dirs = "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin";
+	for (const char *d = dirs; *d;) {
+		size_t n = strcspn(d, ":");
+		snprintf(path, sizeof path, "%.*s/%s", (int)n, n ? d : ".", name);
+		if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0)
+			return false;
+		d += n + (d[n] == ':');
+	}
+	snprintf(err, len, "no program '%s' on PATH (%.120s%s): install it, or give its path ({dir}/%s for one "
+		 "beside the scenario file)", name, dirs, strlen(dirs) > 120 ? "..." : "", name);
+	return true;
+}
+
 /* HOST[.PROG] exec [port N] COMMAND...: the program's name is PROG, or the command's base name;
  * {port} is N, or the port of the last exec that gave one. */
 int parse_exec(struct parser *p, struct step *st)
@@ -171,6 +235,8 @@ int parse_exec(struct parser *p, struct step *st)
 			       "{port} has no value: give one with 'exec port N ...' here or on an earlier exec");
 	if (program_check_command(p->s, c, err, sizeof err, &at) < 0)
 		return fail_at(p, (unsigned)(c - raw + (ptrdiff_t)at) + 1, "%s", err);
+	if (program_missing(p->s, c, err, sizeof err))
+		return fail_at(p, (unsigned)(c - raw) + 1, "%s", err);
 	snprintf(st->exec.command, sizeof st->exec.command, "%s", c);
 	if (dot) {
 		if (!valid_name(dot + 1, sizeof st->sock))
@@ -219,6 +285,7 @@ int parse_output(struct parser *p, struct step *st)
 	if (*c != '"')
 		return fail_at(p, (unsigned)(c - raw) + 1, "expected the text in double quotes, for example "
 			       "'%s output %s \"Connection refused\"'", p->tok[0].s, word);
+	unsigned text_col = (unsigned)(c - raw) + 1;
 	size_t len = 0;
 	for (c++; *c && *c != '"'; c++) {
 		if (*c == '\\' && (c[1] == '"' || c[1] == '\\'))
@@ -232,6 +299,18 @@ int parse_output(struct parser *p, struct step *st)
 		return fail_at(p, (unsigned)(c - raw) + 1, "unterminated double quote");
 	if (!len)
 		return fail_at(p, (unsigned)(c - raw) + 1, "expected some text between the quotes");
+	/* Placeholders are replaced per run (scenario_output_text); checked here, {port} being the
+	 * port of the last exec. The column: that of the text's start (escapes shift the rest). */
+	char expanded[SCENARIO_TEXT], err[256];
+	size_t at;
+	for (size_t i = p->s->nsteps; !st->output.port && i-- > 0;)
+		if (p->s->steps[i].kind == STEP_EXEC)
+			st->output.port = p->s->steps[i].exec.port;
+	if (!st->output.port && strstr(st->output.text, "{port}"))
+		return fail_at(p, text_col, "{port} has no value: no earlier exec gave one ('exec port N ...')");
+	if (scenario_expand_text(p->s, st->output.text, AF_INET6, st->output.port, expanded, sizeof expanded,
+				 err, sizeof err, &at) < 0)
+		return fail_at(p, text_col, "%s", err);
 	/* The rest: within/after, in words. */
 	snprintf(tail, sizeof tail, "%s", c + 1);
 	unsigned base = (unsigned)(c + 1 - raw);

@@ -40,7 +40,7 @@ int fail_at(struct parser *p, unsigned col, const char *fmt, ...)
 
 int fail_tok(struct parser *p, unsigned i, const char *fmt, ...)
 {
-	char msg[256];
+	char msg[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -184,6 +184,8 @@ int within_tail(struct parser *p, unsigned *n, struct step *st)
 		if (!dst)
 			break;
 		*(dst == &st->within_ms ? &p->within_at : &p->after_at) = *n - 2;
+		if (dst == &st->within_ms)
+			st->within_col = p->tok[*n - 2].col;
 		if (parse_duration(p->tok[*n - 1].s, dst) < 0 || *dst == 0)
 			return fail_tok(p, *n - 1, "expected a duration such as 500ms, 5s or 1m");
 		*n -= 2;

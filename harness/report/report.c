@@ -11,6 +11,7 @@
  * be partial (a worker that died yields only name, mode, family, summary, verdict and failures).
  * Runs in the controller process, after all workers are done.
  */
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,7 @@
 #include "config.h"
 #include "report.h"
 #include "graphic.h"
+#include "peer.h"
 
 #define RED REPORT_RED
 #define GREEN REPORT_GREEN
@@ -289,100 +291,192 @@ static int by_string(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* What --repeat compares between runs: the verdict, and each connection's own flag sequence
- * ("client>server S,server>client S.,..."; a connection is its two hosts and two ports; the
- * router's ICMP errors about one connection are a sequence of their own), the
- * connections sorted, not their ports (ephemeral ones differ from run to run) nor how their
- * packets interleave (two timers that fire on the same tick go out in either order). */
-static char *flag_sequence(const struct result *r)
+/* Appends "key" to the list of distinct keys (keys[*n]), and text to that key's sequence
+ * (seq[]), unless control and the sequence already ends with text (a repetition: a retransmitted
+ * FIN, a loop of reads). Returns 0 or -ENOMEM. */
+static int add_to(char **keys, char **seq, size_t *n, char *key, const char *text, bool collapse)
 {
-	size_t n = r->packets.n, nflows = 0;
+	size_t f = 0;
+
+	while (f < *n && strcmp(keys[f], key) != 0)
+		f++;
+	if (f == *n)
+		keys[(*n)++] = key;
+	else
+		free(key);
+	const char *old = seq[f] ? seq[f] : "";
+	size_t ol = strlen(old), tl = strlen(text);
+	if (collapse && ol >= tl + 1 && strncmp(old + ol - tl - 1, text, tl) == 0 && old[ol - 1] == ',' &&
+	    (ol == tl + 1 || old[ol - tl - 2] == ','))
+		return 0;
+	char *grown = NULL;
+	if (asprintf(&grown, "%s%s,", old, text) < 0)
+		return -ENOMEM;
+	free(seq[f]);
+	seq[f] = grown;
+	return 0;
+}
+
+/*
+ * What --repeat compares between runs (control), or what it notes (!control), as one string;
+ * NULL if out of memory.
+ *   control: the verdict; each connection's control packets (S, F, R, with the ACK flag: the
+ *   flags less P, U, E, W), in order, a repetition counting once (retransmissions are timing);
+ *   each socket's calls as "call=-1 ERRNO", "call=0" or "call>0" (how many bytes a read got
+ *   is the data pattern; 0 is an end of file), repetitions once, EAGAIN left out (how often a
+ *   non-blocking program finds nothing to read is timing).
+ *   !control: the same with every packet's flags and every call's exact result.
+ * A connection is its two hosts and two ports (the router's ICMP errors about one are a
+ * sequence of their own); a socket its peer or program, its name and its process (by order of
+ * appearance: pids differ between runs). The sequences are sorted, not their ports
+ * (ephemeral ones differ from run to run) nor how they interleave (two timers that fire on the
+ * same tick go out in either order).
+ */
+static char *repeat_signature(const struct result *r, bool control)
+{
+	size_t n = r->packets.n + r->syscalls.n, nseq = 0;
 	char **key = calloc(n ? n : 1, sizeof *key);
 	char **seq = calloc(n ? n : 1, sizeof *seq);
-	char *buf = NULL;
+	int *pids = calloc(r->syscalls.n ? r->syscalls.n : 1, sizeof *pids);     /* each process once */
+	size_t *first = calloc(r->syscalls.n ? r->syscalls.n : 1, sizeof *first); /* its first call */
+	size_t npids = 0;
+	char *buf = NULL, *k = NULL, text[160];
 	size_t len = 0;
 	FILE *m = NULL;
+	bool ok = key && seq && pids && first;
 
-	for (size_t i = 0; key && seq && i < n; i++) {
+	for (size_t i = 0; ok && i < r->packets.n; i++) {
 		const struct result_packet *p = &r->packets.v[i];
 		unsigned a = (unsigned)p->sport, b = (unsigned)p->dport;
 		const char *x = p->from, *y = p->to;
 		bool swap = strcmp(x, y) > 0;
-		char *flow = NULL;
-		if (asprintf(&flow, "%u %u %s %s", a < b ? a : b, a < b ? b : a, swap ? y : x, swap ? x : y) < 0)
-			goto out;
-		size_t f = 0;
-		while (f < nflows && strcmp(key[f], flow) != 0)
-			f++;
-		if (f == nflows)
-			key[nflows++] = flow;
-		else
-			free(flow);
-		char *old = seq[f], *grown = NULL;
-		if (asprintf(&grown, "%s%s>%s %s,", old ? old : "", p->from, p->to, p->flags) < 0)
-			goto out;
-		free(old);
-		seq[f] = grown;
+		char flags[32];
+		size_t nf = 0;
+		for (const char *c = p->flags; *c && nf + 1 < sizeof flags; c++)
+			if (p->icmp || !control || strchr("SFR.", *c))
+				flags[nf++] = *c;
+		flags[nf] = 0;
+		if (control && !p->icmp && !strpbrk(flags, "SFR"))
+			continue;         /* data and ACKs: the pattern */
+		snprintf(text, sizeof text, "%s>%s %s", p->from, p->to, flags);
+		ok = asprintf(&k, "p %u %u %s %s", a < b ? a : b, a < b ? b : a, swap ? y : x, swap ? x : y) >= 0 &&
+		     add_to(key, seq, &nseq, k, text, control) == 0;
 	}
-	if (!key || !seq || !(m = open_memstream(&buf, &len)))
+	for (size_t i = 0; ok && i < r->syscalls.n; i++) {
+		const struct result_syscall *c = &r->syscalls.v[i];
+		/* the process's rank among its program's, by first call: a forking server's parent
+		 * and child keep their places whatever their pids */
+		size_t at = 0, pid = 0;
+		while (at < npids && !(pids[at] == c->pid && strcmp(r->syscalls.v[first[at]].peer, c->peer) == 0)) {
+			pid += strcmp(r->syscalls.v[first[at]].peer, c->peer) == 0;
+			at++;
+		}
+		if (at == npids) {
+			first[npids] = i;
+			pids[npids++] = c->pid;
+		}
+		const char *en = c->err ? peer_errno_name(c->err) : NULL;
+		if (control && en && (c->err == EAGAIN || c->err == EWOULDBLOCK))
+			continue;
+		if (c->ret < 0)
+			snprintf(text, sizeof text, "%s=%lld %s", c->call, c->ret, en ? en : "");
+		else if (control)
+			snprintf(text, sizeof text, "%s%s", c->call, c->ret ? ">0" : "=0");
+		else
+			snprintf(text, sizeof text, "%s=%lld", c->call, c->ret);
+		ok = asprintf(&k, "c %s %s %zu", c->peer, c->socket, pid) >= 0 &&
+		     add_to(key, seq, &nseq, k, text, control) == 0;
+	}
+	if (!ok || !(m = open_memstream(&buf, &len)))
 		goto out;
-	qsort(seq, nflows, sizeof *seq, by_string);
-	fprintf(m, "%s|", result_verdict_name(r->verdict));
-	for (size_t f = 0; f < nflows; f++)
-		fprintf(m, "%s;", seq[f]);
-out:
-	if (m)
-		fclose(m);
-	for (size_t f = 0; seq && f < nflows; f++)
+	/* each sequence behind its key's kind and who: packets of one connection stay apart from
+	 * calls, which keep their socket's name */
+	for (size_t f = 0; f < nseq; f++) {
+		char *joined = NULL;
+		if (asprintf(&joined, "%s:%s", key[f][0] == 'c' ? key[f] : "p", seq[f]) < 0) {
+			ok = false;
+			break;
+		}
 		free(seq[f]);
-	for (size_t f = 0; key && f < nflows; f++)
+		seq[f] = joined;
+	}
+	if (ok) {
+		qsort(seq, nseq, sizeof *seq, by_string);
+		fprintf(m, "%s|", result_verdict_name(r->verdict));
+		for (size_t f = 0; f < nseq; f++)
+			fprintf(m, "%s;", seq[f]);
+	}
+out:
+	if (m && fclose(m) != 0)
+		ok = false;
+	for (size_t f = 0; seq && f < nseq; f++)
+		free(seq[f]);
+	for (size_t f = 0; key && f < nseq; f++)
 		free(key[f]);
 	free(seq);
 	free(key);
+	free(pids);
+	free(first);
+	if (!ok) {
+		free(buf);
+		return NULL;
+	}
 	return buf;
 }
 
-/* With --repeat: the line naming every scenario (and family) whose verdict or some
- * connection's flag sequence was not the same in all its runs. */
+/* With --repeat: the line naming every scenario (and family) whose verdict, some connection's
+ * control packets or some call's outcome was not the same in all its runs; then, as a note,
+ * those where only the data/ACK pattern (or a call's byte count) differed. */
 static void varied(FILE *out, struct result *const *results, size_t n, const struct report_options *o)
 {
-	size_t count = 0;
+	size_t count = 0, npattern = 0;
 	bool *seen = calloc(n ? n : 1, sizeof *seen);
-	char *names = NULL;
-	size_t nlen = 0;
-	FILE *m = open_memstream(&names, &nlen);
+	char *names = NULL, *pattern = NULL;
+	size_t nlen = 0, plen = 0;
+	FILE *m = open_memstream(&names, &nlen), *pm = open_memstream(&pattern, &plen);
 
-	if (!seen || !m)
+	if (!seen || !m || !pm)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
 		if (seen[i])
 			continue;
 		const struct result *a = results[i];
-		char *sig = flag_sequence(a);
-		bool differs = false;
+		char *sig = repeat_signature(a, true), *full = repeat_signature(a, false);
+		bool differs = false, pattern_differs = false;
 		for (size_t k = i + 1; k < n; k++) {
 			const struct result *b = results[k];
 			if (strcmp(a->file, b->file) || strcmp(a->name, b->name) || strcmp(a->family, b->family))
 				continue;
 			seen[k] = true;
-			char *other = flag_sequence(b);
+			char *other = repeat_signature(b, true), *other_full = repeat_signature(b, false);
 			differs |= !sig || !other || strcmp(sig, other) != 0;
+			pattern_differs |= !full || !other_full || strcmp(full, other_full) != 0;
 			free(other);
+			free(other_full);
 		}
 		free(sig);
+		free(full);
 		if (differs)
 			fprintf(m, "%s%s (%s)", count++ ? ", " : "", a->name, a->family);
+		else if (pattern_differs)
+			fprintf(pm, "%s%s (%s)", npattern++ ? ", " : "", a->name, a->family);
 	}
 	fclose(m);
-	m = NULL;
+	fclose(pm);
+	m = pm = NULL;
 	if (count)
 		fprintf(out, "%zu scenario%s varied across %u runs: %s\n", count, count == 1 ? "" : "s", o->repeat, names);
 	else
 		fprintf(out, "0 scenarios varied across %u runs\n", o->repeat);
+	if (npattern)
+		fprintf(out, "note: data/ACK pattern differed (timing, not counted as varied): %s\n", pattern);
 out:
 	if (m)
 		fclose(m);
+	if (pm)
+		fclose(pm);
 	free(names);
+	free(pattern);
 	free(seen);
 }
 

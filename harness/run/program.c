@@ -42,7 +42,7 @@
 #include "peer.h"
 
 #define OUT_MAX (64 * 1024)   /* bytes of each of stdout and stderr kept */
-#define TEXT_MAX sizeof ((struct step *)0)->output.text   /* the longest text 'output' awaits */
+#define TEXT_MAX (2 * sizeof ((struct step *)0)->output.text)   /* the longest text an output step awaits, placeholders replaced */
 #define MAX_ARGV 128
 #define SHIM_FD 3             /* the shim's report socket, in the program */
 

@@ -128,24 +128,35 @@ struct program_want {
 	struct program *p;
 	const struct step *st;
 	size_t found;             /* call: the index matched */
+	const char *text;         /* output: the step's text for this run (placeholders replaced) */
 };
 
 static bool output_seen(struct run *r, const void *arg)
 {
 	const struct program_want *w = arg;
 
-	return program_output_has(w->p, w->st->output.text) || program_finished(w->p);
+	return program_output_has(w->p, w->text) || program_finished(w->p);
+}
+
+/* The text an output step looks for in this run: {server}, {port}... replaced. */
+static int output_text(struct run *r, const struct step *st, char *buf, size_t len)
+{
+	if (scenario_output_text(r->s, st, r->o->family, buf, len) < 0)
+		return run_errorf(r, "the output text \"%s\" does not fit %zu bytes once its placeholders are replaced",
+				  st->output.text, len);
+	return 0;
 }
 
 int step_output(struct run *r, const struct step *st)
 {
 	struct program_want w = { .st = st };
-	char state[160], tail[400], bound[64];
+	char state[160], tail[400], bound[64], text[2 * SCENARIO_TEXT];
 
-	if (!(w.p = named(r, st)))
+	if (!(w.p = named(r, st)) || output_text(r, st, text, sizeof text) < 0)
 		return -1;
+	w.text = text;
 	run_await(r, output_seen, &w, st->output.waits ? run_bound(r, st) : 0, 0);
-	if (program_output_has(w.p, st->output.text))
+	if (program_output_has(w.p, text))
 		return 0;
 	struct actor *a = program_actor(w.p);
 	a->ops->last_words(a, tail, sizeof tail);
@@ -154,7 +165,7 @@ int step_output(struct run *r, const struct step *st)
 	else
 		snprintf(bound, sizeof bound, " so far");
 	return run_failf(r, "%s: no output containing \"%s\"%s\n  expected: output containing \"%s\"\n  observed: %s%s",
-			 a->full, st->output.text, bound, st->output.text, program_state(w.p, state, sizeof state),
+			 a->full, text, bound, text, program_state(w.p, state, sizeof state),
 			 tail[0] ? tail : "; no output");
 }
 
@@ -272,15 +283,15 @@ int step_running(struct run *r, const struct step *st)
 int step_no_output(struct run *r, const struct step *st)
 {
 	struct program *p = named(r, st);
-	char state[160];
+	char state[160], text[2 * SCENARIO_TEXT];
 
-	if (!p)
+	if (!p || output_text(r, st, text, sizeof text) < 0)
 		return -1;
 	loop_pump(&r->loop, 0);
-	if (!program_output_has(p, st->output.text))
+	if (!program_output_has(p, text))
 		return 0;
 	return run_failf(r, "%s: output that must not be there\n  expected: no output containing \"%s\"\n  observed: "
-			 "it is there (%s)", program_actor(p)->full, st->output.text, program_state(p, state, sizeof state));
+			 "it is there (%s)", program_actor(p)->full, text, program_state(p, state, sizeof state));
 }
 
 /* Whether a result meets a 'no' expectation: the call at all (no '='), or one of its results. */

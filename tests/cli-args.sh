@@ -1,0 +1,61 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# unit suite (no privilege: every run here has no job, so no namespace is made): the command
+# line takes options anywhere and '--' ends them; 'list --all' shows the examples and 'run' and
+# 'explain' find them by name; 'run' with no names goes in the order of 'list'; a catalog file
+# must name its mode, a file of one's own need not.
+#   cli-args.sh TCPFAULT SCENARIO-FILE EXAMPLE-NAME
+tcpfault=$1 file=$2 example=$3
+dir=$(mktemp -d) || exit 1
+trap 'rm -rf "$dir"' EXIT
+fail() { echo "FAILED: $*"; exit 1; }
+
+# options after the names (--shard 2/2 of one job: nothing to run, so no namespace needed)
+out=$("$tcpfault" run "$file" -v --family inet --shard 2/2 --format json 2>/dev/null) || fail "run FILE -v ... --format json: $out"
+printf '%s\n' "$out" | tr -d ' \n' | grep -qF '"results":[]' || fail "not the json report: $out"
+echo "ok 1: run FILE -v --family inet --shard 2/2 --format json"
+out=$("$tcpfault" run -- -v 2>&1)
+[ $? -eq 2 ] && printf '%s\n' "$out" | grep -qF "named '-v'" || fail "'--' does not end the options: $out"
+out=$("$tcpfault" run "$file" --bogus 2>&1)
+[ $? -eq 2 ] && printf '%s\n' "$out" | grep -qF "unknown option '--bogus'" || fail "unknown option after a name: $out"
+"$tcpfault" check "$file" --help | grep -q '^Usage: tcpfault check' || fail "check FILE --help"
+"$tcpfault" check -- "$file" >/dev/null || fail "check -- FILE"
+echo "ok 2: '--' ends the options; unknown ones refused wherever they are"
+
+# the examples: listed with --all only, found by name
+"$tcpfault" list | grep -q "^  $example " && fail "'list' shows the example $example"
+"$tcpfault" list --all | grep -q "^  $example " || fail "'list --all' does not show $example"
+"$tcpfault" list -a | grep -q '^Examples' || fail "'list -a' has no Examples section"
+for cmd in run explain; do
+	out=$("$tcpfault" $cmd --shard 2/2 "$example" --family inet 2>&1) || fail "$cmd $example: $out"
+	printf '%s\n' "$out" | grep -q 'nothing to run in this shard' || fail "$cmd $example: $out"
+done
+echo "ok 3: list --all shows the examples; run and explain find them by name"
+
+# run with no names: the catalog in the order of list (mode, then name), not the files' order
+mkdir "$dir/cat" || exit 1
+for f in a:C1 b:A2 c:A1; do
+	printf 'mode %s\nsummary %s\nfamily inet6\nclient connect server 5000\n' "${f#*:}" "${f%%:*}" >"$dir/cat/${f%%:*}.tcpf"
+done
+listed=$(TCPFAULT_SCENARIOS=$dir/cat "$tcpfault" list | awk '/^  /{print $1}' | tr '\n' ' ')
+[ "$listed" = "c b a " ] || fail "list order: $listed"
+# --family inet leaves no run: the message names every file, in the order they would run
+ran=$(TCPFAULT_SCENARIOS=$dir/cat "$tcpfault" run --family inet 2>&1 | sed -n 's|^  .*/\([abc]\)\.tcpf: family.*|\1|p' | tr '\n' ' ')
+[ "$ran" = "c b a " ] || fail "run order: '$ran', want the list's 'c b a '"
+echo "ok 4: run goes in the order of list"
+
+# a catalog file without 'mode' is refused (list and run); the same file of one's own is fine
+printf 'summary mine\nclient connect server 5000\n' >"$dir/cat/d.tcpf"
+out=$(TCPFAULT_SCENARIOS=$dir/cat "$tcpfault" list 2>&1)
+[ $? -eq 2 ] && printf '%s\n' "$out" | grep -qF "$dir/cat/d.tcpf:1:1: no 'mode' line" || fail "list: $out"
+out=$(TCPFAULT_SCENARIOS=$dir/cat "$tcpfault" run 2>&1)
+[ $? -eq 2 ] && printf '%s\n' "$out" | grep -qF "d.tcpf:1:1: no 'mode' line" || fail "run: $out"
+out=$(TCPFAULT_SCENARIOS=$dir/cat "$tcpfault" run --shard 2/2 --family inet d 2>&1)
+[ $? -eq 2 ] || fail "run NAME of a catalog file without mode: $out"
+"$tcpfault" check "$dir/cat/d.tcpf" | grep -qF 'ok (no mode, 1 steps)' || fail "check of a file without mode"
+out=$("$tcpfault" run --shard 3/3 "$dir/cat/d.tcpf" 2>&1) || fail "run of a file of one's own without mode: $out"
+echo "ok 5: the catalog names its modes; a file of one's own need not"
+
+# the real catalog: every file names its mode
+"$tcpfault" list --all >/dev/null || fail "the catalog or an example does not load"
+echo "ok 6: the catalog and the examples load"
