@@ -54,6 +54,9 @@ static void assert_program_equal(const struct result_program *a, const struct re
 		assert_string_equal(a->argv[i], b->argv[i]);
 	assert_int_equal(a->pid, b->pid);
 	assert_int_equal(a->syscalls_observed, b->syscalls_observed);
+	assert_true(!a->observer == !b->observer);
+	if (a->observer)
+		assert_string_equal(a->observer, b->observer);
 	for (int k = 0; k < 2; k++) {
 		assert_string_equal(a->out[k], b->out[k]);
 		assert_true(a->lost[k] == b->lost[k]);
@@ -148,6 +151,8 @@ static struct result *full_result(void)
 	assert_int_equal(result_missing(r, "socat: No such file or directory"), 0);
 	assert_int_equal(result_add_program(r, "client.curl", argv, 4242, true, "out\n", 0, "err", 17, 3), 0);
 	assert_int_equal(result_add_program(r, "server.socat", argv, 4243, false, "", 70000, "", 0, 0), 0);
+	assert_int_equal(result_program_observer(r, "client.curl", "trace"), 0);
+	assert_int_equal(result_program_observer(r, "nobody.x", "shim"), -ENOENT);
 	result_finish(r, RESULT_FAIL, 123.4567891, 200.0);
 	r->run = 2;
 	return r;

@@ -634,16 +634,69 @@ static void test_program_twice(void **state)
 	done(&o);
 }
 
-/* A static binary's calls cannot be seen: an expectation on them is tcpfault's blind spot. */
+/* The observer the result names for its only program. */
+static void assert_observer(const struct outcome *o, const char *observer)
+{
+	assert_int_equal(count(o, programs), 1);
+	assert_non_null(o->res->programs.v[0].observer);
+	assert_string_equal(o->res->programs.v[0].observer, observer);
+}
+
+/* The shim cannot see into a static binary: with it (or with no observer), an expectation on
+ * its calls is tcpfault's blind spot, an error. */
 static void test_program_static(void **state)
+{
+	static const char *const modes[] = { "shim", "none" };
+	char steps[1024];
+	struct outcome o;
+
+	for (int i = 0; i < 2; i++) {
+		snprintf(steps, sizeof steps, "client.p exec observe %s %s\nawait exit client.p status 3\n"
+			 "await client.p read = -1 ENOTCONN\n", modes[i], prog("TCPFAULT_TEST_CALLS_STATIC"));
+		run(steps, NULL, &o);
+		expect(&o, "error", "client.p read: this program's own socket calls cannot be observed");
+		assert_observer(&o, "none");
+		done(&o);
+	}
+}
+
+/* The tracer sees a static binary's calls (observe auto chooses it), named and numbered as the
+ * shim reports them: recv and send are glibc's recvfrom and sendto without an address. */
+static void test_program_traced(void **state)
 {
 	char steps[1024];
 	struct outcome o;
 
-	snprintf(steps, sizeof steps, "client.p exec %s\nawait exit client.p status 3\nawait client.p read = -1 ENOTCONN\n",
-		 prog("TCPFAULT_TEST_CALLS_STATIC"));
+	snprintf(steps, sizeof steps, "client.p exec %s wait\nawait output client.p \"ready\"\n"
+		 "await client.p read = -1 ENOTCONN\nexpect client.p send = -1 EPIPE\nexpect client.p close = 0\n"
+		 "kill client.p TERM\nawait exit client.p signal TERM\n", prog("TCPFAULT_TEST_CALLS_STATIC"));
 	run(steps, NULL, &o);
-	expect(&o, "error", "client.p read: this program's own socket calls cannot be observed");
+	expect(&o, "pass", NULL);
+	assert_observer(&o, "trace");
+	/* Only the TCP socket's calls: not the write of "ready" to stdout. */
+	assert_int_equal(count(&o, syscalls), 3);
+	assert_true(o.res->programs.v[0].syscalls_observed);
+	done(&o);
+	/* The same calls as the shim sees, from a dynamic binary traced on demand, through sh. */
+	snprintf(steps, sizeof steps, "client.p exec observe trace sh -c \"exec %s\"\nawait exit client.p status 3\n"
+		 "expect client.p read = -1 ENOTCONN\nexpect client.p send = -1 EPIPE\n", prog("TCPFAULT_TEST_CALLS"));
+	run(steps, NULL, &o);
+	expect(&o, "pass", NULL);
+	assert_observer(&o, "trace");
+	done(&o);
+	/* auto traces sh -c "exec STATIC": the command line names a static binary. */
+	snprintf(steps, sizeof steps, "client.p exec sh -c \"exec %s\"\nawait exit client.p status 3\n"
+		 "expect client.p read = -1 ENOTCONN\n", prog("TCPFAULT_TEST_CALLS_STATIC"));
+	run(steps, NULL, &o);
+	expect(&o, "pass", NULL);
+	assert_observer(&o, "trace");
+	done(&o);
+	/* A dynamic binary: auto leaves it to the shim. */
+	snprintf(steps, sizeof steps, "client.p exec %s\nawait exit client.p status 3\nexpect client.p read = -1 ENOTCONN\n",
+		 prog("TCPFAULT_TEST_CALLS"));
+	run(steps, NULL, &o);
+	expect(&o, "pass", NULL);
+	assert_observer(&o, "shim");
 	done(&o);
 }
 
@@ -725,6 +778,7 @@ int main(void)
 		cmocka_unit_test(test_program_missing),
 		cmocka_unit_test(test_program_twice),
 		cmocka_unit_test(test_program_static),
+		cmocka_unit_test(test_program_traced),
 		cmocka_unit_test(test_program_listen),
 		cmocka_unit_test(test_program_reboot),
 	};

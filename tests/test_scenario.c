@@ -290,6 +290,27 @@ static void test_exec_steps(void **state)
 	assert_non_null(strstr(parse_bad(HEAD "await listen server 0\n"), "port from 1 to 65535"));
 }
 
+/* exec's 'observe MODE' (who sees the program's own calls), before or after 'port N'. */
+static void test_exec_observe(void **state)
+{
+	struct scenario *s = parse_ok(HEAD
+		"server.web exec observe trace port 8080 ./server {port}\n"
+		"client.a exec port 8080 observe none curl x\n"
+		"client.b exec observe shim curl x\n"
+		"client.c exec curl observe trace\n");
+	assert_int_equal(s->steps[0].exec.observe, OBSERVE_TRACE);
+	assert_int_equal(s->steps[0].exec.port, 8080);
+	assert_string_equal(s->steps[0].exec.command, "./server {port}");
+	assert_int_equal(s->steps[1].exec.observe, OBSERVE_NONE);
+	assert_string_equal(s->steps[1].exec.command, "curl x");
+	assert_int_equal(s->steps[2].exec.observe, OBSERVE_SHIM);
+	assert_int_equal(s->steps[3].exec.observe, OBSERVE_AUTO);   /* after the command: its words */
+	assert_string_equal(s->steps[3].exec.command, "curl observe trace");
+	scenario_free(s);
+	assert_non_null(strstr(parse_bad(HEAD "server exec observe strace nc\n"),
+			       "t.tcpf:3:21: expected auto, shim, trace or none after 'observe'"));
+}
+
 /* topology router: the "router" host for packets, nft, sysctl and counters; icmp packets;
  * unreachable / reachable; and what is refused without the header or in the wrong place. */
 static void test_router_topology(void **state)
@@ -724,6 +745,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_expect_no_state),
 		cmocka_unit_test(test_signal_names),
 		cmocka_unit_test(test_exec_steps),
+		cmocka_unit_test(test_exec_observe),
 		cmocka_unit_test(test_router_topology),
 		cmocka_unit_test(test_synflood),
 		cmocka_unit_test(test_quickack),

@@ -37,7 +37,7 @@ enum step_kind {
 	STEP_COUNTER,     /* expect|await counter HOST NAME OP VALUE */
 	STEP_NFT,         /* nft HOST COMMAND...: an nftables command inside HOST's namespace */
 	STEP_NO_STATE,    /* expect|await no state HOST STATE [port N]: no such socket */
-	STEP_EXEC,        /* HOST[.PROG] exec [port N] COMMAND...: a real program (program.c) */
+	STEP_EXEC,        /* HOST[.PROG] exec [port N] [observe MODE] COMMAND...: a real program (program.c) */
 	STEP_LISTEN,      /* await listen HOST[.PROG] PORT: a LISTEN socket, the program still running */
 	STEP_OUTPUT,      /* expect|await output HOST.PROG [contains] "TEXT" */
 	STEP_CALL,        /* expect|await HOST.PROG CALL [= RET [ERRNO]]: the program's own syscall */
@@ -94,8 +94,11 @@ struct step_counter {                     /* STEP_COUNTER */
 	bool waits;                       /* awaited rather than checked now */
 };
 struct step_nft { char text[SCENARIO_TEXT]; };   /* STEP_NFT: the nft(8) command */
+/* Who sees an exec'd program's own socket calls: 'observe MODE' (program.c, tracer.c). */
+enum exec_observe { OBSERVE_AUTO, OBSERVE_SHIM, OBSERVE_TRACE, OBSERVE_NONE };
 struct step_exec {                        /* STEP_EXEC */
 	int port;                         /* {port} */
+	enum exec_observe observe;
 	char command[SCENARIO_TEXT];
 };
 struct step_listen { int port; };         /* STEP_LISTEN */

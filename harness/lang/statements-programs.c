@@ -81,8 +81,9 @@ int parse_listen(struct parser *p, struct step *st)
 	return 0;
 }
 
-/* HOST[.PROG] exec [port N] COMMAND...: the program's name is PROG, or the command's base name;
- * {port} is N, or the port of the last exec that gave one. */
+/* HOST[.PROG] exec [port N] [observe MODE] COMMAND...: the program's name is PROG, or the command's
+ * base name; {port} is N, or the port of the last exec that gave one; MODE says who sees its own
+ * socket calls (auto: the tracer where the shim cannot see, else the shim). */
 int parse_exec(struct parser *p, struct step *st)
 {
 	const char *raw = p->raw, *rest = p->rest;
@@ -96,15 +97,33 @@ int parse_exec(struct parser *p, struct step *st)
 		return host_tok(p, 0, &st->host);
 	const char *c = rest + 4;           /* after "exec" */
 	c += strspn(c, " \t");
-	if (strncmp(c, "port", 4) == 0 && (c[4] == ' ' || c[4] == '\t')) {
-		const char *num = c + 4 + strspn(c + 4, " \t");
+	/* Its options, in any order: port N, observe MODE. */
+	for (bool more = true; more;) {
+		size_t kw = strcspn(c, " \t");
+		const char *arg = c + kw + strspn(c + kw, " \t");
+		size_t k = strcspn(arg, " \t");
 		char buf[16];
-		size_t k = strcspn(num, " \t");
-		snprintf(buf, sizeof buf, "%.*s", (int)(k < 15 ? k : 15), num);
-		if (k >= 15 || parse_num(buf, 1, 65535, &v) < 0)
-			return fail_at(p, (unsigned)(num - raw) + 1, "expected a port from 1 to 65535 after 'port'");
-		st->exec.port = (int)v;
-		c = num + k + strspn(num + k, " \t");
+		snprintf(buf, sizeof buf, "%.*s", (int)(k < 15 ? k : 15), arg);
+		more = false;
+		if (kw == 4 && strncmp(c, "port", 4) == 0 && c[4]) {
+			if (k >= 15 || parse_num(buf, 1, 65535, &v) < 0)
+				return fail_at(p, (unsigned)(arg - raw) + 1, "expected a port from 1 to 65535 after 'port'");
+			st->exec.port = (int)v;
+			more = true;
+		} else if (kw == 7 && strncmp(c, "observe", 7) == 0 && c[7]) {
+			static const char *const modes[] = { [OBSERVE_AUTO] = "auto", [OBSERVE_SHIM] = "shim",
+							     [OBSERVE_TRACE] = "trace", [OBSERVE_NONE] = "none" };
+			int m = 0;
+			while (m < 4 && strcmp(buf, modes[m]) != 0)
+				m++;
+			if (m == 4 || k >= 15)
+				return fail_at(p, (unsigned)(arg - raw) + 1, "expected auto, shim, trace or none after "
+					       "'observe' (who sees the program's own socket calls)");
+			st->exec.observe = (enum exec_observe)m;
+			more = true;
+		}
+		if (more)
+			c = arg + k + strspn(arg + k, " \t");
 	}
 	/* Without 'port', {port} is the port the last exec named. */
 	for (size_t i = p->s->nsteps; !st->exec.port && i-- > 0;)

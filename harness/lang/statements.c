@@ -590,7 +590,7 @@ static const struct statement statements[] = {
 	{ "reachable", MATCH_WORDS, STEP_REACHABLE, parse_unreachable, "reachable HOST", 0 },
 	{ "quickack", MATCH_WORDS, STEP_QUICKACK, parse_quickack, "quickack HOST on|off", 0 },
 	{ "nft", MATCH_WORDS, STEP_NFT, parse_nft, "nft HOST|router COMMAND...", STMT_RAW },
-	{ "exec", MATCH_HOST, STEP_EXEC, parse_exec, "HOST[.PROGRAM] exec [port N] COMMAND...", STMT_RAW },
+	{ "exec", MATCH_HOST, STEP_EXEC, parse_exec, "HOST[.PROGRAM] exec [port N] [observe auto|shim|trace|none] COMMAND...", STMT_RAW },
 	{ NULL, MATCH_HOST, STEP_OP, parse_op,
 	  "HOST[.SOCKET] OPERATION ARGS... [&] [= RET [ERRNO]]", WAITS | STMT_ASYNC | STMT_RESULT },
 };

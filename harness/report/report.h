@@ -76,7 +76,8 @@ struct result_program {
 	char **argv;                    /* nargv words */
 	size_t nargv;
 	int pid;
-	bool syscalls_observed;         /* the shim was loaded */
+	bool syscalls_observed;         /* the shim was loaded, or the tracer traced it */
+	char *observer;                 /* who saw its calls: "shim", "trace", "none"; NULL: not said */
 	char *out[2];                   /* stdout, stderr: what was kept of them */
 	long long lost[2];              /* bytes not kept; 0: none (no "stdout_lost_bytes") */
 	long long syscalls_dropped;     /* 0: none (no "syscalls_dropped") */
@@ -127,6 +128,8 @@ int result_add_exit(struct result *r, const char *peer, double t_ms, const char 
 int result_add_program(struct result *r, const char *name, char *const *argv, int pid, bool syscalls_observed,
 		       const char *out, long long lost_out, const char *err, long long lost_err,
 		       long long syscalls_dropped);
+/* Who saw the calls of the last program added under that name ("observer": shim, trace, none). */
+int result_program_observer(struct result *r, const char *name, const char *observer);
 int result_failure(struct result *r, const char *msg);
 int result_note(struct result *r, const char *text);
 /* A capability this machine lacks: the run exits 3, neither a pass nor a fail. */

@@ -70,6 +70,7 @@ static void free_string(char **s) { free(*s); }
 static void free_program(struct result_program *p)
 {
 	free(p->name);
+	free(p->observer);
 	for (size_t i = 0; p->argv && i < p->nargv; i++)
 		free(p->argv[i]);
 	free(p->argv);
@@ -417,6 +418,17 @@ static void observations_to_json(const struct result *r, json_object *o, bool *o
 	}
 }
 
+int result_program_observer(struct result *r, const char *name, const char *observer)
+{
+	for (size_t i = r->programs.n; i-- > 0;)
+		if (strcmp(r->programs.v[i].name, name) == 0) {
+			free(r->programs.v[i].observer);
+			r->programs.v[i].observer = NULL;
+			return dup_str(&r->programs.v[i].observer, observer);
+		}
+	return -ENOENT;
+}
+
 static void programs_to_json(const struct result *r, json_object *o, bool *ok)
 {
 	static const char *const lost_key[] = { "stdout_lost_bytes", "stderr_lost_bytes" };
@@ -429,6 +441,8 @@ static void programs_to_json(const struct result *r, json_object *o, bool *ok)
 		put_strings(j, "argv", p->argv, p->nargv, ok);
 		put_int(j, "pid", p->pid, ok);
 		put(j, "syscalls_observed", json_object_new_boolean(p->syscalls_observed), ok);
+		if (p->observer)
+			put_str(j, "observer", p->observer, ok);
 		for (int k = 0; k < 2; k++) {
 			put_str(j, out_key[k], p->out[k], ok);
 			if (p->lost[k])
@@ -680,6 +694,7 @@ static int read_program(json_object *j, struct result_program *p)
 			return e;
 	}
 	if ((e = get_str(j, "name", false, &p->name)) < 0 || (e = get_i(j, "pid", &p->pid)) < 0 ||
+	    (field(j, "observer") && (e = get_str(j, "observer", true, &p->observer)) < 0) ||
 	    (e = get_str(j, "stdout", false, &p->out[0])) < 0 || (e = get_str(j, "stderr", false, &p->out[1])) < 0 ||
 	    (e = get_int(j, "stdout_lost_bytes", 0, INT64_MAX, &p->lost[0])) < 0 ||
 	    (e = get_int(j, "stderr_lost_bytes", 0, INT64_MAX, &p->lost[1])) < 0)
@@ -802,6 +817,8 @@ void result_each_string(struct result *r, void (*fn)(char **s, void *arg), void 
 	for (size_t i = 0; i < r->programs.n; i++) {
 		struct result_program *p = &r->programs.v[i];
 		fn(&p->name, arg);
+		if (p->observer)
+			fn(&p->observer, arg);
 		for (size_t k = 0; k < p->nargv; k++)
 			fn(&p->argv[k], arg);
 		fn(&p->out[0], arg);
