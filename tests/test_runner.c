@@ -14,8 +14,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <stddef.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <netinet/tcp.h>
 #include <cmocka.h>
 
@@ -691,6 +696,18 @@ static void test_program_traced(void **state)
 	expect(&o, "pass", NULL);
 	assert_observer(&o, "trace");
 	done(&o);
+	/* Its threads and its children are followed: the calls of each are seen, with their pid. */
+	for (int i = 0; i < 2; i++) {
+		snprintf(steps, sizeof steps, "client.p exec %s %s\nawait exit client.p status 3\n"
+			 "expect client.p read = -1 ENOTCONN\nexpect client.p send = -1 EPIPE\n",
+			 prog("TCPFAULT_TEST_CALLS_STATIC"), i ? "fork" : "thread");
+		run(steps, NULL, &o);
+		expect(&o, "pass", NULL);
+		assert_int_equal(count(&o, syscalls), 3);
+		bool child = o.res->syscalls.v[0].pid != o.res->programs.v[0].pid;
+		assert_true(i ? child : !child);
+		done(&o);
+	}
 	/* A dynamic binary: auto leaves it to the shim. */
 	snprintf(steps, sizeof steps, "client.p exec %s\nawait exit client.p status 3\nexpect client.p read = -1 ENOTCONN\n",
 		 prog("TCPFAULT_TEST_CALLS"));
@@ -698,6 +715,41 @@ static void test_program_traced(void **state)
 	expect(&o, "pass", NULL);
 	assert_observer(&o, "shim");
 	done(&o);
+}
+
+/* Where ptrace is forbidden (here by a seccomp policy of the test's own, in a child process of
+ * its own), a traced program is a missing capability: an error naming ptrace, in 'missing'. */
+static void test_program_ptrace_forbidden(void **state)
+{
+	char steps[1024];
+	struct outcome o;
+
+	snprintf(steps, sizeof steps, "client.p exec observe trace %s\nawait exit client.p status 3\n",
+		 prog("TCPFAULT_TEST_CALLS"));
+	fflush(NULL);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct sock_filter f[] = {
+			BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+			BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_ptrace, 0, 1),
+			BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+			BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		};
+		struct sock_fprog fp = { .len = sizeof f / sizeof f[0], .filter = f };
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fp) < 0)
+			_exit(2);
+		run(steps, NULL, &o);
+		bool ok = strcmp(o.verdict, "error") == 0 && strstr(o.failures, "Operation not permitted") &&
+			  strstr(o.res->missing, "ptrace") && count(&o, programs) == 0;
+		if (!ok)
+			fprintf(stderr, "verdict %s, failures: %s, missing: %s\n", o.verdict, o.failures, o.res->missing);
+		_exit(ok ? 0 : 1);
+	}
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
 /* Readiness: a LISTEN socket on the port (here scripted), while the program runs. */
@@ -779,6 +831,7 @@ int main(void)
 		cmocka_unit_test(test_program_twice),
 		cmocka_unit_test(test_program_static),
 		cmocka_unit_test(test_program_traced),
+		cmocka_unit_test(test_program_ptrace_forbidden),
 		cmocka_unit_test(test_program_listen),
 		cmocka_unit_test(test_program_reboot),
 	};

@@ -269,7 +269,9 @@ struct proc {
 
 struct task {
 	pid_t tid;                /* 0: a free slot */
-	struct proc *proc;
+	struct proc *proc;        /* its process: NULL until its creator's event says which */
+	bool known;               /* that event came (proc may still be NULL: no room) */
+	bool held;                /* at a seccomp stop before that: left stopped until then */
 	int pending;              /* index in traced[] of the call awaiting its exit stop, or -1 */
 	int fd;
 	bool named;               /* recvfrom/sendto without an address: recv/send */
@@ -353,22 +355,6 @@ static bool fd_is_tcp(struct proc *p, long fd)
 	return tcp;
 }
 
-/* The Tgid of a task, from /proc (a new task may stop before its creator's event says whose). */
-static pid_t tgid_of(pid_t tid)
-{
-	char path[64], buf[512];
-	snprintf(path, sizeof path, "/proc/%d/status", (int)tid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1);
-	if (fd >= 0)
-		close(fd);
-	if (n <= 0)
-		return tid;
-	buf[n] = 0;
-	const char *t = strstr(buf, "\nTgid:");
-	return t ? (pid_t)strtol(t + 6, NULL, 10) : tid;
-}
-
 static struct task *task_find(struct world *w, pid_t tid)
 {
 	for (size_t i = 0; i < MAX_TASKS; i++)
@@ -377,16 +363,17 @@ static struct task *task_find(struct world *w, pid_t tid)
 	return NULL;
 }
 
-/* The task, known or new; NULL when the tables are full (its calls then go unreported). */
+/* The task, known or new, of process tgid (0: not known yet; /proc cannot say: it shows
+ * another PID namespace's numbers). NULL when the table is full: its calls go unreported. */
 static struct task *task_get(struct world *w, pid_t tid, pid_t tgid)
 {
 	struct task *t = task_find(w, tid);
-	if (t)
-		return t;
-	struct proc *p = proc_get(w, tgid ? tgid : tgid_of(tid));
-	if (!p || !(t = task_find(w, 0)))
-		return NULL;
-	*t = (struct task){ .tid = tid, .proc = p, .pending = -1 };
+	if (!t && (t = task_find(w, 0)))
+		*t = (struct task){ .tid = tid, .pending = -1 };
+	if (t && !t->known && tgid) {
+		t->proc = proc_get(w, tgid);
+		t->known = true;
+	}
 	return t;
 }
 
@@ -394,10 +381,11 @@ static void task_drop(struct world *w, struct task *t)
 {
 	struct proc *p = t->proc;
 	t->tid = 0;
-	for (size_t i = 0; i < MAX_TASKS; i++)
+	for (size_t i = 0; p && i < MAX_TASKS; i++)
 		if (w->tasks[i].tid && w->tasks[i].proc == p)
 			return;
-	proc_drop(p);
+	if (p)
+		proc_drop(p);
 }
 
 static void send_msg(struct world *w, const char *msg, size_t len)
@@ -436,7 +424,7 @@ static int on_seccomp(struct world *w, struct task *t)
 	int i = traced_index((long)si.seccomp.nr);
 	const uint64_t *a = si.seccomp.args;
 	struct proc *p = t->proc;
-	if (i < 0)
+	if (i < 0 || !p)
 		return 0;
 	t->fd = (int)a[0];
 	t->named = false;
@@ -581,6 +569,10 @@ static _Noreturn void tracer_main(int report_fd, int ready_r, int go_w, int ans_
 			continue;
 		struct task *t = task_get(&w, tid, 0);
 		int sig = WSTOPSIG(status), event = status >> 16;
+		if (t && !t->known && event == PTRACE_EVENT_SECCOMP) {
+			t->held = true;   /* until its creator's event: whose fds is it using? */
+			continue;
+		}
 		enum __ptrace_request how = t && t->pending >= 0 ? PTRACE_SYSCALL : PTRACE_CONT;
 		int inject = 0;
 		if (sig == (SIGTRAP | 0x80)) {
@@ -604,9 +596,19 @@ static _Noreturn void tracer_main(int report_fd, int ready_r, int go_w, int ans_
 			}
 			how = PTRACE_CONT;
 		} else if (event == PTRACE_EVENT_FORK || event == PTRACE_EVENT_VFORK || event == PTRACE_EVENT_CLONE) {
+			/* A fork or vfork makes a process; a clone (an exit signal other than SIGCHLD)
+			 * a thread of this one, as threads are made. */
 			unsigned long child = 0;
-			if (ptrace(PTRACE_GETEVENTMSG, tid, 0, &child) == 0)
-				task_get(&w, (pid_t)child, 0);
+			struct task *c = NULL;
+			if (ptrace(PTRACE_GETEVENTMSG, tid, 0, &child) == 0) {
+				pid_t owner = event != PTRACE_EVENT_CLONE ? (pid_t)child : t && t->proc ? t->proc->tgid : 0;
+				if ((c = task_get(&w, (pid_t)child, owner)))
+					c->known = true;   /* owner 0 (its creator's unknown): unreported */
+			}
+			if (c && c->held) {
+				c->held = false;
+				(void) ptrace(on_seccomp(&w, c) ? PTRACE_SYSCALL : PTRACE_CONT, c->tid, 0, 0);
+			}
 		} else if (event == PTRACE_EVENT_STOP) {
 			/* A group stop is kept (and left by SIGCONT); the first stop of a new tracee,
 			 * and an interrupt, are not. */
