@@ -346,11 +346,12 @@ void programs_free(struct programs *ps)
 		/* The leader is our unreaped child: its group id is still ours to signal. */
 		kill(-p->pid, SIGKILL);
 		take_one(ps, p);
+		/* Its tracer too (what it still traces dies with it): the zombie it may hold comes
+		 * back to us, so the wait below needs nothing of it. */
+		tracer_free(p->tracer);
 		int status;
 		while (waitpid(p->pid, &status, 0) < 0 && errno == EINTR)
 			;
-		/* Its tracer after the program: the zombie it holds goes back to us. */
-		tracer_free(p->tracer);
 		result_add_program(ps->res, p->a.full, p->argv, p->pid, p->observed, p->out[0], (long long)p->lost[0],
 				   p->out[1], (long long)p->lost[1], (long long)p->dropped);
 		result_program_observer(ps->res, p->a.full, p->observer);
@@ -508,7 +509,7 @@ static int spawn(struct programs *ps, struct program *p, int netns_fd, char **ar
 		int refused = t ? tracer_refused(t) : 0;
 		if (refused) {
 			/* ptrace forbidden (Yama ptrace_scope 3, a seccomp policy): a missing capability. */
-			snprintf(msg, len, "ptrace (to observe %.300s with 'observe trace'): %s", path, strerror(refused));
+			snprintf(msg, len, "ptrace, to observe the calls of %.300s with the tracer: %s", path, strerror(refused));
 			result_missing(ps->res, msg);
 		}
 		goto out;
