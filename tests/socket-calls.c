@@ -4,13 +4,14 @@
  * unconnected TCP socket: read fails ENOTCONN, send EPIPE), says "ready", then waits for its
  * with "wait", stays until a signal ends it; else exits with status 3. Sends no packet.
  * With "thread" the calls are made in a second thread, with "fork" in a child process (the
- * tracer follows both).
+ * tracer follows both); with "uring" it also sets up an io_uring (the tracer says so).
  */
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <netinet/in.h>
 
@@ -45,6 +46,12 @@ int main(int argc, char **argv)
 			return 2;
 	} else {
 		r = calls(NULL);
+	}
+	if (strcmp(how, "uring") == 0) {
+		char params[120] = { 0 };   /* struct io_uring_params; the call may fail: reported alike */
+		long fd = syscall(425 /* io_uring_setup, on every architecture */, 1, params);
+		if (fd >= 0)
+			close((int)fd);
 	}
 	if (r)
 		return 2;
