@@ -14,8 +14,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <stddef.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <netinet/tcp.h>
 #include <cmocka.h>
 
@@ -877,17 +882,125 @@ static void test_program_twice(void **state)
 	done(&o);
 }
 
-/* A static binary's calls cannot be seen: an expectation on them is tcpfault's blind spot. */
+/* The observer the result names for its only program. */
+static void assert_observer(const struct outcome *o, const char *observer)
+{
+	assert_int_equal(count(o, programs), 1);
+	assert_non_null(o->res->programs.v[0].observer);
+	assert_string_equal(o->res->programs.v[0].observer, observer);
+}
+
+/* The shim cannot see into a static binary: with it (or with no observer), an expectation on
+ * its calls is tcpfault's blind spot, an error. */
 static void test_program_static(void **state)
+{
+	static const char *const modes[] = { "shim", "none" };
+	char steps[1024];
+	struct outcome o;
+
+	for (int i = 0; i < 2; i++) {
+		snprintf(steps, sizeof steps, "client.p exec observe %s %s\nawait exit client.p status 3\n"
+			 "await client.p read = -1 ENOTCONN\n", modes[i], prog("TCPFAULT_TEST_CALLS_STATIC"));
+		run(steps, NULL, &o);
+		expect(&o, "error", "client.p read: this program's own socket calls cannot be observed");
+		assert_observer(&o, "none");
+		done(&o);
+	}
+}
+
+/* The tracer sees a static binary's calls (observe auto chooses it), named and numbered as the
+ * shim reports them: recv and send are glibc's recvfrom and sendto without an address. */
+static void test_program_traced(void **state)
 {
 	char steps[1024];
 	struct outcome o;
 
-	snprintf(steps, sizeof steps, "client.p exec %s\nawait exit client.p status 3\nawait client.p read = -1 ENOTCONN\n",
+	snprintf(steps, sizeof steps, "client.p exec %s wait\nawait output client.p \"ready\"\n"
+		 "await client.p read = -1 ENOTCONN\nexpect client.p send = -1 EPIPE\nexpect client.p close = 0\n"
+		 "kill client.p TERM\nawait exit client.p signal TERM\n", prog("TCPFAULT_TEST_CALLS_STATIC"));
+	run(steps, NULL, &o);
+	expect(&o, "pass", NULL);
+	assert_observer(&o, "trace");
+	/* Only the TCP socket's calls: not the write of "ready" to stdout. */
+	assert_int_equal(count(&o, syscalls), 3);
+	assert_true(o.res->programs.v[0].syscalls_observed);
+	done(&o);
+	/* The same calls as the shim sees, from a dynamic binary traced on demand, through sh. */
+	snprintf(steps, sizeof steps, "client.p exec observe trace sh -c \"exec %s\"\nawait exit client.p status 3\n"
+		 "expect client.p read = -1 ENOTCONN\nexpect client.p send = -1 EPIPE\n", prog("TCPFAULT_TEST_CALLS"));
+	run(steps, NULL, &o);
+	expect(&o, "pass", NULL);
+	assert_observer(&o, "trace");
+	done(&o);
+	/* auto traces sh -c "exec STATIC": the command line names a static binary. */
+	snprintf(steps, sizeof steps, "client.p exec sh -c \"exec %s\"\nawait exit client.p status 3\n"
+		 "expect client.p read = -1 ENOTCONN\n", prog("TCPFAULT_TEST_CALLS_STATIC"));
+	run(steps, NULL, &o);
+	expect(&o, "pass", NULL);
+	assert_observer(&o, "trace");
+	done(&o);
+	/* Its threads and its children are followed: the calls of each are seen, with their pid. */
+	for (int i = 0; i < 2; i++) {
+		snprintf(steps, sizeof steps, "client.p exec %s %s\nawait exit client.p status 3\n"
+			 "expect client.p read = -1 ENOTCONN\nexpect client.p send = -1 EPIPE\n",
+			 prog("TCPFAULT_TEST_CALLS_STATIC"), i ? "fork" : "thread");
+		run(steps, NULL, &o);
+		expect(&o, "pass", NULL);
+		assert_int_equal(count(&o, syscalls), 3);
+		bool child = o.res->syscalls.v[0].pid != o.res->programs.v[0].pid;
+		assert_true(i ? child : !child);
+		done(&o);
+	}
+	/* io_uring, the tracer's blind spot: its setup is in the result's calls. */
+	snprintf(steps, sizeof steps, "client.p exec %s uring\nawait exit client.p status 3\n",
 		 prog("TCPFAULT_TEST_CALLS_STATIC"));
 	run(steps, NULL, &o);
-	expect(&o, "error", "client.p read: this program's own socket calls cannot be observed");
+	expect(&o, "pass", NULL);
+	assert_int_equal(count(&o, syscalls), 4);
+	assert_string_equal(o.res->syscalls.v[3].call, "io_uring_setup");
 	done(&o);
+	/* A dynamic binary: auto leaves it to the shim. */
+	snprintf(steps, sizeof steps, "client.p exec %s\nawait exit client.p status 3\nexpect client.p read = -1 ENOTCONN\n",
+		 prog("TCPFAULT_TEST_CALLS"));
+	run(steps, NULL, &o);
+	expect(&o, "pass", NULL);
+	assert_observer(&o, "shim");
+	done(&o);
+}
+
+/* Where ptrace is forbidden (here by a seccomp policy of the test's own, in a child process of
+ * its own), a traced program is a missing capability: an error naming ptrace, in 'missing'. */
+static void test_program_ptrace_forbidden(void **state)
+{
+	char steps[1024];
+	struct outcome o;
+
+	snprintf(steps, sizeof steps, "client.p exec observe trace %s\nawait exit client.p status 3\n",
+		 prog("TCPFAULT_TEST_CALLS"));
+	fflush(NULL);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct sock_filter f[] = {
+			BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+			BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_ptrace, 0, 1),
+			BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+			BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		};
+		struct sock_fprog fp = { .len = sizeof f / sizeof f[0], .filter = f };
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fp) < 0)
+			_exit(2);
+		run(steps, NULL, &o);
+		bool ok = strcmp(o.verdict, "error") == 0 && strstr(o.failures, "Operation not permitted") &&
+			  strstr(o.res->missing, "ptrace") && count(&o, programs) == 0;
+		if (!ok)
+			fprintf(stderr, "verdict %s, failures: %s, missing: %s\n", o.verdict, o.failures, o.res->missing);
+		_exit(ok ? 0 : 1);
+	}
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
 /* Readiness: a LISTEN socket on the port (here scripted), while the program runs. */
@@ -1034,7 +1147,9 @@ static void test_program_wrapped_static(void **state)
 	struct outcome o;
 	const char *st = prog("TCPFAULT_TEST_CALLS_STATIC");
 
-	snprintf(steps, sizeof steps, "client.p exec sh -c \"exec %s\"\nawait exit client.p status 3\n"
+	/* With the shim forced: the static binary it execs escapes it. (By default, 'auto' sees the
+	 * static binary named in the command and traces the whole program: test_program_traced.) */
+	snprintf(steps, sizeof steps, "client.p exec observe shim sh -c \"exec %s\"\nawait exit client.p status 3\n"
 		 "await client.p read = -1 ENOTCONN\n", st);
 	run(steps, NULL, &o);
 	expect(&o, "error", "client.p read: not all of this program's own socket calls can be observed: its command "
@@ -1123,6 +1238,8 @@ int main(void)
 		cmocka_unit_test(test_program_missing),
 		cmocka_unit_test(test_program_twice),
 		cmocka_unit_test(test_program_static),
+		cmocka_unit_test(test_program_traced),
+		cmocka_unit_test(test_program_ptrace_forbidden),
 		cmocka_unit_test(test_program_listen),
 		cmocka_unit_test(test_program_reboot),
 		cmocka_unit_test(test_program_killed_twice),

@@ -354,6 +354,27 @@ static void test_exec_steps(void **state)
 	assert_non_null(strstr(parse_bad(HEAD "await listen server 0\n"), "port from 1 to 65535"));
 }
 
+/* exec's 'observe MODE' (who sees the program's own calls), before or after 'port N'. */
+static void test_exec_observe(void **state)
+{
+	struct scenario *s = parse_ok(HEAD
+		"server.web exec observe trace port 8080 ./server {port}\n"
+		"client.a exec port 8080 observe none curl x\n"
+		"client.b exec observe shim curl x\n"
+		"client.c exec curl observe trace\n");
+	assert_int_equal(s->steps[0].exec.observe, OBSERVE_TRACE);
+	assert_int_equal(s->steps[0].exec.port, 8080);
+	assert_string_equal(s->steps[0].exec.command, "./server {port}");
+	assert_int_equal(s->steps[1].exec.observe, OBSERVE_NONE);
+	assert_string_equal(s->steps[1].exec.command, "curl x");
+	assert_int_equal(s->steps[2].exec.observe, OBSERVE_SHIM);
+	assert_int_equal(s->steps[3].exec.observe, OBSERVE_AUTO);   /* after the command: its words */
+	assert_string_equal(s->steps[3].exec.command, "curl observe trace");
+	scenario_free(s);
+	assert_non_null(strstr(parse_bad(HEAD "server exec observe strace nc\n"),
+			       "t.tcpf:3:21: expected auto, shim, trace or none after 'observe'"));
+}
+
 /* topology router: the "router" host for packets, nft, sysctl and counters; icmp packets;
  * unreachable / reachable; and what is refused without the header or in the wrong place. */
 static void test_router_topology(void **state)
@@ -834,8 +855,10 @@ static void test_dir_placeholder(void **state)
 	scenario_free(s);
 	s = NULL;
 	assert_int_equal(chdir(cwd), 0);
-	/* missing beside the file: a file error at the command's column */
-	assert_int_equal(scenario_parse(path, "summary x\nserver exec {dir}/nothing.sh\n", &s, err, sizeof err), -EINVAL);
+	/* missing beside the file: a file error at the command's column (check and run; it parses) */
+	assert_int_equal(scenario_parse(path, "summary x\nserver exec {dir}/nothing.sh\n", &s, err, sizeof err), 0);
+	assert_int_equal(scenario_check_programs(s, err, sizeof err), -ENOENT);
+	scenario_free(s);
 	snprintf(text, sizeof text, "%s:2:13: no program %s/nothing.sh", path, dir);
 	if (strncmp(err, text, strlen(text)) != 0)
 		fail_msg("got '%s', want '%s...'", err, text);
@@ -914,10 +937,22 @@ static void test_check_run_time_failures(void **state)
 		{ HEAD "await packet server > client R within 40s\n", "t.tcpf:3:32: 'within 40000 ms'" },
 		/* the timeout may come after the step */
 		{ HEAD "expect no packet server > client R within 3s\ntimeout 2s\n", "t.tcpf:3:36:" },
+	};
+	static const struct {
+		const char *text, *want;
+	} missing[] = {
 		{ HEAD "server exec no-such-program-anywhere --flag\n",
 		  "t.tcpf:3:13: no program 'no-such-program-anywhere' on PATH" },
 		{ HEAD "server.x exec /no/such/program\n", "t.tcpf:3:15: no program /no/such/program: it does not exist" },
 	};
+	for (size_t i = 0; i < sizeof missing / sizeof missing[0]; i++) {
+		char err[1024];
+		struct scenario *s = parse_ok(missing[i].text);
+		assert_int_equal(scenario_check_programs(s, err, sizeof err), -ENOENT);
+		if (strncmp(err, missing[i].want, strlen(missing[i].want)) != 0)
+			fail_msg("missing %zu: got '%s', want '%s...'", i, err, missing[i].want);
+		scenario_free(s);
+	}
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		const char *err = parse_bad(cases[i].text);
 		if (strncmp(err, cases[i].want, strlen(cases[i].want)) != 0)
@@ -960,6 +995,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_expect_no_state),
 		cmocka_unit_test(test_signal_names),
 		cmocka_unit_test(test_exec_steps),
+		cmocka_unit_test(test_exec_observe),
 		cmocka_unit_test(test_router_topology),
 		cmocka_unit_test(test_synflood),
 		cmocka_unit_test(test_quickack),

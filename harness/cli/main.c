@@ -272,14 +272,15 @@ static void folder_error(const char *what, const char *dir, int e)
 		fprintf(stderr, "tcpfault: the %s folder %s: %s\n", what, dir, strerror(-e));
 }
 
-/* Loads path, a scenario of the catalog when catalog is set (then it must name its mode); says
- * why not on stderr. */
-static int load(const char *path, bool catalog, struct scenario **ret)
+/* Loads path, a scenario of the catalog when catalog is set (then it must name its mode), whose
+ * programs must exist when programs is set (check, run: not list); says why not on stderr. */
+static int load(const char *path, bool catalog, bool programs, struct scenario **ret)
 {
-	char err[512];
+	char err[1024];
 	int r = scenario_load(path, ret, err, sizeof err);
 
-	if (r >= 0 && catalog && (r = scenario_check_catalog(*ret, err, sizeof err)) < 0) {
+	if (r >= 0 && ((catalog && (r = scenario_check_catalog(*ret, err, sizeof err)) < 0) ||
+		       (programs && (r = scenario_check_programs(*ret, err, sizeof err)) < 0))) {
 		scenario_free(*ret);
 		*ret = NULL;
 	}
@@ -385,7 +386,7 @@ static int list_entries(bool all, struct list_entry **ret, bool *ret_bad)
 		v = g;
 		for (int i = 0; i < n; i++) {
 			struct scenario *s;
-			if (load(files[i], k == 0, &s) < 0) {
+			if (load(files[i], k == 0, false, &s) < 0) {
 				*ret_bad = true;
 				free(files[i]);
 				continue;
@@ -465,7 +466,7 @@ static int cmd_check(int argc, char **argv)
 	}
 	for (int i = 0; i < n; i++) {
 		struct scenario *s;
-		if (load(files[i], false, &s) < 0) {
+		if (load(files[i], false, true, &s) < 0) {
 			bad = 1;
 			continue;
 		}
@@ -967,7 +968,7 @@ static int cmd_run(int argc, char **argv, bool explain)
 		return EXIT_USAGE;
 	}
 	for (int i = 0; i < npaths; i++)
-		if (load(paths[i], in_catalog[i], &sc[i]) < 0)
+		if (load(paths[i], in_catalog[i], true, &sc[i]) < 0)
 			rc = EXIT_USAGE;
 	if (rc == EXIT_PASS && o.pcap_dir && check_pcap_dir(o.pcap_dir, sc, npaths, families) < 0)
 		rc = EXIT_USAGE;

@@ -37,7 +37,7 @@ enum step_kind {
 	STEP_COUNTER,     /* expect|await counter HOST NAME OP VALUE */
 	STEP_NFT,         /* nft HOST COMMAND...: an nftables command inside HOST's namespace */
 	STEP_NO_STATE,    /* expect|await no state HOST STATE [port N]: no such socket */
-	STEP_EXEC,        /* HOST[.PROG] exec [port N] COMMAND...: a real program (program.c) */
+	STEP_EXEC,        /* HOST[.PROG] exec [port N] [observe MODE] COMMAND...: a real program (program.c) */
 	STEP_LISTEN,      /* await listen HOST[.PROG] PORT: a LISTEN socket, the program still running */
 	STEP_OUTPUT,      /* expect|await output HOST.PROG [contains] "TEXT" */
 	STEP_CALL,        /* expect|await HOST.PROG CALL [= RET [ERRNO]]: the program's own syscall */
@@ -112,10 +112,14 @@ struct step_counter {                     /* STEP_COUNTER */
 };
 struct step_nft { char text[SCENARIO_TEXT]; };   /* STEP_NFT: the nft(8) command */
 enum exec_stdin { EXEC_STDIN_NULL, EXEC_STDIN_OPEN, EXEC_STDIN_FILE };
+/* Who sees an exec'd program's own socket calls: 'observe MODE' (program.c, tracer.c). */
+enum exec_observe { OBSERVE_AUTO, OBSERVE_SHIM, OBSERVE_TRACE, OBSERVE_NONE };
 struct step_exec {                        /* STEP_EXEC */
 	int port;                         /* {port} */
 	enum exec_stdin stdin_mode;       /* /dev/null (default), a pipe kept open, or a file */
 	char stdin_path[256];             /* EXEC_STDIN_FILE */
+	enum exec_observe observe;
+	unsigned command_col;             /* where the command starts on its line */
 	char command[SCENARIO_TEXT];
 };
 struct step_listen { int port; };         /* STEP_LISTEN */
@@ -266,3 +270,9 @@ int scenario_expand_text(const struct scenario *s, const char *text, int family,
  * the placeholders replaced (the parser has checked them). 0, or -EINVAL if it does not fit
  * cap. The run calls it where it compares a program's output with st->output.text. */
 int scenario_output_text(const struct scenario *s, const struct step *st, int family, char *buf, size_t cap);
+/* Whether every exec'd program can be found now: a name without a slash on PATH, an absolute
+ * path ({dir}/x is one) that exists; a relative path with a slash is not judged (the directory
+ * tcpfault runs in decides it). -ENOENT with "FILE:LINE:COL: no program ..." in err. Not part
+ * of parsing: a file parses (and lists) on a machine that lacks its programs; check and run
+ * refuse it (exit status 2). */
+int scenario_check_programs(const struct scenario *s, char *err, size_t len);

@@ -6,6 +6,7 @@
  */
 #include <ctype.h>
 #include <stddef.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -185,8 +186,10 @@ static bool program_missing(const struct scenario *s, const char *cmd, char *err
 	return true;
 }
 
-/* HOST[.PROG] exec [port N] COMMAND...: the program's name is PROG, or the command's base name;
- * {port} is N, or the port of the last exec that gave one. */
+/* HOST[.PROG] exec [port N] [stdin open|FILE] [observe MODE] COMMAND...: the program's name is
+ * PROG, or the command's base name; {port} is N, or the port of the last exec that gave one;
+ * MODE says who sees its own socket calls (auto: the tracer where the shim cannot see, else the
+ * shim). */
 int parse_exec(struct parser *p, struct step *st)
 {
 	const char *raw = p->raw, *rest = p->rest;
@@ -200,21 +203,32 @@ int parse_exec(struct parser *p, struct step *st)
 		return host_tok(p, 0, &st->host);
 	const char *c = rest + 4;           /* after "exec" */
 	c += strspn(c, " \t");
-	/* Its options, in either order: port N, stdin open|FILE. */
+	/* Its options, in any order: port N, stdin open|FILE, observe MODE. */
 	for (;;) {
 		bool port = strncmp(c, "port", 4) == 0 && (c[4] == ' ' || c[4] == '\t');
 		bool in = strncmp(c, "stdin", 5) == 0 && (c[5] == ' ' || c[5] == '\t');
-		if (!port && !in)
+		bool obs = strncmp(c, "observe", 7) == 0 && (c[7] == ' ' || c[7] == '\t');
+		if (!port && !in && !obs)
 			break;
-		const char *arg = c + (port ? 4 : 5);
+		const char *arg = c + (port ? 4 : in ? 5 : 7);
 		arg += strspn(arg, " \t");
 		size_t k = strcspn(arg, " \t");
+		char buf[16];
+		snprintf(buf, sizeof buf, "%.*s", (int)(k < 15 ? k : 15), arg);
 		if (port) {
-			char buf[16];
-			snprintf(buf, sizeof buf, "%.*s", (int)(k < 15 ? k : 15), arg);
 			if (k >= 15 || parse_num(buf, 1, 65535, &v) < 0)
 				return fail_at(p, (unsigned)(arg - raw) + 1, "expected a port from 1 to 65535 after 'port'");
 			st->exec.port = (int)v;
+		} else if (obs) {
+			static const char *const modes[] = { [OBSERVE_AUTO] = "auto", [OBSERVE_SHIM] = "shim",
+							     [OBSERVE_TRACE] = "trace", [OBSERVE_NONE] = "none" };
+			int m = 0;
+			while (m < 4 && strcmp(buf, modes[m]) != 0)
+				m++;
+			if (m == 4 || k >= 15)
+				return fail_at(p, (unsigned)(arg - raw) + 1, "expected auto, shim, trace or none after "
+					       "'observe' (who sees the program's own socket calls)");
+			st->exec.observe = (enum exec_observe)m;
 		} else if (k == 4 && strncmp(arg, "open", 4) == 0) {
 			st->exec.stdin_mode = EXEC_STDIN_OPEN;     /* a pipe held open: never an end of file */
 		} else {
@@ -235,8 +249,7 @@ int parse_exec(struct parser *p, struct step *st)
 			       "{port} has no value: give one with 'exec port N ...' here or on an earlier exec");
 	if (program_check_command(p->s, c, err, sizeof err, &at) < 0)
 		return fail_at(p, (unsigned)(c - raw + (ptrdiff_t)at) + 1, "%s", err);
-	if (program_missing(p->s, c, err, sizeof err))
-		return fail_at(p, (unsigned)(c - raw) + 1, "%s", err);
+	st->exec.command_col = (unsigned)(c - raw) + 1;
 	snprintf(st->exec.command, sizeof st->exec.command, "%s", c);
 	if (dot) {
 		if (!valid_name(dot + 1, sizeof st->sock))
@@ -327,3 +340,17 @@ int parse_output(struct parser *p, struct step *st)
 }
 
 /* await exit HOST[.PROG] signal SIG | status N */
+
+int scenario_check_programs(const struct scenario *s, char *err, size_t len)
+{
+	char why[512];
+
+	for (size_t i = 0; i < s->nsteps; i++) {
+		const struct step *st = &s->steps[i];
+		if (st->kind == STEP_EXEC && program_missing(s, st->exec.command, why, sizeof why)) {
+			snprintf(err, len, "%s:%u:%u: %s", s->path, st->line, st->exec.command_col, why);
+			return -ENOENT;
+		}
+	}
+	return 0;
+}

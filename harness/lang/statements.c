@@ -683,7 +683,8 @@ static const struct statement statements[] = {
 	{ "quickack", MATCH_WORDS, STEP_QUICKACK, parse_quickack, "quickack HOST on|off", 0 },
 	{ "rto-min", MATCH_WORDS, STEP_RTO_MIN, parse_rto_min, "rto-min HOST DUR|off", 0 },
 	{ "nft", MATCH_WORDS, STEP_NFT, parse_nft, "nft HOST|router COMMAND...", STMT_RAW },
-	{ "exec", MATCH_HOST, STEP_EXEC, parse_exec, "HOST[.PROGRAM] exec [port N] [stdin open|FILE] COMMAND...", STMT_RAW },
+	{ "exec", MATCH_HOST, STEP_EXEC, parse_exec,
+	  "HOST[.PROGRAM] exec [port N] [stdin open|FILE] [observe auto|shim|trace|none] COMMAND...", STMT_RAW },
 	{ NULL, MATCH_HOST, STEP_OP, parse_op,
 	  "HOST[.SOCKET] OPERATION ARGS... [&] [= RET [ERRNO]]", WAITS | STMT_ASYNC | STMT_RESULT },
 };

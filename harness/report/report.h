@@ -78,7 +78,7 @@ struct result_program {
 	size_t nargv;
 	int pid;
 	bool syscalls_observed;         /* every call of its could be seen (the shim in each process) */
-	char *observer;                 /* how: "shim" (LD_PRELOAD), or "none" */
+	char *observer;                 /* how: "shim" (LD_PRELOAD), "trace" (ptrace), "none" */
 	char *unobserved_reason;        /* why some or all were not; "": none (no "unobserved_reason") */
 	char *out[2];                   /* stdout, stderr: what was kept of them */
 	long long lost[2];              /* bytes not kept; 0: none (no "stdout_lost_bytes") */

@@ -8,8 +8,11 @@
  * pipes (bounded), and, for a dynamically linked program, peers/shim.c (LD_PRELOAD) reports the
  * result of each of its own socket calls over a SOCK_SEQPACKET socket, so a scenario can await
  * "client.curl recv = -1 ECONNRESET". A statically linked program (an ELF without PT_INTERP)
- * cannot be observed that way, nor a static binary it execs, nor calls made through io_uring:
- * what can be found of those is recorded (program_unobserved()), and the result says so. Its
+ * cannot be observed that way, nor a Go program (its runtime makes its syscalls itself): for those
+ * tracer.c traces the program (ptrace and a seccomp filter) and writes the same reports on the same
+ * socket. Which observer sees a program ('observe' of its exec step) is chosen in spawn(); the
+ * result names it. What no observer can see (a static binary a shim-observed program execs,
+ * calls made through io_uring) is recorded (program_unobserved()), and the result says so. Its
  * stdin is /dev/null, a file, or a pipe whose other end we hold to the end ('stdin open').
  *
  * Each program leads a process group of its own. A fault aimed at it (kill) reaches the
@@ -40,6 +43,7 @@
 #include "internal.h"
 #include "loop.h"
 #include "peer.h"
+#include "tracer.h"
 
 #define OUT_MAX (64 * 1024)   /* bytes of each of stdout and stderr kept */
 #define TEXT_MAX (2 * sizeof ((struct step *)0)->output.text)   /* the longest text an output step awaits, placeholders replaced */
@@ -67,6 +71,8 @@ struct program {
 	size_t ncalls, cap;
 	unsigned long dropped;
 	char **argv;              /* the command's words, NULL-terminated, for the result */
+	struct tracer *tracer;    /* its tracer (tracer.c), when traced */
+	const char *observer;     /* "shim", "trace", "none": who saw its calls */
 };
 
 struct programs {
@@ -75,6 +81,7 @@ struct programs {
 	char shim[4096];
 	struct program *p[PROGRAMS_MAX];
 	unsigned n;
+	enum exec_observe observe;   /* for the next program started */
 };
 
 static const struct actor_ops program_ops;
@@ -216,7 +223,7 @@ static void look_at(struct program *p, pid_t pid, bool only_new)
 		return;
 	if (pid == p->pid)
 		snprintf(p->exe, sizeof p->exe, "%s", exe);
-	if (is_static_elf(path) == 1)
+	if (!p->tracer && is_static_elf(path) == 1)   /* the tracer follows it; the shim cannot */
 		unobservable(p, "process %.200s (pid %d) is statically linked: the shim cannot be loaded into it", exe, (int)pid);
 	if (only_new)
 		return;
@@ -452,10 +459,13 @@ void programs_free(struct programs *ps)
 		/* The leader is our unreaped child: its group id is still ours to signal. */
 		kill(-p->pid, SIGKILL);
 		take_one(ps, p);
+		/* Its tracer too (what it still traces dies with it): the zombie it may hold comes
+		 * back to us, so the wait below needs nothing of it. */
+		tracer_free(p->tracer);
 		int status;
 		while (waitpid(p->pid, &status, 0) < 0 && errno == EINTR)
 			;
-		result_add_program(ps->res, p->a.full, p->argv, p->pid, p->observed && !p->why[0], p->observed ? "shim" : "none",
+		result_add_program(ps->res, p->a.full, p->argv, p->pid, p->observed && !p->why[0], p->observer ? p->observer : "none",
 				   p->why, p->out[0], (long long)p->lost[0],
 				   p->out[1], (long long)p->lost[1], (long long)p->dropped);
 		free_argv(p->argv);
@@ -476,7 +486,7 @@ void programs_free(struct programs *ps)
 
 /* Runs in the forked child: async-signal-safe calls only; a failure's errno goes to err_fd. */
 static _Noreturn void child(int netns_fd, const int fds[4], int err_fd, pid_t parent, const char *path,
-			    char *const argv[], char *const envp[])
+			    char *const argv[], char *const envp[], const struct tracer *t)
 {
 	int e;
 
@@ -490,6 +500,10 @@ static _Noreturn void child(int netns_fd, const int fds[4], int err_fd, pid_t pa
 	for (int i = 0; i < 4; i++)
 		if (fds[i] >= 0 && dup2(fds[i], i < 3 ? i : SHIM_FD) < 0)
 			goto fail;
+	if (t && (e = tracer_child(t)) < 0) {
+		errno = -e;
+		goto fail;
+	}
 	execve(path, argv, envp);
 fail:
 	e = errno;
@@ -540,19 +554,31 @@ static int spawn(struct programs *ps, struct program *p, int netns_fd, char **ar
 			result_missing(ps->res, msg);
 		return e;
 	}
-	int st = is_static_elf(path);
-	bool shim = st == 0 && access(ps->shim, R_OK) == 0;
-	if (st == 1) {
+	/* ---- the observer: the shim, the tracer (tracer.c), or none ---- */
+	enum exec_observe obs = ps->observe;
+	struct tracer *t = NULL;
+	if (obs == OBSERVE_AUTO)
+		obs = tracer_wanted(path, argv) ? OBSERVE_TRACE : OBSERVE_SHIM;
+	if (obs == OBSERVE_NONE) {
+		snprintf(msg, len, "%s: 'observe none': its own socket calls are not observed", p->a.full);
+		add_note(ps, msg);
+	}
+	int st = obs == OBSERVE_SHIM ? is_static_elf(path) : 0;
+	bool shim = obs == OBSERVE_SHIM && st == 0 && access(ps->shim, R_OK) == 0;
+	if (obs == OBSERVE_SHIM && st == 1) {
 		snprintf(msg, len, "%s: %.300s is statically linked (an ELF without PT_INTERP): the shim cannot be "
 			 "loaded into it, so its own socket calls cannot be observed; its exit, output, sockets "
 			 "and packets can", p->a.full, path);
 		add_note(ps, msg);
 		unobservable(p, "%.300s is statically linked (an ELF without PT_INTERP)", path);
-	} else if (!shim) {
+	} else if (obs == OBSERVE_SHIM && !shim) {
 		snprintf(msg, len, "%s: no shim at %.300s: its own socket calls cannot be observed", p->a.full, ps->shim);
 		add_note(ps, msg);
 		unobservable(p, "no shim at %.300s", ps->shim);
-	} else {
+	} else if (obs == OBSERVE_NONE) {
+		unobservable(p, "'observe none'");
+	} else if (obs == OBSERVE_SHIM) {
+		/* A static binary it would exec escapes the shim (the tracer follows execs). */
 		scan_command(p, argv);
 		if (p->why[0]) {
 			snprintf(msg, len, "%s: %s, so not all of its calls can be observed", p->a.full, p->why);
@@ -576,17 +602,22 @@ static int spawn(struct programs *ps, struct program *p, int netns_fd, char **ar
 		null = in[0], in[0] = -1;
 	if (pipe2(pv, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0 ||
 	    (null < 0 && (null = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0) ||
-	    (shim && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)) {
+	    ((shim || obs == OBSERVE_TRACE) && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)) {
 		e = -errno;
 		goto out;
 	}
-	if (shim) {
+	if (obs == OBSERVE_TRACE && (e = tracer_new(sv[1], &t)) < 0) {
+		snprintf(msg, len, "%s: starting its tracer: %s", p->a.full, strerror(-e));
+		goto out;
+	}
+	if (shim || t) {
 		/* Room for many reports: the shim drops what does not fit rather than wait. */
 		int big = 4 << 20;
 		(void) setsockopt(sv[1], SOL_SOCKET, SO_SNDBUFFORCE, &big, sizeof big);
 		(void) setsockopt(sv[0], SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof big);
 	}
-	fds[0] = dup_high(null), fds[1] = dup_high(out[1]), fds[2] = dup_high(err[1]), fds[3] = dup_high(sv[1]);
+	/* A traced program gets no fd 3: its tracer holds the report socket. */
+	fds[0] = dup_high(null), fds[1] = dup_high(out[1]), fds[2] = dup_high(err[1]), fds[3] = shim ? dup_high(sv[1]) : -1;
 	if (fds[0] < 0 || fds[1] < 0 || fds[2] < 0 || (shim && fds[3] < 0) ||
 	    !(envp = make_env(shim ? ps->shim : NULL, preload, sizeof preload))) {
 		e = errno ? -errno : -ENOMEM;
@@ -599,8 +630,10 @@ static int spawn(struct programs *ps, struct program *p, int netns_fd, char **ar
 		goto out;
 	}
 	if (pid == 0)
-		child(netns_fd, fds, pv[1], parent, path, argv, envp);
+		child(netns_fd, fds, pv[1], parent, path, argv, envp, t);
 	(void) setpgid(pid, pid); /* also done by the child: whichever comes first */
+	if (t)
+		tracer_forked(t);
 	close_fdp(&pv[1]);
 	int ce = 0;
 	ssize_t n;
@@ -613,6 +646,12 @@ static int spawn(struct programs *ps, struct program *p, int netns_fd, char **ar
 			;
 		e = n == (ssize_t)sizeof ce ? -ce : -EIO;
 		snprintf(msg, len, "%.300s: %s", path, strerror(-e));
+		int refused = t ? tracer_refused(t) : 0;
+		if (refused) {
+			/* ptrace forbidden (Yama ptrace_scope 3, a seccomp policy): a missing capability. */
+			snprintf(msg, len, "ptrace, to observe the calls of %.300s with the tracer: %s", path, strerror(refused));
+			result_missing(ps->res, msg);
+		}
 		goto out;
 	}
 	p->pid = pid;
@@ -620,11 +659,14 @@ static int spawn(struct programs *ps, struct program *p, int netns_fd, char **ar
 	p->out_fd = out[0], out[0] = -1;
 	p->err_fd = err[0], err[0] = -1;
 	p->shim_fd = sv[0], sv[0] = -1;
-	p->observed = shim;
+	p->observed = shim || t;
+	p->observer = t ? "trace" : shim ? "shim" : "none";
+	p->tracer = t, t = NULL;
 	p->in_fd = in[1], in[1] = -1;
 	fcntl(p->out_fd, F_SETFL, O_NONBLOCK);
 	fcntl(p->err_fd, F_SETFL, O_NONBLOCK);
 out:
+	tracer_free(t);   /* not started */
 	free(envp);
 	for (int i = 0; i < 2; i++) {
 		close_fdp(&pv[i]);
@@ -680,6 +722,11 @@ struct program *programs_find(struct programs *ps, int host, const char *name)
 struct actor *program_actor(struct program *p)
 {
 	return &p->a;
+}
+
+void programs_observe(struct programs *ps, enum exec_observe mode)
+{
+	ps->observe = mode;
 }
 
 bool program_observed(const struct program *p)

@@ -11,6 +11,7 @@
  *   steps-programs.c  exec and what a real program does (its output, its own calls)
  *   faults.c          the faults (the fault table) and the ends of processes (kill, exit)
  *   program.c         real programs: start, watch, signal (the program actor)
+ *   tracer.c          the tracer of a program the shim cannot see into (tracer.h; program.c's)
  *
  * Two kinds of actor act on a host: its built-in peer and the programs it runs. Both are a
  * struct actor with the same operations (signal, whether and how it ended), so a fault or an
@@ -223,7 +224,10 @@ struct actor *program_actor(struct program *p);
  * is also recorded as 'missing'. -errno, with msg saying what failed. */
 int programs_start(struct programs *ps, int host, const char *full, const char *name, int netns_fd,
 		   char **argv, enum exec_stdin in_mode, const char *in_path, struct program **ret, char *msg, size_t len);
-/* Whether its calls can be seen (the shim was loaded into it). */
+/* Who sees the calls of the programs started from now on: an exec step's 'observe' (auto: the
+ * tracer for a static or Go binary, the shim for the rest). */
+void programs_observe(struct programs *ps, enum exec_observe mode);
+/* Whether its calls can be seen (the shim was loaded into it, or the tracer traces it). */
 bool program_observed(const struct program *p);
 /* Whether stdout or stderr holds text (in its first or its last 64 KiB). */
 bool program_output_has(const struct program *p, const char *text);

@@ -1,0 +1,746 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The tracer: sees the socket calls of a program the shim (peers/shim.c, LD_PRELOAD) cannot see
+ * into: a statically linked binary, a Go program (its runtime makes its syscalls itself), raw
+ * syscall(2), readv/writev. The program runs under a seccomp filter that stops it (SECCOMP_RET_TRACE)
+ * on the socket and I/O syscalls only; the tracer looks at each stop, and for a call on a TCP
+ * socket lets it run to its exit stop for the result. Each result is reported exactly as the
+ * shim reports one, "CALL FD RET ERRNO T_US PID" on the program's SOCK_SEQPACKET report socket,
+ * so program.c reads both alike and every expectation reads the same.
+ *
+ * The tracer is a process, a child of the run's worker, one for each traced program; it is
+ * not a thread of the worker. The program must stay the worker's own unreaped child (program.c
+ * signals its process group and reads its exit with waitid(WNOWAIT)), and a tracer in the
+ * worker's thread group would break that: the kernel reports a tracee's ptrace stops to every
+ * thread of its tracer's group (a waitid(WEXITED) in the event loop would return them), and a
+ * tracer of that group reaping the program's zombie releases it for good (EXIT_DEAD). A
+ * tracer in a process of its own is "reparented" in ptrace's terms (as gdb is): the worker never
+ * sees its stops, and the program's zombie, once the tracer has read it, is handed back to the
+ * worker (EXIT_TRACE) with the program's own exit status. The tracer waits on its own tracees
+ * only (it has no children), so it can reap nothing of the worker's.
+ *
+ * Which fds are TCP sockets is tracked per process: socket() and accept() results, close,
+ * dup2/dup3/close_range and exec invalidate; an fd not yet known is looked at once through
+ * pidfd_getfd() (its SO_DOMAIN and SO_PROTOCOL). Calls on other fds cost one stop and are not
+ * reported; calls on TCP sockets cost two.
+ *
+ * The program never outlives its tracer: PTRACE_O_EXITKILL kills the tracees when the tracer
+ * ends, and the tracer ends with the worker (PR_SET_PDEATHSIG) or at the run's end (SIGKILL by
+ * its pid, tracer_free()). It ends by itself once it has no tracee left.
+ *
+ * Blind spots: io_uring (an io_uring_setup is reported, so the result shows the program used
+ * one), 32-bit programs on a 64-bit kernel (the filter lets another ABI run untraced), and an
+ * interrupted call the kernel restarts (not reported; its restart is).
+ */
+#include <dirent.h>
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <netinet/in.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+
+#include "peer.h"
+#include "tracer.h"
+
+#if defined(__x86_64__)
+#define NATIVE_ARCH AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define NATIVE_ARCH AUDIT_ARCH_AARCH64
+#endif
+
+#ifndef PR_SET_PTRACER
+#define PR_SET_PTRACER 0x59616d61
+#endif
+#ifndef IPPROTO_MPTCP
+#define IPPROTO_MPTCP 262
+#endif
+#define GET_SYSCALL_INFO 0x420e   /* PTRACE_GET_SYSCALL_INFO (Linux 5.3) */
+#define INFO_ENTRY 1
+#define INFO_EXIT 2
+#define INFO_SECCOMP 3
+
+/* The kernel's struct ptrace_syscall_info (its glibc and linux/ names clash between versions). */
+struct sc_info {
+	uint8_t op, pad[3];
+	uint32_t arch;
+	uint64_t ip, sp;
+	union {
+		struct { uint64_t nr, args[6]; } entry;
+		struct { int64_t rval; uint8_t is_error; } exit;
+		struct { uint64_t nr, args[6]; uint32_t ret_data; } seccomp;
+	};
+};
+
+#define MAX_FILTER 64
+
+struct tracer {
+	pid_t pid;                /* the tracer process; 0 once reaped */
+	int ready_w, go_r;        /* the child's ends: "attach me" (its pid), the answer */
+	int ans_r;                /* the worker's end: the answer to PTRACE_SEIZE */
+	struct sock_fprog prog;   /* built before the fork: the child only installs it */
+	struct sock_filter filter[MAX_FILTER];
+};
+
+/* ---- which syscalls stop the program ---- */
+
+enum kind { K_NONE, K_SOCKET, K_ACCEPT, K_CLOSE, K_SOERROR, K_FDCALL, K_DUP2, K_CLOSE_RANGE, K_IO_URING };
+
+static const struct {
+	long nr;
+	enum kind kind;
+	const char *call;         /* as the shim names it; NULL: looked at, never reported */
+} traced[] = {
+	{ SYS_socket, K_SOCKET, NULL },
+	{ SYS_connect, K_FDCALL, "connect" },
+	{ SYS_accept, K_ACCEPT, "accept" },
+	{ SYS_accept4, K_ACCEPT, "accept" },
+	{ SYS_read, K_FDCALL, "read" },
+	{ SYS_readv, K_FDCALL, "readv" },
+	{ SYS_recvfrom, K_FDCALL, "recv" },      /* as the shim: recv(), recvfrom() are one call */
+	{ SYS_recvmsg, K_FDCALL, "recvmsg" },
+	{ SYS_recvmmsg, K_FDCALL, "recvmmsg" },
+	{ SYS_write, K_FDCALL, "write" },
+	{ SYS_writev, K_FDCALL, "writev" },
+	{ SYS_sendto, K_FDCALL, "send" },
+	{ SYS_sendmsg, K_FDCALL, "sendmsg" },
+	{ SYS_sendmmsg, K_FDCALL, "sendmmsg" },
+	{ SYS_shutdown, K_FDCALL, "shutdown" },
+	{ SYS_close, K_CLOSE, "close" },
+	{ SYS_getsockopt, K_SOERROR, "so_error" },
+#ifdef SYS_dup2
+	{ SYS_dup2, K_DUP2, NULL },
+#endif
+	{ SYS_dup3, K_DUP2, NULL },
+#ifdef SYS_close_range
+	{ SYS_close_range, K_CLOSE_RANGE, NULL },
+#endif
+#ifdef SYS_io_uring_setup
+	/* The blind spot, said in the result: its socket calls would go unseen. */
+	{ SYS_io_uring_setup, K_IO_URING, "io_uring_setup" },
+#endif
+};
+#define NTRACED (sizeof traced / sizeof traced[0])
+
+static int traced_index(long nr)
+{
+	for (size_t i = 0; i < NTRACED; i++)
+		if (traced[i].nr == nr)
+			return (int)i;
+	return -1;
+}
+
+/* Another ABI (32-bit on a 64-bit kernel) runs unfiltered: its numbers mean other calls. */
+static void build_filter(struct tracer *t)
+{
+	struct sock_filter *f = t->filter;
+	unsigned n = 0;
+
+#ifdef NATIVE_ARCH
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
+	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NATIVE_ARCH, 1, 0);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
+	for (size_t i = 0; i < NTRACED; i++) {
+		f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)traced[i].nr, 0, 1);
+		f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE);
+	}
+#endif
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	t->prog = (struct sock_fprog){ .len = (unsigned short)n, .filter = t->filter };
+}
+
+/* ---- the ELF file: does the shim see into it? ---- */
+
+static bool read_at(int fd, void *buf, size_t len, uint64_t off)
+{
+	return pread(fd, buf, len, (off_t)off) == (ssize_t)len;
+}
+
+/* Whether a 64-bit ELF has a section named like a Go program's (.go.buildinfo, Go 1.13 and
+ * later, kept by strip; .note.go.buildid; .gopclntab). */
+static bool go_sections(int fd, const Elf64_Ehdr *e)
+{
+	Elf64_Shdr strs, s;
+	char name[24];
+
+	if (e->e_shentsize != sizeof s || e->e_shnum == 0 || e->e_shnum > 4096 || e->e_shstrndx >= e->e_shnum ||
+	    !read_at(fd, &strs, sizeof strs, e->e_shoff + (uint64_t)e->e_shstrndx * sizeof s))
+		return false;
+	for (unsigned i = 0; i < e->e_shnum; i++) {
+		if (!read_at(fd, &s, sizeof s, e->e_shoff + (uint64_t)i * sizeof s) || s.sh_name >= strs.sh_size)
+			continue;
+		memset(name, 0, sizeof name);
+		if (pread(fd, name, sizeof name - 1, (off_t)(strs.sh_offset + s.sh_name)) <= 0)
+			continue;
+		if (!strcmp(name, ".go.buildinfo") || !strcmp(name, ".note.go.buildid") || !strcmp(name, ".gopclntab"))
+			return true;
+	}
+	return false;
+}
+
+int tracer_elf_kind(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	unsigned char h[64];
+	int kind = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (!read_at(fd, h, sizeof h, 0) || memcmp(h, ELFMAG, SELFMAG) != 0)
+		goto out;
+	bool is64 = h[EI_CLASS] == ELFCLASS64;
+	uint64_t off;
+	unsigned num, size;
+	Elf64_Ehdr e64 = { 0 };
+	if (is64) {
+		memcpy(&e64, h, sizeof e64);
+		off = e64.e_phoff, num = e64.e_phnum, size = e64.e_phentsize;
+	} else {
+		Elf32_Ehdr e;
+		memcpy(&e, h, sizeof e);
+		off = e.e_phoff, num = e.e_phnum, size = e.e_phentsize;
+	}
+	if (size < (is64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr)) || num > 4096)
+		goto out;
+	kind = 1;
+	for (unsigned i = 0; i < num; i++) {
+		uint32_t type;
+		if (!read_at(fd, &type, sizeof type, off + (uint64_t)i * size) || type == PT_INTERP) {
+			kind = 0;
+			break;
+		}
+	}
+	if (kind == 0 && is64 && go_sections(fd, &e64))
+		kind = 2;
+out:
+	close(fd);
+	return kind;
+}
+
+bool tracer_wanted(const char *path, char *const argv[])
+{
+	if (tracer_elf_kind(path) > 0)
+		return true;
+	/* A word with a slash that names an executable file: what a shell's command line runs. */
+	for (size_t i = 1; argv[0] && argv[i]; i++)
+		for (const char *w = argv[i]; *w;) {
+			w += strspn(w, " \t\n;&|()'\"");
+			size_t n = strcspn(w, " \t\n;&|()'\"");
+			char word[4096];
+			struct stat st;
+			if (n && n < sizeof word && memchr(w, '/', n)) {
+				memcpy(word, w, n);
+				word[n] = 0;
+				if (stat(word, &st) == 0 && S_ISREG(st.st_mode) && access(word, X_OK) == 0 &&
+				    tracer_elf_kind(word) > 0)
+					return true;
+			}
+			w += n;
+		}
+	return false;
+}
+
+/* ---- the tracer process ---- */
+
+enum { FD_UNKNOWN, FD_TCP, FD_OTHER };
+#define FD_CACHE_MAX 65536        /* fds past this are looked at every time */
+#define MAX_TASKS 1024
+#define MAX_PROCS 256
+
+struct proc {
+	pid_t tgid;               /* 0: a free slot */
+	int pidfd;
+	uint8_t *cls;             /* FD_* of each fd below ncls */
+	size_t ncls;
+};
+
+struct task {
+	pid_t tid;                /* 0: a free slot */
+	struct proc *proc;        /* its process: NULL until its creator's event says which */
+	bool known;               /* that event came (proc may still be NULL: no room) */
+	bool held;                /* at a seccomp stop before that: left stopped until then */
+	int pending;              /* index in traced[] of the call awaiting its exit stop, or -1 */
+	int fd;
+	uint64_t val;             /* getsockopt: where the value goes */
+};
+
+struct world {
+	int report_fd;
+	unsigned long dropped;
+	struct proc procs[MAX_PROCS];
+	struct task tasks[MAX_TASKS];
+};
+
+static struct proc *proc_get(struct world *w, pid_t tgid)
+{
+	struct proc *free_slot = NULL;
+
+	for (size_t i = 0; i < MAX_PROCS; i++) {
+		if (w->procs[i].tgid == tgid)
+			return &w->procs[i];
+		if (!w->procs[i].tgid && !free_slot)
+			free_slot = &w->procs[i];
+	}
+	if (!free_slot)
+		return NULL;
+	*free_slot = (struct proc){ .tgid = tgid, .pidfd = (int)syscall(SYS_pidfd_open, tgid, 0) };
+	return free_slot;
+}
+
+static void proc_forget_fds(struct proc *p)
+{
+	free(p->cls);
+	p->cls = NULL;
+	p->ncls = 0;
+}
+
+static void proc_drop(struct proc *p)
+{
+	proc_forget_fds(p);
+	if (p->pidfd >= 0)
+		close(p->pidfd);
+	*p = (struct proc){ 0 };
+}
+
+static void fd_set_class(struct proc *p, long fd, uint8_t c)
+{
+	if (fd < 0 || fd >= FD_CACHE_MAX)
+		return;
+	if ((size_t)fd >= p->ncls) {
+		if (c == FD_UNKNOWN)
+			return;
+		size_t n = ((size_t)fd / 1024 + 1) * 1024;
+		uint8_t *grown = realloc(p->cls, n);
+		if (!grown)
+			return;
+		memset(grown + p->ncls, FD_UNKNOWN, n - p->ncls);
+		p->cls = grown;
+		p->ncls = n;
+	}
+	p->cls[fd] = c;
+}
+
+/* Whether fd of the process is a TCP socket: known, or looked at through a copy of it. */
+static bool fd_is_tcp(struct proc *p, long fd)
+{
+	if (fd < 0 || fd > INT32_MAX)
+		return false;
+	if ((size_t)fd < p->ncls && p->cls[fd] != FD_UNKNOWN)
+		return p->cls[fd] == FD_TCP;
+	int copy = p->pidfd < 0 ? -1 : (int)syscall(SYS_pidfd_getfd, p->pidfd, (int)fd, 0);
+	if (copy < 0)
+		return false;     /* not open (the call fails EBADF): nothing to remember */
+	int domain = 0, proto = 0;
+	socklen_t dlen = sizeof domain, plen = sizeof proto;
+	bool tcp = getsockopt(copy, SOL_SOCKET, SO_DOMAIN, &domain, &dlen) == 0 &&
+		   (domain == AF_INET || domain == AF_INET6) &&
+		   getsockopt(copy, SOL_SOCKET, SO_PROTOCOL, &proto, &plen) == 0 &&
+		   (proto == IPPROTO_TCP || proto == IPPROTO_MPTCP);
+	close(copy);
+	fd_set_class(p, fd, tcp ? FD_TCP : FD_OTHER);
+	return tcp;
+}
+
+static struct task *task_find(struct world *w, pid_t tid)
+{
+	for (size_t i = 0; i < MAX_TASKS; i++)
+		if (w->tasks[i].tid == tid)
+			return &w->tasks[i];
+	return NULL;
+}
+
+/* The task, known or new, of process tgid (0: not known yet; /proc cannot say: it shows
+ * another PID namespace's numbers). NULL when the table is full: its calls go unreported. */
+static struct task *task_get(struct world *w, pid_t tid, pid_t tgid)
+{
+	struct task *t = task_find(w, tid);
+	if (!t && (t = task_find(w, 0)))
+		*t = (struct task){ .tid = tid, .pending = -1 };
+	if (t && !t->known && tgid) {
+		t->proc = proc_get(w, tgid);
+		t->known = true;
+	}
+	return t;
+}
+
+static void task_drop(struct world *w, struct task *t)
+{
+	struct proc *p = t->proc;
+	t->tid = 0;
+	for (size_t i = 0; p && i < MAX_TASKS; i++)
+		if (w->tasks[i].tid && w->tasks[i].proc == p)
+			return;
+	if (p)
+		proc_drop(p);
+}
+
+static void send_msg(struct world *w, const char *msg, size_t len)
+{
+	if (send(w->report_fd, msg, len, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+		w->dropped++;
+}
+
+/* One report, exactly as the shim writes it. */
+static void report(struct world *w, const char *call, int fd, long long ret, int err, pid_t pid)
+{
+	char msg[160];
+	struct timespec ts;
+	const char *en = ret < 0 ? peer_errno_name(err) : NULL;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	if (w->dropped) {
+		int n = snprintf(msg, sizeof msg, "dropped %lu", w->dropped);
+		w->dropped = 0;
+		send_msg(w, msg, (size_t)n);
+	}
+	int n = snprintf(msg, sizeof msg, "%s %d %lld %s %lld %d", call, fd, ret, en ? en : "-",
+			 (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000, (int)pid);
+	send_msg(w, msg, (size_t)n);
+}
+
+/* A seccomp stop, before the call runs: 1 if its exit stop is wanted (a call on a TCP socket),
+ * 0 if it may just run. */
+static int on_seccomp(struct world *w, struct task *t)
+{
+	struct sc_info si;
+
+	if (ptrace((enum __ptrace_request)GET_SYSCALL_INFO, t->tid, (void *)sizeof si, &si) <= 0 ||
+	    si.op != INFO_SECCOMP)
+		return 0;
+	int i = traced_index((long)si.seccomp.nr);
+	const uint64_t *a = si.seccomp.args;
+	struct proc *p = t->proc;
+	if (i < 0 || !p)
+		return 0;
+	t->fd = (int)a[0];
+	switch (traced[i].kind) {
+	case K_SOCKET:
+		if ((a[0] != AF_INET && a[0] != AF_INET6) || (a[1] & 0xf) != SOCK_STREAM ||
+		    (a[2] != 0 && a[2] != IPPROTO_TCP && a[2] != IPPROTO_MPTCP))
+			return 0;
+		break;
+	case K_DUP2:
+		fd_set_class(p, (long)a[1], FD_UNKNOWN);
+		return 0;
+	case K_CLOSE_RANGE:
+		for (uint64_t fd = a[0]; fd <= a[1] && fd < p->ncls; fd++)
+			p->cls[fd] = FD_UNKNOWN;
+		return 0;
+	case K_CLOSE: {
+		bool tcp = fd_is_tcp(p, (long)a[0]);
+		fd_set_class(p, (long)a[0], FD_UNKNOWN);
+		if (!tcp)
+			return 0;
+		break;
+	}
+	case K_IO_URING:
+		break;
+	case K_SOERROR:
+		if (a[1] != SOL_SOCKET || a[2] != SO_ERROR || !fd_is_tcp(p, (long)a[0]))
+			return 0;
+		t->val = a[3];
+		break;
+	default:
+		if (!fd_is_tcp(p, (long)a[0]))
+			return 0;
+		break;
+	}
+	t->pending = i;
+	return 1;
+}
+
+/* The exit stop of a pending call: its result. */
+static void on_exit_stop(struct world *w, struct task *t)
+{
+	struct sc_info si;
+	int i = t->pending;
+
+	t->pending = -1;
+	if (i < 0 || ptrace((enum __ptrace_request)GET_SYSCALL_INFO, t->tid, (void *)sizeof si, &si) <= 0 ||
+	    si.op != INFO_EXIT)
+		return;
+	long long ret = si.exit.rval;
+	int err = 0;
+	if (si.exit.is_error) {
+		err = (int)-ret;
+		ret = -1;
+		/* ERESTART*: the kernel restarts the call (reported then) or turns it into EINTR
+		 * after a handler; which one is not known here. */
+		if (err >= 512 && err <= 516)
+			return;
+	}
+	struct proc *p = t->proc;
+	const char *call = traced[i].call;
+	switch (traced[i].kind) {
+	case K_SOCKET:
+		if (ret >= 0)
+			fd_set_class(p, (long)ret, FD_TCP);
+		return;
+	case K_ACCEPT:
+		if (ret >= 0)
+			fd_set_class(p, (long)ret, FD_TCP);
+		break;
+	case K_IO_URING:
+		t->fd = ret >= 0 ? (int)ret : 0;   /* the ring's fd */
+		break;
+	case K_SOERROR: {
+		int pending = 0;
+		struct iovec local = { &pending, sizeof pending }, remote = { (void *)(uintptr_t)t->val, sizeof pending };
+		if (ret != 0 || process_vm_readv(t->tid, &local, 1, &remote, 1, 0) != (ssize_t)sizeof pending)
+			return;
+		ret = pending ? -1 : 0;
+		err = pending;
+		break;
+	}
+	default:
+		break;
+	}
+	report(w, call, t->fd, ret, err, p->tgid);
+}
+
+/* Keeps only the fds in keep[] (and 0-2) open. */
+static void close_others(const int *keep, size_t nkeep)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int self = d ? dirfd(d) : -1;
+	struct dirent *de;
+
+	while (d && (de = readdir(d))) {
+		int fd = atoi(de->d_name);
+		bool kept = fd <= 2 || fd == self;
+		for (size_t i = 0; i < nkeep; i++)
+			kept |= fd == keep[i];
+		if (!kept)
+			close(fd);
+	}
+	if (d)
+		closedir(d);
+}
+
+static _Noreturn void tracer_main(int report_fd, int ready_r, int go_w, int ans_w)
+{
+	static struct world w;
+	pid_t pid;
+	int e = 0, status;
+
+	w.report_fd = report_fd;
+	if (read(ready_r, &pid, sizeof pid) != (ssize_t)sizeof pid)
+		_exit(0);   /* the program was never started */
+	long opts = PTRACE_O_TRACESECCOMP | PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK |
+		    PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL;
+	if (ptrace(PTRACE_SEIZE, pid, 0, (void *)opts) < 0)
+		e = errno;
+	(void) !write(ans_w, &e, sizeof e);
+	(void) !write(go_w, &e, sizeof e);
+	close(ans_w);
+	close(go_w);
+	close(ready_r);
+	if (e)
+		_exit(1);
+	task_get(&w, pid, pid);
+	for (;;) {
+		pid_t tid = waitpid(-1, &status, __WALL);
+		if (tid < 0) {
+			if (errno == EINTR)
+				continue;
+			_exit(0);    /* ECHILD: no tracee left */
+		}
+		if (WIFEXITED(status) || WIFSIGNALED(status)) {
+			struct task *gone = task_find(&w, tid);
+			if (gone)
+				task_drop(&w, gone);
+			continue;
+		}
+		if (!WIFSTOPPED(status))
+			continue;
+		struct task *t = task_get(&w, tid, 0);
+		int sig = WSTOPSIG(status), event = status >> 16;
+		if (t && !t->known && event == PTRACE_EVENT_SECCOMP) {
+			t->held = true;   /* until its creator's event: whose fds is it using? */
+			continue;
+		}
+		enum __ptrace_request how = t && t->pending >= 0 ? PTRACE_SYSCALL : PTRACE_CONT;
+		int inject = 0;
+		if (sig == (SIGTRAP | 0x80)) {
+			/* A syscall stop: the exit of a pending call (an entry stop only follows a
+			 * signal stop resumed with PTRACE_SYSCALL: the call then was lost). */
+			if (t)
+				on_exit_stop(&w, t);
+			how = PTRACE_CONT;
+		} else if (event == PTRACE_EVENT_SECCOMP) {
+			how = t && on_seccomp(&w, t) ? PTRACE_SYSCALL : PTRACE_CONT;
+		} else if (event == PTRACE_EVENT_EXEC) {
+			unsigned long former = 0;
+			(void) ptrace(PTRACE_GETEVENTMSG, tid, 0, &former);
+			/* The other threads are gone, and the fds closed on exec with them. */
+			for (size_t i = 0; t && i < MAX_TASKS; i++)
+				if (w.tasks[i].tid && w.tasks[i].proc == t->proc && w.tasks[i].tid != tid)
+					w.tasks[i].tid = 0;
+			if (t) {
+				proc_forget_fds(t->proc);
+				t->pending = -1;
+			}
+			how = PTRACE_CONT;
+		} else if (event == PTRACE_EVENT_FORK || event == PTRACE_EVENT_VFORK || event == PTRACE_EVENT_CLONE) {
+			/* A fork or vfork makes a process; a clone (an exit signal other than SIGCHLD)
+			 * a thread of this one, as threads are made. */
+			unsigned long child = 0;
+			struct task *c = NULL;
+			if (ptrace(PTRACE_GETEVENTMSG, tid, 0, &child) == 0) {
+				pid_t owner = event != PTRACE_EVENT_CLONE ? (pid_t)child : t && t->proc ? t->proc->tgid : 0;
+				if ((c = task_get(&w, (pid_t)child, owner)))
+					c->known = true;   /* owner 0 (its creator's unknown): unreported */
+			}
+			if (c && c->held) {
+				c->held = false;
+				(void) ptrace(on_seccomp(&w, c) ? PTRACE_SYSCALL : PTRACE_CONT, c->tid, 0, 0);
+			}
+		} else if (event == PTRACE_EVENT_STOP) {
+			/* A group stop is kept (and left by SIGCONT); the first stop of a new tracee,
+			 * and an interrupt, are not. */
+			if (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU) {
+				(void) ptrace(PTRACE_LISTEN, tid, 0, 0);
+				continue;
+			}
+		} else if (event == 0) {
+			inject = sig;     /* a signal for the program: delivered */
+		}
+		(void) ptrace(how, tid, 0, (void *)(long)inject);
+	}
+}
+
+int tracer_new(int report_fd, struct tracer **ret)
+{
+#ifndef NATIVE_ARCH
+	return -EOPNOTSUPP;
+#endif
+	struct tracer *t = calloc(1, sizeof *t);
+	int ready[2] = { -1, -1 }, go[2] = { -1, -1 }, ans[2] = { -1, -1 }, e = 0;
+
+	if (!t)
+		return -ENOMEM;
+	t->ready_w = t->go_r = t->ans_r = -1;
+	build_filter(t);
+	if (pipe2(ready, O_CLOEXEC) < 0 || pipe2(go, O_CLOEXEC) < 0 || pipe2(ans, O_CLOEXEC) < 0) {
+		e = -errno;
+		goto fail;
+	}
+	/* The child's ends above 9: its dup2()s onto 0-3 must not overwrite them. */
+	if ((t->ready_w = fcntl(ready[1], F_DUPFD_CLOEXEC, 10)) < 0 || (t->go_r = fcntl(go[0], F_DUPFD_CLOEXEC, 10)) < 0) {
+		e = -errno;
+		goto fail;
+	}
+	pid_t parent = getpid();
+	pid_t pid = fork();
+	if (pid < 0) {
+		e = -errno;
+		goto fail;
+	}
+	if (pid == 0) {
+		int keep[] = { report_fd, ready[0], go[1], ans[1] };
+		close_others(keep, sizeof keep / sizeof keep[0]);
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+			_exit(1);
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		signal(SIGPIPE, SIG_IGN);
+		tracer_main(report_fd, ready[0], go[1], ans[1]);
+	}
+	t->pid = pid;
+	t->ans_r = ans[0], ans[0] = -1;
+fail:
+	for (int i = 0; i < 2; i++) {
+		if (ready[i] >= 0)
+			close(ready[i]);
+		if (go[i] >= 0)
+			close(go[i]);
+		if (ans[i] >= 0)
+			close(ans[i]);
+	}
+	if (e < 0) {
+		tracer_free(t);
+		return e;
+	}
+	*ret = t;
+	return 0;
+}
+
+int tracer_child(const struct tracer *t)
+{
+	pid_t me = (pid_t)syscall(SYS_getpid);
+	int e = 0;
+
+	/* Under Yama's ptrace_scope 1 the tracer, not our ancestor, needs leave; EINVAL without Yama. */
+	(void) prctl(PR_SET_PTRACER, t->pid, 0, 0, 0);
+	if (write(t->ready_w, &me, sizeof me) != (ssize_t)sizeof me)
+		return -errno;
+	ssize_t n;
+	do
+		n = read(t->go_r, &e, sizeof e);
+	while (n < 0 && errno == EINTR);
+	if (n != (ssize_t)sizeof e)
+		return -ECHILD;   /* the tracer died */
+	if (e)
+		return -e;
+	/* Without CAP_SYS_ADMIN, a filter needs no_new_privs (setuid programs then run unprivileged). */
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &t->prog) < 0) {
+		if (errno != EACCES || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+		    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &t->prog) < 0)
+			return -errno;
+	}
+	return 0;
+}
+
+void tracer_forked(struct tracer *t)
+{
+	if (t->ready_w >= 0)
+		close(t->ready_w);
+	if (t->go_r >= 0)
+		close(t->go_r);
+	t->ready_w = t->go_r = -1;
+}
+
+int tracer_refused(struct tracer *t)
+{
+	struct pollfd pfd = { .fd = t->ans_r, .events = POLLIN };
+	int e = 0;
+
+	if (t->ans_r < 0 || poll(&pfd, 1, 1000) <= 0 || read(t->ans_r, &e, sizeof e) != (ssize_t)sizeof e)
+		return 0;
+	return e;
+}
+
+void tracer_free(struct tracer *t)
+{
+	if (!t)
+		return;
+	tracer_forked(t);
+	if (t->ans_r >= 0)
+		close(t->ans_r);
+	if (t->pid > 0) {
+		int status;
+		kill(t->pid, SIGKILL);
+		while (waitpid(t->pid, &status, 0) < 0 && errno == EINTR)
+			;
+	}
+	free(t);
+}
