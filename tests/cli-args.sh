@@ -59,3 +59,11 @@ echo "ok 5: the catalog names its modes; a file of one's own need not"
 # the real catalog: every file names its mode
 "$tcpfault" list --all >/dev/null || fail "the catalog or an example does not load"
 echo "ok 6: the catalog and the examples load"
+
+# a report that cannot be written is no pass: -o to a full device, or a full standard output
+[ -w /dev/full ] || { echo "ok 7 # skip: no /dev/full"; exit 0; }
+out=$("$tcpfault" run "$file" --shard 2/2 --family inet -o /dev/full 2>&1)
+[ $? -eq 1 ] && printf '%s\n' "$out" | grep -qF 'writing the report to /dev/full' || fail "-o /dev/full: $out"
+out=$( ("$tcpfault" run "$file" --shard 2/2 --family inet >/dev/full) 2>&1)
+[ $? -eq 1 ] && printf '%s\n' "$out" | grep -qF 'writing the report to standard output' || fail ">/dev/full: $out"
+echo "ok 7: a report that cannot be written exits 1 and says so"

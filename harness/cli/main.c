@@ -1,12 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * tcpfault: the command line. list, run, explain, check.
+ * tcpfault: the command line. list, run, explain, check: their options, the files they take,
+ * the report and the exit status (cli.h lists the other parts).
  *
- * Before any sandbox is made, the controller moves into a network namespace of its own (and,
- * without root, a user namespace of its own), so nothing it does can reach the host's network
- * configuration even by mistake. Each scenario run (scenario x family) happens in a forked
- * worker that dies with the controller (PR_SET_PDEATHSIG) and hands its result back as json
- * over a pipe; the controller keeps -j workers going and reports in catalog order.
+ * Before any sandbox is made, the controller moves into a network namespace of its own
+ * (isolate.c), so nothing it does can reach the host's network configuration even by mistake.
+ * Each scenario run happens in a worker (jobs.c); the report keeps the order of the files.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -26,21 +25,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-#include "config.h"
-#include "lang.h"
-#include "report.h"
-#include "run.h"
-#include "netns.h"
-
-/* Exit statuses of the CLI (DESIGN.md). */
-enum {
-	EXIT_PASS = 0,
-	EXIT_FAIL = 1,
-	EXIT_USAGE = 2,
-	EXIT_MISSING = 3,
-};
-
-#define MAX_SCENARIOS 512
+#include "cli.h"
 
 static const char usage_text[] =
 	"Usage: tcpfault COMMAND [OPTIONS] [ARGS]\n"
@@ -162,249 +147,6 @@ static int usage_error(const char *fmt, const char *arg)
 	return EXIT_USAGE;
 }
 
-/* True if the running executable is the one in the build tree (then the source tree's
- * catalog and the build tree's peer are used). */
-static bool in_build_tree(void)
-{
-	char exe[PATH_MAX], want[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-
-	if (n < 0)
-		return false;
-	exe[n] = 0;
-	char *slash = strrchr(TCPFAULT_BUILD_PEER, '/');
-	/* build/peers/tcpfault-peer -> build/harness/tcpfault */
-	snprintf(want, sizeof want, "%.*s/../harness/tcpfault", (int)(slash - TCPFAULT_BUILD_PEER), TCPFAULT_BUILD_PEER);
-	char *real = realpath(want, NULL);
-	bool same = real && strcmp(real, exe) == 0;
-	free(real);
-	return same;
-}
-
-static const char *catalog_dir(void)
-{
-	const char *env = getenv("TCPFAULT_SCENARIOS");
-	if (env && *env)
-		return env;
-	return in_build_tree() ? TCPFAULT_SOURCE_SCENARIOS : TCPFAULT_DATADIR "/scenarios";
-}
-
-static const char *peer_path(void)
-{
-	const char *env = getenv("TCPFAULT_PEER");
-	if (env && *env)
-		return env;
-	return in_build_tree() ? TCPFAULT_BUILD_PEER : TCPFAULT_LIBEXECDIR "/tcpfault-peer";
-}
-
-static int by_name(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static void free_strv(char **v, int n)
-{
-	for (int i = 0; v && i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
-/* The examples: scenarios with real programs, installed beside the catalog (the source tree's
- * when run from the build tree); TCPFAULT_EXAMPLES names another folder. */
-static const char *examples_dir(void)
-{
-	const char *env = getenv("TCPFAULT_EXAMPLES");
-	if (env && *env)
-		return env;
-	return in_build_tree() ? TCPFAULT_SOURCE_SCENARIOS "/examples" : TCPFAULT_DATADIR "/examples";
-}
-
-/* The .tcpf files of dir, sorted. Returns the count or -errno: a folder that cannot be read
- * whole (more than MAX_SCENARIOS files: -E2BIG; out of memory; a failed readdir) is an error,
- * never a shorter list. */
-static int folder_files(const char *dir, char ***ret)
-{
-	DIR *d = opendir(dir);
-	char **v = NULL;
-	int n = 0, r = 0;
-
-	if (!d)
-		return -errno;
-	for (;;) {
-		errno = 0;
-		struct dirent *e = readdir(d);
-		if (!e) {
-			r = -errno;
-			break;
-		}
-		size_t len = strlen(e->d_name);
-		if (len < 6 || strcmp(e->d_name + len - 5, ".tcpf") != 0)
-			continue;
-		if (n == MAX_SCENARIOS) {
-			r = -E2BIG;
-			break;
-		}
-		char **g = realloc(v, (size_t)(n + 1) * sizeof *g);
-		if (!g || asprintf(&g[n], "%s/%s", dir, e->d_name) < 0) {
-			v = g ? g : v;
-			r = -ENOMEM;
-			break;
-		}
-		v = g;
-		n++;
-	}
-	closedir(d);
-	if (r < 0) {
-		free_strv(v, n);
-		return r;
-	}
-	qsort(v, (size_t)n, sizeof *v, by_name);
-	*ret = v;
-	return n;
-}
-
-/* Says why a folder of scenarios could not be read (folder_files()'s error). */
-static void folder_error(const char *what, const char *dir, int e)
-{
-	if (e == -E2BIG)
-		fprintf(stderr, "tcpfault: the %s folder %s holds more than %d scenario files\n", what, dir, MAX_SCENARIOS);
-	else
-		fprintf(stderr, "tcpfault: the %s folder %s: %s\n", what, dir, strerror(-e));
-}
-
-/* Loads path, a scenario of the catalog when catalog is set (then it must name its mode), whose
- * programs must exist when programs is set (check, run: not list); says why not on stderr. */
-static int load(const char *path, bool catalog, bool programs, struct scenario **ret)
-{
-	char err[1024];
-	int r = scenario_load(path, ret, err, sizeof err);
-
-	if (r >= 0 && ((catalog && (r = scenario_check_catalog(*ret, err, sizeof err)) < 0) ||
-		       (programs && (r = scenario_check_programs(*ret, err, sizeof err)) < 0))) {
-		scenario_free(*ret);
-		*ret = NULL;
-	}
-	if (r < 0)
-		fprintf(stderr, "%s\n", err);
-	return r;
-}
-
-/* NAME or FILE -> a path. A word without '/' that is not an existing file is a catalog name,
- * else an example's name; *ret_catalog says which came from the catalog. */
-static char *resolve(const char *arg, bool *ret_catalog)
-{
-	const char *dirs[] = { catalog_dir(), examples_dir() };
-	struct stat st;
-	char *p;
-
-	*ret_catalog = false;
-	if (strchr(arg, '/') || stat(arg, &st) == 0)
-		return strdup(arg);
-	for (int i = 0; i < 2; i++) {
-		if (asprintf(&p, "%s/%s.tcpf", dirs[i], arg) < 0)
-			return NULL;
-		if (stat(p, &st) == 0) {
-			*ret_catalog = i == 0;
-			return p;
-		}
-		free(p);
-	}
-	return NULL;
-}
-
-/* One line of 'tcpfault list': a scenario of the catalog, or an example. */
-struct list_entry {
-	char *path;
-	char name[64], mode[8], summary[256];
-	bool example;
-};
-
-/* List order: the catalog, by section letter, then the mode's number (B2 before B10), then the
- * name; then the examples, by name. */
-static int by_mode(const void *a, const void *b)
-{
-	const struct list_entry *x = a, *y = b;
-	long nx = strtol(x->mode + 1, NULL, 10), ny = strtol(y->mode + 1, NULL, 10);
-
-	if (x->example != y->example)
-		return x->example ? 1 : -1;
-	if (x->example)
-		return strcmp(x->name, y->name);
-	if (x->mode[0] != y->mode[0])
-		return x->mode[0] < y->mode[0] ? -1 : 1;
-	if (nx != ny)
-		return nx < ny ? -1 : 1;
-	return strcmp(x->name, y->name);
-}
-
-/* The sections of failure-modes.md; a mode id starts with one of these letters. */
-static const char *section_title(char letter)
-{
-	switch (letter) {
-	case 'A': return "A. Establishing a connection";
-	case 'B': return "B. While data flows";
-	case 'C': return "C. Closing";
-	case 'D': return "D. Timeouts and misuse";
-	}
-	return "Other";
-}
-
-static void free_entries(struct list_entry *v, int n)
-{
-	for (int i = 0; v && i < n; i++)
-		free(v[i].path);
-	free(v);
-}
-
-/* The catalog (and with all the examples too) in list order, each file parsed: the count, or
- * -1 when a folder cannot be read (said on stderr). *ret_bad: a file did not parse (said on
- * stderr, left out). */
-static int list_entries(bool all, struct list_entry **ret, bool *ret_bad)
-{
-	struct list_entry *v = NULL;
-	int count = 0;
-
-	*ret_bad = false;
-	for (int k = 0; k < 1 + all; k++) {
-		const char *dir = k ? examples_dir() : catalog_dir();
-		char **files = NULL;
-		int n = folder_files(dir, &files);
-		if (n == -ENOENT && k == 1)
-			continue;        /* installed without its examples: none to list */
-		if (n < 0) {
-			folder_error(k ? "examples" : "catalog", dir, n);
-			free_entries(v, count);
-			return -1;
-		}
-		struct list_entry *g = realloc(v, ((size_t)count + (size_t)n + 1) * sizeof *g);
-		if (!g) {
-			free_strv(files, n);
-			free_entries(v, count);
-			fprintf(stderr, "tcpfault: out of memory\n");
-			return -1;
-		}
-		v = g;
-		for (int i = 0; i < n; i++) {
-			struct scenario *s;
-			if (load(files[i], k == 0, false, &s) < 0) {
-				*ret_bad = true;
-				free(files[i]);
-				continue;
-			}
-			struct list_entry *e = &v[count++];
-			*e = (struct list_entry){ .path = files[i], .example = k == 1 };
-			snprintf(e->name, sizeof e->name, "%s", s->name);
-			snprintf(e->mode, sizeof e->mode, "%s", s->mode);
-			snprintf(e->summary, sizeof e->summary, "%s", s->summary);
-			scenario_free(s);
-		}
-		free(files);
-	}
-	qsort(v, (size_t)count, sizeof *v, by_mode);
-	*ret = v;
-	return count;
-}
-
 static int cmd_list(bool all)
 {
 	struct list_entry *v;
@@ -477,300 +219,6 @@ static int cmd_check(int argc, char **argv)
 	return bad ? EXIT_USAGE : EXIT_PASS;
 }
 
-/* The first line of a /proc/sys file as a number; -1 if it cannot be read. */
-static long sysctl_value(const char *path)
-{
-	char buf[32] = "";
-	FILE *f = fopen(path, "re");
-
-	if (!f)
-		return -1;
-	if (!fgets(buf, sizeof buf, f))
-		buf[0] = 0;
-	fclose(f);
-	return buf[0] ? strtol(buf, NULL, 10) : -1;
-}
-
-/* Says which knob forbids unprivileged user namespaces here, and how to allow them. */
-static void userns_advice(void)
-{
-	bool named = false;
-
-	if (sysctl_value("/proc/sys/kernel/apparmor_restrict_unprivileged_userns") == 1) {
-		fprintf(stderr, "  - AppArmor restricts unprivileged user namespaces "
-			"(kernel.apparmor_restrict_unprivileged_userns = 1, Ubuntu 23.10 and later).\n"
-			"    Allow them: sysctl -w kernel.apparmor_restrict_unprivileged_userns=0, or give\n"
-			"    tcpfault an AppArmor profile with the 'userns,' rule.\n");
-		named = true;
-	}
-	if (sysctl_value("/proc/sys/kernel/unprivileged_userns_clone") == 0) {
-		fprintf(stderr, "  - kernel.unprivileged_userns_clone = 0 (a Debian kernel switch).\n"
-			"    Allow them: sysctl -w kernel.unprivileged_userns_clone=1\n");
-		named = true;
-	}
-	if (sysctl_value("/proc/sys/user/max_user_namespaces") == 0) {
-		fprintf(stderr, "  - user.max_user_namespaces = 0: no user namespace may be made.\n"
-			"    Allow them: sysctl -w user.max_user_namespaces=10000\n");
-		named = true;
-	}
-	if (!named)
-		fprintf(stderr, "  - none of the usual switches is set (kernel.apparmor_restrict_unprivileged_userns,\n"
-			"    kernel.unprivileged_userns_clone, user.max_user_namespaces): a container's seccomp\n"
-			"    filter, an LSM, or a user namespace limit may forbid it. Or run tcpfault as root.\n");
-	else
-		fprintf(stderr, "  Or run tcpfault as root.\n");
-}
-
-/* Moves the controller into namespaces of its own. Without root, a user namespace first. */
-static int isolate(void)
-{
-	uid_t uid = geteuid();
-	gid_t gid = getegid();
-
-	if (uid == 0 && unshare(CLONE_NEWNET) == 0)
-		return 0;
-	if (unshare(CLONE_NEWUSER | CLONE_NEWNET) < 0) {
-		int e = errno;
-		fprintf(stderr, "tcpfault: cannot create a network namespace: %s.\n"
-			"tcpfault needs root, or unprivileged user namespaces, which this machine forbids:\n",
-			strerror(e));
-		userns_advice();
-		return -e;
-	}
-	char map[64];
-	int fd, len;
-	if ((fd = open("/proc/self/setgroups", O_WRONLY | O_CLOEXEC)) >= 0) {
-		if (write(fd, "deny", 4) < 0) { /* old kernels lack it; the gid map says if it mattered */ }
-		close(fd);
-	}
-	const char *files[] = { "/proc/self/uid_map", "/proc/self/gid_map" };
-	unsigned ids[] = { uid, gid };
-	for (int i = 0; i < 2; i++) {
-		len = snprintf(map, sizeof map, "0 %u 1\n", ids[i]);
-		fd = open(files[i], O_WRONLY | O_CLOEXEC);
-		if (fd < 0 || write(fd, map, (size_t)len) != len) {
-			int e = errno;
-			fprintf(stderr, "tcpfault: writing %s: %s\n", files[i], strerror(e));
-			userns_advice();
-			if (fd >= 0)
-				close(fd);
-			return -e;
-		}
-		close(fd);
-	}
-	return 0;
-}
-
-struct job {
-	struct scenario *s;
-	int family;
-	pid_t pid;
-	int fd;
-	char *buf;
-	size_t len;
-	int64_t deadline_ms;
-	int limit_ms;                     /* the run's time limit: --timeout, else the file's */
-	struct result *result;
-	unsigned run;                     /* 1..repeat */
-	size_t pos;                       /* its place in the report */
-};
-
-/* Longest first: jobs that must wait longest on kernel timers (their floors) start first, so
- * -j packs them under the short ones; the report keeps catalog order (by_pos). */
-static int by_floor(const void *a, const void *b)
-{
-	const struct job *x = a, *y = b;
-	if (x->s->floor_ms != y->s->floor_ms)
-		return x->s->floor_ms > y->s->floor_ms ? -1 : 1;
-	return x->pos < y->pos ? -1 : x->pos > y->pos;
-}
-
-static int by_pos(const void *a, const void *b)
-{
-	const struct job *x = a, *y = b;
-	return x->pos < y->pos ? -1 : x->pos > y->pos;
-}
-
-
-static int start_job(struct job *j, const struct run_options *base)
-{
-	int p[2];
-
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return -errno;
-	fflush(NULL);
-	/* The child learns whether the controller died before PDEATHSIG was armed by polling
-	 * this pidfd (getppid() says nothing across a PID namespace). */
-	int parent = (int)syscall(SYS_pidfd_open, getpid(), 0);
-	if (parent < 0) {
-		int e = errno;
-		close(p[0]);
-		close(p[1]);
-		return -e;
-	}
-	/* Each worker is the init of a PID namespace of its own where it can be: when it dies,
-	 * the kernel ends everything started under it, even a program's daemonised grandchild
-	 * that escaped its process group. Where that is not allowed, a plain fork. */
-	pid_t pid = (pid_t)syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, NULL, NULL, NULL, NULL);
-	if (pid < 0 && (errno == EPERM || errno == EINVAL))
-		pid = fork();
-	int clone_errno = errno;
-	if (pid != 0)
-		close(parent);
-	if (pid < 0) {
-		close(p[0]);
-		close(p[1]);
-		return -clone_errno;
-	}
-	if (pid == 0) {
-		/* A controller killed before PDEATHSIG was armed leaves us orphaned: end at once. */
-		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 ||
-		    poll(&(struct pollfd){ .fd = parent, .events = POLLIN }, 1, 0) != 0)
-			_exit(1);
-		close(parent);
-		close(p[0]);
-		struct run_options o = *base;
-		o.family = j->family;
-		o.run = j->run;
-		struct result *res = runner_run(j->s, &o);
-		json_object *json;
-		if (!res || result_to_json(res, &json) < 0)
-			_exit(1);
-		const char *txt = json_object_to_json_string_ext(json, JSON_C_TO_STRING_PLAIN);
-		size_t len = strlen(txt), off = 0;
-		while (off < len) {
-			ssize_t n = write(p[1], txt + off, len - off);
-			if (n <= 0)
-				_exit(1);
-			off += (size_t)n;
-		}
-		_exit(0);
-	}
-	close(p[1]);
-	j->pid = pid;
-	j->fd = p[0];
-	/* The runner bounds itself; this is the bound for a runner that cannot. */
-	j->limit_ms = base->timeout_ms ? base->timeout_ms : j->s->timeout_ms;
-	j->deadline_ms = clock_us() / 1000 + j->limit_ms + 15000;
-	return 0;
-}
-
-/* What the controller knows of a run whose worker gave no result; NULL if out of memory. */
-static struct result *error_result(const struct job *j, const char *why)
-{
-	struct result *r;
-
-	if (result_new(j->s->name, j->s->mode, j->family == AF_INET6 ? "inet6" : "inet", NULL, j->s->summary, &r) < 0)
-		return NULL;
-	r->partial = true;
-	if (result_failure(r, why) < 0) {
-		result_free(r);
-		return NULL;
-	}
-	result_finish(r, RESULT_ERROR, 0, 0);
-	return r;
-}
-
-/* The result a worker sent: -EINVAL if it is not one (result_from_json refuses it). */
-static int parse_result(const char *text, struct result **ret)
-{
-	json_object *j = json_tokener_parse(text);
-	int e = j ? result_from_json(j, ret) : -EINVAL;
-
-	json_object_put(j);
-	return e;
-}
-
-static void finish_job(struct job *j, bool timed_out)
-{
-	int status = 0;
-	char why[4400];
-
-	if (timed_out)
-		kill(j->pid, SIGKILL);
-	waitpid(j->pid, &status, 0);
-	close(j->fd);
-	j->fd = -1;
-	if (timed_out) {
-		snprintf(why, sizeof why, "%s: the run exceeded its time limit (%d ms) and was stopped",
-			 j->s->path, j->limit_ms);
-		j->result = error_result(j, why);
-	} else if (!j->buf || parse_result(j->buf, &j->result) < 0) {
-		if (j->buf && WIFEXITED(status) && WEXITSTATUS(status) == 0)
-			snprintf(why, sizeof why, "%s: the worker's result is malformed", j->s->path);
-		else if (WIFSIGNALED(status))
-			snprintf(why, sizeof why, "%s: the worker died of %s", j->s->path, signal_name(WTERMSIG(status)));
-		else
-			snprintf(why, sizeof why, "%s: the worker ended with status %d and no result",
-				 j->s->path, WEXITSTATUS(status));
-		j->result = error_result(j, why);
-	}
-	free(j->buf);
-	j->buf = NULL;
-}
-
-/* Runs all jobs, at most njobs at once. */
-static void run_jobs(struct job *jobs, size_t n, unsigned njobs, const struct run_options *o)
-{
-	size_t next = 0, done = 0;
-	unsigned running = 0;
-
-	while (done < n) {
-		while (running < njobs && next < n) {
-			int e = start_job(&jobs[next], o);
-			if (e < 0) {
-				char why[128];
-				snprintf(why, sizeof why, "starting a worker: %s", strerror(-e));
-				jobs[next].result = error_result(&jobs[next], why);
-				done++;
-			} else {
-				running++;
-			}
-			next++;
-		}
-		struct pollfd fds[64];
-		size_t idx[64];
-		nfds_t nf = 0;
-		int64_t soonest = INT64_MAX;
-		for (size_t i = 0; i < next && nf < 64; i++)
-			if (jobs[i].fd >= 0 && jobs[i].pid > 0) {
-				fds[nf] = (struct pollfd){ .fd = jobs[i].fd, .events = POLLIN };
-				idx[nf++] = i;
-				if (jobs[i].deadline_ms < soonest)
-					soonest = jobs[i].deadline_ms;
-			}
-		if (nf == 0)
-			continue;
-		int64_t wait = soonest - clock_us() / 1000;
-		poll(fds, nf, wait < 0 ? 0 : wait > 1000 ? 1000 : (int)wait);
-		for (nfds_t k = 0; k < nf; k++) {
-			struct job *j = &jobs[idx[k]];
-			if (fds[k].revents) {
-				char chunk[65536];
-				ssize_t r = read(j->fd, chunk, sizeof chunk);
-				if (r > 0) {
-					char *g = realloc(j->buf, j->len + (size_t)r + 1);
-					if (g) {
-						memcpy(g + j->len, chunk, (size_t)r);
-						j->len += (size_t)r;
-						g[j->len] = 0;
-						j->buf = g;
-					}
-					continue;
-				}
-				if (r < 0 && errno == EINTR)
-					continue;
-				finish_job(j, false);
-			} else if (clock_us() / 1000 > j->deadline_ms) {
-				finish_job(j, true);
-			} else {
-				continue;
-			}
-			running--;
-			done++;
-		}
-	}
-}
 
 /* --pcap-dir: a directory we can write into (made if missing), where no two scenarios run in
  * the same family would write the same NAME-FAMILY.pcap. Says why not on stderr; -1. */
@@ -822,7 +270,20 @@ static int check_pcap_dir(const char *dir, struct scenario *const *sc, int n, un
 	return 0;
 }
 
-static int cmd_run(int argc, char **argv, bool explain)
+/* What the options of run and explain say. */
+struct run_cli {
+	struct run_options o;
+	struct report_options ro;
+	int format;
+	long njobs;
+	unsigned families, shard_k, shard_n;
+	const char *output;
+	bool write_failed;                /* said on stderr already */
+};
+
+/* Reads the options of run or explain into c; -1 when the command ends here, with *ret_exit:
+ * after --help (0), or bad usage (said on stderr). */
+static int run_options(int argc, char **argv, bool explain, struct run_cli *c, int *ret_exit)
 {
 	static const struct option opts[] = {
 		{ "format", required_argument, NULL, 'f' },
@@ -837,160 +298,236 @@ static int cmd_run(int argc, char **argv, bool explain)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct report_options ro = { .repeat = 1 };
-	unsigned shard_k = 1, shard_n = 1;
-	struct run_options o = { .peer_path = peer_path() };
-	int format = REPORT_TEXT, c;
-	long njobs = sysconf(_SC_NPROCESSORS_ONLN);
-	unsigned families = FAMILY_INET | FAMILY_INET6;
-	const char *output = NULL;
+	int ch;
 
 	optind = 1;
 	opterr = 0; /* our own message below names the option and the command */
 	/* Options anywhere on the line ('run FILE -v'), as GNU getopt permutes them; '--' ends
 	 * them (a file named '-v' comes after it). */
-	while ((c = getopt_long(argc, argv, "f:o:j:vh", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "f:o:j:vh", opts, NULL)) != -1) {
 		char *end;
-		switch (c) {
+		long k, n = 0;
+		switch (ch) {
 		case 'f':
-			if ((format = report_format_from_name(optarg)) < 0)
-				return usage_error("unknown format '%s' (text, json, junit, tap, html or mermaid)", optarg);
+			if ((c->format = report_format_from_name(optarg)) < 0)
+				return *ret_exit = usage_error("unknown format '%s' (text, json, junit, tap, html or mermaid)",
+							       optarg), -1;
 			break;
 		case 'o':
-			output = optarg;
+			c->output = optarg;
 			break;
 		case 'P':
-			o.pcap_dir = optarg;
+			c->o.pcap_dir = optarg;
 			break;
 		case 'j':
-			njobs = strtol(optarg, &end, 10);
-			if (*end || njobs < 1 || njobs > 64)
-				return usage_error("--jobs takes a number from 1 to 64, not '%s'", optarg);
+			c->njobs = strtol(optarg, &end, 10);
+			if (*end || c->njobs < 1 || c->njobs > 64)
+				return *ret_exit = usage_error("--jobs takes a number from 1 to 64, not '%s'", optarg), -1;
 			break;
 		case 'F':
-			families = strcmp(optarg, "inet") == 0 ? FAMILY_INET : strcmp(optarg, "inet6") == 0 ? FAMILY_INET6 :
-				   strcmp(optarg, "both") == 0 ? FAMILY_INET | FAMILY_INET6 : 0;
-			if (!families)
-				return usage_error("--family takes inet, inet6 or both, not '%s'", optarg);
+			c->families = strcmp(optarg, "inet") == 0 ? FAMILY_INET : strcmp(optarg, "inet6") == 0 ? FAMILY_INET6 :
+				      strcmp(optarg, "both") == 0 ? FAMILY_INET | FAMILY_INET6 : 0;
+			if (!c->families)
+				return *ret_exit = usage_error("--family takes inet, inet6 or both, not '%s'", optarg), -1;
 			break;
 		case 'v':
-			o.verbose = true;
+			c->o.verbose = true;
 			break;
-		case 'R': {
-			long n = strtol(optarg, &end, 10);
+		case 'R':
+			n = strtol(optarg, &end, 10);
 			if (end == optarg || *end || n < 1 || n > 1000)
-				return usage_error("--repeat takes a number from 1 to 1000, not '%s'", optarg);
-			ro.repeat = o.runs = (unsigned)n;
+				return *ret_exit = usage_error("--repeat takes a number from 1 to 1000, not '%s'", optarg), -1;
+			c->ro.repeat = c->o.runs = (unsigned)n;
 			break;
-		}
-		case 'S': {
-			char *slash;
-			long k = strtol(optarg, &slash, 10), n = 0;
-			if (slash != optarg && *slash == '/' && slash[1] >= '0' && slash[1] <= '9')
-				n = strtol(slash + 1, &end, 10);
+		case 'S':
+			k = strtol(optarg, &end, 10);
+			if (end != optarg && *end == '/' && end[1] >= '0' && end[1] <= '9')
+				n = strtol(end + 1, &end, 10);
 			if (n < 1 || n > 10000 || *end || k < 1 || k > n)
-				return usage_error("--shard takes K/N with 1 <= K <= N <= 10000 (as 2/4), not '%s'", optarg);
-			shard_k = (unsigned)k;
-			shard_n = (unsigned)n;
+				return *ret_exit = usage_error("--shard takes K/N with 1 <= K <= N <= 10000 (as 2/4), not '%s'",
+							       optarg), -1;
+			c->shard_k = (unsigned)k;
+			c->shard_n = (unsigned)n;
 			break;
-		}
 		case 'T':
-			if (scenario_duration(optarg, &o.timeout_ms) < 0 || o.timeout_ms == 0)
-				return usage_error("--timeout takes a duration such as 500ms, 10s or 2m (at most 60m), not '%s'", optarg);
+			if (scenario_duration(optarg, &c->o.timeout_ms) < 0 || c->o.timeout_ms == 0)
+				return *ret_exit = usage_error("--timeout takes a duration such as 500ms, 10s or 2m (at most "
+							       "60m), not '%s'", optarg), -1;
 			break;
 		case 'h':
 			fputs(explain ? explain_help : run_help, stdout);
-			return EXIT_PASS;
+			return *ret_exit = EXIT_PASS, -1;
 		default:
-			return usage_error("unknown option '%s', or one that lacks its value", argv[optind - 1]);
+			return *ret_exit = usage_error("unknown option '%s', or one that lacks its value", argv[optind - 1]), -1;
 		}
 	}
-	if (njobs > 64)
-		njobs = 64; /* run_jobs polls at most 64 workers */
-	if (njobs < 1)
-		njobs = 1;
 	if (explain && argc - optind != 1)
-		return usage_error("%s", "explain takes exactly one NAME or FILE");
+		return *ret_exit = usage_error("%s", "explain takes exactly one NAME or FILE"), -1;
+	return 0;
+}
 
-	/* No names: the catalog in the order 'tcpfault list' shows it; names: in their order. */
-	char **paths = NULL;
-	bool *in_catalog = NULL;
-	int npaths;
-	if (optind == argc) {
+/* The files to run: no names, the catalog in the order 'tcpfault list' shows it; names, in
+ * their order. Their count, or -1 having said why. */
+static int run_paths(int argc, char **argv, char ***ret_paths, bool **ret_in_catalog)
+{
+	int n = argc - optind;
+	char **paths;
+	bool *in_catalog;
+
+	if (n == 0) {
 		struct list_entry *v;
 		bool bad;
-		if ((npaths = list_entries(false, &v, &bad)) < 0)
-			return EXIT_USAGE;
-		paths = calloc((size_t)npaths + 1, sizeof *paths);
-		in_catalog = calloc((size_t)npaths + 1, sizeof *in_catalog);
-		for (int i = 0; paths && in_catalog && i < npaths; i++) {
+		if ((n = list_entries(false, &v, &bad)) < 0)
+			return -1;
+		paths = calloc((size_t)n + 1, sizeof *paths);
+		in_catalog = calloc((size_t)n + 1, sizeof *in_catalog);
+		for (int i = 0; paths && in_catalog && i < n; i++) {
 			paths[i] = v[i].path;
 			v[i].path = NULL;
 			in_catalog[i] = true;
 		}
-		free_entries(v, npaths);
-		if (bad || !paths || !in_catalog) {
-			if (!bad)
-				fprintf(stderr, "tcpfault: %s\n", strerror(ENOMEM));
-			free_strv(paths, npaths);
-			free(in_catalog);
-			return EXIT_USAGE;
-		}
+		free_entries(v, n);
+		if (!bad && (!paths || !in_catalog))
+			fprintf(stderr, "tcpfault: %s\n", strerror(ENOMEM));
+		if (bad || !paths || !in_catalog)
+			goto fail;
 	} else {
-		npaths = argc - optind;
-		paths = calloc((size_t)npaths, sizeof *paths);
-		in_catalog = calloc((size_t)npaths, sizeof *in_catalog);
+		paths = calloc((size_t)n, sizeof *paths);
+		in_catalog = calloc((size_t)n, sizeof *in_catalog);
 		if (!paths || !in_catalog) {
 			fprintf(stderr, "tcpfault: %s\n", strerror(ENOMEM));
-			free(paths);
-			free(in_catalog);
-			return EXIT_USAGE;
+			goto fail;
 		}
-		for (int i = 0; i < npaths; i++)
+		for (int i = 0; i < n; i++)
 			if (!(paths[i] = resolve(argv[optind + i], &in_catalog[i]))) {
 				fprintf(stderr, "tcpfault: no scenario file, catalog entry or example named '%s' "
 					"('tcpfault list --all' shows them)\n", argv[optind + i]);
-				free_strv(paths, npaths);
-				free(in_catalog);
-				return EXIT_USAGE;
+				goto fail;
 			}
 	}
+	*ret_paths = paths;
+	*ret_in_catalog = in_catalog;
+	return n;
+fail:
+	free_strv(paths, n);
+	free(in_catalog);
+	return -1;
+}
+
+/* How many runs the files leave under --family (0 with a message: a mistake, exit status 2). */
+static size_t selected_runs(struct scenario *const *sc, int n, unsigned families)
+{
+	size_t selected = 0;
+
+	for (int i = 0; i < n; i++)
+		selected += !!(sc[i]->families & families & FAMILY_INET) + !!(sc[i]->families & families & FAMILY_INET6);
+	if (n > 0 && selected == 0) {
+		fprintf(stderr, "tcpfault: nothing to run: --family %s leaves no run of the scenarios given:\n",
+			families == FAMILY_INET ? "inet" : "inet6");
+		for (int i = 0; i < n; i++)
+			fprintf(stderr, "  %s: family %s\n", sc[i]->path, sc[i]->families == FAMILY_INET ? "inet" : "inet6");
+	}
+	return selected;
+}
+
+/* The job list: scenario x family in catalog order; --shard keeps every N-th from K-1, then
+ * --repeat copies each kept job, so all runs of one job land in one shard. */
+static size_t make_jobs(struct scenario *const *sc, int n, const struct run_cli *c, struct job *jobs)
+{
+	size_t index = 0, njob = 0;
+
+	for (int i = 0; i < n; i++)
+		for (int f = 0; f < 2; f++)
+			if ((sc[i]->families & c->families) & (1u << f) && index++ % c->shard_n == c->shard_k - 1)
+				for (unsigned k = 1; k <= c->ro.repeat; k++)
+					jobs[njob++] = (struct job){ .s = sc[i], .family = f ? AF_INET6 : AF_INET, .fd = -1,
+								     .run = k };
+	return njob;
+}
+
+/* Writes the report of the jobs' results to out; the exit status: 1 if anything failed or
+ * broke (or the report could not be written), 3 if the only trouble is a capability this
+ * machine lacks, else 0. */
+static int report(FILE *out, const char *name, struct job *jobs, size_t njob, struct run_cli *c, bool explain)
+{
+	struct result **results = calloc(njob ? njob : 1, sizeof *results);
+	size_t nres = 0;
+	bool broke = !results, missing = false;
+
+	for (size_t i = 0; results && i < njob; i++) {
+		struct result *r = jobs[i].result;
+		if (!r) {   /* no memory even for an error result: the run counts as broken */
+			broke = true;
+			continue;
+		}
+		if (*r->missing)
+			missing = true;
+		else if (r->verdict != RESULT_PASS)
+			broke = true;
+		if (c->ro.repeat > 1)
+			r->run = jobs[i].run;
+		for (unsigned h = 0; h < jobs[i].s->nhosts; h++)
+			result_add_host(r, jobs[i].s->hosts[h]);   /* the diagrams' column order */
+		results[nres++] = r;
+	}
+	c->ro.verbose = c->o.verbose;
+	c->ro.explain = explain;
+	c->ro.color = report_color_wanted(out);
+	c->ro.pcap_dir = c->o.pcap_dir;
+	if (results)
+		report_write(out, (enum report_format)c->format, results, nres, &c->ro);
+	int summary = results ? report_step_summary(results, nres, &c->ro) : 0;
+	if (summary < 0)
+		fprintf(stderr, "tcpfault: GITHUB_STEP_SUMMARY %s: %s\n", getenv("GITHUB_STEP_SUMMARY"), strerror(-summary));
+	free(results);
+	/* A report that did not reach its reader is no report: a full disk, a closed pipe. */
+	if (fflush(out) != 0 || ferror(out)) {
+		fprintf(stderr, "tcpfault: writing the report to %s: %s\n", name, strerror(errno ? errno : EIO));
+		c->write_failed = true;
+		return EXIT_FAIL;
+	}
+	return broke ? EXIT_FAIL : missing ? EXIT_MISSING : EXIT_PASS;
+}
+
+static int cmd_run(int argc, char **argv, bool explain)
+{
+	struct run_cli c = { .o = { .peer_path = peer_path() }, .ro = { .repeat = 1 }, .format = REPORT_TEXT,
+			     .njobs = sysconf(_SC_NPROCESSORS_ONLN), .families = FAMILY_INET | FAMILY_INET6,
+			     .shard_k = 1, .shard_n = 1 };
+	int rc = EXIT_PASS, npaths;
+	char **paths = NULL;
+	bool *in_catalog = NULL;
+
+	if (run_options(argc, argv, explain, &c, &rc) < 0)
+		return rc;
+	c.njobs = c.njobs > 64 ? 64 : c.njobs < 1 ? 1 : c.njobs;   /* run_jobs polls at most 64 workers */
+	if ((npaths = run_paths(argc, argv, &paths, &in_catalog)) < 0)
+		return EXIT_USAGE;
 	struct scenario **sc = calloc((size_t)npaths + 1, sizeof *sc);
-	struct job *jobs = calloc(2 * (size_t)npaths * ro.repeat + 1, sizeof *jobs);
+	struct job *jobs = calloc(2 * (size_t)npaths * c.ro.repeat + 1, sizeof *jobs);
+	FILE *out = stdout;
 	size_t njob = 0;
-	int rc = EXIT_PASS;
 	if (!sc || !jobs) {
 		fprintf(stderr, "tcpfault: %s\n", strerror(ENOMEM));
-		free(sc);
-		free(jobs);
-		free_strv(paths, npaths);
-		free(in_catalog);
-		return EXIT_USAGE;
+		rc = EXIT_USAGE;
+		goto out;
 	}
 	for (int i = 0; i < npaths; i++)
 		if (load(paths[i], in_catalog[i], true, &sc[i]) < 0)
 			rc = EXIT_USAGE;
-	if (rc == EXIT_PASS && o.pcap_dir && check_pcap_dir(o.pcap_dir, sc, npaths, families) < 0)
+	if (rc == EXIT_PASS && c.o.pcap_dir && check_pcap_dir(c.o.pcap_dir, sc, npaths, c.families) < 0)
 		rc = EXIT_USAGE;
 	/* Filters that leave no run: --family against every file's 'family' is a mistake; --shard
 	 * past the end of the job list is not (a CI matrix wider than the list) and runs nothing. */
-	size_t selected = 0;
-	for (int i = 0; rc == EXIT_PASS && i < npaths; i++)
-		selected += !!(sc[i]->families & families & FAMILY_INET) + !!(sc[i]->families & families & FAMILY_INET6);
-	if (rc == EXIT_PASS && npaths > 0 && selected == 0) {
-		fprintf(stderr, "tcpfault: nothing to run: --family %s leaves no run of the scenarios given:\n",
-			families == FAMILY_INET ? "inet" : "inet6");
-		for (int i = 0; i < npaths; i++)
-			fprintf(stderr, "  %s: family %s\n", sc[i]->path, sc[i]->families == FAMILY_INET ? "inet" : "inet6");
+	size_t selected = rc == EXIT_PASS ? selected_runs(sc, npaths, c.families) : 0;
+	if (rc == EXIT_PASS && npaths > 0 && selected == 0)
 		rc = EXIT_USAGE;
-	}
-	bool no_job = rc == EXIT_PASS && selected < shard_k;
+	bool no_job = rc == EXIT_PASS && selected < c.shard_k;
 	if (no_job && npaths > 0)
 		fprintf(stderr, "tcpfault: note: --shard %u/%u: nothing to run in this shard (%zu job%s in all)\n",
-			shard_k, shard_n, selected, selected == 1 ? "" : "s");
-	FILE *out = stdout;
-	if (rc == EXIT_PASS && output && !(out = fopen(output, "we"))) {
-		fprintf(stderr, "tcpfault: writing %s: %s\n", output, strerror(errno));
+			c.shard_k, c.shard_n, selected, selected == 1 ? "" : "s");
+	if (rc == EXIT_PASS && c.output && !(out = fopen(c.output, "we"))) {
+		fprintf(stderr, "tcpfault: writing %s: %s\n", c.output, strerror(errno));
 		rc = EXIT_USAGE;
 	}
 	/* No job (an empty shard or catalog): no namespace needed; the report is empty. */
@@ -1007,57 +544,17 @@ static int cmd_run(int argc, char **argv, bool explain)
 		 * is missing): the workers inherit the answer. */
 		netns_netem_available();
 	}
-	/* The job list: scenario x family in catalog order; --shard keeps every N-th from K-1,
-	 * then --repeat copies each kept job, so all runs of one job land in one shard. */
-	size_t index = 0;
-	for (int i = 0; i < npaths; i++)
-		for (int f = 0; f < 2; f++)
-			if ((sc[i]->families & families) & (1u << f) && index++ % shard_n == shard_k - 1)
-				for (unsigned k = 1; k <= ro.repeat; k++)
-					jobs[njob++] = (struct job){ .s = sc[i], .family = f ? AF_INET6 : AF_INET, .fd = -1,
-								     .run = k };
-	for (size_t i = 0; i < njob; i++)
-		jobs[i].pos = i;
-	qsort(jobs, njob, sizeof *jobs, by_floor);
-	run_jobs(jobs, njob, (unsigned)njobs, &o);
-	qsort(jobs, njob, sizeof *jobs, by_pos);
-	struct result **results = calloc(njob ? njob : 1, sizeof *results);
-	size_t nres = 0;
-	/* 1 if anything failed or broke; 3 if the only trouble is a capability this machine lacks. */
-	bool broke = !results, missing = false;
-	for (size_t i = 0; results && i < njob; i++) {
-		struct result *r = jobs[i].result;
-		if (!r) {   /* no memory even for an error result: the run counts as broken */
-			broke = true;
-			continue;
-		}
-		if (*r->missing)
-			missing = true;
-		else if (r->verdict != RESULT_PASS)
-			broke = true;
-		if (ro.repeat > 1)
-			r->run = jobs[i].run;
-		for (unsigned h = 0; h < jobs[i].s->nhosts; h++)
-			result_add_host(r, jobs[i].s->hosts[h]);   /* the diagrams' column order */
-		results[nres++] = r;
-	}
-	rc = broke ? EXIT_FAIL : missing ? EXIT_MISSING : rc;
-	ro.verbose = o.verbose;
-	ro.explain = explain;
-	ro.color = report_color_wanted(out);
-	ro.pcap_dir = o.pcap_dir;
-	if (results)
-		report_write(out, (enum report_format)format, results, nres, &ro);
-	int summary = results ? report_step_summary(results, nres, &ro) : 0;
-	if (summary < 0)
-		fprintf(stderr, "tcpfault: GITHUB_STEP_SUMMARY %s: %s\n", getenv("GITHUB_STEP_SUMMARY"), strerror(-summary));
-	free(results);
+	njob = make_jobs(sc, npaths, &c, jobs);
+	run_jobs(jobs, njob, (unsigned)c.njobs, &c.o);
+	rc = report(out, c.output ? c.output : "standard output", jobs, njob, &c, explain);
 	for (size_t i = 0; i < njob; i++)
 		result_free(jobs[i].result);
 out:
-	if (out && out != stdout)
-		fclose(out);
-	for (int i = 0; i < npaths; i++)
+	if (out && out != stdout && fclose(out) != 0 && !c.write_failed && rc != EXIT_USAGE) {
+		fprintf(stderr, "tcpfault: writing the report to %s: %s\n", c.output, strerror(errno));
+		rc = EXIT_FAIL;
+	}
+	for (int i = 0; sc && i < npaths; i++)
 		scenario_free(sc[i]);
 	free(sc);
 	free(jobs);

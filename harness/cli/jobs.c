@@ -1,0 +1,229 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The jobs of 'run': each scenario run (scenario x family x repeat) in a forked worker that is
+ * the init of a PID namespace of its own where it can be, dies with the controller
+ * (PR_SET_PDEATHSIG) and hands its result back as JSON over a pipe. At most -j workers at
+ * once, the longest timer floors first; each bounded by its run's limit (plus a margin for a
+ * runner that cannot bound itself). Runs in the controller.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "cli.h"
+
+
+/* Longest first: jobs that must wait longest on kernel timers (their floors) start first, so
+ * -j packs them under the short ones; the report keeps catalog order (by_pos). */
+static int by_floor(const void *a, const void *b)
+{
+	const struct job *x = a, *y = b;
+	if (x->s->floor_ms != y->s->floor_ms)
+		return x->s->floor_ms > y->s->floor_ms ? -1 : 1;
+	return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+static int by_pos(const void *a, const void *b)
+{
+	const struct job *x = a, *y = b;
+	return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+static int start_job(struct job *j, const struct run_options *base)
+{
+	int p[2];
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -errno;
+	fflush(NULL);
+	/* The child learns whether the controller died before PDEATHSIG was armed by polling
+	 * this pidfd (getppid() says nothing across a PID namespace). */
+	int parent = (int)syscall(SYS_pidfd_open, getpid(), 0);
+	if (parent < 0) {
+		int e = errno;
+		close(p[0]);
+		close(p[1]);
+		return -e;
+	}
+	/* Each worker is the init of a PID namespace of its own where it can be: when it dies,
+	 * the kernel ends everything started under it, even a program's daemonised grandchild
+	 * that escaped its process group. Where that is not allowed, a plain fork. */
+	pid_t pid = (pid_t)syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, NULL, NULL, NULL, NULL);
+	if (pid < 0 && (errno == EPERM || errno == EINVAL))
+		pid = fork();
+	int clone_errno = errno;
+	if (pid != 0)
+		close(parent);
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		return -clone_errno;
+	}
+	if (pid == 0) {
+		/* A controller killed before PDEATHSIG was armed leaves us orphaned: end at once. */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 ||
+		    poll(&(struct pollfd){ .fd = parent, .events = POLLIN }, 1, 0) != 0)
+			_exit(1);
+		close(parent);
+		close(p[0]);
+		struct run_options o = *base;
+		o.family = j->family;
+		o.run = j->run;
+		struct result *res = runner_run(j->s, &o);
+		json_object *json;
+		if (!res || result_to_json(res, &json) < 0)
+			_exit(1);
+		const char *txt = json_object_to_json_string_ext(json, JSON_C_TO_STRING_PLAIN);
+		size_t len = strlen(txt), off = 0;
+		while (off < len) {
+			ssize_t n = write(p[1], txt + off, len - off);
+			if (n <= 0)
+				_exit(1);
+			off += (size_t)n;
+		}
+		_exit(0);
+	}
+	close(p[1]);
+	j->pid = pid;
+	j->fd = p[0];
+	/* The runner bounds itself; this is the bound for a runner that cannot. */
+	j->limit_ms = base->timeout_ms ? base->timeout_ms : j->s->timeout_ms;
+	j->deadline_ms = clock_us() / 1000 + j->limit_ms + 15000;
+	return 0;
+}
+
+/* What the controller knows of a run whose worker gave no result; NULL if out of memory. */
+static struct result *error_result(const struct job *j, const char *why)
+{
+	struct result *r;
+
+	if (result_new(j->s->name, j->s->mode, j->family == AF_INET6 ? "inet6" : "inet", NULL, j->s->summary, &r) < 0)
+		return NULL;
+	r->partial = true;
+	if (result_failure(r, why) < 0) {
+		result_free(r);
+		return NULL;
+	}
+	result_finish(r, RESULT_ERROR, 0, 0);
+	return r;
+}
+
+/* The result a worker sent: -EINVAL if it is not one (result_from_json refuses it). */
+static int parse_result(const char *text, struct result **ret)
+{
+	json_object *j = json_tokener_parse(text);
+	int e = j ? result_from_json(j, ret) : -EINVAL;
+
+	json_object_put(j);
+	return e;
+}
+
+static void finish_job(struct job *j, bool timed_out)
+{
+	int status = 0;
+	char why[4400];
+
+	if (timed_out)
+		kill(j->pid, SIGKILL);
+	waitpid(j->pid, &status, 0);
+	close(j->fd);
+	j->fd = -1;
+	if (timed_out) {
+		snprintf(why, sizeof why, "%s: the run exceeded its time limit (%d ms) and was stopped",
+			 j->s->path, j->limit_ms);
+		j->result = error_result(j, why);
+	} else if (!j->buf || parse_result(j->buf, &j->result) < 0) {
+		if (j->buf && WIFEXITED(status) && WEXITSTATUS(status) == 0)
+			snprintf(why, sizeof why, "%s: the worker's result is malformed", j->s->path);
+		else if (WIFSIGNALED(status))
+			snprintf(why, sizeof why, "%s: the worker died of %s", j->s->path, signal_name(WTERMSIG(status)));
+		else
+			snprintf(why, sizeof why, "%s: the worker ended with status %d and no result",
+				 j->s->path, WEXITSTATUS(status));
+		j->result = error_result(j, why);
+	}
+	free(j->buf);
+	j->buf = NULL;
+}
+
+/* Runs all jobs, at most njobs at once. */
+static void run_some(struct job *jobs, size_t n, unsigned njobs, const struct run_options *o)
+{
+	size_t next = 0, done = 0;
+	unsigned running = 0;
+
+	while (done < n) {
+		while (running < njobs && next < n) {
+			int e = start_job(&jobs[next], o);
+			if (e < 0) {
+				char why[128];
+				snprintf(why, sizeof why, "starting a worker: %s", strerror(-e));
+				jobs[next].result = error_result(&jobs[next], why);
+				done++;
+			} else {
+				running++;
+			}
+			next++;
+		}
+		struct pollfd fds[64];
+		size_t idx[64];
+		nfds_t nf = 0;
+		int64_t soonest = INT64_MAX;
+		for (size_t i = 0; i < next && nf < 64; i++)
+			if (jobs[i].fd >= 0 && jobs[i].pid > 0) {
+				fds[nf] = (struct pollfd){ .fd = jobs[i].fd, .events = POLLIN };
+				idx[nf++] = i;
+				if (jobs[i].deadline_ms < soonest)
+					soonest = jobs[i].deadline_ms;
+			}
+		if (nf == 0)
+			continue;
+		int64_t wait = soonest - clock_us() / 1000;
+		poll(fds, nf, wait < 0 ? 0 : wait > 1000 ? 1000 : (int)wait);
+		for (nfds_t k = 0; k < nf; k++) {
+			struct job *j = &jobs[idx[k]];
+			if (fds[k].revents) {
+				char chunk[65536];
+				ssize_t r = read(j->fd, chunk, sizeof chunk);
+				if (r > 0) {
+					char *g = realloc(j->buf, j->len + (size_t)r + 1);
+					if (g) {
+						memcpy(g + j->len, chunk, (size_t)r);
+						j->len += (size_t)r;
+						g[j->len] = 0;
+						j->buf = g;
+					}
+					continue;
+				}
+				if (r < 0 && errno == EINTR)
+					continue;
+				finish_job(j, false);
+			} else if (clock_us() / 1000 > j->deadline_ms) {
+				finish_job(j, true);
+			} else {
+				continue;
+			}
+			running--;
+			done++;
+		}
+	}
+}
+
+void run_jobs(struct job *jobs, size_t n, unsigned njobs, const struct run_options *o)
+{
+	for (size_t i = 0; i < n; i++)
+		jobs[i].pos = i;
+	qsort(jobs, n, sizeof *jobs, by_floor);
+	run_some(jobs, n, njobs, o);
+	qsort(jobs, n, sizeof *jobs, by_pos);
+}
