@@ -43,9 +43,10 @@
 #include "internal.h"
 #include "loop.h"
 #include "peer.h"
+#include "exe.h"
+#include "stream.h"
 #include "tracer.h"
 
-#define OUT_MAX (64 * 1024)   /* bytes of each of stdout and stderr kept */
 #define TEXT_MAX (2 * sizeof ((struct step *)0)->output.text)   /* the longest text an output step awaits, placeholders replaced */
 #define MAX_ARGV 128
 #define SHIM_FD 3             /* the shim's report socket, in the program */
@@ -63,10 +64,7 @@ struct program {
 	char exe[256];            /* the leader's executable when last looked at (/proc/PID/exe) */
 	int status;
 	int64_t death_us;         /* CLOCK_MONOTONIC when it was reaped */
-	char out[2][OUT_MAX + 1]; /* stdout, stderr: their first OUT_MAX bytes; NUL-terminated */
-	size_t nout[2], lost[2];
-	char *tail[2];            /* past OUT_MAX: the last OUT_MAX bytes too, for 'output' awaits */
-	size_t ntail[2];
+	struct stream out[2];     /* stdout, stderr */
 	struct actor_call *calls;
 	size_t ncalls, cap;
 	unsigned long dropped;
@@ -91,69 +89,6 @@ static void close_fdp(int *fd)
 	if (*fd >= 0)
 		close(*fd);
 	*fd = -1;
-}
-
-/* The executable execvp() would run, into path. */
-static int find_exec(const char *name, char *path, size_t len)
-{
-	if (strchr(name, '/')) {
-		snprintf(path, len, "%s", name);
-		return access(path, X_OK) == 0 ? 0 : -errno;
-	}
-	const char *dirs = getenv("PATH");
-	if (!dirs || !*dirs)
-		dirs = "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin";
-	for (const char *d = dirs; *d;) {
-		size_t n = strcspn(d, ":");
-		snprintf(path, len, "%.*s%s%s", (int)n, n ? d : ".", "/", name);
-		struct stat st;
-		if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0)
-			return 0;
-		d += n + (d[n] == ':');
-	}
-	return -ENOENT;
-}
-
-/* 1 if path is an ELF executable without PT_INTERP (statically linked: no LD_PRELOAD), 0 if
- * not (dynamic, or a script whose interpreter gets the shim), -errno if unreadable. */
-static int is_static_elf(const char *path)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	unsigned char h[64];
-	int r = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (pread(fd, h, sizeof h, 0) != (ssize_t)sizeof h || memcmp(h, ELFMAG, SELFMAG) != 0)
-		goto out;
-	bool is64 = h[EI_CLASS] == ELFCLASS64;
-	uint64_t off;
-	unsigned num, size;
-	if (is64) {
-		Elf64_Ehdr *e = (Elf64_Ehdr *)h;
-		off = e->e_phoff, num = e->e_phnum, size = e->e_phentsize;
-	} else {
-		Elf32_Ehdr e;
-		memcpy(&e, h, sizeof e);
-		off = e.e_phoff, num = e.e_phnum, size = e.e_phentsize;
-	}
-	if (size < (is64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr)) || num > 4096)
-		goto out;
-	r = 1;
-	for (unsigned i = 0; i < num; i++) {
-		uint32_t type;
-		if (pread(fd, &type, sizeof type, (off_t)(off + (uint64_t)i * size)) != (ssize_t)sizeof type) {
-			r = 0;
-			break;
-		}
-		if (type == PT_INTERP) {
-			r = 0;
-			break;
-		}
-	}
-out:
-	close(fd);
-	return r;
 }
 
 /* ---- the set ---- */
@@ -223,7 +158,7 @@ static void look_at(struct program *p, pid_t pid, bool only_new)
 		return;
 	if (pid == p->pid)
 		snprintf(p->exe, sizeof p->exe, "%s", exe);
-	if (!p->tracer && is_static_elf(path) == 1)   /* the tracer follows it; the shim cannot */
+	if (!p->tracer && exe_kind(path) == EXE_STATIC)   /* the tracer follows it; the shim cannot */
 		unobservable(p, "process %.200s (pid %d) is statically linked: the shim cannot be loaded into it", exe, (int)pid);
 	if (only_new)
 		return;
@@ -280,7 +215,7 @@ static void scan_command(struct program *p, char **argv)
 		snprintf(copy, sizeof copy, "%s", *a);
 		for (char *save = NULL, *w = strtok_r(copy, " \t\n;&|()<>'\"`", &save); w;
 		     w = strtok_r(NULL, " \t\n;&|()<>'\"`", &save))
-			if (find_exec(w, path, sizeof path) == 0 && is_static_elf(path) == 1) {
+			if (exe_find(w, path, sizeof path) == 0 && exe_kind(path) == EXE_STATIC) {
 				unobservable(p, "its command runs %.300s, statically linked: the shim cannot be loaded "
 					     "into it", path);
 				break;
@@ -324,28 +259,6 @@ static void take_call(struct programs *ps, struct program *p, const char *msg)
 			   (double)(c->t_us - ps->origin_us) / 1000.0, c->pid);
 }
 
-/* The last OUT_MAX bytes of stream k, once it has run past the first OUT_MAX: the whole
- * chunk of n bytes read, of which the head took its first `took`. */
-static void keep_tail(struct program *p, int k, const char *chunk, size_t n, size_t took)
-{
-	if (!p->tail[k]) {
-		if (!(p->tail[k] = malloc(OUT_MAX)))
-			return;
-		/* What came before this chunk starts it (as much as the longest text an await looks
-		 * for), so a text that runs across the head's end is found too. */
-		size_t before = p->nout[k] - took, seed = before < TEXT_MAX ? before : TEXT_MAX;
-		memcpy(p->tail[k], p->out[k] + before - seed, seed);
-		p->ntail[k] = seed;
-	}
-	if (p->ntail[k] + n > OUT_MAX) {
-		size_t drop = p->ntail[k] + n - OUT_MAX;
-		memmove(p->tail[k], p->tail[k] + drop, p->ntail[k] - drop);
-		p->ntail[k] -= drop;
-	}
-	memcpy(p->tail[k] + p->ntail[k], chunk, n);
-	p->ntail[k] += n;
-}
-
 static void take_one(struct programs *ps, struct program *p)
 {
 	/* An exec of the leader since we last looked (a wrapper handing over to a static binary). */
@@ -372,13 +285,7 @@ static void take_one(struct programs *ps, struct program *p)
 					close_fdp(fds[k]);
 				break;
 			}
-			size_t keep = OUT_MAX - p->nout[k] < (size_t)n ? OUT_MAX - p->nout[k] : (size_t)n;
-			memcpy(p->out[k] + p->nout[k], chunk, keep);
-			p->nout[k] += keep;
-			p->out[k][p->nout[k]] = 0;
-			p->lost[k] += (size_t)n - keep;
-			if (keep < (size_t)n)
-				keep_tail(p, k, chunk, (size_t)n, keep);
+			stream_add(&p->out[k], chunk, (size_t)n, TEXT_MAX);
 		}
 	}
 	for (int i = 0; p->shim_fd >= 0 && i < 4096; i++) {
@@ -394,13 +301,6 @@ static void take_one(struct programs *ps, struct program *p)
 		msg[n] = 0;
 		take_call(ps, p, msg);
 	}
-}
-
-/* Whether stream k of the program holds text, in its first or its last OUT_MAX bytes. */
-static bool output_has(const struct program *p, int k, const char *text)
-{
-	size_t len = strlen(text);
-	return memmem(p->out[k], p->nout[k], text, len) || (p->tail[k] && memmem(p->tail[k], p->ntail[k], text, len));
 }
 
 void programs_take(void *set, const struct pollfd *fds, unsigned nfds)
@@ -466,8 +366,8 @@ void programs_free(struct programs *ps)
 		while (waitpid(p->pid, &status, 0) < 0 && errno == EINTR)
 			;
 		result_add_program(ps->res, p->a.full, p->argv, p->pid, p->observed && !p->why[0], p->observer ? p->observer : "none",
-				   p->why, p->out[0], (long long)p->lost[0],
-				   p->out[1], (long long)p->lost[1], (long long)p->dropped);
+				   p->why, p->out[0].head, (long long)p->out[0].lost,
+				   p->out[1].head, (long long)p->out[1].lost, (long long)p->dropped);
 		free_argv(p->argv);
 		close_fdp(&p->pidfd);
 		close_fdp(&p->out_fd);
@@ -475,8 +375,8 @@ void programs_free(struct programs *ps)
 		close_fdp(&p->shim_fd);
 		close_fdp(&p->in_fd);
 		free(p->calls);
-		free(p->tail[0]);
-		free(p->tail[1]);
+		stream_free(&p->out[0]);
+		stream_free(&p->out[1]);
 		free(p);
 	}
 	free(ps);
@@ -539,6 +439,92 @@ static int dup_high(int fd)
 	return fd < 0 ? -1 : fcntl(fd, F_DUPFD_CLOEXEC, 10);
 }
 
+/* Who observes the program's calls ('observe', auto: the tracer for a static or Go binary),
+ * and whether the shim is to be preloaded (*ret_shim); what none can see is recorded
+ * (unobservable()) and noted. */
+static enum exec_observe choose_observer(struct programs *ps, struct program *p, const char *path, char **argv,
+					 bool *ret_shim, char *msg, size_t len)
+{
+	enum exec_observe obs = ps->observe;
+
+	*ret_shim = false;
+	if (obs == OBSERVE_AUTO)
+		obs = tracer_wanted(path, argv) ? OBSERVE_TRACE : OBSERVE_SHIM;
+	int kind = obs == OBSERVE_SHIM ? exe_kind(path) : EXE_DYNAMIC;
+	if (obs == OBSERVE_NONE) {
+		snprintf(msg, len, "%s: 'observe none': its own socket calls are not observed", p->a.full);
+		add_note(ps, msg);
+		unobservable(p, "'observe none'");
+	} else if (obs == OBSERVE_SHIM && kind == EXE_STATIC) {
+		snprintf(msg, len, "%s: %.300s is statically linked (an ELF without PT_INTERP): the shim cannot be "
+			 "loaded into it, so its own socket calls cannot be observed; its exit, output, sockets "
+			 "and packets can", p->a.full, path);
+		add_note(ps, msg);
+		unobservable(p, "%.300s is statically linked (an ELF without PT_INTERP)", path);
+	} else if (obs == OBSERVE_SHIM && (kind < 0 || access(ps->shim, R_OK) != 0)) {
+		snprintf(msg, len, "%s: no shim at %.300s: its own socket calls cannot be observed", p->a.full, ps->shim);
+		add_note(ps, msg);
+		unobservable(p, "no shim at %.300s", ps->shim);
+	} else if (obs == OBSERVE_SHIM) {
+		*ret_shim = true;
+		/* A static binary it would exec escapes the shim (the tracer follows execs). */
+		scan_command(p, argv);
+		if (p->why[0]) {
+			snprintf(msg, len, "%s: %s, so not all of its calls can be observed", p->a.full, p->why);
+			add_note(ps, msg);
+		}
+	}
+	return obs;
+}
+
+/* Its stdin: /dev/null (*null stays -1), a file, or a pipe whose other end (in[1]) we hold
+ * until the end. */
+static int open_stdin(struct programs *ps, enum exec_stdin mode, const char *path, int in[2], int *null, char *msg,
+		      size_t len)
+{
+	int e;
+
+	if (mode == EXEC_STDIN_FILE && (*null = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		e = -errno;
+		snprintf(msg, len, "its stdin %.300s: %s", path, strerror(-e));
+		if (e == -ENOENT)
+			result_missing(ps->res, msg);
+		return e;
+	}
+	if (mode == EXEC_STDIN_OPEN && pipe2(in, O_CLOEXEC) < 0)
+		return -errno;
+	if (mode == EXEC_STDIN_OPEN)
+		*null = in[0], in[0] = -1;
+	return 0;
+}
+
+/* Whether the child's exec went through: its pipe closes unread on exec, else carries the
+ * errno of what failed (the child is then reaped). */
+static int await_exec(struct programs *ps, pid_t pid, int fd, struct tracer *t, const char *path, char *msg,
+		      size_t len)
+{
+	int ce = 0, e;
+	ssize_t n;
+
+	do
+		n = read(fd, &ce, sizeof ce);
+	while (n < 0 && errno == EINTR);
+	if (n == 0)
+		return 0;
+	int status;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	e = n == (ssize_t)sizeof ce ? -ce : -EIO;
+	snprintf(msg, len, "%.300s: %s", path, strerror(-e));
+	int refused = t ? tracer_refused(t) : 0;
+	if (refused) {
+		/* ptrace forbidden (Yama ptrace_scope 3, a seccomp policy): a missing capability. */
+		snprintf(msg, len, "ptrace, to observe the calls of %.300s with the tracer: %s", path, strerror(refused));
+		result_missing(ps->res, msg);
+	}
+	return e;
+}
+
 static int spawn(struct programs *ps, struct program *p, int netns_fd, char **argv, enum exec_stdin in_mode,
 		 const char *in_path, char *msg, size_t len)
 {
@@ -547,59 +533,19 @@ static int spawn(struct programs *ps, struct program *p, int netns_fd, char **ar
 	int fds[4] = { -1, -1, -1, -1 }, e = 0, null = -1;
 	char **envp = NULL;
 
-	if ((e = find_exec(argv[0], path, sizeof path)) < 0) {
+	if ((e = exe_find(argv[0], path, sizeof path)) < 0) {
 		snprintf(msg, len, "%s: %s", argv[0], strerror(-e));
 		/* A program this machine lacks is a missing capability (exit status 3), not a fail. */
 		if (e == -ENOENT)
 			result_missing(ps->res, msg);
 		return e;
 	}
-	/* ---- the observer: the shim, the tracer (tracer.c), or none ---- */
-	enum exec_observe obs = ps->observe;
+	bool shim;
+	enum exec_observe obs = choose_observer(ps, p, path, argv, &shim, msg, len);
 	struct tracer *t = NULL;
-	if (obs == OBSERVE_AUTO)
-		obs = tracer_wanted(path, argv) ? OBSERVE_TRACE : OBSERVE_SHIM;
-	if (obs == OBSERVE_NONE) {
-		snprintf(msg, len, "%s: 'observe none': its own socket calls are not observed", p->a.full);
-		add_note(ps, msg);
-	}
-	int st = obs == OBSERVE_SHIM ? is_static_elf(path) : 0;
-	bool shim = obs == OBSERVE_SHIM && st == 0 && access(ps->shim, R_OK) == 0;
-	if (obs == OBSERVE_SHIM && st == 1) {
-		snprintf(msg, len, "%s: %.300s is statically linked (an ELF without PT_INTERP): the shim cannot be "
-			 "loaded into it, so its own socket calls cannot be observed; its exit, output, sockets "
-			 "and packets can", p->a.full, path);
-		add_note(ps, msg);
-		unobservable(p, "%.300s is statically linked (an ELF without PT_INTERP)", path);
-	} else if (obs == OBSERVE_SHIM && !shim) {
-		snprintf(msg, len, "%s: no shim at %.300s: its own socket calls cannot be observed", p->a.full, ps->shim);
-		add_note(ps, msg);
-		unobservable(p, "no shim at %.300s", ps->shim);
-	} else if (obs == OBSERVE_NONE) {
-		unobservable(p, "'observe none'");
-	} else if (obs == OBSERVE_SHIM) {
-		/* A static binary it would exec escapes the shim (the tracer follows execs). */
-		scan_command(p, argv);
-		if (p->why[0]) {
-			snprintf(msg, len, "%s: %s, so not all of its calls can be observed", p->a.full, p->why);
-			add_note(ps, msg);
-		}
-	}
 	msg[0] = 0;
-	/* Its stdin: /dev/null, a file, or a pipe whose other end we hold until the end. */
-	if (in_mode == EXEC_STDIN_FILE && (null = open(in_path, O_RDONLY | O_CLOEXEC)) < 0) {
-		e = -errno;
-		snprintf(msg, len, "its stdin %.300s: %s", in_path, strerror(-e));
-		if (e == -ENOENT)
-			result_missing(ps->res, msg);
+	if ((e = open_stdin(ps, in_mode, in_path, in, &null, msg, len)) < 0)
 		goto out;
-	}
-	if (in_mode == EXEC_STDIN_OPEN && pipe2(in, O_CLOEXEC) < 0) {
-		e = -errno;
-		goto out;
-	}
-	if (in_mode == EXEC_STDIN_OPEN)
-		null = in[0], in[0] = -1;
 	if (pipe2(pv, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0 ||
 	    (null < 0 && (null = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0) ||
 	    ((shim || obs == OBSERVE_TRACE) && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)) {
@@ -635,25 +581,8 @@ static int spawn(struct programs *ps, struct program *p, int netns_fd, char **ar
 	if (t)
 		tracer_forked(t);
 	close_fdp(&pv[1]);
-	int ce = 0;
-	ssize_t n;
-	do
-		n = read(pv[0], &ce, sizeof ce);
-	while (n < 0 && errno == EINTR);
-	if (n != 0) {
-		int status;
-		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-			;
-		e = n == (ssize_t)sizeof ce ? -ce : -EIO;
-		snprintf(msg, len, "%.300s: %s", path, strerror(-e));
-		int refused = t ? tracer_refused(t) : 0;
-		if (refused) {
-			/* ptrace forbidden (Yama ptrace_scope 3, a seccomp policy): a missing capability. */
-			snprintf(msg, len, "ptrace, to observe the calls of %.300s with the tracer: %s", path, strerror(refused));
-			result_missing(ps->res, msg);
-		}
+	if ((e = await_exec(ps, pid, pv[0], t, path, msg, len)) < 0)
 		goto out;
-	}
 	p->pid = pid;
 	p->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	p->out_fd = out[0], out[0] = -1;
@@ -749,7 +678,7 @@ static const char *program_unobserved(struct actor *a)
 
 bool program_output_has(const struct program *p, const char *text)
 {
-	return output_has(p, 0, text) || output_has(p, 1, text);
+	return stream_has(&p->out[0], text) || stream_has(&p->out[1], text);
 }
 
 /* Whether the program has ended and everything it sent has been read: nothing more can come. */
@@ -827,8 +756,8 @@ static void program_last_words(const struct actor *a, char *buf, size_t len)
 
 	buf[0] = 0;
 	for (int k = 1; k >= 0 && !buf[0]; k--) {
-		const char *t = p->out[k];
-		size_t n = p->nout[k];
+		const char *t = p->out[k].head;
+		size_t n = p->out[k].nhead;
 		while (n && (t[n - 1] == '\n' || t[n - 1] == '\r'))
 			n--;
 		size_t start = n;

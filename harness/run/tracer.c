@@ -58,6 +58,7 @@
 #include <sys/wait.h>
 
 #include "peer.h"
+#include "exe.h"
 #include "tracer.h"
 
 #if defined(__x86_64__)
@@ -167,77 +168,9 @@ static void build_filter(struct tracer *t)
 	t->prog = (struct sock_fprog){ .len = (unsigned short)n, .filter = t->filter };
 }
 
-/* ---- the ELF file: does the shim see into it? ---- */
-
-static bool read_at(int fd, void *buf, size_t len, uint64_t off)
-{
-	return pread(fd, buf, len, (off_t)off) == (ssize_t)len;
-}
-
-/* Whether a 64-bit ELF has a section named like a Go program's (.go.buildinfo, Go 1.13 and
- * later, kept by strip; .note.go.buildid; .gopclntab). */
-static bool go_sections(int fd, const Elf64_Ehdr *e)
-{
-	Elf64_Shdr strs, s;
-	char name[24];
-
-	if (e->e_shentsize != sizeof s || e->e_shnum == 0 || e->e_shnum > 4096 || e->e_shstrndx >= e->e_shnum ||
-	    !read_at(fd, &strs, sizeof strs, e->e_shoff + (uint64_t)e->e_shstrndx * sizeof s))
-		return false;
-	for (unsigned i = 0; i < e->e_shnum; i++) {
-		if (!read_at(fd, &s, sizeof s, e->e_shoff + (uint64_t)i * sizeof s) || s.sh_name >= strs.sh_size)
-			continue;
-		memset(name, 0, sizeof name);
-		if (pread(fd, name, sizeof name - 1, (off_t)(strs.sh_offset + s.sh_name)) <= 0)
-			continue;
-		if (!strcmp(name, ".go.buildinfo") || !strcmp(name, ".note.go.buildid") || !strcmp(name, ".gopclntab"))
-			return true;
-	}
-	return false;
-}
-
-int tracer_elf_kind(const char *path)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	unsigned char h[64];
-	int kind = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (!read_at(fd, h, sizeof h, 0) || memcmp(h, ELFMAG, SELFMAG) != 0)
-		goto out;
-	bool is64 = h[EI_CLASS] == ELFCLASS64;
-	uint64_t off;
-	unsigned num, size;
-	Elf64_Ehdr e64 = { 0 };
-	if (is64) {
-		memcpy(&e64, h, sizeof e64);
-		off = e64.e_phoff, num = e64.e_phnum, size = e64.e_phentsize;
-	} else {
-		Elf32_Ehdr e;
-		memcpy(&e, h, sizeof e);
-		off = e.e_phoff, num = e.e_phnum, size = e.e_phentsize;
-	}
-	if (size < (is64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr)) || num > 4096)
-		goto out;
-	kind = 1;
-	for (unsigned i = 0; i < num; i++) {
-		uint32_t type;
-		if (!read_at(fd, &type, sizeof type, off + (uint64_t)i * size) || type == PT_INTERP) {
-			kind = 0;
-			break;
-		}
-	}
-	if (kind == 0 && is64 && go_sections(fd, &e64))
-		kind = 2;
-out:
-	close(fd);
-	return kind;
-}
-
 bool tracer_wanted(const char *path, char *const argv[])
 {
-	if (tracer_elf_kind(path) > 0)
+	if (exe_kind(path) > 0)
 		return true;
 	/* A word with a slash that names an executable file: what a shell's command line runs. */
 	for (size_t i = 1; argv[0] && argv[i]; i++)
@@ -250,7 +183,7 @@ bool tracer_wanted(const char *path, char *const argv[])
 				memcpy(word, w, n);
 				word[n] = 0;
 				if (stat(word, &st) == 0 && S_ISREG(st.st_mode) && access(word, X_OK) == 0 &&
-				    tracer_elf_kind(word) > 0)
+				    exe_kind(word) > 0)
 					return true;
 			}
 			w += n;

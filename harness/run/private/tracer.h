@@ -20,9 +20,6 @@
 
 struct tracer;
 
-/* 1 if the executable at path is statically linked, 2 if it is a Go program (its socket calls
- * bypass libc), 0 if the shim sees its calls (or it is no ELF file), -errno if unreadable. */
-int tracer_elf_kind(const char *path);
 /* What 'observe auto' decides for argv (argv[0] found at path): whether the tracer is needed,
  * because the program, or an executable its command line names by a path (as in
  * sh -c "exec ./client"), is a static or a Go binary. */

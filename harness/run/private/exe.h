@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What an executable is (exe.c): private to harness/run/.
+ */
+#pragma once
+
+#include <stddef.h>
+
+/* The executable execvp() would run for name, into path: 0, or -errno (-ENOENT: none). */
+int exe_find(const char *name, char *path, size_t len);
+
+/* What kind of executable path is: EXE_STATIC (an ELF without PT_INTERP, Go's static ones too),
+ * EXE_GO (a dynamically linked Go program), EXE_DYNAMIC (any other: a dynamic ELF, a script
+ * whose interpreter takes the shim); -errno if unreadable. */
+enum { EXE_DYNAMIC = 0, EXE_STATIC = 1, EXE_GO = 2 };
+int exe_kind(const char *path);
