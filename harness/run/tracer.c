@@ -468,6 +468,40 @@ static void close_others(const int *keep, size_t nkeep)
 		closedir(d);
 }
 
+/* An exec: the process's other threads are gone, and the fds closed on exec with them. */
+static void on_exec(struct world *w, struct task *t, pid_t tid)
+{
+	unsigned long former = 0;
+
+	(void) ptrace(PTRACE_GETEVENTMSG, tid, 0, &former);
+	for (size_t i = 0; t && i < MAX_TASKS; i++)
+		if (w->tasks[i].tid && w->tasks[i].proc == t->proc && w->tasks[i].tid != tid)
+			w->tasks[i].tid = 0;
+	if (t) {
+		proc_forget_fds(t->proc);
+		t->pending = -1;
+	}
+}
+
+/* A fork or vfork makes a process; a clone (an exit signal other than SIGCHLD) a thread of
+ * this one, as threads are made. A new task held at its first call is let go now that its
+ * process is known. */
+static void on_new_task(struct world *w, struct task *t, pid_t tid, int event)
+{
+	unsigned long child = 0;
+	struct task *c = NULL;
+
+	if (ptrace(PTRACE_GETEVENTMSG, tid, 0, &child) == 0) {
+		pid_t owner = event != PTRACE_EVENT_CLONE ? (pid_t)child : t && t->proc ? t->proc->tgid : 0;
+		if ((c = task_get(w, (pid_t)child, owner)))
+			c->known = true;   /* owner 0 (its creator's unknown): unreported */
+	}
+	if (c && c->held) {
+		c->held = false;
+		(void) ptrace(on_seccomp(w, c) ? PTRACE_SYSCALL : PTRACE_CONT, c->tid, 0, 0);
+	}
+}
+
 static _Noreturn void tracer_main(int report_fd, int ready_r, int go_w, int ans_w)
 {
 	static struct world w;
@@ -521,31 +555,10 @@ static _Noreturn void tracer_main(int report_fd, int ready_r, int go_w, int ans_
 		} else if (event == PTRACE_EVENT_SECCOMP) {
 			how = t && on_seccomp(&w, t) ? PTRACE_SYSCALL : PTRACE_CONT;
 		} else if (event == PTRACE_EVENT_EXEC) {
-			unsigned long former = 0;
-			(void) ptrace(PTRACE_GETEVENTMSG, tid, 0, &former);
-			/* The other threads are gone, and the fds closed on exec with them. */
-			for (size_t i = 0; t && i < MAX_TASKS; i++)
-				if (w.tasks[i].tid && w.tasks[i].proc == t->proc && w.tasks[i].tid != tid)
-					w.tasks[i].tid = 0;
-			if (t) {
-				proc_forget_fds(t->proc);
-				t->pending = -1;
-			}
+			on_exec(&w, t, tid);
 			how = PTRACE_CONT;
 		} else if (event == PTRACE_EVENT_FORK || event == PTRACE_EVENT_VFORK || event == PTRACE_EVENT_CLONE) {
-			/* A fork or vfork makes a process; a clone (an exit signal other than SIGCHLD)
-			 * a thread of this one, as threads are made. */
-			unsigned long child = 0;
-			struct task *c = NULL;
-			if (ptrace(PTRACE_GETEVENTMSG, tid, 0, &child) == 0) {
-				pid_t owner = event != PTRACE_EVENT_CLONE ? (pid_t)child : t && t->proc ? t->proc->tgid : 0;
-				if ((c = task_get(&w, (pid_t)child, owner)))
-					c->known = true;   /* owner 0 (its creator's unknown): unreported */
-			}
-			if (c && c->held) {
-				c->held = false;
-				(void) ptrace(on_seccomp(&w, c) ? PTRACE_SYSCALL : PTRACE_CONT, c->tid, 0, 0);
-			}
+			on_new_task(&w, t, tid, event);
 		} else if (event == PTRACE_EVENT_STOP) {
 			/* A group stop is kept (and left by SIGCONT); the first stop of a new tracee,
 			 * and an interrupt, are not. */
