@@ -22,13 +22,14 @@
 #include "netns.h"
 
 struct fault {
-	const char *word, *undo_word;     /* the statements: "blackhole", "unblackhole" */
-	enum step_kind kind, undo_kind;   /* undo_kind == kind: none */
+	enum step_kind kind, undo_kind;   /* its statements (lang/'s table names them); undo_kind == kind: none */
 	/* Applies (on) or undoes (off) it with a netns/ primitive; -errno (netns_last_error()). */
 	int (*set)(struct run *r, const struct step *st, bool on);
 	/* Its event in the ladder (NULL: none); noted before it is set if first (what a release
 	 * sends leaves while it is being set, and shows after it). */
 	void (*narrate)(const struct run *r, const struct step *st, bool on, char *buf, size_t len);
+	/* What its statement says after the host, for a message ("add table inet t"); NULL: nothing. */
+	void (*args)(const struct step *st, char *buf, size_t len);
 	bool first, router;               /* router: the event is the router's */
 	int missing;                      /* the errno by which the kernel says it lacks what it needs */
 };
@@ -109,43 +110,68 @@ static int set_sysctl(struct run *r, const struct step *st, bool on)
 	return netns_sysctl_set(r->sb, run_ns_host(st->host), st->sysctl.key, st->sysctl.value);
 }
 
+static void args_blackhole(const struct step *st, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s", st->blackhole.netem ? "netem" : "");
+}
+
+static void args_unreachable(const struct step *st, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s", st->kind == STEP_UNREACHABLE ? st->unreachable.net ? "net" : "host" : "");
+}
+
+static void args_quickack(const struct step *st, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s", st->quickack.on ? "on" : "off");
+}
+
+static void args_rto_min(const struct step *st, char *buf, size_t len)
+{
+	if (st->rto_min.ms)
+		snprintf(buf, len, "%dms", st->rto_min.ms);
+	else
+		snprintf(buf, len, "off");
+}
+
+static void args_nft(const struct step *st, char *buf, size_t len)
+{
+	snprintf(buf, len, "%.300s", st->nft.text);
+}
+
+static void args_sysctl(const struct step *st, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s %s", st->sysctl.key, st->sysctl.value);
+}
+
 static const struct fault faults[] = {
-	{ .word = "blackhole", .undo_word = "unblackhole", .kind = STEP_BLACKHOLE, .undo_kind = STEP_UNBLACKHOLE,
-	  .set = set_blackhole, .narrate = say_blackhole, .missing = EOPNOTSUPP },
-	{ .word = "unreachable", .undo_word = "reachable", .kind = STEP_UNREACHABLE, .undo_kind = STEP_REACHABLE,
-	  .set = set_unreachable, .narrate = say_unreachable, .router = true },
-	{ .word = "hold", .undo_word = "release", .kind = STEP_HOLD, .undo_kind = STEP_RELEASE,
-	  .set = set_hold, .narrate = say_hold, .first = true },
-	{ .word = "quickack", .undo_word = "quickack", .kind = STEP_QUICKACK, .undo_kind = STEP_QUICKACK,
-	  .set = set_quickack, .narrate = say_quickack },
-	{ .word = "rto-min", .undo_word = "rto-min", .kind = STEP_RTO_MIN, .undo_kind = STEP_RTO_MIN,
-	  .set = set_rto_min, .narrate = say_rto_min },
-	{ .word = "nft", .undo_word = "nft", .kind = STEP_NFT, .undo_kind = STEP_NFT, .set = set_nft, .narrate = say_nft },
-	{ .word = "sysctl", .undo_word = "sysctl", .kind = STEP_SYSCTL, .undo_kind = STEP_SYSCTL, .set = set_sysctl,
-	  .missing = ENOENT },
+	{ .kind = STEP_BLACKHOLE, .undo_kind = STEP_UNBLACKHOLE, .set = set_blackhole, .narrate = say_blackhole,
+	  .args = args_blackhole, .missing = EOPNOTSUPP },
+	{ .kind = STEP_UNREACHABLE, .undo_kind = STEP_REACHABLE, .set = set_unreachable, .narrate = say_unreachable,
+	  .args = args_unreachable, .router = true },
+	{ .kind = STEP_HOLD, .undo_kind = STEP_RELEASE, .set = set_hold, .narrate = say_hold, .first = true },
+	{ .kind = STEP_QUICKACK, .undo_kind = STEP_QUICKACK, .set = set_quickack, .narrate = say_quickack,
+	  .args = args_quickack },
+	{ .kind = STEP_RTO_MIN, .undo_kind = STEP_RTO_MIN, .set = set_rto_min, .narrate = say_rto_min,
+	  .args = args_rto_min },
+	{ .kind = STEP_NFT, .undo_kind = STEP_NFT, .set = set_nft, .narrate = say_nft, .args = args_nft },
+	{ .kind = STEP_SYSCTL, .undo_kind = STEP_SYSCTL, .set = set_sysctl, .args = args_sysctl, .missing = ENOENT },
 };
 
 /* The statement as written, for a message: "blackhole server", "nft router add table ...". */
-static void words(const struct run *r, const struct step *st, const char *word, char *buf, size_t len)
+static void words(const struct run *r, const struct fault *f, const struct step *st, char *buf, size_t len)
 {
-	int n = snprintf(buf, len, "%s %s", word, run_hostname(r, st->host));
+	const struct statement *table;
+	size_t n;
+	const char *keyword = "?";
+	char args[400] = "";
 
-	if (n < 0 || (size_t)n >= len)
-		return;
-	if (st->kind == STEP_NFT)
-		snprintf(buf + n, len - (size_t)n, " %.300s", st->nft.text);
-	else if (st->kind == STEP_SYSCTL)
-		snprintf(buf + n, len - (size_t)n, " %s %s", st->sysctl.key, st->sysctl.value);
-	else if (st->kind == STEP_RTO_MIN && st->rto_min.ms)
-		snprintf(buf + n, len - (size_t)n, " %dms", st->rto_min.ms);
-	else if (st->kind == STEP_RTO_MIN)
-		snprintf(buf + n, len - (size_t)n, " off");
-	else if (st->kind == STEP_QUICKACK)
-		snprintf(buf + n, len - (size_t)n, " %s", st->quickack.on ? "on" : "off");
-	else if (st->kind == STEP_UNREACHABLE)
-		snprintf(buf + n, len - (size_t)n, " %s", st->unreachable.net ? "net" : "host");
-	else if ((st->kind == STEP_BLACKHOLE || st->kind == STEP_UNBLACKHOLE) && st->blackhole.netem)
-		snprintf(buf + n, len - (size_t)n, " netem");
+	table = scenario_statements(&n);
+	for (size_t i = 0; i < n; i++)
+		if (table[i].kind == st->kind)
+			keyword = table[i].keyword;
+	if (f->args)
+		f->args(st, args, sizeof args);
+	snprintf(buf, len, "%s %s%s%s", keyword, run_hostname(r, st->host), args[0] ? " " : "", args);
 }
 
 int step_fault(struct run *r, const struct step *st)
@@ -164,7 +190,7 @@ int step_fault(struct run *r, const struct step *st)
 			run_event(r, host, event);
 		double began = run_now_ms(r);
 		int e = f->set(r, st, on);
-		words(r, st, on ? f->word : f->undo_word, what, sizeof what);
+		words(r, f, st, what, sizeof what);
 		if (f->missing && e == -f->missing) {
 			/* The kernel lacks what the fault needs (netem, a sysctl it does not have): a
 			 * missing capability, exit status 3, never a verdict on the kernel's behaviour. */

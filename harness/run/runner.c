@@ -43,40 +43,47 @@ static void capture_take(void *ctx, const struct pollfd *fds, unsigned n)
 
 /* ---- the step table: which function runs each kind of step ---- */
 
-static int (*const runners[STEP_NKINDS])(struct run *, const struct step *) = {
-	[STEP_OP] = step_op,
-	[STEP_AWAIT_OP] = step_await_op,
-	[STEP_PACKET] = step_packet,
-	[STEP_NO_PACKET] = step_no_packet,
-	[STEP_STATE] = step_state,
-	[STEP_NO_STATE] = step_no_state,
-	[STEP_COUNTER] = step_counter,
-	[STEP_KILL] = step_kill,
-	[STEP_EXIT] = step_exit,
-	[STEP_REBOOT] = step_reboot,
-	[STEP_EXEC] = step_exec,
-	[STEP_LISTEN] = step_listen,
-	[STEP_OUTPUT] = step_output,
-	[STEP_CALL] = step_call,
-	[STEP_BLACKHOLE] = step_fault,
-	[STEP_UNBLACKHOLE] = step_fault,
-	[STEP_UNREACHABLE] = step_fault,
-	[STEP_REACHABLE] = step_fault,
-	[STEP_NFT] = step_fault,
-	[STEP_SYSCTL] = step_fault,
-	[STEP_HOLD] = step_fault,
-	[STEP_RELEASE] = step_fault,
-	[STEP_QUICKACK] = step_fault,
-	[STEP_RTO_MIN] = step_fault,
-	[STEP_RUNNING] = step_running,
-	[STEP_NO_OUTPUT] = step_no_output,
-	[STEP_NO_CALL] = step_no_call,
-	[STEP_WAIT] = step_wait,
+/* Each kind of step: the function that runs it, and whether it checks its 'after' floor itself
+ * (an operation against its own start, a packet on the wire); any other awaited observation (a
+ * state, a counter, an exit, a program's output or call) is checked by run_step() against
+ * run_floor_anchor(). Only awaits take 'after' (lang/). */
+static const struct {
+	int (*run)(struct run *, const struct step *);
+	bool own_floor;
+} runners[STEP_NKINDS] = {
+	[STEP_OP] = { step_op, true },
+	[STEP_AWAIT_OP] = { step_await_op, true },
+	[STEP_PACKET] = { step_packet, true },
+	[STEP_NO_PACKET] = { step_no_packet },
+	[STEP_STATE] = { step_state },
+	[STEP_NO_STATE] = { step_no_state },
+	[STEP_COUNTER] = { step_counter },
+	[STEP_KILL] = { step_kill },
+	[STEP_EXIT] = { step_exit },
+	[STEP_REBOOT] = { step_reboot },
+	[STEP_EXEC] = { step_exec },
+	[STEP_LISTEN] = { step_listen },
+	[STEP_OUTPUT] = { step_output },
+	[STEP_CALL] = { step_call },
+	[STEP_BLACKHOLE] = { step_fault },
+	[STEP_UNBLACKHOLE] = { step_fault },
+	[STEP_UNREACHABLE] = { step_fault },
+	[STEP_REACHABLE] = { step_fault },
+	[STEP_NFT] = { step_fault },
+	[STEP_SYSCTL] = { step_fault },
+	[STEP_HOLD] = { step_fault },
+	[STEP_RELEASE] = { step_fault },
+	[STEP_QUICKACK] = { step_fault },
+	[STEP_RTO_MIN] = { step_fault },
+	[STEP_RUNNING] = { step_running },
+	[STEP_NO_OUTPUT] = { step_no_output },
+	[STEP_NO_CALL] = { step_no_call },
+	[STEP_WAIT] = { step_wait },
 };
 
 bool runner_runs(enum step_kind kind)
 {
-	return (unsigned)kind < STEP_NKINDS && runners[kind];
+	return (unsigned)kind < STEP_NKINDS && runners[kind].run;
 }
 
 static int run_step(struct run *r, const struct step *st)
@@ -84,11 +91,8 @@ static int run_step(struct run *r, const struct step *st)
 	r->step = st;
 	r->step_start_us = clock_us();
 	r->event_ms = r->cond_ms = -1;
-	int e = runner_runs(st->kind) ? runners[st->kind](r, st) : run_errorf(r, "no runner for this step");
-	/* An op's result and a packet check their own floors; any other awaited observation (a
-	 * state, a counter, an exit, a program's output or call) counts from run_floor_anchor(). Only
-	 * awaits take 'after' (scenario.c). */
-	if (e == 0 && st->after_ms && st->kind != STEP_OP && st->kind != STEP_AWAIT_OP && st->kind != STEP_PACKET)
+	int e = runner_runs(st->kind) ? runners[st->kind].run(r, st) : run_errorf(r, "no runner for this step");
+	if (e == 0 && st->after_ms && !runners[st->kind].own_floor)
 		e = run_too_soon(r, st, run_floor_anchor(r), r->event_ms >= 0 ? r->event_ms : r->cond_ms >= 0 ? r->cond_ms : run_now_ms(r));
 	return e;
 }
