@@ -977,6 +977,15 @@ static void test_check_run_time_failures(void **state)
 			       "t.tcpf:4:1:"));
 }
 
+/* 'expect no' on a program takes the kernel's names as 'await' does. */
+static void test_no_call_names(void **state)
+{
+	struct scenario *s = parse_ok(HEAD "client.p exec sh\nexpect no client.p sendto\nexpect no client.p readv\n");
+	assert_string_equal(s->steps[1].call.name, "send");
+	assert_string_equal(s->steps[2].call.name, "readv");
+	scenario_free(s);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 3) {
@@ -1008,6 +1017,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_table_dispatches),
 		cmocka_unit_test(test_unknown_statement_lists_all),
 		cmocka_unit_test(test_placeholder_addresses),
+		cmocka_unit_test(test_no_call_names),
 		cmocka_unit_test(test_mode_optional),
 		cmocka_unit_test(test_dir_placeholder),
 		cmocka_unit_test(test_output_placeholders),

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -37,6 +38,17 @@ static int by_pos(const void *a, const void *b)
 {
 	const struct job *x = a, *y = b;
 	return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+/* The worker's own /proc, its PID namespace's: a program's /proc/PID (program.c reads its exe,
+ * fds and threads there) is then that program, not the host's process of that number. In a
+ * mount namespace of its own, private, so nothing of it reaches the host. Where that is not
+ * allowed /proc stays the host's, and program.c finds nothing there for the program's PIDs. */
+static void own_proc(void)
+{
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return;
+	(void) mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 }
 
 static int start_job(struct job *j, const struct run_options *base)
@@ -76,6 +88,8 @@ static int start_job(struct job *j, const struct run_options *base)
 			_exit(1);
 		close(parent);
 		close(p[0]);
+		if (getpid() == 1)
+			own_proc();
 		struct run_options o = *base;
 		o.family = j->family;
 		o.run = j->run;

@@ -70,6 +70,25 @@ const char *scenario_call_reported(const char *name)
 }
 
 /* (expect|await) HOST.PROG CALL: a call the shim reported (the tails are off already). */
+/* The call at token i of an await or expect on a program: one tcpfault reports (a kernel name
+ * such as recvfrom is taken as the call it reports, recv), into st->call.name. */
+static int call_name(struct parser *p, unsigned i, struct step *st)
+{
+	const char *name = scenario_call_reported(p->tok[i].s);
+	char known[256] = "";
+	size_t len = 0;
+
+	if (name) {
+		snprintf(st->call.name, sizeof st->call.name, "%s", name);
+		return 0;
+	}
+	for (size_t k = 0; k < sizeof calls / sizeof calls[0]; k++)
+		len += (size_t)snprintf(known + len, sizeof known - len, "%s%s", k ? ", " : "", calls[k]);
+	return fail_tok(p, i, "unknown call '%s': tcpfault never reports it, so no run could match it. It reports "
+			"%s; and recvfrom, sendto, accept4 (the kernel's names) as recv, send, accept",
+			p->tok[i].s, known);
+}
+
 int parse_call(struct parser *p, struct step *st)
 {
 	unsigned i = p->at, n = p->n;
@@ -78,18 +97,7 @@ int parse_call(struct parser *p, struct step *st)
 	if (n != i + 2)
 		return fail_tok(p, n < i + 2 ? n : i + 2, "expected '%s HOST.PROGRAM CALL [= RESULT]', for example "
 				"'%s client.curl recv = -1 ECONNRESET'", p->tok[0].s, p->tok[0].s);
-	const char *name = scenario_call_reported(p->tok[i + 1].s);
-	if (name) {
-		snprintf(st->call.name, sizeof st->call.name, "%s", name);
-		return 0;
-	}
-	char known[256] = "";
-	size_t len = 0;
-	for (size_t k = 0; k < sizeof calls / sizeof calls[0]; k++)
-		len += (size_t)snprintf(known + len, sizeof known - len, "%s%s", k ? ", " : "", calls[k]);
-	return fail_tok(p, i + 1, "unknown call '%s': tcpfault never reports it, so no run could match it. It reports "
-			"%s; and recvfrom, sendto, accept4 (the kernel's names) as recv, send, accept",
-			p->tok[i + 1].s, known);
+	return call_name(p, i + 1, st);
 }
 
 /* expect running HOST.PROG: it has not exited (checked now). */
@@ -123,13 +131,7 @@ int parse_no_call(struct parser *p, struct step *st)
 			}
 		return fail_tok(p, i + 1, "unknown operation '%s' of the built-in peer", p->tok[i + 1].s);
 	}
-	for (size_t k = 0; k < sizeof calls / sizeof calls[0]; k++)
-		if (strcmp(calls[k], p->tok[i + 1].s) == 0) {
-			snprintf(st->call.name, sizeof st->call.name, "%s", calls[k]);
-			return 0;
-		}
-	return fail_tok(p, i + 1, "unknown call '%s' (connect, accept, read, write, recv, send, recvfrom, sendto, "
-			"recvmsg, sendmsg, shutdown, close, so_error)", p->tok[i + 1].s);
+	return call_name(p, i + 1, st);
 }
 
 /* await listen HOST[.PROG] PORT */
