@@ -977,6 +977,20 @@ static void test_check_run_time_failures(void **state)
 			       "t.tcpf:4:1:"));
 }
 
+/* stdin {dir}/FILE is the file beside the scenario; check refuses an absolute one that is not there. */
+static void test_stdin_file(void **state)
+{
+	char err[1024];
+	struct scenario *s = NULL;
+
+	assert_int_equal(scenario_parse("/some/where/t.tcpf", HEAD "client.p exec stdin {dir}/in.txt sh -c true\n", &s, err,
+					sizeof err), 0);
+	assert_string_equal(s->steps[0].exec.stdin_path, "/some/where/in.txt");
+	assert_int_equal(scenario_check_programs(s, err, sizeof err), -ENOENT);
+	assert_non_null(strstr(err, "/some/where/t.tcpf:3: no file /some/where/in.txt for the program's stdin"));
+	scenario_free(s);
+}
+
 /* 'expect no' on a program takes the kernel's names as 'await' does. */
 static void test_no_call_names(void **state)
 {
@@ -1018,6 +1032,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_unknown_statement_lists_all),
 		cmocka_unit_test(test_placeholder_addresses),
 		cmocka_unit_test(test_no_call_names),
+		cmocka_unit_test(test_stdin_file),
 		cmocka_unit_test(test_mode_optional),
 		cmocka_unit_test(test_dir_placeholder),
 		cmocka_unit_test(test_output_placeholders),

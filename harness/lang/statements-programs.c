@@ -238,7 +238,12 @@ int parse_exec(struct parser *p, struct step *st)
 				return fail_at(p, (unsigned)(arg - raw) + 1, "expected 'stdin open' (kept open, never an end "
 					       "of file) or 'stdin FILE' (a file to read; /dev/null without either)");
 			st->exec.stdin_mode = EXEC_STDIN_FILE;
-			snprintf(st->exec.stdin_path, sizeof st->exec.stdin_path, "%.*s", (int)k, arg);
+			/* {dir}/FILE: a file beside the scenario, wherever tcpfault runs. */
+			bool in_dir = k > 6 && strncmp(arg, "{dir}/", 6) == 0;
+			int wr = snprintf(st->exec.stdin_path, sizeof st->exec.stdin_path, "%s%.*s", in_dir ? p->s->dir : "",
+					 (int)(in_dir ? k - 5 : k), in_dir ? arg + 5 : arg);
+			if (wr < 0 || (size_t)wr >= sizeof st->exec.stdin_path)
+				return fail_at(p, (unsigned)(arg - raw) + 1, "the stdin file's path is too long");
 		}
 		c = arg + k + strspn(arg + k, " \t");
 	}
@@ -346,11 +351,19 @@ int parse_output(struct parser *p, struct step *st)
 int scenario_check_programs(const struct scenario *s, char *err, size_t len)
 {
 	char why[512];
+	struct stat in;
 
 	for (size_t i = 0; i < s->nsteps; i++) {
 		const struct step *st = &s->steps[i];
 		if (st->kind == STEP_EXEC && program_missing(s, st->exec.command, why, sizeof why)) {
 			snprintf(err, len, "%s:%u:%u: %s", s->path, st->line, st->exec.command_col, why);
+			return -ENOENT;
+		}
+		/* An absolute stdin file ({dir}/FILE is one) must be there; a relative one depends on
+		 * the directory tcpfault runs in. */
+		if (st->kind == STEP_EXEC && st->exec.stdin_mode == EXEC_STDIN_FILE && st->exec.stdin_path[0] == '/' &&
+		    stat(st->exec.stdin_path, &in) < 0) {
+			snprintf(err, len, "%s:%u: no file %s for the program's stdin", s->path, st->line, st->exec.stdin_path);
 			return -ENOENT;
 		}
 	}
