@@ -650,6 +650,8 @@ static void test_dictionary_has_every_word(void **state)
 			check_dict_words(dict, t[i].keyword);
 	for (const char *const *h = scenario_headers(); *h; h++)
 		check_dict_words(dict, *h);
+	for (const char *const *c = scenario_conditions(); *c; c++)
+		check_dict_words(dict, *c);
 	for (size_t i = 0; scenario_op_name(i); i++)
 		check_dict_words(dict, scenario_op_name(i));
 	for (size_t i = 0; scenario_call_name(i); i++)
@@ -670,6 +672,9 @@ static void test_manual_documents_every_word(void **state)
 	for (const char *const *h = scenario_headers(); *h; h++)
 		if (!has_word(man, *h, strlen(*h), '*', '*'))
 			fail_msg("%s does not document the header '%s'", manual_path, *h);
+	for (const char *const *c = scenario_conditions(); *c; c++)
+		if (!has_word(man, *c, strlen(*c), '*', '*'))
+			fail_msg("%s does not document the condition '%s'", manual_path, *c);
 	for (size_t i = 0; scenario_op_name(i); i++)
 		if (!has_word(man, scenario_op_name(i), strlen(scenario_op_name(i)), '*', '*'))
 			fail_msg("%s does not document the operation '%s'", manual_path, scenario_op_name(i));
@@ -1000,6 +1005,41 @@ static void test_no_call_names(void **state)
 	scenario_free(s);
 }
 
+/* Kernel-dependent scenarios: 'requires sysctl KEY' and 'if|unless sysctl KEY: STEP', which
+ * leaves the step (raw ones included) and its columns as written. */
+static void test_kernel_conditions(void **state)
+{
+	struct scenario *s = parse_ok(HEAD "requires sysctl net.ipv4.tcp_rto_min_us\n"
+				      "client connect server 5000\n"
+				      "if sysctl net.ipv4.tcp_syn_linear_timeouts: await packet client > server S after 980ms\n"
+				      "  unless   sysctl net.ipv4.tcp_syn_linear_timeouts:  expect no packet client > server S\n"
+				      "if sysctl net.core.somaxconn: nft server add table inet t\n"
+				      "kill server\n");
+
+	assert_int_equal(s->nrequires, 1);
+	assert_string_equal(s->requires[0], "net.ipv4.tcp_rto_min_us");
+	assert_int_equal(s->nsteps, 5);
+	assert_int_equal(s->steps[0].cond.when, WHEN_ALWAYS);
+	assert_int_equal(s->steps[1].cond.when, WHEN_SYSCTL);
+	assert_string_equal(s->steps[1].cond.sysctl, "net.ipv4.tcp_syn_linear_timeouts");
+	assert_int_equal(s->steps[1].kind, STEP_PACKET);
+	assert_int_equal(s->steps[1].after_ms, 980);
+	assert_int_equal(s->steps[2].cond.when, WHEN_NO_SYSCTL);
+	assert_int_equal(s->steps[2].kind, STEP_NO_PACKET);
+	assert_int_equal(s->steps[2].col, 54);
+	assert_int_equal(s->steps[3].kind, STEP_NFT);
+	assert_string_equal(s->steps[3].nft.text, "add table inet t");
+	assert_int_equal(s->steps[4].cond.when, WHEN_ALWAYS);
+	scenario_free(s);
+
+	assert_non_null(strstr(parse_bad(HEAD "if sysctl net.ipv4.x kill server\n"), "t.tcpf:3:11: expected 'if sysctl net.KEY: STEP'"));
+	assert_non_null(strstr(parse_bad(HEAD "unless sysctl net.ipv4.x:\n"), "t.tcpf:3:26: expected a step after"));
+	assert_non_null(strstr(parse_bad(HEAD "if sysctl kernel.x: kill server\n"), "t.tcpf:3:11: expected a network sysctl"));
+	assert_non_null(strstr(parse_bad(HEAD "if sysctl net.ipv4.x: timeout 5s\n"), "t.tcpf:3:23: 'timeout' is a header"));
+	assert_non_null(strstr(parse_bad(HEAD "requires net.ipv4.x\n"), "t.tcpf:3:10: expected 'requires sysctl net.KEY'"));
+	assert_non_null(strstr(parse_bad(HEAD "requires sysctl kernel.x\n"), "t.tcpf:3:17: expected a network sysctl"));
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 3) {
@@ -1029,6 +1069,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_dictionary_has_every_word),
 		cmocka_unit_test(test_manual_documents_every_word),
 		cmocka_unit_test(test_table_dispatches),
+		cmocka_unit_test(test_kernel_conditions),
 		cmocka_unit_test(test_unknown_statement_lists_all),
 		cmocka_unit_test(test_placeholder_addresses),
 		cmocka_unit_test(test_no_call_names),

@@ -21,6 +21,7 @@
 #define SCENARIO_MAX_ARGS 4
 #define SCENARIO_MAX_CMDS 1024            /* peer commands in one run (runner.c sends them) */
 #define SCENARIO_TEXT 1024
+#define SCENARIO_MAX_REQUIRES 8
 
 enum step_kind {
 	STEP_OP,          /* HOST[.SOCK] OP ARGS... [&] [= RET [ERRNO]] */
@@ -134,8 +135,18 @@ struct step_call {                        /* STEP_CALL, STEP_NO_CALL */
 };
 struct step_wait { int ms; };             /* STEP_WAIT */
 
+/* A step that applies only on some kernels: 'if sysctl KEY: STEP' runs it where the kernel has
+ * the sysctl KEY, 'unless sysctl KEY: STEP' where it has not. The run decides (a feature test,
+ * not a version: backports exist). */
+enum step_when { WHEN_ALWAYS, WHEN_SYSCTL, WHEN_NO_SYSCTL };
+struct step_cond {
+	enum step_when when;
+	char sysctl[96];                  /* "net.ipv4.tcp_syn_linear_timeouts" */
+};
+
 struct step {
 	unsigned line;
+	struct step_cond cond;            /* WHEN_ALWAYS but for a line under 'if'/'unless' */
 	enum step_kind kind;
 	int host;                         /* index into scenario.hosts, or HOST_ROUTER */
 	/* NAME in HOST.NAME: an operation's socket ("-": an operation on no socket); the program
@@ -196,6 +207,9 @@ struct statement {
 const struct statement *scenario_statements(size_t *ret_n);
 /* The header keywords ("mode", "summary", ...), NULL-terminated. */
 const char *const *scenario_headers(void);
+/* The words that make a step kernel-dependent ("if", "unless": 'if sysctl KEY: STEP'),
+ * NULL-terminated. */
+const char *const *scenario_conditions(void);
 /* The i-th socket operation's name ("connect"); NULL past the last. */
 const char *scenario_op_name(size_t i);
 /* The i-th program call 'expect HOST.PROG CALL' knows ("recv"): the names the shim reports;
@@ -222,6 +236,8 @@ struct scenario {
 	int timeout_ms;                   /* whole-run bound */
 	int await_ms;                     /* default bound of one await */
 	int floor_ms;                     /* the waits it cannot avoid: the sum of its 'after' floors */
+	char requires[SCENARIO_MAX_REQUIRES][96];   /* 'requires sysctl KEY': the run needs them (else missing) */
+	unsigned nrequires;
 	struct step *steps;
 	size_t nsteps;
 };

@@ -103,6 +103,17 @@ static int parse_header(struct parser *p, const char *line, const char *key, con
 			      strcmp(f, "both") == 0 ? FAMILY_INET | FAMILY_INET6 : 0;
 		return s->families ? 0 : fail_tok(p, 1, "expected inet, inet6 or both");
 	}
+	if (strcmp(key, "requires") == 0) {
+		if (p->ntok != 3 || strcmp(p->tok[1].s, "sysctl") != 0)
+			return fail_tok(p, p->ntok < 2 ? 1 : p->ntok == 2 ? 2 : 3,
+					"expected 'requires sysctl net.KEY': what the run cannot do without");
+		if (!sysctl_key_valid(p->tok[2].s, sizeof s->requires[0]))
+			return fail_tok(p, 2, "expected a network sysctl such as net.ipv4.tcp_syn_linear_timeouts");
+		if (s->nrequires == SCENARIO_MAX_REQUIRES)
+			return fail_tok(p, 0, "too many 'requires' lines (at most %d)", SCENARIO_MAX_REQUIRES);
+		snprintf(s->requires[s->nrequires++], sizeof s->requires[0], "%s", p->tok[2].s);
+		return 0;
+	}
 	if (strcmp(key, "timeout") == 0 || strcmp(key, "await-timeout") == 0) {
 		int *v = key[0] == 't' ? &s->timeout_ms : &s->await_ms;
 		if (p->ntok != 2 || parse_duration(p->tok[1].s, v) < 0 || *v == 0)
@@ -133,6 +144,38 @@ static void file_dir(const char *path, char *out, size_t len)
 	char *real = realpath(dir, NULL);
 	snprintf(out, len, "%s", real ? real : dir);
 	free(real);
+}
+
+/* A step for some kernels only: 'if sysctl KEY: STEP' or 'unless sysctl KEY: STEP'. The prefix
+ * is taken off line and raw (both blanked where it stood, so every column stays as written) into
+ * *ret; 0 (none or taken), or -EINVAL. */
+static int take_condition(struct parser *p, char *line, char *raw, struct step_cond *ret)
+{
+	size_t at = strspn(raw, " \t"), n = strcspn(raw + at, " \t");
+	const char *const *w;
+
+	memset(ret, 0, sizeof *ret);
+	for (w = scenario_conditions(); *w && (strlen(*w) != n || strncmp(raw + at, *w, n)); w++)
+		;
+	if (!*w)
+		return 0;
+	size_t k = at + n + strspn(raw + at + n, " \t"), kn = strcspn(raw + k, " \t");
+	if (kn != 6 || strncmp(raw + k, "sysctl", 6) != 0)
+		return 0;                 /* not a condition: a host may be named 'if' */
+	size_t key = k + kn + strspn(raw + k + kn, " \t"), keyn = strcspn(raw + key, " \t#");
+	char name[sizeof ret->sysctl];
+	if (keyn < 2 || raw[key + keyn - 1] != ':' || keyn > sizeof name)
+		return fail_at(p, (unsigned)key + 1, "expected '%s sysctl net.KEY: STEP' (a colon after the name)", *w);
+	snprintf(name, sizeof name, "%.*s", (int)keyn - 1, raw + key);
+	if (!sysctl_key_valid(name, sizeof name))
+		return fail_at(p, (unsigned)key + 1, "expected a network sysctl such as net.ipv4.tcp_syn_linear_timeouts");
+	ret->when = strcmp(*w, "if") == 0 ? WHEN_SYSCTL : WHEN_NO_SYSCTL;
+	snprintf(ret->sysctl, sizeof ret->sysctl, "%s", name);
+	memset(raw + at, ' ', key + keyn - at);
+	memset(line + at, ' ', key + keyn - at);
+	if (!raw[strspn(raw, " \t")] || raw[strspn(raw, " \t")] == '#')
+		return fail_at(p, (unsigned)(key + keyn) + 1, "expected a step after '%s sysctl %s:'", *w, name);
+	return 0;
 }
 
 /* The line in p is a step: appended to the scenario. steps_cap: the room in s->steps; cmds: the
@@ -299,6 +342,9 @@ int scenario_parse(const char *path, const char *text, struct scenario **ret, ch
 				goto out;
 			}
 		memcpy(raw, line, len + 1);
+		struct step_cond cond;
+		if ((r = take_condition(&p, line, raw, &cond)) < 0)
+			goto out;
 		/* Text headers take the rest of the line as it is, however many words. */
 		size_t lead = strspn(raw, " \t"), klen = strcspn(raw + lead, " \t");
 		if (is_text_header(raw + lead, klen) || statement_is_raw(raw + lead)) {
@@ -316,6 +362,11 @@ int scenario_parse(const char *path, const char *text, struct scenario **ret, ch
 		r = strcmp(p.tok[0].s, "nft") == 0 ? 1 : parse_header(&p, raw, p.tok[0].s, rest);
 		if (r < 0)
 			goto out;
+		if (r == 0 && cond.when != WHEN_ALWAYS) {
+			r = fail_at(&p, p.tok[0].col, "'%s' is a header: only a step can depend on the kernel",
+				    p.tok[0].s);
+			goto out;
+		}
 		if (r == 0) {
 			if (steps_started && (strcmp(p.tok[0].s, "hosts") == 0 || strcmp(p.tok[0].s, "topology") == 0)) {
 				r = fail_at(&p, 1, "'%s' must come before the first step", p.tok[0].s);
@@ -330,6 +381,7 @@ int scenario_parse(const char *path, const char *text, struct scenario **ret, ch
 				snprintf(err, errlen, "%s: %s", path, strerror(ENOMEM));
 			goto out;
 		}
+		s->steps[s->nsteps - 1].cond = cond;
 		steps_started = true;
 	}
 	if ((r = check_whole(&p)) == -ENOMEM)

@@ -526,8 +526,7 @@ static int parse_sysctl(struct parser *p, struct step *st)
 	if ((r = host_or_router_tok(p, 1, &st->host)) < 0)
 		return r;
 	const char *k = p->tok[2].s;
-	if (strncmp(k, "net.", 4) != 0 || strlen(k) >= sizeof sc->key || strstr(k, "..") ||
-	    strspn(k, "abcdefghijklmnopqrstuvwxyz0123456789_.") != strlen(k))
+	if (!sysctl_key_valid(k, sizeof sc->key))
 		return fail_tok(p, 2, "expected a network sysctl such as net.ipv4.tcp_retries2");
 	if (strlen(p->tok[3].s) >= sizeof sc->value)
 		return fail_tok(p, 3, "value too long");

@@ -128,11 +128,24 @@ bool valid_name(const char *s, size_t max)
 
 /* The header lines: they describe the scenario, they are no step. */
 static const char *const headers[] = { "mode", "summary", "claim", "linux", "timers", "hosts", "family",
-				       "topology", "timeout", "await-timeout", NULL };
+				       "topology", "timeout", "await-timeout", "requires", NULL };
 
 const char *const *scenario_headers(void)
 {
 	return headers;
+}
+
+static const char *const conditions[] = { "if", "unless", NULL };
+
+const char *const *scenario_conditions(void)
+{
+	return conditions;
+}
+
+bool sysctl_key_valid(const char *k, size_t max)
+{
+	return strncmp(k, "net.", 4) == 0 && strlen(k) < max && !strstr(k, "..") && k[strlen(k) - 1] != '.' &&
+	       strspn(k, "abcdefghijklmnopqrstuvwxyz0123456789_.") == strlen(k);
 }
 
 int tokenize(struct parser *p, char *line)

@@ -99,6 +99,7 @@ struct result {
 	RESULT_ARRAY(char *) failures;
 	RESULT_ARRAY(char *) notes;
 	char *missing;                  /* a capability this machine lacks (exit status 3) */
+	char *kernel;                   /* the kernel the run ran on, uname's release; "": unknown (no "kernel") */
 	RESULT_ARRAY(struct result_program) programs;
 	enum result_verdict verdict;
 	double duration_ms, floor_ms;
@@ -141,6 +142,8 @@ int result_add_host(struct result *r, const char *name);
 int result_note(struct result *r, const char *text);
 /* A capability this machine lacks: the run exits 3, neither a pass nor a fail. */
 int result_missing(struct result *r, const char *what);
+/* The kernel release the run ran on (uname -r): expectations may differ by kernel. */
+int result_set_kernel(struct result *r, const char *release);
 /* The verdict and the run's figures, at its end. */
 void result_finish(struct result *r, enum result_verdict verdict, double duration_ms, double floor_ms);
 

@@ -91,7 +91,7 @@ int result_new(const char *name, const char *mode, const char *family, const cha
 		return -ENOMEM;
 	if (dup_str(&r->name, name) < 0 || dup_str(&r->mode, mode) < 0 || dup_str(&r->family, family) < 0 ||
 	    dup_str(&r->file, file) < 0 || dup_str(&r->summary, summary) < 0 || dup_str(&r->claim, "") < 0 ||
-	    dup_str(&r->linux_says, "") < 0 || dup_str(&r->timers, "") < 0 || dup_str(&r->missing, "") < 0) {
+	    dup_str(&r->linux_says, "") < 0 || dup_str(&r->timers, "") < 0 || dup_str(&r->missing, "") < 0 || dup_str(&r->kernel, "") < 0) {
 		result_free(r);
 		return -ENOMEM;
 	}
@@ -125,7 +125,7 @@ void result_free(struct result *r)
 	if (!r)
 		return;
 	char **strings[] = { &r->name, &r->mode, &r->family, &r->file, &r->summary, &r->claim, &r->linux_says,
-			     &r->timers, &r->missing };
+			     &r->timers, &r->missing, &r->kernel };
 	for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++)
 		free(*strings[i]);
 #define FREE_ALL(arr, fn) do { for (size_t i_ = 0; i_ < (arr).n; i_++) fn(&(arr).v[i_]); free((arr).v); } while (0)
@@ -282,6 +282,11 @@ int result_note(struct result *r, const char *text)
 int result_missing(struct result *r, const char *what)
 {
 	return replace(&r->missing, what);
+}
+
+int result_set_kernel(struct result *r, const char *release)
+{
+	return replace(&r->kernel, release);
 }
 
 void result_finish(struct result *r, enum result_verdict verdict, double duration_ms, double floor_ms)
@@ -483,6 +488,8 @@ int result_to_json(const struct result *r, json_object **ret)
 		put_strings(o, "notes", r->notes.v, r->notes.n, &ok);
 		if (*r->missing)
 			put_str(o, "missing", r->missing, &ok);
+		if (*r->kernel)
+			put_str(o, "kernel", r->kernel, &ok);
 		programs_to_json(r, o, &ok);
 		put_str(o, "verdict", result_verdict_name(r->verdict), &ok);
 		put_ms(o, "duration_ms", r->duration_ms, &ok);
@@ -744,7 +751,8 @@ int result_from_json(json_object *o, struct result **ret)
 	    (e = get_str(o, "family", false, &r->family)) < 0 || (e = get_str(o, "file", false, &r->file)) < 0 ||
 	    (e = get_str(o, "summary", false, &r->summary)) < 0 || (e = get_str(o, "claim", false, &r->claim)) < 0 ||
 	    (e = get_str(o, "linux", false, &r->linux_says)) < 0 || (e = get_str(o, "timers", false, &r->timers)) < 0 ||
-	    (e = get_str(o, "missing", false, &r->missing)) < 0 || (e = read_verdict(o, &r->verdict)) < 0 ||
+	    (e = get_str(o, "missing", false, &r->missing)) < 0 || (e = get_str(o, "kernel", false, &r->kernel)) < 0 ||
+	    (e = read_verdict(o, &r->verdict)) < 0 ||
 	    (e = get_ms(o, "duration_ms", &r->duration_ms)) < 0 || (e = get_ms(o, "floor_ms", &r->floor_ms)) < 0 ||
 	    (e = get_int(o, "run", 0, UINT32_MAX, &run)) < 0)
 		goto fail;
@@ -781,7 +789,7 @@ int result_dup(const struct result *r, struct result **ret)
 void result_each_string(struct result *r, void (*fn)(char **s, void *arg), void *arg)
 {
 	char **strings[] = { &r->name, &r->mode, &r->family, &r->file, &r->summary, &r->claim, &r->linux_says,
-			     &r->timers, &r->missing };
+			     &r->timers, &r->missing, &r->kernel };
 	for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++)
 		fn(strings[i], arg);
 	for (size_t i = 0; i < r->syscalls.n; i++) {

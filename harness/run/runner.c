@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/utsname.h>
 
 #include "internal.h"
 #include "loop.h"
@@ -97,12 +98,61 @@ static int run_step(struct run *r, const struct step *st)
 	return e;
 }
 
+/* ---- what differs by kernel: feature tests, in the hosts' namespaces, at run time ---- */
+
+/* Whether this kernel has the network sysctl key (read where the scenario's hosts live). */
+static bool kernel_has_sysctl(struct run *r, const char *key)
+{
+	char buf[64];
+
+	return netns_sysctl_get(r->sb, 0, key, buf, sizeof buf) != -ENOENT;
+}
+
+/* 'requires sysctl KEY': 0, or -1 with the run ended as missing (exit status 3), never a pass. */
+static int check_requires(struct run *r)
+{
+	char lacks[160];
+
+	for (unsigned i = 0; i < r->s->nrequires; i++) {
+		if (kernel_has_sysctl(r, r->s->requires[i]))
+			continue;
+		snprintf(lacks, sizeof lacks, "this kernel has no sysctl %s", r->s->requires[i]);
+		result_missing(r->res, lacks);
+		return run_errorf(r, "requires sysctl %s: %s", r->s->requires[i], lacks);
+	}
+	return 0;
+}
+
+/* Whether steps[i] applies on this kernel; the first step under each condition notes which
+ * variant ran, so the result says it. */
+static bool step_applies(struct run *r, size_t i)
+{
+	const struct step *st = &r->s->steps[i];
+	char note[320];
+
+	if (st->cond.when == WHEN_ALWAYS)
+		return true;
+	bool has = kernel_has_sysctl(r, st->cond.sysctl);
+	for (size_t k = 0; k < i; k++)
+		if (r->s->steps[k].cond.when != WHEN_ALWAYS && strcmp(r->s->steps[k].cond.sysctl, st->cond.sysctl) == 0)
+			return has == (st->cond.when == WHEN_SYSCTL);
+	snprintf(note, sizeof note, "kernel variant: sysctl %s %s: the '%s sysctl %s:' steps ran, the '%s' ones did not",
+		 st->cond.sysctl, has ? "present" : "absent", has ? "if" : "unless", st->cond.sysctl, has ? "unless" : "if");
+	result_note(r->res, note);
+	return has == (st->cond.when == WHEN_SYSCTL);
+}
+
 static struct result *new_result(const struct scenario *s, const struct run_options *o)
 {
 	struct result *res;
 
 	if (result_new(s->name, s->mode, o->family == AF_INET6 ? "inet6" : "inet", s->path, s->summary, &res) < 0)
 		return NULL;
+	struct utsname u;
+	if (uname(&u) == 0 && result_set_kernel(res, u.release) < 0) {
+		result_free(res);
+		return NULL;
+	}
 	if (result_describe(res, s->claim, s->linux_says, s->timers) < 0) {
 		result_free(res);
 		return NULL;
@@ -201,9 +251,10 @@ struct result *runner_run(const struct scenario *s, const struct run_options *o)
 	r->origin_us = clock_us();
 	r->fault_ms = -1e300;
 	r->loop.deadline_us = r->origin_us + (int64_t)(o->timeout_ms ? o->timeout_ms : s->timeout_ms) * 1000;
-	if (setup(r) == 0) {
+	if (setup(r) == 0 && check_requires(r) == 0) {
 		for (size_t i = 0; i < s->nsteps && !r->failed && !r->errored; i++)
-			run_step(r, &s->steps[i]);
+			if (step_applies(r, i))
+				run_step(r, &s->steps[i]);
 		r->step = NULL;
 		r->steps_done = true;
 		loop_pump(&r->loop, 0);

@@ -46,6 +46,8 @@ int parse_num(const char *s, long long min, long long max, long long *ret);
 int parse_duration(const char *s, int *ret_ms);
 /* 1 to max - 1 letters, digits, '_' or '-'. */
 bool valid_name(const char *s, size_t max);
+/* A network sysctl's name as sysctl(8) writes it ("net.ipv4.tcp_retries2"), shorter than max. */
+bool sysctl_key_valid(const char *k, size_t max);
 /* Splits line (modified in place) into tokens; '#' ends it. */
 int tokenize(struct parser *p, char *line);
 
