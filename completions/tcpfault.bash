@@ -29,7 +29,7 @@ _tcpfault()
 			COMPREPLY=($(compgen -f -- "$cur"))
 		fi
 		return ;;
-	-j|--jobs|--repeat|--shard|--timeout) return ;;
+	-j|--jobs|--repeat|--shard|--timeout|--snaplen) return ;;
 	esac
 	if [[ $cur == -* ]]; then
 		local opts

@@ -125,7 +125,7 @@ static int setup(struct run *r)
 		snprintf(path, sizeof path, "%s/%s-%s%s.pcap", o->pcap_dir, s->name,
 			 o->family == AF_INET6 ? "inet6" : "inet", run);
 	}
-	if (capture_open_wire(r->sb, o->pcap_dir ? path : NULL, capture_ring_for(s), &r->cap, err, sizeof err) < 0)
+	if (capture_open_wire(r->sb, o->pcap_dir ? path : NULL, capture_ring_for(s), o->snaplen, &r->cap, err, sizeof err) < 0)
 		return run_errorf(r, "%s", err);
 	if (!netns_netem_available())
 		result_note(r->res, "netem: this kernel has no netem qdisc; faults on the wire use nftables");
