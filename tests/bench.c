@@ -70,7 +70,7 @@ static int sandbox_once(const char *peer_path, bool full)
 	if (r < 0)
 		return r;
 	if (full) {
-		r = capture_open_wire(sb, NULL, 0, &cap, err, sizeof err);
+		r = capture_open_wire(sb, NULL, 0, 0, &cap, err, sizeof err);
 		for (int h = 0; r == 0 && h < 2; h++)
 			r = peer_spawn(peer_path, netns_fd(sb, h), h ? "server" : "client", &p[h]);
 	}
@@ -185,7 +185,7 @@ static void capture_fidelity(void)
 		printf("capture fidelity: no sandbox: %s\n", netns_new_error());
 		return;
 	}
-	int r = capture_open_wire(sb, NULL, 0, &cap, err, sizeof err);
+	int r = capture_open_wire(sb, NULL, 0, 0, &cap, err, sizeof err);
 	if (r < 0) {
 		printf("capture fidelity: %s\n", err);
 		netns_sandbox_free(sb);

@@ -385,8 +385,8 @@ int __wrap_peer_reap(struct peer *p, bool *ret_dead, int *ret_status)
 
 /* ---- the wire ---- */
 
-int __wrap_capture_open_wire(struct netns_sandbox *sb, const char *pcap_path, size_t ring, struct capture **ret, char *err,
-			     size_t errlen)
+int __wrap_capture_open_wire(struct netns_sandbox *sb, const char *pcap_path, size_t ring, unsigned snaplen,
+			     struct capture **ret, char *err, size_t errlen)
 {
 	struct capture *c = calloc(1, sizeof *c);
 

@@ -157,7 +157,7 @@ static void test_filter_refused(void **state)
 	need_netns();
 	refuse_filter = true;
 	freecode_calls = 0;
-	int r = capture_open("lo", NULL, NULL, 0, &c, err, sizeof err);
+	int r = capture_open("lo", NULL, NULL, 0, 0, &c, err, sizeof err);
 	refuse_filter = false;
 	assert_true(r < 0);
 	assert_null(c);
@@ -173,7 +173,7 @@ static void test_capture_cloexec(void **state)
 
 	need_netns();
 	freecode_calls = 0;
-	if (capture_open("lo", NULL, NULL, 0, &c, err, sizeof err) < 0)
+	if (capture_open("lo", NULL, NULL, 0, 0, &c, err, sizeof err) < 0)
 		fail_msg("%s", err);
 	assert_int_equal(freecode_calls, 1);
 	int flags = fcntl(capture_fd(c), F_GETFD);

@@ -64,6 +64,9 @@ static const char usage_text[] =
 	"  -o, --output FILE         write the report to FILE instead of standard output\n" \
 	"      --pcap-dir DIR        write one capture per scenario and family (and run, with\n" \
 	"                            --repeat) into DIR: every host's link, each packet once\n" \
+	"      --snaplen N           bytes kept of each packet, 96 to 262144 (default 256: the\n" \
+	"                            headers and the start of the payload; 1600: a 1500-byte\n" \
+	"                            segment whole)\n" \
 	"  -j, --jobs N              scenarios run in parallel, 1 to 64 (default: number of CPUs)\n" \
 	"      --family inet|inet6|both\n" \
 	"                            address families to run (default both)\n" \
@@ -270,6 +273,8 @@ static int check_pcap_dir(const char *dir, struct scenario *const *sc, int n, un
 	return 0;
 }
 
+_Static_assert(CAPTURE_SNAPLEN_MIN == 96 && CAPTURE_SNAPLEN_MAX == 262144, "--snaplen's message names the bounds");
+
 /* What the options of run and explain say. */
 struct run_cli {
 	struct run_options o;
@@ -289,6 +294,7 @@ static int run_options(int argc, char **argv, bool explain, struct run_cli *c, i
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "pcap-dir", required_argument, NULL, 'P' },
+		{ "snaplen", required_argument, NULL, 'L' },
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "family", required_argument, NULL, 'F' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -318,6 +324,12 @@ static int run_options(int argc, char **argv, bool explain, struct run_cli *c, i
 			break;
 		case 'P':
 			c->o.pcap_dir = optarg;
+			break;
+		case 'L':
+			n = strtol(optarg, &end, 10);
+			if (end == optarg || *end || n < CAPTURE_SNAPLEN_MIN || n > CAPTURE_SNAPLEN_MAX)
+				return *ret_exit = usage_error("--snaplen takes a number from 96 to 262144, not '%s'", optarg), -1;
+			c->o.snaplen = (unsigned)n;
 			break;
 		case 'j':
 			c->njobs = strtol(optarg, &end, 10);

@@ -42,6 +42,8 @@ struct capture {
 	int dlt;                          /* link type: Ethernet, or Linux cooked on "any" */
 	pcap_dumper_t *dump;
 	pcap_t *dead;                     /* the file's link type, when it is not the capture's */
+	u_char *v1;                       /* with dead: one frame converted, snaplen bytes */
+	unsigned snaplen;
 	struct packet *pkts;
 	size_t npkts, cap;
 	struct flow *flows;
@@ -283,7 +285,8 @@ static void relativize(struct capture *c, struct packet *p, const struct addrs *
  * namespace (tcpdump would name the reader's own interfaces). -EIO with err[] set. */
 static int open_file(struct capture *c, const char *pcap_path, char *err, size_t errlen)
 {
-	if (c->dlt == DLT_LINUX_SLL2 && !(c->dead = pcap_open_dead(DLT_LINUX_SLL, 256))) {
+	if (c->dlt == DLT_LINUX_SLL2 && (!(c->dead = pcap_open_dead(DLT_LINUX_SLL, (int)c->snaplen)) ||
+					 !(c->v1 = malloc(c->snaplen)))) {
 		snprintf(err, errlen, "writing %s: out of memory", pcap_path);
 		return -ENOMEM;
 	}
@@ -328,8 +331,8 @@ static int set_filter(struct capture *c, const char *ifname, const char *filter,
 	return 0;
 }
 
-int capture_open(const char *ifname, const char *filter, const char *pcap_path, size_t ring, struct capture **ret,
-		 char *err, size_t errlen)
+int capture_open(const char *ifname, const char *filter, const char *pcap_path, size_t ring, unsigned snaplen,
+		 struct capture **ret, char *err, size_t errlen)
 {
 	char perr[PCAP_ERRBUF_SIZE] = "";
 	struct capture *c = calloc(1, sizeof *c);
@@ -356,11 +359,13 @@ int capture_open(const char *ifname, const char *filter, const char *pcap_path, 
 	 * cost 4 ms more per run to set up (page allocation, and libpcap's drain when the filter is
 	 * set), so a larger ring is for floods only (capture_ring_for()). TCPFAULT_CAPTURE_BUFFER
 	 * (bytes) makes it smaller, so that a test can make it lose. */
-	int bufsize = ring ? (int)ring : (int)CAPTURE_RING;
+	c->snaplen = snaplen ? snaplen : CAPTURE_SNAPLEN;
+	size_t want = (ring ? ring : CAPTURE_RING) / CAPTURE_SNAPLEN * c->snaplen;   /* as many frames */
+	int bufsize = (int)(want < (256u << 20) ? want : 256u << 20);
 	const char *env = getenv("TCPFAULT_CAPTURE_BUFFER");
 	if (env && atoi(env) > 0)
 		bufsize = atoi(env);
-	if (pcap_set_snaplen(c->pcap, 256) || pcap_set_immediate_mode(c->pcap, 1) ||
+	if (pcap_set_snaplen(c->pcap, (int)c->snaplen) || pcap_set_immediate_mode(c->pcap, 1) ||
 	    pcap_set_buffer_size(c->pcap, bufsize) || pcap_set_timeout(c->pcap, 1)) {
 		snprintf(err, errlen, "configuring the capture on %s", ifname);
 		goto fail;
@@ -394,8 +399,8 @@ fail:
 	return r;
 }
 
-int capture_open_wire(struct netns_sandbox *sb, const char *pcap_path, size_t ring, struct capture **ret, char *err,
-		      size_t errlen)
+int capture_open_wire(struct netns_sandbox *sb, const char *pcap_path, size_t ring, unsigned snaplen,
+		      struct capture **ret, char *err, size_t errlen)
 {
 	/* Each packet once, as it enters the wire from its sender's link; in the router topology
 	 * also what the router itself sends (its ICMP errors), which only ever leaves. Not what
@@ -419,7 +424,7 @@ int capture_open_wire(struct netns_sandbox *sb, const char *pcap_path, size_t ri
 		n = strlen(filter);
 		snprintf(filter + n, sizeof filter - n, " and not ifindex %u", br0);
 	}
-	r = capture_open("any", filter, pcap_path, ring, ret, err, errlen);
+	r = capture_open("any", filter, pcap_path, ring, snaplen, ret, err, errlen);
 	if (netns_leave(back) < 0)
 		abort(); /* running on in the wire namespace would put every later step in the wrong place */
 	return r;
@@ -433,6 +438,7 @@ void capture_free(struct capture *c)
 		pcap_dump_close(c->dump);
 	if (c->dead)
 		pcap_close(c->dead);
+	free(c->v1);
 	if (c->pcap)
 		pcap_close(c->pcap);
 	free(c->pkts);
@@ -455,9 +461,10 @@ static void dump_frame(struct capture *c, const struct pcap_pkthdr *h, const u_c
 	}
 	if (h->caplen < 20)
 		return;   /* shorter than a cooked v2 header: nothing to convert */
-	u_char v1[256 + 16];
+	/* v1's header is 4 bytes shorter than v2's: the frame fits in snaplen. */
+	u_char *v1 = c->v1;
 	struct pcap_pkthdr h1 = *h;
-	size_t body = h->caplen - 20 < 256 ? h->caplen - 20 : 256;
+	size_t body = h->caplen - 20 < c->snaplen - 16 ? h->caplen - 20 : c->snaplen - 16;
 	memset(v1, 0, 16);
 	v1[1] = data[10];                 /* packet type */
 	memcpy(v1 + 2, data + 8, 2);      /* ARPHRD type */

@@ -50,12 +50,17 @@ struct netns_sandbox;
  * icmp6"); if pcap_path is set, every captured frame is also written there. ring: the kernel's
  * ring in bytes (0: CAPTURE_RING, enough for ordinary runs; see capture_ring_for()). */
 #define CAPTURE_RING (2u << 20)
-int capture_open(const char *ifname, const char *filter, const char *pcap_path, size_t ring, struct capture **ret,
-		 char *err, size_t errlen);
+/* snaplen: the bytes kept of each frame (0: CAPTURE_SNAPLEN), CAPTURE_SNAPLEN_MIN to
+ * CAPTURE_SNAPLEN_MAX; the ring grows with it (it holds frames of that size), to 256 MiB. */
+#define CAPTURE_SNAPLEN 256
+#define CAPTURE_SNAPLEN_MIN 96            /* cooked header, IPv6 header, TCP header with options */
+#define CAPTURE_SNAPLEN_MAX 262144        /* libpcap's own limit */
+int capture_open(const char *ifname, const char *filter, const char *pcap_path, size_t ring, unsigned snaplen,
+		 struct capture **ret, char *err, size_t errlen);
 /* The capture a run uses: every host's link in the sandbox's wire namespace, each packet once
  * (as it enters the wire from its sender; and what the router sends). */
-int capture_open_wire(struct netns_sandbox *sb, const char *pcap_path, size_t ring, struct capture **ret, char *err,
-		      size_t errlen);
+int capture_open_wire(struct netns_sandbox *sb, const char *pcap_path, size_t ring, unsigned snaplen,
+		      struct capture **ret, char *err, size_t errlen);
 /* The ring a scenario needs: CAPTURE_RING, and room for every packet of its SYN floods (each
  * SYN draws a SYN-ACK and maybe an RST: a burst faster than the capture reads), at most 256 MiB. */
 size_t capture_ring_for(const struct scenario *s);
@@ -87,6 +92,7 @@ struct run_options {
 	bool verbose;
 	int timeout_ms;                   /* the run's time limit in place of the file's 'timeout'; 0: the file's */
 	unsigned run, runs;               /* this run of runs (--repeat): the pcap file names it if runs > 1 */
+	unsigned snaplen;                 /* --snaplen: bytes kept of each packet; 0: CAPTURE_SNAPLEN */
 };
 
 /* Whether the runner has a function for this kind of step (every kind must: a unit test checks). */

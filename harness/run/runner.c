@@ -179,7 +179,7 @@ static int setup(struct run *r)
 		snprintf(path, sizeof path, "%s/%s-%s%s.pcap", o->pcap_dir, s->name,
 			 o->family == AF_INET6 ? "inet6" : "inet", run);
 	}
-	if (capture_open_wire(r->sb, o->pcap_dir ? path : NULL, capture_ring_for(s), &r->cap, err, sizeof err) < 0)
+	if (capture_open_wire(r->sb, o->pcap_dir ? path : NULL, capture_ring_for(s), o->snaplen, &r->cap, err, sizeof err) < 0)
 		return run_errorf(r, "%s", err);
 	/* Said where it matters: a blackhole, which would use netem where asked and present. */
 	bool blackholes = false;
