@@ -10,10 +10,10 @@ tcpfault=$1 sigkill=$2 forever=$3
 dir=$(mktemp -d) || exit 1
 trap 'rm -rf "$dir"' EXIT
 
-# 1. The stand-in peer records its PID (exec keeps it) and sleeps without reading fd 3. The
-#    worker runs in a PID namespace of its own, so $$ is not the PID this test can see: the
-#    parent field of a child's /proc/self/stat is (procfs counts in the host's namespace).
-printf '#!/bin/sh\ncut -d" " -f4 /proc/self/stat >"%s/pid.$$"\nexec sleep 600\n' "$dir" >"$dir/peer"
+# 1. The stand-in peer notes that it ran and sleeps without reading fd 3. The worker runs in a
+#    PID namespace of its own with its own /proc, so the peer's PID means nothing here: it is
+#    found afterwards by its command line, which names this test's own folder.
+printf '#!/bin/sh\ntouch "%s/ran.$$"\nsleep 600\n' "$dir" >"$dir/peer"
 chmod +x "$dir/peer"
 start=$(date +%s)
 TCPFAULT_PEER=$dir/peer "$tcpfault" run -j1 --family inet --format json "$sigkill" >"$dir/r.json" 2>"$dir/err"
@@ -25,12 +25,13 @@ grep -q '"verdict":"error"' "$dir/r.json" || { echo "FAILED: a hung peer must gi
 grep -q 'sigkill.tcpf:[0-9]*: error: server socket: the server peer answered neither' "$dir/r.json" ||
 	{ echo "FAILED: the error does not name the step (FILE:LINE: error: server socket: ...)"; exit 1; }
 [ $(($(date +%s) - start)) -le 15 ] || { echo "FAILED: a hung peer took more than 15 s"; exit 1; }
-ls "$dir"/pid.* >/dev/null 2>&1 || { echo "FAILED: the stand-in peer never ran"; exit 1; }
-for f in "$dir"/pid.*; do
-	pid=$(cat "$f")
+ls "$dir"/ran.* >/dev/null 2>&1 || { echo "FAILED: the stand-in peer never ran"; exit 1; }
+for p in /proc/[0-9]*; do
+	cmd=$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null)
+	case $cmd in *"$dir/peer"*) ;; *) continue ;; esac
 	# A zombie is dead; only a live process counts (its reaper may be PID 1).
-	st=$(sed -n 's/^State:[[:space:]]*\(.\).*/\1/p' "/proc/$pid/status" 2>/dev/null)
-	[ -z "$st" ] || [ "$st" = Z ] || { echo "FAILED: the hung peer $pid is still alive ($st)"; exit 1; }
+	st=$(sed -n 's/^State:[[:space:]]*\(.\).*/\1/p' "$p/status" 2>/dev/null)
+	[ -z "$st" ] || [ "$st" = Z ] || { echo "FAILED: the hung peer ${p#/proc/} is still alive ($st)"; exit 1; }
 done
 echo "ok 1: a hung peer was killed and reported as an error naming the step"
 
