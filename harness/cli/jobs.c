@@ -21,6 +21,7 @@
 #include <sys/wait.h>
 
 #include "cli.h"
+#include "peer.h"
 
 
 /* Longest first: jobs that must wait longest on kernel timers (their floors) start first, so
@@ -39,7 +40,7 @@ static int by_pos(const void *a, const void *b)
 	return x->pos < y->pos ? -1 : x->pos > y->pos;
 }
 
-static int start_job(struct job *j, const struct run_options *base)
+static int start_job(struct job *jobs, size_t n, struct job *j, const struct run_options *base, int spool)
 {
 	int p[2];
 
@@ -76,6 +77,13 @@ static int start_job(struct job *j, const struct run_options *base)
 			_exit(1);
 		close(parent);
 		close(p[0]);
+		/* Not the other jobs' pipes nor the spool: a worker holding another's pipe would
+		 * keep it open past that worker's death (and -j64 would give each 64 more fds). */
+		for (size_t i = 0; i < n; i++)
+			if (jobs[i].fd >= 0 && &jobs[i] != j)
+				close(jobs[i].fd);
+		if (spool >= 0)
+			close(spool);
 		struct run_options o = *base;
 		o.family = j->family;
 		o.run = j->run;
@@ -86,10 +94,10 @@ static int start_job(struct job *j, const struct run_options *base)
 		const char *txt = json_object_to_json_string_ext(json, JSON_C_TO_STRING_PLAIN);
 		size_t len = strlen(txt), off = 0;
 		while (off < len) {
-			ssize_t n = write(p[1], txt + off, len - off);
-			if (n <= 0)
+			ssize_t w = write(p[1], txt + off, len - off);
+			if (w <= 0)
 				_exit(1);
-			off += (size_t)n;
+			off += (size_t)w;
 		}
 		_exit(0);
 	}
@@ -103,7 +111,7 @@ static int start_job(struct job *j, const struct run_options *base)
 }
 
 /* What the controller knows of a run whose worker gave no result; NULL if out of memory. */
-static struct result *error_result(const struct job *j, const char *why)
+struct result *job_error_result(const struct job *j, const char *why)
 {
 	struct result *r;
 
@@ -141,7 +149,7 @@ static void finish_job(struct job *j, bool timed_out)
 	if (timed_out) {
 		snprintf(why, sizeof why, "%s: the run exceeded its time limit (%d ms) and was stopped",
 			 j->s->path, j->limit_ms);
-		j->result = error_result(j, why);
+		j->result = job_error_result(j, why);
 	} else if (!j->buf || parse_result(j->buf, &j->result) < 0) {
 		if (j->buf && WIFEXITED(status) && WEXITSTATUS(status) == 0)
 			snprintf(why, sizeof why, "%s: the worker's result is malformed", j->s->path);
@@ -150,25 +158,92 @@ static void finish_job(struct job *j, bool timed_out)
 		else
 			snprintf(why, sizeof why, "%s: the worker ended with status %d and no result",
 				 j->s->path, WEXITSTATUS(status));
-		j->result = error_result(j, why);
+		j->result = job_error_result(j, why);
 	}
 	free(j->buf);
 	j->buf = NULL;
 }
 
+/* The job has ended: what the exit status needs, and its result into the spool (then freed),
+ * so the controller's memory holds only the runs in flight. Kept in memory if that fails. */
+static void ended(struct job *j, int spool)
+{
+	struct result *r = j->result;
+	json_object *json = NULL;
+
+	j->ended = true;
+	if (!r)
+		return;
+	j->verdict = r->verdict;
+	j->missing = *r->missing != 0;
+	if (spool < 0 || result_to_json(r, &json) < 0)
+		return;
+	const char *txt = json_object_to_json_string_ext(json, JSON_C_TO_STRING_PLAIN);
+	size_t len = strlen(txt), off = 0;
+	off_t at = lseek(spool, 0, SEEK_END);
+	while (at >= 0 && off < len) {
+		ssize_t w = write(spool, txt + off, len - off);
+		if (w <= 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;
+		off += (size_t)w;
+	}
+	json_object_put(json);
+	if (at < 0 || off < len)
+		return;
+	j->spooled = true;
+	j->spool_off = at;
+	j->spool_len = len;
+	result_free(r);
+	j->result = NULL;
+}
+
+/* Stopped by a signal: the runs in flight end (their workers killed: every process and
+ * namespace under each goes with it, as when the controller dies) and no other starts. */
+static void stop_all(struct job *jobs, size_t n, int signo, int spool)
+{
+	char why[160];
+
+	snprintf(why, sizeof why, REPORT_NOT_RUN ": tcpfault was stopped by %s before this run ended",
+		 signal_name(signo));
+	for (size_t i = 0; i < n; i++) {
+		struct job *j = &jobs[i];
+		if (j->ended)
+			continue;
+		if (j->fd >= 0) {
+			kill(j->pid, SIGKILL);
+			waitpid(j->pid, NULL, 0);
+			close(j->fd);
+			j->fd = -1;
+			free(j->buf);
+			j->buf = NULL;
+		}
+		j->result = job_error_result(j, why);
+		ended(j, spool);
+	}
+}
+
 /* Runs all jobs, at most njobs at once. */
-static void run_some(struct job *jobs, size_t n, unsigned njobs, const struct run_options *o)
+static void run_some(struct job *jobs, size_t n, unsigned njobs, const struct run_options *o, int spool,
+		     volatile sig_atomic_t *stop)
 {
 	size_t next = 0, done = 0;
 	unsigned running = 0;
 
 	while (done < n) {
+		if (*stop) {
+			stop_all(jobs, n, *stop, spool);
+			return;
+		}
 		while (running < njobs && next < n) {
-			int e = start_job(&jobs[next], o);
+			int e = start_job(jobs, n, &jobs[next], o, spool);
 			if (e < 0) {
-				char why[128];
-				snprintf(why, sizeof why, "starting a worker: %s", strerror(-e));
-				jobs[next].result = error_result(&jobs[next], why);
+				char why[160];
+				/* EMFILE, ENFILE, EAGAIN: a limit of this machine, named as such */
+				snprintf(why, sizeof why, "starting a worker: %s (%s)", strerror(-e), peer_errno_name(-e));
+				jobs[next].result = job_error_result(&jobs[next], why);
+				ended(&jobs[next], spool);
 				done++;
 			} else {
 				running++;
@@ -213,17 +288,19 @@ static void run_some(struct job *jobs, size_t n, unsigned njobs, const struct ru
 			} else {
 				continue;
 			}
+			ended(j, spool);
 			running--;
 			done++;
 		}
 	}
 }
 
-void run_jobs(struct job *jobs, size_t n, unsigned njobs, const struct run_options *o)
+void run_jobs(struct job *jobs, size_t n, unsigned njobs, const struct run_options *o, int spool,
+	      volatile sig_atomic_t *stop)
 {
 	for (size_t i = 0; i < n; i++)
 		jobs[i].pos = i;
 	qsort(jobs, n, sizeof *jobs, by_floor);
-	run_some(jobs, n, njobs, o);
+	run_some(jobs, n, njobs, o, spool, stop);
 	qsort(jobs, n, sizeof *jobs, by_pos);
 }

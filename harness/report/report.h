@@ -213,3 +213,17 @@ void report_mermaid(FILE *out, const struct report_results *rs, const struct rep
  * to it (a table of runs and verdicts, then the failures). 0, or -errno. */
 int report_step_summary(struct result *const *results, size_t n, const struct report_options *o);
 int report_step_summary_from(const struct report_results *rs, const struct report_options *o);
+
+/* outfile.c: a file tcpfault writes (-o, a capture), made as a temporary file beside path with
+ * O_EXCL|O_NOFOLLOW and renamed over path by report_file_commit when complete; a path that is
+ * a symbolic link (or not a regular file) is refused (-ELOOP). fd: the caller's to close (after
+ * commit or abandon, or before). open returns the fd, or -errno with err set. */
+struct report_file {
+	int fd, dirfd;
+	char *tmp, *name;
+};
+int report_file_open(const char *path, struct report_file *f, char *err, size_t errlen);
+/* Renames the temporary file over the final name; -errno (the temporary file then removed). */
+int report_file_commit(struct report_file *f);
+/* Removes the temporary file (a failed or interrupted run): the old file stays. */
+void report_file_abandon(struct report_file *f);
