@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
-# netns suite: a report survives. Interrupts catalog runs (-j4, inet) with SIGINT and SIGTERM
+# netns suite: a report survives. Interrupts catalog runs (-j8, inet) with SIGINT and SIGTERM
 # (and one SIGHUP) at pseudo-random moments (the same sequence every time) and requires of each:
 # the exit status 128+signal; the -o report complete and valid (JSON through jq, JUnit through
 # xmllint) with one result per run of the catalog, the finished ones as they ended and the
@@ -25,9 +25,9 @@ trial() {   # SIGNAL FORMAT STATUS
 	sig=$1 format=$2 want=$3
 	rm -f "$dir"/r.* "$dir"/.r.*
 	echo '{"previous":1}' >"$dir/r.$format"
-	# 0.2 to 5 s: before the first run ends, and after some have
-	ms=$((200 + RANDOM % 4800))
-	"$tcpfault" run -j4 --family inet -f "$format" -o "$dir/r.$format" 2>"$dir/err" &
+	# 0.3 to 5 s: before the first run ends, and after some have
+	ms=$((300 + RANDOM % 4700))
+	"$tcpfault" run -j8 --family inet -f "$format" -o "$dir/r.$format" 2>"$dir/err" &
 	pid=$!
 	sleep "$((ms / 1000)).$(printf %03d $((ms % 1000)))"
 	kill "-$sig" "$pid"
