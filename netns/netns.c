@@ -68,7 +68,7 @@ struct netns_sandbox {
 	int br_ifindex;
 	int kerr;               /* errno from the last netlink error message, 0 if none */
 	struct host hosts[NETNS_MAX_HOSTS];
-	char err[256];
+	char err[1200];                   /* nft's whole error text fits (its lines, the carets) */
 };
 
 /* ---- cleanup helpers ---- */
@@ -109,7 +109,7 @@ static int fail(struct netns_sandbox *sb, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static int fail(struct netns_sandbox *sb, int err, const char *fmt, ...)
 {
-	char what[160], ebuf[64];
+	char what[1100], ebuf[64];
 	va_list ap;
 
 	if (!sb)
@@ -803,7 +803,7 @@ fail:
 
 /* ---- sandbox ---- */
 
-static __thread char new_error[256];
+static __thread char new_error[1200];
 
 int netns_sandbox_new(unsigned nhosts, struct netns_sandbox **ret)
 {
@@ -1085,7 +1085,12 @@ static int nft_run(struct netns_sandbox *sb, int fd, const char *cmd, const char
 	msg = nft_ctx_get_error_buffer(nft);
 	if (!strncmp(msg, "Error: ", 7))
 		msg += 7;
-	return fail(sb, r, "%s: %.*s", about, (int)strcspn(msg, "\n"), msg);
+	/* The whole text: its first line may only say where ("In file included from ..."), and
+	 * the lines after it show the command with carets under the fault. */
+	size_t len = strlen(msg);
+	while (len && (msg[len - 1] == '\n' || msg[len - 1] == ' '))
+		len--;
+	return fail(sb, r, "%s: %.*s", about, (int)len, msg);
 }
 
 int netns_nft(struct netns_sandbox *sb, int host, const char *commands)
