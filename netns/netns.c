@@ -117,7 +117,11 @@ static int fail(struct netns_sandbox *sb, int err, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
-	snprintf(sb->err, sizeof(sb->err), "%s: %s", what, strerror_r(-err, ebuf, sizeof(ebuf)));
+	/* A limit of the machine is named as such: the reader may raise it (ulimit -n). */
+	const char *name = err == -EMFILE ? " (EMFILE: this process's open-file limit)" :
+			   err == -ENFILE ? " (ENFILE: the system's open-file limit)" :
+			   err == -EAGAIN ? " (EAGAIN)" : "";
+	snprintf(sb->err, sizeof(sb->err), "%s: %s%s", what, strerror_r(-err, ebuf, sizeof(ebuf)), name);
 	return err;
 }
 
@@ -135,12 +139,16 @@ static int nle_errno(struct netns_sandbox *sb, int nle)
 		[NLE_PROTO_MISMATCH] = EPROTONOSUPPORT, [NLE_NOACCESS] = EACCES,
 		[NLE_PERM] = EPERM, [NLE_NODEV] = ENODEV, [NLE_DUMP_INTR] = EINTR,
 	};
-	int kerr = sb ? sb->kerr : 0;
+	int kerr = sb ? sb->kerr : 0, sys = errno;
 
 	if (sb)
 		sb->kerr = 0;
 	if (kerr > 0)
 		return -kerr;
+	/* libnl turns a full fd table into NLE_FAILURE ("Input/output error"); the errno its
+	 * socket() left says which limit. */
+	if ((nle == NLE_FAILURE || nle == -NLE_FAILURE) && (sys == EMFILE || sys == ENFILE))
+		return -sys;
 	nle = nle < 0 ? -nle : nle;
 	if (nle > 0 && nle < (int)(sizeof(map) / sizeof(map[0])) && map[nle])
 		return -map[nle];
@@ -198,6 +206,7 @@ static int ns_new(struct netns_sandbox *sb, int protocol, int *ret_fd, struct nl
 			return fail(sb, -ENOMEM, "allocating a netlink socket");
 		if (sb)
 			nl_socket_modify_err_cb(nl, NL_CB_CUSTOM, nl_err_cb, sb);
+		errno = 0;
 		r = nl_connect(nl, protocol);
 		if (r < 0)
 			return fail(sb, nle_errno(sb, r), "opening a netlink socket");
