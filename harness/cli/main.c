@@ -61,7 +61,8 @@ static const char usage_text[] =
 	"                            report format (default text): json carries every field;\n" \
 	"                            junit is JUnit XML for CI; tap is TAP version 14; html is one\n" \
 	"                            page with a ladder per run; mermaid is Markdown diagrams\n" \
-	"  -o, --output FILE         write the report to FILE instead of standard output\n" \
+	"  -o, --output FILE         write the report to FILE instead of standard output (whole,\n" \
+	"                            or not at all: an old FILE stays; never through a link)\n" \
 	"      --pcap-dir DIR        write one capture per scenario and family (and run, with\n" \
 	"                            --repeat) into DIR: every host's link, each packet once\n" \
 	"  -j, --jobs N              scenarios run in parallel, 1 to 64 (default: number of CPUs)\n" \
@@ -81,7 +82,8 @@ static const char usage_text[] =
 	"  -h, --help                this text\n" \
 	"\n" \
 	"Exit status: 0 all passed, 1 a scenario failed or could not run, 2 bad usage or a bad\n" \
-	"scenario file, 3 this machine lacks something tcpfault needs (the message says what).\n"
+	"scenario file, 3 this machine lacks something tcpfault needs (the message says what);\n" \
+	"129, 130, 143: stopped by SIGHUP, SIGINT, SIGTERM (the report lists the runs not run).\n"
 
 static const char run_help[] =
 	"Usage: tcpfault run [OPTIONS] [NAME|FILE]...\n"
