@@ -4,7 +4,7 @@
 # (and one SIGHUP) at pseudo-random moments (the same sequence every time) and requires of each:
 # the exit status 128+signal; the -o report complete and valid (JSON through jq, JUnit through
 # xmllint) with one result per run of the catalog, the finished ones as they ended and the
-# rest "not run" (JUnit: skipped); no temporary file left beside it. Then an old -o file
+# rest "not run" (JUnit: skipped); no temporary file left beside it nor in --pcap-dir. Then an old -o file
 # survives a run that fails before writing, and a symbolic link planted as -o or in --pcap-dir
 # is refused with its target unchanged.
 #   interrupt.sh TCPFAULT
@@ -23,11 +23,11 @@ RANDOM=14
 finished_any=0
 trial() {   # SIGNAL FORMAT STATUS
 	sig=$1 format=$2 want=$3
-	rm -f "$dir"/r.* "$dir"/.r.*
+	rm -rf "$dir"/r.* "$dir"/.r.* "$dir/p"
 	echo '{"previous":1}' >"$dir/r.$format"
 	# 0.3 to 5 s: before the first run ends, and after some have
 	ms=$((300 + RANDOM % 4700))
-	"$tcpfault" run -j8 --family inet -f "$format" -o "$dir/r.$format" 2>"$dir/err" &
+	"$tcpfault" run -j8 --family inet -f "$format" -o "$dir/r.$format" --pcap-dir "$dir/p" 2>"$dir/err" &
 	pid=$!
 	sleep "$((ms / 1000)).$(printf %03d $((ms % 1000)))"
 	kill "-$sig" "$pid"
@@ -46,6 +46,9 @@ trial() {   # SIGNAL FORMAT STATUS
 		grep -q "skipped=\"$notrun\"" "$dir/r.junit" || fail "SIG$sig at $ms ms: the suite's skipped count is not $notrun"
 	fi
 	[ "$total" -eq "$runs" ] || fail "SIG$sig at $ms ms: $total results, not $runs"
+	# the runs stopped leave no temporary capture (a run stopped just after its capture was
+	# whole may leave that whole capture)
+	ls -A "$dir/p" | grep -q '^\.' && fail "SIG$sig at $ms ms: a temporary capture is left: $(ls -A "$dir/p")"
 	[ "$notrun" -ge 1 ] || fail "SIG$sig at $ms ms: every run finished: the moment is too late to test anything"
 	[ $((total - notrun)) -gt 0 ] && finished_any=1
 	echo "ok: SIG$sig at $ms ms ($format): $((total - notrun)) finished, $notrun not run, exit $rc"

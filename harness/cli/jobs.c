@@ -6,6 +6,7 @@
  * once, the longest timer floors first; each bounded by its run's limit (plus a margin for a
  * runner that cannot bound itself). Runs in the controller.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -136,7 +137,28 @@ static int parse_result(const char *text, struct result **ret)
 	return e;
 }
 
-static void finish_job(struct job *j, bool timed_out)
+/* A worker killed while it ran (its limit, a signal) leaves its capture's temporary file
+ * (.NAME-FAMILY[-runK].pcap.XXXXXX.tmp, outfile.c) in --pcap-dir: removed here, so only whole
+ * captures remain. */
+static void forget_capture(const struct job *j, const struct run_options *o)
+{
+	char base[300], run[24] = "";
+	DIR *d;
+	struct dirent *e;
+
+	if (!o->pcap_dir || !(d = opendir(o->pcap_dir)))
+		return;
+	if (o->runs > 1)
+		snprintf(run, sizeof run, "-run%u", j->run);
+	int n = snprintf(base, sizeof base, ".%s-%s%s.pcap.", j->s->name, j->family == AF_INET6 ? "inet6" : "inet", run);
+	while (n > 0 && (size_t)n < sizeof base && (e = readdir(d)))
+		if (strncmp(e->d_name, base, (size_t)n) == 0 && strlen(e->d_name) == (size_t)n + 10 &&
+		    strcmp(e->d_name + n + 6, ".tmp") == 0)
+			unlinkat(dirfd(d), e->d_name, 0);
+	closedir(d);
+}
+
+static void finish_job(struct job *j, bool timed_out, const struct run_options *o)
 {
 	int status = 0;
 	char why[4400];
@@ -144,6 +166,8 @@ static void finish_job(struct job *j, bool timed_out)
 	if (timed_out)
 		kill(j->pid, SIGKILL);
 	waitpid(j->pid, &status, 0);
+	if (timed_out || WIFSIGNALED(status))
+		forget_capture(j, o);
 	close(j->fd);
 	j->fd = -1;
 	if (timed_out) {
@@ -201,7 +225,7 @@ static void ended(struct job *j, int spool)
 
 /* Stopped by a signal: the runs in flight end (their workers killed: every process and
  * namespace under each goes with it, as when the controller dies) and no other starts. */
-static void stop_all(struct job *jobs, size_t n, int signo, int spool)
+static void stop_all(struct job *jobs, size_t n, int signo, int spool, const struct run_options *o)
 {
 	char why[160];
 
@@ -214,6 +238,7 @@ static void stop_all(struct job *jobs, size_t n, int signo, int spool)
 		if (j->fd >= 0) {
 			kill(j->pid, SIGKILL);
 			waitpid(j->pid, NULL, 0);
+			forget_capture(j, o);
 			close(j->fd);
 			j->fd = -1;
 			free(j->buf);
@@ -233,7 +258,7 @@ static void run_some(struct job *jobs, size_t n, unsigned njobs, const struct ru
 
 	while (done < n) {
 		if (*stop) {
-			stop_all(jobs, n, *stop, spool);
+			stop_all(jobs, n, *stop, spool, o);
 			return;
 		}
 		while (running < njobs && next < n) {
@@ -282,9 +307,9 @@ static void run_some(struct job *jobs, size_t n, unsigned njobs, const struct ru
 				}
 				if (r < 0 && errno == EINTR)
 					continue;
-				finish_job(j, false);
+				finish_job(j, false, o);
 			} else if (clock_us() / 1000 > j->deadline_ms) {
-				finish_job(j, true);
+				finish_job(j, true, o);
 			} else {
 				continue;
 			}
