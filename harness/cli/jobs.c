@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -45,6 +46,13 @@ static int start_job(struct job *jobs, size_t n, struct job *j, const struct run
 {
 	int p[2];
 
+	if (!j->progress) {
+		void *m = mmap(NULL, sizeof *j->progress, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		if (m == MAP_FAILED)
+			return -errno;
+		j->progress = m;
+	}
+	*j->progress = (struct run_progress){ 0 };
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return -errno;
 	fflush(NULL);
@@ -86,6 +94,7 @@ static int start_job(struct job *jobs, size_t n, struct job *j, const struct run
 		if (spool >= 0)
 			close(spool);
 		struct run_options o = *base;
+		o.progress = j->progress;
 		o.family = j->family;
 		o.run = j->run;
 		struct result *res = runner_run(j->s, &o);
@@ -107,7 +116,8 @@ static int start_job(struct job *jobs, size_t n, struct job *j, const struct run
 	j->fd = p[0];
 	/* The runner bounds itself; this is the bound for a runner that cannot. */
 	j->limit_ms = base->timeout_ms ? base->timeout_ms : j->s->timeout_ms;
-	j->deadline_ms = clock_us() / 1000 + j->limit_ms + 15000;
+	j->start_ms = clock_us() / 1000;
+	j->deadline_ms = j->start_ms + j->limit_ms + 15000;
 	return 0;
 }
 
@@ -158,10 +168,24 @@ static void forget_capture(const struct job *j, const struct run_options *o)
 	closedir(d);
 }
 
+/* Past its limit (+1 s) in setup or in a step: a step that blocks in the harness (nft, a
+ * sysctl write, a program's start) which the runner cannot bound; not in its teardown (which
+ * the backstop bounds, limit + 15 s). */
+static bool step_overdue(const struct job *j, int64_t now_ms)
+{
+	int phase = j->progress ? j->progress->phase : 0;
+
+	return (phase == RUN_SETUP || phase == RUN_STEPS) && now_ms > j->start_ms + j->limit_ms + 1000;
+}
+
 static void finish_job(struct job *j, bool timed_out, const struct run_options *o)
 {
 	int status = 0;
 	char why[4400];
+	/* read before the kill: where it blocked, and for how long */
+	int phase = j->progress ? j->progress->phase : 0;
+	unsigned line = j->progress ? j->progress->line : 0;
+	int64_t blocked_ms = j->progress && j->progress->since_us ? clock_us() / 1000 - j->progress->since_us / 1000 : 0;
 
 	if (timed_out)
 		kill(j->pid, SIGKILL);
@@ -170,7 +194,16 @@ static void finish_job(struct job *j, bool timed_out, const struct run_options *
 		forget_capture(j, o);
 	close(j->fd);
 	j->fd = -1;
-	if (timed_out) {
+	if (timed_out && phase == RUN_STEPS) {
+		snprintf(why, sizeof why, "%s:%u: this step blocked for %lld ms and was stopped: the run's time limit "
+			 "(%d ms) was reached", j->s->path, line, (long long)blocked_ms, j->limit_ms);
+		j->result = job_error_result(j, why);
+	} else if (timed_out && phase == RUN_SETUP) {
+		snprintf(why, sizeof why, "%s: setting up (the sandbox, its sysctls and nft rules, the peers) blocked "
+			 "for %lld ms and was stopped: the run's time limit (%d ms) was reached", j->s->path,
+			 (long long)blocked_ms, j->limit_ms);
+		j->result = job_error_result(j, why);
+	} else if (timed_out) {
 		snprintf(why, sizeof why, "%s: the run exceeded its time limit (%d ms) and was stopped",
 			 j->s->path, j->limit_ms);
 		j->result = job_error_result(j, why);
@@ -196,6 +229,10 @@ static void ended(struct job *j, int spool)
 	json_object *json = NULL;
 
 	j->ended = true;
+	if (j->progress) {
+		munmap(j->progress, sizeof *j->progress);
+		j->progress = NULL;
+	}
 	if (!r)
 		return;
 	j->verdict = r->verdict;
@@ -283,8 +320,10 @@ static void run_some(struct job *jobs, size_t n, unsigned njobs, const struct ru
 			if (jobs[i].fd >= 0 && jobs[i].pid > 0) {
 				fds[nf] = (struct pollfd){ .fd = jobs[i].fd, .events = POLLIN };
 				idx[nf++] = i;
-				if (jobs[i].deadline_ms < soonest)
-					soonest = jobs[i].deadline_ms;
+				int64_t at = jobs[i].progress && jobs[i].progress->phase != RUN_TEARDOWN ?
+					     jobs[i].start_ms + jobs[i].limit_ms + 1001 : jobs[i].deadline_ms;
+				if (at < soonest)
+					soonest = at;
 			}
 		if (nf == 0)
 			continue;
@@ -308,7 +347,7 @@ static void run_some(struct job *jobs, size_t n, unsigned njobs, const struct ru
 				if (r < 0 && errno == EINTR)
 					continue;
 				finish_job(j, false, o);
-			} else if (clock_us() / 1000 > j->deadline_ms) {
+			} else if (clock_us() / 1000 > j->deadline_ms || step_overdue(j, clock_us() / 1000)) {
 				finish_job(j, true, o);
 			} else {
 				continue;
