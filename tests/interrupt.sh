@@ -20,13 +20,13 @@ runs=$("$tcpfault" list | grep -c '^  ')
 [ "$runs" -gt 10 ] || fail "the catalog lists $runs scenarios"
 
 RANDOM=14
-finished_any=0
+finished_any=0 notrun_any=0
 trial() {   # SIGNAL FORMAT STATUS
 	sig=$1 format=$2 want=$3
 	rm -rf "$dir"/r.* "$dir"/.r.* "$dir/p"
 	echo '{"previous":1}' >"$dir/r.$format"
-	# 0.3 to 5 s: before the first run ends, and after some have
-	ms=$((300 + RANDOM % 4700))
+	# 0.3 to 4 s: before the first run ends, and after some have
+	ms=$((300 + RANDOM % 3700))
 	"$tcpfault" run -j8 --family inet -f "$format" -o "$dir/r.$format" --pcap-dir "$dir/p" 2>"$dir/err" &
 	pid=$!
 	sleep "$((ms / 1000)).$(printf %03d $((ms % 1000)))"
@@ -49,7 +49,7 @@ trial() {   # SIGNAL FORMAT STATUS
 	# the runs stopped leave no temporary capture (a run stopped just after its capture was
 	# whole may leave that whole capture)
 	ls -A "$dir/p" | grep -q '^\.' && fail "SIG$sig at $ms ms: a temporary capture is left: $(ls -A "$dir/p")"
-	[ "$notrun" -ge 1 ] || fail "SIG$sig at $ms ms: every run finished: the moment is too late to test anything"
+	[ "$notrun" -gt 0 ] && notrun_any=1
 	[ $((total - notrun)) -gt 0 ] && finished_any=1
 	echo "ok: SIG$sig at $ms ms ($format): $((total - notrun)) finished, $notrun not run, exit $rc"
 }
@@ -61,6 +61,7 @@ trial TERM json 143
 trial INT junit 130
 trial HUP json 129
 [ "$finished_any" -eq 1 ] || fail "no trial had a finished run: the moments are too early"
+[ "$notrun_any" -eq 1 ] || fail "every trial's runs all finished: the moments are too late"
 
 # An old report survives a run that fails before writing (an unknown scenario; an unwritable
 # --pcap-dir), and one whose report cannot be written (a read-only folder is not testable as
