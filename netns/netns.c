@@ -68,7 +68,7 @@ struct netns_sandbox {
 	int br_ifindex;
 	int kerr;               /* errno from the last netlink error message, 0 if none */
 	struct host hosts[NETNS_MAX_HOSTS];
-	char err[256];
+	char err[1200];                   /* nft's whole error text fits (its lines, the carets) */
 };
 
 /* ---- cleanup helpers ---- */
@@ -109,7 +109,7 @@ static int fail(struct netns_sandbox *sb, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static int fail(struct netns_sandbox *sb, int err, const char *fmt, ...)
 {
-	char what[160], ebuf[64];
+	char what[1100], ebuf[64];
 	va_list ap;
 
 	if (!sb)
@@ -117,7 +117,11 @@ static int fail(struct netns_sandbox *sb, int err, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
-	snprintf(sb->err, sizeof(sb->err), "%s: %s", what, strerror_r(-err, ebuf, sizeof(ebuf)));
+	/* A limit of the machine is named as such: the reader may raise it (ulimit -n). */
+	const char *name = err == -EMFILE ? " (EMFILE: this process's open-file limit)" :
+			   err == -ENFILE ? " (ENFILE: the system's open-file limit)" :
+			   err == -EAGAIN ? " (EAGAIN)" : "";
+	snprintf(sb->err, sizeof(sb->err), "%s: %s%s", what, strerror_r(-err, ebuf, sizeof(ebuf)), name);
 	return err;
 }
 
@@ -135,12 +139,16 @@ static int nle_errno(struct netns_sandbox *sb, int nle)
 		[NLE_PROTO_MISMATCH] = EPROTONOSUPPORT, [NLE_NOACCESS] = EACCES,
 		[NLE_PERM] = EPERM, [NLE_NODEV] = ENODEV, [NLE_DUMP_INTR] = EINTR,
 	};
-	int kerr = sb ? sb->kerr : 0;
+	int kerr = sb ? sb->kerr : 0, sys = errno;
 
 	if (sb)
 		sb->kerr = 0;
 	if (kerr > 0)
 		return -kerr;
+	/* libnl turns a full fd table into NLE_FAILURE ("Input/output error"); the errno its
+	 * socket() left says which limit. */
+	if ((nle == NLE_FAILURE || nle == -NLE_FAILURE) && (sys == EMFILE || sys == ENFILE))
+		return -sys;
 	nle = nle < 0 ? -nle : nle;
 	if (nle > 0 && nle < (int)(sizeof(map) / sizeof(map[0])) && map[nle])
 		return -map[nle];
@@ -198,6 +206,7 @@ static int ns_new(struct netns_sandbox *sb, int protocol, int *ret_fd, struct nl
 			return fail(sb, -ENOMEM, "allocating a netlink socket");
 		if (sb)
 			nl_socket_modify_err_cb(nl, NL_CB_CUSTOM, nl_err_cb, sb);
+		errno = 0;
 		r = nl_connect(nl, protocol);
 		if (r < 0)
 			return fail(sb, nle_errno(sb, r), "opening a netlink socket");
@@ -803,7 +812,7 @@ fail:
 
 /* ---- sandbox ---- */
 
-static __thread char new_error[256];
+static __thread char new_error[1200];
 
 int netns_sandbox_new(unsigned nhosts, struct netns_sandbox **ret)
 {
@@ -1085,7 +1094,12 @@ static int nft_run(struct netns_sandbox *sb, int fd, const char *cmd, const char
 	msg = nft_ctx_get_error_buffer(nft);
 	if (!strncmp(msg, "Error: ", 7))
 		msg += 7;
-	return fail(sb, r, "%s: %.*s", about, (int)strcspn(msg, "\n"), msg);
+	/* The whole text: its first line may only say where ("In file included from ..."), and
+	 * the lines after it show the command with carets under the fault. */
+	size_t len = strlen(msg);
+	while (len && (msg[len - 1] == '\n' || msg[len - 1] == ' '))
+		len--;
+	return fail(sb, r, "%s: %.*s", about, (int)len, msg);
 }
 
 int netns_nft(struct netns_sandbox *sb, int host, const char *commands)

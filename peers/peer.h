@@ -82,6 +82,8 @@
 #include <sys/types.h>
 
 #define PEER_MSG_MAX 512
+/* Socket names one peer holds (each name a slot, never freed): check refuses more per host. */
+#define PEER_MAX_SOCKS 64
 
 /* The name of an errno value ("ECONNRESET"), or NULL if unknown; errno 0 gives NULL. */
 const char *peer_errno_name(int err);

@@ -32,7 +32,7 @@
 
 #include "peer.h"
 
-#define MAX_SOCKS 64
+#define MAX_SOCKS PEER_MAX_SOCKS
 #define QUEUE_LEN 8
 #define MAX_ARGS 6
 #define IO_MAX (16 << 20)

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <signal.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -64,15 +65,28 @@ struct job {
 	int fd;
 	char *buf;
 	size_t len;
-	int64_t deadline_ms;
+	int64_t start_ms, deadline_ms;    /* deadline: the backstop for a runner that cannot end */
 	int limit_ms;                     /* the run's time limit: --timeout, else the file's */
-	struct result *result;
+	struct run_progress *progress;    /* shared with its worker: where the run is */
+	struct result *result;            /* in memory: until spooled, or where the spool failed */
 	unsigned run;                     /* 1..repeat */
 	size_t pos;                       /* its place in the report */
+	/* Its result, once the run ended: where in the spool (spooled), and what the exit status
+	 * needs of it (the result itself is read back when the report is written). */
+	bool ended, spooled, missing;
+	enum result_verdict verdict;
+	off_t spool_off;
+	size_t spool_len;
 };
 /* Runs the jobs, at most njobs at once, the longest timer floors first; each job's result is
- * set (an error result where the worker gave none); the jobs are back in their order after. */
-void run_jobs(struct job *jobs, size_t n, unsigned njobs, const struct run_options *o);
+ * written to the spool (the fd of a file; -1: kept in memory) as it ends, an error result
+ * where the worker gave none. When *stop becomes non-zero (a signal), the runs in flight are
+ * stopped (their workers killed, as when the controller dies) and every job not ended gets
+ * a result saying it was not run. The jobs are back in their order after. */
+void run_jobs(struct job *jobs, size_t n, unsigned njobs, const struct run_options *o, int spool,
+	      volatile sig_atomic_t *stop);
+/* An error result for j (partial); NULL if out of memory. */
+struct result *job_error_result(const struct job *j, const char *why);
 
 /* ---- isolate.c ---- */
 

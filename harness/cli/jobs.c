@@ -6,6 +6,7 @@
  * once, the longest timer floors first; each bounded by its run's limit (plus a margin for a
  * runner that cannot bound itself). Runs in the controller.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -22,6 +24,7 @@
 #include <sys/wait.h>
 
 #include "cli.h"
+#include "peer.h"
 
 
 /* Longest first: jobs that must wait longest on kernel timers (their floors) start first, so
@@ -51,10 +54,17 @@ static void own_proc(void)
 	(void) mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 }
 
-static int start_job(struct job *j, const struct run_options *base)
+static int start_job(struct job *jobs, size_t n, struct job *j, const struct run_options *base, int spool)
 {
 	int p[2];
 
+	if (!j->progress) {
+		void *m = mmap(NULL, sizeof *j->progress, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		if (m == MAP_FAILED)
+			return -errno;
+		j->progress = m;
+	}
+	*j->progress = (struct run_progress){ 0 };
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return -errno;
 	fflush(NULL);
@@ -88,9 +98,17 @@ static int start_job(struct job *j, const struct run_options *base)
 			_exit(1);
 		close(parent);
 		close(p[0]);
+		/* Not the other jobs' pipes nor the spool: a worker holding another's pipe would
+		 * keep it open past that worker's death (and -j64 would give each 64 more fds). */
+		for (size_t i = 0; i < n; i++)
+			if (jobs[i].fd >= 0 && &jobs[i] != j)
+				close(jobs[i].fd);
+		if (spool >= 0)
+			close(spool);
 		if (getpid() == 1)
 			own_proc();
 		struct run_options o = *base;
+		o.progress = j->progress;
 		o.family = j->family;
 		o.run = j->run;
 		struct result *res = runner_run(j->s, &o);
@@ -100,10 +118,10 @@ static int start_job(struct job *j, const struct run_options *base)
 		const char *txt = json_object_to_json_string_ext(json, JSON_C_TO_STRING_PLAIN);
 		size_t len = strlen(txt), off = 0;
 		while (off < len) {
-			ssize_t n = write(p[1], txt + off, len - off);
-			if (n <= 0)
+			ssize_t w = write(p[1], txt + off, len - off);
+			if (w <= 0)
 				_exit(1);
-			off += (size_t)n;
+			off += (size_t)w;
 		}
 		_exit(0);
 	}
@@ -112,12 +130,13 @@ static int start_job(struct job *j, const struct run_options *base)
 	j->fd = p[0];
 	/* The runner bounds itself; this is the bound for a runner that cannot. */
 	j->limit_ms = base->timeout_ms ? base->timeout_ms : j->s->timeout_ms;
-	j->deadline_ms = clock_us() / 1000 + j->limit_ms + 15000;
+	j->start_ms = clock_us() / 1000;
+	j->deadline_ms = j->start_ms + j->limit_ms + 15000;
 	return 0;
 }
 
 /* What the controller knows of a run whose worker gave no result; NULL if out of memory. */
-static struct result *error_result(const struct job *j, const char *why)
+struct result *job_error_result(const struct job *j, const char *why)
 {
 	struct result *r;
 
@@ -142,20 +161,66 @@ static int parse_result(const char *text, struct result **ret)
 	return e;
 }
 
-static void finish_job(struct job *j, bool timed_out)
+/* A worker killed while it ran (its limit, a signal) leaves its capture's temporary file
+ * (.NAME-FAMILY[-runK].pcap.XXXXXX.tmp, outfile.c) in --pcap-dir: removed here, so only whole
+ * captures remain. */
+static void forget_capture(const struct job *j, const struct run_options *o)
+{
+	char base[300], run[24] = "";
+	DIR *d;
+	struct dirent *e;
+
+	if (!o->pcap_dir || !(d = opendir(o->pcap_dir)))
+		return;
+	if (o->runs > 1)
+		snprintf(run, sizeof run, "-run%u", j->run);
+	int n = snprintf(base, sizeof base, ".%s-%s%s.pcap.", j->s->name, j->family == AF_INET6 ? "inet6" : "inet", run);
+	while (n > 0 && (size_t)n < sizeof base && (e = readdir(d)))
+		if (strncmp(e->d_name, base, (size_t)n) == 0 && strlen(e->d_name) == (size_t)n + 10 &&
+		    strcmp(e->d_name + n + 6, ".tmp") == 0)
+			unlinkat(dirfd(d), e->d_name, 0);
+	closedir(d);
+}
+
+/* Past its limit (+1 s) in setup or in a step: a step that blocks in the harness (nft, a
+ * sysctl write, a program's start) which the runner cannot bound; not in its teardown (which
+ * the backstop bounds, limit + 15 s). */
+static bool step_overdue(const struct job *j, int64_t now_ms)
+{
+	int phase = j->progress ? j->progress->phase : 0;
+
+	return (phase == RUN_SETUP || phase == RUN_STEPS) && now_ms > j->start_ms + j->limit_ms + 1000;
+}
+
+static void finish_job(struct job *j, bool timed_out, const struct run_options *o)
 {
 	int status = 0;
 	char why[4400];
+	/* read before the kill: where it blocked, and for how long */
+	int phase = j->progress ? j->progress->phase : 0;
+	unsigned line = j->progress ? j->progress->line : 0;
+	int64_t blocked_ms = j->progress && j->progress->since_us ? clock_us() / 1000 - j->progress->since_us / 1000 : 0;
 
 	if (timed_out)
 		kill(j->pid, SIGKILL);
 	waitpid(j->pid, &status, 0);
+	if (timed_out || WIFSIGNALED(status))
+		forget_capture(j, o);
 	close(j->fd);
 	j->fd = -1;
-	if (timed_out) {
+	if (timed_out && phase == RUN_STEPS) {
+		snprintf(why, sizeof why, "%s:%u: this step blocked for %lld ms and was stopped: the run's time limit "
+			 "(%d ms) was reached", j->s->path, line, (long long)blocked_ms, j->limit_ms);
+		j->result = job_error_result(j, why);
+	} else if (timed_out && phase == RUN_SETUP) {
+		snprintf(why, sizeof why, "%s: setting up (the sandbox, its sysctls and nft rules, the peers) blocked "
+			 "for %lld ms and was stopped: the run's time limit (%d ms) was reached", j->s->path,
+			 (long long)blocked_ms, j->limit_ms);
+		j->result = job_error_result(j, why);
+	} else if (timed_out) {
 		snprintf(why, sizeof why, "%s: the run exceeded its time limit (%d ms) and was stopped",
 			 j->s->path, j->limit_ms);
-		j->result = error_result(j, why);
+		j->result = job_error_result(j, why);
 	} else if (!j->buf || parse_result(j->buf, &j->result) < 0) {
 		if (j->buf && WIFEXITED(status) && WEXITSTATUS(status) == 0)
 			snprintf(why, sizeof why, "%s: the worker's result is malformed", j->s->path);
@@ -164,25 +229,97 @@ static void finish_job(struct job *j, bool timed_out)
 		else
 			snprintf(why, sizeof why, "%s: the worker ended with status %d and no result",
 				 j->s->path, WEXITSTATUS(status));
-		j->result = error_result(j, why);
+		j->result = job_error_result(j, why);
 	}
 	free(j->buf);
 	j->buf = NULL;
 }
 
+/* The job has ended: what the exit status needs, and its result into the spool (then freed),
+ * so the controller's memory holds only the runs in flight. Kept in memory if that fails. */
+static void ended(struct job *j, int spool)
+{
+	struct result *r = j->result;
+	json_object *json = NULL;
+
+	j->ended = true;
+	if (j->progress) {
+		munmap(j->progress, sizeof *j->progress);
+		j->progress = NULL;
+	}
+	if (!r)
+		return;
+	j->verdict = r->verdict;
+	j->missing = *r->missing != 0;
+	if (spool < 0 || result_to_json(r, &json) < 0)
+		return;
+	const char *txt = json_object_to_json_string_ext(json, JSON_C_TO_STRING_PLAIN);
+	size_t len = strlen(txt), off = 0;
+	off_t at = lseek(spool, 0, SEEK_END);
+	while (at >= 0 && off < len) {
+		ssize_t w = write(spool, txt + off, len - off);
+		if (w <= 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;
+		off += (size_t)w;
+	}
+	json_object_put(json);
+	if (at < 0 || off < len)
+		return;
+	j->spooled = true;
+	j->spool_off = at;
+	j->spool_len = len;
+	result_free(r);
+	j->result = NULL;
+}
+
+/* Stopped by a signal: the runs in flight end (their workers killed: every process and
+ * namespace under each goes with it, as when the controller dies) and no other starts. */
+static void stop_all(struct job *jobs, size_t n, int signo, int spool, const struct run_options *o)
+{
+	char why[160];
+
+	snprintf(why, sizeof why, REPORT_NOT_RUN ": tcpfault was stopped by %s before this run ended",
+		 signal_name(signo));
+	for (size_t i = 0; i < n; i++) {
+		struct job *j = &jobs[i];
+		if (j->ended)
+			continue;
+		if (j->fd >= 0) {
+			kill(j->pid, SIGKILL);
+			waitpid(j->pid, NULL, 0);
+			forget_capture(j, o);
+			close(j->fd);
+			j->fd = -1;
+			free(j->buf);
+			j->buf = NULL;
+		}
+		j->result = job_error_result(j, why);
+		ended(j, spool);
+	}
+}
+
 /* Runs all jobs, at most njobs at once. */
-static void run_some(struct job *jobs, size_t n, unsigned njobs, const struct run_options *o)
+static void run_some(struct job *jobs, size_t n, unsigned njobs, const struct run_options *o, int spool,
+		     volatile sig_atomic_t *stop)
 {
 	size_t next = 0, done = 0;
 	unsigned running = 0;
 
 	while (done < n) {
+		if (*stop) {
+			stop_all(jobs, n, *stop, spool, o);
+			return;
+		}
 		while (running < njobs && next < n) {
-			int e = start_job(&jobs[next], o);
+			int e = start_job(jobs, n, &jobs[next], o, spool);
 			if (e < 0) {
-				char why[128];
-				snprintf(why, sizeof why, "starting a worker: %s", strerror(-e));
-				jobs[next].result = error_result(&jobs[next], why);
+				char why[160];
+				/* EMFILE, ENFILE, EAGAIN: a limit of this machine, named as such */
+				snprintf(why, sizeof why, "starting a worker: %s (%s)", strerror(-e), peer_errno_name(-e));
+				jobs[next].result = job_error_result(&jobs[next], why);
+				ended(&jobs[next], spool);
 				done++;
 			} else {
 				running++;
@@ -197,8 +334,10 @@ static void run_some(struct job *jobs, size_t n, unsigned njobs, const struct ru
 			if (jobs[i].fd >= 0 && jobs[i].pid > 0) {
 				fds[nf] = (struct pollfd){ .fd = jobs[i].fd, .events = POLLIN };
 				idx[nf++] = i;
-				if (jobs[i].deadline_ms < soonest)
-					soonest = jobs[i].deadline_ms;
+				int64_t at = jobs[i].progress && jobs[i].progress->phase != RUN_TEARDOWN ?
+					     jobs[i].start_ms + jobs[i].limit_ms + 1001 : jobs[i].deadline_ms;
+				if (at < soonest)
+					soonest = at;
 			}
 		if (nf == 0)
 			continue;
@@ -221,23 +360,25 @@ static void run_some(struct job *jobs, size_t n, unsigned njobs, const struct ru
 				}
 				if (r < 0 && errno == EINTR)
 					continue;
-				finish_job(j, false);
-			} else if (clock_us() / 1000 > j->deadline_ms) {
-				finish_job(j, true);
+				finish_job(j, false, o);
+			} else if (clock_us() / 1000 > j->deadline_ms || step_overdue(j, clock_us() / 1000)) {
+				finish_job(j, true, o);
 			} else {
 				continue;
 			}
+			ended(j, spool);
 			running--;
 			done++;
 		}
 	}
 }
 
-void run_jobs(struct job *jobs, size_t n, unsigned njobs, const struct run_options *o)
+void run_jobs(struct job *jobs, size_t n, unsigned njobs, const struct run_options *o, int spool,
+	      volatile sig_atomic_t *stop)
 {
 	for (size_t i = 0; i < n; i++)
 		jobs[i].pos = i;
 	qsort(jobs, n, sizeof *jobs, by_floor);
-	run_some(jobs, n, njobs, o);
+	run_some(jobs, n, njobs, o, spool, stop);
 	qsort(jobs, n, sizeof *jobs, by_pos);
 }

@@ -61,7 +61,8 @@ static const char usage_text[] =
 	"                            report format (default text): json carries every field;\n" \
 	"                            junit is JUnit XML for CI; tap is TAP version 14; html is one\n" \
 	"                            page with a ladder per run; mermaid is Markdown diagrams\n" \
-	"  -o, --output FILE         write the report to FILE instead of standard output\n" \
+	"  -o, --output FILE         write the report to FILE instead of standard output (whole,\n" \
+	"                            or not at all: an old FILE stays; never through a link)\n" \
 	"      --pcap-dir DIR        write one capture per scenario and family (and run, with\n" \
 	"                            --repeat) into DIR: every host's link, each packet once\n" \
 	"      --snaplen N           bytes kept of each packet, 96 to 262144 (default 256: the\n" \
@@ -84,7 +85,8 @@ static const char usage_text[] =
 	"  -h, --help                this text\n" \
 	"\n" \
 	"Exit status: 0 all passed, 1 a scenario failed or could not run, 2 bad usage or a bad\n" \
-	"scenario file, 3 this machine lacks something tcpfault needs (the message says what).\n"
+	"scenario file, 3 this machine lacks something tcpfault needs (the message says what);\n" \
+	"129, 130, 143: stopped by SIGHUP, SIGINT, SIGTERM (the report lists the runs not run).\n"
 
 static const char run_help[] =
 	"Usage: tcpfault run [OPTIONS] [NAME|FILE]...\n"
@@ -457,41 +459,103 @@ static size_t make_jobs(struct scenario *const *sc, int n, const struct run_cli 
 	return njob;
 }
 
+/* The signal that stops the run (SIGINT, SIGTERM, SIGHUP), 0 while none came. */
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop(int signo)
+{
+	stop_signal = signo;
+}
+
+/* The results as the reports read them: one at a time, from the spool (or memory). */
+struct spool {
+	int fd;
+	struct job *jobs;
+	const struct run_cli *c;
+	struct result *lent;              /* read from the spool: freed when put back */
+};
+
+static struct result *spool_get(void *arg, size_t i)
+{
+	struct spool *sp = arg;
+	struct job *j = &sp->jobs[i];
+	struct result *r = j->result;
+
+	if (!r && j->spooled) {
+		char *text = malloc(j->spool_len + 1);
+		ssize_t got = text ? pread(sp->fd, text, j->spool_len, j->spool_off) : -1;
+		json_object *json = NULL;
+		if (got == (ssize_t)j->spool_len) {
+			text[got] = 0;
+			json = json_tokener_parse(text);
+		}
+		free(text);
+		if (!json || result_from_json(json, &r) < 0)
+			r = job_error_result(j, "its result could not be read back from the spool");
+		json_object_put(json);
+		sp->lent = r;
+	}
+	if (!r)
+		return NULL;
+	if (sp->c->ro.repeat > 1)
+		r->run = j->run;
+	for (unsigned h = 0; !r->hosts.n && h < j->s->nhosts; h++)
+		result_add_host(r, j->s->hosts[h]);   /* the diagrams' column order */
+	return r;
+}
+
+static void spool_put(void *arg, struct result *r)
+{
+	struct spool *sp = arg;
+
+	if (r && r == sp->lent) {
+		result_free(r);
+		sp->lent = NULL;
+	}
+}
+
+/* A file of its own, removed at once, that the runs' results go to as they end. -1: none (they
+ * stay in memory). */
+static int spool_open(void)
+{
+	const char *tmp = getenv("TMPDIR");
+	int fd = open(tmp && *tmp ? tmp : "/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+
+	if (fd < 0) {
+		FILE *f = tmpfile();
+		fd = f ? fcntl(fileno(f), F_DUPFD_CLOEXEC, 3) : -1;
+		if (f)
+			fclose(f);
+	}
+	return fd;
+}
+
 /* Writes the report of the jobs' results to out; the exit status: 1 if anything failed or
  * broke (or the report could not be written), 3 if the only trouble is a capability this
  * machine lacks, else 0. */
-static int report(FILE *out, const char *name, struct job *jobs, size_t njob, struct run_cli *c, bool explain)
+static int report(FILE *out, const char *name, struct job *jobs, size_t njob, int spool, struct run_cli *c,
+		  bool explain)
 {
-	struct result **results = calloc(njob ? njob : 1, sizeof *results);
-	size_t nres = 0;
-	bool broke = !results, missing = false;
+	struct spool sp = { .fd = spool, .jobs = jobs, .c = c };
+	struct report_results rs = { .n = njob, .get = spool_get, .put = spool_put, .arg = &sp };
+	bool broke = false, missing = false;
 
-	for (size_t i = 0; results && i < njob; i++) {
-		struct result *r = jobs[i].result;
-		if (!r) {   /* no memory even for an error result: the run counts as broken */
+	for (size_t i = 0; i < njob; i++) {
+		if (!jobs[i].result && !jobs[i].spooled)   /* no memory even for an error result */
 			broke = true;
-			continue;
-		}
-		if (*r->missing)
+		else if (jobs[i].missing)
 			missing = true;
-		else if (r->verdict != RESULT_PASS)
+		else if (jobs[i].verdict != RESULT_PASS)
 			broke = true;
-		if (c->ro.repeat > 1)
-			r->run = jobs[i].run;
-		for (unsigned h = 0; h < jobs[i].s->nhosts; h++)
-			result_add_host(r, jobs[i].s->hosts[h]);   /* the diagrams' column order */
-		results[nres++] = r;
 	}
 	c->ro.verbose = c->o.verbose;
 	c->ro.explain = explain;
 	c->ro.color = report_color_wanted(out);
 	c->ro.pcap_dir = c->o.pcap_dir;
-	if (results)
-		report_write(out, (enum report_format)c->format, results, nres, &c->ro);
-	int summary = results ? report_step_summary(results, nres, &c->ro) : 0;
+	report_write_from(out, (enum report_format)c->format, &rs, &c->ro);
+	int summary = report_step_summary_from(&rs, &c->ro);
 	if (summary < 0)
 		fprintf(stderr, "tcpfault: GITHUB_STEP_SUMMARY %s: %s\n", getenv("GITHUB_STEP_SUMMARY"), strerror(-summary));
-	free(results);
 	/* A report that did not reach its reader is no report: a full disk, a closed pipe. */
 	if (fflush(out) != 0 || ferror(out)) {
 		fprintf(stderr, "tcpfault: writing the report to %s: %s\n", name, strerror(errno ? errno : EIO));
@@ -501,14 +565,34 @@ static int report(FILE *out, const char *name, struct job *jobs, size_t njob, st
 	return broke ? EXIT_FAIL : missing ? EXIT_MISSING : EXIT_PASS;
 }
 
+/* -o FILE: a temporary file beside it (report_file_open), renamed over it once the report is
+ * whole; NULL having said why. */
+static FILE *open_output(const char *path, struct report_file *file)
+{
+	char err[PATH_MAX + 200];
+	int fd = report_file_open(path, file, err, sizeof err);
+	FILE *out = fd >= 0 ? fdopen(fd, "w") : NULL;
+
+	if (!out) {
+		if (fd >= 0) {
+			snprintf(err, sizeof err, "%s: %s", path, strerror(errno));
+			close(fd);
+		}
+		fprintf(stderr, "tcpfault: writing %s\n", err);
+		report_file_abandon(file);
+	}
+	return out;
+}
+
 static int cmd_run(int argc, char **argv, bool explain)
 {
 	struct run_cli c = { .o = { .peer_path = peer_path() }, .ro = { .repeat = 1 }, .format = REPORT_TEXT,
 			     .njobs = sysconf(_SC_NPROCESSORS_ONLN), .families = FAMILY_INET | FAMILY_INET6,
 			     .shard_k = 1, .shard_n = 1 };
-	int rc = EXIT_PASS, npaths;
+	struct report_file file = { .fd = -1, .dirfd = -1 };
+	int rc = EXIT_PASS, npaths, spool = -1;
 	char **paths = NULL;
-	bool *in_catalog = NULL;
+	bool *in_catalog = NULL, reported = false;
 
 	if (run_options(argc, argv, explain, &c, &rc) < 0)
 		return rc;
@@ -538,10 +622,17 @@ static int cmd_run(int argc, char **argv, bool explain)
 	if (no_job && npaths > 0)
 		fprintf(stderr, "tcpfault: note: --shard %u/%u: nothing to run in this shard (%zu job%s in all)\n",
 			c.shard_k, c.shard_n, selected, selected == 1 ? "" : "s");
-	if (rc == EXIT_PASS && c.output && !(out = fopen(c.output, "we"))) {
-		fprintf(stderr, "tcpfault: writing %s: %s\n", c.output, strerror(errno));
-		rc = EXIT_USAGE;
+	/* From here a signal stops the runs and the report of what ended is written: the
+	 * temporary -o file is made after the handlers are in place, so it is never left. */
+	struct sigaction sa = { .sa_handler = on_stop };   /* no SA_RESTART: poll() wakes */
+	sigemptyset(&sa.sa_mask);
+	if (rc == EXIT_PASS) {
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGHUP, &sa, NULL);
 	}
+	if (rc == EXIT_PASS && c.output && !(out = open_output(c.output, &file)))
+		rc = EXIT_USAGE;
 	/* No job (an empty shard or catalog): no namespace needed; the report is empty. */
 	if (rc == EXIT_PASS && !no_job && isolate() < 0)
 		rc = EXIT_MISSING;
@@ -557,21 +648,38 @@ static int cmd_run(int argc, char **argv, bool explain)
 		netns_netem_available();
 	}
 	njob = make_jobs(sc, npaths, &c, jobs);
-	run_jobs(jobs, njob, (unsigned)c.njobs, &c.o);
-	rc = report(out, c.output ? c.output : "standard output", jobs, njob, &c, explain);
+	spool = spool_open();
+	run_jobs(jobs, njob, (unsigned)c.njobs, &c.o, spool, &stop_signal);
+	rc = report(out, c.output ? c.output : "standard output", jobs, njob, spool, &c, explain);
+	reported = true;
 	for (size_t i = 0; i < njob; i++)
 		result_free(jobs[i].result);
 out:
-	if (out && out != stdout && fclose(out) != 0 && !c.write_failed && rc != EXIT_USAGE) {
-		fprintf(stderr, "tcpfault: writing the report to %s: %s\n", c.output, strerror(errno));
-		rc = EXIT_FAIL;
+	if (out && out != stdout) {
+		/* The report takes the file's name only when whole: else the old file stays. */
+		if (fclose(out) != 0 && reported && !c.write_failed) {
+			fprintf(stderr, "tcpfault: writing the report to %s: %s\n", c.output, strerror(errno));
+			c.write_failed = true;
+			rc = EXIT_FAIL;
+		}
+		int e = reported && !c.write_failed ? report_file_commit(&file) : 0;
+		if (e < 0) {
+			fprintf(stderr, "tcpfault: writing the report to %s: %s\n", c.output, strerror(-e));
+			rc = EXIT_FAIL;
+		}
 	}
+	report_file_abandon(&file);
+	if (spool >= 0)
+		close(spool);
 	for (int i = 0; sc && i < npaths; i++)
 		scenario_free(sc[i]);
 	free(sc);
 	free(jobs);
 	free_strv(paths, npaths);
 	free(in_catalog);
+	/* Stopped by a signal: 128 + its number, as a shell reports a process it killed. */
+	if (stop_signal)
+		return 128 + stop_signal;
 	return rc;
 }
 

@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 
 #include "parser.h"
+#include "peer.h"
 
 #define MAX_STEPS 4096
 #define MAX_FILE (1 << 20)
@@ -272,6 +273,38 @@ static int check_awaited(struct parser *p)
 	return 0;
 }
 
+/* Each host's peer holds PEER_MAX_SOCKS socket names: a file that names more on one host is
+ * refused at the first name past the limit, not when the run reaches it. */
+static int check_socket_names(struct parser *p)
+{
+	const struct scenario *s = p->s;
+	const struct step **named = calloc(s->nsteps ? s->nsteps : 1, sizeof *named);   /* each name's first */
+	size_t *count = calloc(s->nhosts ? s->nhosts : 1, sizeof *count), n = 0;
+	int r = 0;
+
+	if (!named || !count)
+		r = -ENOMEM;
+	for (size_t i = 0; !r && i < s->nsteps; i++) {
+		const struct step *a = &s->steps[i];
+		if (a->kind != STEP_OP || a->host < 0)
+			continue;
+		size_t k = 0;
+		while (k < n && !(named[k]->host == a->host && strcmp(named[k]->sock, a->sock) == 0))
+			k++;
+		if (k < n)
+			continue;
+		named[n++] = a;
+		if (++count[a->host] > PEER_MAX_SOCKS) {
+			p->line = a->line;
+			r = fail_at(p, a->col, "'%s.%s' is socket name %zu on %s: a host's peer holds at most %d",
+				    s->hosts[a->host], a->sock, count[a->host], s->hosts[a->host], PEER_MAX_SOCKS);
+		}
+	}
+	free(named);
+	free(count);
+	return r;
+}
+
 /* What the whole file must have, once read. */
 static int check_whole(struct parser *p)
 {
@@ -285,7 +318,7 @@ static int check_whole(struct parser *p)
 				       "(%d ms) or longer: the run would end first; raise 'timeout' or shorten it",
 				       s->steps[i].within_ms, s->timeout_ms);
 		}
-	if ((r = check_awaited(p)) < 0)
+	if ((r = check_awaited(p)) < 0 || (r = check_socket_names(p)) < 0)
 		return r;
 	p->line = 1;
 	if (s->floor_ms >= s->timeout_ms)
@@ -321,6 +354,12 @@ int scenario_parse(const char *path, const char *text, struct scenario **ret, ch
 	s->families = FAMILY_INET | FAMILY_INET6;
 	s->timeout_ms = 30000;
 	s->await_ms = 5000;
+	/* The name (for reports, captures, --repeat) is the file's, up to its first dot. */
+	if (!*s->name) {
+		p.line = 1;
+		r = fail_at(&p, 1, "the file's name gives the scenario no name (it starts with a dot): name it NAME.tcpf");
+		goto out;
+	}
 
 	const char *c = text;
 	bool steps_started = false;

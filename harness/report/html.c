@@ -466,16 +466,21 @@ static void run_section(FILE *out, const struct result *r, size_t i, const struc
 	fputs("</section>\n", out);
 }
 
-void report_html(FILE *out, struct result *const *results, size_t n, const struct report_options *o)
+void report_html(FILE *out, const struct report_results *rs, const struct report_options *o)
 {
 	unsigned count[3] = { 0 };
 	bool family[2] = { false, false };
 	struct utsname u;
+	struct result *r;
 
-	for (size_t i = 0; i < n; i++) {
-		count[results[i]->verdict]++;
-		family[0] |= strcmp(results[i]->family, "inet") == 0;
-		family[1] |= strcmp(results[i]->family, "inet6") == 0;
+	/* Three passes over the results, each holding one at a time. */
+	for (size_t i = 0; i < rs->n; i++) {
+		if (!(r = rs->get(rs->arg, i)))
+			continue;
+		count[r->verdict]++;
+		family[0] |= strcmp(r->family, "inet") == 0;
+		family[1] |= strcmp(r->family, "inet6") == 0;
+		rs->put(rs->arg, r);
 	}
 	if (uname(&u) < 0)
 		snprintf(u.release, sizeof u.release, "unknown");
@@ -490,8 +495,9 @@ void report_html(FILE *out, struct result *const *results, size_t n, const struc
 	fputs(" &middot; tcpfault " TCPFAULT_VERSION "</p>\n", out);
 	fputs("<table class=\"index\"><tr><th>scenario</th><th>mode</th><th>family</th><th>verdict</th><th>ms</th>"
 	      "<th>summary</th></tr>\n", out);
-	for (size_t i = 0; i < n; i++) {
-		const struct result *r = results[i];
+	for (size_t i = 0; i < rs->n; i++) {
+		if (!(r = rs->get(rs->arg, i)))
+			continue;
 		fprintf(out, "<tr><td><a href=\"#run-%zu\">", i + 1);
 		report_put_html(out, r->name, false);
 		if (o->repeat > 1)
@@ -505,9 +511,13 @@ void report_html(FILE *out, struct result *const *results, size_t n, const struc
 		fprintf(out, "</td><td class=\"ms\">%.0f</td><td>", r->duration_ms);
 		report_put_html(out, r->summary, false);
 		fputs("</td></tr>\n", out);
+		rs->put(rs->arg, r);
 	}
 	fputs("</table>\n", out);
-	for (size_t i = 0; i < n; i++)
-		run_section(out, results[i], i, o);
+	for (size_t i = 0; i < rs->n; i++)
+		if ((r = rs->get(rs->arg, i))) {
+			run_section(out, r, i, o);
+			rs->put(rs->arg, r);
+		}
 	fputs("</body></html>\n", out);
 }

@@ -146,10 +146,12 @@ static void diagram(FILE *out, const struct result *r)
 	free(items);
 }
 
-void report_mermaid(FILE *out, struct result *const *results, size_t n, const struct report_options *o)
+void report_mermaid(FILE *out, const struct report_results *rs, const struct report_options *o)
 {
-	for (size_t i = 0; i < n; i++) {
-		const struct result *r = results[i];
+	for (size_t i = 0; i < rs->n; i++) {
+		struct result *r = rs->get(rs->arg, i);
+		if (!r)
+			continue;
 		/* The heading is Markdown: escaped as a table cell is. */
 		fputs("### ", out);
 		report_put_html(out, r->name, true);
@@ -161,10 +163,18 @@ void report_mermaid(FILE *out, struct result *const *results, size_t n, const st
 		fprintf(out, ": %s\n\n", result_verdict_name(r->verdict));
 		diagram(out, r);
 		fputc('\n', out);
+		rs->put(rs->arg, r);
 	}
 }
 
 int report_step_summary(struct result *const *results, size_t n, const struct report_options *o)
+{
+	struct report_results rs = report_results_of(results, n);
+
+	return report_step_summary_from(&rs, o);
+}
+
+int report_step_summary_from(const struct report_results *rs, const struct report_options *o)
 {
 	static const struct report_options plain = { .repeat = 1 };
 	static const char *const mark[] = { [RESULT_PASS] = "✅", [RESULT_FAIL] = "❌", [RESULT_ERROR] = "⚠️" };
@@ -178,13 +188,20 @@ int report_step_summary(struct result *const *results, size_t n, const struct re
 		o = &plain;
 	if (!(out = fopen(path, "ae")))
 		return -errno;
-	for (size_t i = 0; i < n; i++)
-		count[results[i]->verdict]++;
+	for (size_t i = 0; i < rs->n; i++) {
+		struct result *r = rs->get(rs->arg, i);
+		if (r) {
+			count[r->verdict]++;
+			rs->put(rs->arg, r);
+		}
+	}
 	fprintf(out, "### tcpfault: %u passed, %u failed, %u errors\n\n", count[RESULT_PASS], count[RESULT_FAIL],
 		count[RESULT_ERROR]);
 	fputs("| scenario | mode | family | verdict | ms | summary |\n|---|---|---|---|---:|---|\n", out);
-	for (size_t i = 0; i < n; i++) {
-		const struct result *r = results[i];
+	for (size_t i = 0; i < rs->n; i++) {
+		struct result *r = rs->get(rs->arg, i);
+		if (!r)
+			continue;
 		fputs("| ", out);
 		report_put_html(out, r->name, true);
 		if (o->repeat > 1)
@@ -196,12 +213,17 @@ int report_step_summary(struct result *const *results, size_t n, const struct re
 		fprintf(out, " | %s %s | %.0f | ", mark[r->verdict], result_verdict_name(r->verdict), r->duration_ms);
 		report_put_html(out, r->summary, true);
 		fputs(" |\n", out);
+		rs->put(rs->arg, r);
 	}
 	bool any = false;
-	for (size_t i = 0; i < n; i++) {
-		const struct result *r = results[i];
-		if (r->verdict == RESULT_PASS || !r->failures.n)
+	for (size_t i = 0; i < rs->n; i++) {
+		struct result *r = rs->get(rs->arg, i);
+		if (!r)
 			continue;
+		if (r->verdict == RESULT_PASS || !r->failures.n) {
+			rs->put(rs->arg, r);
+			continue;
+		}
 		if (!any)
 			fputs("\n#### Failures\n", out);
 		any = true;
@@ -216,6 +238,7 @@ int report_step_summary(struct result *const *results, size_t n, const struct re
 			fputc('\n', out);
 		}
 		fputs("</pre>\n</details>\n", out);
+		rs->put(rs->arg, r);
 	}
 	fputc('\n', out);
 	return fclose(out) == 0 ? 0 : -errno;

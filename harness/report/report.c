@@ -424,42 +424,76 @@ out:
 	return buf;
 }
 
+/* A signature's hash (FNV-1a, 64 bits): what --repeat keeps of each run, not the string. */
+static uint64_t hash_of(const char *s)
+{
+	uint64_t h = 14695981039346656037ull;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+/* What --repeat compares of one run: who it was and its signatures' hashes (known: false when
+ * out of memory, which counts as a difference). */
+struct run_key {
+	char *who;                       /* file, name and family */
+	uint64_t sig, full;
+	bool known;
+};
+
 /* With --repeat: the line naming every scenario (and family) whose verdict, some connection's
  * control packets or some call's outcome was not the same in all its runs; then, as a note,
  * those where only the data/ACK pattern (or a call's byte count) differed. */
-static void varied(FILE *out, struct result *const *results, size_t n, const struct report_options *o)
+static void varied(FILE *out, const struct report_results *rs, const struct report_options *o)
 {
-	size_t count = 0, npattern = 0;
+	size_t n = rs->n, count = 0, npattern = 0;
 	bool *seen = calloc(n ? n : 1, sizeof *seen);
+	struct run_key *keys = calloc(n ? n : 1, sizeof *keys);
 	char *names = NULL, *pattern = NULL;
 	size_t nlen = 0, plen = 0;
 	FILE *m = open_memstream(&names, &nlen), *pm = open_memstream(&pattern, &plen);
 
-	if (!seen || !m || !pm)
+	if (!seen || !keys || !m || !pm)
 		goto out;
+	for (size_t i = 0; i < n; i++) {
+		struct result *r = rs->get(rs->arg, i);
+		if (!r) {
+			seen[i] = true;
+			continue;
+		}
+		char *sig = repeat_signature(r, true), *full = repeat_signature(r, false);
+		if (asprintf(&keys[i].who, "%s%c%s%c%s", r->file, 0x1f, r->name, 0x1f, r->family) < 0)
+			keys[i].who = NULL;
+		keys[i].known = sig && full;
+		keys[i].sig = sig ? hash_of(sig) : 0;
+		keys[i].full = full ? hash_of(full) : 0;
+		free(sig);
+		free(full);
+		rs->put(rs->arg, r);
+		if (!keys[i].who)
+			seen[i] = true;
+	}
 	for (size_t i = 0; i < n; i++) {
 		if (seen[i])
 			continue;
-		const struct result *a = results[i];
-		char *sig = repeat_signature(a, true), *full = repeat_signature(a, false);
+		const struct run_key *a = &keys[i];
 		bool differs = false, pattern_differs = false;
 		for (size_t k = i + 1; k < n; k++) {
-			const struct result *b = results[k];
-			if (strcmp(a->file, b->file) || strcmp(a->name, b->name) || strcmp(a->family, b->family))
+			const struct run_key *b = &keys[k];
+			if (seen[k] || strcmp(a->who, b->who))
 				continue;
 			seen[k] = true;
-			char *other = repeat_signature(b, true), *other_full = repeat_signature(b, false);
-			differs |= !sig || !other || strcmp(sig, other) != 0;
-			pattern_differs |= !full || !other_full || strcmp(full, other_full) != 0;
-			free(other);
-			free(other_full);
+			differs |= !a->known || !b->known || a->sig != b->sig;
+			pattern_differs |= !a->known || !b->known || a->full != b->full;
 		}
-		free(sig);
-		free(full);
+		/* who is "file\x1fname\x1ffamily" */
+		const char *name = strchr(a->who, 0x1f) + 1, *family = strchr(name, 0x1f) + 1;
+		int nl = (int)(family - 1 - name);
 		if (differs)
-			fprintf(m, "%s%s (%s)", count++ ? ", " : "", a->name, a->family);
+			fprintf(m, "%s%.*s (%s)", count++ ? ", " : "", nl, name, family);
 		else if (pattern_differs)
-			fprintf(pm, "%s%s (%s)", npattern++ ? ", " : "", a->name, a->family);
+			fprintf(pm, "%s%.*s (%s)", npattern++ ? ", " : "", nl, name, family);
 	}
 	fclose(m);
 	fclose(pm);
@@ -475,6 +509,9 @@ out:
 		fclose(m);
 	if (pm)
 		fclose(pm);
+	for (size_t i = 0; keys && i < n; i++)
+		free(keys[i].who);
+	free(keys);
 	free(names);
 	free(pattern);
 	free(seen);
@@ -512,51 +549,76 @@ static void scrub(char **s, void *arg)
 	free(buf);
 }
 
-static void text(FILE *out, struct result *const *raw, size_t n, const struct report_options *o)
+bool report_not_run(const struct result *r)
 {
-	unsigned count[3] = { 0 };
-	struct result **shown = calloc(n ? n : 1, sizeof *shown), *c;
-	struct result *const *results = shown ? shown : raw;
+	return r->partial && r->verdict == RESULT_ERROR && r->failures.n &&
+	       strncmp(r->failures.v[0], REPORT_NOT_RUN, strlen(REPORT_NOT_RUN)) == 0;
+}
 
-	/* Scrubbed copies; out of memory: the report unscrubbed rather than none. */
-	for (size_t i = 0; shown && i < n; i++) {
-		shown[i] = raw[i];
-		if (result_dup(raw[i], &c) == 0) {
-			result_each_string(c, scrub, NULL);
-			shown[i] = c;
-		}
+/* The verdicts' counts (and runs not run, among the errors) and the total time in seconds. */
+static void tally(const struct report_results *rs, unsigned count[3], unsigned *not_run, double *total)
+{
+	for (size_t i = 0; i < rs->n; i++) {
+		struct result *r = rs->get(rs->arg, i);
+		if (!r)
+			continue;
+		count[r->verdict]++;
+		if (not_run)
+			*not_run += report_not_run(r);
+		if (total)
+			*total += r->duration_ms / 1000.0;
+		rs->put(rs->arg, r);
 	}
-	for (size_t i = 0; i < n; i++) {
-		count[results[i]->verdict]++;
-		text_result(out, results[i], o);
+}
+
+static void text(FILE *out, const struct report_results *rs, const struct report_options *o)
+{
+	unsigned count[3] = { 0 }, not_run = 0;
+
+	for (size_t i = 0; i < rs->n; i++) {
+		struct result *raw = rs->get(rs->arg, i), *c;
+		if (!raw)
+			continue;
+		/* A scrubbed copy; out of memory: the result unscrubbed rather than none. */
+		const struct result *r = raw;
+		if (result_dup(raw, &c) == 0) {
+			result_each_string(c, scrub, NULL);
+			r = c;
+		}
+		count[r->verdict]++;
+		not_run += report_not_run(r);
+		text_result(out, r, o);
+		if (r != raw)
+			result_free(c);
+		rs->put(rs->arg, raw);
 	}
 	fprintf(out, "%u passed, %u failed, %u errors\n", count[RESULT_PASS], count[RESULT_FAIL], count[RESULT_ERROR]);
+	if (not_run)
+		fprintf(out, "%u not run (tcpfault was interrupted; counted among the errors)\n", not_run);
 	if (o->repeat > 1)
-		varied(out, results, n, o);
-	for (size_t i = 0; shown && i < n; i++)
-		if (shown[i] != raw[i])
-			result_free(shown[i]);
-	free(shown);
+		varied(out, rs, o);
 }
 
 /* ---- JUnit XML ---- */
 
-static void junit(FILE *out, struct result *const *results, size_t n, const struct report_options *o)
+static void junit(FILE *out, const struct report_results *rs, const struct report_options *o)
 {
-	unsigned count[3] = { 0 };
+	unsigned count[3] = { 0 }, skipped = 0;
 	double total = 0;
+	size_t n = 0;
 
-	for (size_t i = 0; i < n; i++) {
-		count[results[i]->verdict]++;
-		total += results[i]->duration_ms / 1000.0;
-	}
+	tally(rs, count, &skipped, &total);
+	n = count[0] + count[1] + count[2];
+	/* A run that never ran is skipped, not an error. */
 	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", out);
 	fprintf(out, "<testsuites name=\"tcpfault\" tests=\"%zu\" failures=\"%u\" errors=\"%u\" time=\"%.3f\">\n",
-		n, count[RESULT_FAIL], count[RESULT_ERROR], total);
-	fprintf(out, "  <testsuite name=\"tcpfault\" tests=\"%zu\" failures=\"%u\" errors=\"%u\" skipped=\"0\" time=\"%.3f\">\n",
-		n, count[RESULT_FAIL], count[RESULT_ERROR], total);
-	for (size_t i = 0; i < n; i++) {
-		const struct result *r = results[i];
+		n, count[RESULT_FAIL], count[RESULT_ERROR] - skipped, total);
+	fprintf(out, "  <testsuite name=\"tcpfault\" tests=\"%zu\" failures=\"%u\" errors=\"%u\" skipped=\"%u\" time=\"%.3f\">\n",
+		n, count[RESULT_FAIL], count[RESULT_ERROR] - skipped, skipped, total);
+	for (size_t i = 0; i < rs->n; i++) {
+		struct result *r = rs->get(rs->arg, i);
+		if (!r)
+			continue;
 		enum result_verdict v = r->verdict;
 		char name[160], line[1024];
 
@@ -566,7 +628,11 @@ static void junit(FILE *out, struct result *const *results, size_t n, const stru
 		fputs("\" name=\"", out);
 		put_xml(out, name, true);
 		fprintf(out, "\" time=\"%.3f\">\n", r->duration_ms / 1000.0);
-		if (v != RESULT_PASS) {
+		if (report_not_run(r)) {
+			fputs("      <skipped message=\"", out);
+			put_xml(out, r->failures.v[0], true);
+			fputs("\"/>\n", out);
+		} else if (v != RESULT_PASS) {
 			const char *tag = v == RESULT_FAIL ? "failure" : "error";
 			fprintf(out, "      <%s message=\"", tag);
 			put_xml(out, first_line(r, v == RESULT_FAIL ? "failed" : "could not run", line, sizeof line), true);
@@ -592,26 +658,39 @@ static void junit(FILE *out, struct result *const *results, size_t n, const stru
 		}
 		free(buf);
 		fputs("    </testcase>\n", out);
+		rs->put(rs->arg, r);
 	}
 	fputs("  </testsuite>\n</testsuites>\n", out);
 }
 
 /* ---- TAP 14 ---- */
 
-static void tap(FILE *out, struct result *const *results, size_t n, const struct report_options *o)
+static void tap(FILE *out, const struct report_results *rs, const struct report_options *o)
 {
-	fprintf(out, "TAP version 14\n1..%zu\n", n);
-	for (size_t i = 0; i < n; i++) {
-		const struct result *r = results[i];
+	fprintf(out, "TAP version 14\n1..%zu\n", rs->n);
+	for (size_t i = 0; i < rs->n; i++) {
+		struct result *r = rs->get(rs->arg, i);
+		if (!r) {
+			fprintf(out, "not ok %zu - (its result could not be read back)\n", i + 1);
+			continue;
+		}
 		enum result_verdict v = r->verdict;
 		char name[160], line[1024];
 
 		display_name(r, o, name, sizeof name);
-		fprintf(out, "%s %zu - ", v == RESULT_PASS ? "ok" : "not ok", i + 1);
+		/* A run that never ran: a skipped test point, with the reason. */
+		bool skip = report_not_run(r);
+		fprintf(out, "%s %zu - ", v == RESULT_PASS || skip ? "ok" : "not ok", i + 1);
 		put_tap_desc(out, name);
+		if (skip) {
+			fputs(" # SKIP ", out);
+			put_tap_desc(out, r->failures.v[0]);
+		}
 		fputc('\n', out);
-		if (v == RESULT_PASS)
+		if (v == RESULT_PASS || skip) {
+			rs->put(rs->arg, r);
 			continue;
+		}
 		fputs("  ---\n  message: ", out);
 		put_yaml(out, first_line(r, v == RESULT_FAIL ? "failed" : "could not run", line, sizeof line));
 		fprintf(out, "\n  verdict: %s\n  mode: ", v == RESULT_FAIL ? "fail" : "error");
@@ -636,27 +715,63 @@ static void tap(FILE *out, struct result *const *results, size_t n, const struct
 			free(all);
 		}
 		fputs("  ...\n", out);
+		rs->put(rs->arg, r);
 	}
 }
 
-/* The json format: every result through the JSON contract (result_to_json). */
-static void json(FILE *out, struct result *const *results, size_t n)
+/* The json format: every result through the JSON contract (result_to_json), one at a time
+ * (the whole document is never in memory). */
+static void json(FILE *out, const struct report_results *rs)
 {
-	json_object *top = json_object_new_object(), *all = json_object_new_array(), *j;
+	json_object *j;
+	bool first = true;
 
-	json_object_object_add(top, "tcpfault", json_object_new_string(TCPFAULT_VERSION));
-	json_object_object_add(top, "results", all);
-	for (size_t i = 0; all && i < n; i++)
-		if (result_to_json(results[i], &j) == 0)
-			json_object_array_add(all, j);
-	/* json-c passes bytes through; JSON must be UTF-8. */
-	put_utf8(out, json_object_to_json_string_ext(top, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
-	fputc('\n', out);
-	json_object_put(top);
+	fputs("{\n  \"tcpfault\":\"" TCPFAULT_VERSION "\",\n  \"results\":[", out);
+	for (size_t i = 0; i < rs->n; i++) {
+		struct result *r = rs->get(rs->arg, i);
+		if (r && result_to_json(r, &j) == 0) {
+			/* json-c passes bytes through; JSON must be UTF-8. Each result indented as the
+			 * whole document's pretty printing would. */
+			const char *txt = json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY |
+									    JSON_C_TO_STRING_NOSLASHESCAPE);
+			fputs(first ? "\n    " : ",\n    ", out);
+			first = false;
+			for (const char *p = txt, *nl; *p; p = nl + 1) {
+				nl = strchr(p, '\n');
+				char *line = strndup(p, nl ? (size_t)(nl - p) : strlen(p));
+				if (line)
+					put_utf8(out, line);
+				free(line);
+				if (!nl)
+					break;
+				fputs("\n    ", out);
+			}
+			json_object_put(j);
+		}
+		if (r)
+			rs->put(rs->arg, r);
+	}
+	fputs(first ? "\n  ]\n}\n" : "\n  ]\n}\n", out);
 }
 
-void report_write(FILE *out, enum report_format f, struct result *const *results, size_t n,
-		  const struct report_options *o)
+static struct result *array_get(void *arg, size_t i)
+{
+	return ((struct result *const *)arg)[i];
+}
+
+static void array_put(void *arg, struct result *r)
+{
+	(void)arg;
+	(void)r;
+}
+
+struct report_results report_results_of(struct result *const *results, size_t n)
+{
+	return (struct report_results){ .n = n, .get = array_get, .put = array_put, .arg = (void *)results };
+}
+
+void report_write_from(FILE *out, enum report_format f, const struct report_results *rs,
+		       const struct report_options *o)
 {
 	static const struct report_options plain = { .repeat = 1 };
 
@@ -664,22 +779,30 @@ void report_write(FILE *out, enum report_format f, struct result *const *results
 		o = &plain;
 	switch (f) {
 	case REPORT_JSON:
-		json(out, results, n);
+		json(out, rs);
 		break;
 	case REPORT_JUNIT:
-		junit(out, results, n, o);
+		junit(out, rs, o);
 		break;
 	case REPORT_TAP:
-		tap(out, results, n, o);
+		tap(out, rs, o);
 		break;
 	case REPORT_HTML:
-		report_html(out, results, n, o);
+		report_html(out, rs, o);
 		break;
 	case REPORT_MERMAID:
-		report_mermaid(out, results, n, o);
+		report_mermaid(out, rs, o);
 		break;
 	case REPORT_TEXT:
 	default:
-		text(out, results, n, o);
+		text(out, rs, o);
 	}
+}
+
+void report_write(FILE *out, enum report_format f, struct result *const *results, size_t n,
+		  const struct report_options *o)
+{
+	struct report_results rs = report_results_of(results, n);
+
+	report_write_from(out, f, &rs, o);
 }

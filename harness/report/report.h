@@ -182,16 +182,51 @@ bool report_color_wanted(FILE *out);
 #define REPORT_BOLD "\033[1m"
 #define REPORT_RESET "\033[0m"
 
+/* The results a report reads, one at a time: get(arg, i) lends result i (NULL: it could not
+ * be had; the report leaves it out), put(arg, r) takes it back. A report holds one result at a
+ * time (and a few numbers per run), so --repeat 1000 needs little memory when get reads each
+ * from a file (the CLI's spool) and put frees it. */
+struct report_results {
+	size_t n;
+	struct result *(*get)(void *arg, size_t i);
+	void (*put)(void *arg, struct result *r);
+	void *arg;
+};
+/* A run that never ran (the controller was interrupted): an error result, partial, whose first
+ * failure starts with this prefix. JUnit counts it as skipped, TAP as '# SKIP'. */
+#define REPORT_NOT_RUN "not run"
+bool report_not_run(const struct result *r);
+
 /* Writes all n results, in order; o may be NULL (plain text). */
 void report_write(FILE *out, enum report_format f, struct result *const *results, size_t n,
 		  const struct report_options *o);
+/* The same, reading the results one at a time. */
+void report_write_from(FILE *out, enum report_format f, const struct report_results *rs,
+		       const struct report_options *o);
+/* The results of an array, for the functions that take a struct report_results. */
+struct report_results report_results_of(struct result *const *results, size_t n);
 /* ladder.c: the ladder diagram of r, each line starting with indent. */
 void report_ladder(FILE *out, const struct result *r, const char *indent, bool color);
 
 /* html.c: one self-contained HTML page (inline CSS and SVG, no script, nothing fetched). */
-void report_html(FILE *out, struct result *const *results, size_t n, const struct report_options *o);
+void report_html(FILE *out, const struct report_results *rs, const struct report_options *o);
 /* mermaid.c: a Mermaid sequence diagram of each result, in Markdown code fences. */
-void report_mermaid(FILE *out, struct result *const *results, size_t n, const struct report_options *o);
+void report_mermaid(FILE *out, const struct report_results *rs, const struct report_options *o);
 /* mermaid.c: when GITHUB_STEP_SUMMARY names a file, appends a Markdown summary of the results
  * to it (a table of runs and verdicts, then the failures). 0, or -errno. */
 int report_step_summary(struct result *const *results, size_t n, const struct report_options *o);
+int report_step_summary_from(const struct report_results *rs, const struct report_options *o);
+
+/* outfile.c: a file tcpfault writes (-o, a capture), made as a temporary file beside path with
+ * O_EXCL|O_NOFOLLOW and renamed over path by report_file_commit when complete; a path that is
+ * a symbolic link (or not a regular file) is refused (-ELOOP). fd: the caller's to close (after
+ * commit or abandon, or before). open returns the fd, or -errno with err set. */
+struct report_file {
+	int fd, dirfd;
+	char *tmp, *name;
+};
+int report_file_open(const char *path, struct report_file *f, char *err, size_t errlen);
+/* Renames the temporary file over the final name; -errno (the temporary file then removed). */
+int report_file_commit(struct report_file *f);
+/* Removes the temporary file (a failed or interrupted run): the old file stays. */
+void report_file_abandon(struct report_file *f);

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <arpa/inet.h>
 #include <net/ethernet.h>
 #include <net/if.h>
@@ -41,6 +42,7 @@ struct capture {
 	pcap_t *pcap;
 	int dlt;                          /* link type: Ethernet, or Linux cooked on "any" */
 	pcap_dumper_t *dump;
+	struct report_file file;          /* the capture's file: renamed into place when closed */
 	pcap_t *dead;                     /* the file's link type, when it is not the capture's */
 	u_char *v1;                       /* with dead: one frame converted, snaplen bytes */
 	unsigned snaplen;
@@ -290,15 +292,25 @@ static int open_file(struct capture *c, const char *pcap_path, char *err, size_t
 		snprintf(err, errlen, "writing %s: out of memory", pcap_path);
 		return -ENOMEM;
 	}
-	if (!(c->dump = pcap_dump_open(c->dead ? c->dead : c->pcap, pcap_path))) {
-		snprintf(err, errlen, "writing %s: %s", pcap_path, pcap_geterr(c->dead ? c->dead : c->pcap));
-		return -EIO;
-	}
-	/* pcap_dump_open's fopen() has no close-on-exec. */
-	if (fcntl(fileno(pcap_dump_file(c->dump)), F_SETFD, FD_CLOEXEC) < 0) {
-		int r = -errno;
-		snprintf(err, errlen, "writing %s: close-on-exec: %s", pcap_path, strerror(-r));
+	/* A temporary file beside the final one, never through a link (outfile.c); close-on-exec. */
+	char why[600];
+	int fd = report_file_open(pcap_path, &c->file, why, sizeof why);
+	FILE *fp = fd >= 0 ? fdopen(fd, "we") : NULL;
+	if (fd < 0 || !fp) {
+		int r = fd < 0 ? fd : -errno;
+		if (fd >= 0) {
+			close(fd);
+			snprintf(why, sizeof why, "%s: %s", pcap_path, strerror(-r));
+		}
+		report_file_abandon(&c->file);
+		snprintf(err, errlen, "writing %s", why);
 		return r;
+	}
+	if (!(c->dump = pcap_dump_fopen(c->dead ? c->dead : c->pcap, fp))) {
+		snprintf(err, errlen, "writing %s: %s", pcap_path, pcap_geterr(c->dead ? c->dead : c->pcap));
+		fclose(fp);
+		report_file_abandon(&c->file);
+		return -EIO;
 	}
 	return 0;
 }
@@ -340,6 +352,7 @@ int capture_open(const char *ifname, const char *filter, const char *pcap_path, 
 
 	if (!c)
 		return -ENOMEM;
+	c->file = (struct report_file){ .fd = -1, .dirfd = -1 };
 	c->flows = calloc(MAX_FLOWS, sizeof *c->flows);
 	struct timespec real;
 	clock_gettime(CLOCK_REALTIME, &real);
@@ -434,8 +447,16 @@ void capture_free(struct capture *c)
 {
 	if (!c)
 		return;
-	if (c->dump)
+	/* The capture is complete: it takes the final name (a worker killed before this leaves
+	 * only its temporary file, never a half-written NAME.pcap). */
+	if (c->dump) {
+		FILE *fp = pcap_dump_file(c->dump);
+		bool ok = fflush(fp) == 0 && !ferror(fp);
 		pcap_dump_close(c->dump);
+		if (ok)
+			report_file_commit(&c->file);
+	}
+	report_file_abandon(&c->file);
 	if (c->dead)
 		pcap_close(c->dead);
 	free(c->v1);

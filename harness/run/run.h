@@ -85,7 +85,17 @@ enum capture_loss capture_judge_loss(unsigned recv, unsigned drop, unsigned lost
 
 /* ---- runner.c ---- */
 
+/* Where a run is, for a controller that must stop it from outside (memory it shares with the
+ * worker): the step's line and when it started, in clock_us(). */
+struct run_progress {
+	volatile int phase;               /* RUN_SETUP, RUN_STEPS, RUN_TEARDOWN */
+	volatile unsigned line;           /* the step running (RUN_STEPS) */
+	volatile int64_t since_us;        /* when the phase or step began */
+};
+enum { RUN_SETUP = 1, RUN_STEPS, RUN_TEARDOWN };
+
 struct run_options {
+	struct run_progress *progress;    /* NULL: none kept */
 	const char *peer_path;
 	const char *pcap_dir;             /* NULL: no pcap files */
 	int family;                       /* AF_INET or AF_INET6 */

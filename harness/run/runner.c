@@ -91,6 +91,11 @@ static int run_step(struct run *r, const struct step *st)
 {
 	r->step = st;
 	r->step_start_us = clock_us();
+	if (r->o->progress) {
+		r->o->progress->line = st->line;
+		r->o->progress->since_us = r->step_start_us;
+		r->o->progress->phase = RUN_STEPS;
+	}
 	r->event_ms = r->cond_ms = -1;
 	int e = runner_runs(st->kind) ? runners[st->kind].run(r, st) : run_errorf(r, "no runner for this step");
 	if (e == 0 && st->after_ms && !runners[st->kind].own_floor)
@@ -251,6 +256,10 @@ struct result *runner_run(const struct scenario *s, const struct run_options *o)
 	r->origin_us = clock_us();
 	r->fault_ms = -1e300;
 	r->loop.deadline_us = r->origin_us + (int64_t)(o->timeout_ms ? o->timeout_ms : s->timeout_ms) * 1000;
+	if (o->progress) {
+		o->progress->since_us = r->origin_us;
+		o->progress->phase = RUN_SETUP;
+	}
 	if (setup(r) == 0 && check_requires(r) == 0) {
 		for (size_t i = 0; i < s->nsteps && !r->failed && !r->errored; i++)
 			if (step_applies(r, i))
@@ -259,6 +268,10 @@ struct result *runner_run(const struct scenario *s, const struct run_options *o)
 		r->steps_done = true;
 		loop_pump(&r->loop, 0);
 		peers_check_awaited(r);
+	}
+	if (o->progress) {
+		o->progress->since_us = clock_us();
+		o->progress->phase = RUN_TEARDOWN;
 	}
 	teardown(r);
 	result_finish(res, r->errored ? RESULT_ERROR : r->failed ? RESULT_FAIL : RESULT_PASS, run_now_ms(r),
