@@ -668,6 +668,11 @@ static int host_up(struct netns_sandbox *sb, int i)
 		{ "net.ipv6.conf.default.accept_dad", "0" },
 		{ "net.ipv6.conf.default.dad_transmits", "0" },
 		{ "net.ipv6.conf.default.router_solicitations", "0" },
+		/* Automatic (ephemeral) ports above every port a scenario names (the catalog binds
+		 * 40000-40007, listens on 5000, 6000, 8080...): a connect's automatic port could
+		 * otherwise take one a later bind names (bind 40004 failed EADDRINUSE, 1 run in
+		 * 180 at -j16). 49152-60999: IANA's dynamic ports, inside the kernel's default. */
+		{ "net.ipv4.ip_local_port_range", "49152\t60999" },
 	};
 	struct host *h = &sb->hosts[i];
 	__attribute__((cleanup(veth_putp))) struct rtnl_link *veth = NULL;
