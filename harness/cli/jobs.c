@@ -49,7 +49,12 @@ static int by_pos(const void *a, const void *b)
  * allowed /proc stays the host's, and program.c finds nothing there for the program's PIDs. */
 static void own_proc(void)
 {
-	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+	if (unshare(CLONE_NEWNS) < 0)
+		return;
+	/* The mount the new /proc goes on top of must not pass it on: /proc itself (in a chroot
+	 * "/" may be no mount point at all), else the whole tree. */
+	if (mount(NULL, "/proc", NULL, MS_REC | MS_PRIVATE, NULL) < 0 &&
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return;
 	(void) mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 }
