@@ -25,6 +25,7 @@
 #include <cmocka.h>
 
 #include "fake_world.h"
+#include "internal.h"
 
 enum { CLIENT, SERVER };
 
@@ -53,11 +54,24 @@ struct outcome {
  * refuse (test_async_never_awaited), to reach the run's own checks behind it. */
 static size_t cut_steps;
 
+/* Whether the test's programs are out of the confined user's reach (a build tree under a
+ * mode-700 /root): they then run with --privileged-programs, as tests/reach.sh has the netns
+ * suite do; the 'confined' test covers confinement itself. */
+static bool programs_out_of_reach(void)
+{
+	struct confine c;
+	const char *p = getenv("TCPFAULT_TEST_CALLS");
+
+	confine_prepare(&c, false);
+	return p && !confine_reaches(&c, p, X_OK);
+}
+
 static void run(const char *steps, const struct fake_trigger *script, struct outcome *o)
 {
 	char text[4096], err[512];
 	struct scenario *s = NULL;
-	struct run_options opt = { .peer_path = "fake-peer", .family = AF_INET };
+	struct run_options opt = { .peer_path = "fake-peer", .family = AF_INET,
+				   .privileged_programs = programs_out_of_reach() };
 
 	snprintf(text, sizeof text, "%s%s", head, steps);
 	if (scenario_parse("t.tcpf", text, &s, err, sizeof err) < 0)

@@ -81,7 +81,9 @@ static const char usage_text[] =
 	"                            index, counted from 0, modulo N is K-1), for parallel CI jobs\n" \
 	"      --timeout DUR         each run's time limit (such as 10s), in place of the file's\n" \
 	"                            'timeout' (default 30s); a run that reaches it ends as an error\n" \
-	"                            and the next one starts\n" \
+"                            and the next one starts\n" \
+	"      --privileged-programs exec'd programs run with tcpfault's own privileges (as root:\n" \
+	"                            the host's root) instead of confined; the report warns\n" \
 	"  -h, --help                this text\n" \
 	"\n" \
 	"Exit status: 0 all passed, 1 a scenario failed or could not run, 2 bad usage or a bad\n" \
@@ -303,6 +305,7 @@ static int run_options(int argc, char **argv, bool explain, struct run_cli *c, i
 		{ "repeat", required_argument, NULL, 'R' },
 		{ "shard", required_argument, NULL, 'S' },
 		{ "timeout", required_argument, NULL, 'T' },
+		{ "privileged-programs", no_argument, NULL, 'X' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -367,6 +370,9 @@ static int run_options(int argc, char **argv, bool explain, struct run_cli *c, i
 			if (scenario_duration(optarg, &c->o.timeout_ms) < 0 || c->o.timeout_ms == 0)
 				return *ret_exit = usage_error("--timeout takes a duration such as 500ms, 10s or 2m (at most "
 							       "60m), not '%s'", optarg), -1;
+			break;
+		case 'X':
+			c->o.privileged_programs = true;
 			break;
 		case 'h':
 			fputs(explain ? explain_help : run_help, stdout);

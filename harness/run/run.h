@@ -103,6 +103,7 @@ struct run_options {
 	int timeout_ms;                   /* the run's time limit in place of the file's 'timeout'; 0: the file's */
 	unsigned run, runs;               /* this run of runs (--repeat): the pcap file names it if runs > 1 */
 	unsigned snaplen;                 /* --snaplen: bytes kept of each packet; 0: CAPTURE_SNAPLEN */
+	bool privileged_programs;         /* --privileged-programs: exec'd programs not confined */
 };
 
 /* Whether the runner has a function for this kind of step (every kind must: a unit test checks). */

@@ -192,7 +192,7 @@ static int setup(struct run *r)
 		blackholes |= s->steps[i].kind == STEP_BLACKHOLE;
 	if (blackholes && !netns_netem_available())
 		result_note(r->res, "netem: this kernel has no netem qdisc; faults on the wire use nftables");
-	if ((e = programs_new(r->res, r->origin_us, o->peer_path, &r->progs)) < 0)
+	if ((e = programs_new(r->res, r->origin_us, o->peer_path, o->privileged_programs, &r->progs)) < 0)
 		return run_errorf(r, "%s", strerror(-e));
 	const struct loop_source sources[] = {
 		{ capture_fds, capture_take, r }, { programs_fds, programs_take, r->progs }, { peers_fds, peers_take, r },

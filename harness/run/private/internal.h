@@ -22,6 +22,7 @@
 #pragma once
 
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "loop.h"
 #include "run.h"
@@ -201,6 +202,23 @@ void peers_take(void *run, const struct pollfd *fds, unsigned n);
 /* The run's last checks: an operation started with '&' and never awaited is an error. */
 void peers_check_awaited(struct run *r);
 
+/* ---- confine.c: programs without privilege over the host ---- */
+
+struct confine {
+	bool on;                          /* false: --privileged-programs */
+	bool switch_ids;                  /* real root in the initial user namespace: become uid/gid */
+	uid_t uid;                        /* the user the program is outside its user namespace */
+	gid_t gid;
+	char uid_map[32], gid_map[32];    /* "0 UID 1": made ready before the fork */
+};
+/* Who a program will be: the user behind sudo (SUDO_UID), else nobody; none with privileged. */
+void confine_prepare(struct confine *c, bool privileged);
+/* In the forked child (async-signal-safe): drops every privilege over the host; 0, or -1 with
+ * errno. */
+int confine_child(const struct confine *c);
+/* Whether the confined program could reach path (faccessat mode: R_OK, X_OK...). */
+bool confine_reaches(const struct confine *c, const char *path, int mode);
+
 /* ---- program.c: real programs ("HOST.PROG exec COMMAND") ---- */
 
 #define PROGRAMS_MAX 16
@@ -209,8 +227,8 @@ struct programs;
 struct program;
 /* The programs of one run: what they do goes into res (syscalls, exits, programs, notes,
  * missing); times count from origin_us. The shim is found beside peer_path (or at
- * $TCPFAULT_SHIM). */
-int programs_new(struct result *res, int64_t origin_us, const char *peer_path, struct programs **ret);
+ * $TCPFAULT_SHIM). They are confined (confine.c) unless privileged (--privileged-programs). */
+int programs_new(struct result *res, int64_t origin_us, const char *peer_path, bool privileged, struct programs **ret);
 /* Kills every program (SIGKILL to its process group), reaps it, adds each one's output to the
  * result; accepts NULL. */
 void programs_free(struct programs *ps);
