@@ -510,8 +510,9 @@ static int open_fallbacks(struct programs *ps, struct program *p, const char *pa
 	return 0;
 }
 
-/* A path the command names (a word, or a word inside one: 'sh -c "{dir}/x"') that exists but
- * that the confined user cannot reach: an error naming it, before anything starts. */
+/* A path the command names (a word, or a word inside one: 'sh -c "{dir}/x"'), or a program it
+ * names that PATH finds, that the confined user cannot reach: an error naming it, before
+ * anything starts (the program would fail for tcpfault's sake, not its own). */
 static int check_reach(struct programs *ps, char **argv, char *msg, size_t len)
 {
 	for (char **a = argv + 1; *a; a++) {
@@ -520,10 +521,14 @@ static int check_reach(struct programs *ps, char **argv, char *msg, size_t len)
 		for (char *save = NULL, *w = strtok_r(copy, " \t\n;&|()<>'\"`=", &save); w;
 		     w = strtok_r(NULL, " \t\n;&|()<>'\"`=", &save)) {
 			struct stat st;
-			if (w[0] != '/' || stat(w, &st) < 0 || confine_reaches(&ps->conf, w, F_OK))
+			char path[4096];
+			/* A path, or a program a shell would find on PATH ('sh -c "exec tiny-client"'). */
+			bool found = w[0] == '/' ? stat(w, &st) == 0 : exe_find(w, path, sizeof path) == 0;
+			if (!found || confine_reaches(&ps->conf, w[0] == '/' ? w : path, w[0] == '/' ? F_OK : X_OK))
 				continue;
 			snprintf(msg, len, "%.300s is out of reach of the user exec'd programs run as (uid %u): move it "
-				 "where that user can read it, or run with --privileged-programs", w, (unsigned)ps->conf.uid);
+				 "where that user can read it, or run with --privileged-programs", w[0] == '/' ? w : path,
+				 (unsigned)ps->conf.uid);
 			return -EACCES;
 		}
 	}
