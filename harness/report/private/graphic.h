@@ -24,9 +24,9 @@ struct report_columns {
 };
 
 /* The columns of r: the scenario's hosts in its 'hosts' order where the result has them
- * (r->hosts, with their addresses), else client, then server; then any other host the result names, in the order
- * it first appears. A program ("client.curl") is in its host's column. Past
- * REPORT_MAX_COLUMNS hosts, the rest share the last column. */
+ * (r->hosts, with their addresses), else client, then server; then any other host the result
+ * names, in the order it first appears. A program ("client.curl") is in its host's column.
+ * Past REPORT_MAX_COLUMNS hosts, the rest share the last column. */
 void report_columns(const struct result *r, struct report_columns *c);
 /* The column of a host or program name; the last if it has none. */
 int report_column_of(const struct report_columns *c, const char *name);
