@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # netns suite: a real run (one passing, one failing scenario) written as JUnit and TAP. The
 # JUnit must satisfy xmllint and count its cases right; the TAP must have its plan and one
-# test point per run. Skips (77) where namespaces cannot be made or xmllint is missing.
+# test point per run. Both name the failing run's hosts with their addresses (IPv4, bridge).
+# Skips (77) where namespaces cannot be made or xmllint is missing.
 #   report-formats.sh TCPFAULT PASSING FAILING
 tcpfault=$1 pass=$2 fail=$3
 dir=$(mktemp -d) || exit 1
@@ -19,11 +20,14 @@ xmllint --noout "$dir/r.xml" || { echo "FAILED: xmllint refuses the JUnit report
 [ "$(xmllint --xpath 'string(//testsuite/@failures)' "$dir/r.xml")" = 1 ] || { echo "FAILED: failures= is not 1"; exit 1; }
 xmllint --xpath 'string(//testcase[failure]/system-out)' "$dir/r.xml" | grep -q -- '->|' ||
 	{ echo "FAILED: no ladder in system-out"; exit 1; }
+xmllint --xpath 'string(//testcase[failure]/system-out)' "$dir/r.xml" | grep -qx '      hosts: client 198.18.0.1, server 198.18.0.2' ||
+	{ echo "FAILED: no hosts line in system-out"; exit 1; }
 
 "$tcpfault" run -j1 --family inet --format tap "$pass" "$fail" >"$dir/r.tap"
 [ $? -eq 1 ] || { echo "FAILED: tap run: want exit status 1"; exit 1; }
 [ "$(sed -n 1,2p "$dir/r.tap")" = "TAP version 14
 1..2" ] || { echo "FAILED: TAP header"; cat "$dir/r.tap"; exit 1; }
-grep -q '^ok 1 - ' "$dir/r.tap" && grep -q '^not ok 2 - ' "$dir/r.tap" && grep -q '^  verdict: fail$' "$dir/r.tap" ||
+grep -q '^ok 1 - ' "$dir/r.tap" && grep -q '^not ok 2 - ' "$dir/r.tap" && grep -q '^  verdict: fail$' "$dir/r.tap" &&
+	grep -qx '  hosts: "client 198.18.0.1, server 198.18.0.2"' "$dir/r.tap" ||
 	{ echo "FAILED: TAP test points"; cat "$dir/r.tap"; exit 1; }
 echo "ok: JUnit valid (xmllint), TAP has its plan and test points"

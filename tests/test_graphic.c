@@ -126,12 +126,30 @@ static void test_html_hosts_order(void **state)
 
 	(void)state;
 	assert_true(strstr(html, ">client</text>") < strstr(html, ">server</text>"));
+	assert_null(strstr(html, "class=\"addr\""));                /* no hosts, no addresses */
 	free(html);
-	assert_int_equal(result_add_host(r, "server"), 0);
-	assert_int_equal(result_add_host(r, "client"), 0);
+	assert_int_equal(result_add_host(r, "server", "198.18.0.2", "2001:2::2"), 0);
+	assert_int_equal(result_add_host(r, "client", "198.18.0.1", "2001:2::1"), 0);
 	html = render(REPORT_HTML, &r, 1, NULL);
 	assert_true(strstr(html, ">server</text>") < strstr(html, ">client</text>"));
+	/* Each column's head carries its host's address in the run's family, under its name. */
+	assert_non_null(strstr(html, ">server</text><text class=\"addr\" x=\"300\" y=\"27\" text-anchor=\"middle\">198.18.0.2</text>"));
+	assert_non_null(strstr(html, ">client</text><text class=\"addr\" x=\"550\" y=\"27\" text-anchor=\"middle\">198.18.0.1</text>"));
+	assert_null(strstr(html, "2001:2::"));
 	free(html);
+	char *md = render(REPORT_MERMAID, &r, 1, NULL);
+	assert_non_null(strstr(md, "    participant h0 as server 198.18.0.2\n    participant h1 as client 198.18.0.1\n"));
+	free(md);
+	free(r->family);
+	r->family = strdup("inet6");
+	assert_non_null(r->family);
+	html = render(REPORT_HTML, &r, 1, NULL);
+	assert_non_null(strstr(html, ">2001:2::2</text>"));
+	assert_null(strstr(html, "198.18.0."));
+	free(html);
+	md = render(REPORT_MERMAID, &r, 1, NULL);
+	assert_non_null(strstr(md, "    participant h0 as server 2001:2::2\n"));
+	free(md);
 	result_free(r);
 }
 

@@ -80,6 +80,12 @@ static void assert_result_equal(const struct result *a, const struct result *b)
 	assert_true(a->floor_ms == b->floor_ms);
 	assert_int_equal(a->run, b->run);
 	assert_int_equal(a->partial, b->partial);
+	assert_int_equal(a->hosts.n, b->hosts.n);
+	for (size_t i = 0; i < a->hosts.n; i++) {
+		assert_string_equal(a->hosts.v[i].name, b->hosts.v[i].name);
+		assert_string_equal(a->hosts.v[i].inet, b->hosts.v[i].inet);
+		assert_string_equal(a->hosts.v[i].inet6, b->hosts.v[i].inet6);
+	}
 	assert_int_equal(a->syscalls.n, b->syscalls.n);
 	for (size_t i = 0; i < a->syscalls.n; i++)
 		assert_syscall_equal(&a->syscalls.v[i], &b->syscalls.v[i]);
@@ -134,6 +140,8 @@ static struct result *full_result(void)
 
 	assert_int_equal(result_new("sigkill", "B2", "inet6", "scenarios/sigkill.tcpf", "a summary", &r), 0);
 	assert_int_equal(result_describe(r, "the claim", "what Linux does", "RTO 200 ms"), 0);
+	assert_int_equal(result_add_host(r, "client", "198.18.0.1", "2001:2::1"), 0);
+	assert_int_equal(result_add_host(r, "server", "198.18.0.2", NULL), 0);   /* no inet6: none in the JSON */
 	assert_int_equal(result_add_syscall(r, "client", "main", "connect", 0, 0, 1.2345678, 0), 0);
 	assert_int_equal(result_add_syscall(r, "client", "main", "write", -1, EPIPE, 9.5, 0), 0);
 	assert_int_equal(result_add_syscall(r, "client.curl", "fd5", "connect", -1, ECONNREFUSED, 10.25, 4242), 0);
@@ -193,6 +201,16 @@ static void test_round_trip_partial(void **state)
 	assert_string_equal(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN),
 			    "{\"name\":\"died\",\"mode\":\"C1\",\"family\":\"inet\",\"summary\":\"a summary\","
 			    "\"verdict\":\"error\",\"duration_ms\":0.0,\"failures\":[\"x.tcpf: the worker died of SIGSEGV\"]}");
+	json_object_put(j);
+	back = round_trip(r);
+	assert_result_equal(r, back);
+	result_free(back);
+	/* Its hosts, where the controller knows them, come after the summary. */
+	assert_int_equal(result_add_host(r, "client", "198.18.1.2", "2001:2:0:1::2"), 0);
+	assert_int_equal(result_to_json(r, &j), 0);
+	assert_non_null(strstr(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN),
+			       "\"summary\":\"a summary\",\"hosts\":[{\"name\":\"client\",\"inet\":\"198.18.1.2\","
+			       "\"inet6\":\"2001:2:0:1::2\"}],\"verdict\""));
 	json_object_put(j);
 	back = round_trip(r);
 	assert_result_equal(r, back);
@@ -303,6 +321,8 @@ static void test_malformed(void **state)
 		"{\"name\":\"n\",\"verdict\":\"pass\",\"programs\":[{\"argv\":\"curl\"}]}",
 		"{\"name\":\"n\",\"verdict\":\"pass\",\"programs\":[{\"syscalls_observed\":1}]}",
 		"{\"name\":\"n\",\"verdict\":\"pass\",\"run\":-1}",
+		"{\"name\":\"n\",\"verdict\":\"pass\",\"hosts\":[\"client\"]}",
+		"{\"name\":\"n\",\"verdict\":\"pass\",\"hosts\":[{\"inet\":3232235521}]}",
 	};
 	struct result *r = NULL;
 

@@ -119,6 +119,13 @@ static void test_op_pass(void **state)
 	/* socket, bind, listen; socket, connect; accept */
 	assert_int_equal(count(&o, syscalls), 6);
 	assert_int_equal(count(&o, packets), 3);
+	/* The hosts, in the scenario's order, with the addresses the bridge gives them (netns.h). */
+	assert_int_equal(count(&o, hosts), 2);
+	assert_string_equal(o.res->hosts.v[0].name, "client");
+	assert_string_equal(o.res->hosts.v[0].inet, "198.18.0.1");
+	assert_string_equal(o.res->hosts.v[0].inet6, "2001:2::1");
+	assert_string_equal(o.res->hosts.v[1].name, "server");
+	assert_string_equal(result_host_addr(o.res, 1), "198.18.0.2");
 	done(&o);
 }
 

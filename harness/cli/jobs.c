@@ -148,7 +148,7 @@ struct result *job_error_result(const struct job *j, const char *why)
 	if (result_new(j->s->name, j->s->mode, j->family == AF_INET6 ? "inet6" : "inet", NULL, j->s->summary, &r) < 0)
 		return NULL;
 	r->partial = true;
-	if (result_failure(r, why) < 0) {
+	if (run_result_hosts(r, j->s) < 0 || result_failure(r, why) < 0) {
 		result_free(r);
 		return NULL;
 	}

@@ -505,8 +505,6 @@ static struct result *spool_get(void *arg, size_t i)
 		return NULL;
 	if (sp->c->ro.repeat > 1)
 		r->run = j->run;
-	for (unsigned h = 0; !r->hosts.n && h < j->s->nhosts; h++)
-		result_add_host(r, j->s->hosts[h]);   /* the diagrams' column order */
 	return r;
 }
 

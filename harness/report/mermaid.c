@@ -79,6 +79,10 @@ static void diagram(FILE *out, const struct result *r)
 	for (int i = 0; i < c.n; i++) {
 		fprintf(out, "    participant h%d as ", i);
 		mermaid_text(out, c.name[i]);
+		if (c.addr[i][0]) {
+			fputc(' ', out);
+			mermaid_text(out, c.addr[i]);
+		}
 		fputc('\n', out);
 	}
 #define ITEMS(arr, kind_) for (size_t i = 0; i < (arr).n; i++, k++) \

@@ -245,6 +245,15 @@ static void put_wrapped(FILE *out, const char *label, const char *s)
 	fputc('\n', out);
 }
 
+/* "client 198.18.0.1, server 198.18.0.2": each host and its address in the run's family. */
+static void put_hosts(FILE *out, const struct result *r)
+{
+	for (size_t k = 0; k < r->hosts.n; k++) {
+		const char *a = result_host_addr(r, k);
+		fprintf(out, "%s%s%s%s", k ? ", " : "", r->hosts.v[k].name, *a ? " " : "", a);
+	}
+}
+
 static void text_result(FILE *out, const struct result *r, const struct report_options *o)
 {
 	static const char *const label[] = { [RESULT_PASS] = "PASS", [RESULT_FAIL] = "FAIL", [RESULT_ERROR] = "ERROR" };
@@ -263,6 +272,12 @@ static void text_result(FILE *out, const struct result *r, const struct report_o
 	if (o->verbose || o->explain || v != RESULT_PASS)
 		for (size_t k = 0; k < r->notes.n; k++)
 			fprintf(out, "      note: %s\n", r->notes.v[k]);
+	/* Where the ladder or a failure names hosts: what each is on the wire (and in a capture). */
+	if ((o->verbose || o->explain || v != RESULT_PASS) && r->hosts.n && !report_not_run(r)) {
+		fputs("      hosts: ", out);
+		put_hosts(out, r);
+		fputc('\n', out);
+	}
 	if (o->verbose || o->explain) {
 		fputc('\n', out);
 		report_ladder(out, r, "  ", o->color);
@@ -698,6 +713,19 @@ static void tap(FILE *out, const struct report_results *rs, const struct report_
 		fputs("\n  file: ", out);
 		put_yaml(out, r->file);
 		fprintf(out, "\n  duration_ms: %.3f\n", r->duration_ms);
+		if (r->hosts.n) {
+			char *hosts = NULL;
+			size_t len = 0;
+			FILE *m = open_memstream(&hosts, &len);
+			if (m) {
+				put_hosts(m, r);
+				fclose(m);
+				fputs("  hosts: ", out);
+				put_yaml(out, hosts);
+				fputc('\n', out);
+			}
+			free(hosts);
+		}
 		if (r->failures.n) {
 			/* One string, not a sequence: Perl's TAP::Parser (prove) reads a quoted sequence
 			 * item holding ": " as a mapping and gives up. */

@@ -111,6 +111,10 @@ bool runner_runs(enum step_kind kind);
 /* Runs the scenario once; returns its result (verdict pass, fail or error), NULL only when
  * there is no memory for one. */
 struct result *runner_run(const struct scenario *s, const struct run_options *o);
+/* Adds the scenario's hosts to res, in its 'hosts' order, with the addresses its sandbox gives
+ * them (both families, whatever the run's); 0 or -ENOMEM. The controller's error results have
+ * them too. */
+int run_result_hosts(struct result *res, const struct scenario *s);
 
 /* One report of the shim (peers/shim.c): "CALL FD RET ERRNO T_US PID", or "dropped N". */
 struct shim_report {

@@ -147,12 +147,27 @@ static bool step_applies(struct run *r, size_t i)
 	return has == (st->cond.when == WHEN_SYSCTL);
 }
 
+int run_result_hosts(struct result *res, const struct scenario *s)
+{
+	char inet[64], inet6[64];
+	int e = 0;
+
+	for (unsigned h = 0; h < s->nhosts && e == 0; h++)
+		e = result_add_host(res, s->hosts[h], scenario_host_addr(s, (int)h, AF_INET, inet),
+				    scenario_host_addr(s, (int)h, AF_INET6, inet6));
+	return e;
+}
+
 static struct result *new_result(const struct scenario *s, const struct run_options *o)
 {
 	struct result *res;
 
 	if (result_new(s->name, s->mode, o->family == AF_INET6 ? "inet6" : "inet", s->path, s->summary, &res) < 0)
 		return NULL;
+	if (run_result_hosts(res, s) < 0) {
+		result_free(res);
+		return NULL;
+	}
 	struct utsname u;
 	if (uname(&u) == 0 && result_set_kernel(res, u.release) < 0) {
 		result_free(res);
