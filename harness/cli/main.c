@@ -68,7 +68,8 @@ static const char usage_text[] =
 	"      --snaplen N           bytes kept of each packet, 96 to 262144 (default 256: the\n" \
 	"                            headers and the start of the payload; 1600: a 1500-byte\n" \
 	"                            segment whole)\n" \
-	"  -j, --jobs N              scenarios run in parallel, 1 to 64 (default: number of CPUs)\n" \
+	"  -j, --jobs N              scenarios run in parallel, 1 to 64 (default: one per CPU, plus\n" \
+	"                            what the runs' timer waits need to overlap: see tcpfault(1))\n" \
 	"      --family inet|inet6|both\n" \
 	"                            address families to run (default both)\n" \
 	"  -v, --verbose             text: a ladder diagram of each run under its line\n" \
@@ -588,10 +589,32 @@ static FILE *open_output(const char *path, struct report_file *file)
 	return out;
 }
 
+/* The default -j: runs mostly wait on kernel timers, not on the CPU. One job per CPU for the
+ * CPU's share, plus as many as the timer waits need to overlap so that the whole list takes
+ * about its longest floor: the sum of the jobs' floors over the longest (jobs start longest
+ * first). Jobs without a floor (CPU-bound, or quick) add none. At most 64 (run_jobs polls at
+ * most 64 workers). */
+static long default_jobs(const struct job *jobs, size_t n)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	double sum = 0, longest = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		sum += jobs[i].s->floor_ms;
+		if (jobs[i].s->floor_ms > longest)
+			longest = jobs[i].s->floor_ms;
+	}
+	long waits = longest > 0 ? (long)(sum / longest) : 0;
+	if (longest > 0 && (double)waits * longest < sum)
+		waits++;   /* rounded up */
+	long j = (cpus < 1 ? 1 : cpus) + waits;
+	return j > 64 ? 64 : j;
+}
+
 static int cmd_run(int argc, char **argv, bool explain)
 {
 	struct run_cli c = { .o = { .peer_path = peer_path() }, .ro = { .repeat = 1 }, .format = REPORT_TEXT,
-			     .njobs = sysconf(_SC_NPROCESSORS_ONLN), .families = FAMILY_INET | FAMILY_INET6,
+			     .njobs = 0, .families = FAMILY_INET | FAMILY_INET6,
 			     .shard_k = 1, .shard_n = 1 };
 	struct report_file file = { .fd = -1, .dirfd = -1 };
 	int rc = EXIT_PASS, npaths, spool = -1;
@@ -600,7 +623,6 @@ static int cmd_run(int argc, char **argv, bool explain)
 
 	if (run_options(argc, argv, explain, &c, &rc) < 0)
 		return rc;
-	c.njobs = c.njobs > 64 ? 64 : c.njobs < 1 ? 1 : c.njobs;   /* run_jobs polls at most 64 workers */
 	if ((npaths = run_paths(argc, argv, &paths, &in_catalog)) < 0)
 		return EXIT_USAGE;
 	struct scenario **sc = calloc((size_t)npaths + 1, sizeof *sc);
@@ -652,6 +674,8 @@ static int cmd_run(int argc, char **argv, bool explain)
 		netns_netem_available();
 	}
 	njob = make_jobs(sc, npaths, &c, jobs);
+	if (!c.njobs)
+		c.njobs = default_jobs(jobs, njob);
 	spool = spool_open();
 	run_jobs(jobs, njob, (unsigned)c.njobs, &c.o, spool, &stop_signal);
 	rc = report(out, c.output ? c.output : "standard output", jobs, njob, spool, &c, explain);
