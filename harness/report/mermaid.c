@@ -217,7 +217,7 @@ int report_step_summary_from(const struct report_results *rs, const struct repor
 		fprintf(out, " | %s %s | %.0f | ", mark[r->verdict], result_verdict_name(r->verdict), r->duration_ms);
 		/* A skipped run: what this machine lacks, as the text report says it. */
 		if (r->verdict == RESULT_SKIPPED)
-			fputs("this machine lacks: ", out);
+			report_put_html(out, "this machine lacks: ", true);
 		report_put_html(out, r->verdict == RESULT_SKIPPED ? r->missing : r->summary, true);
 		fputs(" |\n", out);
 		rs->put(rs->arg, r);
