@@ -230,6 +230,45 @@ static void test_step_summary(void **state)
 	result_free(rs[1]);
 }
 
+/* A run this machine lacks a feature for: skipped in the html index and the step summary,
+ * counted apart from the errors, and not among the failures. */
+static void test_skipped(void **state)
+{
+	char path[] = "/tmp/tcpfault-summary-XXXXXX";
+	int fd = mkstemp(path);
+	struct result *rs[3] = { make("one", "t"), make("two", "t"), make("three", "t") };
+	char buf[65536];
+
+	(void)state;
+	assert_true(fd >= 0);
+	rs[0]->verdict = RESULT_PASS;
+	rs[1]->verdict = RESULT_SKIPPED;
+	assert_int_equal(result_missing(rs[1], "this kernel has no netem <qdisc>"), 0);
+	rs[2]->verdict = RESULT_ERROR;
+	char *html = render(REPORT_HTML, rs, 3, NULL);
+	assert_non_null(strstr(html, "1 passed, 0 failed, 1 errors, 1 skipped &middot;"));
+	assert_non_null(strstr(html, "<span class=\"verdict skipped\">skipped</span></td><td class=\"ms\">12</td>"
+				     "<td>this machine lacks: this kernel has no netem &lt;qdisc&gt;</td>"));
+	assert_non_null(strstr(html, "data-verdict=\"skipped\""));
+	assert_non_null(strstr(html, ".skipped{"));
+	free(html);
+	setenv("GITHUB_STEP_SUMMARY", path, 1);
+	assert_int_equal(report_step_summary(rs, 3, NULL), 0);
+	unsetenv("GITHUB_STEP_SUMMARY");
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	unlink(path);
+	assert_true(n > 0);
+	buf[n] = 0;
+	assert_non_null(strstr(buf, "### tcpfault: 1 passed, 0 failed, 1 errors, 1 skipped\n"));
+	assert_non_null(strstr(buf, "| two | B2 | inet | ⏭️ skipped | 12 | this machine lacks&#58; this kernel has no netem &lt;qdisc&gt; |\n"));
+	/* The failures section has the error's, not the skipped run's. */
+	assert_non_null(strstr(buf, "<summary>three (inet)</summary>"));
+	assert_null(strstr(buf, "<summary>two (inet)</summary>"));
+	for (int i = 0; i < 3; i++)
+		result_free(rs[i]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -239,6 +278,7 @@ int main(void)
 		cmocka_unit_test(test_html_pcap_link),
 		cmocka_unit_test(test_mermaid),
 		cmocka_unit_test(test_step_summary),
+		cmocka_unit_test(test_skipped),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,8 +2,8 @@
 /*
  * The runner's verdicts, without privilege: each test runs a real scenario (parsed by the real
  * parser) through the real runner against a scripted world (fake_world.c) and checks the
- * verdict it reaches (pass, fail or error) and what it says. Every path by which a run can
- * pass, fail or end in error has a case here.
+ * verdict it reaches (pass, fail, error or skipped) and what it says. Every path by which a run
+ * can pass, fail, end in error or be skipped has a case here.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -81,9 +81,7 @@ static void run(const char *steps, const struct fake_trigger *script, struct out
 	fake_world_reset(script);
 	o->res = runner_run(s, &opt);
 	assert_non_null(o->res);
-	static const char *const verdicts[] = { [RESULT_PASS] = "pass", [RESULT_FAIL] = "fail",
-						[RESULT_ERROR] = "error" };
-	o->verdict = verdicts[o->res->verdict];
+	o->verdict = result_verdict_name(o->res->verdict);
 	size_t n = 0;
 	o->buf[0] = 0;
 	for (size_t i = 0; i < o->res->failures.n; i++)
@@ -527,26 +525,43 @@ static void test_fault_fails(void **state)
 	done(&o);
 }
 
-/* netem where the kernel has none: a missing capability, named in 'missing'. */
+/* netem where the kernel has none: a missing capability, named in 'missing': skipped, and
+ * what follows it never runs. */
 static void test_netem_missing(void **state)
 {
 	struct outcome o;
 
-	run("blackhole server netem\n", NULL, &o);
-	expect(&o, "error", "blackhole server netem");
+	run("blackhole server netem\nserver listen 5000\n", NULL, &o);
+	expect(&o, "skipped", "t.tcpf:4: blackhole server netem");
+	assert_null(strstr(o.failures, "error"));
 	assert_true(o.res->missing[0] != 0);
+	assert_int_equal(count(&o, syscalls), 0);
 	done(&o);
 }
 
-/* A sysctl this kernel does not have (an older kernel): missing, not a verdict. */
+/* A sysctl this kernel does not have (an older kernel): skipped, never a verdict on the kernel. */
 static void test_sysctl_missing(void **state)
 {
 	struct fake_trigger script[] = { { SERVER, "sysctl", .fail = ENOENT }, { 0 } };
 	struct outcome o;
 
 	run("sysctl server net.ipv4.tcp_rto_min_us 1000000\n", script, &o);
-	expect(&o, "error", "sysctl server net.ipv4.tcp_rto_min_us 1000000: this kernel has no sysctl net.ipv4.tcp_rto_min_us");
+	expect(&o, "skipped", "t.tcpf:4: sysctl server net.ipv4.tcp_rto_min_us 1000000: this kernel has no sysctl "
+		    "net.ipv4.tcp_rto_min_us");
 	assert_string_equal(o.res->missing, "this kernel has no sysctl net.ipv4.tcp_rto_min_us");
+	done(&o);
+	/* A fail stays a fail: the run ended at it, the step that needs the sysctl never ran. */
+	struct fake_trigger refused[] = { { CLIENT, "connect", .evs = { RESULT(1, -1, ECONNREFUSED) } },
+					  { SERVER, "sysctl", .fail = ENOENT }, { 0 } };
+	run("client connect server 5000\nsysctl server net.ipv4.tcp_rto_min_us 1000000\n", refused, &o);
+	expect(&o, "fail", "observed: -1 ECONNREFUSED");
+	assert_string_equal(o.res->missing, "");
+	done(&o);
+	/* Another sysctl's failure is the harness's: an error, not skipped. */
+	struct fake_trigger other[] = { { SERVER, "sysctl", .fail = EPERM }, { 0 } };
+	run("sysctl server net.ipv4.tcp_rto_min_us 1000000\n", other, &o);
+	expect(&o, "error", "t.tcpf:4: error: sysctl server net.ipv4.tcp_rto_min_us 1000000");
+	assert_string_equal(o.res->missing, "");
 	done(&o);
 }
 
@@ -879,7 +894,7 @@ static void test_program_output(void **state)
 	done(&o);
 }
 
-/* A program that is not there: a missing capability, named in 'missing'. */
+/* A program that is not there: a missing capability, named in 'missing': skipped. */
 static void test_program_missing(void **state)
 {
 	struct outcome o;
@@ -887,7 +902,7 @@ static void test_program_missing(void **state)
 	/* A relative path with a slash: 'check' cannot judge it (the current directory decides),
 	 * so the run finds it missing (one found nowhere on PATH: tests/test_scenario.c). */
 	run("client.p exec ./no-such-program-here\n", NULL, &o);
-	expect(&o, "error", "starting client.p in the client namespace: ./no-such-program-here");
+	expect(&o, "skipped", "t.tcpf:4: starting client.p in the client namespace: ./no-such-program-here");
 	assert_true(o.res->missing[0] != 0);
 	done(&o);
 }
@@ -991,7 +1006,7 @@ static void test_program_traced(void **state)
 }
 
 /* Where ptrace is forbidden (here by a seccomp policy of the test's own, in a child process of
- * its own), a traced program is a missing capability: an error naming ptrace, in 'missing'. */
+ * its own), a traced program is a missing capability: skipped, naming ptrace in 'missing'. */
 static void test_program_ptrace_forbidden(void **state)
 {
 	char steps[1024];
@@ -1013,7 +1028,7 @@ static void test_program_ptrace_forbidden(void **state)
 		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fp) < 0)
 			_exit(2);
 		run(steps, NULL, &o);
-		bool ok = strcmp(o.verdict, "error") == 0 && strstr(o.failures, "Operation not permitted") &&
+		bool ok = strcmp(o.verdict, "skipped") == 0 && strstr(o.failures, "Operation not permitted") &&
 			  strstr(o.res->missing, "ptrace") && count(&o, programs) == 0;
 		if (!ok)
 			fprintf(stderr, "verdict %s, failures: %s, missing: %s\n", o.verdict, o.failures, o.res->missing);

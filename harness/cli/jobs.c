@@ -255,7 +255,6 @@ static void ended(struct job *j, int spool)
 	if (!r)
 		return;
 	j->verdict = r->verdict;
-	j->missing = *r->missing != 0;
 	if (spool < 0 || result_to_json(r, &json) < 0)
 		return;
 	const char *txt = json_object_to_json_string_ext(json, JSON_C_TO_STRING_PLAIN);

@@ -50,7 +50,8 @@ static const char usage_text[] =
 	"      --version             the version\n"
 	"\n"
 	"Exit status: 0 all passed, 1 a scenario failed or could not run, 2 bad usage or a bad\n"
-	"scenario file, 3 this machine lacks something tcpfault needs (the message says what).\n"
+	"scenario file, 3 this machine lacks something tcpfault needs (the message says what;\n"
+	"the runs that need it are skipped, none failed).\n"
 	"Environment: TCPFAULT_SCENARIOS (catalog folder), TCPFAULT_EXAMPLES (examples folder),\n"
 	"TCPFAULT_PEER (the peer program), NO_COLOR (no colours even on a terminal),\n"
 	"GITHUB_STEP_SUMMARY (a file a Markdown summary of every run is appended to).\n";
@@ -88,7 +89,8 @@ static const char usage_text[] =
 	"  -h, --help                this text\n" \
 	"\n" \
 	"Exit status: 0 all passed, 1 a scenario failed or could not run, 2 bad usage or a bad\n" \
-	"scenario file, 3 this machine lacks something tcpfault needs (the message says what);\n" \
+	"scenario file, 3 this machine lacks something tcpfault needs (the message says what;\n" \
+	"the runs that need it are skipped, none failed);\n" \
 	"129, 130, 143: stopped by SIGHUP, SIGINT, SIGTERM (the report lists the runs not run).\n"
 
 static const char run_help[] =
@@ -537,7 +539,7 @@ static int spool_open(void)
 
 /* Writes the report of the jobs' results to out; the exit status: 1 if anything failed or
  * broke (or the report could not be written), 3 if the only trouble is a capability this
- * machine lacks, else 0. */
+ * machine lacks (runs skipped), else 0. */
 static int report(FILE *out, const char *name, struct job *jobs, size_t njob, int spool, struct run_cli *c,
 		  bool explain)
 {
@@ -548,7 +550,7 @@ static int report(FILE *out, const char *name, struct job *jobs, size_t njob, in
 	for (size_t i = 0; i < njob; i++) {
 		if (!jobs[i].result && !jobs[i].spooled)   /* no memory even for an error result */
 			broke = true;
-		else if (jobs[i].missing)
+		else if (jobs[i].verdict == RESULT_SKIPPED)
 			missing = true;
 		else if (jobs[i].verdict != RESULT_PASS)
 			broke = true;

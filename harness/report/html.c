@@ -331,7 +331,7 @@ static const char style[] =
 	"body{font-family:system-ui,sans-serif;margin:1.5em;color:#222;background:#fff}"
 	"table.index{border-collapse:collapse}table.index td,table.index th{border:1px solid #ccc;padding:2px 8px;"
 	"text-align:left}td.ms{text-align:right}"
-	".pass{color:#176f2c}.fail,.error{color:#b00020}.verdict{font-weight:bold;text-transform:uppercase}"
+	".pass{color:#176f2c}.fail,.error{color:#b00020}.skipped{color:#8a6100}.verdict{font-weight:bold;text-transform:uppercase}"
 	"section.run{border-top:2px solid #ddd;margin-top:2em}"
 	"svg.ladder{font-family:ui-monospace,monospace;font-size:12px;background:#fcfcfc;border:1px solid #eee}"
 	"svg .host line{stroke:#888;stroke-dasharray:4 3}svg .head{font-weight:bold;font-size:13px}svg .addr{font-size:11px;fill:#555}"
@@ -479,7 +479,7 @@ static void run_section(FILE *out, const struct result *r, size_t i, const struc
 
 void report_html(FILE *out, const struct report_results *rs, const struct report_options *o)
 {
-	unsigned count[3] = { 0 };
+	unsigned count[RESULT_VERDICTS] = { 0 };
 	bool family[2] = { false, false };
 	struct utsname u;
 	struct result *r;
@@ -499,9 +499,11 @@ void report_html(FILE *out, const struct report_results *rs, const struct report
 	      "<meta name=\"viewport\" content=\"width=device-width\"><title>tcpfault report</title>\n<style>", out);
 	fputs(style, out);
 	fputs("</style></head>\n<body>\n<h1>tcpfault report</h1>\n<p class=\"summary\">", out);
-	fprintf(out, "%u passed, %u failed, %u errors &middot; families: %s%s%s &middot; Linux ", count[RESULT_PASS],
-		count[RESULT_FAIL], count[RESULT_ERROR], family[0] ? "inet" : "", family[0] && family[1] ? ", " : "",
-		family[1] ? "inet6" : "");
+	fprintf(out, "%u passed, %u failed, %u errors", count[RESULT_PASS], count[RESULT_FAIL], count[RESULT_ERROR]);
+	if (count[RESULT_SKIPPED])
+		fprintf(out, ", %u skipped", count[RESULT_SKIPPED]);
+	fprintf(out, " &middot; families: %s%s%s &middot; Linux ", family[0] ? "inet" : "",
+		family[0] && family[1] ? ", " : "", family[1] ? "inet6" : "");
 	report_put_html(out, u.release, false);
 	fputs(" &middot; tcpfault " TCPFAULT_VERSION "</p>\n", out);
 	fputs("<table class=\"index\"><tr><th>scenario</th><th>mode</th><th>family</th><th>verdict</th><th>ms</th>"
@@ -520,7 +522,10 @@ void report_html(FILE *out, const struct report_results *rs, const struct report
 		fputs("</td><td>", out);
 		verdict_span(out, r->verdict);
 		fprintf(out, "</td><td class=\"ms\">%.0f</td><td>", r->duration_ms);
-		report_put_html(out, r->summary, false);
+		/* A skipped run: what this machine lacks, as the text report says it. */
+		if (r->verdict == RESULT_SKIPPED)
+			fputs("this machine lacks: ", out);
+		report_put_html(out, r->verdict == RESULT_SKIPPED ? r->missing : r->summary, false);
 		fputs("</td></tr>\n", out);
 		rs->put(rs->arg, r);
 	}

@@ -24,7 +24,11 @@
  * the worker's memory, nor a result the controller reads. */
 #define RESULT_MAX_ITEMS (1u << 22)
 
-enum result_verdict { RESULT_PASS, RESULT_FAIL, RESULT_ERROR };
+/* pass, fail (the kernel or the program did not do what the scenario says), error (the harness
+ * could not do its job), skipped (this machine lacks what the run needs: 'missing' says what;
+ * exit status 3, never a pass). */
+enum result_verdict { RESULT_PASS, RESULT_FAIL, RESULT_ERROR, RESULT_SKIPPED };
+#define RESULT_VERDICTS (RESULT_SKIPPED + 1)
 
 /* A socket call: a peer's operation, or an exec'd program's call the shim reported. */
 struct result_syscall {
@@ -105,7 +109,7 @@ struct result {
 	RESULT_ARRAY(struct result_exit) exits;
 	RESULT_ARRAY(char *) failures;
 	RESULT_ARRAY(char *) notes;
-	char *missing;                  /* a capability this machine lacks (exit status 3) */
+	char *missing;                  /* a capability this machine lacks (verdict skipped, exit status 3) */
 	char *kernel;                   /* the kernel the run ran on, uname's release; "": unknown (no "kernel") */
 	RESULT_ARRAY(struct result_program) programs;
 	enum result_verdict verdict;
@@ -148,7 +152,8 @@ int result_add_host(struct result *r, const char *name, const char *inet, const 
 /* Host i's address in the run's family (r->family); "" if unknown. */
 const char *result_host_addr(const struct result *r, size_t i);
 int result_note(struct result *r, const char *text);
-/* A capability this machine lacks: the run exits 3, neither a pass nor a fail. */
+/* A capability this machine lacks: the run's verdict is then skipped (exit status 3), neither a
+ * pass nor a fail. */
 int result_missing(struct result *r, const char *what);
 /* The kernel release the run ran on (uname -r): expectations may differ by kernel. */
 int result_set_kernel(struct result *r, const char *release);

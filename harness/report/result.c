@@ -13,7 +13,8 @@
 #include "report.h"
 #include "peer.h"
 
-static const char *const verdicts[] = { [RESULT_PASS] = "pass", [RESULT_FAIL] = "fail", [RESULT_ERROR] = "error" };
+static const char *const verdicts[RESULT_VERDICTS] = { [RESULT_PASS] = "pass", [RESULT_FAIL] = "fail",
+							[RESULT_ERROR] = "error", [RESULT_SKIPPED] = "skipped" };
 
 const char *result_verdict_name(enum result_verdict v)
 {

@@ -108,7 +108,7 @@ struct run_options {
 
 /* Whether the runner has a function for this kind of step (every kind must: a unit test checks). */
 bool runner_runs(enum step_kind kind);
-/* Runs the scenario once; returns its result (verdict pass, fail or error), NULL only when
+/* Runs the scenario once; returns its result (verdict pass, fail, error or skipped), NULL only when
  * there is no memory for one. */
 struct result *runner_run(const struct scenario *s, const struct run_options *o);
 /* Adds the scenario's hosts to res, in its 'hosts' order, with the addresses its sandbox gives

@@ -113,7 +113,7 @@ static bool kernel_has_sysctl(struct run *r, const char *key)
 	return netns_sysctl_get(r->sb, 0, key, buf, sizeof buf) != -ENOENT;
 }
 
-/* 'requires sysctl KEY': 0, or -1 with the run ended as missing (exit status 3), never a pass. */
+/* 'requires sysctl KEY': 0, or -1 with the run ended skipped (exit status 3), never a pass. */
 static int check_requires(struct run *r)
 {
 	char lacks[160];
@@ -122,8 +122,7 @@ static int check_requires(struct run *r)
 		if (kernel_has_sysctl(r, r->s->requires[i]))
 			continue;
 		snprintf(lacks, sizeof lacks, "this kernel has no sysctl %s", r->s->requires[i]);
-		result_missing(r->res, lacks);
-		return run_errorf(r, "requires sysctl %s: %s", r->s->requires[i], lacks);
+		return run_missingf(r, lacks, "requires sysctl %s: %s", r->s->requires[i], lacks);
 	}
 	return 0;
 }
@@ -289,7 +288,10 @@ struct result *runner_run(const struct scenario *s, const struct run_options *o)
 		o->progress->phase = RUN_TEARDOWN;
 	}
 	teardown(r);
-	result_finish(res, r->errored ? RESULT_ERROR : r->failed ? RESULT_FAIL : RESULT_PASS, run_now_ms(r),
+	/* A run ends at its first failure, error or missing capability: a fail stays a fail, and
+	 * what went wrong after a missing capability (the capture's teardown) is its consequence. */
+	enum result_verdict v = r->failed ? RESULT_FAIL : r->missed ? RESULT_SKIPPED : r->errored ? RESULT_ERROR : RESULT_PASS;
+	result_finish(res, v, run_now_ms(r),
 		      floor_union(r->floors, r->nfloors));
 	free(r);
 	return res;

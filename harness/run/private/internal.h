@@ -16,8 +16,8 @@
  * Two kinds of actor act on a host: its built-in peer and the programs it runs. Both are a
  * struct actor with the same operations (signal, whether and how it ended), so a fault or an
  * 'await exit' drives either alike. Steps run one at a time in the run's worker process; a
- * step's function returns 0, or -1 once it has recorded a failure (run_failf) or an error
- * (run_errorf).
+ * step's function returns 0, or -1 once it has recorded a failure (run_failf), an error
+ * (run_errorf) or what this machine lacks (run_missingf).
  */
 #pragma once
 
@@ -131,6 +131,7 @@ struct run {
 	 * while unknown. The 'after' floor of a state, counter, exit or program await uses it. */
 	double event_ms, cond_ms;
 	bool failed, errored;
+	bool missed;                      /* ended for what this machine lacks (errored is set too) */
 	bool steps_done;                  /* past the last step (teardown, final checks) */
 	bool pkts_checked;                /* a step looked for a packet: the verdict needs every one */
 	struct result *res;
@@ -146,6 +147,10 @@ int run_ns_host(int host);
 int run_failf(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The harness could not do its job. */
 int run_errorf(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* This machine lacks what the step needs (lacks: what, recorded as the result's 'missing'; NULL:
+ * the program code recorded it already): the run ends, skipped (exit status 3), unless it
+ * failed before. */
+int run_missingf(struct run *r, const char *lacks, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void run_event(struct run *r, int host, const char *what);
 /* Adds the packets the capture has decoded since the last call to the result. */
 void run_record_packets(struct run *r);
