@@ -66,9 +66,8 @@ static const char usage_text[] =
 	"                            or not at all: an old FILE stays; never through a link)\n" \
 	"      --pcap-dir DIR        write one capture per scenario and family (and run, with\n" \
 	"                            --repeat) into DIR: every host's link, each packet once\n" \
-	"      --snaplen N           bytes kept of each packet, 96 to 262144 (default 256: the\n" \
-	"                            headers and the start of the payload; 1600: a 1500-byte\n" \
-	"                            segment whole)\n" \
+	"      --snaplen N           bytes kept of each packet, 96 to 262144 (default 1600: a\n" \
+	"                            1500-byte segment whole; 256 in a run with a SYN flood)\n" \
 	"  -j, --jobs N              scenarios run in parallel, 1 to 64 (default: one per CPU, plus\n" \
 	"                            what the runs' timer waits need to overlap: see tcpfault(1))\n" \
 	"      --family inet|inet6|both\n" \

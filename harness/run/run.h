@@ -52,7 +52,8 @@ struct netns_sandbox;
 #define CAPTURE_RING (2u << 20)
 /* snaplen: the bytes kept of each frame (0: CAPTURE_SNAPLEN), CAPTURE_SNAPLEN_MIN to
  * CAPTURE_SNAPLEN_MAX; the ring grows with it (it holds frames of that size), to 256 MiB. */
-#define CAPTURE_SNAPLEN 256
+#define CAPTURE_SNAPLEN 1600          /* a segment of the veths' MTU (1500), whole */
+#define CAPTURE_RING_SNAPLEN 256       /* CAPTURE_RING holds its frames of this size (capture.c) */
 #define CAPTURE_SNAPLEN_MIN 96            /* cooked header, IPv6 header, TCP header with options */
 #define CAPTURE_SNAPLEN_MAX 262144        /* libpcap's own limit */
 int capture_open(const char *ifname, const char *filter, const char *pcap_path, size_t ring, unsigned snaplen,

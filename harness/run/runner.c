@@ -198,7 +198,11 @@ static int setup(struct run *r)
 		snprintf(path, sizeof path, "%s/%s-%s%s.pcap", o->pcap_dir, s->name,
 			 o->family == AF_INET6 ? "inet6" : "inet", run);
 	}
-	if (capture_open_wire(r->sb, o->pcap_dir ? path : NULL, capture_ring_for(s), o->snaplen, &r->cap, err, sizeof err) < 0)
+	/* Whole segments by default; in a run with a SYN flood, whose ring holds a frame of that
+	 * size per flooding packet, the headers only (256 bytes), unless --snaplen said. */
+	size_t ring = capture_ring_for(s);
+	unsigned snaplen = o->snaplen ? o->snaplen : ring > CAPTURE_RING ? CAPTURE_RING_SNAPLEN : CAPTURE_SNAPLEN;
+	if (capture_open_wire(r->sb, o->pcap_dir ? path : NULL, ring, snaplen, &r->cap, err, sizeof err) < 0)
 		return run_errorf(r, "%s", err);
 	/* Said where it matters: a blackhole, which would use netem where asked and present. */
 	bool blackholes = false;
