@@ -4,7 +4,7 @@
 # confined.tcpf tries nsenter, /etc, /etc/shadow and a mode-700 folder of root's, and must be
 # refused each; privileged.tcpf (reads /etc/shadow) fails confined and passes with
 # --privileged-programs, whose report warns; a command naming a file out of the confined user's
-# reach is an error naming it.
+# reach, and a stdin file it cannot read, are errors naming them.
 #   confined.sh TCPFAULT DATA-DIR
 tcpfault=$1 data=$2
 [ "$(id -u)" -eq 0 ] || { echo "skip: confinement as root is what this tests"; exit 77; }
@@ -24,11 +24,21 @@ out=$("$tcpfault" run -j1 --family inet "$data/privileged.tcpf" 2>&1)
 rc=$?
 printf '%s\n' "$out"
 [ "$rc" -eq 1 ] && printf '%s\n' "$out" | grep -q '^FAIL ' || fail "privileged.tcpf confined: exit $rc, want a FAIL"
-out=$("$tcpfault" run -j1 --family inet --privileged-programs --format json "$data/privileged.tcpf" 2>&1)
+out=$("$tcpfault" run -j1 --family inet --privileged-programs --format json "$data/privileged.tcpf" 2>"$private/err")
 rc=$?
 [ "$rc" -eq 0 ] || { printf '%s\n' "$out"; fail "privileged.tcpf with --privileged-programs: exit $rc"; }
 printf '%s\n' "$out" | jq -e '.results[0].notes | any(startswith("--privileged-programs: "))' >/dev/null ||
 	{ printf '%s\n' "$out"; fail "no --privileged-programs warning in the report"; }
+grep -q '^tcpfault: warning: --privileged-programs: ' "$private/err" ||
+	{ cat "$private/err"; fail "no --privileged-programs warning on stderr"; }
+rm -f "$private/err"
+
+out=$("$tcpfault" run -j1 --family inet "$data/stdin-secret.tcpf" 2>&1)
+rc=$?
+printf '%s\n' "$out"
+[ "$rc" -eq 1 ] && printf '%s\n' "$out" | grep -q '^ERROR ' || fail "stdin-secret.tcpf: exit $rc, want an ERROR"
+printf '%s\n' "$out" | grep -qF "/etc/shadow is out of reach" || fail "the error does not name /etc/shadow"
+printf '%s\n' "$out" | grep -q 'root:' && fail "the program read /etc/shadow"
 
 echo secret >"$private/secret.txt"
 cp "$data/out-of-reach.tcpf" "$private/"

@@ -11,6 +11,8 @@ tcpfault=$1 file=$2
 for fd in $(ls "/proc/$$/fd/"); do
 	[ "$fd" -gt 2 ] && exec {fd}>&-
 done
+# ...then one that tcpfault itself inherits (a root shell's 'exec 7<FILE'): not the program's.
+exec 7</dev/null
 files=$3
 set -- "$file"
 if [ "$files" = files ]; then

@@ -8,10 +8,10 @@
 reach() {
 	privileged=
 	[ "$(id -u)" -eq 0 ] || return 0
-	user=${SUDO_USER:-nobody}
+	uid=${SUDO_UID:-$(id -u nobody)} gid=${SUDO_GID:-$(id -g nobody)}
 	for p in "$@"; do
 		[ -e "$p" ] || continue   # an option, a catalog name
-		setpriv --reuid="$user" --regid="$(id -g "$user")" --clear-groups test -r "$p" ||
+		setpriv --reuid="$uid" --regid="$gid" --clear-groups test -r "$p" ||
 			{ privileged=--privileged-programs; return 0; }
 	done
 }

@@ -20,6 +20,7 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <netinet/tcp.h>
 #include <cmocka.h>
@@ -1155,6 +1156,7 @@ static void test_program_stdin(void **state)
 	int fd = mkstemp(path);
 	assert_true(fd >= 0);
 	assert_int_equal(write(fd, "hello\n", 6), 6);
+	assert_int_equal(fchmod(fd, 0644), 0);   /* readable by the confined program */
 	close(fd);
 	run("client.p exec sh -c \"read x; echo eof\"\nawait output client.p \"eof\" within 2s\n", NULL, &o);
 	expect(&o, "pass", NULL);

@@ -82,9 +82,10 @@ static const char usage_text[] =
 	"                            index, counted from 0, modulo N is K-1), for parallel CI jobs\n" \
 	"      --timeout DUR         each run's time limit (such as 10s), in place of the file's\n" \
 	"                            'timeout' (default 30s); a run that reaches it ends as an error\n" \
-"                            and the next one starts\n" \
+	"                            and the next one starts\n" \
 	"      --privileged-programs exec'd programs run with tcpfault's own privileges (as root:\n" \
-	"                            the host's root) instead of confined; the report warns\n" \
+	"                            the host's root) instead of confined; a warning on stderr\n" \
+	"                            and in each result's notes\n" \
 	"  -h, --help                this text\n" \
 	"\n" \
 	"Exit status: 0 all passed, 1 a scenario failed or could not run, 2 bad usage or a bad\n" \
@@ -624,6 +625,9 @@ static int cmd_run(int argc, char **argv, bool explain)
 
 	if (run_options(argc, argv, explain, &c, &rc) < 0)
 		return rc;
+	if (c.o.privileged_programs)
+		fputs("tcpfault: warning: --privileged-programs: exec'd programs run unconfined, with tcpfault's own "
+		      "privileges (as root: every capability, the host's files and namespaces)\n", stderr);
 	if ((npaths = run_paths(argc, argv, &paths, &in_catalog)) < 0)
 		return EXIT_USAGE;
 	struct scenario **sc = calloc((size_t)npaths + 1, sizeof *sc);

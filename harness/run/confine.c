@@ -3,8 +3,9 @@
  * Programs confined: an exec'd program runs without any privilege over the host, even when
  * tcpfault runs as root. In the forked child, before its exec (async-signal-safe calls only):
  *
- *   1. as real root in the initial user namespace, it becomes an unprivileged user (the user
- *      behind sudo, else nobody): no capability is left, the host's files are out of its reach;
+ *   1. as root (of the initial user namespace, or of one that maps other users: rootless
+ *      podman), it becomes an unprivileged user (the user behind sudo, else nobody): no
+ *      capability is left, the host's files are out of its reach;
  *   2. it enters a user namespace and a mount namespace of its own, uid and gid 0 inside mapped
  *      to that user outside (as rootless mode does for tcpfault itself): it is "root" to itself
  *      but holds no capability over the network namespaces (owned by the user namespace
@@ -27,25 +28,30 @@
 #include <string.h>
 #include <unistd.h>
 #include <linux/capability.h>
-#include <sys/fsuid.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 
 #include "internal.h"
 
-/* Whether we are real root in the initial user namespace (its uid_map maps all of 0..2^32-1). */
-static bool initial_root(void)
+/* Whether id is mapped in our user namespace (path: /proc/self/uid_map or gid_map); with
+ * ret_zero_outside, whether our 0 is the parent namespace's 0 (root in disguise). */
+static bool mapped(const char *path, unsigned long id, bool *ret_zero_outside)
 {
-	char line[128] = "";
-	FILE *f = fopen("/proc/self/uid_map", "re");
+	char line[128];
+	FILE *f = fopen(path, "re");
 	unsigned long inside, outside, count;
+	bool found = false;
 
-	if (!f)
-		return false;
-	bool whole = fgets(line, sizeof line, f) && sscanf(line, "%lu %lu %lu", &inside, &outside, &count) == 3 &&
-		     inside == 0 && outside == 0 && count == 4294967295UL;
-	fclose(f);
-	return whole && getuid() == 0;
+	for (int i = 0; f && i < 340 && fgets(line, sizeof line, f); i++)   /* 340: the kernel's most lines */
+		if (sscanf(line, "%lu %lu %lu", &inside, &outside, &count) == 3) {
+			found |= id >= inside && id - inside < count;
+			if (ret_zero_outside && inside == 0)
+				*ret_zero_outside = outside == 0;
+		}
+	if (f)
+		fclose(f);
+	return found;
 }
 
 /* A number from the environment (SUDO_UID), or -1. */
@@ -65,16 +71,26 @@ void confine_prepare(struct confine *c, bool privileged)
 	*c = (struct confine){ .on = !privileged };
 	if (privileged)
 		return;
-	c->switch_ids = initial_root();
 	c->uid = getuid();
 	c->gid = getgid();
-	if (c->switch_ids) {
-		/* The user behind sudo, else nobody. */
-		long u = env_id("SUDO_UID"), g = env_id("SUDO_GID");
-		const struct passwd *pw = u < 0 ? getpwnam("nobody") : NULL;
-		c->uid = u > 0 ? (uid_t)u : pw ? pw->pw_uid : 65534;
-		c->gid = u > 0 && g > 0 ? (gid_t)g : pw ? pw->pw_gid : 65534;
+	if (c->uid != 0)
+		goto maps;
+	/* Root (of whatever user namespace): the user behind sudo, else nobody, where this
+	 * namespace maps that user (the initial one maps all; rootless podman's maps a range;
+	 * tcpfault's own rootless one maps only the caller, who then stays: no privilege to lose). */
+	long u = env_id("SUDO_UID"), g = env_id("SUDO_GID");
+	const struct passwd *pw = u < 0 ? getpwnam("nobody") : NULL;
+	uid_t uid = u > 0 ? (uid_t)u : pw ? pw->pw_uid : 65534;
+	gid_t gid = u > 0 && g > 0 ? (gid_t)g : pw ? pw->pw_gid : 65534;
+	bool zero_outside = false;
+	if (mapped("/proc/self/uid_map", uid, &zero_outside) && mapped("/proc/self/gid_map", gid, NULL)) {
+		c->switch_ids = true;
+		c->uid = uid;
+		c->gid = gid;
+	} else if (zero_outside) {
+		c->root_outside = true;   /* only 0 mapped, and it is the parent's root */
 	}
+maps:
 	snprintf(c->uid_map, sizeof c->uid_map, "0 %u 1\n", (unsigned)c->uid);
 	snprintf(c->gid_map, sizeof c->gid_map, "0 %u 1\n", (unsigned)c->gid);
 }
@@ -116,8 +132,10 @@ int confine_child(const struct confine *c)
 		    write_file("/proc/self/gid_map", c->gid_map) < 0)
 			return -1;
 	} else if (errno == EPERM || errno == ENOSPC || errno == EUSERS) {
-		/* User namespaces forbidden here (as nobody): no capability at all is as confined. */
-		if (drop_caps() < 0)
+		/* User namespaces forbidden here: no capability at all is as confined. A changed
+		 * uid left none (and no right to drop the bounding set: no_new_privs below keeps
+		 * a setuid or file-capability program from gaining any). */
+		if (!c->switch_ids && drop_caps() < 0)
 			return -1;
 	} else {
 		return -1;
@@ -128,12 +146,16 @@ int confine_child(const struct confine *c)
 bool confine_reaches(const struct confine *c, const char *path, int mode)
 {
 	if (!c->on || !c->switch_ids)
-		return faccessat(AT_FDCWD, path, mode, AT_EACCESS) == 0;
-	/* The file system's checks as the confined user (fsuid, fsgid: no capability over files). */
-	uid_t ou = (uid_t)setfsuid(c->uid);
-	gid_t og = (gid_t)setfsgid(c->gid);
-	bool ok = faccessat(AT_FDCWD, path, mode, AT_EACCESS) == 0;
-	setfsgid(og);
-	setfsuid(ou);
-	return ok;
+		return access(path, mode) == 0;
+	/* Asked of a child that becomes the confined user, groups and all: access() checks as the
+	 * real ids (faccessat's AT_EACCESS needs faccessat2, Linux 5.8, else glibc checks as the
+	 * real uid: root), and setfsuid() would keep our supplementary groups. */
+	pid_t pid = fork();
+	if (pid == 0)
+		_exit(setgroups(0, NULL) == 0 && setresgid(c->gid, c->gid, c->gid) == 0 &&
+		      setresuid(c->uid, c->uid, c->uid) == 0 && access(path, mode) == 0 ? 0 : 1);
+	int status;
+	while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	return pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }

@@ -19,6 +19,11 @@
 
 int exe_find(const char *name, char *path, size_t len)
 {
+	return exe_find_if(name, path, len, NULL, NULL);
+}
+
+int exe_find_if(const char *name, char *path, size_t len, bool (*ok)(const char *path, void *arg), void *arg)
+{
 	if (strchr(name, '/')) {
 		snprintf(path, len, "%s", name);
 		return access(path, X_OK) == 0 ? 0 : -errno;
@@ -30,7 +35,7 @@ int exe_find(const char *name, char *path, size_t len)
 		size_t n = strcspn(d, ":");
 		snprintf(path, len, "%.*s%s%s", (int)n, n ? d : ".", "/", name);
 		struct stat st;
-		if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0)
+		if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0 && (!ok || ok(path, arg)))
 			return 0;
 		d += n + (d[n] == ':');
 	}

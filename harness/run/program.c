@@ -233,6 +233,14 @@ static void scan_command(struct program *p, char **argv)
 static void record_exit(struct programs *ps, struct program *p)
 {
 	p->death_us = clock_us();
+	if (ps->conf.switch_ids && WIFEXITED(p->status) && (WEXITSTATUS(p->status) == 126 || WEXITSTATUS(p->status) == 127)) {
+		char note[400];
+		snprintf(note, sizeof note, "%s exited with status %d (a command not found or not executable): it ran "
+			 "confined as uid %u, to whom a file or folder it needs may be out of reach "
+			 "(--privileged-programs runs it unconfined)", p->a.full, WEXITSTATUS(p->status),
+			 (unsigned)ps->conf.uid);
+		add_note(ps, note);
+	}
 	result_add_exit(ps->res, p->a.full, (double)(p->death_us - ps->origin_us) / 1000.0,
 			WIFSIGNALED(p->status) ? signal_name(WTERMSIG(p->status)) : NULL, WEXITSTATUS(p->status));
 }
@@ -399,10 +407,23 @@ struct child_args {
 	pid_t parent;
 	const char *path;
 	int exe_fd;               /* >= 0: exec this fd (the confined user cannot reach path) */
+	int kept_fds[2];          /* the shim's and a script's fds, open in the program (-1: none) */
 	char *const *argv, *const *envp;
 	const struct tracer *t;
 	const struct confine *conf;
 };
+
+/* Every fd from 'from' up close-on-exec (close_range, Linux 5.9; else one by one, bounded). */
+static int cloexec_from(int from)
+{
+	if (syscall(SYS_close_range, (unsigned)from, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+		return 0;
+	if (errno != ENOSYS && errno != EINVAL)
+		return -1;
+	for (int fd = from; fd < 65536; fd++)
+		(void) fcntl(fd, F_SETFD, FD_CLOEXEC);
+	return 0;
+}
 
 /* Runs in the forked child: async-signal-safe calls only; a failure's errno goes to err_fd. */
 static _Noreturn void child(const struct child_args *c)
@@ -419,6 +440,12 @@ static _Noreturn void child(const struct child_args *c)
 	for (int i = 0; i < 4; i++)
 		if (c->fds[i] >= 0 && dup2(c->fds[i], i < 3 ? i : SHIM_FD) < 0)
 			goto fail;
+	/* Nothing else reaches the program, not even what tcpfault itself inherited (a root
+	 * shell's 'exec 7</etc/shadow'): all close-on-exec but the fds handed over. */
+	if (cloexec_from(c->fds[3] >= 0 ? SHIM_FD + 1 : SHIM_FD) < 0 ||
+	    (c->kept_fds[0] >= 0 && fcntl(c->kept_fds[0], F_SETFD, 0) < 0) ||
+	    (c->kept_fds[1] >= 0 && fcntl(c->kept_fds[1], F_SETFD, 0) < 0))
+		goto fail;
 	if (c->t && (e = tracer_child(c->t)) < 0) {
 		errno = -e;
 		goto fail;
@@ -461,14 +488,14 @@ static int dup_high(int fd)
 	return fd < 0 ? -1 : fcntl(fd, F_DUPFD_CLOEXEC, 10);
 }
 
-/* An fd of path for the confined program (not close-on-exec where kept: its own execs keep
- * it), above the fds child() sets up; -errno. */
-static int open_for_program(const char *path, bool kept)
+/* An fd of path for the confined program, above the fds child() sets up (close-on-exec: the
+ * child keeps it open where it must); -errno. */
+static int open_for_program(const char *path)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	int high = fcntl(fd, kept ? F_DUPFD : F_DUPFD_CLOEXEC, 10);
+	int high = fcntl(fd, F_DUPFD_CLOEXEC, 10);
 	int e = errno;
 	close(fd);
 	return high < 0 ? -e : high;
@@ -488,16 +515,16 @@ static bool is_script(const char *path)
 /* What the confined user cannot reach but the program needs: the shim (into *shim_fd, then
  * preloaded as /proc/self/fd/N) and its executable (*exe_fd, run through execveat). */
 static int open_fallbacks(struct programs *ps, struct program *p, const char *path, bool shim, int *shim_fd,
-			  int *exe_fd, char *msg, size_t len)
+			  int *exe_fd, bool *exe_kept, char *msg, size_t len)
 {
-	if (shim && !confine_reaches(&ps->conf, ps->shim, R_OK) && (*shim_fd = open_for_program(ps->shim, true)) < 0) {
+	if (shim && !confine_reaches(&ps->conf, ps->shim, R_OK) && (*shim_fd = open_for_program(ps->shim)) < 0) {
 		snprintf(msg, len, "opening the shim %.300s: %s", ps->shim, strerror(-*shim_fd));
 		return *shim_fd;
 	}
 	if (confine_reaches(&ps->conf, path, X_OK))
 		return 0;
-	bool script = is_script(path);
-	if ((*exe_fd = open_for_program(path, script)) < 0) {
+	bool script = *exe_kept = is_script(path);
+	if ((*exe_fd = open_for_program(path)) < 0) {
 		snprintf(msg, len, "opening %.300s: %s", path, strerror(-*exe_fd));
 		return *exe_fd;
 	}
@@ -510,29 +537,48 @@ static int open_fallbacks(struct programs *ps, struct program *p, const char *pa
 	return 0;
 }
 
-/* A path the command names (a word, or a word inside one: 'sh -c "{dir}/x"'), or a program it
- * names that PATH finds, that the confined user cannot reach: an error naming it, before
- * anything starts (the program would fail for tcpfault's sake, not its own). */
-static int check_reach(struct programs *ps, char **argv, char *msg, size_t len)
+static bool reachable(const char *path, void *conf)
 {
-	for (char **a = argv + 1; *a; a++) {
+	return confine_reaches(conf, path, X_OK);
+}
+
+/* What confinement would break, said before anything starts as an error naming it: a path the
+ * command names (a word, or a word inside one: 'sh -c "{dir}/x"') in a folder the confined
+ * user cannot enter, and a stdin file that user cannot read (else tcpfault would read it as
+ * root for the program). A program in such a folder that a command inside a word names by
+ * PATH alone is not found this way: a confined program's exit status 126 or 127 gets a note. */
+static int check_reach(struct programs *ps, char **argv, enum exec_stdin in_mode, const char *in_path, char *msg,
+		       size_t len)
+{
+	const char *bad = NULL;
+	int mode = F_OK;
+
+	if (ps->conf.root_outside) {
+		snprintf(msg, len, "tcpfault runs as root of a user namespace that maps only root, the host's root: "
+			 "exec'd programs cannot be confined there (run tcpfault as root, or as an ordinary user, or "
+			 "pass --privileged-programs)");
+		return -EPERM;
+	}
+	if (in_mode == EXEC_STDIN_FILE && access(in_path, F_OK) == 0 && !confine_reaches(&ps->conf, in_path, R_OK))
+		bad = in_path, mode = R_OK;
+	for (char **a = argv + 1; *a && !bad; a++) {
 		char copy[1024];
 		snprintf(copy, sizeof copy, "%s", *a);
-		for (char *save = NULL, *w = strtok_r(copy, " \t\n;&|()<>'\"`=", &save); w;
+		for (char *save = NULL, *w = strtok_r(copy, " \t\n;&|()<>'\"`=", &save); w && !bad;
 		     w = strtok_r(NULL, " \t\n;&|()<>'\"`=", &save)) {
 			struct stat st;
-			char path[4096];
-			/* A path, or a program a shell would find on PATH ('sh -c "exec tiny-client"'). */
-			bool found = w[0] == '/' ? stat(w, &st) == 0 : exe_find(w, path, sizeof path) == 0;
-			if (!found || confine_reaches(&ps->conf, w[0] == '/' ? w : path, w[0] == '/' ? F_OK : X_OK))
-				continue;
-			snprintf(msg, len, "%.300s is out of reach of the user exec'd programs run as (uid %u): move it "
-				 "where that user can read it, or run with --privileged-programs", w[0] == '/' ? w : path,
-				 (unsigned)ps->conf.uid);
-			return -EACCES;
+			/* Files, not the kernel's views (/proc/1 is root's, /proc/self the asker's). */
+			bool view = !strncmp(w, "/proc/", 6) || !strncmp(w, "/sys/", 5) || !strncmp(w, "/dev/", 5);
+			if (w[0] == '/' && !view && stat(w, &st) == 0 && !confine_reaches(&ps->conf, w, F_OK))
+				bad = *a + (w - copy);
 		}
 	}
-	return 0;
+	if (!bad)
+		return 0;
+	snprintf(msg, len, "%.*s is out of reach of the user exec'd programs run as (uid %u): %s, or run with "
+		 "--privileged-programs", (int)strcspn(bad, " \t\n;&|()<>'\"`="), bad, (unsigned)ps->conf.uid,
+		 mode == R_OK ? "make it readable to that user" : "move it where that user can reach it");
+	return -EACCES;
 }
 
 /* Who observes the program's calls ('observe', auto: the tracer for a static or Go binary),
@@ -627,20 +673,25 @@ static int spawn(struct programs *ps, struct program *p, int netns_fd, char **ar
 	int fds[4] = { -1, -1, -1, -1 }, e = 0, null = -1, shim_fd = -1, exe_fd = -1;
 	char **envp = NULL, shim_path[32];
 
-	if ((e = exe_find(argv[0], path, sizeof path)) < 0) {
+	/* As a confined user's own PATH search would: the first it can reach (root's PATH may
+	 * start with folders it cannot enter, /root/.pyenv/shims), else root's find (its fd is then
+	 * handed over). */
+	if ((!ps->conf.switch_ids || exe_find_if(argv[0], path, sizeof path, reachable, &ps->conf) < 0) &&
+	    (e = exe_find(argv[0], path, sizeof path)) < 0) {
 		snprintf(msg, len, "%s: %s", argv[0], strerror(-e));
 		/* A program this machine lacks is a missing capability (exit status 3), not a fail. */
 		if (e == -ENOENT)
 			result_missing(ps->res, msg);
 		return e;
 	}
-	if ((e = check_reach(ps, argv, msg, len)) < 0)
+	if ((e = check_reach(ps, argv, in_mode, in_path, msg, len)) < 0)
 		return e;
 	bool shim;
 	enum exec_observe obs = choose_observer(ps, p, path, argv, &shim, msg, len);
 	struct tracer *t = NULL;
 	msg[0] = 0;
-	if ((e = open_fallbacks(ps, p, path, shim, &shim_fd, &exe_fd, msg, len)) < 0)
+	bool exe_kept = false;
+	if ((e = open_fallbacks(ps, p, path, shim, &shim_fd, &exe_fd, &exe_kept, msg, len)) < 0)
 		goto out;
 	snprintf(shim_path, sizeof shim_path, "/proc/self/fd/%d", shim_fd);
 	if ((e = open_stdin(ps, in_mode, in_path, in, &null, msg, len)) < 0)
@@ -677,6 +728,7 @@ static int spawn(struct programs *ps, struct program *p, int netns_fd, char **ar
 	if (pid == 0)
 		child(&(struct child_args){ .netns_fd = netns_fd, .fds = { fds[0], fds[1], fds[2], fds[3] }, .err_fd = pv[1],
 					   .parent = parent, .path = path, .exe_fd = exe_fd, .argv = argv, .envp = envp,
+					   .kept_fds = { shim_fd, exe_kept ? exe_fd : -1 },
 					   .t = t, .conf = &ps->conf });
 	(void) setpgid(pid, pid); /* also done by the child: whichever comes first */
 	if (t)
@@ -732,9 +784,6 @@ int programs_start(struct programs *ps, int host, const char *full, const char *
 	snprintf(p->a.full, sizeof p->a.full, "%s", full);
 	p->pidfd = p->out_fd = p->err_fd = p->shim_fd = p->in_fd = -1;
 	p->ps = ps;
-	if (ps->n == 0 && !ps->conf.on)
-		add_note(ps, "--privileged-programs: exec'd programs ran unconfined, with tcpfault's own privileges "
-			 "(as root: every capability, the host's files and namespaces)");
 	int e = spawn(ps, p, netns_fd, argv, in_mode, in_path, msg, len);
 	if (e < 0) {
 		free_argv(p->argv);

@@ -210,6 +210,9 @@ static int setup(struct run *r)
 		blackholes |= s->steps[i].kind == STEP_BLACKHOLE;
 	if (blackholes && !netns_netem_available())
 		result_note(r->res, "netem: this kernel has no netem qdisc; faults on the wire use nftables");
+	if (o->privileged_programs)
+		result_note(r->res, "--privileged-programs: exec'd programs were not confined (as root: every "
+			    "capability, the host's files and namespaces)");
 	if ((e = programs_new(r->res, r->origin_us, o->peer_path, o->privileged_programs, &r->progs)) < 0)
 		return run_errorf(r, "%s", strerror(-e));
 	const struct loop_source sources[] = {

@@ -4,10 +4,13 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* The executable execvp() would run for name, into path: 0, or -errno (-ENOENT: none). */
 int exe_find(const char *name, char *path, size_t len);
+/* The same, skipping on PATH what ok(path, arg) refuses. */
+int exe_find_if(const char *name, char *path, size_t len, bool (*ok)(const char *path, void *arg), void *arg);
 
 /* What kind of executable path is: EXE_STATIC (an ELF without PT_INTERP, Go's static ones too),
  * EXE_GO (a dynamically linked Go program), EXE_DYNAMIC (any other: a dynamic ELF, a script

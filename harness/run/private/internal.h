@@ -211,7 +211,8 @@ void peers_check_awaited(struct run *r);
 
 struct confine {
 	bool on;                          /* false: --privileged-programs */
-	bool switch_ids;                  /* real root in the initial user namespace: become uid/gid */
+	bool switch_ids;                  /* root: become uid/gid (mapped in our user namespace) */
+	bool root_outside;                /* root of a user namespace mapping only 0, the parent's 0 */
 	uid_t uid;                        /* the user the program is outside its user namespace */
 	gid_t gid;
 	char uid_map[32], gid_map[32];    /* "0 UID 1": made ready before the fork */
