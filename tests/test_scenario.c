@@ -725,6 +725,11 @@ static void test_table_dispatches(void **state)
 		{ "quickack server on", STEP_QUICKACK },
 		{ "rto-min server 1s", STEP_RTO_MIN },
 		{ "nft server add table inet t", STEP_NFT },
+		{ "idle-timeout router 2s drop", STEP_IDLE_TIMEOUT },
+		{ "mtu client 1280 silent", STEP_MTU },
+		{ "port-range client 40000 40003", STEP_PORT_RANGE },
+		{ "snat client 40000 40001", STEP_SNAT },
+		{ "conntrack-max router 2", STEP_CONNTRACK_MAX },
 		{ "client.curl exec curl http://x/", STEP_EXEC },
 		{ "client read 10", STEP_OP },
 	};
