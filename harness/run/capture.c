@@ -427,7 +427,11 @@ int capture_open_wire(struct netns_sandbox *sb, const char *pcap_path, size_t ri
 			n += (size_t)snprintf(filter + n, sizeof filter - n, "%s src host %s",
 					      h || f ? " or" : " or (outbound and (",
 					      netns_router_addr((int)h, f ? AF_INET6 : AF_INET, addr));
-	snprintf(filter + n, sizeof filter - n, "%s)", netns_topology(sb) == NETNS_ROUTER ? "))" : "");
+	/* And the TCP segments the router makes itself with another host's address (an idle
+	 * timeout's RST): the hop limit it gives them is 64, what it forwards left a host with 64
+	 * and leaves it with 63. */
+	snprintf(filter + n, sizeof filter - n, "%s)", netns_topology(sb) == NETNS_ROUTER ?
+		 ")) or (outbound and tcp and ((ip and ip[8] = 64) or (ip6 and ip6[7] = 64)))" : "");
 	if ((r = netns_enter(sb, NETNS_WIRE, &back)) < 0) {
 		snprintf(err, errlen, "entering the wire namespace: %s", strerror(-r));
 		return r;

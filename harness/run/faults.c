@@ -127,8 +127,8 @@ static void say_idle_timeout(const struct run *r, const struct step *st, bool on
 	if (m->mode == MIDDLEBOX_OFF)
 		snprintf(buf, len, "idle-timeout off: the router forwards every packet again");
 	else
-		snprintf(buf, len, "idle-timeout %d s: the router forgets a connection idle that long and %s its packets",
-			 m->seconds, m->mode == MIDDLEBOX_DROP ? "drops" : "answers with RST");
+		snprintf(buf, len, "idle-timeout %d s: the router forgets a connection idle that long and %s",
+			 m->seconds, m->mode == MIDDLEBOX_DROP ? "drops its packets" : "answers its packets with RST");
 }
 
 static void args_idle_timeout(const struct step *st, char *buf, size_t len)
