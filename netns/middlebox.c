@@ -39,6 +39,20 @@ static int need_router(struct netns_sandbox *sb, const char *what)
 	return 0;
 }
 
+/* netns_nft() in the router, with a refusal for lack of a kernel part (libnftables leaves the
+ * kernel's ENOENT or EOPNOTSUPP: no such expression, nf_conntrack or NAT not built) turned into
+ * -ENOENT with a sentence naming what is missing. */
+static int router_nft(struct netns_sandbox *sb, const char *cmd, const char *what, const char *needs)
+{
+	char why[sizeof "nft: " + 1200];
+	int r = netns_nft(sb, NETNS_WIRE, cmd);
+
+	if (r != -ENOENT && r != -EOPNOTSUPP)
+		return r;
+	snprintf(why, sizeof why, "%s", netns_last_error(sb));
+	return fail(sb, -ENOENT, "%s: this kernel lacks %s (%s)", what, needs, why);
+}
+
 /* The established timeout of conntrack's TCP: Linux's default, five days. */
 #define CT_ESTABLISHED_DEFAULT "432000"
 
@@ -50,9 +64,6 @@ int netns_idle_timeout(struct netns_sandbox *sb, unsigned seconds, enum netns_id
 	if ((r = need_router(sb, "idle-timeout")) < 0)
 		return r;
 	snprintf(secs, sizeof secs, "%u", seconds);
-	if ((r = netns_sysctl_set(sb, NETNS_WIRE, "net.netfilter.nf_conntrack_tcp_timeout_established",
-				  how == NETNS_IDLE_OFF ? CT_ESTABLISHED_DEFAULT : secs)) < 0)
-		return r;
 	/* Only tracked connections and SYNs pass: conntrack alone would pick a forgotten
 	 * connection up again from its next segment (nf_conntrack_tcp_loose, 1 by default). nft
 	 * 1.0 wants a newline, not "; }", after a reject statement. */
@@ -70,7 +81,16 @@ int netns_idle_timeout(struct netns_sandbox *sb, unsigned seconds, enum netns_id
 		 "}\n", how == NETNS_IDLE_RESET ? "reject with tcp reset" : "drop");
 	if (how == NETNS_IDLE_OFF)
 		cmd[strlen("add table inet tcpfault_idle\ndelete table inet tcpfault_idle\n")] = '\0';
-	return netns_nft(sb, NETNS_WIRE, cmd);
+	/* The table first: its ct expressions load nf_conntrack where it is a module, and with it
+	 * the sysctl. */
+	if ((r = router_nft(sb, cmd, "idle-timeout", "connection tracking in nftables (nf_conntrack, nft_ct)")) < 0)
+		return r;
+	r = netns_sysctl_set(sb, NETNS_WIRE, "net.netfilter.nf_conntrack_tcp_timeout_established",
+			     how == NETNS_IDLE_OFF ? CT_ESTABLISHED_DEFAULT : secs);
+	if (r == -ENOENT)
+		return fail(sb, r, "idle-timeout: this kernel lacks the sysctl "
+			    "net.netfilter.nf_conntrack_tcp_timeout_established");
+	return r;
 }
 
 int netns_link_mtu(struct netns_sandbox *sb, int host, unsigned mtu, bool silent)
@@ -141,7 +161,7 @@ int netns_snat(struct netns_sandbox *sb, int host, unsigned low, unsigned high)
 			 "    ip6 saddr %s meta l4proto tcp masquerade to :%u-%u\n"
 			 "  }\n"
 			 "}\n", ifname, a4, low, high, a6, low, high);
-	return netns_nft(sb, NETNS_WIRE, cmd);
+	return router_nft(sb, cmd, "snat", "NAT in nftables (nf_nat, nft_masq) for both families");
 }
 
 int netns_conntrack_max(struct netns_sandbox *sb, unsigned max)
@@ -161,7 +181,7 @@ int netns_conntrack_max(struct netns_sandbox *sb, unsigned max)
 			 "    ct state new ct count over %u counter name ctfull drop\n"
 			 "  }\n"
 			 "}\n", max);
-	return netns_nft(sb, NETNS_WIRE, cmd);
+	return router_nft(sb, cmd, "conntrack-max", "connection counting in nftables (nf_conntrack, nft_connlimit)");
 }
 
 /* "counter NAME {" then "packets N" in 'list counters' output. */

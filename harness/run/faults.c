@@ -261,9 +261,9 @@ static const struct fault faults[] = {
 	{ .kind = STEP_PORT_RANGE, .undo_kind = STEP_PORT_RANGE, .set = set_port_range, .narrate = say_port_range,
 	  .args = args_range },
 	{ .kind = STEP_SNAT, .undo_kind = STEP_SNAT, .set = set_snat, .narrate = say_snat, .args = args_range,
-	  .router = true },
+	  .router = true, .missing = ENOENT },
 	{ .kind = STEP_CONNTRACK_MAX, .undo_kind = STEP_CONNTRACK_MAX, .set = set_conntrack_max,
-	  .narrate = say_conntrack_max, .args = args_conntrack_max, .router = true },
+	  .narrate = say_conntrack_max, .args = args_conntrack_max, .router = true, .missing = ENOENT },
 };
 
 /* The statement as written, for a message: "blackhole server", "nft router add table ...". */
