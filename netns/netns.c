@@ -682,6 +682,9 @@ static int host_up(struct netns_sandbox *sb, int i)
 		 * otherwise take one a later bind names (bind 40004 failed EADDRINUSE, 1 run in
 		 * 180 at -j16). 49152-60999: IANA's dynamic ports, inside the kernel's default. */
 		{ "net.ipv4.ip_local_port_range", "49152\t60999" },
+		/* Any port to anyone: an exec'd program is confined (no capability over this
+		 * namespace) and may still listen on port 80, as on its own machine. */
+		{ "net.ipv4.ip_unprivileged_port_start", "0" },
 	};
 	struct host *h = &sb->hosts[i];
 	__attribute__((cleanup(veth_putp))) struct rtnl_link *veth = NULL;

@@ -18,7 +18,9 @@ if [ "$files" = files ]; then
 	trap 'rm -rf "$dir"' EXIT
 	set -- --pcap-dir "$dir" -o "$dir/report" "$file"
 fi
-"$tcpfault" run -j1 "$@"
+. "$(dirname "$0")/reach.sh"
+reach "$tcpfault" "$file"
+"$tcpfault" run -j1 $privileged "$@"
 rc=$?
 [ "$files" = files ] && cat "$dir/report"
 [ "$rc" -eq 3 ] && { echo "skip: this machine lacks what the scenario needs (see above)"; exit 77; }

@@ -6,7 +6,9 @@
 tcpfault=$1 file=$2
 command -v socat >/dev/null || { echo "skip: socat is not installed (tests/setup-debian.sh installs it)"; exit 77; }
 start=$(date +%s%N)
-out=$("$tcpfault" run -j1 --family inet "$file" 2>&1)
+. "$(dirname "$0")/reach.sh"
+reach "$tcpfault" "$file"
+out=$("$tcpfault" run -j1 --family inet $privileged "$file" 2>&1)
 rc=$?
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
 printf '%s\n' "$out"

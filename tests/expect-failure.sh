@@ -6,7 +6,9 @@
 #   expect-failure.sh TCPFAULT FILE TEXT
 #       an ERROR (the harness would not let it pass) whose message contains TEXT
 tcpfault=$1 file=$2
-out=$("$tcpfault" run -j1 --family inet "$file" 2>&1)
+. "$(dirname "$0")/reach.sh"
+reach "$tcpfault" "$file"
+out=$("$tcpfault" run -j1 --family inet $privileged "$file" 2>&1)
 rc=$?
 printf '%s\n' "$out"
 [ "$rc" -eq 3 ] && exit 77

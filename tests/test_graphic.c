@@ -126,12 +126,30 @@ static void test_html_hosts_order(void **state)
 
 	(void)state;
 	assert_true(strstr(html, ">client</text>") < strstr(html, ">server</text>"));
+	assert_null(strstr(html, "class=\"addr\""));                /* no hosts, no addresses */
 	free(html);
-	assert_int_equal(result_add_host(r, "server"), 0);
-	assert_int_equal(result_add_host(r, "client"), 0);
+	assert_int_equal(result_add_host(r, "server", "198.18.0.2", "2001:2::2"), 0);
+	assert_int_equal(result_add_host(r, "client", "198.18.0.1", "2001:2::1"), 0);
 	html = render(REPORT_HTML, &r, 1, NULL);
 	assert_true(strstr(html, ">server</text>") < strstr(html, ">client</text>"));
+	/* Each column's head carries its host's address in the run's family, under its name. */
+	assert_non_null(strstr(html, ">server</text><text class=\"addr\" x=\"300\" y=\"27\" text-anchor=\"middle\">198.18.0.2</text>"));
+	assert_non_null(strstr(html, ">client</text><text class=\"addr\" x=\"550\" y=\"27\" text-anchor=\"middle\">198.18.0.1</text>"));
+	assert_null(strstr(html, "2001:2::"));
 	free(html);
+	char *md = render(REPORT_MERMAID, &r, 1, NULL);
+	assert_non_null(strstr(md, "    participant h0 as server 198.18.0.2\n    participant h1 as client 198.18.0.1\n"));
+	free(md);
+	free(r->family);
+	r->family = strdup("inet6");
+	assert_non_null(r->family);
+	html = render(REPORT_HTML, &r, 1, NULL);
+	assert_non_null(strstr(html, ">2001:2::2</text>"));
+	assert_null(strstr(html, "198.18.0."));
+	free(html);
+	md = render(REPORT_MERMAID, &r, 1, NULL);
+	assert_non_null(strstr(md, "    participant h0 as server 2001:2::2\n"));
+	free(md);
 	result_free(r);
 }
 
@@ -212,6 +230,45 @@ static void test_step_summary(void **state)
 	result_free(rs[1]);
 }
 
+/* A run this machine lacks a feature for: skipped in the html index and the step summary,
+ * counted apart from the errors, and not among the failures. */
+static void test_skipped(void **state)
+{
+	char path[] = "/tmp/tcpfault-summary-XXXXXX";
+	int fd = mkstemp(path);
+	struct result *rs[3] = { make("one", "t"), make("two", "t"), make("three", "t") };
+	char buf[65536];
+
+	(void)state;
+	assert_true(fd >= 0);
+	rs[0]->verdict = RESULT_PASS;
+	rs[1]->verdict = RESULT_SKIPPED;
+	assert_int_equal(result_missing(rs[1], "this kernel has no netem <qdisc>"), 0);
+	rs[2]->verdict = RESULT_ERROR;
+	char *html = render(REPORT_HTML, rs, 3, NULL);
+	assert_non_null(strstr(html, "1 passed, 0 failed, 1 errors, 1 skipped &middot;"));
+	assert_non_null(strstr(html, "<span class=\"verdict skipped\">skipped</span></td><td class=\"ms\">12</td>"
+				     "<td>this machine lacks: this kernel has no netem &lt;qdisc&gt;</td>"));
+	assert_non_null(strstr(html, "data-verdict=\"skipped\""));
+	assert_non_null(strstr(html, ".skipped{"));
+	free(html);
+	setenv("GITHUB_STEP_SUMMARY", path, 1);
+	assert_int_equal(report_step_summary(rs, 3, NULL), 0);
+	unsetenv("GITHUB_STEP_SUMMARY");
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	unlink(path);
+	assert_true(n > 0);
+	buf[n] = 0;
+	assert_non_null(strstr(buf, "### tcpfault: 1 passed, 0 failed, 1 errors, 1 skipped\n"));
+	assert_non_null(strstr(buf, "| two | B2 | inet | ⏭️ skipped | 12 | this machine lacks&#58; this kernel has no netem &lt;qdisc&gt; |\n"));
+	/* The failures section has the error's, not the skipped run's. */
+	assert_non_null(strstr(buf, "<summary>three (inet)</summary>"));
+	assert_null(strstr(buf, "<summary>two (inet)</summary>"));
+	for (int i = 0; i < 3; i++)
+		result_free(rs[i]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -221,6 +278,7 @@ int main(void)
 		cmocka_unit_test(test_html_pcap_link),
 		cmocka_unit_test(test_mermaid),
 		cmocka_unit_test(test_step_summary),
+		cmocka_unit_test(test_skipped),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

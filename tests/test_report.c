@@ -664,6 +664,94 @@ static void test_repeat_what_matters(void **state)
 	}
 }
 
+/* A run this machine lacks a feature for (netem here): "skipped", as the runner makes it. */
+static json_object *skipped(const char *name)
+{
+	json_object *r = result(name, "skipped", "x.tcpf:12: blackhole server netem: this kernel has no netem qdisc", true);
+	add_str(r, "missing", "this kernel has no netem qdisc");
+	return r;
+}
+
+/* Skipped runs are counted apart in every format, never as a pass, a failure or an error. */
+static void test_skipped(void **state)
+{
+	json_object *r = json_object_new_array();
+	json_object_array_add(r, result("good", "pass", NULL, true));
+	json_object_array_add(r, skipped("lacks"));
+	json_object_array_add(r, result("bad", "fail", "x.tcpf:23: client write", true));
+	char *out = render(REPORT_TEXT, r, NULL), line[512];
+
+	/* text: the run's line starts SKIP and says what this machine lacks; the totals line keeps
+	 * its start and adds the skipped */
+	line_with(out, "lacks (inet)", line, sizeof line);
+	assert_int_equal(strncmp(line, "SKIP  lacks (inet)", 18), 0);
+	assert_non_null(strstr(line, "this machine lacks: this kernel has no netem qdisc"));
+	assert_non_null(strstr(out, "      x.tcpf:12: blackhole server netem: this kernel has no netem qdisc\n"));
+	const char *tail = "1 passed, 1 failed, 0 errors, 1 skipped\n";
+	assert_string_equal(out + strlen(out) - strlen(tail), tail);
+	free(out);
+	struct report_options c = { .color = true, .repeat = 1 };
+	out = render(REPORT_TEXT, r, &c);
+	assert_non_null(strstr(out, "\033[33mSKIP \033[0m lacks (inet)"));
+	free(out);
+
+	/* JSON: the verdict as it came */
+	out = render(REPORT_JSON, r, NULL);
+	json_object *top = json_tokener_parse(out), *one = json_object_array_get_idx(json_object_object_get(top, "results"), 1);
+	assert_string_equal(json_object_get_string(json_object_object_get(one, "verdict")), "skipped");
+	assert_string_equal(json_object_get_string(json_object_object_get(one, "missing")), "this kernel has no netem qdisc");
+	json_object_put(top);
+	free(out);
+
+	/* JUnit: a skipped element with the reason, counted in skipped, not in errors */
+	out = render(REPORT_JUNIT, r, NULL);
+	assert_non_null(strstr(out, "<testsuite name=\"tcpfault\" tests=\"3\" failures=\"1\" errors=\"0\" skipped=\"1\""));
+	assert_non_null(strstr(out, "<testcase classname=\"tcpfault.B2\" name=\"lacks (inet)\" time=\"0.052\">\n"
+				    "      <skipped message=\"this machine lacks: this kernel has no netem qdisc\"/>\n"));
+	assert_int_equal(count(out, "<skipped "), 1);
+	assert_int_equal(count(out, "<failure "), 1);
+	assert_int_equal(count(out, "<error "), 0);
+	free(out);
+
+	/* TAP: ok, with a SKIP directive and the reason */
+	out = render(REPORT_TAP, r, NULL);
+	assert_non_null(strstr(out, "\nok 2 - lacks (inet) # SKIP this machine lacks: this kernel has no netem qdisc\n"
+				    "not ok 3 - bad (inet)\n"));
+	assert_int_equal(count(out, "  ---\n"), 1);
+	free(out);
+	json_object_put(r);
+
+	/* Only skipped: the totals line says so, nothing else counted */
+	r = json_object_new_array();
+	json_object_array_add(r, skipped("lacks"));
+	out = render(REPORT_TEXT, r, NULL);
+	tail = "0 passed, 0 failed, 0 errors, 1 skipped\n";
+	assert_string_equal(out + strlen(out) - strlen(tail), tail);
+	free(out);
+	json_object_put(r);
+}
+
+/* --repeat: skipped is a verdict of its own; a run skipped once and in error once varied. */
+static void test_repeat_skipped(void **state)
+{
+	struct report_options o = { .repeat = 2 };
+
+	for (int other = 0; other < 2; other++) {
+		json_object *r = json_object_new_array(), *a = skipped("k"), *b = other ? result("k", "error", "x.tcpf:12: error: x", true) : skipped("k");
+		json_object_object_add(a, "run", json_object_new_int(1));
+		json_object_object_add(b, "run", json_object_new_int(2));
+		json_object_array_add(r, a);
+		json_object_array_add(r, b);
+		char *out = render(REPORT_TEXT, r, &o);
+		const char *want = other ? "0 passed, 0 failed, 1 errors, 1 skipped\n1 scenario varied across 2 runs: k (inet)\n"
+					 : "0 passed, 0 failed, 0 errors, 2 skipped\n0 scenarios varied across 2 runs\n";
+		if (!strstr(out, want))
+			fail_msg("case %d: got:\n%s", other, out);
+		free(out);
+		json_object_put(r);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -684,6 +772,8 @@ int main(void)
 		cmocka_unit_test(test_repeat_data_pattern),
 		cmocka_unit_test(test_repeat_forking),
 		cmocka_unit_test(test_repeat_what_matters),
+		cmocka_unit_test(test_skipped),
+		cmocka_unit_test(test_repeat_skipped),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -80,6 +80,12 @@ static void assert_result_equal(const struct result *a, const struct result *b)
 	assert_true(a->floor_ms == b->floor_ms);
 	assert_int_equal(a->run, b->run);
 	assert_int_equal(a->partial, b->partial);
+	assert_int_equal(a->hosts.n, b->hosts.n);
+	for (size_t i = 0; i < a->hosts.n; i++) {
+		assert_string_equal(a->hosts.v[i].name, b->hosts.v[i].name);
+		assert_string_equal(a->hosts.v[i].inet, b->hosts.v[i].inet);
+		assert_string_equal(a->hosts.v[i].inet6, b->hosts.v[i].inet6);
+	}
 	assert_int_equal(a->syscalls.n, b->syscalls.n);
 	for (size_t i = 0; i < a->syscalls.n; i++)
 		assert_syscall_equal(&a->syscalls.v[i], &b->syscalls.v[i]);
@@ -134,6 +140,8 @@ static struct result *full_result(void)
 
 	assert_int_equal(result_new("sigkill", "B2", "inet6", "scenarios/sigkill.tcpf", "a summary", &r), 0);
 	assert_int_equal(result_describe(r, "the claim", "what Linux does", "RTO 200 ms"), 0);
+	assert_int_equal(result_add_host(r, "client", "198.18.0.1", "2001:2::1"), 0);
+	assert_int_equal(result_add_host(r, "server", "198.18.0.2", NULL), 0);   /* no inet6: none in the JSON */
 	assert_int_equal(result_add_syscall(r, "client", "main", "connect", 0, 0, 1.2345678, 0), 0);
 	assert_int_equal(result_add_syscall(r, "client", "main", "write", -1, EPIPE, 9.5, 0), 0);
 	assert_int_equal(result_add_syscall(r, "client.curl", "fd5", "connect", -1, ECONNREFUSED, 10.25, 4242), 0);
@@ -197,6 +205,16 @@ static void test_round_trip_partial(void **state)
 	back = round_trip(r);
 	assert_result_equal(r, back);
 	result_free(back);
+	/* Its hosts, where the controller knows them, come after the summary. */
+	assert_int_equal(result_add_host(r, "client", "198.18.1.2", "2001:2:0:1::2"), 0);
+	assert_int_equal(result_to_json(r, &j), 0);
+	assert_non_null(strstr(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN),
+			       "\"summary\":\"a summary\",\"hosts\":[{\"name\":\"client\",\"inet\":\"198.18.1.2\","
+			       "\"inet6\":\"2001:2:0:1::2\"}],\"verdict\""));
+	json_object_put(j);
+	back = round_trip(r);
+	assert_result_equal(r, back);
+	result_free(back);
 	result_free(r);
 }
 
@@ -218,6 +236,45 @@ static void test_optional_fields(void **state)
 			    "\"floor_ms\":0.0}");
 	json_object_put(j);
 	result_free(r);
+}
+
+/* A run this machine lacks a feature for: "verdict": "skipped" beside "missing", both ways; each
+ * verdict's name reads back as itself. */
+static void test_skipped(void **state)
+{
+	struct result *r, *back;
+	json_object *j;
+
+	assert_int_equal(result_new("n", "A1", "inet", "f.tcpf", "s", &r), 0);
+	assert_int_equal(result_failure(r, "f.tcpf:7: blackhole server netem: this kernel has no netem qdisc"), 0);
+	assert_int_equal(result_missing(r, "this kernel has no netem qdisc"), 0);
+	result_finish(r, RESULT_SKIPPED, 5.0, 0);
+	assert_int_equal(result_to_json(r, &j), 0);
+	assert_string_equal(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN),
+			    "{\"name\":\"n\",\"mode\":\"A1\",\"family\":\"inet\",\"file\":\"f.tcpf\",\"summary\":\"s\","
+			    "\"syscalls\":[],\"packets\":[],\"states\":[],\"counters\":[],\"events\":[],\"exits\":[],"
+			    "\"failures\":[\"f.tcpf:7: blackhole server netem: this kernel has no netem qdisc\"],\"notes\":[],"
+			    "\"missing\":\"this kernel has no netem qdisc\",\"verdict\":\"skipped\",\"duration_ms\":5.0,"
+			    "\"floor_ms\":0.0}");
+	json_object_put(j);
+	back = round_trip(r);
+	assert_int_equal(back->verdict, RESULT_SKIPPED);
+	assert_result_equal(r, back);
+	result_free(back);
+	result_free(r);
+	static const struct { const char *name; enum result_verdict v; } names[] = {
+		{ "pass", RESULT_PASS }, { "fail", RESULT_FAIL }, { "error", RESULT_ERROR }, { "skipped", RESULT_SKIPPED },
+	};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		char text[80];
+		snprintf(text, sizeof text, "{\"name\":\"n\",\"verdict\":\"%s\"}", names[i].name);
+		j = json_tokener_parse(text);
+		assert_int_equal(result_from_json(j, &r), 0);
+		assert_int_equal(r->verdict, names[i].v);
+		assert_string_equal(result_verdict_name(r->verdict), names[i].name);
+		result_free(r);
+		json_object_put(j);
+	}
 }
 
 static char *read_all(const char *name)
@@ -283,6 +340,8 @@ static void test_malformed(void **state)
 		"{\"verdict\":\"pass\"}",                                   /* no name */
 		"{\"name\":\"n\"}",                                         /* no verdict */
 		"{\"name\":\"n\",\"verdict\":\"maybe\"}",
+		"{\"name\":\"n\",\"verdict\":\"skip\"}",                  /* the text report's word, not the JSON's */
+		"{\"name\":\"n\",\"verdict\":\"SKIPPED\"}",
 		"{\"name\":1,\"verdict\":\"pass\"}",
 		"{\"name\":\"n\\u0000x\",\"verdict\":\"pass\"}",
 		"{\"name\":\"n\",\"verdict\":\"pass\",\"duration_ms\":\"5\"}",
@@ -303,6 +362,8 @@ static void test_malformed(void **state)
 		"{\"name\":\"n\",\"verdict\":\"pass\",\"programs\":[{\"argv\":\"curl\"}]}",
 		"{\"name\":\"n\",\"verdict\":\"pass\",\"programs\":[{\"syscalls_observed\":1}]}",
 		"{\"name\":\"n\",\"verdict\":\"pass\",\"run\":-1}",
+		"{\"name\":\"n\",\"verdict\":\"pass\",\"hosts\":[\"client\"]}",
+		"{\"name\":\"n\",\"verdict\":\"pass\",\"hosts\":[{\"inet\":3232235521}]}",
 	};
 	struct result *r = NULL;
 
@@ -329,6 +390,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_round_trip_full),
 		cmocka_unit_test(test_round_trip_partial),
 		cmocka_unit_test(test_optional_fields),
+		cmocka_unit_test(test_skipped),
 		cmocka_unit_test(test_recorded_sigkill),
 		cmocka_unit_test(test_recorded_catalog),
 		cmocka_unit_test(test_malformed),

@@ -2,8 +2,8 @@
 /*
  * The runner's verdicts, without privilege: each test runs a real scenario (parsed by the real
  * parser) through the real runner against a scripted world (fake_world.c) and checks the
- * verdict it reaches (pass, fail or error) and what it says. Every path by which a run can
- * pass, fail or end in error has a case here.
+ * verdict it reaches (pass, fail, error or skipped) and what it says. Every path by which a run
+ * can pass, fail, end in error or be skipped has a case here.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -25,6 +25,7 @@
 #include <cmocka.h>
 
 #include "fake_world.h"
+#include "internal.h"
 
 enum { CLIENT, SERVER };
 
@@ -53,11 +54,24 @@ struct outcome {
  * refuse (test_async_never_awaited), to reach the run's own checks behind it. */
 static size_t cut_steps;
 
+/* Whether the test's programs are out of the confined user's reach (a build tree under a
+ * mode-700 /root): they then run with --privileged-programs, as tests/reach.sh has the netns
+ * suite do; the 'confined' test covers confinement itself. */
+static bool programs_out_of_reach(void)
+{
+	struct confine c;
+	const char *p = getenv("TCPFAULT_TEST_CALLS");
+
+	confine_prepare(&c, false);
+	return p && !confine_reaches(&c, p, X_OK);
+}
+
 static void run(const char *steps, const struct fake_trigger *script, struct outcome *o)
 {
 	char text[4096], err[512];
 	struct scenario *s = NULL;
-	struct run_options opt = { .peer_path = "fake-peer", .family = AF_INET };
+	struct run_options opt = { .peer_path = "fake-peer", .family = AF_INET,
+				   .privileged_programs = programs_out_of_reach() };
 
 	snprintf(text, sizeof text, "%s%s", head, steps);
 	if (scenario_parse("t.tcpf", text, &s, err, sizeof err) < 0)
@@ -67,9 +81,7 @@ static void run(const char *steps, const struct fake_trigger *script, struct out
 	fake_world_reset(script);
 	o->res = runner_run(s, &opt);
 	assert_non_null(o->res);
-	static const char *const verdicts[] = { [RESULT_PASS] = "pass", [RESULT_FAIL] = "fail",
-						[RESULT_ERROR] = "error" };
-	o->verdict = verdicts[o->res->verdict];
+	o->verdict = result_verdict_name(o->res->verdict);
 	size_t n = 0;
 	o->buf[0] = 0;
 	for (size_t i = 0; i < o->res->failures.n; i++)
@@ -105,6 +117,13 @@ static void test_op_pass(void **state)
 	/* socket, bind, listen; socket, connect; accept */
 	assert_int_equal(count(&o, syscalls), 6);
 	assert_int_equal(count(&o, packets), 3);
+	/* The hosts, in the scenario's order, with the addresses the bridge gives them (netns.h). */
+	assert_int_equal(count(&o, hosts), 2);
+	assert_string_equal(o.res->hosts.v[0].name, "client");
+	assert_string_equal(o.res->hosts.v[0].inet, "198.18.0.1");
+	assert_string_equal(o.res->hosts.v[0].inet6, "2001:2::1");
+	assert_string_equal(o.res->hosts.v[1].name, "server");
+	assert_string_equal(result_host_addr(o.res, 1), "198.18.0.2");
 	done(&o);
 }
 
@@ -506,26 +525,43 @@ static void test_fault_fails(void **state)
 	done(&o);
 }
 
-/* netem where the kernel has none: a missing capability, named in 'missing'. */
+/* netem where the kernel has none: a missing capability, named in 'missing': skipped, and
+ * what follows it never runs. */
 static void test_netem_missing(void **state)
 {
 	struct outcome o;
 
-	run("blackhole server netem\n", NULL, &o);
-	expect(&o, "error", "blackhole server netem");
+	run("blackhole server netem\nserver listen 5000\n", NULL, &o);
+	expect(&o, "skipped", "t.tcpf:4: blackhole server netem");
+	assert_null(strstr(o.failures, "error"));
 	assert_true(o.res->missing[0] != 0);
+	assert_int_equal(count(&o, syscalls), 0);
 	done(&o);
 }
 
-/* A sysctl this kernel does not have (an older kernel): missing, not a verdict. */
+/* A sysctl this kernel does not have (an older kernel): skipped, never a verdict on the kernel. */
 static void test_sysctl_missing(void **state)
 {
 	struct fake_trigger script[] = { { SERVER, "sysctl", .fail = ENOENT }, { 0 } };
 	struct outcome o;
 
 	run("sysctl server net.ipv4.tcp_rto_min_us 1000000\n", script, &o);
-	expect(&o, "error", "sysctl server net.ipv4.tcp_rto_min_us 1000000: this kernel has no sysctl net.ipv4.tcp_rto_min_us");
+	expect(&o, "skipped", "t.tcpf:4: sysctl server net.ipv4.tcp_rto_min_us 1000000: this kernel has no sysctl "
+		    "net.ipv4.tcp_rto_min_us");
 	assert_string_equal(o.res->missing, "this kernel has no sysctl net.ipv4.tcp_rto_min_us");
+	done(&o);
+	/* A fail stays a fail: the run ended at it, the step that needs the sysctl never ran. */
+	struct fake_trigger refused[] = { { CLIENT, "connect", .evs = { RESULT(1, -1, ECONNREFUSED) } },
+					  { SERVER, "sysctl", .fail = ENOENT }, { 0 } };
+	run("client connect server 5000\nsysctl server net.ipv4.tcp_rto_min_us 1000000\n", refused, &o);
+	expect(&o, "fail", "observed: -1 ECONNREFUSED");
+	assert_string_equal(o.res->missing, "");
+	done(&o);
+	/* Another sysctl's failure is the harness's: an error, not skipped. */
+	struct fake_trigger other[] = { { SERVER, "sysctl", .fail = EPERM }, { 0 } };
+	run("sysctl server net.ipv4.tcp_rto_min_us 1000000\n", other, &o);
+	expect(&o, "error", "t.tcpf:4: error: sysctl server net.ipv4.tcp_rto_min_us 1000000");
+	assert_string_equal(o.res->missing, "");
 	done(&o);
 }
 
@@ -858,7 +894,7 @@ static void test_program_output(void **state)
 	done(&o);
 }
 
-/* A program that is not there: a missing capability, named in 'missing'. */
+/* A program that is not there: a missing capability, named in 'missing': skipped. */
 static void test_program_missing(void **state)
 {
 	struct outcome o;
@@ -866,7 +902,7 @@ static void test_program_missing(void **state)
 	/* A relative path with a slash: 'check' cannot judge it (the current directory decides),
 	 * so the run finds it missing (one found nowhere on PATH: tests/test_scenario.c). */
 	run("client.p exec ./no-such-program-here\n", NULL, &o);
-	expect(&o, "error", "starting client.p in the client namespace: ./no-such-program-here");
+	expect(&o, "skipped", "t.tcpf:4: starting client.p in the client namespace: ./no-such-program-here");
 	assert_true(o.res->missing[0] != 0);
 	done(&o);
 }
@@ -970,7 +1006,7 @@ static void test_program_traced(void **state)
 }
 
 /* Where ptrace is forbidden (here by a seccomp policy of the test's own, in a child process of
- * its own), a traced program is a missing capability: an error naming ptrace, in 'missing'. */
+ * its own), a traced program is a missing capability: skipped, naming ptrace in 'missing'. */
 static void test_program_ptrace_forbidden(void **state)
 {
 	char steps[1024];
@@ -992,7 +1028,7 @@ static void test_program_ptrace_forbidden(void **state)
 		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fp) < 0)
 			_exit(2);
 		run(steps, NULL, &o);
-		bool ok = strcmp(o.verdict, "error") == 0 && strstr(o.failures, "Operation not permitted") &&
+		bool ok = strcmp(o.verdict, "skipped") == 0 && strstr(o.failures, "Operation not permitted") &&
 			  strstr(o.res->missing, "ptrace") && count(&o, programs) == 0;
 		if (!ok)
 			fprintf(stderr, "verdict %s, failures: %s, missing: %s\n", o.verdict, o.failures, o.res->missing);

@@ -129,6 +129,16 @@ static void test_hosts_line(void **state)
 	struct scenario *s = parse_ok(HEAD "hosts a b router\nrouter listen 1\na connect router 1\n");
 	assert_int_equal(s->nhosts, 3);
 	assert_int_equal(s->steps[0].host, 2);
+	/* Each host's addresses as its sandbox will give them: on the bridge, .(i+1). */
+	char buf[64];
+	assert_string_equal(scenario_host_addr(s, 2, AF_INET, buf), "198.18.0.3");
+	assert_string_equal(scenario_host_addr(s, 2, AF_INET6, buf), "2001:2::3");
+	assert_null(scenario_host_addr(s, 3, AF_INET, buf));
+	scenario_free(s);
+	/* Behind the router, host i on its own subnet 198.18.(i+1).0/24. */
+	s = parse_ok(HEAD "topology router\nserver listen 1\nclient connect server 1\n");
+	assert_string_equal(scenario_host_addr(s, 1, AF_INET, buf), "198.18.2.2");
+	assert_string_equal(scenario_host_addr(s, 0, AF_INET6, buf), "2001:2:0:1::2");
 	scenario_free(s);
 }
 

@@ -73,7 +73,7 @@ struct job {
 	size_t pos;                       /* its place in the report */
 	/* Its result, once the run ended: where in the spool (spooled), and what the exit status
 	 * needs of it (the result itself is read back when the report is written). */
-	bool ended, spooled, missing;
+	bool ended, spooled;
 	enum result_verdict verdict;
 	off_t spool_off;
 	size_t spool_len;

@@ -148,7 +148,7 @@ struct result *job_error_result(const struct job *j, const char *why)
 	if (result_new(j->s->name, j->s->mode, j->family == AF_INET6 ? "inet6" : "inet", NULL, j->s->summary, &r) < 0)
 		return NULL;
 	r->partial = true;
-	if (result_failure(r, why) < 0) {
+	if (run_result_hosts(r, j->s) < 0 || result_failure(r, why) < 0) {
 		result_free(r);
 		return NULL;
 	}
@@ -255,7 +255,6 @@ static void ended(struct job *j, int spool)
 	if (!r)
 		return;
 	j->verdict = r->verdict;
-	j->missing = *r->missing != 0;
 	if (spool < 0 || result_to_json(r, &json) < 0)
 		return;
 	const char *txt = json_object_to_json_string_ext(json, JSON_C_TO_STRING_PLAIN);

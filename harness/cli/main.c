@@ -50,7 +50,8 @@ static const char usage_text[] =
 	"      --version             the version\n"
 	"\n"
 	"Exit status: 0 all passed, 1 a scenario failed or could not run, 2 bad usage or a bad\n"
-	"scenario file, 3 this machine lacks something tcpfault needs (the message says what).\n"
+	"scenario file, 3 this machine lacks something tcpfault needs (the message says what;\n"
+	"the runs that need it are skipped, none failed).\n"
 	"Environment: TCPFAULT_SCENARIOS (catalog folder), TCPFAULT_EXAMPLES (examples folder),\n"
 	"TCPFAULT_PEER (the peer program), NO_COLOR (no colours even on a terminal),\n"
 	"GITHUB_STEP_SUMMARY (a file a Markdown summary of every run is appended to).\n";
@@ -65,10 +66,10 @@ static const char usage_text[] =
 	"                            or not at all: an old FILE stays; never through a link)\n" \
 	"      --pcap-dir DIR        write one capture per scenario and family (and run, with\n" \
 	"                            --repeat) into DIR: every host's link, each packet once\n" \
-	"      --snaplen N           bytes kept of each packet, 96 to 262144 (default 256: the\n" \
-	"                            headers and the start of the payload; 1600: a 1500-byte\n" \
-	"                            segment whole)\n" \
-	"  -j, --jobs N              scenarios run in parallel, 1 to 64 (default: number of CPUs)\n" \
+	"      --snaplen N           bytes kept of each packet, 96 to 262144 (default 1600: a\n" \
+	"                            1500-byte segment whole; 256 in a run with a SYN flood)\n" \
+	"  -j, --jobs N              scenarios run in parallel, 1 to 64 (default: one per CPU, plus\n" \
+	"                            what the runs' timer waits need to overlap: see tcpfault(1))\n" \
 	"      --family inet|inet6|both\n" \
 	"                            address families to run (default both)\n" \
 	"  -v, --verbose             text: a ladder diagram of each run under its line\n" \
@@ -81,11 +82,14 @@ static const char usage_text[] =
 	"                            index, counted from 0, modulo N is K-1), for parallel CI jobs\n" \
 	"      --timeout DUR         each run's time limit (such as 10s), in place of the file's\n" \
 	"                            'timeout' (default 30s); a run that reaches it ends as an error\n" \
-	"                            and the next one starts\n" \
+"                            and the next one starts\n" \
+	"      --privileged-programs exec'd programs run with tcpfault's own privileges (as root:\n" \
+	"                            the host's root) instead of confined; the report warns\n" \
 	"  -h, --help                this text\n" \
 	"\n" \
 	"Exit status: 0 all passed, 1 a scenario failed or could not run, 2 bad usage or a bad\n" \
-	"scenario file, 3 this machine lacks something tcpfault needs (the message says what);\n" \
+	"scenario file, 3 this machine lacks something tcpfault needs (the message says what;\n" \
+	"the runs that need it are skipped, none failed);\n" \
 	"129, 130, 143: stopped by SIGHUP, SIGINT, SIGTERM (the report lists the runs not run).\n"
 
 static const char run_help[] =
@@ -303,6 +307,7 @@ static int run_options(int argc, char **argv, bool explain, struct run_cli *c, i
 		{ "repeat", required_argument, NULL, 'R' },
 		{ "shard", required_argument, NULL, 'S' },
 		{ "timeout", required_argument, NULL, 'T' },
+		{ "privileged-programs", no_argument, NULL, 'X' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -367,6 +372,9 @@ static int run_options(int argc, char **argv, bool explain, struct run_cli *c, i
 			if (scenario_duration(optarg, &c->o.timeout_ms) < 0 || c->o.timeout_ms == 0)
 				return *ret_exit = usage_error("--timeout takes a duration such as 500ms, 10s or 2m (at most "
 							       "60m), not '%s'", optarg), -1;
+			break;
+		case 'X':
+			c->o.privileged_programs = true;
 			break;
 		case 'h':
 			fputs(explain ? explain_help : run_help, stdout);
@@ -499,8 +507,6 @@ static struct result *spool_get(void *arg, size_t i)
 		return NULL;
 	if (sp->c->ro.repeat > 1)
 		r->run = j->run;
-	for (unsigned h = 0; !r->hosts.n && h < j->s->nhosts; h++)
-		result_add_host(r, j->s->hosts[h]);   /* the diagrams' column order */
 	return r;
 }
 
@@ -532,7 +538,7 @@ static int spool_open(void)
 
 /* Writes the report of the jobs' results to out; the exit status: 1 if anything failed or
  * broke (or the report could not be written), 3 if the only trouble is a capability this
- * machine lacks, else 0. */
+ * machine lacks (runs skipped), else 0. */
 static int report(FILE *out, const char *name, struct job *jobs, size_t njob, int spool, struct run_cli *c,
 		  bool explain)
 {
@@ -543,7 +549,7 @@ static int report(FILE *out, const char *name, struct job *jobs, size_t njob, in
 	for (size_t i = 0; i < njob; i++) {
 		if (!jobs[i].result && !jobs[i].spooled)   /* no memory even for an error result */
 			broke = true;
-		else if (jobs[i].missing)
+		else if (jobs[i].verdict == RESULT_SKIPPED)
 			missing = true;
 		else if (jobs[i].verdict != RESULT_PASS)
 			broke = true;
@@ -584,10 +590,32 @@ static FILE *open_output(const char *path, struct report_file *file)
 	return out;
 }
 
+/* The default -j: runs mostly wait on kernel timers, not on the CPU. One job per CPU for the
+ * CPU's share, plus as many as the timer waits need to overlap so that the whole list takes
+ * about its longest floor: the sum of the jobs' floors over the longest (jobs start longest
+ * first). Jobs without a floor (CPU-bound, or quick) add none. At most 64 (run_jobs polls at
+ * most 64 workers). */
+static long default_jobs(const struct job *jobs, size_t n)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	double sum = 0, longest = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		sum += jobs[i].s->floor_ms;
+		if (jobs[i].s->floor_ms > longest)
+			longest = jobs[i].s->floor_ms;
+	}
+	long waits = longest > 0 ? (long)(sum / longest) : 0;
+	if (longest > 0 && (double)waits * longest < sum)
+		waits++;   /* rounded up */
+	long j = (cpus < 1 ? 1 : cpus) + waits;
+	return j > 64 ? 64 : j;
+}
+
 static int cmd_run(int argc, char **argv, bool explain)
 {
 	struct run_cli c = { .o = { .peer_path = peer_path() }, .ro = { .repeat = 1 }, .format = REPORT_TEXT,
-			     .njobs = sysconf(_SC_NPROCESSORS_ONLN), .families = FAMILY_INET | FAMILY_INET6,
+			     .njobs = 0, .families = FAMILY_INET | FAMILY_INET6,
 			     .shard_k = 1, .shard_n = 1 };
 	struct report_file file = { .fd = -1, .dirfd = -1 };
 	int rc = EXIT_PASS, npaths, spool = -1;
@@ -596,7 +624,6 @@ static int cmd_run(int argc, char **argv, bool explain)
 
 	if (run_options(argc, argv, explain, &c, &rc) < 0)
 		return rc;
-	c.njobs = c.njobs > 64 ? 64 : c.njobs < 1 ? 1 : c.njobs;   /* run_jobs polls at most 64 workers */
 	if ((npaths = run_paths(argc, argv, &paths, &in_catalog)) < 0)
 		return EXIT_USAGE;
 	struct scenario **sc = calloc((size_t)npaths + 1, sizeof *sc);
@@ -648,6 +675,8 @@ static int cmd_run(int argc, char **argv, bool explain)
 		netns_netem_available();
 	}
 	njob = make_jobs(sc, npaths, &c, jobs);
+	if (!c.njobs)
+		c.njobs = default_jobs(jobs, njob);
 	spool = spool_open();
 	run_jobs(jobs, njob, (unsigned)c.njobs, &c.o, spool, &stop_signal);
 	rc = report(out, c.output ? c.output : "standard output", jobs, njob, spool, &c, explain);

@@ -12,7 +12,6 @@
 #include <sys/socket.h>
 
 #include "lang.h"
-#include "netns.h"
 
 #define PLACEHOLDERS_TEXT "unknown placeholder {%.*s} ({port}, {ipv}, {family}, {dir}, {HOST}, {[HOST]} " \
 	"with HOST one of the hosts)"
@@ -50,9 +49,9 @@ static int placeholder(const struct subst *x, const char *name, size_t n, char *
 	else if (!brackets && strcmp(word, "dir") == 0)
 		v = x->s->dir;
 	else if (h >= 0 && x->family == AF_INET6 && brackets)
-		snprintf(val, sizeof val, "[%s]", netns_topology_addr(x->s->router ? NETNS_ROUTER : NETNS_BRIDGE, h, AF_INET6, addr));
+		snprintf(val, sizeof val, "[%s]", scenario_host_addr(x->s, h, AF_INET6, addr));
 	else if (h >= 0)
-		snprintf(val, sizeof val, "%s", netns_topology_addr(x->s->router ? NETNS_ROUTER : NETNS_BRIDGE, h, x->family ? x->family : AF_INET, addr));
+		snprintf(val, sizeof val, "%s", scenario_host_addr(x->s, h, x->family ? x->family : AF_INET, addr));
 	else
 		return -ENOENT;
 	size_t vl = strlen(v);

@@ -276,6 +276,9 @@ void scenario_free(struct scenario *s);
  * catalog folder. */
 int scenario_check_catalog(const struct scenario *s, char *err, size_t errlen);
 int scenario_host(const struct scenario *s, const char *name);
+/* Host's address for AF_INET or AF_INET6 in the scenario's topology, as the sandbox will give
+ * it (netns_topology_addr); NULL for a bad host or family. */
+const char *scenario_host_addr(const struct scenario *s, int host, int family, char buf[64]);
 /* "5s", "250ms", "2m" (at most an hour) -> milliseconds; -EINVAL if malformed. */
 int scenario_duration(const char *text, int *ret_ms);
 /* "SIGKILL" or "KILL" -> SIGKILL; -EINVAL if unknown. */

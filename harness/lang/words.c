@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "netns.h"
 #include "parser.h"
 
 static const struct {
@@ -112,6 +113,13 @@ int scenario_host(const struct scenario *s, const char *name)
 		if (strcmp(s->hosts[i], name) == 0)
 			return (int)i;
 	return -1;
+}
+
+const char *scenario_host_addr(const struct scenario *s, int host, int family, char buf[64])
+{
+	if (host < 0 || (unsigned)host >= s->nhosts)
+		return NULL;
+	return netns_topology_addr(s->router ? NETNS_ROUTER : NETNS_BRIDGE, host, family, buf);
 }
 
 bool valid_name(const char *s, size_t max)

@@ -80,6 +80,7 @@ static void add_column(const char *name, void *arg)
 	for (int i = 0; i < c->n; i++)
 		if (strlen(c->name[i]) == len && strncmp(c->name[i], name, len) == 0)
 			return;
+	c->addr[c->n][0] = 0;
 	snprintf(c->name[c->n++], sizeof c->name[0], "%.*s", (int)len, name);
 }
 
@@ -110,8 +111,12 @@ void report_columns(const struct result *r, struct report_columns *c)
 	bool seen[2] = { false, false };
 
 	c->n = 0;
-	for (size_t i = 0; i < r->hosts.n; i++)
-		add_column(r->hosts.v[i], c);
+	for (size_t i = 0; i < r->hosts.n; i++) {
+		int n = c->n;
+		add_column(r->hosts.v[i].name, c);
+		if (c->n > n)
+			snprintf(c->addr[n], sizeof c->addr[0], "%s", result_host_addr(r, i));
+	}
 	if (!r->hosts.n) {
 		each_host(r, seen_host, seen);
 		if (seen[0])
@@ -271,11 +276,17 @@ static void svg_ladder(FILE *out, const struct result *r)
 	int width = col_x(ncols ? ncols - 1 : 0) + COL_W, height = TOP + (int)n * ROW_H + ROW_H;
 	fprintf(out, "<svg class=\"ladder\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
 		"viewBox=\"0 0 %d %d\" role=\"img\">\n", width, height, width, height);
-	fprintf(out, "<text class=\"head\" x=\"8\" y=\"20\">ms</text>\n");
+	fprintf(out, "<text class=\"head\" x=\"8\" y=\"14\">ms</text>\n");
 	for (int c = 0; c < ncols; c++) {
-		fprintf(out, "<g class=\"host\"><text class=\"head\" x=\"%d\" y=\"20\" text-anchor=\"middle\">", col_x(c));
+		fprintf(out, "<g class=\"host\"><text class=\"head\" x=\"%d\" y=\"14\" text-anchor=\"middle\">", col_x(c));
 		report_put_html(out, cols.name[c], false);
-		fprintf(out, "</text><line x1=\"%d\" y1=\"28\" x2=\"%d\" y2=\"%d\"/></g>\n", col_x(c), col_x(c), height - 4);
+		fputs("</text>", out);
+		if (cols.addr[c][0]) {
+			fprintf(out, "<text class=\"addr\" x=\"%d\" y=\"27\" text-anchor=\"middle\">", col_x(c));
+			report_put_html(out, cols.addr[c], false);
+			fputs("</text>", out);
+		}
+		fprintf(out, "<line x1=\"%d\" y1=\"32\" x2=\"%d\" y2=\"%d\"/></g>\n", col_x(c), col_x(c), height - 4);
 	}
 	if (n == 0)
 		fprintf(out, "<text x=\"8\" y=\"%d\">(nothing was observed)</text>\n", TOP);
@@ -320,10 +331,10 @@ static const char style[] =
 	"body{font-family:system-ui,sans-serif;margin:1.5em;color:#222;background:#fff}"
 	"table.index{border-collapse:collapse}table.index td,table.index th{border:1px solid #ccc;padding:2px 8px;"
 	"text-align:left}td.ms{text-align:right}"
-	".pass{color:#176f2c}.fail,.error{color:#b00020}.verdict{font-weight:bold;text-transform:uppercase}"
+	".pass{color:#176f2c}.fail,.error{color:#b00020}.skipped{color:#8a6100}.verdict{font-weight:bold;text-transform:uppercase}"
 	"section.run{border-top:2px solid #ddd;margin-top:2em}"
 	"svg.ladder{font-family:ui-monospace,monospace;font-size:12px;background:#fcfcfc;border:1px solid #eee}"
-	"svg .host line{stroke:#888;stroke-dasharray:4 3}svg .head{font-weight:bold;font-size:13px}"
+	"svg .host line{stroke:#888;stroke-dasharray:4 3}svg .head{font-weight:bold;font-size:13px}svg .addr{font-size:11px;fill:#555}"
 	"svg .t{fill:#777}svg .packet line{stroke:#333}svg .packet path{fill:#333}"
 	"svg .packet.rst line{stroke:#c00}svg .packet.rst path,svg .packet.rst text{fill:#c00}"
 	"svg .packet.fin line{stroke:#b66d00}svg .packet.fin path,svg .packet.fin text{fill:#b66d00}"
@@ -468,7 +479,7 @@ static void run_section(FILE *out, const struct result *r, size_t i, const struc
 
 void report_html(FILE *out, const struct report_results *rs, const struct report_options *o)
 {
-	unsigned count[3] = { 0 };
+	unsigned count[RESULT_VERDICTS] = { 0 };
 	bool family[2] = { false, false };
 	struct utsname u;
 	struct result *r;
@@ -488,9 +499,11 @@ void report_html(FILE *out, const struct report_results *rs, const struct report
 	      "<meta name=\"viewport\" content=\"width=device-width\"><title>tcpfault report</title>\n<style>", out);
 	fputs(style, out);
 	fputs("</style></head>\n<body>\n<h1>tcpfault report</h1>\n<p class=\"summary\">", out);
-	fprintf(out, "%u passed, %u failed, %u errors &middot; families: %s%s%s &middot; Linux ", count[RESULT_PASS],
-		count[RESULT_FAIL], count[RESULT_ERROR], family[0] ? "inet" : "", family[0] && family[1] ? ", " : "",
-		family[1] ? "inet6" : "");
+	fprintf(out, "%u passed, %u failed, %u errors", count[RESULT_PASS], count[RESULT_FAIL], count[RESULT_ERROR]);
+	if (count[RESULT_SKIPPED])
+		fprintf(out, ", %u skipped", count[RESULT_SKIPPED]);
+	fprintf(out, " &middot; families: %s%s%s &middot; Linux ", family[0] ? "inet" : "",
+		family[0] && family[1] ? ", " : "", family[1] ? "inet6" : "");
 	report_put_html(out, u.release, false);
 	fputs(" &middot; tcpfault " TCPFAULT_VERSION "</p>\n", out);
 	fputs("<table class=\"index\"><tr><th>scenario</th><th>mode</th><th>family</th><th>verdict</th><th>ms</th>"
@@ -509,7 +522,10 @@ void report_html(FILE *out, const struct report_results *rs, const struct report
 		fputs("</td><td>", out);
 		verdict_span(out, r->verdict);
 		fprintf(out, "</td><td class=\"ms\">%.0f</td><td>", r->duration_ms);
-		report_put_html(out, r->summary, false);
+		/* A skipped run: what this machine lacks, as the text report says it. */
+		if (r->verdict == RESULT_SKIPPED)
+			fputs("this machine lacks: ", out);
+		report_put_html(out, r->verdict == RESULT_SKIPPED ? r->missing : r->summary, false);
 		fputs("</td></tr>\n", out);
 		rs->put(rs->arg, r);
 	}

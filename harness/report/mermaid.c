@@ -79,6 +79,10 @@ static void diagram(FILE *out, const struct result *r)
 	for (int i = 0; i < c.n; i++) {
 		fprintf(out, "    participant h%d as ", i);
 		mermaid_text(out, c.name[i]);
+		if (c.addr[i][0]) {
+			fputc(' ', out);
+			mermaid_text(out, c.addr[i]);
+		}
 		fputc('\n', out);
 	}
 #define ITEMS(arr, kind_) for (size_t i = 0; i < (arr).n; i++, k++) \
@@ -177,9 +181,10 @@ int report_step_summary(struct result *const *results, size_t n, const struct re
 int report_step_summary_from(const struct report_results *rs, const struct report_options *o)
 {
 	static const struct report_options plain = { .repeat = 1 };
-	static const char *const mark[] = { [RESULT_PASS] = "✅", [RESULT_FAIL] = "❌", [RESULT_ERROR] = "⚠️" };
+	static const char *const mark[RESULT_VERDICTS] = { [RESULT_PASS] = "✅", [RESULT_FAIL] = "❌",
+							   [RESULT_ERROR] = "⚠️", [RESULT_SKIPPED] = "⏭️" };
 	const char *path = getenv("GITHUB_STEP_SUMMARY");
-	unsigned count[3] = { 0 };
+	unsigned count[RESULT_VERDICTS] = { 0 };
 	FILE *out;
 
 	if (!path || !*path)
@@ -195,8 +200,11 @@ int report_step_summary_from(const struct report_results *rs, const struct repor
 			rs->put(rs->arg, r);
 		}
 	}
-	fprintf(out, "### tcpfault: %u passed, %u failed, %u errors\n\n", count[RESULT_PASS], count[RESULT_FAIL],
+	fprintf(out, "### tcpfault: %u passed, %u failed, %u errors", count[RESULT_PASS], count[RESULT_FAIL],
 		count[RESULT_ERROR]);
+	if (count[RESULT_SKIPPED])
+		fprintf(out, ", %u skipped", count[RESULT_SKIPPED]);
+	fputs("\n\n", out);
 	fputs("| scenario | mode | family | verdict | ms | summary |\n|---|---|---|---|---:|---|\n", out);
 	for (size_t i = 0; i < rs->n; i++) {
 		struct result *r = rs->get(rs->arg, i);
@@ -211,7 +219,10 @@ int report_step_summary_from(const struct report_results *rs, const struct repor
 		fputs(" | ", out);
 		report_put_html(out, r->family, true);
 		fprintf(out, " | %s %s | %.0f | ", mark[r->verdict], result_verdict_name(r->verdict), r->duration_ms);
-		report_put_html(out, r->summary, true);
+		/* A skipped run: what this machine lacks, as the text report says it. */
+		if (r->verdict == RESULT_SKIPPED)
+			report_put_html(out, "this machine lacks: ", true);
+		report_put_html(out, r->verdict == RESULT_SKIPPED ? r->missing : r->summary, true);
 		fputs(" |\n", out);
 		rs->put(rs->arg, r);
 	}
@@ -220,7 +231,7 @@ int report_step_summary_from(const struct report_results *rs, const struct repor
 		struct result *r = rs->get(rs->arg, i);
 		if (!r)
 			continue;
-		if (r->verdict == RESULT_PASS || !r->failures.n) {
+		if (r->verdict == RESULT_PASS || r->verdict == RESULT_SKIPPED || !r->failures.n) {
 			rs->put(rs->arg, r);
 			continue;
 		}

@@ -4,8 +4,8 @@
  * people (text, with a ladder diagram under -v and explain), for scripts (json) and for CI
  * (JUnit XML, TAP 14). Every format says the same thing; json carries it all.
  *
- * Invariants: the text format ends with the line "N passed, N failed, N errors" (followed,
- * with --repeat, by the line naming what varied); every string that reaches XML or YAML goes
+ * Invariants: the text format ends with the line "N passed, N failed, N errors" (then ", N
+ * skipped" when runs were skipped; followed, with --repeat, by the line naming what varied); every string that reaches XML or YAML goes
  * through one escaper, and every output is valid UTF-8 whatever bytes the results hold.
  * Colour codes appear only when the caller asks for them (report_color_wanted). A result may
  * be partial (a worker that died yields only name, mode, family, summary, verdict and failures).
@@ -207,6 +207,13 @@ static const char *first_line(const struct result *r, const char *fallback, char
 	return buf;
 }
 
+/* A skipped run's reason: "this machine lacks: X" (X: its 'missing'), in buf. */
+static const char *lacks(const struct result *r, char *buf, size_t len)
+{
+	snprintf(buf, len, "this machine lacks: %s", *r->missing ? r->missing : "(the result does not say what)");
+	return buf;
+}
+
 /* ---- text ---- */
 
 /* Writes s indented, each of its lines after the first also indented. */
@@ -245,24 +252,43 @@ static void put_wrapped(FILE *out, const char *label, const char *s)
 	fputc('\n', out);
 }
 
+/* "client 198.18.0.1, server 198.18.0.2": each host and its address in the run's family. */
+static void put_hosts(FILE *out, const struct result *r)
+{
+	for (size_t k = 0; k < r->hosts.n; k++) {
+		const char *a = result_host_addr(r, k);
+		fprintf(out, "%s%s%s%s", k ? ", " : "", r->hosts.v[k].name, *a ? " " : "", a);
+	}
+}
+
 static void text_result(FILE *out, const struct result *r, const struct report_options *o)
 {
-	static const char *const label[] = { [RESULT_PASS] = "PASS", [RESULT_FAIL] = "FAIL", [RESULT_ERROR] = "ERROR" };
-	static const char *const colour[] = { [RESULT_PASS] = GREEN, [RESULT_FAIL] = RED, [RESULT_ERROR] = RED };
+	static const char *const label[RESULT_VERDICTS] = { [RESULT_PASS] = "PASS", [RESULT_FAIL] = "FAIL",
+							    [RESULT_ERROR] = "ERROR", [RESULT_SKIPPED] = "SKIP" };
+	static const char *const colour[RESULT_VERDICTS] = { [RESULT_PASS] = GREEN, [RESULT_FAIL] = RED,
+							     [RESULT_ERROR] = RED, [RESULT_SKIPPED] = REPORT_YELLOW };
 	enum result_verdict v = r->verdict;
-	char name[160];
+	char name[160], why[1024];
 
 	display_name(r, o, name, sizeof name);
 	if (o->color)
 		fprintf(out, "%s%-5s%s", colour[v], label[v], RESET);
 	else
 		fprintf(out, "%-5s", label[v]);
-	fprintf(out, " %-32s %-4s %8.0f ms  %s\n", name, r->mode, r->duration_ms, r->summary);
+	/* A skipped run's line says what this machine lacks in place of the summary. */
+	fprintf(out, " %-32s %-4s %8.0f ms  %s\n", name, r->mode, r->duration_ms,
+		v == RESULT_SKIPPED ? lacks(r, why, sizeof why) : r->summary);
 	for (size_t k = 0; k < r->failures.n; k++)
 		put_indented(out, "      ", r->failures.v[k]);
 	if (o->verbose || o->explain || v != RESULT_PASS)
 		for (size_t k = 0; k < r->notes.n; k++)
 			fprintf(out, "      note: %s\n", r->notes.v[k]);
+	/* Where the ladder or a failure names hosts: what each is on the wire (and in a capture). */
+	if ((o->verbose || o->explain || v != RESULT_PASS) && r->hosts.n && !report_not_run(r)) {
+		fputs("      hosts: ", out);
+		put_hosts(out, r);
+		fputc('\n', out);
+	}
 	if (o->verbose || o->explain) {
 		fputc('\n', out);
 		report_ladder(out, r, "  ", o->color);
@@ -556,7 +582,7 @@ bool report_not_run(const struct result *r)
 }
 
 /* The verdicts' counts (and runs not run, among the errors) and the total time in seconds. */
-static void tally(const struct report_results *rs, unsigned count[3], unsigned *not_run, double *total)
+static void tally(const struct report_results *rs, unsigned count[RESULT_VERDICTS], unsigned *not_run, double *total)
 {
 	for (size_t i = 0; i < rs->n; i++) {
 		struct result *r = rs->get(rs->arg, i);
@@ -573,7 +599,7 @@ static void tally(const struct report_results *rs, unsigned count[3], unsigned *
 
 static void text(FILE *out, const struct report_results *rs, const struct report_options *o)
 {
-	unsigned count[3] = { 0 }, not_run = 0;
+	unsigned count[RESULT_VERDICTS] = { 0 }, not_run = 0;
 
 	for (size_t i = 0; i < rs->n; i++) {
 		struct result *raw = rs->get(rs->arg, i), *c;
@@ -592,7 +618,11 @@ static void text(FILE *out, const struct report_results *rs, const struct report
 			result_free(c);
 		rs->put(rs->arg, raw);
 	}
-	fprintf(out, "%u passed, %u failed, %u errors\n", count[RESULT_PASS], count[RESULT_FAIL], count[RESULT_ERROR]);
+	/* Tests and users grep the start of this line: skipped runs are added to its end. */
+	fprintf(out, "%u passed, %u failed, %u errors", count[RESULT_PASS], count[RESULT_FAIL], count[RESULT_ERROR]);
+	if (count[RESULT_SKIPPED])
+		fprintf(out, ", %u skipped", count[RESULT_SKIPPED]);
+	fputc('\n', out);
 	if (not_run)
 		fprintf(out, "%u not run (tcpfault was interrupted; counted among the errors)\n", not_run);
 	if (o->repeat > 1)
@@ -603,18 +633,20 @@ static void text(FILE *out, const struct report_results *rs, const struct report
 
 static void junit(FILE *out, const struct report_results *rs, const struct report_options *o)
 {
-	unsigned count[3] = { 0 }, skipped = 0;
+	unsigned count[RESULT_VERDICTS] = { 0 }, not_run = 0;
 	double total = 0;
 	size_t n = 0;
 
-	tally(rs, count, &skipped, &total);
-	n = count[0] + count[1] + count[2];
-	/* A run that never ran is skipped, not an error. */
+	tally(rs, count, &not_run, &total);
+	for (int v = 0; v < RESULT_VERDICTS; v++)
+		n += count[v];
+	/* A run that never ran is skipped, not an error; so is one this machine lacks a feature for. */
+	unsigned skipped = not_run + count[RESULT_SKIPPED];
 	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", out);
 	fprintf(out, "<testsuites name=\"tcpfault\" tests=\"%zu\" failures=\"%u\" errors=\"%u\" time=\"%.3f\">\n",
-		n, count[RESULT_FAIL], count[RESULT_ERROR] - skipped, total);
+		n, count[RESULT_FAIL], count[RESULT_ERROR] - not_run, total);
 	fprintf(out, "  <testsuite name=\"tcpfault\" tests=\"%zu\" failures=\"%u\" errors=\"%u\" skipped=\"%u\" time=\"%.3f\">\n",
-		n, count[RESULT_FAIL], count[RESULT_ERROR] - skipped, skipped, total);
+		n, count[RESULT_FAIL], count[RESULT_ERROR] - not_run, skipped, total);
 	for (size_t i = 0; i < rs->n; i++) {
 		struct result *r = rs->get(rs->arg, i);
 		if (!r)
@@ -628,9 +660,9 @@ static void junit(FILE *out, const struct report_results *rs, const struct repor
 		fputs("\" name=\"", out);
 		put_xml(out, name, true);
 		fprintf(out, "\" time=\"%.3f\">\n", r->duration_ms / 1000.0);
-		if (report_not_run(r)) {
+		if (report_not_run(r) || v == RESULT_SKIPPED) {
 			fputs("      <skipped message=\"", out);
-			put_xml(out, r->failures.v[0], true);
+			put_xml(out, v == RESULT_SKIPPED ? lacks(r, line, sizeof line) : r->failures.v[0], true);
 			fputs("\"/>\n", out);
 		} else if (v != RESULT_PASS) {
 			const char *tag = v == RESULT_FAIL ? "failure" : "error";
@@ -678,13 +710,14 @@ static void tap(FILE *out, const struct report_results *rs, const struct report_
 		char name[160], line[1024];
 
 		display_name(r, o, name, sizeof name);
-		/* A run that never ran: a skipped test point, with the reason. */
-		bool skip = report_not_run(r);
+		/* A run that never ran, or one this machine lacks a feature for: a skipped test
+		 * point, with the reason. */
+		bool skip = report_not_run(r) || v == RESULT_SKIPPED;
 		fprintf(out, "%s %zu - ", v == RESULT_PASS || skip ? "ok" : "not ok", i + 1);
 		put_tap_desc(out, name);
 		if (skip) {
 			fputs(" # SKIP ", out);
-			put_tap_desc(out, r->failures.v[0]);
+			put_tap_desc(out, v == RESULT_SKIPPED ? lacks(r, line, sizeof line) : r->failures.v[0]);
 		}
 		fputc('\n', out);
 		if (v == RESULT_PASS || skip) {
@@ -698,6 +731,19 @@ static void tap(FILE *out, const struct report_results *rs, const struct report_
 		fputs("\n  file: ", out);
 		put_yaml(out, r->file);
 		fprintf(out, "\n  duration_ms: %.3f\n", r->duration_ms);
+		if (r->hosts.n) {
+			char *hosts = NULL;
+			size_t len = 0;
+			FILE *m = open_memstream(&hosts, &len);
+			if (m) {
+				put_hosts(m, r);
+				fclose(m);
+				fputs("  hosts: ", out);
+				put_yaml(out, hosts);
+				fputc('\n', out);
+			}
+			free(hosts);
+		}
 		if (r->failures.n) {
 			/* One string, not a sequence: Perl's TAP::Parser (prove) reads a quoted sequence
 			 * item holding ": " as a mapping and gives up. */

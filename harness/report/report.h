@@ -24,7 +24,11 @@
  * the worker's memory, nor a result the controller reads. */
 #define RESULT_MAX_ITEMS (1u << 22)
 
-enum result_verdict { RESULT_PASS, RESULT_FAIL, RESULT_ERROR };
+/* pass, fail (the kernel or the program did not do what the scenario says), error (the harness
+ * could not do its job), skipped (this machine lacks what the run needs: 'missing' says what;
+ * exit status 3, never a pass). */
+enum result_verdict { RESULT_PASS, RESULT_FAIL, RESULT_ERROR, RESULT_SKIPPED };
+#define RESULT_VERDICTS (RESULT_SKIPPED + 1)
 
 /* A socket call: a peer's operation, or an exec'd program's call the shim reported. */
 struct result_syscall {
@@ -71,6 +75,13 @@ struct result_exit {
 	int status;
 };
 
+/* One of the scenario's hosts and its addresses, as the sandbox gives them (netns.h): every host
+ * has both families' in every run; the run's family says which its connections use. */
+struct result_host {
+	char *name;
+	char *inet, *inet6;             /* "198.18.0.1", "2001:2::1"; "": unknown (the JSON omits it) */
+};
+
 /* A program an 'exec' step ran. */
 struct result_program {
 	char *name;                     /* "client.curl" */
@@ -98,18 +109,17 @@ struct result {
 	RESULT_ARRAY(struct result_exit) exits;
 	RESULT_ARRAY(char *) failures;
 	RESULT_ARRAY(char *) notes;
-	char *missing;                  /* a capability this machine lacks (exit status 3) */
+	char *missing;                  /* a capability this machine lacks (verdict skipped, exit status 3) */
 	char *kernel;                   /* the kernel the run ran on, uname's release; "": unknown (no "kernel") */
 	RESULT_ARRAY(struct result_program) programs;
 	enum result_verdict verdict;
 	double duration_ms, floor_ms;
 	unsigned run;                   /* --repeat: which run, from 1; 0: not repeated (no "run") */
-	/* The scenario's hosts in its 'hosts' order, where the controller knows them
-	 * (result_add_host); not in the JSON (result_dup drops them). The graphic reports'
-	 * columns go in this order. */
-	RESULT_ARRAY(char *) hosts;
+	/* The scenario's hosts in its 'hosts' order, with their addresses (result_add_host); JSON
+	 * "hosts", absent when there are none. The graphic reports' columns go in this order. */
+	RESULT_ARRAY(struct result_host) hosts;
 	/* What the controller knows of a run whose worker gave no result: the JSON holds only name,
-	 * mode, family, summary, verdict, duration_ms and failures (and run). */
+	 * mode, family, summary, hosts, verdict, duration_ms and failures (and run). */
 	bool partial;
 };
 
@@ -137,10 +147,13 @@ int result_add_program(struct result *r, const char *name, char *const *argv, in
 		       const char *observer, const char *unobserved, const char *out, long long lost_out, const char *err, long long lost_err,
 		       long long syscalls_dropped);
 int result_failure(struct result *r, const char *msg);
-/* One of the scenario's hosts, in its 'hosts' order (the controller adds them). */
-int result_add_host(struct result *r, const char *name);
+/* One of the scenario's hosts, in its 'hosts' order, with its addresses (NULL or "": unknown). */
+int result_add_host(struct result *r, const char *name, const char *inet, const char *inet6);
+/* Host i's address in the run's family (r->family); "" if unknown. */
+const char *result_host_addr(const struct result *r, size_t i);
 int result_note(struct result *r, const char *text);
-/* A capability this machine lacks: the run exits 3, neither a pass nor a fail. */
+/* A capability this machine lacks: the run's verdict is then skipped (exit status 3), neither a
+ * pass nor a fail. */
 int result_missing(struct result *r, const char *what);
 /* The kernel release the run ran on (uname -r): expectations may differ by kernel. */
 int result_set_kernel(struct result *r, const char *release);

@@ -13,7 +13,8 @@
 #include "report.h"
 #include "peer.h"
 
-static const char *const verdicts[] = { [RESULT_PASS] = "pass", [RESULT_FAIL] = "fail", [RESULT_ERROR] = "error" };
+static const char *const verdicts[RESULT_VERDICTS] = { [RESULT_PASS] = "pass", [RESULT_FAIL] = "fail",
+							[RESULT_ERROR] = "error", [RESULT_SKIPPED] = "skipped" };
 
 const char *result_verdict_name(enum result_verdict v)
 {
@@ -64,6 +65,7 @@ static void free_packet(struct result_packet *p) { free(p->from); free(p->to); f
 static void free_state(struct result_state *s) { free(s->host); free(s->state); }
 static void free_counter(struct result_counter *c) { free(c->host); free(c->name); }
 static void free_event(struct result_event *e) { free(e->host); free(e->event); }
+static void free_host(struct result_host *h) { free(h->name); free(h->inet); free(h->inet6); }
 static void free_exit(struct result_exit *x) { free(x->peer); free(x->signal); }
 static void free_string(char **s) { free(*s); }
 
@@ -138,7 +140,7 @@ void result_free(struct result *r)
 	FREE_ALL(r->failures, free_string);
 	FREE_ALL(r->notes, free_string);
 	FREE_ALL(r->programs, free_program);
-	FREE_ALL(r->hosts, free_string);
+	FREE_ALL(r->hosts, free_host);
 #undef FREE_ALL
 	free(r);
 }
@@ -269,9 +271,23 @@ int result_failure(struct result *r, const char *msg)
 	return add_string(&r->failures.v, &r->failures.n, &r->failures.cap, msg);
 }
 
-int result_add_host(struct result *r, const char *name)
+int result_add_host(struct result *r, const char *name, const char *inet, const char *inet6)
 {
-	return add_string(&r->hosts.v, &r->hosts.n, &r->hosts.cap, name);
+	int e = 0;
+	struct result_host *h = PUSH(r->hosts, &e);
+
+	if (!h)
+		return e;
+	if ((e = dup_str(&h->name, name)) == 0 && (e = dup_str(&h->inet, inet)) == 0)
+		e = dup_str(&h->inet6, inet6);
+	return DONE(r->hosts, h, e, free_host);
+}
+
+const char *result_host_addr(const struct result *r, size_t i)
+{
+	if (i >= r->hosts.n)
+		return "";
+	return strcmp(r->family, "inet6") == 0 ? r->hosts.v[i].inet6 : r->hosts.v[i].inet;
 }
 
 int result_note(struct result *r, const char *text)
@@ -431,6 +447,21 @@ static void observations_to_json(const struct result *r, json_object *o, bool *o
 	}
 }
 
+/* "hosts": absent when the result has none (results recorded before it read back the same). */
+static void hosts_to_json(const struct result *r, json_object *o, bool *ok)
+{
+	json_object *a = r->hosts.n ? put_array(o, "hosts", ok) : NULL, *j;
+
+	for (size_t i = 0; a && i < r->hosts.n && (j = new_elem(a, ok)); i++) {
+		const struct result_host *h = &r->hosts.v[i];
+		put_str(j, "name", h->name, ok);
+		if (*h->inet)
+			put_str(j, "inet", h->inet, ok);
+		if (*h->inet6)
+			put_str(j, "inet6", h->inet6, ok);
+	}
+}
+
 static void programs_to_json(const struct result *r, json_object *o, bool *ok)
 {
 	static const char *const lost_key[] = { "stdout_lost_bytes", "stderr_lost_bytes" };
@@ -469,6 +500,7 @@ int result_to_json(const struct result *r, json_object **ret)
 	put_str(o, "family", r->family, &ok);
 	if (r->partial) {
 		put_str(o, "summary", r->summary, &ok);
+		hosts_to_json(r, o, &ok);
 		put_str(o, "verdict", result_verdict_name(r->verdict), &ok);
 		put_ms(o, "duration_ms", r->duration_ms, &ok);
 		put_strings(o, "failures", r->failures.v, r->failures.n, &ok);
@@ -481,6 +513,7 @@ int result_to_json(const struct result *r, json_object **ret)
 			put_str(o, "linux", r->linux_says, &ok);
 		if (*r->timers)
 			put_str(o, "timers", r->timers, &ok);
+		hosts_to_json(r, o, &ok);
 		syscalls_to_json(r, o, &ok);
 		packets_to_json(r, o, &ok);
 		observations_to_json(r, o, &ok);
@@ -680,6 +713,15 @@ static int read_exit(json_object *j, struct result_exit *x)
 	return get_i(j, "status", &x->status);
 }
 
+static int read_host(json_object *j, struct result_host *h)
+{
+	int e;
+
+	if ((e = get_str(j, "name", false, &h->name)) < 0 || (e = get_str(j, "inet", false, &h->inet)) < 0)
+		return e;
+	return get_str(j, "inet6", false, &h->inet6);
+}
+
 static int read_program(json_object *j, struct result_program *p)
 {
 	json_object *obs = field(j, "syscalls_observed");
@@ -757,6 +799,7 @@ int result_from_json(json_object *o, struct result **ret)
 	    (e = get_int(o, "run", 0, UINT32_MAX, &run)) < 0)
 		goto fail;
 	r->run = (unsigned)run;
+	READ_ARRAY(o, "hosts", r->hosts, read_host, e);
 	READ_ARRAY(o, "syscalls", r->syscalls, read_syscall, e);
 	READ_ARRAY(o, "packets", r->packets, read_packet, e);
 	READ_ARRAY(o, "states", r->states, read_state, e);
@@ -792,6 +835,11 @@ void result_each_string(struct result *r, void (*fn)(char **s, void *arg), void 
 			     &r->timers, &r->missing, &r->kernel };
 	for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++)
 		fn(strings[i], arg);
+	for (size_t i = 0; i < r->hosts.n; i++) {
+		fn(&r->hosts.v[i].name, arg);
+		fn(&r->hosts.v[i].inet, arg);
+		fn(&r->hosts.v[i].inet6, arg);
+	}
 	for (size_t i = 0; i < r->syscalls.n; i++) {
 		fn(&r->syscalls.v[i].peer, arg);
 		fn(&r->syscalls.v[i].socket, arg);

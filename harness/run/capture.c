@@ -370,13 +370,14 @@ int capture_open(const char *ifname, const char *filter, const char *pcap_path, 
 		snprintf(err, errlen, "pcap_create %s: %s", ifname, perr);
 		goto fail;
 	}
-	/* CAPTURE_RING, 2 MiB: some 6000 frames of 256 bytes between two reads (a run reads at
+	/* CAPTURE_RING, 2 MiB: some 6000 frames of 256 bytes (CAPTURE_RING_SNAPLEN; as many
+	 * frames of a larger snaplen take more) between two reads (a run reads at
 	 * every turn of its loop); the benchmark's 1000 concurrent connections lose none. 8 MiB
 	 * cost 4 ms more per run to set up (page allocation, and libpcap's drain when the filter is
 	 * set), so a larger ring is for floods only (capture_ring_for()). TCPFAULT_CAPTURE_BUFFER
 	 * (bytes) makes it smaller, so that a test can make it lose. */
 	c->snaplen = snaplen ? snaplen : CAPTURE_SNAPLEN;
-	size_t want = (ring ? ring : CAPTURE_RING) / CAPTURE_SNAPLEN * c->snaplen;   /* as many frames */
+	size_t want = (ring ? ring : CAPTURE_RING) / CAPTURE_RING_SNAPLEN * c->snaplen;   /* as many frames */
 	int bufsize = (int)(want < (256u << 20) ? want : 256u << 20);
 	const char *env = getenv("TCPFAULT_CAPTURE_BUFFER");
 	if (env && atoi(env) > 0)

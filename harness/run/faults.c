@@ -308,8 +308,7 @@ int step_fault(struct run *r, const struct step *st)
 				snprintf(lacks, sizeof lacks, "this kernel has no sysctl %s", st->sysctl.key);
 			else
 				snprintf(lacks, sizeof lacks, "%s", netns_last_error(r->sb));
-			result_missing(r->res, lacks);
-			return run_errorf(r, "%s: %s", what, lacks);
+			return run_missingf(r, lacks, "%s: %s", what, lacks);
 		}
 		if (e < 0)
 			return run_errorf(r, "%s: %s", what, netns_last_error(r->sb));

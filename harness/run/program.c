@@ -15,6 +15,11 @@
  * calls made through io_uring) is recorded (program_unobserved()), and the result says so. Its
  * stdin is /dev/null, a file, or a pipe whose other end we hold to the end ('stdin open').
  *
+ * A program runs confined (confine.c): no privilege over the host even when tcpfault is root.
+ * What the confined user cannot reach but the program needs is handed over as an open fd (the
+ * shim as LD_PRELOAD=/proc/self/fd/N, the executable through execveat); any other path its
+ * command names out of that user's reach is an error naming it, before anything starts.
+ *
  * Each program leads a process group of its own. A fault aimed at it (kill) reaches the
  * program's process only, as a real crash would; a reboot of its host and the run's end kill
  * the whole group. The group leader is not reaped before then (its exit status is read with
@@ -80,6 +85,7 @@ struct programs {
 	struct program *p[PROGRAMS_MAX];
 	unsigned n;
 	enum exec_observe observe;   /* for the next program started */
+	struct confine conf;
 };
 
 static const struct actor_ops program_ops;
@@ -93,7 +99,7 @@ static void close_fdp(int *fd)
 
 /* ---- the set ---- */
 
-int programs_new(struct result *res, int64_t origin_us, const char *peer_path, struct programs **ret)
+int programs_new(struct result *res, int64_t origin_us, const char *peer_path, bool privileged, struct programs **ret)
 {
 	struct programs *ps = calloc(1, sizeof *ps);
 	const char *env = getenv("TCPFAULT_SHIM");
@@ -102,6 +108,7 @@ int programs_new(struct result *res, int64_t origin_us, const char *peer_path, s
 		return -ENOMEM;
 	ps->res = res;
 	ps->origin_us = origin_us;
+	confine_prepare(&ps->conf, privileged);
 	if (env && *env) {
 		snprintf(ps->shim, sizeof ps->shim, "%s", env);
 	} else {
@@ -384,30 +391,45 @@ void programs_free(struct programs *ps)
 
 /* ---- starting one ---- */
 
+/* What the forked child needs, all made ready before the fork. */
+struct child_args {
+	int netns_fd;             /* -1: the caller's own namespace (the runner's unit tests) */
+	int fds[4];               /* its stdin, stdout, stderr, the shim's socket (-1: none) */
+	int err_fd;               /* where a failure's errno goes */
+	pid_t parent;
+	const char *path;
+	int exe_fd;               /* >= 0: exec this fd (the confined user cannot reach path) */
+	char *const *argv, *const *envp;
+	const struct tracer *t;
+	const struct confine *conf;
+};
+
 /* Runs in the forked child: async-signal-safe calls only; a failure's errno goes to err_fd. */
-static _Noreturn void child(int netns_fd, const int fds[4], int err_fd, pid_t parent, const char *path,
-			    char *const argv[], char *const envp[], const struct tracer *t)
+static _Noreturn void child(const struct child_args *c)
 {
 	int e;
 
-	/* No namespace (-1): the caller's own, as peer_spawn() does (the runner's unit tests). */
-	if (setpgid(0, 0) < 0 || (netns_fd >= 0 && setns(netns_fd, CLONE_NEWNET) < 0) ||
-	    prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+	if (setpgid(0, 0) < 0 || (c->netns_fd >= 0 && setns(c->netns_fd, CLONE_NEWNET) < 0) ||
+	    confine_child(c->conf) < 0 || prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
 		goto fail;
-	if (getppid() != parent)
+	/* (After confine_child(): a change of user clears the death signal.) */
+	if (getppid() != c->parent)
 		_exit(127);
 	/* fds[] are all above 9 (F_DUPFD_CLOEXEC 10), so no dup2 below overwrites a source. */
 	for (int i = 0; i < 4; i++)
-		if (fds[i] >= 0 && dup2(fds[i], i < 3 ? i : SHIM_FD) < 0)
+		if (c->fds[i] >= 0 && dup2(c->fds[i], i < 3 ? i : SHIM_FD) < 0)
 			goto fail;
-	if (t && (e = tracer_child(t)) < 0) {
+	if (c->t && (e = tracer_child(c->t)) < 0) {
 		errno = -e;
 		goto fail;
 	}
-	execve(path, argv, envp);
+	if (c->exe_fd >= 0)
+		syscall(SYS_execveat, c->exe_fd, "", c->argv, c->envp, AT_EMPTY_PATH);
+	else
+		execve(c->path, c->argv, c->envp);
 fail:
 	e = errno;
-	(void) !write(err_fd, &e, sizeof e);
+	(void) !write(c->err_fd, &e, sizeof e);
 	_exit(127);
 }
 
@@ -437,6 +459,80 @@ static char **make_env(const char *shim, char *preload, size_t len)
 static int dup_high(int fd)
 {
 	return fd < 0 ? -1 : fcntl(fd, F_DUPFD_CLOEXEC, 10);
+}
+
+/* An fd of path for the confined program (not close-on-exec where kept: its own execs keep
+ * it), above the fds child() sets up; -errno. */
+static int open_for_program(const char *path, bool kept)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	int high = fcntl(fd, kept ? F_DUPFD : F_DUPFD_CLOEXEC, 10);
+	int e = errno;
+	close(fd);
+	return high < 0 ? -e : high;
+}
+
+/* Whether path starts with "#!" (the kernel then hands the interpreter /dev/fd/N). */
+static bool is_script(const char *path)
+{
+	char h[2] = "";
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	bool yes = fd >= 0 && read(fd, h, 2) == 2 && h[0] == '#' && h[1] == '!';
+	if (fd >= 0)
+		close(fd);
+	return yes;
+}
+
+/* What the confined user cannot reach but the program needs: the shim (into *shim_fd, then
+ * preloaded as /proc/self/fd/N) and its executable (*exe_fd, run through execveat). */
+static int open_fallbacks(struct programs *ps, struct program *p, const char *path, bool shim, int *shim_fd,
+			  int *exe_fd, char *msg, size_t len)
+{
+	if (shim && !confine_reaches(&ps->conf, ps->shim, R_OK) && (*shim_fd = open_for_program(ps->shim, true)) < 0) {
+		snprintf(msg, len, "opening the shim %.300s: %s", ps->shim, strerror(-*shim_fd));
+		return *shim_fd;
+	}
+	if (confine_reaches(&ps->conf, path, X_OK))
+		return 0;
+	bool script = is_script(path);
+	if ((*exe_fd = open_for_program(path, script)) < 0) {
+		snprintf(msg, len, "opening %.300s: %s", path, strerror(-*exe_fd));
+		return *exe_fd;
+	}
+	if (script) {
+		snprintf(msg, len, "%s: %.300s is out of the confined user's reach: it runs from an open fd (/dev/fd/%d, "
+			 "left open for its interpreter)", p->a.full, path, *exe_fd);
+		add_note(ps, msg);
+		msg[0] = 0;
+	}
+	return 0;
+}
+
+/* A path the command names (a word, or a word inside one: 'sh -c "{dir}/x"'), or a program it
+ * names that PATH finds, that the confined user cannot reach: an error naming it, before
+ * anything starts (the program would fail for tcpfault's sake, not its own). */
+static int check_reach(struct programs *ps, char **argv, char *msg, size_t len)
+{
+	for (char **a = argv + 1; *a; a++) {
+		char copy[1024];
+		snprintf(copy, sizeof copy, "%s", *a);
+		for (char *save = NULL, *w = strtok_r(copy, " \t\n;&|()<>'\"`=", &save); w;
+		     w = strtok_r(NULL, " \t\n;&|()<>'\"`=", &save)) {
+			struct stat st;
+			char path[4096];
+			/* A path, or a program a shell would find on PATH ('sh -c "exec tiny-client"'). */
+			bool found = w[0] == '/' ? stat(w, &st) == 0 : exe_find(w, path, sizeof path) == 0;
+			if (!found || confine_reaches(&ps->conf, w[0] == '/' ? w : path, w[0] == '/' ? F_OK : X_OK))
+				continue;
+			snprintf(msg, len, "%.300s is out of reach of the user exec'd programs run as (uid %u): move it "
+				 "where that user can read it, or run with --privileged-programs", w[0] == '/' ? w : path,
+				 (unsigned)ps->conf.uid);
+			return -EACCES;
+		}
+	}
+	return 0;
 }
 
 /* Who observes the program's calls ('observe', auto: the tracer for a static or Go binary),
@@ -528,8 +624,8 @@ static int spawn(struct programs *ps, struct program *p, int netns_fd, char **ar
 {
 	char path[4096], preload[4200];
 	int pv[2] = { -1, -1 }, out[2] = { -1, -1 }, err[2] = { -1, -1 }, sv[2] = { -1, -1 }, in[2] = { -1, -1 };
-	int fds[4] = { -1, -1, -1, -1 }, e = 0, null = -1;
-	char **envp = NULL;
+	int fds[4] = { -1, -1, -1, -1 }, e = 0, null = -1, shim_fd = -1, exe_fd = -1;
+	char **envp = NULL, shim_path[32];
 
 	if ((e = exe_find(argv[0], path, sizeof path)) < 0) {
 		snprintf(msg, len, "%s: %s", argv[0], strerror(-e));
@@ -538,10 +634,15 @@ static int spawn(struct programs *ps, struct program *p, int netns_fd, char **ar
 			result_missing(ps->res, msg);
 		return e;
 	}
+	if ((e = check_reach(ps, argv, msg, len)) < 0)
+		return e;
 	bool shim;
 	enum exec_observe obs = choose_observer(ps, p, path, argv, &shim, msg, len);
 	struct tracer *t = NULL;
 	msg[0] = 0;
+	if ((e = open_fallbacks(ps, p, path, shim, &shim_fd, &exe_fd, msg, len)) < 0)
+		goto out;
+	snprintf(shim_path, sizeof shim_path, "/proc/self/fd/%d", shim_fd);
 	if ((e = open_stdin(ps, in_mode, in_path, in, &null, msg, len)) < 0)
 		goto out;
 	if (pipe2(pv, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0 ||
@@ -563,7 +664,7 @@ static int spawn(struct programs *ps, struct program *p, int netns_fd, char **ar
 	/* A traced program gets no fd 3: its tracer holds the report socket. */
 	fds[0] = dup_high(null), fds[1] = dup_high(out[1]), fds[2] = dup_high(err[1]), fds[3] = shim ? dup_high(sv[1]) : -1;
 	if (fds[0] < 0 || fds[1] < 0 || fds[2] < 0 || (shim && fds[3] < 0) ||
-	    !(envp = make_env(shim ? ps->shim : NULL, preload, sizeof preload))) {
+	    !(envp = make_env(!shim ? NULL : shim_fd >= 0 ? shim_path : ps->shim, preload, sizeof preload))) {
 		e = errno ? -errno : -ENOMEM;
 		goto out;
 	}
@@ -574,7 +675,9 @@ static int spawn(struct programs *ps, struct program *p, int netns_fd, char **ar
 		goto out;
 	}
 	if (pid == 0)
-		child(netns_fd, fds, pv[1], parent, path, argv, envp, t);
+		child(&(struct child_args){ .netns_fd = netns_fd, .fds = { fds[0], fds[1], fds[2], fds[3] }, .err_fd = pv[1],
+					   .parent = parent, .path = path, .exe_fd = exe_fd, .argv = argv, .envp = envp,
+					   .t = t, .conf = &ps->conf });
 	(void) setpgid(pid, pid); /* also done by the child: whichever comes first */
 	if (t)
 		tracer_forked(t);
@@ -605,6 +708,8 @@ out:
 	for (int i = 0; i < 4; i++)
 		close_fdp(&fds[i]);
 	close_fdp(&null);
+	close_fdp(&shim_fd);
+	close_fdp(&exe_fd);
 	return e;
 }
 
@@ -627,6 +732,9 @@ int programs_start(struct programs *ps, int host, const char *full, const char *
 	snprintf(p->a.full, sizeof p->a.full, "%s", full);
 	p->pidfd = p->out_fd = p->err_fd = p->shim_fd = p->in_fd = -1;
 	p->ps = ps;
+	if (ps->n == 0 && !ps->conf.on)
+		add_note(ps, "--privileged-programs: exec'd programs ran unconfined, with tcpfault's own privileges "
+			 "(as root: every capability, the host's files and namespaces)");
 	int e = spawn(ps, p, netns_fd, argv, in_mode, in_path, msg, len);
 	if (e < 0) {
 		free_argv(p->argv);

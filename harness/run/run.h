@@ -52,7 +52,8 @@ struct netns_sandbox;
 #define CAPTURE_RING (2u << 20)
 /* snaplen: the bytes kept of each frame (0: CAPTURE_SNAPLEN), CAPTURE_SNAPLEN_MIN to
  * CAPTURE_SNAPLEN_MAX; the ring grows with it (it holds frames of that size), to 256 MiB. */
-#define CAPTURE_SNAPLEN 256
+#define CAPTURE_SNAPLEN 1600          /* a segment of the veths' MTU (1500), whole */
+#define CAPTURE_RING_SNAPLEN 256       /* CAPTURE_RING holds its frames of this size (capture.c) */
 #define CAPTURE_SNAPLEN_MIN 96            /* cooked header, IPv6 header, TCP header with options */
 #define CAPTURE_SNAPLEN_MAX 262144        /* libpcap's own limit */
 int capture_open(const char *ifname, const char *filter, const char *pcap_path, size_t ring, unsigned snaplen,
@@ -103,13 +104,18 @@ struct run_options {
 	int timeout_ms;                   /* the run's time limit in place of the file's 'timeout'; 0: the file's */
 	unsigned run, runs;               /* this run of runs (--repeat): the pcap file names it if runs > 1 */
 	unsigned snaplen;                 /* --snaplen: bytes kept of each packet; 0: CAPTURE_SNAPLEN */
+	bool privileged_programs;         /* --privileged-programs: exec'd programs not confined */
 };
 
 /* Whether the runner has a function for this kind of step (every kind must: a unit test checks). */
 bool runner_runs(enum step_kind kind);
-/* Runs the scenario once; returns its result (verdict pass, fail or error), NULL only when
+/* Runs the scenario once; returns its result (verdict pass, fail, error or skipped), NULL only when
  * there is no memory for one. */
 struct result *runner_run(const struct scenario *s, const struct run_options *o);
+/* Adds the scenario's hosts to res, in its 'hosts' order, with the addresses its sandbox gives
+ * them (both families, whatever the run's); 0 or -ENOMEM. The controller's error results have
+ * them too. */
+int run_result_hosts(struct result *res, const struct scenario *s);
 
 /* One report of the shim (peers/shim.c): "CALL FD RET ERRNO T_US PID", or "dropped N". */
 struct shim_report {

@@ -118,7 +118,7 @@ static bool kernel_has_sysctl(struct run *r, const char *key)
 	return netns_sysctl_get(r->sb, 0, key, buf, sizeof buf) != -ENOENT;
 }
 
-/* 'requires sysctl KEY': 0, or -1 with the run ended as missing (exit status 3), never a pass. */
+/* 'requires sysctl KEY': 0, or -1 with the run ended skipped (exit status 3), never a pass. */
 static int check_requires(struct run *r)
 {
 	char lacks[160];
@@ -127,8 +127,7 @@ static int check_requires(struct run *r)
 		if (kernel_has_sysctl(r, r->s->requires[i]))
 			continue;
 		snprintf(lacks, sizeof lacks, "this kernel has no sysctl %s", r->s->requires[i]);
-		result_missing(r->res, lacks);
-		return run_errorf(r, "requires sysctl %s: %s", r->s->requires[i], lacks);
+		return run_missingf(r, lacks, "requires sysctl %s: %s", r->s->requires[i], lacks);
 	}
 	return 0;
 }
@@ -152,12 +151,27 @@ static bool step_applies(struct run *r, size_t i)
 	return has == (st->cond.when == WHEN_SYSCTL);
 }
 
+int run_result_hosts(struct result *res, const struct scenario *s)
+{
+	char inet[64], inet6[64];
+	int e = 0;
+
+	for (unsigned h = 0; h < s->nhosts && e == 0; h++)
+		e = result_add_host(res, s->hosts[h], scenario_host_addr(s, (int)h, AF_INET, inet),
+				    scenario_host_addr(s, (int)h, AF_INET6, inet6));
+	return e;
+}
+
 static struct result *new_result(const struct scenario *s, const struct run_options *o)
 {
 	struct result *res;
 
 	if (result_new(s->name, s->mode, o->family == AF_INET6 ? "inet6" : "inet", s->path, s->summary, &res) < 0)
 		return NULL;
+	if (run_result_hosts(res, s) < 0) {
+		result_free(res);
+		return NULL;
+	}
 	struct utsname u;
 	if (uname(&u) == 0 && result_set_kernel(res, u.release) < 0) {
 		result_free(res);
@@ -189,7 +203,11 @@ static int setup(struct run *r)
 		snprintf(path, sizeof path, "%s/%s-%s%s.pcap", o->pcap_dir, s->name,
 			 o->family == AF_INET6 ? "inet6" : "inet", run);
 	}
-	if (capture_open_wire(r->sb, o->pcap_dir ? path : NULL, capture_ring_for(s), o->snaplen, &r->cap, err, sizeof err) < 0)
+	/* Whole segments by default; in a run with a SYN flood, whose ring holds a frame of that
+	 * size per flooding packet, the headers only (256 bytes), unless --snaplen said. */
+	size_t ring = capture_ring_for(s);
+	unsigned snaplen = o->snaplen ? o->snaplen : ring > CAPTURE_RING ? CAPTURE_RING_SNAPLEN : CAPTURE_SNAPLEN;
+	if (capture_open_wire(r->sb, o->pcap_dir ? path : NULL, ring, snaplen, &r->cap, err, sizeof err) < 0)
 		return run_errorf(r, "%s", err);
 	/* Said where it matters: a blackhole, which would use netem where asked and present. */
 	bool blackholes = false;
@@ -197,7 +215,7 @@ static int setup(struct run *r)
 		blackholes |= s->steps[i].kind == STEP_BLACKHOLE;
 	if (blackholes && !netns_netem_available())
 		result_note(r->res, "netem: this kernel has no netem qdisc; faults on the wire use nftables");
-	if ((e = programs_new(r->res, r->origin_us, o->peer_path, &r->progs)) < 0)
+	if ((e = programs_new(r->res, r->origin_us, o->peer_path, o->privileged_programs, &r->progs)) < 0)
 		return run_errorf(r, "%s", strerror(-e));
 	const struct loop_source sources[] = {
 		{ capture_fds, capture_take, r }, { programs_fds, programs_take, r->progs }, { peers_fds, peers_take, r },
@@ -279,7 +297,10 @@ struct result *runner_run(const struct scenario *s, const struct run_options *o)
 		o->progress->phase = RUN_TEARDOWN;
 	}
 	teardown(r);
-	result_finish(res, r->errored ? RESULT_ERROR : r->failed ? RESULT_FAIL : RESULT_PASS, run_now_ms(r),
+	/* A run ends at its first failure, error or missing capability: a fail stays a fail, and
+	 * what went wrong after a missing capability (the capture's teardown) is its consequence. */
+	enum result_verdict v = r->failed ? RESULT_FAIL : r->missed ? RESULT_SKIPPED : r->errored ? RESULT_ERROR : RESULT_PASS;
+	result_finish(res, v, run_now_ms(r),
 		      floor_union(r->floors, r->nfloors));
 	free(r);
 	return res;

@@ -83,6 +83,20 @@ int run_errorf(struct run *r, const char *fmt, ...)
 	return -1;
 }
 
+/* This machine lacks what the step needs: the run ends, skipped, never a pass nor a fail. */
+int run_missingf(struct run *r, const char *lacks, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (lacks)
+		result_missing(r->res, lacks);
+	va_start(ap, fmt);
+	add_failure(r, "", fmt, ap);
+	va_end(ap);
+	r->errored = r->missed = true;
+	return -1;
+}
+
 void run_event(struct run *r, int host, const char *what)
 {
 	result_add_event(r->res, run_now_ms(r), run_hostname(r, host), what);

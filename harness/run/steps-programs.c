@@ -58,6 +58,9 @@ int step_exec(struct run *r, const struct step *st)
 	programs_observe(r->progs, st->exec.observe);
 	int e = programs_start(r->progs, st->host, full, st->sock, netns_fd(r->sb, st->host), argv, st->exec.stdin_mode,
 			       st->exec.stdin_path, &p, msg, sizeof msg);
+	if (e < 0 && *r->res->missing)   /* the program code recorded what this machine lacks */
+		return run_missingf(r, NULL, "starting %s in the %s namespace: %s", full, run_hostname(r, st->host),
+				    msg[0] ? msg : strerror(-e));
 	if (e < 0)
 		return run_errorf(r, "starting %s in the %s namespace: %s", full, run_hostname(r, st->host),
 				  msg[0] ? msg : strerror(-e));

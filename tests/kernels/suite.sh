@@ -18,5 +18,5 @@ leg catalog
 # The examples' own programs (tiny-client, goclient, goserver) are found on PATH, in the build's
 # scenarios folder, as meson's example tests find them.
 PATH="$build/scenarios:$PATH" leg examples scenarios/examples/*.tcpf
-# The netem test (tests/netem.sh) on the same file: exit 3 with `missing` where netem is absent.
+# The netem test (tests/netem.sh) on the same file: skipped (exit 3, `missing`) where netem is absent.
 leg netem --family inet tests/data/blackhole-netem.tcpf

@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: MIT
 # Prints the matrix from a results folder (OUT/columns names the kernels in order, OUT/RELEASE/
 # holds each kernel's {catalog,examples,netem}.json): one row per scenario and family, one column
-# per kernel, cells pass/fail/error/skipped/missing ("-": that kernel gave no result for it), then
-# a summary line per kernel. passed/total counts pass, fail and error; skipped, missing and no
-# result are counted apart, never as passes.
+# per kernel, cells pass/fail/error/skipped ("-": that kernel gave no result for it), then a
+# summary line per kernel. passed/total counts pass, fail and error; skipped (the kernel lacks
+# what the run needs: its 'missing'; results from before the skipped verdict had 'missing' with
+# error) and no result are counted apart, never as passes.
 #   table.sh OUT
 set -eu
 out=$1
@@ -15,7 +16,7 @@ while read -r col; do
 		f=$out/$col/$leg.json
 		[ -s "$f" ] || continue
 		jq -r --arg col "$col" '.results[] |
-			[$col, .name, .family, (if .missing != null then "missing" else .verdict end)] | @tsv' \
+			[$col, .name, .family, (if .missing != null then "skipped" else .verdict end)] | @tsv' \
 			"$f" >> "$rows" || echo "table.sh: $f is not a tcpfault report" >&2
 	done
 done < "$out/columns"
@@ -47,9 +48,9 @@ awk -F '\t' -v out="$out" '
 		for (c = 1; c <= ncol; c++) {
 			d = out "/" cols[c]
 			total = n[c, "pass"] + n[c, "fail"] + n[c, "error"]
-			printf "%s (%s, %ss): %d/%d passed, %d failed, %d error; %d skipped, %d missing, %d no result; exit catalog %s examples %s netem %s\n",
+			printf "%s (%s, %ss): %d/%d passed, %d failed, %d error; %d skipped, %d no result; exit catalog %s examples %s netem %s\n",
 				cols[c], file1(d "/how"), file1(d "/wall"), n[c, "pass"], total, n[c, "fail"],
-				n[c, "error"], n[c, "skipped"], n[c, "missing"], n[c, "-"],
+				n[c, "error"], n[c, "skipped"], n[c, "-"],
 				file1(d "/catalog.rc"), file1(d "/examples.rc"), file1(d "/netem.rc")
 		}
 	}' "$out/columns" "$rows"

@@ -19,13 +19,14 @@ size_t report_utf8_next(const unsigned char *s, uint32_t *ret_cp);
 /* The columns of a result's diagrams, one per host. */
 struct report_columns {
 	char name[REPORT_MAX_COLUMNS][32];
+	char addr[REPORT_MAX_COLUMNS][64];    /* the host's address in the run's family; "": unknown */
 	int n;
 };
 
 /* The columns of r: the scenario's hosts in its 'hosts' order where the result has them
- * (r->hosts), else client, then server; then any other host the result names, in the order
- * it first appears. A program ("client.curl") is in its host's column. Past
- * REPORT_MAX_COLUMNS hosts, the rest share the last column. */
+ * (r->hosts, with their addresses), else client, then server; then any other host the result
+ * names, in the order it first appears. A program ("client.curl") is in its host's column.
+ * Past REPORT_MAX_COLUMNS hosts, the rest share the last column. */
 void report_columns(const struct result *r, struct report_columns *c);
 /* The column of a host or program name; the last if it has none. */
 int report_column_of(const struct report_columns *c, const char *name);

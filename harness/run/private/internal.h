@@ -16,12 +16,13 @@
  * Two kinds of actor act on a host: its built-in peer and the programs it runs. Both are a
  * struct actor with the same operations (signal, whether and how it ended), so a fault or an
  * 'await exit' drives either alike. Steps run one at a time in the run's worker process; a
- * step's function returns 0, or -1 once it has recorded a failure (run_failf) or an error
- * (run_errorf).
+ * step's function returns 0, or -1 once it has recorded a failure (run_failf), an error
+ * (run_errorf) or what this machine lacks (run_missingf).
  */
 #pragma once
 
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "loop.h"
 #include "run.h"
@@ -130,6 +131,7 @@ struct run {
 	 * while unknown. The 'after' floor of a state, counter, exit or program await uses it. */
 	double event_ms, cond_ms;
 	bool failed, errored;
+	bool missed;                      /* ended for what this machine lacks (errored is set too) */
 	bool steps_done;                  /* past the last step (teardown, final checks) */
 	bool pkts_checked;                /* a step looked for a packet: the verdict needs every one */
 	struct result *res;
@@ -145,6 +147,10 @@ int run_ns_host(int host);
 int run_failf(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The harness could not do its job. */
 int run_errorf(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* This machine lacks what the step needs (lacks: what, recorded as the result's 'missing'; NULL:
+ * the program code recorded it already): the run ends, skipped (exit status 3), unless it
+ * failed before. */
+int run_missingf(struct run *r, const char *lacks, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void run_event(struct run *r, int host, const char *what);
 /* Adds the packets the capture has decoded since the last call to the result. */
 void run_record_packets(struct run *r);
@@ -201,6 +207,23 @@ void peers_take(void *run, const struct pollfd *fds, unsigned n);
 /* The run's last checks: an operation started with '&' and never awaited is an error. */
 void peers_check_awaited(struct run *r);
 
+/* ---- confine.c: programs without privilege over the host ---- */
+
+struct confine {
+	bool on;                          /* false: --privileged-programs */
+	bool switch_ids;                  /* real root in the initial user namespace: become uid/gid */
+	uid_t uid;                        /* the user the program is outside its user namespace */
+	gid_t gid;
+	char uid_map[32], gid_map[32];    /* "0 UID 1": made ready before the fork */
+};
+/* Who a program will be: the user behind sudo (SUDO_UID), else nobody; none with privileged. */
+void confine_prepare(struct confine *c, bool privileged);
+/* In the forked child (async-signal-safe): drops every privilege over the host; 0, or -1 with
+ * errno. */
+int confine_child(const struct confine *c);
+/* Whether the confined program could reach path (faccessat mode: R_OK, X_OK...). */
+bool confine_reaches(const struct confine *c, const char *path, int mode);
+
 /* ---- program.c: real programs ("HOST.PROG exec COMMAND") ---- */
 
 #define PROGRAMS_MAX 16
@@ -209,8 +232,8 @@ struct programs;
 struct program;
 /* The programs of one run: what they do goes into res (syscalls, exits, programs, notes,
  * missing); times count from origin_us. The shim is found beside peer_path (or at
- * $TCPFAULT_SHIM). */
-int programs_new(struct result *res, int64_t origin_us, const char *peer_path, struct programs **ret);
+ * $TCPFAULT_SHIM). They are confined (confine.c) unless privileged (--privileged-programs). */
+int programs_new(struct result *res, int64_t origin_us, const char *peer_path, bool privileged, struct programs **ret);
 /* Kills every program (SIGKILL to its process group), reaps it, adds each one's output to the
  * result; accepts NULL. */
 void programs_free(struct programs *ps);
