@@ -46,6 +46,8 @@
 #include <netlink/route/route.h>
 #include <nftables/libnftables.h>
 
+#include "internal.h"
+
 #define MAX_SYSCTLS 32
 #define LINK_WAIT_MS 2000
 #define NS_SELF "/proc/thread-self/ns/net"
@@ -105,23 +107,30 @@ static void leavep(int *back)
 
 /* ---- errors ---- */
 
-static int fail(struct netns_sandbox *sb, int err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static int fail(struct netns_sandbox *sb, int err, const char *fmt, ...)
+int netns_failv(struct netns_sandbox *sb, int err, const char *fmt, va_list ap)
 {
 	char what[1100], ebuf[64];
-	va_list ap;
 
 	if (!sb)
 		return err;
-	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
-	va_end(ap);
 	/* A limit of the machine is named as such: the reader may raise it (ulimit -n). */
 	const char *name = err == -EMFILE ? " (EMFILE: this process's open-file limit)" :
 			   err == -ENFILE ? " (ENFILE: the system's open-file limit)" :
 			   err == -EAGAIN ? " (EAGAIN)" : "";
 	snprintf(sb->err, sizeof(sb->err), "%s: %s%s", what, strerror_r(-err, ebuf, sizeof(ebuf)), name);
+	return err;
+}
+
+static int fail(struct netns_sandbox *sb, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int fail(struct netns_sandbox *sb, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	err = netns_failv(sb, err, fmt, ap);
+	va_end(ap);
 	return err;
 }
 
@@ -1461,6 +1470,8 @@ int netns_counter(struct netns_sandbox *sb, int host, const char *name, long lon
 		return fail(sb, -EINVAL, "reading counter %s on host %d", name ? name : "(null)", host);
 	memcpy(prefix, name, dot - name);
 	prefix[dot - name] = '\0';
+	if (!strcmp(prefix, "Nft"))
+		return netns_nft_counter(sb, host, dot + 1, ret);
 	r = enter_ns(fd, &back);
 	if (r < 0)
 		return fail(sb, r, "entering host %d", host);

@@ -139,6 +139,36 @@ int netns_unreachable(struct netns_sandbox *sb, int host, enum netns_unreach how
  * host's namespace; what they create dies with the namespace. */
 int netns_nft(struct netns_sandbox *sb, int host, const char *commands);
 
+/*
+ * The middlebox (middlebox.c): what the router of NETNS_ROUTER does to the connections it
+ * forwards, each an nftables table in the wire namespace (and dies with it). -EINVAL in the
+ * bridge topology.
+ *
+ * netns_idle_timeout: the router tracks connections (conntrack) and forgets one idle for
+ * seconds (net.netfilter.nf_conntrack_tcp_timeout_established, in the wire namespace only).
+ * It forwards only what it knows: packets of tracked connections, and SYNs, which start one;
+ * anything else (a forgotten connection's segments) is dropped (NETNS_IDLE_DROP) or answered
+ * with an RST to its sender (NETNS_IDLE_RESET), counted in the nftables counter "forgotten".
+ * Connections made before it are unknown to it. NETNS_IDLE_OFF lifts it.
+ */
+enum netns_idle { NETNS_IDLE_OFF, NETNS_IDLE_DROP, NETNS_IDLE_RESET };
+int netns_idle_timeout(struct netns_sandbox *sb, unsigned seconds, enum netns_idle how);
+/* The MTU of the router's end of host's link (the host's own end stays 1500, so it still
+ * announces an MSS of 1460). What the router would forward to host and is larger draws ICMP
+ * "fragmentation needed" / ICMPv6 "packet too big"; with silent those are dropped on their way
+ * out of the router (counter "toobig"): a PMTU blackhole. A frame from host larger than mtu is
+ * dropped where it enters the router. */
+int netns_link_mtu(struct netns_sandbox *sb, int host, unsigned mtu, bool silent);
+/* host's ephemeral ports (net.ipv4.ip_local_port_range, both families); kept across a reboot. */
+int netns_port_range(struct netns_sandbox *sb, int host, unsigned low, unsigned high);
+/* The router masquerades host's connections: their source becomes the router's address on the
+ * way out, with a source port from low-high (low 0: off). */
+int netns_snat(struct netns_sandbox *sb, int host, unsigned low, unsigned high);
+/* The router tracks at most max connections: a packet that would start one more is dropped
+ * (an nftables "ct count over max" on new connections, counter "ctfull": the per-namespace
+ * emulation of a full nf_conntrack table, whose limit is the whole machine's). 0: off. */
+int netns_conntrack_max(struct netns_sandbox *sb, unsigned max);
+
 /* The same with netem ("loss 100%") on both ends of host's link, where the kernel has netem;
  * -EOPNOTSUPP where it has not (netns_last_error() says so). */
 int netns_netem_blackhole(struct netns_sandbox *sb, int host, bool on);
@@ -176,5 +206,6 @@ const char *netns_state_name(uint8_t state);
 int netns_state_from_name(const char *name);
 
 /* A counter of host's namespace from /proc/net/netstat or /proc/net/snmp, named
- * "TcpExt.ListenOverflows" or "Tcp.RetransSegs". */
+ * "TcpExt.ListenOverflows" or "Tcp.RetransSegs"; "Nft.NAME" is the packets of the nftables
+ * counter NAME (in any table of the namespace). */
 int netns_counter(struct netns_sandbox *sb, int host, const char *name, long long *ret);

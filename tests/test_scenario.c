@@ -446,6 +446,61 @@ static void test_router_topology(void **state)
 	assert_non_null(strstr(parse_bad(HEAD "topology router\nhosts router server\n"), "'router' is the router's name"));
 }
 
+/* The middlebox statements: idle-timeout, mtu, port-range, snat, conntrack-max; what they
+ * take and what they refuse. */
+static void test_middlebox(void **state)
+{
+	struct scenario *s = parse_ok(HEAD
+		"topology router\n"
+		"idle-timeout router 350s reset\n"
+		"idle-timeout router off\n"
+		"mtu client 1280 silent\n"
+		"mtu server 1400\n"
+		"port-range client 50000 50003\n"
+		"snat client 61000 61001\n"
+		"snat client off\n"
+		"conntrack-max router 2\n"
+		"conntrack-max router off\n"
+		"expect counter router Nft.forgotten = 0\n");
+	assert_int_equal(s->nsteps, 10);
+	assert_int_equal(s->steps[0].kind, STEP_IDLE_TIMEOUT);
+	assert_int_equal(s->steps[0].host, HOST_ROUTER);
+	assert_int_equal(s->steps[0].middlebox.seconds, 350);
+	assert_int_equal(s->steps[0].middlebox.mode, MIDDLEBOX_RESET);
+	assert_int_equal(s->steps[1].middlebox.mode, MIDDLEBOX_OFF);
+	assert_int_equal(s->steps[2].kind, STEP_MTU);
+	assert_int_equal(s->steps[2].host, 0);
+	assert_int_equal(s->steps[2].middlebox.low, 1280);
+	assert_true(s->steps[2].middlebox.silent);
+	assert_false(s->steps[3].middlebox.silent);
+	assert_int_equal(s->steps[4].kind, STEP_PORT_RANGE);
+	assert_int_equal(s->steps[4].middlebox.high, 50003);
+	assert_int_equal(s->steps[5].kind, STEP_SNAT);
+	assert_int_equal(s->steps[5].middlebox.low, 61000);
+	assert_int_equal(s->steps[6].middlebox.low, 0);
+	assert_int_equal(s->steps[7].kind, STEP_CONNTRACK_MAX);
+	assert_int_equal(s->steps[7].middlebox.max, 2);
+	assert_int_equal(s->steps[8].middlebox.max, 0);
+	scenario_free(s);
+
+	s = parse_ok(HEAD "port-range client 40000 40000\n");   /* no router needed */
+	scenario_free(s);
+	assert_non_null(strstr(parse_bad(HEAD "idle-timeout router 2s drop\n"), "t.tcpf:3:1: 'idle-timeout' needs a router"));
+	assert_non_null(strstr(parse_bad(HEAD "mtu client 1280\n"), "'mtu' needs a router"));
+	assert_non_null(strstr(parse_bad(HEAD "topology router\nidle-timeout router 1500ms drop\n"), "t.tcpf:4:21: expected whole seconds"));
+	assert_non_null(strstr(parse_bad(HEAD "topology router\nidle-timeout router 2s forget\n"), "t.tcpf:4:24: expected drop"));
+	assert_non_null(strstr(parse_bad(HEAD "topology router\nidle-timeout server 2s drop\n"), "t.tcpf:4:14: expected router"));
+	assert_non_null(strstr(parse_bad(HEAD "topology router\nidle-timeout router 2s\n"), "expected 'idle-timeout router DUR"));
+	assert_non_null(strstr(parse_bad(HEAD "topology router\nmtu client 9000\n"), "t.tcpf:4:12: expected an MTU from 1280"));
+	assert_non_null(strstr(parse_bad(HEAD "topology router\nmtu client 1280 quiet\n"), "t.tcpf:4:17: expected silent"));
+	assert_non_null(strstr(parse_bad(HEAD "topology router\nmtu router 1280\n"), "unknown host 'router'"));
+	assert_non_null(strstr(parse_bad(HEAD "port-range client 50003 50000\n"), "t.tcpf:3:25: expected the highest port"));
+	assert_non_null(strstr(parse_bad(HEAD "port-range client 80 90\n"), "expected the lowest port"));
+	assert_non_null(strstr(parse_bad(HEAD "topology router\nsnat client 61000\n"), "expected 'snat HOST LOW HIGH'"));
+	assert_non_null(strstr(parse_bad(HEAD "topology router\nconntrack-max router 0\n"), "expected how many connections"));
+	assert_non_null(strstr(parse_bad(HEAD "topology router\nconntrack-max client 2\n"), "expected router"));
+}
+
 /* HOST synflood HOST PORT COUNT SPORT: no socket, bounded count, ports that fit. */
 static void test_synflood(void **state)
 {
@@ -735,6 +790,11 @@ static void test_table_dispatches(void **state)
 		{ "quickack server on", STEP_QUICKACK },
 		{ "rto-min server 1s", STEP_RTO_MIN },
 		{ "nft server add table inet t", STEP_NFT },
+		{ "idle-timeout router 2s drop", STEP_IDLE_TIMEOUT },
+		{ "mtu client 1280 silent", STEP_MTU },
+		{ "port-range client 40000 40003", STEP_PORT_RANGE },
+		{ "snat client 40000 40001", STEP_SNAT },
+		{ "conntrack-max router 2", STEP_CONNTRACK_MAX },
 		{ "client.curl exec curl http://x/", STEP_EXEC },
 		{ "client read 10", STEP_OP },
 	};
@@ -1072,6 +1132,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_exec_steps),
 		cmocka_unit_test(test_exec_observe),
 		cmocka_unit_test(test_router_topology),
+		cmocka_unit_test(test_middlebox),
 		cmocka_unit_test(test_synflood),
 		cmocka_unit_test(test_quickack),
 		cmocka_unit_test(test_hold_release),

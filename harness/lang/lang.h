@@ -52,8 +52,14 @@ enum step_kind {
 	STEP_NO_OUTPUT,   /* expect no output HOST.PROG contains "TEXT": not so far */
 	STEP_NO_CALL,     /* expect no HOST[.PROG] CALL [= RET [ERRNO] | ...]: no such result so far */
 	STEP_WAIT,        /* wait DUR: the scenario lets DUR pass */
+	/* The middlebox on the router (statements-middlebox.c; netns/middlebox.c) and host settings */
+	STEP_IDLE_TIMEOUT,   /* idle-timeout router DUR drop|reset|off: conntrack forgets idle flows */
+	STEP_MTU,            /* mtu HOST BYTES [silent]: the router's link toward HOST */
+	STEP_PORT_RANGE,     /* port-range HOST LOW HIGH: HOST's ephemeral ports */
+	STEP_SNAT,           /* snat HOST LOW HIGH|off: the router rewrites HOST's connections */
+	STEP_CONNTRACK_MAX,  /* conntrack-max router N|off: the router tracks at most N connections */
 };
-#define STEP_NKINDS (STEP_WAIT + 1)   /* keep it after the last kind: tests check each */
+#define STEP_NKINDS (STEP_CONNTRACK_MAX + 1)   /* keep it after the last kind: tests check each */
 
 /* An expected syscall result: one of at most EXPECT_MAX_ALTS alternatives ('= 0 | -1 ECONNRESET'). */
 #define EXPECT_MAX_ALTS 4
@@ -134,6 +140,15 @@ struct step_call {                        /* STEP_CALL, STEP_NO_CALL */
 	bool waits;
 };
 struct step_wait { int ms; };             /* STEP_WAIT */
+/* STEP_IDLE_TIMEOUT, STEP_MTU, STEP_PORT_RANGE, STEP_SNAT, STEP_CONNTRACK_MAX */
+enum middlebox_mode { MIDDLEBOX_OFF, MIDDLEBOX_DROP, MIDDLEBOX_RESET };
+struct step_middlebox {
+	enum middlebox_mode mode;         /* idle-timeout: what a forgotten flow's packets meet */
+	int seconds;                      /* idle-timeout */
+	unsigned low, high;               /* port-range, snat (0, 0: snat off); mtu: low is the MTU */
+	bool silent;                      /* mtu: the router's ICMP too big / packet too big dropped */
+	unsigned max;                     /* conntrack-max (0: off) */
+};
 
 /* A step that applies only on some kernels: 'if sysctl KEY: STEP' runs it where the kernel has
  * the sysctl KEY, 'unless sysctl KEY: STEP' where it has not. The run decides (a feature test,
@@ -176,6 +191,7 @@ struct step {
 		struct step_output output;
 		struct step_call call;
 		struct step_wait wait;
+		struct step_middlebox middlebox;
 	};
 };
 

@@ -76,6 +76,7 @@ void capture_flags(uint8_t f, char out[12])
 struct addrs {
 	uint8_t src[16], dst[16];
 	uint8_t qsrc[16], qdst[16];
+	bool outgoing;                    /* captured leaving an interface (cooked frames only) */
 };
 
 /* One family-neutral name for an ICMP(v6) error, so one scenario serves both families. */
@@ -172,6 +173,8 @@ static int decode(int dlt, const uint8_t *frame, size_t caplen, struct packet *p
 	memset(p, 0, sizeof *p);
 	memset(a, 0, sizeof *a);
 	p->from = p->to = -1;
+	/* The cooked header's packet type: 4 is PACKET_OUTGOING. */
+	a->outgoing = dlt == DLT_LINUX_SLL ? (frame[0] << 8 | frame[1]) == 4 : dlt == DLT_LINUX_SLL2 && frame[10] == 4;
 	if (type == ETHERTYPE_IP) {
 		if (left < sizeof(struct ip))
 			return -EINVAL;
@@ -428,7 +431,11 @@ int capture_open_wire(struct netns_sandbox *sb, const char *pcap_path, size_t ri
 			n += (size_t)snprintf(filter + n, sizeof filter - n, "%s src host %s",
 					      h || f ? " or" : " or (outbound and (",
 					      netns_router_addr((int)h, f ? AF_INET6 : AF_INET, addr));
-	snprintf(filter + n, sizeof filter - n, "%s)", netns_topology(sb) == NETNS_ROUTER ? "))" : "");
+	/* And the TCP segments the router makes itself with a host's address (an idle timeout's
+	 * RST): the hop limit it gives them is 64, what it forwards left a host with 64 and leaves
+	 * it with 63. capture_poll() shows them as the router's. */
+	snprintf(filter + n, sizeof filter - n, "%s)", netns_topology(sb) == NETNS_ROUTER ?
+		 ")) or (outbound and tcp and ((ip and ip[8] = 64) or (ip6 and ip6[7] = 64)))" : "");
 	if ((r = netns_enter(sb, NETNS_WIRE, &back)) < 0) {
 		snprintf(err, errlen, "entering the wire namespace: %s", strerror(-r));
 		return r;
@@ -520,6 +527,10 @@ int capture_poll(struct capture *c, int64_t origin_us)
 		int64_t t = (int64_t)h->ts.tv_sec * 1000000 + h->ts.tv_usec - c->real_minus_mono_us - origin_us;
 		p.t_ms = (double)t / 1000.0;
 		p.from = netns_router_owns(p.family, a.src) ? HOST_ROUTER : netns_host_by_addr(p.family, a.src);
+		/* A TCP segment leaving the wire is one the router made itself with a host's
+		 * address (the filter lets nothing else out): the router sent it. */
+		if (a.outgoing && !p.icmp)
+			p.from = HOST_ROUTER;
 		p.to = netns_router_owns(p.family, a.dst) ? HOST_ROUTER : netns_host_by_addr(p.family, a.dst);
 		relativize(c, &p, &a);
 		if (c->npkts == c->cap) {

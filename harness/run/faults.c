@@ -110,6 +110,106 @@ static int set_sysctl(struct run *r, const struct step *st, bool on)
 	return netns_sysctl_set(r->sb, run_ns_host(st->host), st->sysctl.key, st->sysctl.value);
 }
 
+/* ---- the middlebox on the router, and the host settings that go with it ---- */
+
+static int set_idle_timeout(struct run *r, const struct step *st, bool on)
+{
+	const struct step_middlebox *m = &st->middlebox;
+
+	return netns_idle_timeout(r->sb, (unsigned)m->seconds, m->mode == MIDDLEBOX_DROP ? NETNS_IDLE_DROP :
+				  m->mode == MIDDLEBOX_RESET ? NETNS_IDLE_RESET : NETNS_IDLE_OFF);
+}
+
+static void say_idle_timeout(const struct run *r, const struct step *st, bool on, char *buf, size_t len)
+{
+	const struct step_middlebox *m = &st->middlebox;
+
+	if (m->mode == MIDDLEBOX_OFF)
+		snprintf(buf, len, "idle-timeout off: the router forwards every packet again");
+	else
+		snprintf(buf, len, "idle-timeout %d s: the router forgets a connection idle that long and %s",
+			 m->seconds, m->mode == MIDDLEBOX_DROP ? "drops its packets" : "answers its packets with RST");
+}
+
+static void args_idle_timeout(const struct step *st, char *buf, size_t len)
+{
+	const struct step_middlebox *m = &st->middlebox;
+
+	if (m->mode == MIDDLEBOX_OFF)
+		snprintf(buf, len, "off");
+	else
+		snprintf(buf, len, "%ds %s", m->seconds, m->mode == MIDDLEBOX_DROP ? "drop" : "reset");
+}
+
+static int set_mtu(struct run *r, const struct step *st, bool on)
+{
+	return netns_link_mtu(r->sb, st->host, st->middlebox.low, st->middlebox.silent);
+}
+
+static void say_mtu(const struct run *r, const struct step *st, bool on, char *buf, size_t len)
+{
+	snprintf(buf, len, "mtu %u on the router's link to %s%s", st->middlebox.low, run_hostname(r, st->host),
+		 st->middlebox.silent ? ", its ICMP too-big errors dropped" : "");
+}
+
+static void args_mtu(const struct step *st, char *buf, size_t len)
+{
+	snprintf(buf, len, "%u%s", st->middlebox.low, st->middlebox.silent ? " silent" : "");
+}
+
+static int set_port_range(struct run *r, const struct step *st, bool on)
+{
+	return netns_port_range(r->sb, st->host, st->middlebox.low, st->middlebox.high);
+}
+
+static void say_port_range(const struct run *r, const struct step *st, bool on, char *buf, size_t len)
+{
+	snprintf(buf, len, "port-range %u-%u: its ephemeral ports", st->middlebox.low, st->middlebox.high);
+}
+
+static void args_range(const struct step *st, char *buf, size_t len)
+{
+	if (st->middlebox.low)
+		snprintf(buf, len, "%u %u", st->middlebox.low, st->middlebox.high);
+	else
+		snprintf(buf, len, "off");
+}
+
+static int set_snat(struct run *r, const struct step *st, bool on)
+{
+	return netns_snat(r->sb, st->host, st->middlebox.low, st->middlebox.high);
+}
+
+static void say_snat(const struct run *r, const struct step *st, bool on, char *buf, size_t len)
+{
+	if (st->middlebox.low)
+		snprintf(buf, len, "snat: the router rewrites %s's connections to its own address, ports %u-%u",
+			 run_hostname(r, st->host), st->middlebox.low, st->middlebox.high);
+	else
+		snprintf(buf, len, "snat off for %s", run_hostname(r, st->host));
+}
+
+static int set_conntrack_max(struct run *r, const struct step *st, bool on)
+{
+	return netns_conntrack_max(r->sb, st->middlebox.max);
+}
+
+static void say_conntrack_max(const struct run *r, const struct step *st, bool on, char *buf, size_t len)
+{
+	if (st->middlebox.max)
+		snprintf(buf, len, "conntrack-max %u: the router tracks no more connections than that", st->middlebox.max);
+	else
+		snprintf(buf, len, "conntrack-max off");
+}
+
+static void args_conntrack_max(const struct step *st, char *buf, size_t len)
+{
+	if (st->middlebox.max)
+		snprintf(buf, len, "%u", st->middlebox.max);
+	else
+		snprintf(buf, len, "off");
+}
+
 static void args_blackhole(const struct step *st, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s", st->blackhole.netem ? "netem" : "");
@@ -155,6 +255,15 @@ static const struct fault faults[] = {
 	  .args = args_rto_min },
 	{ .kind = STEP_NFT, .undo_kind = STEP_NFT, .set = set_nft, .narrate = say_nft, .args = args_nft },
 	{ .kind = STEP_SYSCTL, .undo_kind = STEP_SYSCTL, .set = set_sysctl, .args = args_sysctl, .missing = ENOENT },
+	{ .kind = STEP_IDLE_TIMEOUT, .undo_kind = STEP_IDLE_TIMEOUT, .set = set_idle_timeout, .narrate = say_idle_timeout,
+	  .args = args_idle_timeout, .router = true, .missing = ENOENT },
+	{ .kind = STEP_MTU, .undo_kind = STEP_MTU, .set = set_mtu, .narrate = say_mtu, .args = args_mtu, .router = true },
+	{ .kind = STEP_PORT_RANGE, .undo_kind = STEP_PORT_RANGE, .set = set_port_range, .narrate = say_port_range,
+	  .args = args_range },
+	{ .kind = STEP_SNAT, .undo_kind = STEP_SNAT, .set = set_snat, .narrate = say_snat, .args = args_range,
+	  .router = true, .missing = ENOENT },
+	{ .kind = STEP_CONNTRACK_MAX, .undo_kind = STEP_CONNTRACK_MAX, .set = set_conntrack_max,
+	  .narrate = say_conntrack_max, .args = args_conntrack_max, .router = true, .missing = ENOENT },
 };
 
 /* The statement as written, for a message: "blackhole server", "nft router add table ...". */

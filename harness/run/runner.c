@@ -80,6 +80,11 @@ static const struct {
 	[STEP_NO_OUTPUT] = { step_no_output },
 	[STEP_NO_CALL] = { step_no_call },
 	[STEP_WAIT] = { step_wait },
+	[STEP_IDLE_TIMEOUT] = { step_fault },
+	[STEP_MTU] = { step_fault },
+	[STEP_PORT_RANGE] = { step_fault },
+	[STEP_SNAT] = { step_fault },
+	[STEP_CONNTRACK_MAX] = { step_fault },
 };
 
 bool runner_runs(enum step_kind kind)

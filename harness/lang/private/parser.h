@@ -56,6 +56,13 @@ int host_tok(struct parser *p, unsigned i, int *ret);
 /* Takes 'within DUR' and 'after DUR' off the end of tokens [0, *n) into st. */
 int within_tail(struct parser *p, unsigned *n, struct step *st);
 
+/* statements-middlebox.c: the router's middlebox and the host settings that go with it */
+int parse_idle_timeout(struct parser *p, struct step *st);
+int parse_mtu(struct parser *p, struct step *st);
+int parse_port_range(struct parser *p, struct step *st);
+int parse_snat(struct parser *p, struct step *st);
+int parse_conntrack_max(struct parser *p, struct step *st);
+
 /* statements-programs.c */
 /* Whether w is HOST.PROG for a program an earlier exec started; if so, sets st->host, st->sock. */
 bool prog_word(struct parser *p, const char *w, struct step *st);
