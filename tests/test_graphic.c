@@ -118,6 +118,28 @@ static void test_html_elements(void **state)
 	result_free(rs[1]);
 }
 
+/* A call's args (setsockopt's option) beside its name, in every drawing of the run. */
+static void test_call_args(void **state)
+{
+	struct result *r = make("args", "t");
+	const enum report_format fs[] = { REPORT_HTML, REPORT_MERMAID };
+
+	(void)state;
+	assert_int_equal(result_add_syscall(r, "client", "main", "setsockopt", 0, 0, 1.7, 0), 0);
+	assert_int_equal(result_syscall_args(r, "linger 1 0"), 0);
+	for (size_t i = 0; i < 2; i++) {
+		char *out = render(fs[i], &r, 1, NULL);
+		assert_non_null(strstr(out, "setsockopt linger 1 0 = 0"));
+		assert_non_null(strstr(out, "connect = 0"));   /* none: the name alone */
+		free(out);
+	}
+	struct report_options o = { .verbose = true };
+	char *text = render(REPORT_TEXT, &r, 1, &o);
+	assert_non_null(strstr(text, "setsockopt linger 1 0 = 0"));
+	free(text);
+	result_free(r);
+}
+
 /* The scenario's 'hosts server client' puts server's lifeline first; without hosts, client. */
 static void test_html_hosts_order(void **state)
 {
@@ -275,6 +297,7 @@ int main(void)
 		cmocka_unit_test(test_html_escapes),
 		cmocka_unit_test(test_html_elements),
 		cmocka_unit_test(test_html_hosts_order),
+		cmocka_unit_test(test_call_args),
 		cmocka_unit_test(test_html_pcap_link),
 		cmocka_unit_test(test_mermaid),
 		cmocka_unit_test(test_step_summary),

@@ -28,6 +28,7 @@ static void assert_syscall_equal(const struct result_syscall *a, const struct re
 	assert_string_equal(a->peer, b->peer);
 	assert_string_equal(a->socket, b->socket);
 	assert_string_equal(a->call, b->call);
+	assert_string_equal(a->args, b->args);
 	assert_true(a->ret == b->ret);
 	assert_int_equal(a->err, b->err);
 	assert_true(a->t_ms == b->t_ms);
@@ -144,6 +145,8 @@ static struct result *full_result(void)
 	assert_int_equal(result_add_host(r, "server", "198.18.0.2", NULL), 0);   /* no inet6: none in the JSON */
 	assert_int_equal(result_add_syscall(r, "client", "main", "connect", 0, 0, 1.2345678, 0), 0);
 	assert_int_equal(result_add_syscall(r, "client", "main", "write", -1, EPIPE, 9.5, 0), 0);
+	assert_int_equal(result_add_syscall(r, "client", "main", "setsockopt", 0, 0, 9.75, 0), 0);
+	assert_int_equal(result_syscall_args(r, "linger 1 0"), 0);
 	assert_int_equal(result_add_syscall(r, "client.curl", "fd5", "connect", -1, ECONNREFUSED, 10.25, 4242), 0);
 	assert_int_equal(result_add_packet(r, 0.5, "client", "server", 40000, 5000, false, "S", 0, 0, 0), 0);
 	assert_int_equal(result_add_packet(r, 7.001, "server", "client", 5000, 40000, false, "P.", 1, 1, 4294967295LL), 0);
@@ -180,6 +183,8 @@ static void test_round_trip_full(void **state)
 	struct result *r = full_result(), *back = round_trip(r);
 
 	assert_result_equal(r, back);
+	assert_string_equal(back->syscalls.v[2].args, "linger 1 0");
+	assert_string_equal(back->syscalls.v[1].args, "");   /* none: no "args" in the JSON */
 	/* The add functions keep times to the microsecond, as the JSON always had them. */
 	assert_true(r->syscalls.v[0].t_ms == 1.234);
 	assert_true(r->duration_ms == 123.456);

@@ -221,6 +221,10 @@ static void svg_call(FILE *out, const struct result_syscall *c, const struct rep
 		fputs(": ", out);
 	}
 	report_put_html(out, c->call, false);
+	if (*c->args) {
+		fputs(" ", out);
+		report_put_html(out, c->args, false);
+	}
 	fprintf(out, " = %lld%s%s</text></g>\n", c->ret, e ? " " : "", e ? e : "");
 }
 

@@ -152,8 +152,9 @@ static size_t ladder_rows(const struct result *r, struct cols *c, struct row **r
 		if (prog)   /* a program's call: its name, not its fd */
 			sock = prog + 1;
 		note_row(&rows[k], c, o->t_ms, o->peer);
-		snprintf(rows[k].text, sizeof rows[k].text, "%s%s%s = %lld%s%s", strcmp(sock, "main") && *sock ? sock : "",
-			 strcmp(sock, "main") && *sock ? ": " : "", o->call, o->ret, e ? " " : "", e ? e : "");
+		snprintf(rows[k].text, sizeof rows[k].text, "%s%s%s%s%s = %lld%s%s", strcmp(sock, "main") && *sock ? sock : "",
+			 strcmp(sock, "main") && *sock ? ": " : "", o->call, *o->args ? " " : "", o->args, o->ret,
+			 e ? " " : "", e ? e : "");
 	}
 	for (size_t i = 0; i < r->packets.n; i++, k++) {
 		const struct result_packet *o = &r->packets.v[i];

@@ -104,8 +104,8 @@ static void diagram(FILE *out, const struct result *r)
 			const char *e = peer_errno_name(o->err), *prog = strchr(o->peer, '.');
 			const char *sock = prog ? prog + 1 : o->socket;
 			bool named = *sock && strcmp(sock, "main") != 0;
-			snprintf(text, sizeof text, "%.3f %s%s%s = %lld%s%s", o->t_ms, named ? sock : "", named ? ": " : "",
-				 o->call, o->ret, e ? " " : "", e ? e : "");
+			snprintf(text, sizeof text, "%.3f %s%s%s%s%s = %lld%s%s", o->t_ms, named ? sock : "", named ? ": " : "",
+				 o->call, *o->args ? " " : "", o->args, o->ret, e ? " " : "", e ? e : "");
 			note(out, report_column_of(&c, o->peer), text);
 			break;
 		}

@@ -33,6 +33,8 @@ enum result_verdict { RESULT_PASS, RESULT_FAIL, RESULT_ERROR, RESULT_SKIPPED };
 /* A socket call: a peer's operation, or an exec'd program's call the shim reported. */
 struct result_syscall {
 	char *peer, *socket, *call;
+	char *args;                     /* what the call was given where it says more than its name
+					   ("linger 1 0" of setsockopt); "": none (no "args") */
 	long long ret;
 	int err;                        /* 0: none (JSON null); else its name, as peer_errno_name() */
 	double t_ms;
@@ -131,6 +133,8 @@ void result_free(struct result *r);
 
 /* The add functions copy what they are given; -ENOMEM, or -E2BIG past RESULT_MAX_ITEMS (the
  * result is then left as it was). err: an errno value, 0 for none. pid: 0 for a peer. */
+/* The last syscall added was given args (setsockopt's option and value, a signal's name). */
+int result_syscall_args(struct result *r, const char *args);
 int result_add_syscall(struct result *r, const char *peer, const char *socket, const char *call, long long ret,
 		       int err, double t_ms, int pid);
 int result_add_packet(struct result *r, double t_ms, const char *from, const char *to, int sport, int dport,

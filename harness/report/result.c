@@ -60,7 +60,7 @@ static void *push(void **v, size_t *n, size_t *cap, size_t size, int *e)
 
 #define PUSH(arr, e) ((__typeof__((arr).v))push((void **)&(arr).v, &(arr).n, &(arr).cap, sizeof *(arr).v, (e)))
 
-static void free_syscall(struct result_syscall *s) { free(s->peer); free(s->socket); free(s->call); }
+static void free_syscall(struct result_syscall *s) { free(s->peer); free(s->socket); free(s->call); free(s->args); }
 static void free_packet(struct result_packet *p) { free(p->from); free(p->to); free(p->flags); }
 static void free_state(struct result_state *s) { free(s->host); free(s->state); }
 static void free_counter(struct result_counter *c) { free(c->host); free(c->name); }
@@ -156,9 +156,14 @@ int result_add_syscall(struct result *r, const char *peer, const char *socket, c
 	if (!s)
 		return e;
 	*s = (struct result_syscall){ .ret = ret, .err = err, .t_ms = ms(t_ms), .pid = pid };
-	if ((e = dup_str(&s->peer, peer)) == 0 && (e = dup_str(&s->socket, socket)) == 0)
-		e = dup_str(&s->call, call);
+	if ((e = dup_str(&s->peer, peer)) == 0 && (e = dup_str(&s->socket, socket)) == 0 && (e = dup_str(&s->call, call)) == 0)
+		e = dup_str(&s->args, "");
 	return DONE(r->syscalls, s, e, free_syscall);
+}
+
+int result_syscall_args(struct result *r, const char *args)
+{
+	return r->syscalls.n ? replace(&r->syscalls.v[r->syscalls.n - 1].args, args) : -EINVAL;
 }
 
 int result_add_packet(struct result *r, double t_ms, const char *from, const char *to, int sport, int dport,
@@ -379,6 +384,8 @@ static void syscalls_to_json(const struct result *r, json_object *o, bool *ok)
 		put_str(j, "peer", s->peer, ok);
 		put_str(j, "socket", s->socket, ok);
 		put_str(j, "call", s->call, ok);
+		if (*s->args)
+			put_str(j, "args", s->args, ok);
 		put_int(j, "ret", s->ret, ok);
 		if (en)
 			put_str(j, "errno", en, ok);
@@ -646,7 +653,8 @@ static int read_syscall(json_object *j, struct result_syscall *s)
 	int e;
 
 	if ((e = get_str(j, "peer", false, &s->peer)) < 0 || (e = get_str(j, "socket", false, &s->socket)) < 0 ||
-	    (e = get_str(j, "call", false, &s->call)) < 0 || (e = get_int(j, "ret", INT64_MIN, INT64_MAX, &s->ret)) < 0 ||
+	    (e = get_str(j, "call", false, &s->call)) < 0 || (e = get_str(j, "args", false, &s->args)) < 0 ||
+	    (e = get_int(j, "ret", INT64_MIN, INT64_MAX, &s->ret)) < 0 ||
 	    (e = get_ms(j, "t_ms", &s->t_ms)) < 0 || (e = get_i(j, "pid", &s->pid)) < 0)
 		return e;
 	if (en && (!json_object_is_type(en, json_type_string) ||
@@ -844,6 +852,7 @@ void result_each_string(struct result *r, void (*fn)(char **s, void *arg), void 
 		fn(&r->syscalls.v[i].peer, arg);
 		fn(&r->syscalls.v[i].socket, arg);
 		fn(&r->syscalls.v[i].call, arg);
+		fn(&r->syscalls.v[i].args, arg);
 	}
 	for (size_t i = 0; i < r->packets.n; i++) {
 		fn(&r->packets.v[i].from, arg);

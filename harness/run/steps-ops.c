@@ -56,6 +56,8 @@ static void handle_report(struct run *r, int host, const struct peer_report *rep
 		result_add_syscall(r->res, run_hostname(r, host), rep->sock, rep->call, rep->ret,
 				   peer_errno_name(rep->err) ? rep->err : 0,
 				   run_ms(r, (int64_t)rep->t_us), 0);
+		if (c && *c->args)
+			(void) result_syscall_args(r->res, c->args);
 		if (c) {
 			c->has_result = true;
 			c->ret = rep->ret;
@@ -236,6 +238,12 @@ static struct cmd *send_cmd(struct run *r, int host, const char *sock, const cha
 			   .line = r->step ? r->step->line : 0 };
 	snprintf(c->sock, sizeof c->sock, "%s", sock);
 	snprintf(c->op, sizeof c->op, "%s", op);
+	/* The ladder says which option, which half, which signal (the call's name alone does not). */
+	const char *rest = line + strcspn(line, " ");
+	if (!strcmp(op, "setsockopt") || !strcmp(op, "shutdown") || !strcmp(op, "sigpipe"))
+		snprintf(c->args, sizeof c->args, "%s", rest + strspn(rest, " "));
+	else if (!strcmp(op, "interrupt"))
+		snprintf(c->args, sizeof c->args, "SIGUSR1 (interrupt)");
 	return c;
 }
 

@@ -91,6 +91,7 @@ struct peer_actor {
 struct cmd {
 	int host, id;
 	char sock[32], op[24];
+	char args[64];                    /* what its syscall's result shows beside the call ("" none) */
 	bool done, awaited, has_result;
 	long long ret;
 	int err;
