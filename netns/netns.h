@@ -139,6 +139,17 @@ int netns_unreachable(struct netns_sandbox *sb, int host, enum netns_unreach how
  * host's namespace; what they create dies with the namespace. */
 int netns_nft(struct netns_sandbox *sb, int host, const char *commands);
 
+/* paths.c: what one host sends another is lost at the receiver's ingress (an nftables chain
+ * per source in table inet tcpfault_paths inside host to): every packet (flags NULL), or TCP
+ * segments whose flags are exactly flags (tcpdump letters, "S."), only the first first of them
+ * (0: all). netns_heal() lifts every such drop from -> to. Both families. */
+int netns_drop(struct netns_sandbox *sb, int from, int to, const char *flags, unsigned first);
+int netns_heal(struct netns_sandbox *sb, int from, int to);
+/* Sends, from host from's namespace (a raw socket: its address as the source), a bare RST to
+ * host to's address: ports sport -> dport, sequence number seq (absolute). */
+int netns_inject_rst(struct netns_sandbox *sb, int from, int to, int family, uint16_t sport, uint16_t dport,
+		     uint32_t seq);
+
 /* The same with netem ("loss 100%") on both ends of host's link, where the kernel has netem;
  * -EOPNOTSUPP where it has not (netns_last_error() says so). */
 int netns_netem_blackhole(struct netns_sandbox *sb, int host, bool on);

@@ -191,6 +191,7 @@ const char *section_title(char letter)
 	case 'B': return "B. While data flows";
 	case 'C': return "C. Closing";
 	case 'D': return "D. Timeouts and misuse";
+	case 'E': return "E. Between the hosts";
 	}
 	return "Other";
 }

@@ -52,8 +52,14 @@ enum step_kind {
 	STEP_NO_OUTPUT,   /* expect no output HOST.PROG contains "TEXT": not so far */
 	STEP_NO_CALL,     /* expect no HOST[.PROG] CALL [= RET [ERRNO] | ...]: no such result so far */
 	STEP_WAIT,        /* wait DUR: the scenario lets DUR pass */
+	STEP_PARTITION,   /* partition A B [oneway]: what A sends B (and B A) is lost (statements-paths.c) */
+	STEP_HEAL,        /* heal A B: lifts partitions and drops between A and B */
+	STEP_DROP,        /* drop FROM > TO FLAGS [first N]: such packets are lost */
+	STEP_STOP,        /* stop HOST[.PROGRAM]: SIGSTOP */
+	STEP_CONT,        /* cont HOST[.PROGRAM]: SIGCONT */
+	STEP_INJECT,      /* inject rst FROM > TO [exact|in-window|out-of-window] [port N] */
 };
-#define STEP_NKINDS (STEP_WAIT + 1)   /* keep it after the last kind: tests check each */
+#define STEP_NKINDS (STEP_INJECT + 1)   /* keep it after the last kind: tests check each */
 
 /* An expected syscall result: one of at most EXPECT_MAX_ALTS alternatives ('= 0 | -1 ECONNRESET'). */
 #define EXPECT_MAX_ALTS 4
@@ -134,6 +140,17 @@ struct step_call {                        /* STEP_CALL, STEP_NO_CALL */
 	bool waits;
 };
 struct step_wait { int ms; };             /* STEP_WAIT */
+/* STEP_PARTITION, STEP_HEAL, STEP_DROP, STEP_INJECT: a path between two hosts (step.host is
+ * the receiving one, TO). */
+enum inject_where { INJECT_EXACT, INJECT_IN_WINDOW, INJECT_OUT_OF_WINDOW };
+struct step_path {
+	int from;
+	bool oneway;                      /* partition: FROM to TO only */
+	char flags[24];                   /* drop: TCP flags in tcpdump letters ("S", "S.") */
+	unsigned first;                   /* drop: only the first N such packets; 0: all */
+	enum inject_where where;          /* inject */
+	int port;                         /* inject: a port of the connection; 0: the last seen */
+};
 
 /* A step that applies only on some kernels: 'if sysctl KEY: STEP' runs it where the kernel has
  * the sysctl KEY, 'unless sysctl KEY: STEP' where it has not. The run decides (a feature test,
@@ -176,6 +193,7 @@ struct step {
 		struct step_output output;
 		struct step_call call;
 		struct step_wait wait;
+		struct step_path path;
 	};
 };
 

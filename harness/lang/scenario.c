@@ -66,7 +66,7 @@ static int parse_header(struct parser *p, const char *line, const char *key, con
 	}
 	if (strcmp(key, "mode") == 0) {
 		if (p->ntok != 2 || strlen(p->tok[1].s) >= sizeof s->mode ||
-		    !strchr("ABCD", p->tok[1].s[0]) || !isdigit((unsigned char)p->tok[1].s[1]))
+		    !strchr("ABCDE", p->tok[1].s[0]) || !isdigit((unsigned char)p->tok[1].s[1]))
 			return fail_tok(p, 1, "expected a mode id of the catalog such as B2 ('tcpfault list' shows them), "
 					"or no 'mode' line at all in a scenario of your own");
 		snprintf(s->mode, sizeof s->mode, "%s", p->tok[1].s);

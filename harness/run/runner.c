@@ -80,6 +80,12 @@ static const struct {
 	[STEP_NO_OUTPUT] = { step_no_output },
 	[STEP_NO_CALL] = { step_no_call },
 	[STEP_WAIT] = { step_wait },
+	[STEP_PARTITION] = { step_fault },
+	[STEP_HEAL] = { step_fault },
+	[STEP_DROP] = { step_fault },
+	[STEP_STOP] = { step_stop },
+	[STEP_CONT] = { step_stop },
+	[STEP_INJECT] = { step_inject },
 };
 
 bool runner_runs(enum step_kind kind)
