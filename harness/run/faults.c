@@ -445,9 +445,9 @@ int step_inject(struct run *r, const struct step *st)
 				  "sequence number from", run_hostname(r, st->path.from), run_hostname(r, st->host));
 	uint32_t next = last->abs_seq + last->len + (strchr(last->flags, 'S') != NULL) + (strchr(last->flags, 'F') != NULL);
 	uint32_t seq = next + offset[st->path.where];
-	snprintf(buf, sizeof buf, "inject rst (%s): an RST as if from %s, seq %u (%s%u)", where[st->path.where],
-		 run_hostname(r, st->path.from), seq - (last->abs_seq - last->seq),
-		 st->path.where == INJECT_EXACT ? "the next expected, " : "next expected + ", offset[st->path.where]);
+	snprintf(buf, sizeof buf, "inject rst (%s): an RST as if from %s, seq %u (the next expected + %u)",
+		 where[st->path.where], run_hostname(r, st->path.from), seq - (last->abs_seq - last->seq),
+		 offset[st->path.where]);
 	run_event(r, st->path.from, buf);
 	double began = run_now_ms(r);
 	if ((e = netns_inject_rst(r->sb, st->path.from, st->host, last->family, last->sport, last->dport, seq)) < 0)
