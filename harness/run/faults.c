@@ -31,6 +31,7 @@ struct fault {
 	/* What its statement says after the host, for a message ("add table inet t"); NULL: nothing. */
 	void (*args)(const struct step *st, char *buf, size_t len);
 	bool first, router;               /* router: the event is the router's */
+	const char *path;                 /* between FROM and TO: what separates them (" ", " > ") */
 	int missing;                      /* the errno by which the kernel says it lacks what it needs */
 };
 
@@ -169,7 +170,7 @@ static void say_partition(const struct run *r, const struct step *st, bool on, c
 
 static void args_partition(const struct step *st, char *buf, size_t len)
 {
-	snprintf(buf, len, "(from host %d)%s", st->path.from, st->path.oneway ? " oneway" : "");
+	snprintf(buf, len, "%s", st->kind == STEP_PARTITION && st->path.oneway ? "oneway" : "");
 }
 
 static int set_drop(struct run *r, const struct step *st, bool on)
@@ -189,13 +190,17 @@ static void say_drop(const struct run *r, const struct step *st, bool on, char *
 
 static void args_drop(const struct step *st, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s first %u (from host %d)", st->path.flags, st->path.first, st->path.from);
+	if (st->path.first)
+		snprintf(buf, len, "%s first %u", st->path.flags, st->path.first);
+	else
+		snprintf(buf, len, "%s", st->path.flags);
 }
 
 static const struct fault faults[] = {
 	{ .kind = STEP_PARTITION, .undo_kind = STEP_HEAL, .set = set_partition, .narrate = say_partition,
-	  .args = args_partition },
-	{ .kind = STEP_DROP, .undo_kind = STEP_DROP, .set = set_drop, .narrate = say_drop, .args = args_drop },
+	  .args = args_partition, .path = " " },
+	{ .kind = STEP_DROP, .undo_kind = STEP_DROP, .set = set_drop, .narrate = say_drop, .args = args_drop,
+	  .path = " > " },
 	{ .kind = STEP_BLACKHOLE, .undo_kind = STEP_UNBLACKHOLE, .set = set_blackhole, .narrate = say_blackhole,
 	  .args = args_blackhole, .missing = EOPNOTSUPP },
 	{ .kind = STEP_UNREACHABLE, .undo_kind = STEP_REACHABLE, .set = set_unreachable, .narrate = say_unreachable,
@@ -223,7 +228,11 @@ static void words(const struct run *r, const struct fault *f, const struct step 
 			keyword = table[i].keyword;
 	if (f->args)
 		f->args(st, args, sizeof args);
-	snprintf(buf, len, "%s %s%s%s", keyword, run_hostname(r, st->host), args[0] ? " " : "", args);
+	if (f->path)
+		snprintf(buf, len, "%s %s%s%s%s%s", keyword, run_hostname(r, st->path.from), f->path,
+			 run_hostname(r, st->host), args[0] ? " " : "", args);
+	else
+		snprintf(buf, len, "%s %s%s%s", keyword, run_hostname(r, st->host), args[0] ? " " : "", args);
 }
 
 int step_fault(struct run *r, const struct step *st)
