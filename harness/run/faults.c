@@ -445,7 +445,8 @@ int step_inject(struct run *r, const struct step *st)
 	run_record_packets(r);
 	for (size_t i = capture_count(r->cap); i-- > 0 && !last;) {
 		const struct packet *p = capture_packet(r->cap, i);
-		if (!p->icmp && p->from == st->path.from && p->to == st->host &&
+		/* not an RST: an injected one (out of window, perhaps) tells nothing */
+		if (!p->icmp && !strchr(p->flags, 'R') && p->from == st->path.from && p->to == st->host &&
 		    (!st->path.port || p->sport == st->path.port || p->dport == st->path.port))
 			last = p;
 	}
@@ -454,9 +455,9 @@ int step_inject(struct run *r, const struct step *st)
 				  "sequence number from", run_hostname(r, st->path.from), run_hostname(r, st->host));
 	uint32_t next = last->abs_seq + last->len + (strchr(last->flags, 'S') != NULL) + (strchr(last->flags, 'F') != NULL);
 	uint32_t seq = next + offset[st->path.where];
-	snprintf(buf, sizeof buf, "inject rst (%s): an RST as if from %s, seq %u (the next expected + %u)",
+	snprintf(buf, sizeof buf, "inject rst (%s): an RST as if from %s, seq %u (the next expected%s%.0u)",
 		 where[st->path.where], run_hostname(r, st->path.from), seq - (last->abs_seq - last->seq),
-		 offset[st->path.where]);
+		 offset[st->path.where] ? " + " : "", offset[st->path.where]);
 	run_event(r, st->path.from, buf);
 	double began = run_now_ms(r);
 	if ((e = netns_inject_rst(r->sb, st->path.from, st->host, last->family, last->sport, last->dport, seq)) < 0)
