@@ -168,6 +168,16 @@ int netns_snat(struct netns_sandbox *sb, int host, unsigned low, unsigned high);
  * (an nftables "ct count over max" on new connections, counter "ctfull": the per-namespace
  * emulation of a full nf_conntrack table, whose limit is the whole machine's). 0: off. */
 int netns_conntrack_max(struct netns_sandbox *sb, unsigned max);
+/* paths.c: what one host sends another is lost at the receiver's ingress (an nftables chain
+ * per source in table inet tcpfault_paths inside host to): every packet (flags NULL), or TCP
+ * segments whose flags are exactly flags (tcpdump letters, "S."), only the first first of them
+ * (0: all). netns_heal() lifts every such drop from -> to. Both families. */
+int netns_drop(struct netns_sandbox *sb, int from, int to, const char *flags, unsigned first);
+int netns_heal(struct netns_sandbox *sb, int from, int to);
+/* Sends, from host from's namespace (a raw socket: its address as the source), a bare RST to
+ * host to's address: ports sport -> dport, sequence number seq (absolute). */
+int netns_inject_rst(struct netns_sandbox *sb, int from, int to, int family, uint16_t sport, uint16_t dport,
+		     uint32_t seq);
 
 /* The same with netem ("loss 100%") on both ends of host's link, where the kernel has netem;
  * -EOPNOTSUPP where it has not (netns_last_error() says so). */

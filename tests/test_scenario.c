@@ -562,6 +562,52 @@ static void test_hold_release(void **state)
 	assert_non_null(strstr(parse_bad(HEAD "topology router\nhold router\n"), "unknown host 'router'"));
 }
 
+/* The path between two hosts: partition, heal, drop, inject rst; stop and cont. */
+static void test_paths(void **state)
+{
+	struct scenario *s = parse_ok(HEAD "partition server client oneway\nheal client server\n"
+				       "drop server > client S. first 2\ndrop client > server R\n"
+				       "inject rst client > server in-window port 5000\ninject rst server > client\n"
+				       "stop server\ncont server\n");
+	assert_int_equal(s->nsteps, 8);
+	assert_int_equal(s->steps[0].kind, STEP_PARTITION);
+	assert_int_equal(s->steps[0].path.from, 1);
+	assert_int_equal(s->steps[0].host, 0);
+	assert_true(s->steps[0].path.oneway);
+	assert_int_equal(s->steps[1].kind, STEP_HEAL);
+	assert_false(s->steps[1].path.oneway);
+	assert_int_equal(s->steps[2].kind, STEP_DROP);
+	assert_string_equal(s->steps[2].path.flags, "S.");
+	assert_int_equal(s->steps[2].path.first, 2);
+	assert_int_equal(s->steps[3].path.first, 0);
+	assert_int_equal(s->steps[4].kind, STEP_INJECT);
+	assert_int_equal(s->steps[4].path.where, INJECT_IN_WINDOW);
+	assert_int_equal(s->steps[4].path.port, 5000);
+	assert_int_equal(s->steps[5].path.where, INJECT_EXACT);
+	assert_int_equal(s->steps[5].path.from, 1);
+	assert_int_equal(s->steps[5].host, 0);
+	assert_int_equal(s->steps[6].kind, STEP_STOP);
+	assert_string_equal(s->steps[6].sock, "");
+	assert_int_equal(s->steps[7].kind, STEP_CONT);
+	scenario_free(s);
+
+	assert_non_null(strstr(parse_bad(HEAD "partition client\n"), "t.tcpf:3:11: expected 'partition HOST HOST [oneway]'"));
+	assert_non_null(strstr(parse_bad(HEAD "partition client client\n"), "expected two different hosts"));
+	assert_non_null(strstr(parse_bad(HEAD "partition client server both\n"), "t.tcpf:3:25: expected 'oneway'"));
+	assert_non_null(strstr(parse_bad(HEAD "heal client server oneway\n"), "expected 'heal HOST HOST'"));
+	assert_non_null(strstr(parse_bad(HEAD "drop client > server X\n"), "t.tcpf:3:22: expected TCP flags"));
+	assert_non_null(strstr(parse_bad(HEAD "drop client > server SS\n"), "expected TCP flags"));
+	assert_non_null(strstr(parse_bad(HEAD "drop client > server S first 0\n"), "expected a count of packets from 1 to 1000"));
+	assert_non_null(strstr(parse_bad(HEAD "drop client > server S last 2\n"), "expected 'first N'"));
+	assert_non_null(strstr(parse_bad(HEAD "drop client < server S\n"), "expected FROM > TO"));
+	assert_non_null(strstr(parse_bad(HEAD "inject rst client > server sideways\n"), "expected exact"));
+	assert_non_null(strstr(parse_bad(HEAD "inject rst client > server port 0\n"), "expected a port from 1 to 65535"));
+	assert_non_null(strstr(parse_bad(HEAD "inject rst nobody > server\n"), "unknown host 'nobody'"));
+	assert_non_null(strstr(parse_bad(HEAD "stop\n"), "t.tcpf:3:1: expected 'stop HOST[.PROGRAM]'"));
+	assert_non_null(strstr(parse_bad(HEAD "cont server now\n"), "expected 'cont HOST[.PROGRAM]'"));
+	assert_non_null(strstr(parse_bad(HEAD "stop server within 1s\n"), "t.tcpf:3"));
+}
+
 /* '=', 'within' and 'after' only where the step waits for them: an operation started with '&'
  * is checked on its 'await' line, a crash never returns, 'expect no packet' awaits no event
  * (its 'within' watches the wire). */
@@ -783,6 +829,12 @@ static void test_table_dispatches(void **state)
 		{ "blackhole server netem", STEP_BLACKHOLE },
 		{ "unblackhole server", STEP_UNBLACKHOLE },
 		{ "hold server", STEP_HOLD },
+		{ "partition client server oneway", STEP_PARTITION },
+		{ "heal client server", STEP_HEAL },
+		{ "drop client > server S first 2", STEP_DROP },
+		{ "inject rst client > server in-window port 5000", STEP_INJECT },
+		{ "stop server", STEP_STOP },
+		{ "cont server", STEP_CONT },
 		{ "release server", STEP_RELEASE },
 		{ "reboot server", STEP_REBOOT },
 		{ "unreachable server net", STEP_UNREACHABLE },
@@ -1136,6 +1188,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_synflood),
 		cmocka_unit_test(test_quickack),
 		cmocka_unit_test(test_hold_release),
+		cmocka_unit_test(test_paths),
 		cmocka_unit_test(test_tail_only_where_waited),
 		cmocka_unit_test(test_run_limits),
 		cmocka_unit_test(test_table_covers_kinds),

@@ -58,8 +58,14 @@ enum step_kind {
 	STEP_PORT_RANGE,     /* port-range HOST LOW HIGH: HOST's ephemeral ports */
 	STEP_SNAT,           /* snat HOST LOW HIGH|off: the router rewrites HOST's connections */
 	STEP_CONNTRACK_MAX,  /* conntrack-max router N|off: the router tracks at most N connections */
+	STEP_PARTITION,   /* partition A B [oneway]: what A sends B (and B A) is lost (statements-paths.c) */
+	STEP_HEAL,        /* heal A B: lifts partitions and drops between A and B */
+	STEP_DROP,        /* drop FROM > TO FLAGS [first N]: such packets are lost */
+	STEP_STOP,        /* stop HOST[.PROGRAM]: SIGSTOP */
+	STEP_CONT,        /* cont HOST[.PROGRAM]: SIGCONT */
+	STEP_INJECT,      /* inject rst FROM > TO [exact|in-window|out-of-window] [port N] */
 };
-#define STEP_NKINDS (STEP_CONNTRACK_MAX + 1)   /* keep it after the last kind: tests check each */
+#define STEP_NKINDS (STEP_INJECT + 1)   /* keep it after the last kind: tests check each */
 
 /* An expected syscall result: one of at most EXPECT_MAX_ALTS alternatives ('= 0 | -1 ECONNRESET'). */
 #define EXPECT_MAX_ALTS 4
@@ -149,6 +155,17 @@ struct step_middlebox {
 	bool silent;                      /* mtu: the router's ICMP too big / packet too big dropped */
 	unsigned max;                     /* conntrack-max (0: off) */
 };
+/* STEP_PARTITION, STEP_HEAL, STEP_DROP, STEP_INJECT: a path between two hosts (step.host is
+ * the receiving one, TO). */
+enum inject_where { INJECT_EXACT, INJECT_IN_WINDOW, INJECT_OUT_OF_WINDOW };
+struct step_path {
+	int from;
+	bool oneway;                      /* partition: FROM to TO only */
+	char flags[24];                   /* drop: TCP flags in tcpdump letters ("S", "S.") */
+	unsigned first;                   /* drop: only the first N such packets; 0: all */
+	enum inject_where where;          /* inject */
+	int port;                         /* inject: a port of the connection; 0: the last seen */
+};
 
 /* A step that applies only on some kernels: 'if sysctl KEY: STEP' runs it where the kernel has
  * the sysctl KEY, 'unless sysctl KEY: STEP' where it has not. The run decides (a feature test,
@@ -192,6 +209,7 @@ struct step {
 		struct step_call call;
 		struct step_wait wait;
 		struct step_middlebox middlebox;
+		struct step_path path;
 	};
 };
 

@@ -267,6 +267,8 @@ static void relativize(struct capture *c, struct packet *p, const struct addrs *
 	}
 	struct flow *f = flow_find(c, p->family, a->src, a->dst, p->sport, p->dport);
 
+	p->abs_seq = p->seq;
+	p->abs_ack = p->ack;
 	if (!f || strchr(p->flags, 'S')) {
 		if (!f && c->nflows < MAX_FLOWS) {
 			f = &c->flows[c->nflows++];

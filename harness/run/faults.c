@@ -31,6 +31,7 @@ struct fault {
 	/* What its statement says after the host, for a message ("add table inet t"); NULL: nothing. */
 	void (*args)(const struct step *st, char *buf, size_t len);
 	bool first, router;               /* router: the event is the router's */
+	const char *path;                 /* between FROM and TO: what separates them (" ", " > ") */
 	int missing;                      /* the errno by which the kernel says it lacks what it needs */
 };
 
@@ -243,7 +244,63 @@ static void args_sysctl(const struct step *st, char *buf, size_t len)
 	snprintf(buf, len, "%s %s", st->sysctl.key, st->sysctl.value);
 }
 
+/* partition A B [oneway] / heal A B: lost at the receiver's ingress, both ways unless oneway. */
+static int set_partition(struct run *r, const struct step *st, bool on)
+{
+	int a = st->path.from, b = st->host, e;
+
+	if (!on)
+		return (e = netns_heal(r->sb, a, b)) < 0 ? e : netns_heal(r->sb, b, a);
+	if ((e = netns_drop(r->sb, a, b, NULL, 0)) < 0 || st->path.oneway)
+		return e;
+	return netns_drop(r->sb, b, a, NULL, 0);
+}
+
+static void say_partition(const struct run *r, const struct step *st, bool on, char *buf, size_t len)
+{
+	const char *a = run_hostname(r, st->path.from), *b = run_hostname(r, st->host);
+
+	if (!on)
+		snprintf(buf, len, "heal: %s and %s reach each other again", a, b);
+	else if (st->path.oneway)
+		snprintf(buf, len, "partition: what %s sends %s is lost (the other way works)", a, b);
+	else
+		snprintf(buf, len, "partition: what %s and %s send each other is lost", a, b);
+}
+
+static void args_partition(const struct step *st, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s", st->kind == STEP_PARTITION && st->path.oneway ? "oneway" : "");
+}
+
+static int set_drop(struct run *r, const struct step *st, bool on)
+{
+	return netns_drop(r->sb, st->path.from, st->host, st->path.flags, st->path.first);
+}
+
+static void say_drop(const struct run *r, const struct step *st, bool on, char *buf, size_t len)
+{
+	char n[32] = "every";
+
+	if (st->path.first)
+		snprintf(n, sizeof n, st->path.first == 1 ? "the first" : "the first %u", st->path.first);
+	snprintf(buf, len, "drop: %s %s %s sends %s lost", n, st->path.flags, run_hostname(r, st->path.from),
+		 st->path.first == 1 ? "is" : "are");
+}
+
+static void args_drop(const struct step *st, char *buf, size_t len)
+{
+	if (st->path.first)
+		snprintf(buf, len, "%s first %u", st->path.flags, st->path.first);
+	else
+		snprintf(buf, len, "%s", st->path.flags);
+}
+
 static const struct fault faults[] = {
+	{ .kind = STEP_PARTITION, .undo_kind = STEP_HEAL, .set = set_partition, .narrate = say_partition,
+	  .args = args_partition, .path = " " },
+	{ .kind = STEP_DROP, .undo_kind = STEP_DROP, .set = set_drop, .narrate = say_drop, .args = args_drop,
+	  .path = " > " },
 	{ .kind = STEP_BLACKHOLE, .undo_kind = STEP_UNBLACKHOLE, .set = set_blackhole, .narrate = say_blackhole,
 	  .args = args_blackhole, .missing = EOPNOTSUPP },
 	{ .kind = STEP_UNREACHABLE, .undo_kind = STEP_REACHABLE, .set = set_unreachable, .narrate = say_unreachable,
@@ -280,7 +337,11 @@ static void words(const struct run *r, const struct fault *f, const struct step 
 			keyword = table[i].keyword;
 	if (f->args)
 		f->args(st, args, sizeof args);
-	snprintf(buf, len, "%s %s%s%s", keyword, run_hostname(r, st->host), args[0] ? " " : "", args);
+	if (f->path)
+		snprintf(buf, len, "%s %s%s%s%s%s", keyword, run_hostname(r, st->path.from), f->path,
+			 run_hostname(r, st->host), args[0] ? " " : "", args);
+	else
+		snprintf(buf, len, "%s %s%s%s", keyword, run_hostname(r, st->host), args[0] ? " " : "", args);
 }
 
 int step_fault(struct run *r, const struct step *st)
@@ -449,4 +510,66 @@ int step_reboot(struct run *r, const struct step *st)
 	run_event(r, h, "reboot: namespace destroyed and created anew, same addresses");
 	run_fault_mark(r, began);
 	return peers_start(r, h);
+}
+
+/* ---- stop, cont: SIGSTOP and SIGCONT, the process frozen but alive ---- */
+
+int step_stop(struct run *r, const struct step *st)
+{
+	struct actor *a = named(r, st);
+	int sig = st->kind == STEP_STOP ? SIGSTOP : SIGCONT, e, status;
+	int64_t when;
+	char buf[160];
+
+	if (!a)
+		return -1;
+	if (a->ops->ended(a, &status, &when))
+		return run_failf(r, "%s %s: it is not running", st->kind == STEP_STOP ? "stop" : "cont", a->full);
+	snprintf(buf, sizeof buf, "%s%s%s: %s", a->name, a->name[0] ? " " : "", signal_name(sig),
+		 sig == SIGSTOP ? "the process stops (its sockets live on in the kernel)" : "the process runs again");
+	run_event(r, st->host, buf);
+	if ((e = a->ops->signal(a, sig)) < 0)
+		return run_errorf(r, "%s %s: %s", st->kind == STEP_STOP ? "stop" : "cont", a->full, strerror(-e));
+	run_fault_mark(r, run_now_ms(r));
+	return 0;
+}
+
+/* ---- inject rst: a forged RST, its sequence number taken from the capture ---- */
+
+/* The receiver expects next the sequence number after the last segment FROM sent it (the
+ * scenario awaits that segment's ACK first): exact is that; in-window 1000 bytes past it (a
+ * receive window is larger); out-of-window 1 GiB past it (a window never is). */
+int step_inject(struct run *r, const struct step *st)
+{
+	const struct packet *last = NULL;
+	static const uint32_t offset[] = { [INJECT_EXACT] = 0, [INJECT_IN_WINDOW] = 1000,
+					   [INJECT_OUT_OF_WINDOW] = 1u << 30 };
+	static const char *const where[] = { "exact", "in-window", "out-of-window" };
+	char buf[200];
+	int e;
+
+	for (int i = 0; i < 64 && capture_poll(r->cap, r->origin_us) > 0; i++)
+		;
+	run_record_packets(r);
+	for (size_t i = capture_count(r->cap); i-- > 0 && !last;) {
+		const struct packet *p = capture_packet(r->cap, i);
+		/* not an RST: an injected one (out of window, perhaps) tells nothing */
+		if (!p->icmp && !strchr(p->flags, 'R') && p->from == st->path.from && p->to == st->host &&
+		    (!st->path.port || p->sport == st->path.port || p->dport == st->path.port))
+			last = p;
+	}
+	if (!last)
+		return run_errorf(r, "inject rst: no segment from %s to %s captured yet: nothing to take its "
+				  "sequence number from", run_hostname(r, st->path.from), run_hostname(r, st->host));
+	uint32_t next = last->abs_seq + last->len + (strchr(last->flags, 'S') != NULL) + (strchr(last->flags, 'F') != NULL);
+	uint32_t seq = next + offset[st->path.where];
+	snprintf(buf, sizeof buf, "inject rst (%s): an RST as if from %s, seq %u (the next expected%s%.0u)",
+		 where[st->path.where], run_hostname(r, st->path.from), seq - (last->abs_seq - last->seq),
+		 offset[st->path.where] ? " + " : "", offset[st->path.where]);
+	run_event(r, st->path.from, buf);
+	double began = run_now_ms(r);
+	if ((e = netns_inject_rst(r->sb, st->path.from, st->host, last->family, last->sport, last->dport, seq)) < 0)
+		return run_errorf(r, "inject rst: %s", strerror(-e));
+	run_fault_mark(r, began);
+	return 0;
 }

@@ -30,6 +30,7 @@ struct packet {
 	char flags[24];                   /* tcpdump letters: "S", "S.", "P.", "F.", "R", "R." */
 	uint32_t seq, ack;                /* relative to each direction's initial sequence number */
 	uint32_t len;                     /* TCP payload bytes */
+	uint32_t abs_seq, abs_ack;        /* seq and ack as on the wire (what 'inject rst' needs) */
 	/* An ICMP or ICMPv6 error about a TCP segment: flags names it ("host-unreachable",
 	 * "net-unreachable", "port-unreachable", "admin-prohibited", "frag-needed",
 	 * "ttl-exceeded", else "icmp-TYPE-CODE"); sport, dport, seq and len are the quoted

@@ -85,6 +85,12 @@ static const struct {
 	[STEP_PORT_RANGE] = { step_fault },
 	[STEP_SNAT] = { step_fault },
 	[STEP_CONNTRACK_MAX] = { step_fault },
+	[STEP_PARTITION] = { step_fault },
+	[STEP_HEAL] = { step_fault },
+	[STEP_DROP] = { step_fault },
+	[STEP_STOP] = { step_stop },
+	[STEP_CONT] = { step_stop },
+	[STEP_INJECT] = { step_inject },
 };
 
 bool runner_runs(enum step_kind kind)

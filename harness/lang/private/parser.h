@@ -76,6 +76,12 @@ int parse_call(struct parser *p, struct step *st);
 int parse_running(struct parser *p, struct step *st);
 int parse_no_call(struct parser *p, struct step *st);
 
+/* statements-paths.c: the path between two hosts (partition, heal, drop, inject), stop, cont */
+int parse_partition(struct parser *p, struct step *st);
+int parse_drop(struct parser *p, struct step *st);
+int parse_inject(struct parser *p, struct step *st);
+int parse_stop(struct parser *p, struct step *st);
+
 /* statements.c: the table */
 /* Whether line (blanks skipped) is a statement that takes its rest as written. */
 bool statement_is_raw(const char *line);

@@ -199,6 +199,8 @@ int step_running(struct run *r, const struct step *st);
 int step_no_output(struct run *r, const struct step *st);
 int step_no_call(struct run *r, const struct step *st);
 int step_wait(struct run *r, const struct step *st);
+int step_stop(struct run *r, const struct step *st);      /* stop and cont */
+int step_inject(struct run *r, const struct step *st);
 
 /* steps-ops.c: the built-in peers */
 int peers_start(struct run *r, int host);
