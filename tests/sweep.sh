@@ -1,0 +1,68 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# tcpfault sweep against real programs: a naive python http.client (no timeout) against
+# python3 -m http.server. Checks (issue 17's "Done when"):
+#  1. at a 10 s deadline the blackhole cells (idle, mid-transfer) are hung, the SIGKILL cells
+#     detected with an exit status and the EOF or errno seen; exit status 1; the JSON carries
+#     outcome, detect_ms, exit, errnos per cell;
+#  2. --emit writes one scenario per cell, and each passes under 'tcpfault run';
+#  3. the JUnit validates with xmllint, one testcase per cell, a failure per hung cell;
+#  4. the same client with a 2 s socket timeout: the blackhole cells detected in 2 to 3 s.
+# Skips (77) without python3 (3.11: http.server --protocol), jq or xmllint, or where namespaces
+# cannot be made (exit status 3).
+#   sweep.sh TCPFAULT CLIENT.py
+set -u
+tcpfault=$1 client=$2
+for tool in python3 jq xmllint; do
+	command -v $tool >/dev/null || { echo "skip: needs $tool"; exit 77; }
+done
+python3 -m http.server --help 2>/dev/null | grep -q -- --protocol || { echo "skip: python3's http.server has no --protocol"; exit 77; }
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+mkdir "$dir/www"
+truncate -s 20M "$dir/www/big"    # sparse: a transfer that lasts a little
+server="python3 -m http.server --protocol HTTP/1.1 --bind {server} --directory $dir/www {port}"
+status=0
+fail() { echo "FAIL: $*" >&2; status=1; }
+sweep() { "$tcpfault" sweep --server "$server" --port 8000 --faults blackhole,sigkill --deadline 10s "$@"; }
+
+# 1. No timeout.
+sweep --client "python3 $client {server} {port}" --format json -o "$dir/plain.json" --emit "$dir/emit"
+rc=$?
+[ $rc -eq 3 ] && { echo "skip: this machine lacks what the sweep needs"; exit 77; }
+[ $rc -eq 1 ] || fail "exit status $rc with hung cells, not 1"
+cells() { jq -r '.cells[] | "\(.fault) \(.moment) \(.outcome) \(.detect_ms) \(.exit.status // .exit.signal // "-") \(.errnos | join(",")) \(.eof)"' "$1"; }
+cells "$dir/plain.json"
+[ "$(jq '.cells | length' "$dir/plain.json")" = 4 ] || fail "not 4 cells"
+for m in idle mid-transfer; do
+	[ "$(jq -r --arg m $m '.cells[] | select(.fault == "blackhole" and .moment == $m) | .outcome' "$dir/plain.json")" = hung ] ||
+		fail "blackhole at $m is not hung"
+	jq -e --arg m $m '.cells[] | select(.fault == "sigkill" and .moment == $m) |
+		.outcome == "detected" and .detect_ms >= 0 and .exit.status == 1 and (.eof or (.errnos | length) > 0)' \
+		"$dir/plain.json" >/dev/null || fail "sigkill at $m is not detected with its exit and EOF or errno"
+done
+jq -e '[.cells[] | has("fault", "moment", "family", "outcome", "detect_ms", "exit", "errnos", "wire")] | all' \
+	"$dir/plain.json" >/dev/null || fail "a cell lacks a field"
+
+# 2. The emitted scenarios reproduce the cells.
+[ "$(ls "$dir/emit" | wc -l)" = 4 ] || fail "--emit wrote $(ls "$dir/emit" | wc -l) files, not 4"
+"$tcpfault" run -j4 "$dir"/emit/*.tcpf || fail "an emitted scenario does not pass under tcpfault run"
+
+# 3. JUnit.
+sweep --client "python3 $client {server} {port}" --format junit -o "$dir/plain.xml"
+xmllint --noout "$dir/plain.xml" || fail "the JUnit does not pass xmllint"
+[ "$(xmllint --xpath 'count(//testcase)' "$dir/plain.xml")" = 4 ] || fail "not one testcase per cell"
+[ "$(xmllint --xpath 'count(//testcase/failure)' "$dir/plain.xml")" = 2 ] || fail "not one failure per hung cell"
+
+# 4. A 2 s socket timeout.
+sweep --client "python3 $client {server} {port} 2" --format json -o "$dir/timeout.json"
+rc=$?
+cells "$dir/timeout.json"
+[ $rc -eq 0 ] || fail "exit status $rc with no cell hung, not 0"
+for m in idle mid-transfer; do
+	jq -e --arg m $m '.cells[] | select(.fault == "blackhole" and .moment == $m) |
+		.outcome == "detected" and .detect_ms >= 2000 and .detect_ms <= 3000' "$dir/timeout.json" >/dev/null ||
+		fail "blackhole at $m with a 2 s timeout is not detected in 2 to 3 s"
+done
+[ $status -eq 0 ] && echo "ok: sweep"
+exit $status
