@@ -39,7 +39,7 @@ static const char *const moment_names[NMOMENTS] = { "before-connect", "handshake
 /* How long the connection idles before an 'idle' fault: after the first data both ways. */
 #define IDLE_MS 300
 /* Bounds of the steps before the fault: a program's start and its first packets. */
-#define READY_S 15
+#define READY_S 30
 
 /*
  * The faults, named as in the catalog. A fault is what its steps say, in the scenario
@@ -329,6 +329,9 @@ static char *cell_text(const struct sweep *sw, const struct sweep_fault *f, enum
 		put_fault_lines(out, f->apply, sw);
 	fprintf(out, "client.c exec port %d ", sw->port);
 	put_command(out, sw->client, sw);
+	if (early)
+		fprintf(out, "await packet client > server S port %d within %ds   # its first SYN: the clock starts\n",
+			sw->port, READY_S);
 	if (!early) {
 		fprintf(out, "await packet client > server P. port %d within %ds   # the first data both ways\n",
 			sw->port, READY_S);
@@ -390,9 +393,23 @@ static char side(const char *host)
 	return !strcmp(host, "client") ? 'C' : !strcmp(host, "server") ? 'S' : 'R';
 }
 
-static void first_line(char *buf, size_t len, const char *text)
+/* A failure's first line, its "FILE:LINE: " made the step itself (the cell's file is gone). */
+static void why_failed(const struct sweep *sw, const struct cell *c, char *buf, size_t len, const char *text)
 {
-	snprintf(buf, len, "%.*s", (int)strcspn(text, "\n"), text);
+	const char *at = strstr(text, ".tcpf:");
+	char *cell = cell_text(sw, c->f, c->m, c->family, NULL), step[200] = "";
+	long line = at ? strtol(at + 6, NULL, 10) : 0;
+
+	for (const char *p = cell; p && line > 0 && *p; p += strcspn(p, "\n") + 1)
+		if (--line == 0)
+			snprintf(step, sizeof step, "%.*s", (int)strcspn(p, "#\n"), p);
+	free(cell);
+	if (step[0] && (at = strchr(at + 6, ':'))) {
+		text = at + 1 + (at[1] == ' ');
+		for (size_t n = strlen(step); n && step[n - 1] == ' ';)
+			step[--n] = 0;
+	}
+	snprintf(buf, len, "%s%s%s%.*s", step[0] ? "at '" : "", step, step[0] ? "': " : "", (int)strcspn(text, "\n"), text);
 }
 
 static void classify(const struct sweep *sw, struct cell *c, const struct result *r)
@@ -430,7 +447,7 @@ static void classify(const struct sweep *sw, struct cell *c, const struct result
 	}
 	if (t0 < 0) {
 		c->outcome = O_ERROR;
-		first_line(c->why, sizeof c->why, failure[0] ? failure : "the fault was never reached");
+		why_failed(sw, c, c->why, sizeof c->why, failure[0] ? failure : "the fault was never reached");
 		return;
 	}
 	double end = t0 + sw->deadline_ms;
@@ -456,9 +473,12 @@ static void classify(const struct sweep *sw, struct cell *c, const struct result
 		else
 			snprintf(c->exit_how, sizeof c->exit_how, "status %d", x->status);
 	}
-	if (!c->exited && r->verdict != RESULT_PASS && !strstr(failure, "client.c did not end within")) {
+	/* The run ends at the last step, the client's end awaited: any other failure (or none
+	 * there) means the cell did not run as written. */
+	if (r->verdict != RESULT_PASS && !strstr(failure, "client.c did not end within") &&
+	    !strstr(failure, "client.c ended otherwise")) {
 		c->outcome = O_ERROR;
-		first_line(c->why, sizeof c->why, failure[0] ? failure : "the run failed");
+		why_failed(sw, c, c->why, sizeof c->why, failure[0] ? failure : "the run failed");
 		return;
 	}
 	for (size_t i = 0; i < r->syscalls.n; i++) {
