@@ -40,6 +40,8 @@ static const char *const moment_names[NMOMENTS] = { "before-connect", "handshake
 #define IDLE_MS 300
 /* Bounds of the steps before the fault: a program's start and its first packets. */
 #define READY_S 30
+/* What the built-in server answers a request with: bytes of data (not HTTP). */
+#define BUILTIN_ANSWER 65536
 
 /*
  * The faults, named as in the catalog. A fault is what its steps say, in the scenario
@@ -77,7 +79,8 @@ static const struct sweep_fault sweep_faults[] = {
 	  .moments = AT(M_HANDSHAKE), .apply = "blackhole server" },
 	{ .name = "accept-overflow-drop", .what = "server's accept queue full (server stopped, somaxconn 0): SYNs dropped",
 	  .moments = AT(M_HANDSHAKE), .before = "sysctl server net.core.somaxconn 0",
-	  .apply = "kill {S} STOP\nclient.fill connect server {P}\nawait state server LISTEN port {P} recvq 1" },
+	  .apply = "{STOP}client.fill connect server {P}\nawait packet client > server S port {P}\n"
+		   "await state server LISTEN port {P} recvq 1" },
 	{ .name = "unreachable", .what = "a router answers for the server with ICMP host unreachable",
 	  .moments = AT(M_BEFORE) | AT(M_MID) | AT(M_IDLE), .apply = "unreachable server host",
 	  .event = "the router answers", .router = true },
@@ -127,7 +130,7 @@ static void on_stop(int signo)
 }
 
 static const char sweep_help[] =
-	"Usage: tcpfault sweep --server CMD --port N --client CMD [OPTIONS]\n"
+	"Usage: tcpfault sweep [--server CMD] --port N --client CMD [OPTIONS]\n"
 	"\n"
 	"Runs your client and server through every fault of a table (each at the moments that make\n"
 	"sense for it: before-connect, handshake, mid-transfer, idle) and reports per cell what the\n"
@@ -139,7 +142,9 @@ static const char sweep_help[] =
 	"{server}, {[server]}, {port}, {ipv}, {family}; {dir} is the current directory.\n"
 	"\n"
 	"Options:\n"
-	"      --server CMD          the server program (started first, awaited ready)\n"
+	"      --server CMD          the server program (started first, awaited ready); without\n"
+	"                            it, a built-in server that accepts, reads the request and\n"
+	"                            answers with 64 KiB of data (bytes, not HTTP)\n"
 	"      --port N              the port the server listens on\n"
 	"      --ready listen|output TEXT\n"
 	"                            readiness: its LISTEN socket on the port (default), or TEXT\n"
@@ -208,8 +213,14 @@ static void put_fault_lines(FILE *out, const char *text, const struct sweep *sw)
 {
 	for (const char *p = text; *p; p++) {
 		if (strncmp(p, "{S}", 3) == 0) {
-			fputs("server.s", out);
+			fputs(sw->server ? "server.s" : "server", out);
 			p += 2;
+		} else if (strncmp(p, "{STOP}", 6) == 0) {
+			/* A program is stopped so that it accepts nothing; the built-in peer accepts
+			 * only when told. */
+			if (sw->server)
+				fputs("kill server.s STOP\n", out);
+			p += 5;
 		} else if (strncmp(p, "{P}", 3) == 0) {
 			fprintf(out, "%d", sw->port);
 			p += 2;
@@ -313,7 +324,9 @@ static char *cell_text(const struct sweep *sw, const struct sweep_fault *f, enum
 	fprintf(out, "timeout %ds\n", sw->deadline_ms / 1000 + 4 * READY_S + 10);
 	if (f->before)
 		put_fault_lines(out, f->before, sw);
-	if (!f->no_server) {
+	if (!f->no_server && !sw->server) {
+		fprintf(out, "server listen %d                # the built-in server\n", sw->port);
+	} else if (!f->no_server) {
 		fprintf(out, "server.s exec port %d ", sw->port);
 		put_command(out, sw->server, sw);
 		if (sw->ready_text) {
@@ -332,6 +345,10 @@ static char *cell_text(const struct sweep *sw, const struct sweep_fault *f, enum
 	if (early)
 		fprintf(out, "await packet client > server S port %d within %ds   # its first SYN: the clock starts\n",
 			sw->port, READY_S);
+	if (!early && !sw->server)
+		fprintf(out, "server accept within %ds\n"
+			"server read 65536 within %ds     # the client's request\n"
+			"server write %d within %ds       # the answer\n", READY_S, READY_S, BUILTIN_ANSWER, READY_S);
 	if (!early) {
 		fprintf(out, "await packet client > server P. port %d within %ds   # the first data both ways\n",
 			sw->port, READY_S);
@@ -412,6 +429,19 @@ static void why_failed(const struct sweep *sw, const struct cell *c, char *buf, 
 	snprintf(buf, len, "%s%s%s%.*s", step[0] ? "at '" : "", step, step[0] ? "': " : "", (int)strcspn(text, "\n"), text);
 }
 
+/* Whether a failure ("FILE:LINE: ...") is the cell's last step's: the client's end awaited. */
+static bool at_last_step(const struct sweep *sw, const struct cell *c, const char *failure)
+{
+	const char *at = strstr(failure, ".tcpf:");
+	char *cell = cell_text(sw, c->f, c->m, c->family, NULL);
+	long lines = 0;
+
+	for (const char *p = cell; p && *p; p++)
+		lines += *p == '\n';
+	free(cell);
+	return at && strtol(at + 6, NULL, 10) == lines;
+}
+
 static void classify(const struct sweep *sw, struct cell *c, const struct result *r)
 {
 	double t0 = -1;
@@ -452,9 +482,11 @@ static void classify(const struct sweep *sw, struct cell *c, const struct result
 	}
 	double end = t0 + sw->deadline_ms;
 	double exit_ms = -1, err_ms = -1;
+	/* The client still running when the deadline ran out: its exit is the teardown's SIGKILL. */
+	bool ran_out = r->verdict != RESULT_PASS && strstr(failure, "client.c did not end within");
 	for (size_t i = 0; i < r->exits.n; i++) {
 		const struct result_exit *x = &r->exits.v[i];
-		if (strcmp(x->peer, "client.c") || x->t_ms >= end)
+		if (strcmp(x->peer, "client.c") || x->t_ms >= end || ran_out)
 			continue;
 		if (x->t_ms < t0) {
 			c->outcome = O_ERROR;
@@ -475,8 +507,7 @@ static void classify(const struct sweep *sw, struct cell *c, const struct result
 	}
 	/* The run ends at the last step, the client's end awaited: any other failure (or none
 	 * there) means the cell did not run as written. */
-	if (r->verdict != RESULT_PASS && !strstr(failure, "client.c did not end within") &&
-	    !strstr(failure, "client.c ended otherwise")) {
+	if (r->verdict != RESULT_PASS && !at_last_step(sw, c, failure)) {
 		c->outcome = O_ERROR;
 		why_failed(sw, c, c->why, sizeof c->why, failure[0] ? failure : "the run failed");
 		return;
@@ -608,7 +639,7 @@ static void report_json(FILE *out, const struct sweep *sw, const struct cell *ce
 	json_object *top = json_object_new_object(), *arr = json_object_new_array();
 
 	json_object_object_add(top, "tcpfault", json_object_new_string(TCPFAULT_VERSION));
-	json_object_object_add(top, "server", sw->server ? json_object_new_string(sw->server) : NULL);
+	json_object_object_add(top, "server", json_object_new_string(sw->server ? sw->server : "built-in"));
 	json_object_object_add(top, "client", json_object_new_string(sw->client));
 	json_object_object_add(top, "port", json_object_new_int(sw->port));
 	json_object_object_add(top, "deadline_ms", json_object_new_int(sw->deadline_ms));
@@ -824,8 +855,6 @@ static int sweep_options(int argc, char **argv, struct sweep *sw, int *ret_exit)
 		return *ret_exit = usage("takes no arguments, only options ('%s')", argv[optind]), -1;
 	if (!sw->client)
 		return *ret_exit = usage("%s", "--client CMD is needed (the program whose reactions are swept)"), -1;
-	if (!sw->server)
-		return *ret_exit = usage("%s", "--server CMD is needed (a built-in server is not there yet)"), -1;
 	if (!sw->port)
 		return *ret_exit = usage("%s", "--port N is needed (the port the server listens on)"), -1;
 	return 0;
