@@ -567,7 +567,7 @@ static int advice(const struct cell *c, char lines[4][320])
 	if (c->m == M_HANDSHAKE || c->m == M_BEFORE || c->retried_syn) {
 		snprintf(lines[n++], 320, "a connect timeout of the application's own (say 3 s: detected after 3 s); "
 			 "the kernel gives up only after net.ipv4.tcp_syn_retries (6: about 127 s, 130 s since Linux 6.5)");
-		snprintf(lines[n++], 320, "TCP_USER_TIMEOUT also bounds the connect (5000 ms: detected after 5 s)");
+		snprintf(lines[n++], 320, "TCP_SYNCNT on the socket: fewer SYN retransmissions than tcp_syn_retries");
 		return n;
 	}
 	if (c->in_flight) {
@@ -616,18 +616,31 @@ static void report_text(FILE *out, const struct sweep *sw, const struct cell *ce
 			family_name(c->family), outcome_names[c->outcome], det, c->exited ? c->exit_how : "-",
 			errs[0] ? errs : "-", c->outcome == O_ERROR ? c->why : wire[0] ? wire : "-");
 	}
-	bool any = false;
-	for (size_t i = 0; i < n; i++) {
-		char lines[4][320];
+	/* Cells with the same advice share it: "blackhole at idle, unreachable at idle:". */
+	bool any = false, *done = calloc(n + 1, sizeof *done);
+	for (size_t i = 0; done && i < n; i++) {
+		char lines[4][320], other[4][320];
 		int k = advice(&cells[i], lines);
-		if (k && !any)
-			fputs("\nHung: what would have ended the wait\n", out);
-		any = any || k;
-		if (k)
-			fprintf(out, "  %s at %s (%s):\n", cells[i].f->name, moment_names[cells[i].m], family_name(cells[i].family));
+		if (!k || done[i])
+			continue;
+		fputs(any ? "" : "\nHung: what would have ended the wait\n", out);
+		any = true;
+		for (size_t j = i; j < n; j++) {
+			int kj = advice(&cells[j], other);
+			bool same = kj == k;
+			for (int l = 0; same && l < k; l++)
+				same = !strcmp(lines[l], other[l]);
+			if (!same || done[j])
+				continue;
+			done[j] = true;
+			fprintf(out, "%s%s at %s (%s)", j == i ? "  " : ", ", cells[j].f->name, moment_names[cells[j].m],
+				family_name(cells[j].family));
+		}
+		fputs(":\n", out);
 		for (int l = 0; l < k; l++)
 			fprintf(out, "    - %s\n", lines[l]);
 	}
+	free(done);
 	fprintf(out, "\n%zu cells: %d detected, %d hung, %d unaffected, %d error; deadline ", n, count[O_DETECTED],
 		count[O_HUNG], count[O_UNAFFECTED], count[O_ERROR]);
 	put_duration(out, sw->deadline_ms);
