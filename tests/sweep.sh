@@ -16,18 +16,21 @@ tcpfault=$1 client=$2
 for tool in python3 jq xmllint; do
 	command -v $tool >/dev/null || { echo "skip: needs $tool"; exit 77; }
 done
-python3 -m http.server --help 2>/dev/null | grep -q -- --protocol || { echo "skip: python3's http.server has no --protocol"; exit 77; }
+"$(python3 -c 'import sys; print(sys.executable)')" -m http.server --help 2>/dev/null | grep -q -- --protocol || { echo "skip: python3's http.server has no --protocol"; exit 77; }
+# The interpreter itself, not a wrapper that finds it (pyenv's shim is a bash script that runs
+# several more under the shim, and took 30 s to start python at -j16 on a loaded machine).
+py=$(python3 -c 'import sys; print(sys.executable)')
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 mkdir "$dir/www"
 truncate -s 20M "$dir/www/big"    # sparse: a transfer that lasts a little
-server="python3 -m http.server --protocol HTTP/1.1 --bind {server} --directory $dir/www {port}"
+server="$py -m http.server --protocol HTTP/1.1 --bind {server} --directory $dir/www {port}"
 status=0
 fail() { echo "FAIL: $*" >&2; status=1; }
 sweep() { "$tcpfault" sweep --server "$server" --port 8000 --faults blackhole,sigkill --deadline 10s "$@"; }
 
 # 1. No timeout.
-sweep --client "python3 $client {server} {port}" --format json -o "$dir/plain.json" --emit "$dir/emit"
+sweep --client "$py $client {server} {port}" --format json -o "$dir/plain.json" --emit "$dir/emit"
 rc=$?
 [ $rc -eq 3 ] && { echo "skip: this machine lacks what the sweep needs"; exit 77; }
 [ $rc -eq 1 ] || fail "exit status $rc with hung cells, not 1"
@@ -49,13 +52,13 @@ jq -e '[.cells[] | has("fault", "moment", "family", "outcome", "detect_ms", "exi
 "$tcpfault" run -j4 "$dir"/emit/*.tcpf || fail "an emitted scenario does not pass under tcpfault run"
 
 # 3. JUnit.
-sweep --client "python3 $client {server} {port}" --format junit -o "$dir/plain.xml"
+sweep --client "$py $client {server} {port}" --format junit -o "$dir/plain.xml"
 xmllint --noout "$dir/plain.xml" || fail "the JUnit does not pass xmllint"
 [ "$(xmllint --xpath 'count(//testcase)' "$dir/plain.xml")" = 4 ] || fail "not one testcase per cell"
 [ "$(xmllint --xpath 'count(//testcase/failure)' "$dir/plain.xml")" = 2 ] || fail "not one failure per hung cell"
 
 # 4. A 2 s socket timeout.
-sweep --client "python3 $client {server} {port} 2" --format json -o "$dir/timeout.json"
+sweep --client "$py $client {server} {port} 2" --format json -o "$dir/timeout.json"
 rc=$?
 cells "$dir/timeout.json"
 [ $rc -eq 0 ] || fail "exit status $rc with no cell hung, not 0"

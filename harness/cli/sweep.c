@@ -354,8 +354,11 @@ static char *cell_text(const struct sweep *sw, const struct sweep_fault *f, enum
 			sw->port, READY_S);
 		fprintf(out, "await packet server > client P. port %d within %ds\n", sw->port, READY_S);
 		if (m == M_IDLE)
-			fprintf(out, "wait %dms                      # then the connection idles\n"
-				"await state client ESTABLISHED port %d\n", IDLE_MS, sw->port);
+			fprintf(out, "wait %dms                      # then the connection idles:\n"
+				"await state client ESTABLISHED port %d recvq 0 sendq 0 within %ds   # nothing unread, "
+				"nothing unacknowledged\n"
+				"await state server ESTABLISHED port %d recvq 0 sendq 0 within %ds\n", IDLE_MS, sw->port,
+				READY_S, sw->port, READY_S);
 		put_fault_lines(out, f->apply, sw);
 	}
 	put_tail(out, sw, c);
