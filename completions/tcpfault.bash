@@ -21,7 +21,7 @@ _tcpfault()
 	case $prev in
 	-f|--format)
 		if [[ $cmd == sweep ]]; then
-			COMPREPLY=($(compgen -W 'text json junit' -- "$cur"))
+			COMPREPLY=($(compgen -W 'text json junit html' -- "$cur"))
 		else
 			COMPREPLY=($(compgen -W 'text json junit tap html mermaid' -- "$cur"))
 		fi

@@ -36,7 +36,7 @@ expect "tcpfault sweep --" --server --client --port --faults --moments --deadlin
 expect "tcpfault sweep --faults " sigkill blackhole reboot-rst accept-overflow-drop unreachable all
 expect "tcpfault sweep --faults sigkill,bl" sigkill,blackhole
 expect "tcpfault sweep --moments " before-connect handshake mid-transfer idle
-expect "tcpfault sweep --format " text json junit
+expect "tcpfault sweep --format " text json junit html
 # Nothing but the matching names: 'sig' offers no 'refused'.
 expect "tcpfault run sig"
 [[ " ${COMPREPLY[*]} " == *" refused "* ]] && { echo "FAIL 'run sig' offers refused" >&2; status=1; }

@@ -6,7 +6,8 @@
 #     detected with an exit status and the EOF or errno seen; exit status 1; the JSON carries
 #     outcome, detect_ms, exit, errnos per cell;
 #  2. --emit writes one scenario per cell, and each passes under 'tcpfault run';
-#  3. the JUnit validates with xmllint, one testcase per cell, a failure per hung cell;
+#  3. the JUnit validates with xmllint, one testcase per cell, a failure per hung cell (and the
+#     HTML page has its table);
 #  4. the same client with a 2 s socket timeout: the blackhole cells detected in 2 to 3 s.
 # Skips (77) without python3 (3.11: http.server --protocol), jq or xmllint, or where namespaces
 # cannot be made (exit status 3).
@@ -56,6 +57,11 @@ sweep --client "$py $client {server} {port}" --format junit -o "$dir/plain.xml"
 xmllint --noout "$dir/plain.xml" || fail "the JUnit does not pass xmllint"
 [ "$(xmllint --xpath 'count(//testcase)' "$dir/plain.xml")" = 4 ] || fail "not one testcase per cell"
 [ "$(xmllint --xpath 'count(//testcase/failure)' "$dir/plain.xml")" = 2 ] || fail "not one failure per hung cell"
+
+# The HTML page: one cell (refused: at once), the table and its outcome.
+sweep --client "$py $client {server} {port}" --faults refused --format html -o "$dir/one.html"
+grep -q '<table>' "$dir/one.html" && grep -q '<td>refused</td>' "$dir/one.html" &&
+	grep -q '>detected</td>' "$dir/one.html" || fail "the HTML page lacks the refused cell"
 
 # 4. A 2 s socket timeout.
 sweep --client "$py $client {server} {port} 2" --format json -o "$dir/timeout.json"

@@ -116,7 +116,7 @@ struct sweep {
 	int deadline_ms;
 	unsigned faults, moments, families;
 	long njobs;
-	int format;                       /* 0 text, 1 json, 2 junit */
+	int format;                       /* 0 text, 1 json, 2 junit, 3 html */
 	const char *output, *emit;
 	char cwd[PATH_MAX];
 	char tmpdir[PATH_MAX];
@@ -159,8 +159,8 @@ static const char sweep_help[] =
 	"                            address families (default inet)\n"
 	"  -j, --jobs N              cells run in parallel, 1 to 64 (default: 4 per CPU; cells\n"
 	"                            wait on timers and programs, not on the CPU)\n"
-	"  -f, --format text|json|junit\n"
-	"                            report format (default text)\n"
+	"  -f, --format text|json|junit|html\n"
+	"                            report format (default text); html is one page\n"
 	"  -o, --output FILE         write the report to FILE instead of standard output\n"
 	"      --emit DIR            write one scenario file per cell into DIR, with what was\n"
 	"                            observed as its expectations (for tcpfault run)\n"
@@ -595,7 +595,7 @@ static const char *family_name(int family)
 	return family == AF_INET6 ? "inet6" : "inet";
 }
 
-static void report_text(FILE *out, const struct sweep *sw, const struct cell *cells, size_t n, double wall_ms)
+static void sweep_text(FILE *out, const struct sweep *sw, const struct cell *cells, size_t n, double wall_ms)
 {
 	int count[4] = { 0 };
 
@@ -650,7 +650,7 @@ static void report_text(FILE *out, const struct sweep *sw, const struct cell *ce
 	fprintf(out, ", %.1f s in all; timers: none compressed (the kernel's own)\n", wall_ms / 1000);
 }
 
-static void report_json(FILE *out, const struct sweep *sw, const struct cell *cells, size_t n, double wall_ms)
+static void sweep_json(FILE *out, const struct sweep *sw, const struct cell *cells, size_t n, double wall_ms)
 {
 	json_object *top = json_object_new_object(), *arr = json_object_new_array();
 
@@ -721,7 +721,7 @@ static void xml_put(FILE *out, const char *s)
 	}
 }
 
-static void report_junit(FILE *out, const struct sweep *sw, const struct cell *cells, size_t n, double wall_ms)
+static void sweep_junit(FILE *out, const struct sweep *sw, const struct cell *cells, size_t n, double wall_ms)
 {
 	int hung = 0, errors = 0;
 
@@ -765,6 +765,59 @@ static void report_junit(FILE *out, const struct sweep *sw, const struct cell *c
 		fputs("</system-out>\n    </testcase>\n", out);
 	}
 	fputs("  </testsuite>\n</testsuites>\n", out);
+}
+
+/* One self-contained page: the matrix as a table, outcomes coloured, then the advice. */
+static void sweep_html(FILE *out, const struct sweep *sw, const struct cell *cells, size_t n, double wall_ms)
+{
+	static const char *const colour[] = { "#2e7d32", "#c62828", "#1565c0", "#6d4c41" };
+
+	fputs("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>tcpfault sweep</title><style>"
+	      "body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
+	      "td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left;vertical-align:top}"
+	      "td.o{font-weight:bold;color:#fff}code{font-size:90%}</style></head><body>\n"
+	      "<h1>tcpfault sweep</h1>\n<p>client <code>", out);
+	xml_put(out, sw->client);
+	fputs("</code><br>server <code>", out);
+	xml_put(out, sw->server ? sw->server : "built-in");
+	fprintf(out, "</code><br>port %d, deadline %d s, %.1f s in all; timers: none compressed (the kernel's own)</p>\n",
+		sw->port, sw->deadline_ms / 1000, wall_ms / 1000);
+	fputs("<table>\n<tr><th>fault</th><th>moment</th><th>family</th><th>outcome</th><th>detect</th><th>exit</th>"
+	      "<th>errnos</th><th>wire after the fault / why</th></tr>\n", out);
+	for (size_t i = 0; i < n; i++) {
+		const struct cell *c = &cells[i];
+		fprintf(out, "<tr><td>%s</td><td>%s</td><td>%s</td><td class=\"o\" style=\"background:%s\">%s</td><td>",
+			c->f->name, moment_names[c->m], family_name(c->family), colour[c->outcome], outcome_names[c->outcome]);
+		if (c->detect_ms >= 0)
+			fprintf(out, "%.0f ms", c->detect_ms);
+		fprintf(out, "</td><td>%s</td><td>", c->exited ? c->exit_how : "");
+		for (int e = 0; e < c->nerr; e++)
+			fprintf(out, "%s%s", e ? " " : "", c->errnos[e]);
+		fprintf(out, "%s</td><td>", c->eof ? c->nerr ? " EOF" : "EOF" : "");
+		if (c->outcome == O_ERROR)
+			xml_put(out, c->why);
+		for (int w = 0; c->outcome != O_ERROR && w < c->nwire; w++) {
+			fputs(w ? ", " : "", out);
+			xml_put(out, c->wire[w]);
+		}
+		fputs("</td></tr>\n", out);
+	}
+	fputs("</table>\n", out);
+	for (size_t i = 0; i < n; i++) {
+		char lines[4][320];
+		int k = advice(&cells[i], lines);
+		if (k)
+			fprintf(out, "<h3>%s at %s (%s): hung; what would have ended the wait</h3>\n<ul>\n", cells[i].f->name,
+				moment_names[cells[i].m], family_name(cells[i].family));
+		for (int l = 0; l < k; l++) {
+			fputs("<li>", out);
+			xml_put(out, lines[l]);
+			fputs("</li>\n", out);
+		}
+		if (k)
+			fputs("</ul>\n", out);
+	}
+	fputs("</body></html>\n", out);
 }
 
 /* ---- the command ---- */
@@ -850,9 +903,10 @@ static int sweep_options(int argc, char **argv, struct sweep *sw, int *ret_exit)
 				return *ret_exit = usage("--jobs takes a number from 1 to 64, not '%s'", optarg), -1;
 			break;
 		case 'f':
-			sw->format = !strcmp(optarg, "text") ? 0 : !strcmp(optarg, "json") ? 1 : !strcmp(optarg, "junit") ? 2 : -1;
+			sw->format = !strcmp(optarg, "text") ? 0 : !strcmp(optarg, "json") ? 1 : !strcmp(optarg, "junit") ? 2 :
+				     !strcmp(optarg, "html") ? 3 : -1;
 			if (sw->format < 0)
-				return *ret_exit = usage("unknown format '%s' (text, json or junit)", optarg), -1;
+				return *ret_exit = usage("unknown format '%s' (text, json, junit or html)", optarg), -1;
 			break;
 		case 'o':
 			sw->output = optarg;
@@ -977,11 +1031,13 @@ int cmd_sweep(int argc, char **argv)
 		bad = bad || cells[i].outcome == O_HUNG || cells[i].outcome == O_ERROR;
 	}
 	if (sw.format == 1)
-		report_json(out, &sw, cells, nc, wall_ms);
+		sweep_json(out, &sw, cells, nc, wall_ms);
 	else if (sw.format == 2)
-		report_junit(out, &sw, cells, nc, wall_ms);
+		sweep_junit(out, &sw, cells, nc, wall_ms);
+	else if (sw.format == 3)
+		sweep_html(out, &sw, cells, nc, wall_ms);
 	else
-		report_text(out, &sw, cells, nc, wall_ms);
+		sweep_text(out, &sw, cells, nc, wall_ms);
 	for (size_t i = 0; sw.emit && i < nc; i++) {
 		const struct cell *c = &cells[i];
 		char path[PATH_MAX + 64], *text;
