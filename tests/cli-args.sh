@@ -75,7 +75,7 @@ sweep_refuses() {
 	out=$("$tcpfault" sweep "$@" 2>&1)
 	[ $? -eq 2 ] && printf '%s\n' "$out" | grep -qF -e "$want" || fail "sweep $*: $out"
 }
-sweep_refuses '--client CMD is needed' --port 8000
+sweep_refuses "--port N is needed" --faults refused
 sweep_refuses '--port N is needed' --client true
 sweep_refuses "unknown fault 'nope'" --port 8000 --client true --faults sigkill,nope
 sweep_refuses "unknown moment 'later'" --port 8000 --client true --moments later

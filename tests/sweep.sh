@@ -63,6 +63,16 @@ sweep --client "$py $client {server} {port}" --faults refused --format html -o "
 grep -q '<table>' "$dir/one.html" && grep -q '<td>refused</td>' "$dir/one.html" &&
 	grep -q '>detected</td>' "$dir/one.html" || fail "the HTML page lacks the refused cell"
 
+# The built-in client (bash's /dev/tcp, then cat) against the built-in server (the peer): a
+# refused connect fails ECONNREFUSED (detected); a SIGKILLed server's FIN is cat's end of file,
+# and cat exits 0 (unaffected).
+"$tcpfault" sweep --port 7000 --faults refused,sigkill --moments before-connect,idle --format json -o "$dir/builtin.json"
+cells "$dir/builtin.json"
+jq -e '[.cells[] | select(.fault == "refused") | .outcome == "detected" and .errnos == ["ECONNREFUSED"]] == [true]' \
+	"$dir/builtin.json" >/dev/null || fail "built-in client and server: refused is not detected with ECONNREFUSED"
+jq -e '[.cells[] | select(.fault == "sigkill") | .outcome == "unaffected" and .eof] == [true]' \
+	"$dir/builtin.json" >/dev/null || fail "built-in client and server: sigkill at idle is not unaffected with EOF"
+
 # 4. A 2 s socket timeout.
 sweep --client "$py $client {server} {port} 2" --format json -o "$dir/timeout.json"
 rc=$?

@@ -42,7 +42,7 @@ static const char usage_text[] =
 	"                            run one scenario and narrate it: a ladder diagram of every\n"
 	"                            packet, syscall and event, the folklore claim and what Linux does\n"
 	"  check FILE...             parse only; errors as FILE:LINE:COL: message\n"
-	"  sweep [--server CMD] --port N --client CMD [OPTIONS]\n"
+	"  sweep [--server CMD] --port N [--client CMD] [OPTIONS]\n"
 	"                            put your client and server through every fault, at every\n"
 	"                            moment, and report per cell: detected, hung, unaffected\n"
 	"\n"

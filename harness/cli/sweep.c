@@ -40,6 +40,12 @@ static const char *const moment_names[NMOMENTS] = { "before-connect", "handshake
 #define IDLE_MS 300
 /* Bounds of the steps before the fault: a program's start and its first packets. */
 #define READY_S 30
+/* The built-in client: bash's /dev/tcp connects, cat sends a request in one write (HTTP/1.1, so
+ * that an HTTP server keeps the connection; bash's own printf writes line by line), then cat
+ * reads until the end of the stream. On fd 7: fd 3 is the shim's (a program's own fd 3 would
+ * take the shim's reports into the connection). */
+#define BUILTIN_CLIENT "bash -c 'exec 7<>/dev/tcp/$1/$2 && cat <<<\"$(printf \"GET / HTTP/1.1\\r\\nHost: %s\\r\\n\\r\" " \
+	"\"$1\")\" >&7 && exec cat <&7 >/dev/null 7<&-' client {server} {port}"
 /* What the built-in server answers a request with: bytes of data (not HTTP). */
 #define BUILTIN_ANSWER 65536
 
@@ -130,7 +136,7 @@ static void on_stop(int signo)
 }
 
 static const char sweep_help[] =
-	"Usage: tcpfault sweep [--server CMD] --port N --client CMD [OPTIONS]\n"
+	"Usage: tcpfault sweep [--server CMD] --port N [--client CMD] [OPTIONS]\n"
 	"\n"
 	"Runs your client and server through every fault of a table (each at the moments that make\n"
 	"sense for it: before-connect, handshake, mid-transfer, idle) and reports per cell what the\n"
@@ -149,7 +155,9 @@ static const char sweep_help[] =
 	"      --ready listen|output TEXT\n"
 	"                            readiness: its LISTEN socket on the port (default), or TEXT\n"
 	"                            in its output\n"
-	"      --client CMD          the client program (started after)\n"
+	"      --client CMD          the client program (started after); without it, a built-in\n"
+	"                            client: bash's /dev/tcp sends an HTTP/1.1 GET, cat reads\n"
+	"                            until the end of the stream\n"
 	"      --deadline DUR        how long a client may take after the fault (default 10s)\n"
 	"      --faults LIST|all     faults, comma separated (default all): sigkill, crash, sigterm,\n"
 	"                            blackhole, reboot-rst, refused, syn-blackhole,\n"
@@ -341,7 +349,7 @@ static char *cell_text(const struct sweep *sw, const struct sweep_fault *f, enum
 	if (early)
 		put_fault_lines(out, f->apply, sw);
 	fprintf(out, "client.c exec port %d ", sw->port);
-	put_command(out, sw->client, sw);
+	put_command(out, sw->client ? sw->client : BUILTIN_CLIENT, sw);
 	if (early)
 		fprintf(out, "await packet client > server S port %d within %ds   # its first SYN: the clock starts\n",
 			sw->port, READY_S);
@@ -656,7 +664,7 @@ static void sweep_json(FILE *out, const struct sweep *sw, const struct cell *cel
 
 	json_object_object_add(top, "tcpfault", json_object_new_string(TCPFAULT_VERSION));
 	json_object_object_add(top, "server", json_object_new_string(sw->server ? sw->server : "built-in"));
-	json_object_object_add(top, "client", json_object_new_string(sw->client));
+	json_object_object_add(top, "client", json_object_new_string(sw->client ? sw->client : "built-in"));
 	json_object_object_add(top, "port", json_object_new_int(sw->port));
 	json_object_object_add(top, "deadline_ms", json_object_new_int(sw->deadline_ms));
 	json_object_object_add(top, "timers", json_object_new_string("none compressed: the kernel's own"));
@@ -777,7 +785,7 @@ static void sweep_html(FILE *out, const struct sweep *sw, const struct cell *cel
 	      "td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left;vertical-align:top}"
 	      "td.o{font-weight:bold;color:#fff}code{font-size:90%}</style></head><body>\n"
 	      "<h1>tcpfault sweep</h1>\n<p>client <code>", out);
-	xml_put(out, sw->client);
+	xml_put(out, sw->client ? sw->client : "built-in");
 	fputs("</code><br>server <code>", out);
 	xml_put(out, sw->server ? sw->server : "built-in");
 	fprintf(out, "</code><br>port %d, deadline %d s, %.1f s in all; timers: none compressed (the kernel's own)</p>\n",
@@ -923,8 +931,6 @@ static int sweep_options(int argc, char **argv, struct sweep *sw, int *ret_exit)
 	}
 	if (optind < argc)
 		return *ret_exit = usage("takes no arguments, only options ('%s')", argv[optind]), -1;
-	if (!sw->client)
-		return *ret_exit = usage("%s", "--client CMD is needed (the program whose reactions are swept)"), -1;
 	if (!sw->port)
 		return *ret_exit = usage("%s", "--port N is needed (the port the server listens on)"), -1;
 	return 0;
@@ -1038,12 +1044,12 @@ int cmd_sweep(int argc, char **argv)
 		sweep_html(out, &sw, cells, nc, wall_ms);
 	else
 		sweep_text(out, &sw, cells, nc, wall_ms);
+	size_t unemitted = 0;
 	for (size_t i = 0; sw.emit && i < nc; i++) {
 		const struct cell *c = &cells[i];
 		char path[PATH_MAX + 64], *text;
 		if (c->outcome == O_ERROR) {
-			fprintf(stderr, "tcpfault: sweep: --emit: %s at %s (%s) not written: it could not run (%s)\n",
-				c->f->name, moment_names[c->m], family_name(c->family), c->why);
+			unemitted++;
 			continue;
 		}
 		snprintf(path, sizeof path, "%s/%s-%s%s.tcpf", sw.emit, c->f->name, moment_names[c->m],
@@ -1054,6 +1060,9 @@ int cmd_sweep(int argc, char **argv)
 		}
 		free(text);
 	}
+	if (unemitted)
+		fprintf(stderr, "tcpfault: sweep: --emit: %zu cell%s not written: %s could not run (the report says why)\n",
+			unemitted, unemitted == 1 ? "" : "s", unemitted == 1 ? "it" : "they");
 	if (fflush(out) != 0 || ferror(out)) {
 		fprintf(stderr, "tcpfault: sweep: writing the report: %s\n", strerror(errno ? errno : EIO));
 		rc = EXIT_FAIL;
