@@ -652,7 +652,7 @@ static void sweep_text(FILE *out, const struct sweep *sw, const struct cell *cel
 			fprintf(out, "    - %s\n", lines[l]);
 	}
 	free(done);
-	fprintf(out, "\n%zu cells: %d detected, %d hung, %d unaffected, %d error; deadline ", n, count[O_DETECTED],
+	fprintf(out, "\n%zu cell%s: %d detected, %d hung, %d unaffected, %d error; deadline ", n, n == 1 ? "" : "s", count[O_DETECTED],
 		count[O_HUNG], count[O_UNAFFECTED], count[O_ERROR]);
 	put_duration(out, sw->deadline_ms);
 	fprintf(out, ", %.1f s in all; timers: none compressed (the kernel's own)\n", wall_ms / 1000);
