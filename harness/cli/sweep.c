@@ -54,7 +54,7 @@ static const char *const moment_names[NMOMENTS] = { "before-connect", "handshake
  * language, with {S} the server's actor (server.s) and {P} the port; 'before' lines run before
  * the server starts. The fault acts at the moments its bit set names: before-connect and
  * handshake faults are in place before the client starts (the clock of detection then starts
- * with the client), mid-transfer and idle ones once the connection reached that point.
+ * at its first SYN), mid-transfer and idle ones once the connection reached that point.
  *
  * Section E of the failure modes (middlebox idle timeout with drop and with RST, PMTU black
  * hole, zero window, SYN loss) goes here as more entries, with the statements that make them.
@@ -77,6 +77,14 @@ static const struct sweep_fault sweep_faults[] = {
 	  .apply = "kill {S} TERM", .event = "kill " },
 	{ .name = "blackhole", .what = "server host vanishes: every packet in or out dropped",
 	  .moments = AT(M_MID) | AT(M_IDLE), .apply = "blackhole server", .event = "blackhole:" },
+	{ .name = "blackhole-in", .what = "one-way loss: the server host drops what it receives",
+	  .moments = AT(M_MID) | AT(M_IDLE), .apply = "nft server add table inet sweep\n"
+	  "nft server add chain inet sweep in { type filter hook input priority -300 ; policy drop ; }",
+	  .event = "nft add chain" },
+	{ .name = "blackhole-out", .what = "one-way loss: the server host drops what it sends",
+	  .moments = AT(M_MID) | AT(M_IDLE), .apply = "nft server add table inet sweep\n"
+	  "nft server add chain inet sweep out { type filter hook output priority -300 ; policy drop ; }",
+	  .event = "nft add chain" },
 	{ .name = "reboot-rst", .what = "server host reboots: no state, answers with RST",
 	  .moments = AT(M_MID) | AT(M_IDLE), .apply = "reboot server", .event = "reboot:" },
 	{ .name = "refused", .what = "nothing listening on the port: RST to the SYN", .moments = AT(M_BEFORE),
@@ -160,8 +168,8 @@ static const char sweep_help[] =
 	"                            until the end of the stream\n"
 	"      --deadline DUR        how long a client may take after the fault (default 10s)\n"
 	"      --faults LIST|all     faults, comma separated (default all): sigkill, crash, sigterm,\n"
-	"                            blackhole, reboot-rst, refused, syn-blackhole,\n"
-	"                            accept-overflow-drop, unreachable\n"
+	"                            blackhole, blackhole-in, blackhole-out, reboot-rst, refused,\n"
+	"                            syn-blackhole, accept-overflow-drop, unreachable\n"
 	"      --moments LIST|all    before-connect, handshake, mid-transfer, idle (default all)\n"
 	"      --family inet|inet6|both\n"
 	"                            address families (default inet)\n"
@@ -365,7 +373,7 @@ static char *cell_text(const struct sweep *sw, const struct sweep_fault *f, enum
 			fprintf(out, "wait %dms                      # then the connection idles:\n"
 				"await state client ESTABLISHED port %d recvq 0 sendq 0 within %ds   # nothing unread, "
 				"nothing unacknowledged\n"
-				"await state server ESTABLISHED port %d recvq 0 sendq 0 within %ds\n", IDLE_MS, sw->port,
+				"await state server ESTABLISHED port %d sendq 0 within %ds\n", IDLE_MS, sw->port,
 				READY_S, sw->port, READY_S);
 		put_fault_lines(out, f->apply, sw);
 	}
