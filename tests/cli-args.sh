@@ -67,3 +67,19 @@ out=$("$tcpfault" run "$file" --shard 2/2 --family inet -o /dev/full 2>&1)
 out=$( ("$tcpfault" run "$file" --shard 2/2 --family inet >/dev/full) 2>&1)
 [ $? -eq 1 ] && printf '%s\n' "$out" | grep -qF 'writing the report to standard output' || fail ">/dev/full: $out"
 echo "ok 7: a report that cannot be written exits 1 and says so"
+
+# sweep: its usage refused before any namespace is made (exit 2, the reason named)
+"$tcpfault" sweep --help | grep -q '^Usage: tcpfault sweep' || fail "sweep --help"
+sweep_refuses() {
+	want=$1; shift
+	out=$("$tcpfault" sweep "$@" 2>&1)
+	[ $? -eq 2 ] && printf '%s\n' "$out" | grep -qF -e "$want" || fail "sweep $*: $out"
+}
+sweep_refuses "--port N is needed" --faults refused
+sweep_refuses '--port N is needed' --client true
+sweep_refuses "unknown fault 'nope'" --port 8000 --client true --faults sigkill,nope
+sweep_refuses "unknown moment 'later'" --port 8000 --client true --moments later
+sweep_refuses 'no cell' --port 8000 --client true --faults refused --moments idle
+sweep_refuses '--deadline takes whole seconds' --port 8000 --client true --deadline 1500ms
+sweep_refuses 'does not make a scenario' --port 8000 --client "true $(printf '%01100d' 0)" --faults refused
+echo "ok 8: sweep refuses bad usage with exit status 2"

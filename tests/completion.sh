@@ -22,7 +22,7 @@ expect() {
 		fi
 	done
 }
-expect "tcpfault " list run explain check
+expect "tcpfault " list run explain check sweep
 expect "tcpfault r" run
 expect "tcpfault run --pc" --pcap-dir
 expect "tcpfault run --" --format --jobs --family --repeat --shard --timeout --output --verbose
@@ -32,6 +32,11 @@ expect "tcpfault run --format " text json junit tap html mermaid
 expect "tcpfault run --family in" inet inet6
 expect "tcpfault run sig" sigkill sigterm
 expect "tcpfault explain -v curl-socat-bl" curl-socat-blackhole
+expect "tcpfault sweep --" --server --client --port --faults --moments --deadline --emit --format --jobs
+expect "tcpfault sweep --faults " sigkill blackhole reboot-rst accept-overflow-drop unreachable all
+expect "tcpfault sweep --faults sigkill,bl" sigkill,blackhole
+expect "tcpfault sweep --moments " before-connect handshake mid-transfer idle
+expect "tcpfault sweep --format " text json junit html
 # Nothing but the matching names: 'sig' offers no 'refused'.
 expect "tcpfault run sig"
 [[ " ${COMPREPLY[*]} " == *" refused "* ]] && { echo "FAIL 'run sig' offers refused" >&2; status=1; }

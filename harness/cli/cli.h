@@ -6,6 +6,7 @@
  *   catalog.c  where scenarios come from (catalog, examples, names) and the list's order
  *   jobs.c     the worker processes that run the jobs, -j at a time
  *   isolate.c  the controller's own network (and user) namespace
+ *   sweep.c    the sweep command: a matrix of faults against the user's own programs
  */
 #pragma once
 
@@ -87,6 +88,11 @@ void run_jobs(struct job *jobs, size_t n, unsigned njobs, const struct run_optio
 	      volatile sig_atomic_t *stop);
 /* An error result for j (partial); NULL if out of memory. */
 struct result *job_error_result(const struct job *j, const char *why);
+
+/* ---- sweep.c ---- */
+
+/* tcpfault sweep ARGS (argv[0] is "sweep"): the exit status. */
+int cmd_sweep(int argc, char **argv);
 
 /* ---- isolate.c ---- */
 

@@ -42,6 +42,9 @@ static const char usage_text[] =
 	"                            run one scenario and narrate it: a ladder diagram of every\n"
 	"                            packet, syscall and event, the folklore claim and what Linux does\n"
 	"  check FILE...             parse only; errors as FILE:LINE:COL: message\n"
+	"  sweep [--server CMD] --port N [--client CMD] [OPTIONS]\n"
+	"                            put your client and server through every fault, at every\n"
+	"                            moment, and report per cell: detected, hung, unaffected\n"
 	"\n"
 	"'tcpfault COMMAND --help' shows a command's options; man tcpfault and man 5\n"
 	"tcpfault-scenario tell the rest.\n"
@@ -752,5 +755,7 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1, false);
 	if (strcmp(cmd, "explain") == 0)
 		return cmd_run(argc - 1, argv + 1, true);
-	return usage_error("unknown command '%s' (list, run, explain, check)", cmd);
+	if (strcmp(cmd, "sweep") == 0)
+		return cmd_sweep(argc - 1, argv + 1);
+	return usage_error("unknown command '%s' (list, run, explain, check, sweep)", cmd);
 }

@@ -1,0 +1,87 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# tcpfault sweep against real programs: a naive python http.client (no timeout) against
+# python3 -m http.server. Checks (issue 17's "Done when"):
+#  1. at a 10 s deadline the blackhole cells (idle, mid-transfer) are hung, the SIGKILL cells
+#     detected with an exit status and the EOF or errno seen; exit status 1; the JSON carries
+#     outcome, detect_ms, exit, errnos per cell;
+#  2. --emit writes one scenario per cell, and each passes under 'tcpfault run';
+#  3. the JUnit validates with xmllint, one testcase per cell, a failure per hung cell (and the
+#     HTML page has its table);
+#  4. the same client with a 2 s socket timeout: the blackhole cells detected in 2 to 3 s.
+# Skips (77) without python3 (3.11: http.server --protocol), jq or xmllint, or where namespaces
+# cannot be made (exit status 3).
+#   sweep.sh TCPFAULT CLIENT.py
+set -u
+tcpfault=$1 client=$2
+for tool in python3 jq xmllint; do
+	command -v $tool >/dev/null || { echo "skip: needs $tool"; exit 77; }
+done
+"$(python3 -c 'import sys; print(sys.executable)')" -m http.server --help 2>/dev/null | grep -q -- --protocol || { echo "skip: python3's http.server has no --protocol"; exit 77; }
+# The interpreter itself, not a wrapper that finds it (pyenv's shim is a bash script that runs
+# several more under the shim, and took 30 s to start python at -j16 on a loaded machine).
+py=$(python3 -c 'import sys; print(sys.executable)')
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+mkdir "$dir/www"
+truncate -s 20M "$dir/www/big"    # sparse: a transfer that lasts a little
+server="$py -m http.server --protocol HTTP/1.1 --bind {server} --directory $dir/www {port}"
+status=0
+fail() { echo "FAIL: $*" >&2; status=1; }
+sweep() { "$tcpfault" sweep --server "$server" --port 8000 --faults blackhole,sigkill --deadline 10s "$@"; }
+
+# 1. No timeout.
+sweep --client "$py $client {server} {port}" --format json -o "$dir/plain.json" --emit "$dir/emit"
+rc=$?
+[ $rc -eq 3 ] && { echo "skip: this machine lacks what the sweep needs"; exit 77; }
+[ $rc -eq 1 ] || fail "exit status $rc with hung cells, not 1"
+cells() { jq -r '.cells[] | "\(.fault) \(.moment) \(.outcome) \(.detect_ms) \(.exit.status // .exit.signal // "-") \(.errnos | join(",")) \(.eof)"' "$1"; }
+cells "$dir/plain.json"
+[ "$(jq '.cells | length' "$dir/plain.json")" = 4 ] || fail "not 4 cells"
+for m in idle mid-transfer; do
+	[ "$(jq -r --arg m $m '.cells[] | select(.fault == "blackhole" and .moment == $m) | .outcome' "$dir/plain.json")" = hung ] ||
+		fail "blackhole at $m is not hung"
+	jq -e --arg m $m '.cells[] | select(.fault == "sigkill" and .moment == $m) |
+		.outcome == "detected" and .detect_ms >= 0 and .exit.status == 1 and (.eof or (.errnos | length) > 0)' \
+		"$dir/plain.json" >/dev/null || fail "sigkill at $m is not detected with its exit and EOF or errno"
+done
+jq -e '[.cells[] | has("fault", "moment", "family", "outcome", "detect_ms", "exit", "errnos", "wire")] | all' \
+	"$dir/plain.json" >/dev/null || fail "a cell lacks a field"
+
+# 2. The emitted scenarios reproduce the cells.
+[ "$(ls "$dir/emit" | wc -l)" = 4 ] || fail "--emit wrote $(ls "$dir/emit" | wc -l) files, not 4"
+"$tcpfault" run -j4 "$dir"/emit/*.tcpf || fail "an emitted scenario does not pass under tcpfault run"
+
+# 3. JUnit.
+sweep --client "$py $client {server} {port}" --format junit -o "$dir/plain.xml"
+xmllint --noout "$dir/plain.xml" || fail "the JUnit does not pass xmllint"
+[ "$(xmllint --xpath 'count(//testcase)' "$dir/plain.xml")" = 4 ] || fail "not one testcase per cell"
+[ "$(xmllint --xpath 'count(//testcase/failure)' "$dir/plain.xml")" = 2 ] || fail "not one failure per hung cell"
+
+# The HTML page: one cell (refused: at once), the table and its outcome.
+sweep --client "$py $client {server} {port}" --faults refused --format html -o "$dir/one.html"
+grep -q '<table>' "$dir/one.html" && grep -q '<td>refused</td>' "$dir/one.html" &&
+	grep -q '>detected</td>' "$dir/one.html" || fail "the HTML page lacks the refused cell"
+
+# The built-in client (bash's /dev/tcp, then cat) against the built-in server (the peer): a
+# refused connect fails ECONNREFUSED (detected); a SIGKILLed server's FIN is cat's end of file,
+# and cat exits 0 (unaffected).
+"$tcpfault" sweep --port 7000 --faults refused,sigkill --moments before-connect,idle --format json -o "$dir/builtin.json"
+cells "$dir/builtin.json"
+jq -e '[.cells[] | select(.fault == "refused") | .outcome == "detected" and .errnos == ["ECONNREFUSED"]] == [true]' \
+	"$dir/builtin.json" >/dev/null || fail "built-in client and server: refused is not detected with ECONNREFUSED"
+jq -e '[.cells[] | select(.fault == "sigkill") | .outcome == "unaffected" and .eof] == [true]' \
+	"$dir/builtin.json" >/dev/null || fail "built-in client and server: sigkill at idle is not unaffected with EOF"
+
+# 4. A 2 s socket timeout.
+sweep --client "$py $client {server} {port} 2" --format json -o "$dir/timeout.json"
+rc=$?
+cells "$dir/timeout.json"
+[ $rc -eq 0 ] || fail "exit status $rc with no cell hung, not 0"
+for m in idle mid-transfer; do
+	jq -e --arg m $m '.cells[] | select(.fault == "blackhole" and .moment == $m) |
+		.outcome == "detected" and .detect_ms >= 2000 and .detect_ms <= 3000' "$dir/timeout.json" >/dev/null ||
+		fail "blackhole at $m with a 2 s timeout is not detected in 2 to 3 s"
+done
+[ $status -eq 0 ] && echo "ok: sweep"
+exit $status
