@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
-# netns suite: a report survives. Interrupts catalog runs (-j8, inet) with SIGINT and SIGTERM
+# netns suite: a report survives. Interrupts catalog runs (-j64: all at once, so short runs end
+# before the longest, which start first, and some are in flight at every moment; inet) with SIGINT and SIGTERM
 # (and one SIGHUP) at pseudo-random moments (the same sequence every time) and requires of each:
 # the exit status 128+signal; the -o report complete and valid (JSON through jq, JUnit through
 # xmllint) with one result per run of the catalog, the finished ones as they ended and the
@@ -28,7 +29,7 @@ trial() {   # SIGNAL FORMAT STATUS
 	echo '{"previous":1}' >"$dir/r.$format"
 	# 0.3 to 4 s: before the first run ends, and after some have
 	ms=$((300 + RANDOM % 3700))
-	"$tcpfault" run -j8 --family inet -f "$format" -o "$dir/r.$format" --pcap-dir "$dir/p" 2>"$dir/err" &
+	"$tcpfault" run -j64 --family inet -f "$format" -o "$dir/r.$format" --pcap-dir "$dir/p" 2>"$dir/err" &
 	pid=$!
 	sleep "$((ms / 1000)).$(printf %03d $((ms % 1000)))"
 	kill "-$sig" "$pid"

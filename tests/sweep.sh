@@ -23,12 +23,17 @@ done
 py=$(python3 -c 'import sys; print(sys.executable)')
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
+chmod 755 "$dir"                   # the server's folder: within a confined program's reach
 mkdir "$dir/www"
 truncate -s 20M "$dir/www/big"    # sparse: a transfer that lasts a little
 server="$py -m http.server --protocol HTTP/1.1 --bind {server} --directory $dir/www {port}"
 status=0
 fail() { echo "FAIL: $*" >&2; status=1; }
-sweep() { "$tcpfault" sweep --server "$server" --port 8000 --faults blackhole,sigkill --deadline 10s "$@"; }
+# Programs run confined (as nobody when root): where the interpreter or the client is out of
+# that user's reach (a pyenv under a mode-700 /root), they run with --privileged-programs.
+. "$(dirname "$0")/reach.sh"
+reach "$py" "$client"
+sweep() { "$tcpfault" sweep $privileged --server "$server" --port 8000 --faults blackhole,sigkill --deadline 10s "$@"; }
 
 # 1. No timeout.
 sweep --client "$py $client {server} {port}" --format json -o "$dir/plain.json" --emit "$dir/emit"

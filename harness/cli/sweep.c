@@ -132,6 +132,7 @@ struct sweep {
 	long njobs;
 	int format;                       /* 0 text, 1 json, 2 junit, 3 html */
 	const char *output, *emit;
+	bool privileged;                  /* --privileged-programs */
 	char cwd[PATH_MAX];
 	char tmpdir[PATH_MAX];
 };
@@ -180,6 +181,8 @@ static const char sweep_help[] =
 	"  -o, --output FILE         write the report to FILE instead of standard output\n"
 	"      --emit DIR            write one scenario file per cell into DIR, with what was\n"
 	"                            observed as its expectations (for tcpfault run)\n"
+	"      --privileged-programs your programs run with tcpfault's own privileges (as root:\n"
+	"                            the host's root) instead of confined, as with run\n"
 	"  -h, --help                this text\n"
 	"\n"
 	"Exit status: 0 no cell hung, 1 a cell hung or could not run, 2 bad usage, 3 this machine\n"
@@ -858,6 +861,7 @@ static int sweep_options(int argc, char **argv, struct sweep *sw, int *ret_exit)
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "emit", required_argument, NULL, 'e' },
+		{ "privileged-programs", no_argument, NULL, 'X' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -930,6 +934,9 @@ static int sweep_options(int argc, char **argv, struct sweep *sw, int *ret_exit)
 		case 'e':
 			sw->emit = optarg;
 			break;
+		case 'X':
+			sw->privileged = true;
+			break;
 		case 'h':
 			fputs(sweep_help, stdout);
 			return *ret_exit = EXIT_PASS, -1;
@@ -960,6 +967,9 @@ int cmd_sweep(int argc, char **argv)
 
 	if (sweep_options(argc, argv, &sw, &rc) < 0)
 		return rc;
+	if (sw.privileged)
+		fputs("tcpfault: warning: --privileged-programs: your programs run unconfined, with tcpfault's own "
+		      "privileges (as root: every capability, the host's files and namespaces)\n", stderr);
 	sw.njobs = sw.njobs > 64 ? 64 : sw.njobs < 1 ? 1 : sw.njobs;
 	if (!getcwd(sw.cwd, sizeof sw.cwd)) {
 		fprintf(stderr, "tcpfault: sweep: the current directory: %s\n", strerror(errno));
@@ -1035,6 +1045,7 @@ int cmd_sweep(int argc, char **argv)
 	}
 	netns_own_hashes(1024);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	o.privileged_programs = sw.privileged;
 	run_jobs(jobs, nc, (unsigned)sw.njobs, &o, -1, &stop_signal);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	double wall_ms = (double)(t1.tv_sec - t0.tv_sec) * 1000 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
