@@ -26,6 +26,7 @@
  */
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,7 @@
 #include "peer.h"
 
 #define EXPORT __attribute__((visibility("default")))
+#define HIGH_FD 512   /* where the report socket moves, out of the program's way */
 
 static int report_fd = -1;
 static unsigned long dropped;
@@ -53,6 +55,24 @@ __attribute__((constructor)) static void shim_init(void)
 	long fd = strtol(v, &end, 10);
 	if (*end || fd < 0 || fd > 1 << 20)
 		return;
+	/* tcpfault hands the socket over as fd 3, which a program may take for itself (bash's
+	 * 'exec 3<>/dev/tcp/...' dup2()s onto it): the reports would then go into its own
+	 * connection. So it moves out of the way, once (an exec'd child finds it again through
+	 * TCPFAULT_SHIM_FD), and fd 3 is the program's. Where no fd that high is allowed, it
+	 * stays. */
+	if (fd < HIGH_FD) {
+		long high = syscall(SYS_fcntl, (int)fd, F_DUPFD, HIGH_FD);
+		char num[16], *p = num + sizeof num - 1;
+		*p = 0;
+		for (long n = high; high >= 0 && (n || p == num + sizeof num - 1); n /= 10)
+			*--p = (char)('0' + n % 10);
+		if (high >= 0 && setenv("TCPFAULT_SHIM_FD", p, 1) == 0) {
+			syscall(SYS_close, (int)fd);
+			fd = high;
+		} else if (high >= 0) {
+			syscall(SYS_close, (int)high);
+		}
+	}
 	report_fd = (int)fd;
 }
 

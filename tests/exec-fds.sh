@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 # netns suite: runs tests/data/exec-fds.tcpf (an exec'd program lists its open fds: only 0, 1, 2
-# and the shim's socket 3) with nothing but 0, 1 and 2 open, so that what the program sees
+# and the shim's socket, moved to 512) with nothing but 0, 1 and 2 open, so that what the program sees
 # beyond them is what the harness leaked, not what this test's own parent left open. With
 # 'files', the run also writes a capture file (--pcap-dir) and its report to a file (-o),
 # whose fds must not leak either.
