@@ -285,7 +285,7 @@ static void say_drop(const struct run *r, const struct step *st, bool on, char *
 	if (st->path.first)
 		snprintf(n, sizeof n, st->path.first == 1 ? "the first" : "the first %u", st->path.first);
 	snprintf(buf, len, "drop: %s %s %s sends %s lost", n, st->path.flags, run_hostname(r, st->path.from),
-		 st->path.first == 1 ? "is" : "are");
+		 st->path.first > 1 ? "are" : "is");   /* "every R ... is", "the first 3 R ... are" */
 }
 
 static void args_drop(const struct step *st, char *buf, size_t len)
