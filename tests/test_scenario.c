@@ -1066,6 +1066,9 @@ static void test_check_run_time_failures(void **state)
 		{ HEAD "await packet server > client R within 40s\n", "t.tcpf:3:32: 'within 40000 ms'" },
 		/* the timeout may come after the step */
 		{ HEAD "expect no packet server > client R within 3s\ntimeout 2s\n", "t.tcpf:3:36:" },
+		/* a stopped peer runs nothing until 'cont': an operation without '&' could only hang */
+		{ HEAD "stop server\nserver accept\ncont server\n", "t.tcpf:4:1: 'server accept': the server peer is "
+		  "stopped (line 3) and runs no operation until 'cont server'" },
 	};
 	static const struct {
 		const char *text, *want;

@@ -273,6 +273,31 @@ static int check_awaited(struct parser *p)
 	return 0;
 }
 
+/* A peer stopped ('stop HOST') runs no operation until 'cont HOST': one given it meanwhile
+ * without '&' could only wait out the run's limit. Refused here, saying how to write it. */
+static int check_stopped(struct parser *p)
+{
+	const struct scenario *s = p->s;
+	unsigned stopped_at[SCENARIO_MAX_HOSTS] = { 0 };   /* the 'stop' line; 0: running */
+
+	for (size_t i = 0; i < s->nsteps; i++) {
+		const struct step *a = &s->steps[i];
+		if (a->host < 0 || a->host >= SCENARIO_MAX_HOSTS || (a->sock[0] && a->kind != STEP_OP))
+			continue;   /* a program's stop, or no host */
+		if (a->kind == STEP_STOP)
+			stopped_at[a->host] = a->line;
+		else if (a->kind == STEP_CONT || a->kind == STEP_REBOOT || a->kind == STEP_KILL)
+			stopped_at[a->host] = 0;
+		else if (a->kind == STEP_OP && !a->async && stopped_at[a->host] && a->cond.when == WHEN_ALWAYS) {
+			p->line = a->line;
+			return fail_at(p, a->col, "'%s %s': the %s peer is stopped (line %u) and runs no operation until "
+				       "'cont %s': start it with '&' and await it after the 'cont'", s->hosts[a->host],
+				       a->op.name, s->hosts[a->host], stopped_at[a->host], s->hosts[a->host]);
+		}
+	}
+	return 0;
+}
+
 /* Each host's peer holds PEER_MAX_SOCKS socket names: a file that names more on one host is
  * refused at the first name past the limit, not when the run reaches it. */
 static int check_socket_names(struct parser *p)
@@ -318,7 +343,7 @@ static int check_whole(struct parser *p)
 				       "(%d ms) or longer: the run would end first; raise 'timeout' or shorten it",
 				       s->steps[i].within_ms, s->timeout_ms);
 		}
-	if ((r = check_awaited(p)) < 0 || (r = check_socket_names(p)) < 0)
+	if ((r = check_awaited(p)) < 0 || (r = check_stopped(p)) < 0 || (r = check_socket_names(p)) < 0)
 		return r;
 	p->line = 1;
 	if (s->floor_ms >= s->timeout_ms)
