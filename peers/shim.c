@@ -40,7 +40,7 @@
 #include "peer.h"
 
 #define EXPORT __attribute__((visibility("default")))
-#define HIGH_FD 512   /* where the report socket moves, out of the program's way */
+#define HIGH_FD 512   /* where the report socket moves, out of the program's way (< 1000) */
 
 static int report_fd = -1;
 static unsigned long dropped;
@@ -57,16 +57,17 @@ __attribute__((constructor)) static void shim_init(void)
 		return;
 	/* tcpfault hands the socket over as fd 3, which a program may take for itself (bash's
 	 * 'exec 3<>/dev/tcp/...' dup2()s onto it): the reports would then go into its own
-	 * connection. So it moves out of the way, once (an exec'd child finds it again through
-	 * TCPFAULT_SHIM_FD), and fd 3 is the program's. Where no fd that high is allowed, it
-	 * stays. */
-	if (fd < HIGH_FD) {
+	 * connection. So it moves out of the way, once, and fd 3 is the program's. An exec'd
+	 * child finds it again through TCPFAULT_SHIM_FD, rewritten in place (tcpfault pads it,
+	 * "00003"): a shell passes on the environment main() was given, not setenv()'s. Where
+	 * no fd that high is allowed, or no room, it stays. */
+	size_t width = strlen(v);
+	if (fd < HIGH_FD && width >= 3) {
 		long high = syscall(SYS_fcntl, (int)fd, F_DUPFD, HIGH_FD);
-		char num[16], *p = num + sizeof num - 1;
-		*p = 0;
-		for (long n = high; high >= 0 && (n || p == num + sizeof num - 1); n /= 10)
-			*--p = (char)('0' + n % 10);
-		if (high >= 0 && setenv("TCPFAULT_SHIM_FD", p, 1) == 0) {
+		if (high >= 0 && high < 1000) {
+			char *digit = (char *)v + width;
+			for (long n = high; digit > v; n /= 10)
+				*--digit = (char)('0' + n % 10);
 			syscall(SYS_close, (int)fd);
 			fd = high;
 		} else if (high >= 0) {

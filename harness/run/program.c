@@ -478,7 +478,7 @@ static char **make_env(const char *shim, char *preload, size_t len)
 	if (shim) {
 		snprintf(preload, len, "LD_PRELOAD=%s%s%s", shim, old && *old ? ":" : "", old ? old : "");
 		envp[k++] = preload;
-		envp[k++] = "TCPFAULT_SHIM_FD=" "3";
+		envp[k++] = "TCPFAULT_SHIM_FD=" "00003";   /* padded: the shim rewrites it in place */
 	}
 	return envp;
 }
