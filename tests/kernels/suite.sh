@@ -3,15 +3,17 @@
 # One kernel's leg of the matrix, run on the host or as part of a guest's PID 1 (guest.sh):
 # the whole catalog (both families), the examples and the netem blackhole, each as
 # `tcpfault run --format json`, with its exit status and messages beside it.
-#   suite.sh SRC BUILD OUT      (OUT gets uname, {catalog,examples,netem}.{json,rc,log})
+#   suite.sh SRC BUILD OUT [TIMEOUT]   (OUT gets uname, {catalog,examples,netem}.{json,rc,log})
+# TIMEOUT (guest.sh gives one) is each run's time limit in place of the files' own (--timeout):
+# it bounds how long the harness may take, no kernel timer.
 set -u
-src=$1 build=$2 out=$3
+src=$1 build=$2 out=$3 limit=${4:-}
 cd "$src" || exit 1
 uname -r > "$out/uname"
 leg() {
 	name=$1
 	shift
-	"$build/harness/tcpfault" run --format json -o "$out/$name.json" "$@" > "$out/$name.log" 2>&1
+	"$build/harness/tcpfault" run --format json -o "$out/$name.json" ${limit:+--timeout "$limit"} "$@" > "$out/$name.log" 2>&1
 	echo $? > "$out/$name.rc"
 }
 leg catalog
