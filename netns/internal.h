@@ -4,11 +4,9 @@
  */
 #pragma once
 
-#include <stdarg.h>
-
 #include "netns.h"
 
 /* Records "what: strerror(-err)" as the sandbox's last error; returns err. */
-int netns_failv(struct netns_sandbox *sb, int err, const char *fmt, va_list ap);
+int netns_fail(struct netns_sandbox *sb, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* A named nftables counter's packets (middlebox.c). */
 int netns_nft_counter(struct netns_sandbox *sb, int host, const char *name, long long *ret);

@@ -6,7 +6,7 @@
  * is an nftables table (or a sysctl, an MTU) inside the sandbox's own namespaces, so it dies
  * with them. Tables: "add" then "delete" first makes each batch idempotent and atomic.
  *
- * Uses only netns.h's public functions, plus netns_failv() for its error sentences. Runs in
+ * Uses only netns.h's public functions, plus netns_fail() for its error sentences. Runs in
  * the thread that owns the sandbox.
  */
 #include <errno.h>
@@ -21,21 +21,10 @@
 
 #include "internal.h"
 
-static int fail(struct netns_sandbox *sb, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(struct netns_sandbox *sb, int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	err = netns_failv(sb, err, fmt, ap);
-	va_end(ap);
-	return err;
-}
-
 static int need_router(struct netns_sandbox *sb, const char *what)
 {
 	if (!sb || netns_topology(sb) != NETNS_ROUTER)
-		return fail(sb, -EINVAL, "%s: there is no router between the hosts", what);
+		return netns_fail(sb, -EINVAL, "%s: there is no router between the hosts", what);
 	return 0;
 }
 
@@ -50,7 +39,7 @@ static int router_nft(struct netns_sandbox *sb, const char *cmd, const char *wha
 	if (r != -ENOENT && r != -EOPNOTSUPP)
 		return r;
 	snprintf(why, sizeof why, "%s", netns_last_error(sb));
-	return fail(sb, -ENOENT, "%s: this kernel lacks %s (%s)", what, needs, why);
+	return netns_fail(sb, -ENOENT, "%s: this kernel lacks %s (%s)", what, needs, why);
 }
 
 /* The established timeout of conntrack's TCP: Linux's default, five days. */
@@ -88,7 +77,7 @@ int netns_idle_timeout(struct netns_sandbox *sb, unsigned seconds, enum netns_id
 	r = netns_sysctl_set(sb, NETNS_WIRE, "net.netfilter.nf_conntrack_tcp_timeout_established",
 			     how == NETNS_IDLE_OFF ? CT_ESTABLISHED_DEFAULT : secs);
 	if (r == -ENOENT)
-		return fail(sb, r, "idle-timeout: this kernel lacks the sysctl "
+		return netns_fail(sb, r, "idle-timeout: this kernel lacks the sysctl "
 			    "net.netfilter.nf_conntrack_tcp_timeout_established");
 	return r;
 }
@@ -101,18 +90,18 @@ int netns_link_mtu(struct netns_sandbox *sb, int host, unsigned mtu, bool silent
 	if ((r = need_router(sb, "mtu")) < 0)
 		return r;
 	if (host < 0 || (unsigned)host >= netns_host_count(sb))
-		return fail(sb, -EINVAL, "mtu: no host %d", host);
+		return netns_fail(sb, -EINVAL, "mtu: no host %d", host);
 	netns_wire_ifname(host, ifr.ifr_name);
 	ifr.ifr_mtu = (int)mtu;
 	if ((r = netns_enter(sb, NETNS_WIRE, &back)) < 0)
-		return fail(sb, r, "mtu: entering the router's namespace");
+		return netns_fail(sb, r, "mtu: entering the router's namespace");
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	r = fd < 0 || ioctl(fd, SIOCSIFMTU, &ifr) < 0 ? -errno : 0;
 	if (fd >= 0)
 		close(fd);
 	netns_leave(back);
 	if (r < 0)
-		return fail(sb, r, "mtu: setting the MTU of %s to %u", ifr.ifr_name, mtu);
+		return netns_fail(sb, r, "mtu: setting the MTU of %s to %u", ifr.ifr_name, mtu);
 	/* Every "too big" the router sends, whichever link it is about: one table. */
 	return netns_nft(sb, NETNS_WIRE, silent ?
 			 "add table inet tcpfault_toobig\n"
@@ -134,7 +123,7 @@ int netns_port_range(struct netns_sandbox *sb, int host, unsigned low, unsigned 
 	char range[32];
 
 	if (!sb || host < 0 || low > high)
-		return fail(sb, -EINVAL, "port-range on host %d", host);
+		return netns_fail(sb, -EINVAL, "port-range on host %d", host);
 	snprintf(range, sizeof range, "%u %u", low, high);
 	return netns_sysctl_set(sb, host, "net.ipv4.ip_local_port_range", range);
 }
@@ -148,7 +137,7 @@ int netns_snat(struct netns_sandbox *sb, int host, unsigned low, unsigned high)
 		return r;
 	if (host < 0 || (unsigned)host >= netns_host_count(sb) || !netns_addr(sb, host, AF_INET, a4) ||
 	    !netns_addr(sb, host, AF_INET6, a6) || low > high)
-		return fail(sb, -EINVAL, "snat: no host %d", host);
+		return netns_fail(sb, -EINVAL, "snat: no host %d", host);
 	netns_wire_ifname(host, ifname);
 	n = snprintf(cmd, sizeof cmd, "add table inet tcpfault_snat_%s\n"
 		     "delete table inet tcpfault_snat_%s\n", ifname, ifname);
@@ -209,11 +198,11 @@ int netns_nft_counter(struct netns_sandbox *sb, int host, const char *name, long
 	int back, r;
 
 	if ((r = netns_enter(sb, host, &back)) < 0)
-		return fail(sb, r, "reading counter Nft.%s: entering the namespace", name);
+		return netns_fail(sb, r, "reading counter Nft.%s: entering the namespace", name);
 	nft = nft_ctx_new(NFT_CTX_DEFAULT);
 	if (!nft) {
 		netns_leave(back);
-		return fail(sb, -ENOMEM, "reading counter Nft.%s", name);
+		return netns_fail(sb, -ENOMEM, "reading counter Nft.%s", name);
 	}
 	nft_ctx_buffer_output(nft);
 	nft_ctx_buffer_error(nft);
@@ -222,6 +211,6 @@ int netns_nft_counter(struct netns_sandbox *sb, int host, const char *name, long
 	nft_ctx_free(nft);
 	netns_leave(back);
 	if (r < 0)
-		return fail(sb, r, "reading counter Nft.%s (an nftables counter of that name)", name);
+		return netns_fail(sb, r, "reading counter Nft.%s (an nftables counter of that name)", name);
 	return 0;
 }

@@ -107,7 +107,7 @@ static void leavep(int *back)
 
 /* ---- errors ---- */
 
-int netns_failv(struct netns_sandbox *sb, int err, const char *fmt, va_list ap)
+static int netns_failv(struct netns_sandbox *sb, int err, const char *fmt, va_list ap)
 {
 	char what[1100], ebuf[64];
 
@@ -122,9 +122,7 @@ int netns_failv(struct netns_sandbox *sb, int err, const char *fmt, va_list ap)
 	return err;
 }
 
-static int fail(struct netns_sandbox *sb, int err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static int fail(struct netns_sandbox *sb, int err, const char *fmt, ...)
+int netns_fail(struct netns_sandbox *sb, int err, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -199,26 +197,26 @@ static int ns_new(struct netns_sandbox *sb, int protocol, int *ret_fd, struct nl
 	int r;
 
 	if (back < 0)
-		return fail(sb, -errno, "opening %s", NS_SELF);
+		return netns_fail(sb, -errno, "opening %s", NS_SELF);
 	if (unshare(CLONE_NEWNET) < 0) {
 		r = -errno;
 		close(back);    /* still where we started: nothing to switch back to */
 		back = -1;
-		return fail(sb, r, "creating a network namespace");
+		return netns_fail(sb, r, "creating a network namespace");
 	}
 	fd = open(NS_SELF, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return fail(sb, -errno, "opening the new namespace");
+		return netns_fail(sb, -errno, "opening the new namespace");
 	if (ret_nl) {
 		nl = nl_socket_alloc();
 		if (!nl)
-			return fail(sb, -ENOMEM, "allocating a netlink socket");
+			return netns_fail(sb, -ENOMEM, "allocating a netlink socket");
 		if (sb)
 			nl_socket_modify_err_cb(nl, NL_CB_CUSTOM, nl_err_cb, sb);
 		errno = 0;
 		r = nl_connect(nl, protocol);
 		if (r < 0)
-			return fail(sb, nle_errno(sb, r), "opening a netlink socket");
+			return netns_fail(sb, nle_errno(sb, r), "opening a netlink socket");
 		*ret_nl = nl;
 		nl = NULL;
 	}
@@ -302,7 +300,7 @@ static int sysctls_write(struct netns_sandbox *sb, int nsfd, const char *const k
 	for (size_t i = 0; i < n; i++) {
 		int r = sysctl_io(nsfd, kv[i][0], kv[i][1], NULL, 0);
 		if (r < 0)
-			return fail(sb, r, "setting %s=%s", kv[i][0], kv[i][1]);
+			return netns_fail(sb, r, "setting %s=%s", kv[i][0], kv[i][1]);
 	}
 	return 0;
 }
@@ -325,18 +323,18 @@ int netns_sysctl_set(struct netns_sandbox *sb, int host, const char *key, const 
 	unsigned i;
 
 	if (fd < 0 || !key || !value)
-		return fail(sb, -EINVAL, "setting sysctl on host %d", host);
+		return netns_fail(sb, -EINVAL, "setting sysctl on host %d", host);
 	if (host != NETNS_WIRE) {
 		h = &sb->hosts[host];
 		for (i = 0; i < h->nsysctl && strcmp(h->sysctl[i].key, key); i++)
 			;
 		if (i == MAX_SYSCTLS || strlen(key) >= sizeof(h->sysctl[i].key) ||
 		    strlen(value) >= sizeof(h->sysctl[i].value))
-			return fail(sb, -ENOSPC, "remembering sysctl %s on host %d", key, host);
+			return netns_fail(sb, -ENOSPC, "remembering sysctl %s on host %d", key, host);
 	}
 	r = sysctl_io(fd, key, value, NULL, 0);
 	if (r < 0)
-		return fail(sb, r, "setting %s=%s on host %d", key, value, host);
+		return netns_fail(sb, r, "setting %s=%s on host %d", key, value, host);
 	if (host != NETNS_WIRE) {
 		strcpy(h->sysctl[i].key, key);
 		strcpy(h->sysctl[i].value, value);
@@ -351,10 +349,10 @@ int netns_sysctl_get(struct netns_sandbox *sb, int host, const char *key, char *
 	int fd = ns_of(sb, host), r;
 
 	if (fd < 0 || !key || !buf)
-		return fail(sb, -EINVAL, "reading sysctl on host %d", host);
+		return netns_fail(sb, -EINVAL, "reading sysctl on host %d", host);
 	r = sysctl_io(fd, key, NULL, buf, len);
 	if (r < 0)
-		return fail(sb, r, "reading %s on host %d", key, host);
+		return netns_fail(sb, r, "reading %s on host %d", key, host);
 	return 0;
 }
 
@@ -373,16 +371,16 @@ static int link_up(struct netns_sandbox *sb, struct nl_sock *nl, const char *nam
 
 	r = rtnl_link_get_kernel(nl, 0, name, &old);
 	if (r < 0)
-		return fail(sb, nle_errno(sb, r), "looking up %s", name);
+		return netns_fail(sb, nle_errno(sb, r), "looking up %s", name);
 	chg = rtnl_link_alloc();
 	if (!chg)
-		return fail(sb, -ENOMEM, "allocating a link");
+		return netns_fail(sb, -ENOMEM, "allocating a link");
 	if (master > 0)
 		rtnl_link_set_master(chg, master);
 	rtnl_link_set_flags(chg, IFF_UP);
 	r = rtnl_link_change(nl, old, chg, 0);
 	if (r < 0)
-		return fail(sb, nle_errno(sb, r), "bringing up %s", name);
+		return netns_fail(sb, nle_errno(sb, r), "bringing up %s", name);
 	return 0;
 }
 
@@ -393,17 +391,17 @@ static int add_addr(struct netns_sandbox *sb, struct nl_sock *nl, int ifindex, c
 	int r;
 
 	if (!a)
-		return fail(sb, -ENOMEM, "allocating an address");
+		return netns_fail(sb, -ENOMEM, "allocating an address");
 	r = nl_addr_parse(cidr, AF_UNSPEC, &local);
 	if (r < 0)
-		return fail(sb, nle_errno(sb, r), "parsing %s", cidr);
+		return netns_fail(sb, nle_errno(sb, r), "parsing %s", cidr);
 	rtnl_addr_set_ifindex(a, ifindex);
 	rtnl_addr_set_local(a, local);
 	if (nl_addr_get_family(local) == AF_INET6)
 		rtnl_addr_set_flags(a, IFA_F_NODAD);
 	r = rtnl_addr_add(nl, a, 0);
 	if (r < 0)
-		return fail(sb, nle_errno(sb, r), "adding address %s", cidr);
+		return netns_fail(sb, nle_errno(sb, r), "adding address %s", cidr);
 	return 0;
 }
 
@@ -417,26 +415,26 @@ static int set_neigh(struct netns_sandbox *sb, struct nl_sock *nl, int ifindex, 
 	int r;
 
 	if (!n)
-		return fail(sb, -ENOMEM, "allocating a neighbour");
+		return netns_fail(sb, -ENOMEM, "allocating a neighbour");
 	r = nl_addr_parse(text, family, &dst);
 	if (r < 0)
-		return fail(sb, nle_errno(sb, r), "parsing %s", text);
+		return netns_fail(sb, nle_errno(sb, r), "parsing %s", text);
 	rtnl_neigh_set_ifindex(n, ifindex);
 	rtnl_neigh_set_dst(n, dst);
 	if (!mac) {
 		r = rtnl_neigh_delete(nl, n, 0);
 		if (r < 0 && r != -NLE_OBJ_NOTFOUND)
-			return fail(sb, nle_errno(sb, r), "deleting neighbour %s", text);
+			return netns_fail(sb, nle_errno(sb, r), "deleting neighbour %s", text);
 		return 0;
 	}
 	ll = nl_addr_build(AF_LLC, mac, 6);
 	if (!ll)
-		return fail(sb, -ENOMEM, "allocating a MAC address");
+		return netns_fail(sb, -ENOMEM, "allocating a MAC address");
 	rtnl_neigh_set_lladdr(n, ll);
 	rtnl_neigh_set_state(n, NUD_PERMANENT);
 	r = rtnl_neigh_add(nl, n, NLM_F_CREATE | NLM_F_REPLACE);
 	if (r < 0)
-		return fail(sb, nle_errno(sb, r), "adding neighbour %s", text);
+		return netns_fail(sb, nle_errno(sb, r), "adding neighbour %s", text);
 	return 0;
 }
 
@@ -482,15 +480,15 @@ static int add_route(struct netns_sandbox *sb, struct nl_sock *nl, int ifindex, 
 	int r;
 
 	if (!rt)
-		return fail(sb, -ENOMEM, "allocating a route");
+		return netns_fail(sb, -ENOMEM, "allocating a route");
 	r = nl_addr_parse(dst, AF_UNSPEC, &d);
 	if (r >= 0)
 		r = nl_addr_parse(gateway, AF_UNSPEC, &gw);
 	if (r < 0)
-		return fail(sb, nle_errno(sb, r), "parsing route %s via %s", dst, gateway);
+		return netns_fail(sb, nle_errno(sb, r), "parsing route %s via %s", dst, gateway);
 	nh = rtnl_route_nh_alloc();
 	if (!nh)
-		return fail(sb, -ENOMEM, "allocating a next hop");
+		return netns_fail(sb, -ENOMEM, "allocating a next hop");
 	rtnl_route_nh_set_ifindex(nh, ifindex);
 	rtnl_route_nh_set_gateway(nh, gw);
 	rtnl_route_add_nexthop(rt, nh);   /* the route owns nh from here */
@@ -498,7 +496,7 @@ static int add_route(struct netns_sandbox *sb, struct nl_sock *nl, int ifindex, 
 	rtnl_route_set_dst(rt, d);
 	r = rtnl_route_add(nl, rt, NLM_F_CREATE | NLM_F_EXCL);
 	if (r < 0)
-		return fail(sb, nle_errno(sb, r), "adding route %s via %s", dst, gateway);
+		return netns_fail(sb, nle_errno(sb, r), "adding route %s via %s", dst, gateway);
 	return 0;
 }
 
@@ -519,11 +517,11 @@ static int routes_metrics(struct netns_sandbox *sb, int host, const char *what)
 
 	r = rtnl_link_get_kernel(h->nl, 0, "eth0", &eth0);
 	if (r < 0)
-		return fail(sb, nle_errno(sb, r), "%s: looking up eth0 of host %d", what, host);
+		return netns_fail(sb, nle_errno(sb, r), "%s: looking up eth0 of host %d", what, host);
 	ifindex = rtnl_link_get_ifindex(eth0);
 	r = rtnl_route_alloc_cache(h->nl, AF_UNSPEC, 0, &cache);
 	if (r < 0)
-		return fail(sb, nle_errno(sb, r), "%s: listing the routes of host %d", what, host);
+		return netns_fail(sb, nle_errno(sb, r), "%s: listing the routes of host %d", what, host);
 	for (struct nl_object *o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
 		struct rtnl_route *rt = (struct rtnl_route *)o;
 
@@ -544,18 +542,18 @@ static int routes_metrics(struct netns_sandbox *sb, int host, const char *what)
 		if (r >= 0)
 			r = rtnl_route_add(h->nl, rt, NLM_F_REPLACE);
 		if (r < 0)
-			return fail(sb, nle_errno(sb, r), "%s on a route of host %d", what, host);
+			return netns_fail(sb, nle_errno(sb, r), "%s on a route of host %d", what, host);
 		n++;
 	}
 	if (n == 0)
-		return fail(sb, -ENOENT, "%s: host %d has no route out of eth0", what, host);
+		return netns_fail(sb, -ENOENT, "%s: host %d has no route out of eth0", what, host);
 	return 0;
 }
 
 int netns_quickack(struct netns_sandbox *sb, int host, bool on)
 {
 	if (ns_of(sb, host) < 0 || host == NETNS_WIRE)
-		return fail(sb, -EINVAL, "quickack on host %d", host);
+		return netns_fail(sb, -EINVAL, "quickack on host %d", host);
 	bool was = sb->hosts[host].quickack;
 	sb->hosts[host].quickack = on;
 	int r = routes_metrics(sb, host, on ? "quickack on" : "quickack off");
@@ -567,7 +565,7 @@ int netns_quickack(struct netns_sandbox *sb, int host, bool on)
 int netns_rto_min(struct netns_sandbox *sb, int host, unsigned ms)
 {
 	if (ns_of(sb, host) < 0 || host == NETNS_WIRE)
-		return fail(sb, -EINVAL, "rto-min on host %d", host);
+		return netns_fail(sb, -EINVAL, "rto-min on host %d", host);
 	unsigned was = sb->hosts[host].rto_min_ms;
 	sb->hosts[host].rto_min_ms = ms;
 	int r = routes_metrics(sb, host, "rto-min");
@@ -585,16 +583,16 @@ static int monitor_new(struct netns_sandbox *sb, int nsfd, struct nl_sock **ret)
 	int r;
 
 	if (!nl)
-		return fail(sb, -ENOMEM, "allocating a netlink socket");
+		return netns_fail(sb, -ENOMEM, "allocating a netlink socket");
 	r = enter_ns(nsfd, &back);
 	if (r < 0)
-		return fail(sb, r, "entering a namespace");
+		return netns_fail(sb, r, "entering a namespace");
 	nl_socket_disable_seq_check(nl);
 	r = nl_connect(nl, NETLINK_ROUTE);
 	if (r >= 0)
 		r = nl_socket_add_memberships(nl, RTNLGRP_LINK, RTNLGRP_IPV6_ROUTE, 0);
 	if (r < 0)
-		return fail(sb, nle_errno(sb, r), "listening for link changes");
+		return netns_fail(sb, nle_errno(sb, r), "listening for link changes");
 	*ret = nl;
 	nl = NULL;
 	return 0;
@@ -723,7 +721,7 @@ static int host_up(struct netns_sandbox *sb, int i)
 	host_mac(i, hw);
 	mac = nl_addr_build(AF_LLC, hw, sizeof(hw));
 	if (!veth || !mac) {
-		r = fail(sb, -ENOMEM, "allocating veth for host %d", i);
+		r = netns_fail(sb, -ENOMEM, "allocating veth for host %d", i);
 		goto fail;
 	}
 	rtnl_link_set_name(veth, "eth0");
@@ -734,7 +732,7 @@ static int host_up(struct netns_sandbox *sb, int i)
 		router_mac(i, rhw);
 		rmac = nl_addr_build(AF_LLC, rhw, sizeof(rhw));
 		if (!rmac) {
-			r = fail(sb, -ENOMEM, "allocating a MAC address");
+			r = netns_fail(sb, -ENOMEM, "allocating a MAC address");
 			goto fail;
 		}
 		rtnl_link_set_addr(peer, rmac);
@@ -742,12 +740,12 @@ static int host_up(struct netns_sandbox *sb, int i)
 	rtnl_link_set_ns_fd(peer, sb->wire_fd);
 	r = rtnl_link_add(h->nl, veth, NLM_F_CREATE | NLM_F_EXCL);
 	if (r < 0) {
-		r = fail(sb, nle_errno(sb, r), "creating veth %s", ifname);
+		r = netns_fail(sb, nle_errno(sb, r), "creating veth %s", ifname);
 		goto fail;
 	}
 	r = rtnl_link_get_kernel(h->nl, 0, "eth0", &eth0);
 	if (r < 0) {
-		r = fail(sb, nle_errno(sb, r), "looking up eth0 of host %d", i);
+		r = netns_fail(sb, nle_errno(sb, r), "looking up eth0 of host %d", i);
 		goto fail;
 	}
 	ifindex = rtnl_link_get_ifindex(eth0);
@@ -770,7 +768,7 @@ static int host_up(struct netns_sandbox *sb, int i)
 		/* Each side knows the other's MAC for good: no ARP or NDP on the link. */
 		r = rtnl_link_get_kernel(sb->wire_nl, 0, ifname, &wire_link);
 		if (r < 0) {
-			r = fail(sb, nle_errno(sb, r), "looking up %s", ifname);
+			r = netns_fail(sb, nle_errno(sb, r), "looking up %s", ifname);
 			goto fail;
 		}
 		wire_ifindex = rtnl_link_get_ifindex(wire_link);
@@ -799,7 +797,7 @@ static int host_up(struct netns_sandbox *sb, int i)
 	if (r >= 0)
 		r = wait_for(sb, mon_host, &host_wait, LINK_WAIT_MS);
 	if (r < 0) {
-		r = fail(sb, r, "waiting for host %d's link and addresses", i);
+		r = netns_fail(sb, r, "waiting for host %d's link and addresses", i);
 		goto fail;
 	}
 	/* Routes via the gateway need the link up; the rest of 198.18.0.0/15 is behind it. */
@@ -813,7 +811,7 @@ static int host_up(struct netns_sandbox *sb, int i)
 	for (unsigned k = 0; k < h->nsysctl; k++) {
 		r = sysctl_io(h->fd, h->sysctl[k].key, h->sysctl[k].value, NULL, 0);
 		if (r < 0) {
-			r = fail(sb, r, "setting %s=%s on host %d", h->sysctl[k].key,
+			r = netns_fail(sb, r, "setting %s=%s on host %d", h->sysctl[k].key,
 				 h->sysctl[k].value, i);
 			goto fail;
 		}
@@ -893,21 +891,21 @@ int netns_sandbox_new_topology(unsigned nhosts, enum netns_topology topology,
 	 * is not a stacked device and delays its carrier-on by up to a second. */
 	br = rtnl_link_bridge_alloc();
 	if (!br) {
-		r = fail(sb, -ENOMEM, "allocating bridge");
+		r = netns_fail(sb, -ENOMEM, "allocating bridge");
 		goto fail;
 	}
 	rtnl_link_set_name(br, "br0");
 	rtnl_link_set_flags(br, IFF_UP);
 	r = rtnl_link_add(sb->wire_nl, br, NLM_F_CREATE | NLM_F_EXCL);
 	if (r < 0) {
-		r = fail(sb, nle_errno(sb, r), "creating bridge br0");
+		r = netns_fail(sb, nle_errno(sb, r), "creating bridge br0");
 		goto fail;
 	}
 	rtnl_link_put(br);
 	br = NULL;
 	r = rtnl_link_get_kernel(sb->wire_nl, 0, "br0", &br);
 	if (r < 0) {
-		r = fail(sb, nle_errno(sb, r), "looking up br0");
+		r = netns_fail(sb, nle_errno(sb, r), "looking up br0");
 		goto fail;
 	}
 	sb->br_ifindex = rtnl_link_get_ifindex(br);
@@ -1094,11 +1092,11 @@ static int nft_run(struct netns_sandbox *sb, int fd, const char *cmd, const char
 
 	r = enter_ns(fd, &back);
 	if (r < 0)
-		return fail(sb, r, "%s: entering the namespace", about);
+		return netns_fail(sb, r, "%s: entering the namespace", about);
 	/* libnftables opens its netlink socket while in here, so the rules land here too. */
 	nft = nft_ctx_new(NFT_CTX_DEFAULT);
 	if (!nft)
-		return fail(sb, -ENOMEM, "%s: creating an nftables context", about);
+		return netns_fail(sb, -ENOMEM, "%s: creating an nftables context", about);
 	nft_ctx_buffer_output(nft);
 	nft_ctx_buffer_error(nft);
 	errno = 0;
@@ -1116,7 +1114,7 @@ static int nft_run(struct netns_sandbox *sb, int fd, const char *cmd, const char
 	size_t len = strlen(msg);
 	while (len && (msg[len - 1] == '\n' || msg[len - 1] == ' '))
 		len--;
-	return fail(sb, r, "%s: %.*s", about, (int)len, msg);
+	return netns_fail(sb, r, "%s: %.*s", about, (int)len, msg);
 }
 
 int netns_nft(struct netns_sandbox *sb, int host, const char *commands)
@@ -1124,7 +1122,7 @@ int netns_nft(struct netns_sandbox *sb, int host, const char *commands)
 	int fd = ns_of(sb, host);
 
 	if (fd < 0 || !commands)
-		return fail(sb, -EINVAL, "nft on host %d", host);
+		return netns_fail(sb, -EINVAL, "nft on host %d", host);
 	return nft_run(sb, fd, commands, "nft");
 }
 
@@ -1143,7 +1141,7 @@ int netns_blackhole(struct netns_sandbox *sb, int host, bool on)
 	int fd = ns_of(sb, host);
 
 	if (fd < 0 || host == NETNS_WIRE)
-		return fail(sb, -EINVAL, "blackhole on host %d", host);
+		return netns_fail(sb, -EINVAL, "blackhole on host %d", host);
 	snprintf(cmd, sizeof(cmd), "%s%s", off_cmd, on ? on_cmd : "");
 	return nft_run(sb, fd, cmd, on ? "blackhole on" : "blackhole off");
 }
@@ -1171,13 +1169,13 @@ int netns_hold(struct netns_sandbox *sb, int host, bool on)
 	int fd = ns_of(sb, host), r;
 
 	if (fd < 0 || host == NETNS_WIRE)
-		return fail(sb, -EINVAL, "hold on host %d", host);
+		return netns_fail(sb, -EINVAL, "hold on host %d", host);
 	/* Held already: the unresolved entries hold the queue; deleting them would drop it. */
 	if (on && sb->hosts[host].held)
 		return 0;
 	r = rtnl_link_get_kernel(sb->hosts[host].nl, 0, "eth0", &eth0);
 	if (r < 0)
-		return fail(sb, nle_errno(sb, r), "looking up eth0 of host %d", host);
+		return netns_fail(sb, nle_errno(sb, r), "looking up eth0 of host %d", host);
 	snprintf(cmd, sizeof(cmd), "%s%s", off_cmd, on ? on_cmd : "");
 	/* On: solicitations cannot leave, then the entries go: what the host sends next waits in
 	 * the kernel's queue of packets for an unresolved neighbour. Off: the entries come back,
@@ -1190,7 +1188,7 @@ int netns_hold(struct netns_sandbox *sb, int host, bool on)
 		char key[64];
 		snprintf(key, sizeof key, "net.%s.neigh.eth0.mcast_solicit", f ? "ipv6" : "ipv4");
 		if ((r = sysctl_io(fd, key, probes, NULL, 0)) < 0)
-			return fail(sb, r, "setting %s on host %d", key, host);
+			return netns_fail(sb, r, "setting %s on host %d", key, host);
 	}
 	if (on && (r = host_neighbours(sb, host, rtnl_link_get_ifindex(eth0), false)) < 0)
 		return r;
@@ -1204,7 +1202,7 @@ int netns_unreachable(struct netns_sandbox *sb, int host, enum netns_unreach how
 	int n;
 
 	if (!sb || sb->topology != NETNS_ROUTER || host < 0 || (unsigned)host >= sb->nhosts)
-		return fail(sb, -EINVAL, "unreachable: host %d has no router in front of it", host);
+		return netns_fail(sb, -EINVAL, "unreachable: host %d has no router in front of it", host);
 	netns_wire_ifname(host, ifname);
 	/* One table per host; "add" then "delete" makes it idempotent; the batch is atomic. nft
 	 * 1.0 wants a newline, not "; }", after a reject statement. */
@@ -1255,25 +1253,25 @@ static int netem_loss(struct netns_sandbox *sb, struct nl_sock *nl, const char *
 	int r = rtnl_link_get_kernel(nl, 0, ifname, &link);
 
 	if (r < 0)
-		return fail(sb, nle_errno(sb, r), "netem: no link %s", ifname);
+		return netns_fail(sb, nle_errno(sb, r), "netem: no link %s", ifname);
 	q = rtnl_qdisc_alloc();
 	if (!q)
-		return fail(sb, -ENOMEM, "netem: allocating a qdisc");
+		return netns_fail(sb, -ENOMEM, "netem: allocating a qdisc");
 	rtnl_tc_set_ifindex(TC_CAST(q), rtnl_link_get_ifindex(link));
 	rtnl_tc_set_parent(TC_CAST(q), TC_H_ROOT);
 	if (!on) {
 		r = rtnl_qdisc_delete(nl, q);
 		/* Removing a qdisc that is not there leaves the default one: what "off" means. */
 		if (r < 0 && (r = nle_errno(sb, r)) != -ENOENT && r != -EINVAL)
-			return fail(sb, r, "netem: removing the qdisc on %s", ifname);
+			return netns_fail(sb, r, "netem: removing the qdisc on %s", ifname);
 		return 0;
 	}
 	if ((r = rtnl_tc_set_kind(TC_CAST(q), "netem")) < 0)
-		return fail(sb, -EOPNOTSUPP, "netem: libnl does not know the netem qdisc");
+		return netns_fail(sb, -EOPNOTSUPP, "netem: libnl does not know the netem qdisc");
 	rtnl_netem_set_loss(q, (int)UINT32_MAX);   /* a probability scaled to 2^32-1: 100% */
 	r = rtnl_qdisc_add(nl, q, NLM_F_CREATE | NLM_F_REPLACE);
 	if (r < 0)
-		return fail(sb, nle_errno(sb, r), "netem: adding loss 100%% on %s", ifname);
+		return netns_fail(sb, nle_errno(sb, r), "netem: adding loss 100%% on %s", ifname);
 	return 0;
 }
 
@@ -1284,10 +1282,10 @@ int netns_link_stats(struct netns_sandbox *sb, int host, uint64_t *ret_rx, uint6
 	int r;
 
 	if (host < 0 || (unsigned)host >= sb->nhosts)
-		return fail(sb, -EINVAL, "link stats of host %d", host);
+		return netns_fail(sb, -EINVAL, "link stats of host %d", host);
 	r = rtnl_link_get_kernel(sb->wire_nl, 0, netns_wire_ifname(host, ifname), &link);
 	if (r < 0)
-		return fail(sb, nle_errno(sb, r), "link stats: no link %s", ifname);
+		return netns_fail(sb, nle_errno(sb, r), "link stats: no link %s", ifname);
 	*ret_rx = rtnl_link_get_stat(link, RTNL_LINK_RX_PACKETS);
 	*ret_tx = rtnl_link_get_stat(link, RTNL_LINK_TX_PACKETS);
 	return 0;
@@ -1299,9 +1297,9 @@ int netns_netem_blackhole(struct netns_sandbox *sb, int host, bool on)
 	int r;
 
 	if (host < 0 || (unsigned)host >= sb->nhosts)
-		return fail(sb, -EINVAL, "netem blackhole on host %d", host);
+		return netns_fail(sb, -EINVAL, "netem blackhole on host %d", host);
 	if (on && !netns_netem_available())
-		return fail(sb, -EOPNOTSUPP, "this kernel has no netem qdisc (sch_netem is not built or "
+		return netns_fail(sb, -EOPNOTSUPP, "this kernel has no netem qdisc (sch_netem is not built or "
 			    "not loadable); 'blackhole HOST' without 'netem' uses nftables instead");
 	/* Both directions on the wire: toward the host (wire side) and from it (host side). */
 	r = netem_loss(sb, sb->wire_nl, netns_wire_ifname(host, ifname), on);
@@ -1317,17 +1315,17 @@ int netns_host_reboot(struct netns_sandbox *sb, int host)
 	int r;
 
 	if (ns_of(sb, host) < 0 || host == NETNS_WIRE)
-		return fail(sb, -EINVAL, "rebooting host %d", host);
+		return netns_fail(sb, -EINVAL, "rebooting host %d", host);
 	/* Cut the cable first, so nothing the dying namespace sends reaches the wire; deleting
 	 * one end of a veth deletes both, freeing the name h<i> now rather than when the old
 	 * namespace is finally torn down. */
 	l = rtnl_link_alloc();
 	if (!l)
-		return fail(sb, -ENOMEM, "allocating a link");
+		return netns_fail(sb, -ENOMEM, "allocating a link");
 	rtnl_link_set_name(l, netns_wire_ifname(host, ifname));
 	r = rtnl_link_delete(sb->wire_nl, l);
 	if (r < 0)
-		return fail(sb, nle_errno(sb, r), "deleting veth %s", ifname);
+		return netns_fail(sb, nle_errno(sb, r), "deleting veth %s", ifname);
 	host_close(&sb->hosts[host]);
 	return host_up(sb, host);
 }
@@ -1376,18 +1374,18 @@ int netns_sockets(struct netns_sandbox *sb, int host, struct netns_sock *out, un
 	int fd = ns_of(sb, host), r;
 
 	if (fd < 0 || (!out && max))
-		return fail(sb, -EINVAL, "listing sockets of host %d", host);
+		return netns_fail(sb, -EINVAL, "listing sockets of host %d", host);
 	r = enter_ns(fd, &back);
 	if (r < 0)
-		return fail(sb, r, "entering host %d", host);
+		return netns_fail(sb, r, "entering host %d", host);
 	nl = nl_socket_alloc();
 	if (!nl)
-		return fail(sb, -ENOMEM, "allocating a netlink socket");
+		return netns_fail(sb, -ENOMEM, "allocating a netlink socket");
 	nl_socket_modify_err_cb(nl, NL_CB_CUSTOM, nl_err_cb, sb);
 	nl_socket_modify_cb(nl, NL_CB_VALID, NL_CB_CUSTOM, diag_cb, &d);
 	r = nl_connect(nl, NETLINK_SOCK_DIAG);
 	if (r < 0)
-		return fail(sb, nle_errno(sb, r), "opening sock_diag in host %d", host);
+		return netns_fail(sb, nle_errno(sb, r), "opening sock_diag in host %d", host);
 	/* Bounds the wait should the kernel never finish the dump. */
 	setsockopt(nl_socket_get_fd(nl), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	for (size_t i = 0; i < 2; i++) {
@@ -1400,7 +1398,7 @@ int netns_sockets(struct netns_sandbox *sb, int host, struct netns_sock *out, un
 		if (r >= 0)
 			r = nl_recvmsgs_default(nl);
 		if (r < 0)
-			return fail(sb, nle_errno(sb, r), "listing sockets of host %d", host);
+			return netns_fail(sb, nle_errno(sb, r), "listing sockets of host %d", host);
 	}
 	return (int)d.n;
 }
@@ -1467,18 +1465,18 @@ int netns_counter(struct netns_sandbox *sb, int host, const char *name, long lon
 	int fd = ns_of(sb, host), r;
 
 	if (fd < 0 || !dot || !ret || (size_t)(dot - name) >= sizeof(prefix))
-		return fail(sb, -EINVAL, "reading counter %s on host %d", name ? name : "(null)", host);
+		return netns_fail(sb, -EINVAL, "reading counter %s on host %d", name ? name : "(null)", host);
 	memcpy(prefix, name, dot - name);
 	prefix[dot - name] = '\0';
 	if (!strcmp(prefix, "Nft"))
 		return netns_nft_counter(sb, host, dot + 1, ret);
 	r = enter_ns(fd, &back);
 	if (r < 0)
-		return fail(sb, r, "entering host %d", host);
+		return netns_fail(sb, r, "entering host %d", host);
 	r = counter_in("/proc/thread-self/net/netstat", prefix, dot + 1, ret);
 	if (r == -ENOENT)
 		r = counter_in("/proc/thread-self/net/snmp", prefix, dot + 1, ret);
 	if (r < 0)
-		return fail(sb, r, "reading counter %s on host %d", name, host);
+		return netns_fail(sb, r, "reading counter %s on host %d", name, host);
 	return 0;
 }
