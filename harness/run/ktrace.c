@@ -31,6 +31,7 @@
 #include "ktrace.skel.h"
 
 #define KTRACE_MAX_HOSTS 16
+#define TCP_CLOSE_STATE 7                 /* TCP_CLOSE of include/net/tcp_states.h */
 #define KTRACE_MAX_NAMES 512
 
 /* An enum of the kernel's, by value: names without the enum's prefix. */
@@ -47,12 +48,21 @@ struct ktrace {
 	struct names rst, drop, ca;
 	struct ktrace_record *v;
 	size_t n, cap;
+	struct tw_pending {
+		int host, state;
+		__u16 sport, dport;
+		bool pending;
+	} tw;                             /* the last timewait socket whose timer started */
 	int err;                          /* out of memory while taking records in */
 };
 
 static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	return 0;       /* libbpf's messages would go to the worker's stderr; ktrace_new says why */
+	/* libbpf's messages would go to the worker's stderr (ktrace_new says why it failed), unless
+	 * asked for: TCPFAULT_KTRACE_DEBUG set shows the loader's log. */
+	if (getenv("TCPFAULT_KTRACE_DEBUG"))
+		vfprintf(stderr, fmt, ap);
+	return 0;
 }
 
 /* The enum called name in btf, its values' names without prefix (and lowercased if asked). */
@@ -93,6 +103,8 @@ static int tracepoint_args(const struct btf *btf, const char *tp)
 	return t && btf_is_func_proto(t) ? (int)btf_vlen(t) - 1 : -1;
 }
 
+
+
 static const char *name_of(const struct names *n, int v)
 {
 	return v >= 0 && v < KTRACE_MAX_NAMES ? n->v[v] : NULL;
@@ -123,7 +135,19 @@ static int take(void *ctx, void *data, size_t size)
 		r->what = KTRACE_TRANSITION;
 		r->from = e->a;
 		r->to = e->b;
+		/* A socket handed to a timewait socket a moment ago (its timer started): it goes on
+		 * in the timewait socket's state, as ss would show it, rather than to CLOSE. */
+		if (e->b == TCP_CLOSE_STATE && kt->tw.host == (int)e->host && kt->tw.sport == e->sport &&
+		    kt->tw.dport == e->dport && kt->tw.pending) {
+			r->to = kt->tw.state;
+		}
+		kt->tw.pending = false;
 		break;
+	case KTRACE_EV_TIMEWAIT:
+		/* Remembered for the full socket's move that follows (a restarted timer is not one). */
+		kt->tw = (struct tw_pending){ .host = (int)e->host, .sport = e->sport, .dport = e->dport,
+					      .state = e->a, .pending = true };
+		return 0;
 	case KTRACE_EV_SEND_RST:
 		r->what = KTRACE_RESET;
 		if (e->flags & KTRACE_HAS_REASON)
@@ -179,6 +203,7 @@ int ktrace_new(int64_t origin_us, struct ktrace **ret, char *why, size_t len)
 	bpf_program__set_autoload(kt->skel->progs.ktrace_send_reset, kt->rst_reasons);
 	bpf_program__set_autoload(kt->skel->progs.ktrace_send_reset_noreason, !kt->rst_reasons && rst_args >= 2);
 	bpf_program__set_autoload(kt->skel->progs.ktrace_drop, kt->drop_reasons);
+
 	if ((e = ktrace_bpf__load(kt->skel)) < 0) {
 		if (e == -EPERM || e == -EACCES)
 			snprintf(why, len, "kernel reasons unavailable: needs root (loading the BPF tracer: %s)", strerror(-e));

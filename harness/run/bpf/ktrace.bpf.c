@@ -17,6 +17,9 @@
 
 #include "ktrace-event.h"
 
+#define AF_INET 2
+#define AF_INET6 10
+
 char LICENSE[] SEC("license") = "Dual MIT/GPL";
 
 struct {
@@ -94,6 +97,29 @@ int BPF_PROG(ktrace_state, const struct sock *sk, int oldstate, int newstate)
 		return 0;
 	sk_ports(sk, &sport, &dport);
 	emit(*h, KTRACE_EV_STATE, oldstate, newstate, sport, dport, 0);
+	return 0;
+}
+
+/* A socket goes on as a timewait socket (state TIME-WAIT, or FIN-WAIT-2 after a close), and no
+ * tracepoint says so: the full socket's own moves to CLOSE as the kernel frees it. The timewait
+ * socket's timer is started first (in tcp_time_wait(), only once it exists): timer:timer_start
+ * of a timer that is a timewait socket's tw_timer, in a watched namespace, says which state it
+ * took; ktrace.c puts the two together. kprobes and fentry would name the function, but not
+ * every kernel allows them (a kernel without CONFIG_KPROBES; fentry refused). A timer that is
+ * not a timewait socket's reads as one in no watched namespace, or not in TIME-WAIT. */
+SEC("tp_btf/timer_start")
+int BPF_PROG(ktrace_timer, struct timer_list *timer)
+{
+	const struct inet_timewait_sock *tw = (const void *)((const char *)timer - bpf_core_field_offset(struct inet_timewait_sock, tw_timer));
+	__u32 *h;
+
+	if (BPF_CORE_READ(tw, __tw_common.skc_state) != TCP_TIME_WAIT)
+		return 0;
+	__u16 family = BPF_CORE_READ(tw, __tw_common.skc_family);
+	if ((family != AF_INET && family != AF_INET6) || !(h = host_of_net(BPF_CORE_READ(tw, __tw_common.skc_net.net))))
+		return 0;
+	emit(*h, KTRACE_EV_TIMEWAIT, BPF_CORE_READ(tw, tw_substate), 0, BPF_CORE_READ(tw, __tw_common.skc_num),
+	     bpf_ntohs(BPF_CORE_READ(tw, __tw_common.skc_dport)), 0);
 	return 0;
 }
 

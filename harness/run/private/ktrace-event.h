@@ -12,6 +12,7 @@ enum ktrace_kind {
 	KTRACE_EV_RECV_RST,      /* tcp:tcp_receive_reset */
 	KTRACE_EV_RETRANS,       /* tcp:tcp_retransmit_skb: a = the socket's state, b = its icsk_ca_state */
 	KTRACE_EV_DROP,          /* skb:kfree_skb: a = reason (enum skb_drop_reason) */
+	KTRACE_EV_TIMEWAIT,      /* timer:timer_start of a timewait socket: a = its state */
 };
 
 #define KTRACE_HAS_REASON 1u
