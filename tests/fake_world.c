@@ -163,6 +163,8 @@ const char *__wrap_netns_new_error(void) { return "fake"; }
 const char *__wrap_netns_last_error(const struct netns_sandbox *sb) { return "fake failure"; }
 int __wrap_netns_fd(const struct netns_sandbox *sb, int host) { return -1; }
 
+struct ktrace;
+
 /* The fake world has no kernel to trace (as a build without the tracer). */
 int __wrap_ktrace_new(int64_t origin_us, struct ktrace **ret, char *why, size_t len)
 {

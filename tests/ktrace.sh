@@ -8,14 +8,17 @@
 #     of our own in a tracefs mounted in a mount namespace of our own, removed after; lines
 #     taken only between the CLOSING_MONOTONIC readings around each run: other runs on this
 #     machine use the same addresses), and each of those runs has at least one.
+#  4. (below 3) data/ktrace-statements.tcpf: 'await transition' and 'expect reset' pass as
+#     written; with a reason the kernel did not give, it fails and names the one it gave; with a
+#     name this kernel has not, it is skipped (exit status 3) naming it.
 #  3. Runs with identical addresses at once (--repeat 8 -j8): every transition of each run is
 #     of its own connections (the ports of its own capture), and each sees both of its sockets
 #     through FIN-WAIT-1, CLOSING, TIME-WAIT.
 # Skips (77) when not root, without jq or python3, when namespaces cannot be made, or where the
 # tracer did not run (a build without libbpf: its note says so); 2 skips without tracefs or
 # without reasons on this kernel (before 6.10).
-#   ktrace.sh TCPFAULT SIMULTANEOUS_CLOSE_FILE
-tcpfault=$1 simclose=$2
+#   ktrace.sh TCPFAULT SIMULTANEOUS_CLOSE_FILE STATEMENTS_FILE
+tcpfault=$1 simclose=$2 statements=$3
 [ "$(id -u)" -eq 0 ] || { echo "skip: the kernel tracer needs root"; exit 77; }
 command -v jq >/dev/null && command -v python3 >/dev/null || { echo "skip: needs jq and python3"; exit 77; }
 dir=$(mktemp -d) || exit 1
@@ -112,4 +115,22 @@ if ok:
     print('ok 3: 8 runs at once, each with only its own transitions (%s of them)' % sorted(counts))
 sys.exit(0 if ok else 1)
 EOP
+
+# 4.
+"$tcpfault" run "$statements" || { echo "FAILED 4: $statements did not pass"; status=1; }
+sed 's/reason NO_SOCKET/reason TCP_ABORT_ON_CLOSE/' "$statements" >"$dir/wrong.tcpf"
+out=$("$tcpfault" run --family inet "$dir/wrong.tcpf"); rc=$?
+if [ $rc -eq 1 ] && printf '%s\n' "$out" | grep -q "server sent no RST for the reason TCP_ABORT_ON_CLOSE" &&
+   printf '%s\n' "$out" | grep -q "observed: NO_SOCKET"; then
+	echo "ok 4: a reason the kernel did not give fails, naming the one it gave"
+else
+	echo "FAILED 4: a wrong reason: exit status $rc"; printf '%s\n' "$out"; status=1
+fi
+sed 's/reason NO_SOCKET/reason NOT_A_REASON/' "$statements" >"$dir/unknown.tcpf"
+out=$("$tcpfault" run --family inet "$dir/unknown.tcpf"); rc=$?
+if [ $rc -eq 3 ] && printf '%s\n' "$out" | grep -q "this kernel has no reset reason NOT_A_REASON"; then
+	echo "ok 4: a reason this kernel does not know: skipped, named"
+else
+	echo "FAILED 4: an unknown reason: exit status $rc"; printf '%s\n' "$out"; status=1
+fi
 exit $status

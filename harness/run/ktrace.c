@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "ktrace.h"
@@ -39,13 +40,21 @@ struct names {
 	char *v[KTRACE_MAX_NAMES];
 };
 
+/* What the kernel's BTF says, read once per process (ktrace_prepare) and kept for its life (the
+ * workers forked after inherit it). */
+static struct {
+	bool read;
+	int err;                          /* -errno: no BTF */
+	int rst_args, drop_args;          /* tcp_send_reset's and kfree_skb's arguments */
+	struct names rst, drop, ca;
+} kernel;
+
 struct ktrace {
 	struct ktrace_bpf *skel;
 	struct ring_buffer *rb;
 	int64_t origin_us;
 	__u32 inode[KTRACE_MAX_HOSTS];    /* the namespace watched for each host; 0: none */
 	bool rst_reasons, drop_reasons;
-	struct names rst, drop, ca;
 	struct ktrace_record *v;
 	size_t n, cap;
 	struct tw_pending {
@@ -151,7 +160,7 @@ static int take(void *ctx, void *data, size_t size)
 	case KTRACE_EV_SEND_RST:
 		r->what = KTRACE_RESET;
 		if (e->flags & KTRACE_HAS_REASON)
-			r->reason = name_of(&kt->rst, e->a);
+			r->reason = name_of(&kernel.rst, e->a);
 		break;
 	case KTRACE_EV_RECV_RST:
 		r->what = KTRACE_RESET_RECEIVED;
@@ -159,11 +168,11 @@ static int take(void *ctx, void *data, size_t size)
 	case KTRACE_EV_RETRANS:
 		r->what = KTRACE_RETRANSMIT;
 		r->to = e->a;
-		r->reason = name_of(&kt->ca, e->b);
+		r->reason = name_of(&kernel.ca, e->b);
 		break;
 	case KTRACE_EV_DROP:
 		r->what = KTRACE_DROP;
-		r->reason = name_of(&kt->drop, e->a);
+		r->reason = name_of(&kernel.drop, e->a);
 		break;
 	default:
 		return 0;
@@ -172,36 +181,56 @@ static int take(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+static void read_kernel(void)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+
+	kernel.read = true;
+	if (!btf) {
+		kernel.err = -errno;
+		return;
+	}
+	kernel.rst_args = tracepoint_args(btf, "tcp_send_reset");
+	kernel.drop_args = tracepoint_args(btf, "kfree_skb");
+	read_enum(btf, "sk_rst_reason", "SK_RST_REASON_", false, &kernel.rst);
+	read_enum(btf, "skb_drop_reason", "SKB_DROP_REASON_", false, &kernel.drop);
+	read_enum(btf, "tcp_ca_state", "TCP_CA_", true, &kernel.ca);
+	btf__free(btf);
+}
+
+void ktrace_prepare(void)
+{
+	if (!kernel.read && geteuid() == 0) {
+		libbpf_set_print(quiet);
+		read_kernel();
+	}
+}
+
 int ktrace_new(int64_t origin_us, struct ktrace **ret, char *why, size_t len)
 {
 	struct ktrace *kt = calloc(1, sizeof *kt);
-	struct btf *btf = NULL;
 	int e;
 
 	if (!kt)
 		return -ENOMEM;
 	kt->origin_us = origin_us;
 	libbpf_set_print(quiet);
-	btf = btf__load_vmlinux_btf();
-	if (!btf) {
-		e = -errno;
+	if (!kernel.read)
+		read_kernel();
+	if (kernel.err < 0) {
+		e = kernel.err;
 		snprintf(why, len, "kernel reasons unavailable: no kernel BTF (%s)", strerror(-e));
 		goto fail;
 	}
-	int rst_args = tracepoint_args(btf, "tcp_send_reset"), drop_args = tracepoint_args(btf, "kfree_skb");
-	kt->rst_reasons = rst_args >= 3;
-	kt->drop_reasons = drop_args >= 3;
-	read_enum(btf, "sk_rst_reason", "SK_RST_REASON_", false, &kt->rst);
-	read_enum(btf, "skb_drop_reason", "SKB_DROP_REASON_", false, &kt->drop);
-	read_enum(btf, "tcp_ca_state", "TCP_CA_", true, &kt->ca);
-	btf__free(btf);
+	kt->rst_reasons = kernel.rst_args >= 3;
+	kt->drop_reasons = kernel.drop_args >= 3;
 	if (!(kt->skel = ktrace_bpf__open())) {
 		e = -errno;
 		snprintf(why, len, "kernel reasons unavailable: opening the tracer: %s", strerror(-e));
 		goto fail;
 	}
 	bpf_program__set_autoload(kt->skel->progs.ktrace_send_reset, kt->rst_reasons);
-	bpf_program__set_autoload(kt->skel->progs.ktrace_send_reset_noreason, !kt->rst_reasons && rst_args >= 2);
+	bpf_program__set_autoload(kt->skel->progs.ktrace_send_reset_noreason, !kt->rst_reasons && kernel.rst_args >= 2);
 	bpf_program__set_autoload(kt->skel->progs.ktrace_drop, kt->drop_reasons);
 
 	if ((e = ktrace_bpf__load(kt->skel)) < 0) {
@@ -281,22 +310,27 @@ bool ktrace_has_reset_reasons(const struct ktrace *kt)
 	return kt->rst_reasons;
 }
 
+bool ktrace_knows_reset_reason(const struct ktrace *kt, const char *name)
+{
+	for (int i = 0; i < KTRACE_MAX_NAMES; i++)
+		if (kernel.rst.v[i] && strcmp(kernel.rst.v[i], name) == 0)
+			return true;
+	return false;
+}
+
 void ktrace_free(struct ktrace *kt)
 {
 	if (!kt)
 		return;
 	ring_buffer__free(kt->rb);
 	ktrace_bpf__destroy(kt->skel);
-	for (int i = 0; i < KTRACE_MAX_NAMES; i++) {
-		free(kt->rst.v[i]);
-		free(kt->drop.v[i]);
-		free(kt->ca.v[i]);
-	}
 	free(kt->v);
 	free(kt);
 }
 
 #else /* built without libbpf, clang or bpftool */
+
+void ktrace_prepare(void) { }
 
 int ktrace_new(int64_t origin_us, struct ktrace **ret, char *why, size_t len)
 {
@@ -311,6 +345,7 @@ size_t ktrace_count(const struct ktrace *kt) { return 0; }
 const struct ktrace_record *ktrace_get(const struct ktrace *kt, size_t i) { return NULL; }
 unsigned long long ktrace_lost(const struct ktrace *kt) { return 0; }
 bool ktrace_has_reset_reasons(const struct ktrace *kt) { return false; }
+bool ktrace_knows_reset_reason(const struct ktrace *kt, const char *name) { return false; }
 void ktrace_free(struct ktrace *kt) { }
 
 #endif

@@ -61,6 +61,11 @@ static void ktrace_take(void *ctx, const struct pollfd *fds, unsigned n)
 		ktrace_poll(r->kt);
 }
 
+void runner_prepare(void)
+{
+	ktrace_prepare();
+}
+
 int run_ktrace_watch(struct run *r, int host)
 {
 	int e;
@@ -172,6 +177,8 @@ static const struct {
 	[STEP_PORT_RANGE] = { step_fault },
 	[STEP_SNAT] = { step_fault },
 	[STEP_CONNTRACK_MAX] = { step_fault },
+	[STEP_TRANSITION] = { step_transition },
+	[STEP_RESET] = { step_reset },
 };
 
 bool runner_runs(enum step_kind kind)
@@ -284,8 +291,8 @@ static int setup(struct run *r)
 		return run_errorf(r, "creating the sandbox: %s", netns_new_error());
 	/* The kernel tracer, watching the hosts before anything happens on them; without it (not
 	 * root, a build without libbpf) the run goes on, and its result says so. */
-	if (ktrace_new(r->origin_us, &r->kt, err, sizeof err) < 0)
-		result_note(r->res, err);
+	if (ktrace_new(r->origin_us, &r->kt, r->kt_why, sizeof r->kt_why) < 0)
+		result_note(r->res, r->kt_why);
 	else
 		r->res->traced = true;
 	for (unsigned h = 0; h < s->nhosts; h++)

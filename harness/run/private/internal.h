@@ -106,6 +106,8 @@ struct run {
 	struct netns_sandbox *sb;
 	struct capture *cap;
 	struct ktrace *kt;                /* the kernel tracer (ktrace.h); NULL where it could not run */
+	char kt_why[256];                 /* why not, where it could not */
+	size_t kt_cursor;                 /* its records before it were matched by earlier awaits */
 	struct programs *progs;           /* real programs run by 'exec' (program.c) */
 	struct peer_actor peers[SCENARIO_MAX_HOSTS];
 	struct {
@@ -205,6 +207,8 @@ int step_running(struct run *r, const struct step *st);
 int step_no_output(struct run *r, const struct step *st);
 int step_no_call(struct run *r, const struct step *st);
 int step_wait(struct run *r, const struct step *st);
+int step_transition(struct run *r, const struct step *st);
+int step_reset(struct run *r, const struct step *st);
 
 /* steps-ops.c: the built-in peers */
 int peers_start(struct run *r, int host);

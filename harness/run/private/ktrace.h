@@ -30,6 +30,10 @@ struct ktrace_record {
 };
 
 struct ktrace;
+/* Reads what the tracer needs of the kernel's BTF (its names, its tracepoints' shapes) once for
+ * this process and the workers it forks; ktrace_new does it if not done. Nothing when not root
+ * (the tracer cannot load then) or without the tracer. */
+void ktrace_prepare(void);
 /* Loads and attaches the tracer, times counted from origin_us (the run's clock). -EOPNOTSUPP:
  * built without it; -EPERM: not allowed (not root); else -errno. why: a sentence for the
  * result's note in every case of failure. */
@@ -47,4 +51,6 @@ const struct ktrace_record *ktrace_get(const struct ktrace *kt, size_t i);
 unsigned long long ktrace_lost(const struct ktrace *kt);
 /* Whether resets carry the kernel's reason on this kernel (6.10 on). */
 bool ktrace_has_reset_reasons(const struct ktrace *kt);
+/* Whether this kernel has a reset reason of that name (enum sk_rst_reason, without prefix). */
+bool ktrace_knows_reset_reason(const struct ktrace *kt, const char *name);
 void ktrace_free(struct ktrace *kt);
