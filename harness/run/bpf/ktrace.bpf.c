@@ -194,13 +194,33 @@ int BPF_PROG(ktrace_retransmit, const struct sock *sk, const struct sk_buff *skb
 	return 0;
 }
 
-/* Linux 5.17 on: the drop reason is the third argument. */
+/* The IP protocol of a packet (its network header's), or 0. */
+static __always_inline __u8 ip_protocol(const struct sk_buff *skb)
+{
+	unsigned char *nh = BPF_CORE_READ(skb, head) + BPF_CORE_READ(skb, network_header);
+	__u8 first = 0, proto = 0;
+
+	if (bpf_probe_read_kernel(&first, 1, nh) < 0)
+		return 0;
+	if (first >> 4 == 4)
+		bpf_probe_read_kernel(&proto, 1, nh + 9);
+	else if (first >> 4 == 6)
+		bpf_probe_read_kernel(&proto, 1, nh + 6);     /* the first next header: TCP has no others here */
+	return proto;
+}
+
+/* Linux 5.17 on: the drop reason is the third argument. Only TCP segments and ICMP errors: the
+ * run's traffic (not the hosts' own IPv6 neighbour discovery and the like). */
 SEC("tp_btf/kfree_skb")
 int BPF_PROG(ktrace_drop, struct sk_buff *skb, void *location, int reason)
 {
 	__u32 *h = host_of_skb(skb);
+	__u8 proto;
 
-	if (h)
-		emit(*h, KTRACE_EV_DROP, reason, 0, 0, 0, KTRACE_HAS_REASON);
+	if (!h)
+		return 0;
+	proto = ip_protocol(skb);
+	if (proto == 6 || proto == 1 || proto == 58)
+		emit(*h, KTRACE_EV_DROP, reason, proto, 0, 0, KTRACE_HAS_REASON);
 	return 0;
 }

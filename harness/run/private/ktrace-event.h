@@ -11,7 +11,7 @@ enum ktrace_kind {
 	KTRACE_EV_SEND_RST,      /* tcp:tcp_send_reset: a = reason (enum sk_rst_reason) if KTRACE_HAS_REASON */
 	KTRACE_EV_RECV_RST,      /* tcp:tcp_receive_reset */
 	KTRACE_EV_RETRANS,       /* tcp:tcp_retransmit_skb: a = the socket's state, b = its icsk_ca_state */
-	KTRACE_EV_DROP,          /* skb:kfree_skb: a = reason (enum skb_drop_reason) */
+	KTRACE_EV_DROP,          /* skb:kfree_skb: a = reason (enum skb_drop_reason), b = IP protocol */
 	KTRACE_EV_TIMEWAIT,      /* timer:timer_start of a timewait socket: a = its state */
 };
 
