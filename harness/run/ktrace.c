@@ -33,6 +33,7 @@
 
 #define KTRACE_MAX_HOSTS 16
 #define TCP_CLOSE_STATE 7                 /* TCP_CLOSE of include/net/tcp_states.h */
+#define KTRACE_MAX_TW 64
 #define KTRACE_MAX_NAMES 512
 
 /* An enum of the kernel's, by value: names without the enum's prefix. */
@@ -57,11 +58,11 @@ struct ktrace {
 	bool rst_reasons, drop_reasons;
 	struct ktrace_record *v;
 	size_t n, cap;
-	struct tw_pending {
+	struct tw {
 		int host, state;
 		__u16 sport, dport;
-		bool pending;
-	} tw;                             /* the last timewait socket whose timer started */
+		bool pending;             /* its full socket's move to CLOSE has not come yet */
+	} tw[KTRACE_MAX_TW];              /* timewait sockets seen (their timer started); host -1: free */
 	int err;                          /* out of memory while taking records in */
 };
 
@@ -119,6 +120,15 @@ static const char *name_of(const struct names *n, int v)
 	return v >= 0 && v < KTRACE_MAX_NAMES ? n->v[v] : NULL;
 }
 
+/* The timewait socket known on those ports of that host, or NULL. */
+static struct tw *tw_of(struct ktrace *kt, const struct ktrace_event *e)
+{
+	for (int i = 0; i < KTRACE_MAX_TW; i++)
+		if (kt->tw[i].host == (int)e->host && kt->tw[i].sport == e->sport && kt->tw[i].dport == e->dport)
+			return &kt->tw[i];
+	return NULL;
+}
+
 static int take(void *ctx, void *data, size_t size)
 {
 	struct ktrace *kt = ctx;
@@ -140,23 +150,47 @@ static int take(void *ctx, void *data, size_t size)
 	*r = (struct ktrace_record){ .host = (int)e->host, .sport = e->sport, .dport = e->dport,
 				     .t_ms = ((double)(int64_t)(e->t_ns / 1000) - (double)kt->origin_us) / 1000.0 };
 	switch (e->kind) {
-	case KTRACE_EV_STATE:
+	case KTRACE_EV_STATE: {
 		r->what = KTRACE_TRANSITION;
 		r->from = e->a;
 		r->to = e->b;
-		/* A socket handed to a timewait socket a moment ago (its timer started): it goes on
-		 * in the timewait socket's state, as ss would show it, rather than to CLOSE. */
-		if (e->b == TCP_CLOSE_STATE && kt->tw.host == (int)e->host && kt->tw.sport == e->sport &&
-		    kt->tw.dport == e->dport && kt->tw.pending) {
-			r->to = kt->tw.state;
+		struct tw *w = tw_of(kt, e);
+		if (!w)
+			break;
+		if (e->b == TCP_CLOSE_STATE && w->pending) {
+			/* Handed to a timewait socket a moment ago (its timer started): the socket goes
+			 * on in that one's state, as ss shows it, rather than to CLOSE; from FIN-WAIT-2
+			 * to a FIN-WAIT-2 timewait socket nothing changes that ss would show. */
+			w->pending = false;
+			if (e->a == w->state)
+				return 0;
+			r->to = w->state;
+		} else {
+			w->host = -1;     /* a new socket on the same ports: that timewait socket is gone */
 		}
-		kt->tw.pending = false;
 		break;
-	case KTRACE_EV_TIMEWAIT:
-		/* Remembered for the full socket's move that follows (a restarted timer is not one). */
-		kt->tw = (struct tw_pending){ .host = (int)e->host, .sport = e->sport, .dport = e->dport,
-					      .state = e->a, .pending = true };
-		return 0;
+	}
+	case KTRACE_EV_TIMEWAIT: {
+		struct tw *w = tw_of(kt, e);
+		if (!w) {
+			/* A new one: remembered for its full socket's move that follows. */
+			for (int i = 0; i < KTRACE_MAX_TW && !w; i++)
+				if (kt->tw[i].host < 0)
+					w = &kt->tw[i];
+			if (!w)
+				w = &kt->tw[e->sport % KTRACE_MAX_TW];   /* full: forget one */
+			*w = (struct tw){ .host = (int)e->host, .sport = e->sport, .dport = e->dport, .state = e->a,
+					  .pending = true };
+			return 0;
+		}
+		if (w->state == e->a)
+			return 0;         /* its timer restarted, in the same state */
+		/* A FIN-WAIT-2 timewait socket got the peer's FIN: TIME-WAIT. */
+		r->what = KTRACE_TRANSITION;
+		r->from = w->state;
+		r->to = w->state = e->a;
+		break;
+	}
 	case KTRACE_EV_SEND_RST:
 		r->what = KTRACE_RESET;
 		if (e->flags & KTRACE_HAS_REASON)
@@ -214,6 +248,8 @@ int ktrace_new(int64_t origin_us, struct ktrace **ret, char *why, size_t len)
 	if (!kt)
 		return -ENOMEM;
 	kt->origin_us = origin_us;
+	for (int i = 0; i < KTRACE_MAX_TW; i++)
+		kt->tw[i].host = -1;
 	libbpf_set_print(quiet);
 	if (!kernel.read)
 		read_kernel();
