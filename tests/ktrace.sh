@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # netns suite: the kernel tracer (harness/run/ktrace.c) against the kernel's own word.
 #  1. simultaneous-close with no 'await state' (data/simultaneous-close-untraced-states.tcpf):
-#     both sockets go FIN-WAIT-1, CLOSING, TIME-WAIT in the result's transitions, both families.
+#     both sockets go FIN-WAIT-1, CLOSING, TIME-WAIT in the result's transitions, both families
+#     (FIN-WAIT-1 and CLOSING not awaited at all).
 #  2. Each RST reason in the results of refused, linger-zero, reboot-rst, crash-unread,
 #     unread-close, half-open-keepalive and accept-overflow-reset is the one a
 #     separate reading of tcp:tcp_send_reset in tracefs gives for the same ports (an instance
@@ -92,7 +93,9 @@ for w in open(d + '/windows'):
             # ports (PORT and 0) in tracefs: the tracepoint records its socket, not the segment.
             want = (seen.get(frozenset((p['sport'], p['dport']))) or seen.get(frozenset((p['sport'], 0)))
                     or seen.get(frozenset((p['dport'], 0))) or set())
-            if want != {p['reason']}:
+            # Other runs on this machine in the same moment may use the same fixed ports
+            # (port-range 40000-...): the kernel's line for ours is among those.
+            if p['reason'] not in want:
                 print('FAILED 2: %s (%s): RST %d>%d: %s, tracefs: %s' % (name, res['family'], p['sport'], p['dport'], p['reason'], sorted(want) or 'no line'))
                 ok = False
             else:

@@ -10,6 +10,10 @@
  * (tcp_send_reset got its reason in 6.10, kfree_skb its reason in 5.17) have a program per
  * shape; the one matching this kernel's tracepoint (its btf_trace_* prototype) is loaded, and on
  * an older kernel the field is absent, never guessed.
+ *
+ * A socket handed to a timewait socket: the BPF side reports the timewait socket's timer start
+ * (no tracepoint marks the handover), and take() turns the full socket's move to CLOSE that
+ * follows into a move to the timewait socket's state, as ss shows it.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -112,8 +116,6 @@ static int tracepoint_args(const struct btf *btf, const char *tp)
 		t = btf__type_by_id(btf, t->type);        /* to the prototype */
 	return t && btf_is_func_proto(t) ? (int)btf_vlen(t) - 1 : -1;
 }
-
-
 
 static const char *name_of(const struct names *n, int v)
 {
