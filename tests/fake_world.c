@@ -162,6 +162,15 @@ void __wrap_netns_sandbox_free(struct netns_sandbox *sb) {}
 const char *__wrap_netns_new_error(void) { return "fake"; }
 const char *__wrap_netns_last_error(const struct netns_sandbox *sb) { return "fake failure"; }
 int __wrap_netns_fd(const struct netns_sandbox *sb, int host) { return -1; }
+
+struct ktrace;
+
+/* The fake world has no kernel to trace (as a build without the tracer). */
+int __wrap_ktrace_new(int64_t origin_us, struct ktrace **ret, char *why, size_t len)
+{
+	snprintf(why, len, "kernel reasons unavailable: the fake world has no kernel");
+	return -EOPNOTSUPP;
+}
 bool __wrap_netns_netem_available(void) { return false; }
 
 const char *__wrap_netns_addr(const struct netns_sandbox *sb, int host, int family, char buf[64])

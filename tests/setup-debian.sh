@@ -15,6 +15,7 @@ apt-get install -y -qq --no-install-recommends \
 	gcc libc6-dev meson ninja-build pkg-config \
 	libnl-3-dev libnl-route-3-dev libnl-idiag-3-dev libpcap-dev libjson-c-dev \
 	libnftables-dev libcmocka-dev scdoc groff-base libxml2-utils python3-yaml \
+	libbpf-dev clang bpftool \
 	iproute2 nftables tcpdump procps socat curl chromium jq >/dev/null
 [ -f build/build.ninja ] || meson setup build >/dev/null
 meson compile -C build

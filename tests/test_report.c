@@ -391,6 +391,43 @@ static void test_ladder_ports(void **state)
 	json_object_put(r);
 }
 
+/* What the kernel tracer saw: an RST's reason on its arrow, each change of state as a mark on
+ * its host's lifeline, a drop with its reason. */
+static void test_ladder_kernel(void **state)
+{
+	json_object *r = json_object_new_array(), *res = result("traced", "pass", NULL, true);
+	json_object *pk = json_object_object_get(res, "packets"), *a, *t;
+	json_object_array_add(r, res);
+	json_object_object_add(json_object_array_get_idx(pk, json_object_array_length(pk) - 1), "reason",
+			       json_object_new_string("NO_SOCKET"));
+	json_object_object_add(res, "transitions", a = json_object_new_array());
+	json_object_array_add(a, t = json_object_new_object());
+	json_object_object_add(t, "t_ms", json_object_new_double(4.0));
+	add_str(t, "host", "server");
+	json_object_object_add(t, "sport", json_object_new_int(5000));
+	json_object_object_add(t, "dport", json_object_new_int(40000));
+	add_str(t, "from", "FIN-WAIT-1");
+	add_str(t, "to", "CLOSING");
+	json_object_object_add(res, "drops", a = json_object_new_array());
+	json_object_array_add(a, t = json_object_new_object());
+	json_object_object_add(t, "t_ms", json_object_new_double(4.5));
+	add_str(t, "host", "client");
+	add_str(t, "reason", "TCP_LISTEN_OVERFLOW");
+	struct report_options o = { .verbose = true, .repeat = 1 };
+	char *out = render(REPORT_TEXT, r, &o);
+	char line[512];
+
+	line_with(out, "R seq 1  (NO_SOCKET)", line, sizeof line);
+	assert_non_null(strstr(line, "|<-"));
+	line_with(out, "~ FIN-WAIT-1 > CLOSING", line, sizeof line);
+	assert_true(strstr(line, "~ FIN") > strrchr(line, '|'));      /* the server's, right of its line */
+	line_with(out, "(drops a packet: TCP_LISTEN_OVERFLOW)", line, sizeof line);
+	assert_true(strstr(line, "(drops") < strchr(line, '|'));     /* the client's, left of its line */
+	assert_true(strstr(out, "accept = 5") < strstr(out, "~ FIN-WAIT-1"));   /* in time order */
+	free(out);
+	json_object_put(r);
+}
+
 static void test_colour(void **state)
 {
 	json_object *r = json_object_new_array();
@@ -763,6 +800,7 @@ int main(void)
 		cmocka_unit_test(test_tap),
 		cmocka_unit_test(test_ladder),
 		cmocka_unit_test(test_ladder_ports),
+		cmocka_unit_test(test_ladder_kernel),
 		cmocka_unit_test(test_colour),
 		cmocka_unit_test(test_explain),
 		cmocka_unit_test(test_bare_error_verbose),

@@ -45,6 +45,7 @@ static void assert_packet_equal(const struct result_packet *a, const struct resu
 	assert_int_equal(a->icmp, b->icmp);
 	assert_string_equal(a->flags, b->flags);
 	assert_true(a->seq == b->seq && a->ack == b->ack && a->len == b->len);
+	assert_string_equal(a->reason, b->reason);
 }
 
 static void assert_program_equal(const struct result_program *a, const struct result_program *b)
@@ -128,6 +129,30 @@ static void assert_result_equal(const struct result *a, const struct result *b)
 	assert_int_equal(a->notes.n, b->notes.n);
 	for (size_t i = 0; i < a->notes.n; i++)
 		assert_string_equal(a->notes.v[i], b->notes.v[i]);
+	assert_int_equal(a->traced, b->traced);
+	assert_int_equal(a->transitions.n, b->transitions.n);
+	for (size_t i = 0; i < a->transitions.n; i++) {
+		const struct result_transition *x = &a->transitions.v[i], *y = &b->transitions.v[i];
+		assert_true(x->t_ms == y->t_ms);
+		assert_string_equal(x->host, y->host);
+		assert_true(x->sport == y->sport && x->dport == y->dport);
+		assert_string_equal(x->from, y->from);
+		assert_string_equal(x->to, y->to);
+	}
+	assert_int_equal(a->retransmits.n, b->retransmits.n);
+	for (size_t i = 0; i < a->retransmits.n; i++) {
+		const struct result_retransmit *x = &a->retransmits.v[i], *y = &b->retransmits.v[i];
+		assert_true(x->t_ms == y->t_ms && x->sport == y->sport && x->dport == y->dport);
+		assert_string_equal(x->host, y->host);
+		assert_string_equal(x->state, y->state);
+		assert_string_equal(x->ca_state, y->ca_state);
+	}
+	assert_int_equal(a->drops.n, b->drops.n);
+	for (size_t i = 0; i < a->drops.n; i++) {
+		assert_true(a->drops.v[i].t_ms == b->drops.v[i].t_ms);
+		assert_string_equal(a->drops.v[i].host, b->drops.v[i].host);
+		assert_string_equal(a->drops.v[i].reason, b->drops.v[i].reason);
+	}
 	assert_int_equal(a->programs.n, b->programs.n);
 	for (size_t i = 0; i < a->programs.n; i++)
 		assert_program_equal(&a->programs.v[i], &b->programs.v[i]);
@@ -151,6 +176,13 @@ static struct result *full_result(void)
 	assert_int_equal(result_add_packet(r, 0.5, "client", "server", 40000, 5000, false, "S", 0, 0, 0), 0);
 	assert_int_equal(result_add_packet(r, 7.001, "server", "client", 5000, 40000, false, "P.", 1, 1, 4294967295LL), 0);
 	assert_int_equal(result_add_packet(r, 8.0, "router", "client", 40000, 5000, true, "host-unreachable", 1, 0, 0), 0);
+	assert_int_equal(result_add_packet(r, 8.5, "server", "client", 5000, 40000, false, "R.", 1, 1, 0), 0);
+	assert_int_equal(result_packet_reason(r, 3, "NO_SOCKET"), 0);
+	assert_int_equal(result_add_transition(r, 0.4, "client", 0, 5000, "CLOSE", "SYN-SENT"), 0);
+	assert_int_equal(result_add_transition(r, 8.6, "server", 5000, 40000, "CLOSING", "TIME-WAIT"), 0);
+	assert_int_equal(result_add_retransmit(r, 6.0, "server", 5000, 40000, "ESTABLISHED", "loss"), 0);
+	assert_int_equal(result_add_retransmit(r, 6.5, "server", 5000, 40000, "ESTABLISHED", ""), 0);
+	assert_int_equal(result_add_drop(r, 8.7, "server", "TCP_LISTEN_OVERFLOW"), 0);
 	assert_int_equal(result_add_state(r, 3.0, "server", "CLOSE-WAIT", 5000, 40000, 12, 0), 0);
 	assert_int_equal(result_add_counter(r, "server", "TcpExt.ListenOverflows", 2), 0);
 	assert_int_equal(result_add_event(r, 4.0, "server", "kill SIGKILL"), 0);

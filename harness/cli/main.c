@@ -680,6 +680,9 @@ static int cmd_run(int argc, char **argv, bool explain)
 		/* Probed once here (a scratch namespace, and the kernel's module loader when netem
 		 * is missing): the workers inherit the answer. */
 		netns_netem_available();
+		/* The kernel tracer's names and tracepoint shapes, read once from the kernel's BTF
+		 * (70 ms each time): the workers inherit them. */
+		runner_prepare();
 	}
 	njob = make_jobs(sc, npaths, &c, jobs);
 	if (!c.njobs)

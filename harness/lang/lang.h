@@ -64,8 +64,11 @@ enum step_kind {
 	STEP_STOP,        /* stop HOST[.PROGRAM]: SIGSTOP */
 	STEP_CONT,        /* cont HOST[.PROGRAM]: SIGCONT */
 	STEP_INJECT,      /* inject rst FROM > TO [exact|in-window|out-of-window] [port N] */
+	/* What the kernel tracer saw (run/ktrace.c) */
+	STEP_TRANSITION,     /* await transition HOST FROM > TO [port N]: a socket changed state */
+	STEP_RESET,          /* expect reset HOST reason NAME: HOST's kernel sent an RST for that reason */
 };
-#define STEP_NKINDS (STEP_INJECT + 1)   /* keep it after the last kind: tests check each */
+#define STEP_NKINDS (STEP_RESET + 1)   /* keep it after the last kind: tests check each */
 
 /* An expected syscall result: one of at most EXPECT_MAX_ALTS alternatives ('= 0 | -1 ECONNRESET'). */
 #define EXPECT_MAX_ALTS 4
@@ -146,6 +149,11 @@ struct step_call {                        /* STEP_CALL, STEP_NO_CALL */
 	bool waits;
 };
 struct step_wait { int ms; };             /* STEP_WAIT */
+struct step_transition {                  /* STEP_TRANSITION */
+	int from, to;                     /* TCP states (netns_state_from_name) */
+	int port;                         /* the socket's local or remote port; 0: any */
+};
+struct step_reset { char reason[48]; };   /* STEP_RESET: the kernel's name, checked at run time */
 /* STEP_IDLE_TIMEOUT, STEP_MTU, STEP_PORT_RANGE, STEP_SNAT, STEP_CONNTRACK_MAX */
 enum middlebox_mode { MIDDLEBOX_OFF, MIDDLEBOX_DROP, MIDDLEBOX_RESET };
 struct step_middlebox {
@@ -210,6 +218,8 @@ struct step {
 		struct step_wait wait;
 		struct step_middlebox middlebox;
 		struct step_path path;
+		struct step_transition transition;
+		struct step_reset reset;
 	};
 };
 

@@ -439,6 +439,40 @@ static int parse_no_state(struct parser *p, struct step *st)
 	return state_tok(p, 4, &st->state.state);
 }
 
+/* await transition HOST FROM > TO [port N]: what the kernel tracer saw a socket do, however
+ * briefly it stayed (CLOSING lasts microseconds). */
+static int parse_transition(struct parser *p, struct step *st)
+{
+	unsigned n = p->n;
+	int r;
+
+	if ((r = option_tail(p, &n, &st->transition.port, NULL)) < 0)
+		return r;
+	if (n != 6 || strcmp(p->tok[4].s, ">"))
+		return fail_tok(p, n < 6 ? n : n > 6 ? 6 : 4, "expected 'await transition HOST FROM > TO [port N]'");
+	if ((r = host_tok(p, 2, &st->host)) < 0 || (r = state_tok(p, 3, &st->transition.from)) < 0)
+		return r;
+	return state_tok(p, 5, &st->transition.to);
+}
+
+/* expect reset HOST reason NAME: NAME as the running kernel calls it (enum sk_rst_reason without
+ * its SK_RST_REASON_ prefix); names change between kernels, so the run checks it, not the parser. */
+static int parse_reset(struct parser *p, struct step *st)
+{
+	const char *name;
+	int r;
+
+	if (p->n != 5 || strcmp(p->tok[3].s, "reason"))
+		return fail_tok(p, p->n < 5 ? p->n : p->n > 5 ? 5 : 3, "expected 'expect reset HOST reason NAME', such as 'expect reset server reason NO_SOCKET'");
+	if ((r = host_tok(p, 2, &st->host)) < 0)
+		return r;
+	name = p->tok[4].s;
+	if (strlen(name) >= sizeof st->reset.reason || strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != strlen(name))
+		return fail_tok(p, 4, "expected the kernel's name of a reset reason, such as NO_SOCKET or TCP_ABORT_ON_CLOSE");
+	snprintf(st->reset.reason, sizeof st->reset.reason, "%s", name);
+	return 0;
+}
+
 /* (expect|await) counter HOST NAME OP VALUE */
 static int parse_counter(struct parser *p, struct step *st)
 {
@@ -657,6 +691,8 @@ static const struct statement statements[] = {
 	  "await counter HOST NAME OP VALUE", WAITS },
 	{ "await no state", MATCH_WORDS, STEP_NO_STATE, parse_no_state,
 	  "await no state HOST STATE [port N]", WAITS },
+	{ "await transition", MATCH_WORDS, STEP_TRANSITION, parse_transition,
+	  "await transition HOST FROM > TO [port N]", WAITS },
 	{ "await listen", MATCH_WORDS, STEP_LISTEN, parse_listen,
 	  "await listen HOST[.PROGRAM] PORT", WAITS },
 	{ "await output", MATCH_WORDS, STEP_OUTPUT, parse_output,
@@ -675,6 +711,7 @@ static const struct statement statements[] = {
 	  "expect output HOST.PROGRAM [contains] \"TEXT\"", STMT_RAW },
 	{ "expect no output", MATCH_WORDS, STEP_NO_OUTPUT, parse_output,
 	  "expect no output HOST.PROGRAM [contains] \"TEXT\"", STMT_RAW },
+	{ "expect reset", MATCH_WORDS, STEP_RESET, parse_reset, "expect reset HOST reason NAME", 0 },
 	{ "expect running", MATCH_WORDS, STEP_RUNNING, parse_running, "expect running HOST.PROGRAM", 0 },
 	{ "expect no", MATCH_ANY, STEP_NO_CALL, parse_no_call,
 	  "expect no HOST[.PROGRAM] CALL [= RET [ERRNO] [| RET [ERRNO]]...]", STMT_RESULT },

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The ladder diagram of one result (text reports under -v and explain, and JUnit's
- * system-out): one lifeline per host, packets as arrows between them, what each host did beside
- * its lifeline, in time order. Reads the struct result; runs in the controller.
+ * system-out): one lifeline per host, packets as arrows between them (an RST with the kernel's
+ * reason), what each host did beside its lifeline, and what the kernel tracer saw there (each
+ * socket's change of state as a '~ FROM > TO' mark, retransmissions, drops), in time order.
+ * Reads the struct result; runs in the controller.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -110,7 +112,9 @@ static void packet_label(const struct result_packet *p, bool ports, char *buf, s
 	if (p->len && n >= 0 && (size_t)n < len)
 		n += snprintf(buf + n, len - (size_t)n, " len %lld", p->len);
 	if (ports && n >= 0 && (size_t)n < len)
-		snprintf(buf + n, len - (size_t)n, "  %d>%d", p->sport, p->dport);
+		n += snprintf(buf + n, len - (size_t)n, "  %d>%d", p->sport, p->dport);
+	if (*p->reason && n >= 0 && (size_t)n < len)   /* why the kernel sent this RST */
+		snprintf(buf + n, len - (size_t)n, "  (%s)", p->reason);
 }
 
 /* Whether the packets belong to more than one connection (port pair, either way round). */
@@ -138,7 +142,8 @@ static struct row *note_row(struct row *w, struct cols *c, double t_ms, const ch
 /* Collects the rows, in time order. Returns the count; *ret is malloc'd. */
 static size_t ladder_rows(const struct result *r, struct cols *c, struct row **ret)
 {
-	size_t n = r->syscalls.n + r->packets.n + r->events.n + r->exits.n + r->states.n, k = 0;
+	size_t n = r->syscalls.n + r->packets.n + r->events.n + r->exits.n + r->states.n + r->transitions.n +
+		   r->retransmits.n + r->drops.n, k = 0;
 	struct row *rows = calloc(n ? n : 1, sizeof *rows);
 
 	bool ports = several_connections(r);
@@ -183,6 +188,26 @@ static size_t ladder_rows(const struct result *r, struct cols *c, struct row **r
 		const struct result_state *o = &r->states.v[i];
 		note_row(&rows[k], c, o->t_ms, o->host);
 		snprintf(rows[k].text, sizeof rows[k].text, "[%s :%d-:%d]", o->state, o->local_port, o->remote_port);
+	}
+	/* What the kernel tracer saw: each change of a socket's state as a mark on its host's
+	 * lifeline ("~ FIN-WAIT-1 > CLOSING"), retransmissions and drops with the kernel's word. */
+	for (size_t i = 0; i < r->transitions.n; i++, k++) {
+		const struct result_transition *o = &r->transitions.v[i];
+		note_row(&rows[k], c, o->t_ms, o->host);
+		if (ports)
+			snprintf(rows[k].text, sizeof rows[k].text, "~ %s > %s :%d-:%d", o->from, o->to, o->sport, o->dport);
+		else
+			snprintf(rows[k].text, sizeof rows[k].text, "~ %s > %s", o->from, o->to);
+	}
+	for (size_t i = 0; i < r->retransmits.n; i++, k++) {
+		const struct result_retransmit *o = &r->retransmits.v[i];
+		note_row(&rows[k], c, o->t_ms, o->host);
+		snprintf(rows[k].text, sizeof rows[k].text, "(retransmits%s%s)", *o->ca_state ? ", " : "", o->ca_state);
+	}
+	for (size_t i = 0; i < r->drops.n; i++, k++) {
+		const struct result_drop *o = &r->drops.v[i];
+		note_row(&rows[k], c, o->t_ms, o->host)->color = REPORT_YELLOW;
+		snprintf(rows[k].text, sizeof rows[k].text, "(drops a packet: %s)", o->reason);
 	}
 	for (size_t i = 0; i < k; i++)
 		rows[i].order = (int)i;

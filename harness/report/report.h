@@ -49,6 +49,30 @@ struct result_packet {
 	bool icmp;                      /* JSON "kind": "icmp" or "tcp" */
 	char *flags;
 	long long seq, ack, len;
+	char *reason;                   /* an RST: why the kernel sent it (its sk_rst_reason name, as
+					 * "NO_SOCKET"); "": not known (the JSON omits it) */
+};
+
+/* What the kernel tracer saw (every TCP socket state change, retransmission and dropped packet
+ * in the run's namespaces); only where it ran (result.traced). */
+struct result_transition {
+	double t_ms;
+	char *host;
+	int sport, dport;               /* the socket's local and remote ports */
+	char *from, *to;                /* "FIN-WAIT-1", as netns_state_name() */
+};
+struct result_retransmit {
+	double t_ms;
+	char *host;
+	int sport, dport;
+	char *state;                    /* the socket's TCP state */
+	char *ca_state;                 /* its congestion state, the kernel's name ("loss": after an
+					 * RTO, "recovery": a fast retransmit); "": unknown */
+};
+struct result_drop {
+	double t_ms;
+	char *host;
+	char *reason;                   /* the kernel's skb_drop_reason name ("NO_SOCKET") */
 };
 
 /* A socket state an await saw. */
@@ -120,6 +144,11 @@ struct result {
 	/* The scenario's hosts in its 'hosts' order, with their addresses (result_add_host); JSON
 	 * "hosts", absent when there are none. The graphic reports' columns go in this order. */
 	RESULT_ARRAY(struct result_host) hosts;
+	/* The kernel tracer's: present in the JSON only when it ran (traced). */
+	bool traced;
+	RESULT_ARRAY(struct result_transition) transitions;
+	RESULT_ARRAY(struct result_retransmit) retransmits;
+	RESULT_ARRAY(struct result_drop) drops;
 	/* What the controller knows of a run whose worker gave no result: the JSON holds only name,
 	 * mode, family, summary, hosts, verdict, duration_ms and failures (and run). */
 	bool partial;
@@ -142,6 +171,13 @@ int result_add_packet(struct result *r, double t_ms, const char *from, const cha
 int result_add_state(struct result *r, double t_ms, const char *host, const char *state, int local_port,
 		     int remote_port, long long recv_q, long long send_q);
 int result_add_counter(struct result *r, const char *host, const char *name, long long value);
+/* The kernel tracer's records (they set traced); a reset's reason goes on its packet. */
+int result_add_transition(struct result *r, double t_ms, const char *host, int sport, int dport, const char *from,
+			  const char *to);
+int result_add_retransmit(struct result *r, double t_ms, const char *host, int sport, int dport, const char *state,
+			  const char *ca_state);
+int result_add_drop(struct result *r, double t_ms, const char *host, const char *reason);
+int result_packet_reason(struct result *r, size_t i, const char *reason);
 int result_add_event(struct result *r, double t_ms, const char *host, const char *event);
 /* signal: its name if the process died of one, else NULL (it exited with status). */
 int result_add_exit(struct result *r, const char *peer, double t_ms, const char *signal, int status);

@@ -61,7 +61,10 @@ static void *push(void **v, size_t *n, size_t *cap, size_t size, int *e)
 #define PUSH(arr, e) ((__typeof__((arr).v))push((void **)&(arr).v, &(arr).n, &(arr).cap, sizeof *(arr).v, (e)))
 
 static void free_syscall(struct result_syscall *s) { free(s->peer); free(s->socket); free(s->call); free(s->args); }
-static void free_packet(struct result_packet *p) { free(p->from); free(p->to); free(p->flags); }
+static void free_packet(struct result_packet *p) { free(p->from); free(p->to); free(p->flags); free(p->reason); }
+static void free_transition(struct result_transition *t) { free(t->host); free(t->from); free(t->to); }
+static void free_retransmit(struct result_retransmit *t) { free(t->host); free(t->state); free(t->ca_state); }
+static void free_drop(struct result_drop *d) { free(d->host); free(d->reason); }
 static void free_state(struct result_state *s) { free(s->host); free(s->state); }
 static void free_counter(struct result_counter *c) { free(c->host); free(c->name); }
 static void free_event(struct result_event *e) { free(e->host); free(e->event); }
@@ -141,6 +144,9 @@ void result_free(struct result *r)
 	FREE_ALL(r->notes, free_string);
 	FREE_ALL(r->programs, free_program);
 	FREE_ALL(r->hosts, free_host);
+	FREE_ALL(r->transitions, free_transition);
+	FREE_ALL(r->retransmits, free_retransmit);
+	FREE_ALL(r->drops, free_drop);
 #undef FREE_ALL
 	free(r);
 }
@@ -176,9 +182,58 @@ int result_add_packet(struct result *r, double t_ms, const char *from, const cha
 		return e;
 	*p = (struct result_packet){ .t_ms = ms(t_ms), .sport = sport, .dport = dport, .icmp = icmp,
 				     .seq = seq, .ack = ack, .len = len };
-	if ((e = dup_str(&p->from, from)) == 0 && (e = dup_str(&p->to, to)) == 0)
-		e = dup_str(&p->flags, flags);
+	if ((e = dup_str(&p->from, from)) == 0 && (e = dup_str(&p->to, to)) == 0 && (e = dup_str(&p->flags, flags)) == 0)
+		e = dup_str(&p->reason, "");
 	return DONE(r->packets, p, e, free_packet);
+}
+
+int result_packet_reason(struct result *r, size_t i, const char *reason)
+{
+	return i < r->packets.n ? replace(&r->packets.v[i].reason, reason) : -EINVAL;
+}
+
+int result_add_transition(struct result *r, double t_ms, const char *host, int sport, int dport, const char *from,
+			  const char *to)
+{
+	int e = 0;
+	struct result_transition *t = PUSH(r->transitions, &e);
+
+	if (!t)
+		return e;
+	r->traced = true;
+	*t = (struct result_transition){ .t_ms = ms(t_ms), .sport = sport, .dport = dport };
+	if ((e = dup_str(&t->host, host)) == 0 && (e = dup_str(&t->from, from)) == 0)
+		e = dup_str(&t->to, to);
+	return DONE(r->transitions, t, e, free_transition);
+}
+
+int result_add_retransmit(struct result *r, double t_ms, const char *host, int sport, int dport, const char *state,
+			  const char *ca_state)
+{
+	int e = 0;
+	struct result_retransmit *t = PUSH(r->retransmits, &e);
+
+	if (!t)
+		return e;
+	r->traced = true;
+	*t = (struct result_retransmit){ .t_ms = ms(t_ms), .sport = sport, .dport = dport };
+	if ((e = dup_str(&t->host, host)) == 0 && (e = dup_str(&t->state, state)) == 0)
+		e = dup_str(&t->ca_state, ca_state);
+	return DONE(r->retransmits, t, e, free_retransmit);
+}
+
+int result_add_drop(struct result *r, double t_ms, const char *host, const char *reason)
+{
+	int e = 0;
+	struct result_drop *d = PUSH(r->drops, &e);
+
+	if (!d)
+		return e;
+	r->traced = true;
+	*d = (struct result_drop){ .t_ms = ms(t_ms) };
+	if ((e = dup_str(&d->host, host)) == 0)
+		e = dup_str(&d->reason, reason);
+	return DONE(r->drops, d, e, free_drop);
 }
 
 int result_add_state(struct result *r, double t_ms, const char *host, const char *state, int local_port,
@@ -413,6 +468,44 @@ static void packets_to_json(const struct result *r, json_object *o, bool *ok)
 		put_int(j, "seq", p->seq, ok);
 		put_int(j, "ack", p->ack, ok);
 		put_int(j, "len", p->len, ok);
+		if (*p->reason)
+			put_str(j, "reason", p->reason, ok);
+	}
+}
+
+/* The kernel tracer's lists: only where it ran (an empty list then says it saw nothing). */
+static void traced_to_json(const struct result *r, json_object *o, bool *ok)
+{
+	json_object *a, *j;
+
+	if (!r->traced)
+		return;
+	a = put_array(o, "transitions", ok);
+	for (size_t i = 0; a && i < r->transitions.n && (j = new_elem(a, ok)); i++) {
+		const struct result_transition *t = &r->transitions.v[i];
+		put_ms(j, "t_ms", t->t_ms, ok);
+		put_str(j, "host", t->host, ok);
+		put_int(j, "sport", t->sport, ok);
+		put_int(j, "dport", t->dport, ok);
+		put_str(j, "from", t->from, ok);
+		put_str(j, "to", t->to, ok);
+	}
+	a = put_array(o, "retransmits", ok);
+	for (size_t i = 0; a && i < r->retransmits.n && (j = new_elem(a, ok)); i++) {
+		const struct result_retransmit *t = &r->retransmits.v[i];
+		put_ms(j, "t_ms", t->t_ms, ok);
+		put_str(j, "host", t->host, ok);
+		put_int(j, "sport", t->sport, ok);
+		put_int(j, "dport", t->dport, ok);
+		put_str(j, "state", t->state, ok);
+		if (*t->ca_state)
+			put_str(j, "ca_state", t->ca_state, ok);
+	}
+	a = put_array(o, "drops", ok);
+	for (size_t i = 0; a && i < r->drops.n && (j = new_elem(a, ok)); i++) {
+		put_ms(j, "t_ms", r->drops.v[i].t_ms, ok);
+		put_str(j, "host", r->drops.v[i].host, ok);
+		put_str(j, "reason", r->drops.v[i].reason, ok);
 	}
 }
 
@@ -524,6 +617,7 @@ int result_to_json(const struct result *r, json_object **ret)
 		syscalls_to_json(r, o, &ok);
 		packets_to_json(r, o, &ok);
 		observations_to_json(r, o, &ok);
+		traced_to_json(r, o, &ok);
 		put_strings(o, "failures", r->failures.v, r->failures.n, &ok);
 		put_strings(o, "notes", r->notes.v, r->notes.n, &ok);
 		if (*r->missing)
@@ -672,7 +766,7 @@ static int read_packet(json_object *j, struct result_packet *p)
 	    (e = get_str(j, "to", false, &p->to)) < 0 || (e = get_i(j, "sport", &p->sport)) < 0 ||
 	    (e = get_i(j, "dport", &p->dport)) < 0 || (e = get_str(j, "flags", false, &p->flags)) < 0 ||
 	    (e = get_int(j, "seq", 0, UINT32_MAX, &p->seq)) < 0 || (e = get_int(j, "ack", 0, UINT32_MAX, &p->ack)) < 0 ||
-	    (e = get_int(j, "len", 0, UINT32_MAX, &p->len)) < 0)
+	    (e = get_int(j, "len", 0, UINT32_MAX, &p->len)) < 0 || (e = get_str(j, "reason", false, &p->reason)) < 0)
 		return e;
 	if (kind && (!json_object_is_type(kind, json_type_string) ||
 		     (strcmp(json_object_get_string(kind), "tcp") && strcmp(json_object_get_string(kind), "icmp"))))
@@ -691,6 +785,37 @@ static int read_state(json_object *j, struct result_state *s)
 	    (e = get_int(j, "recv_q", INT64_MIN, INT64_MAX, &s->recv_q)) < 0)
 		return e;
 	return get_int(j, "send_q", INT64_MIN, INT64_MAX, &s->send_q);
+}
+
+static int read_transition(json_object *j, struct result_transition *t)
+{
+	int e;
+
+	if ((e = get_ms(j, "t_ms", &t->t_ms)) < 0 || (e = get_str(j, "host", false, &t->host)) < 0 ||
+	    (e = get_i(j, "sport", &t->sport)) < 0 || (e = get_i(j, "dport", &t->dport)) < 0 ||
+	    (e = get_str(j, "from", false, &t->from)) < 0)
+		return e;
+	return get_str(j, "to", false, &t->to);
+}
+
+static int read_retransmit(json_object *j, struct result_retransmit *t)
+{
+	int e;
+
+	if ((e = get_ms(j, "t_ms", &t->t_ms)) < 0 || (e = get_str(j, "host", false, &t->host)) < 0 ||
+	    (e = get_i(j, "sport", &t->sport)) < 0 || (e = get_i(j, "dport", &t->dport)) < 0 ||
+	    (e = get_str(j, "state", false, &t->state)) < 0)
+		return e;
+	return get_str(j, "ca_state", false, &t->ca_state);
+}
+
+static int read_drop(json_object *j, struct result_drop *d)
+{
+	int e;
+
+	if ((e = get_ms(j, "t_ms", &d->t_ms)) < 0 || (e = get_str(j, "host", false, &d->host)) < 0)
+		return e;
+	return get_str(j, "reason", false, &d->reason);
 }
 
 static int read_counter(json_object *j, struct result_counter *c)
@@ -815,6 +940,10 @@ int result_from_json(json_object *o, struct result **ret)
 	READ_ARRAY(o, "events", r->events, read_event, e);
 	READ_ARRAY(o, "exits", r->exits, read_exit, e);
 	READ_ARRAY(o, "programs", r->programs, read_program, e);
+	r->traced = field(o, "transitions") != NULL;
+	READ_ARRAY(o, "transitions", r->transitions, read_transition, e);
+	READ_ARRAY(o, "retransmits", r->retransmits, read_retransmit, e);
+	READ_ARRAY(o, "drops", r->drops, read_drop, e);
 	if (e < 0 || (e = read_strings(o, "failures", &r->failures.v, &r->failures.n, &r->failures.cap)) < 0 ||
 	    (e = read_strings(o, "notes", &r->notes.v, &r->notes.n, &r->notes.cap)) < 0)
 		goto fail;
@@ -858,6 +987,21 @@ void result_each_string(struct result *r, void (*fn)(char **s, void *arg), void 
 		fn(&r->packets.v[i].from, arg);
 		fn(&r->packets.v[i].to, arg);
 		fn(&r->packets.v[i].flags, arg);
+		fn(&r->packets.v[i].reason, arg);
+	}
+	for (size_t i = 0; i < r->transitions.n; i++) {
+		fn(&r->transitions.v[i].host, arg);
+		fn(&r->transitions.v[i].from, arg);
+		fn(&r->transitions.v[i].to, arg);
+	}
+	for (size_t i = 0; i < r->retransmits.n; i++) {
+		fn(&r->retransmits.v[i].host, arg);
+		fn(&r->retransmits.v[i].state, arg);
+		fn(&r->retransmits.v[i].ca_state, arg);
+	}
+	for (size_t i = 0; i < r->drops.n; i++) {
+		fn(&r->drops.v[i].host, arg);
+		fn(&r->drops.v[i].reason, arg);
 	}
 	for (size_t i = 0; i < r->states.n; i++) {
 		fn(&r->states.v[i].host, arg);

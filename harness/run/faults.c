@@ -507,6 +507,8 @@ int step_reboot(struct run *r, const struct step *st)
 	peers_free(r, h);
 	if (netns_host_reboot(r->sb, h) < 0)
 		return run_errorf(r, "reboot %s: %s", run_hostname(r, h), netns_last_error(r->sb));
+	if (run_ktrace_watch(r, h) < 0)
+		return -1;
 	run_event(r, h, "reboot: namespace destroyed and created anew, same addresses");
 	run_fault_mark(r, began);
 	return peers_start(r, h);

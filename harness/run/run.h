@@ -108,6 +108,9 @@ struct run_options {
 	bool privileged_programs;         /* --privileged-programs: exec'd programs not confined */
 };
 
+/* What every run of this process would otherwise find out alone, done once before the workers
+ * fork (they inherit it): the kernel tracer's reading of the kernel's BTF. Optional. */
+void runner_prepare(void);
 /* Whether the runner has a function for this kind of step (every kind must: a unit test checks). */
 bool runner_runs(enum step_kind kind);
 /* Runs the scenario once; returns its result (verdict pass, fail, error or skipped), NULL only when

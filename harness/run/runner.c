@@ -18,6 +18,7 @@
 #include <sys/utsname.h>
 
 #include "internal.h"
+#include "ktrace.h"
 #include "loop.h"
 #include "netns.h"
 #include "peer.h"
@@ -40,6 +41,97 @@ static void capture_take(void *ctx, const struct pollfd *fds, unsigned n)
 
 	capture_poll(r->cap, r->origin_us);
 	run_record_packets(r);
+}
+
+static unsigned ktrace_fds(void *ctx, struct pollfd *fds, unsigned max)
+{
+	struct run *r = ctx;
+
+	if (max == 0 || !r->kt)
+		return 0;
+	fds[0] = (struct pollfd){ .fd = ktrace_fd(r->kt), .events = POLLIN };
+	return 1;
+}
+
+static void ktrace_take(void *ctx, const struct pollfd *fds, unsigned n)
+{
+	struct run *r = ctx;
+
+	if (r->kt)
+		ktrace_poll(r->kt);
+}
+
+void runner_prepare(void)
+{
+	ktrace_prepare();
+}
+
+int run_ktrace_watch(struct run *r, int host)
+{
+	int e;
+
+	if (r->kt && (e = ktrace_watch(r->kt, host, netns_fd(r->sb, host))) < 0)
+		return run_errorf(r, "the kernel tracer cannot watch %s: %s", run_hostname(r, host), strerror(-e));
+	return 0;
+}
+
+/* The captured RST a reset the kernel traced went out as: the first not yet given a reason from
+ * that host with those ports, captured at or after the reset (1 ms of slack: the capture's
+ * timestamps and the tracer's are two readings of the clock); -1 if none. */
+static long reset_packet(const struct result *res, const char *host, const struct ktrace_record *k, const bool *given)
+{
+	for (size_t i = 0; i < res->packets.n; i++) {
+		const struct result_packet *p = &res->packets.v[i];
+		if (!given[i] && !p->icmp && strchr(p->flags, 'R') && p->sport == k->sport && p->dport == k->dport &&
+		    p->t_ms >= k->t_ms - 1.0 && strcmp(p->from, host) == 0)
+			return (long)i;
+	}
+	return -1;
+}
+
+void run_record_ktrace(struct run *r)
+{
+	char note[160];
+
+	if (!r->kt)
+		return;
+	ktrace_poll(r->kt);
+	bool *given = calloc(r->res->packets.n + 1, sizeof *given);
+	for (size_t i = 0; i < ktrace_count(r->kt); i++) {
+		const struct ktrace_record *k = ktrace_get(r->kt, i);
+		const char *host = run_hostname(r, k->host);
+		long p;
+		switch (k->what) {
+		case KTRACE_TRANSITION:
+			result_add_transition(r->res, k->t_ms, host, k->sport, k->dport, netns_state_name((uint8_t)k->from),
+					      netns_state_name((uint8_t)k->to));
+			break;
+		case KTRACE_RETRANSMIT:
+			result_add_retransmit(r->res, k->t_ms, host, k->sport, k->dport, netns_state_name((uint8_t)k->to),
+					      k->reason ? k->reason : "");
+			break;
+		case KTRACE_DROP:
+			result_add_drop(r->res, k->t_ms, host, k->reason ? k->reason : "UNKNOWN");
+			break;
+		case KTRACE_RESET:
+			if (k->reason && given && (p = reset_packet(r->res, host, k, given)) >= 0) {
+				given[p] = true;
+				result_packet_reason(r->res, (size_t)p, k->reason);
+			}
+			break;
+		case KTRACE_RESET_RECEIVED:
+			break;
+		}
+	}
+	free(given);
+	if (ktrace_lost(r->kt)) {
+		snprintf(note, sizeof note, "the kernel tracer lost %llu records (its ring was full)", ktrace_lost(r->kt));
+		result_note(r->res, note);
+	}
+	if (!ktrace_has_reset_reasons(r->kt))
+		result_note(r->res, "kernel reasons: this kernel gives no reason for the resets it sends (Linux 6.10 on)");
+	ktrace_free(r->kt);
+	r->kt = NULL;
 }
 
 /* ---- the step table: which function runs each kind of step ---- */
@@ -91,6 +183,8 @@ static const struct {
 	[STEP_STOP] = { step_stop },
 	[STEP_CONT] = { step_stop },
 	[STEP_INJECT] = { step_inject },
+	[STEP_TRANSITION] = { step_transition },
+	[STEP_RESET] = { step_reset },
 };
 
 bool runner_runs(enum step_kind kind)
@@ -201,6 +295,15 @@ static int setup(struct run *r)
 
 	if ((e = netns_sandbox_new_topology(s->nhosts, s->router ? NETNS_ROUTER : NETNS_BRIDGE, &r->sb)) < 0)
 		return run_errorf(r, "creating the sandbox: %s", netns_new_error());
+	/* The kernel tracer, watching the hosts before anything happens on them; without it (not
+	 * root, a build without libbpf) the run goes on, and its result says so. */
+	if (ktrace_new(r->origin_us, &r->kt, r->kt_why, sizeof r->kt_why) < 0)
+		result_note(r->res, r->kt_why);
+	else
+		r->res->traced = true;
+	for (unsigned h = 0; h < s->nhosts; h++)
+		if (run_ktrace_watch(r, (int)h) < 0)
+			return -1;
 	/* The capture sees every host's link from the wire side and outlives a reboot of any. */
 	if (o->pcap_dir) {
 		char run[24] = "";
@@ -227,7 +330,7 @@ static int setup(struct run *r)
 	if ((e = programs_new(r->res, r->origin_us, o->peer_path, o->privileged_programs, &r->progs)) < 0)
 		return run_errorf(r, "%s", strerror(-e));
 	const struct loop_source sources[] = {
-		{ capture_fds, capture_take, r }, { programs_fds, programs_take, r->progs }, { peers_fds, peers_take, r },
+		{ capture_fds, capture_take, r }, { ktrace_fds, ktrace_take, r }, { programs_fds, programs_take, r->progs }, { peers_fds, peers_take, r },
 	};
 	for (size_t i = 0; i < sizeof sources / sizeof sources[0]; i++)
 		if (loop_add(&r->loop, &sources[i]) < 0)
@@ -263,6 +366,7 @@ static void teardown(struct run *r)
 		}
 		capture_free(r->cap);
 	}
+	run_record_ktrace(r);
 	for (unsigned h = 0; h < r->s->nhosts; h++) {
 		peer_free(r->peers[h].p);
 		free(r->peers[h].calls);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "ktrace.h"
 #include "netns.h"
 
 struct packet_want {
@@ -276,4 +277,84 @@ int step_wait(struct run *r, const struct step *st)
 		r->floors[r->nfloors++].to = from + st->wait.ms;
 	}
 	return 0;
+}
+
+/* ---- what the kernel tracer saw (ktrace.h) ---- */
+
+/* Without the tracer, a step that reads it cannot be judged: this machine lacks it (exit 3). */
+static int no_tracer(struct run *r, const char *what)
+{
+	return run_missingf(r, "the kernel tracer (root, a build with libbpf)", "%s: %s", what, r->kt_why);
+}
+
+static bool transition_seen(struct run *r, const void *arg)
+{
+	const struct step *st = arg;
+
+	ktrace_poll(r->kt);
+	for (size_t i = r->kt_cursor; i < ktrace_count(r->kt); i++) {
+		const struct ktrace_record *k = ktrace_get(r->kt, i);
+		if (k->what == KTRACE_TRANSITION && k->host == st->host && k->from == st->transition.from &&
+		    k->to == st->transition.to &&
+		    (!st->transition.port || k->sport == st->transition.port || k->dport == st->transition.port)) {
+			r->kt_cursor = i + 1;
+			r->event_ms = k->t_ms;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* await transition HOST FROM > TO [port N]: the next such change after the one the last
+ * 'await transition' matched. */
+int step_transition(struct run *r, const struct step *st)
+{
+	const char *from = netns_state_name((uint8_t)st->transition.from), *to = netns_state_name((uint8_t)st->transition.to);
+	char seen[512] = "";
+	size_t len = 0;
+
+	if (!r->kt)
+		return no_tracer(r, "await transition");
+	if (run_await(r, transition_seen, st, run_bound(r, st), 0) == 0)
+		return 0;
+	for (size_t i = r->kt_cursor; i < ktrace_count(r->kt) && len + 64 < sizeof seen; i++) {
+		const struct ktrace_record *k = ktrace_get(r->kt, i);
+		if (k->what == KTRACE_TRANSITION && k->host == st->host)
+			len += (size_t)snprintf(seen + len, sizeof seen - len, "%s%s > %s :%d-:%d", len ? ", " : "",
+						netns_state_name((uint8_t)k->from), netns_state_name((uint8_t)k->to), k->sport, k->dport);
+	}
+	return run_failf(r, "no socket of %s went %s > %s within %d ms\n  expected: %s > %s\n  observed: %s",
+			 run_hostname(r, st->host), from, to, run_bound(r, st), from, to, len ? seen : "no such change");
+}
+
+/* expect reset HOST reason NAME: an RST HOST's kernel sent so far gave that reason. */
+int step_reset(struct run *r, const struct step *st)
+{
+	char seen[512] = "";
+	size_t len = 0;
+
+	if (!r->kt)
+		return no_tracer(r, "expect reset");
+	if (!ktrace_has_reset_reasons(r->kt))
+		return run_missingf(r, "reset reasons (Linux 6.10 on)", "expect reset: this kernel gives no reason for the resets it sends");
+	if (!ktrace_knows_reset_reason(r->kt, st->reset.reason)) {
+		char lacks[96];
+		snprintf(lacks, sizeof lacks, "the reset reason %s", st->reset.reason);
+		return run_missingf(r, lacks, "expect reset: this kernel has no reset reason %s", st->reset.reason);
+	}
+	ktrace_poll(r->kt);
+	for (size_t i = 0; i < ktrace_count(r->kt); i++) {
+		const struct ktrace_record *k = ktrace_get(r->kt, i);
+		if (k->what != KTRACE_RESET || k->host != st->host)
+			continue;
+		if (k->reason && strcmp(k->reason, st->reset.reason) == 0) {
+			r->event_ms = k->t_ms;
+			return 0;
+		}
+		if (len + 64 < sizeof seen)
+			len += (size_t)snprintf(seen + len, sizeof seen - len, "%s%s :%d-:%d", len ? ", " : "",
+						k->reason ? k->reason : "(no reason)", k->sport, k->dport);
+	}
+	return run_failf(r, "%s sent no RST for the reason %s\n  expected: %s\n  observed: %s", run_hostname(r, st->host),
+			 st->reset.reason, st->reset.reason, len ? seen : "no RST sent");
 }

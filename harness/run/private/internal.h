@@ -106,6 +106,9 @@ struct run {
 	const struct run_options *o;
 	struct netns_sandbox *sb;
 	struct capture *cap;
+	struct ktrace *kt;                /* the kernel tracer (ktrace.h); NULL where it could not run */
+	char kt_why[256];                 /* why not, where it could not */
+	size_t kt_cursor;                 /* its records before it were matched by earlier awaits */
 	struct programs *progs;           /* real programs run by 'exec' (program.c) */
 	struct peer_actor peers[SCENARIO_MAX_HOSTS];
 	struct {
@@ -155,6 +158,12 @@ int run_missingf(struct run *r, const char *lacks, const char *fmt, ...) __attri
 void run_event(struct run *r, int host, const char *what);
 /* Adds the packets the capture has decoded since the last call to the result. */
 void run_record_packets(struct run *r);
+/* Watches host's namespace with the kernel tracer (at setup, and after a reboot); 0 or -1 with
+ * the error recorded. Nothing without a tracer. */
+int run_ktrace_watch(struct run *r, int host);
+/* At the run's end: what the kernel tracer saw goes into the result (each reset's reason on its
+ * packet), then the tracer goes. */
+void run_record_ktrace(struct run *r);
 /* Awaits cond(r, arg) for at most bound_ms, and never past the run's deadline (an error); 0,
  * or -ETIMEDOUT. A condition no fd announces is read again every poll_ms. */
 int run_await(struct run *r, bool (*cond)(struct run *, const void *), const void *arg, int bound_ms, int poll_ms);
@@ -201,6 +210,8 @@ int step_no_call(struct run *r, const struct step *st);
 int step_wait(struct run *r, const struct step *st);
 int step_stop(struct run *r, const struct step *st);      /* stop and cont */
 int step_inject(struct run *r, const struct step *st);
+int step_transition(struct run *r, const struct step *st);
+int step_reset(struct run *r, const struct step *st);
 
 /* steps-ops.c: the built-in peers */
 int peers_start(struct run *r, int host);
