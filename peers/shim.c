@@ -45,6 +45,27 @@
 static int report_fd = -1;
 static unsigned long dropped;
 
+/* TCPFAULT_SHIM_FD=VALUE put in the environment in place, not by setenv(): bash defines its
+ * own setenv(), which the program's symbols make the one called, and which does nothing before
+ * bash's main() (measured: bash's 'exec cat' handed cat the old fd, and cat reported nothing).
+ * bash imports its variables from environ afterwards. */
+static int put_shim_fd(const char *value)
+{
+	static char entry[sizeof "TCPFAULT_SHIM_FD=" + 16] = "TCPFAULT_SHIM_FD=";
+	const size_t n = sizeof "TCPFAULT_SHIM_FD=" - 1;
+
+	for (char **e = environ; e && *e; e++)
+		if (strncmp(*e, entry, n) == 0) {
+			size_t k = 0;
+			for (; value[k] && n + k < sizeof entry - 1; k++)
+				entry[n + k] = value[k];
+			entry[n + k] = 0;
+			*e = entry;
+			return 0;
+		}
+	return -1;
+}
+
 __attribute__((constructor)) static void shim_init(void)
 {
 	const char *v = getenv("TCPFAULT_SHIM_FD");
@@ -66,7 +87,7 @@ __attribute__((constructor)) static void shim_init(void)
 		*p = 0;
 		for (long n = high; high >= 0 && (n || p == num + sizeof num - 1); n /= 10)
 			*--p = (char)('0' + n % 10);
-		if (high >= 0 && setenv("TCPFAULT_SHIM_FD", p, 1) == 0) {
+		if (high >= 0 && put_shim_fd(p) == 0) {
 			syscall(SYS_close, (int)fd);
 			fd = high;
 		} else if (high >= 0) {
