@@ -3,7 +3,8 @@
  * tcpfault sweep: the user's own client and server through every fault of a table, at every
  * moment that makes sense for it, and per cell what the client did: detected (it exited, or a
  * call of its failed, after the fault), hung (still running at the deadline, nothing seen),
- * unaffected (it finished successfully) or error (the cell could not be run, with why).
+ * unaffected (it finished successfully, or, after a transient fault, still worked at the
+ * deadline) or error (the cell could not be run, with why).
  *
  * Each cell is a scenario in the scenario language (cell_text), loaded as any file is and run by
  * the same job runner as 'tcpfault run'; the cell's outcome is read from its result (the
@@ -153,6 +154,7 @@ struct sweep {
 	int format;                       /* 0 text, 1 json, 2 junit, 3 html */
 	const char *output, *emit;
 	bool privileged;                  /* --privileged-programs */
+	bool expect_detected;             /* --expect detected: any other outcome fails */
 	char cwd[PATH_MAX];
 	char tmpdir[PATH_MAX];
 };
@@ -170,11 +172,12 @@ static const char sweep_help[] =
 	"Runs your client and server through every fault of a table (each at the moments that make\n"
 	"sense for it: before-connect, handshake, mid-transfer, idle) and reports per cell what the\n"
 	"client did: detected (it exited, or a call of its failed, after the fault), hung (still\n"
-	"running at the deadline, nothing seen), unaffected (it finished successfully) or error (the\n"
-	"cell could not run, with why); the time to detect, the exit, the errnos of its calls, the\n"
-	"control packets on the wire; for hung cells, what would have ended the wait. No timer is\n"
-	"compressed: the kernel's own timers run. CMD takes the placeholders of scenario files:\n"
-	"{server}, {[server]}, {port}, {ipv}, {family}; {dir} is the current directory.\n"
+	"running at the deadline, nothing seen), unaffected (it finished successfully; syn-loss: still\n"
+	"answered at the deadline, the connect's stall noted) or error (the cell could not run, with\n"
+	"why); the time to detect, the exit, the errnos of its calls, the control packets on the\n"
+	"wire; for hung cells, what would have ended the wait. No timer is compressed: the kernel's\n"
+	"own timers run. CMD takes the placeholders of scenario files: {server}, {[server]}, {port},\n"
+	"{ipv}, {family}; {dir} is the current directory.\n"
 	"\n"
 	"Options:\n"
 	"      --server CMD          the server program (started first, awaited ready); without\n"
@@ -190,7 +193,9 @@ static const char sweep_help[] =
 	"      --deadline DUR        how long a client may take after the fault (default 10s)\n"
 	"      --faults LIST|all     faults, comma separated (default all): sigkill, crash, sigterm,\n"
 	"                            blackhole, blackhole-in, blackhole-out, reboot-rst, refused,\n"
-	"                            syn-blackhole, accept-overflow-drop, unreachable\n"
+	"                            syn-blackhole, accept-overflow-drop, unreachable,\n"
+	"                            idle-timeout-drop, idle-timeout-reset, pmtu-blackhole,\n"
+	"                            zero-window, syn-loss, rst-injection\n"
 	"      --moments LIST|all    before-connect, handshake, mid-transfer, idle (default all)\n"
 	"      --family inet|inet6|both\n"
 	"                            address families (default inet)\n"
@@ -201,12 +206,13 @@ static const char sweep_help[] =
 	"  -o, --output FILE         write the report to FILE instead of standard output\n"
 	"      --emit DIR            write one scenario file per cell into DIR, with what was\n"
 	"                            observed as its expectations (for tcpfault run)\n"
+	"      --expect detected     exit status 1 unless every cell is detected\n"
 	"      --privileged-programs your programs run with tcpfault's own privileges (as root:\n"
 	"                            the host's root) instead of confined, as with run\n"
 	"  -h, --help                this text\n"
 	"\n"
-	"Exit status: 0 no cell hung, 1 a cell hung or could not run, 2 bad usage, 3 this machine\n"
-	"lacks something tcpfault needs.\n"
+	"Exit status: 0 no cell hung, 1 a cell hung or could not run (with --expect detected: a\n"
+	"cell not detected), 2 bad usage, 3 this machine lacks something tcpfault needs.\n"
 	"\n"
 	"Example:\n"
 	"  tcpfault sweep --server 'python3 -m http.server --bind {server} {port}' --port 8000 \\\n"
@@ -936,6 +942,7 @@ static int sweep_options(int argc, char **argv, struct sweep *sw, int *ret_exit)
 		{ "output", required_argument, NULL, 'o' },
 		{ "emit", required_argument, NULL, 'e' },
 		{ "privileged-programs", no_argument, NULL, 'X' },
+		{ "expect", required_argument, NULL, 'E' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -1010,6 +1017,11 @@ static int sweep_options(int argc, char **argv, struct sweep *sw, int *ret_exit)
 			break;
 		case 'X':
 			sw->privileged = true;
+			break;
+		case 'E':
+			if (strcmp(optarg, "detected"))
+				return *ret_exit = usage("--expect takes 'detected', not '%s'", optarg), -1;
+			sw->expect_detected = true;
 			break;
 		case 'h':
 			fputs(sweep_help, stdout);
@@ -1127,7 +1139,8 @@ int cmd_sweep(int argc, char **argv)
 	for (size_t i = 0; i < nc; i++) {
 		classify(&sw, &cells[i], jobs[i].result);
 		missing = missing || (jobs[i].result && jobs[i].result->missing[0]);
-		bad = bad || cells[i].outcome == O_HUNG || cells[i].outcome == O_ERROR;
+		bad = bad || cells[i].outcome == O_HUNG || cells[i].outcome == O_ERROR ||
+		      (sw.expect_detected && cells[i].outcome != O_DETECTED);
 	}
 	if (sw.format == 1)
 		sweep_json(out, &sw, cells, nc, wall_ms);
