@@ -38,6 +38,7 @@ _tcpfault()
 	--server|--client|--port|--ready|--deadline) return ;;
 	--emit) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -d -- "$cur")); return ;;
 	--family) COMPREPLY=($(compgen -W 'inet inet6 both' -- "$cur")); return ;;
+	--expect) COMPREPLY=($(compgen -W 'detected' -- "$cur")); return ;;
 	-o|--output|--pcap-dir)
 		compopt -o filenames 2>/dev/null
 		if [[ $prev == --pcap-dir ]]; then

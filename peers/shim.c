@@ -59,7 +59,8 @@ __attribute__((constructor)) static void shim_init(void)
 	 * 'exec 3<>/dev/tcp/...' dup2()s onto it): the reports would then go into its own
 	 * connection. So it moves out of the way, once, and fd 3 is the program's. An exec'd
 	 * child finds it again through TCPFAULT_SHIM_FD, rewritten in place (tcpfault pads it,
-	 * "00003"): a shell passes on the environment main() was given, not setenv()'s. Where
+	 * "00003"): not setenv(), as bash defines its own, which does nothing before its main()
+	 * (bash's 'exec cat' handed cat the old fd, and cat reported nothing). Where
 	 * no fd that high is allowed, or no room, it stays. */
 	size_t width = strlen(v);
 	if (fd < HIGH_FD && width >= 3) {

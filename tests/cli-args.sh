@@ -80,6 +80,7 @@ sweep_refuses '--port N is needed' --client true
 sweep_refuses "unknown fault 'nope'" --port 8000 --client true --faults sigkill,nope
 sweep_refuses "unknown moment 'later'" --port 8000 --client true --moments later
 sweep_refuses 'no cell' --port 8000 --client true --faults refused --moments idle
+sweep_refuses "--expect takes 'detected'" --port 8000 --client true --expect hung
 sweep_refuses '--deadline takes whole seconds' --port 8000 --client true --deadline 1500ms
 sweep_refuses 'does not make a scenario' --port 8000 --client "true $(printf '%01100d' 0)" --faults refused
 echo "ok 8: sweep refuses bad usage with exit status 2"

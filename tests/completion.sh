@@ -32,8 +32,10 @@ expect "tcpfault run --format " text json junit tap html mermaid
 expect "tcpfault run --family in" inet inet6
 expect "tcpfault run sig" sigkill sigterm
 expect "tcpfault explain -v curl-socat-bl" curl-socat-blackhole
-expect "tcpfault sweep --" --server --client --port --faults --moments --deadline --emit --format --jobs
-expect "tcpfault sweep --faults " sigkill blackhole reboot-rst accept-overflow-drop unreachable all
+expect "tcpfault sweep --" --server --client --port --faults --moments --deadline --emit --format --jobs --expect
+expect "tcpfault sweep --faults " sigkill blackhole reboot-rst accept-overflow-drop unreachable all \
+	idle-timeout-drop idle-timeout-reset pmtu-blackhole zero-window syn-loss rst-injection
+expect "tcpfault sweep --expect " detected
 expect "tcpfault sweep --faults sigkill,bl" sigkill,blackhole
 expect "tcpfault sweep --moments " before-connect handshake mid-transfer idle
 expect "tcpfault sweep --format " text json junit html

@@ -8,7 +8,10 @@
 #  2. --emit writes one scenario per cell, and each passes under 'tcpfault run';
 #  3. the JUnit validates with xmllint, one testcase per cell, a failure per hung cell (and the
 #     HTML page has its table);
-#  4. the same client with a 2 s socket timeout: the blackhole cells detected in 2 to 3 s.
+#  4. the same client with a 2 s socket timeout: the blackhole cells detected in 2 to 3 s;
+#  5. section E's faults (JUnit, --expect detected, --emit): idle-timeout-reset and
+#     rst-injection detected with ECONNRESET, syn-loss unaffected with its 2 s connect stall
+#     (3 s before Linux 6.5), zero-window and pmtu-blackhole hung; exit status 1.
 # Skips (77) without python3 (3.11: http.server --protocol), jq or xmllint, or where namespaces
 # cannot be made (exit status 3).
 #   sweep.sh TCPFAULT CLIENT.py
@@ -53,15 +56,29 @@ done
 jq -e '[.cells[] | has("fault", "moment", "family", "outcome", "detect_ms", "exit", "errnos", "wire")] | all' \
 	"$dir/plain.json" >/dev/null || fail "a cell lacks a field"
 
-# 2. The emitted scenarios reproduce the cells.
-[ "$(ls "$dir/emit" | wc -l)" = 4 ] || fail "--emit wrote $(ls "$dir/emit" | wc -l) files, not 4"
-"$tcpfault" run -j4 "$dir"/emit/*.tcpf || fail "an emitted scenario does not pass under tcpfault run"
+# 3 and 5. JUnit, with section E's faults (a shorter deadline: two cells hang), --expect detected.
+"$tcpfault" sweep $privileged --server "$server" --port 8000 --client "$py $client {server} {port}" --deadline 5s \
+	--faults idle-timeout-reset,rst-injection,syn-loss,zero-window,pmtu-blackhole --moments before-connect,handshake,idle \
+	--expect detected --format junit -o "$dir/e.xml" --emit "$dir/emit"
+rc=$?
+[ $rc -eq 1 ] || fail "section E: exit status $rc with hung cells, not 1"
+xmllint --noout "$dir/e.xml" || fail "the JUnit does not pass xmllint"
+[ "$(xmllint --xpath 'count(//testcase)' "$dir/e.xml")" = 5 ] || fail "not one testcase per cell"
+[ "$(xmllint --xpath 'count(//testcase/failure)' "$dir/e.xml")" = 2 ] || fail "not one failure per hung cell"
+out() { xmllint --xpath "string(//testcase[@classname='sweep.$1']/system-out)" "$dir/e.xml"; }
+for f in idle-timeout-reset rst-injection syn-loss zero-window pmtu-blackhole; do echo "$f: $(out $f)"; done
+for f in idle-timeout-reset rst-injection; do
+	out $f | grep -q '^outcome detected, .*ECONNRESET' || fail "$f is not detected with ECONNRESET"
+done
+stall=$(out syn-loss | sed -n 's/^outcome unaffected, the connect stalled \([0-9]*\) ms.*/\1/p')
+[ -n "$stall" ] && [ "$stall" -ge 1900 ] && [ "$stall" -le 3500 ] || fail "syn-loss is not unaffected with a 2 to 3 s stall"
+for f in zero-window pmtu-blackhole; do
+	out $f | grep -q '^outcome hung' || fail "$f is not hung"
+done
 
-# 3. JUnit.
-sweep --client "$py $client {server} {port}" --format junit -o "$dir/plain.xml"
-xmllint --noout "$dir/plain.xml" || fail "the JUnit does not pass xmllint"
-[ "$(xmllint --xpath 'count(//testcase)' "$dir/plain.xml")" = 4 ] || fail "not one testcase per cell"
-[ "$(xmllint --xpath 'count(//testcase/failure)' "$dir/plain.xml")" = 2 ] || fail "not one failure per hung cell"
+# 2. The emitted scenarios reproduce the cells.
+[ "$(ls "$dir/emit" | wc -l)" = 9 ] || fail "--emit wrote $(ls "$dir/emit" | wc -l) files, not 9"
+"$tcpfault" run $privileged -j9 "$dir"/emit/*.tcpf || fail "an emitted scenario does not pass under tcpfault run"
 
 # The HTML page: one cell (refused: at once), the table and its outcome.
 sweep --client "$py $client {server} {port}" --faults refused --format html -o "$dir/one.html"
@@ -71,15 +88,18 @@ grep -q '<table>' "$dir/one.html" && grep -q '<td>refused</td>' "$dir/one.html" 
 # The built-in client (bash's /dev/tcp, then cat) against the built-in server (the peer): a
 # refused connect fails ECONNREFUSED (detected); a SIGKILLed server's FIN is cat's end of file,
 # and cat exits 0 (unaffected).
-"$tcpfault" sweep --port 7000 --faults refused,sigkill --moments before-connect,idle --format json -o "$dir/builtin.json"
+"$tcpfault" sweep --port 7000 --faults refused,sigkill --moments before-connect,idle --format json -o "$dir/builtin.json" \
+	--expect detected
+rc=$?
 cells "$dir/builtin.json"
+[ $rc -eq 1 ] || fail "built-in client and server: exit status $rc with --expect detected and an unaffected cell, not 1"
 jq -e '[.cells[] | select(.fault == "refused") | .outcome == "detected" and .errnos == ["ECONNREFUSED"]] == [true]' \
 	"$dir/builtin.json" >/dev/null || fail "built-in client and server: refused is not detected with ECONNREFUSED"
 jq -e '[.cells[] | select(.fault == "sigkill") | .outcome == "unaffected" and .eof] == [true]' \
 	"$dir/builtin.json" >/dev/null || fail "built-in client and server: sigkill at idle is not unaffected with EOF"
 
 # 4. A 2 s socket timeout.
-sweep --client "$py $client {server} {port} 2" --format json -o "$dir/timeout.json"
+sweep --client "$py $client {server} {port} 2" --format json -o "$dir/timeout.json" --expect detected
 rc=$?
 cells "$dir/timeout.json"
 [ $rc -eq 0 ] || fail "exit status $rc with no cell hung, not 0"

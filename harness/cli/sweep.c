@@ -3,7 +3,8 @@
  * tcpfault sweep: the user's own client and server through every fault of a table, at every
  * moment that makes sense for it, and per cell what the client did: detected (it exited, or a
  * call of its failed, after the fault), hung (still running at the deadline, nothing seen),
- * unaffected (it finished successfully) or error (the cell could not be run, with why).
+ * unaffected (it finished successfully, or, after a transient fault, still worked at the
+ * deadline) or error (the cell could not be run, with why).
  *
  * Each cell is a scenario in the scenario language (cell_text), loaded as any file is and run by
  * the same job runner as 'tcpfault run'; the cell's outcome is read from its result (the
@@ -56,8 +57,11 @@ static const char *const moment_names[NMOMENTS] = { "before-connect", "handshake
  * handshake faults are in place before the client starts (the clock of detection then starts
  * at its first SYN), mid-transfer and idle ones once the connection reached that point.
  *
- * Section E of the failure modes (middlebox idle timeout with drop and with RST, PMTU black
- * hole, zero window, SYN loss) goes here as more entries, with the statements that make them.
+ * Section E of the failure modes: a middlebox that forgets the idle connection is the router's
+ * idle-timeout put in place at the idle moment (it knows no connection made before it, so the
+ * next segment meets a forgotten flow); a PMTU black hole is the router's link to the client
+ * made 1280 bytes with its "fragmentation needed" dropped; a zero window is the server stopped
+ * (SIGSTOP: its kernel still answers); SYN loss drops the first two SYNs at the server.
  */
 struct sweep_fault {
 	const char *name, *what;
@@ -66,6 +70,8 @@ struct sweep_fault {
 	const char *apply;                /* the fault's lines */
 	const char *event;                /* the start of the event the fault notes; NULL: the client's start */
 	bool router, no_server;
+	bool connects;                    /* early: the connection is made (the built-in server serves) */
+	bool transient;                   /* a client still working at the deadline is unaffected */
 };
 
 static const struct sweep_fault sweep_faults[] = {
@@ -98,6 +104,20 @@ static const struct sweep_fault sweep_faults[] = {
 	{ .name = "unreachable", .what = "a router answers for the server with ICMP host unreachable",
 	  .moments = AT(M_BEFORE) | AT(M_MID) | AT(M_IDLE), .apply = "unreachable server host",
 	  .event = "the router answers", .router = true },
+	{ .name = "idle-timeout-drop", .what = "a middlebox (the router) forgets the idle connection and drops its packets",
+	  .moments = AT(M_IDLE), .apply = "idle-timeout router 350s drop   # the AWS NLB's timeout, reached",
+	  .event = "idle-timeout ", .router = true },
+	{ .name = "idle-timeout-reset", .what = "a middlebox (the router) forgets the idle connection and answers with RST",
+	  .moments = AT(M_IDLE), .apply = "idle-timeout router 350s reset  # the AWS NAT gateway's timeout, reached",
+	  .event = "idle-timeout ", .router = true },
+	{ .name = "pmtu-blackhole", .what = "the path to the client has an MTU of 1280 and its ICMP frag-needed is dropped",
+	  .moments = AT(M_BEFORE), .apply = "mtu client 1280 silent", .router = true, .connects = true },
+	{ .name = "zero-window", .what = "the server process stops (SIGSTOP): its kernel answers, it reads nothing",
+	  .moments = AT(M_MID) | AT(M_IDLE), .apply = "stop {S}", .event = "SIGSTOP:" },
+	{ .name = "syn-loss", .what = "the client's first two SYNs are lost",
+	  .moments = AT(M_HANDSHAKE), .apply = "drop client > server S first 2", .connects = true, .transient = true },
+	{ .name = "rst-injection", .what = "a middlebox injects an RST into the client at the exact sequence number",
+	  .moments = AT(M_IDLE), .apply = "inject rst server > client exact port {P}", .event = "inject rst" },
 };
 #define NFAULTS (sizeof sweep_faults / sizeof sweep_faults[0])
 
@@ -111,7 +131,8 @@ struct cell {
 	/* What was seen. */
 	enum outcome outcome;
 	double detect_ms;                 /* < 0: none */
-	bool exited, eof, in_flight, retried_syn;
+	double stall_ms;                  /* a transient fault: its first SYN to the SYN-ACK; < 0: none */
+	bool exited, eof, in_flight, retried_syn, answered;
 	char exit_how[32];                /* "status 1", "signal SIGKILL" */
 	char *signal;                     /* the exit's signal name (a copy); NULL: a status */
 	int status;
@@ -133,6 +154,7 @@ struct sweep {
 	int format;                       /* 0 text, 1 json, 2 junit, 3 html */
 	const char *output, *emit;
 	bool privileged;                  /* --privileged-programs */
+	bool expect_detected;             /* --expect detected: any other outcome fails */
 	char cwd[PATH_MAX];
 	char tmpdir[PATH_MAX];
 };
@@ -150,11 +172,12 @@ static const char sweep_help[] =
 	"Runs your client and server through every fault of a table (each at the moments that make\n"
 	"sense for it: before-connect, handshake, mid-transfer, idle) and reports per cell what the\n"
 	"client did: detected (it exited, or a call of its failed, after the fault), hung (still\n"
-	"running at the deadline, nothing seen), unaffected (it finished successfully) or error (the\n"
-	"cell could not run, with why); the time to detect, the exit, the errnos of its calls, the\n"
-	"control packets on the wire; for hung cells, what would have ended the wait. No timer is\n"
-	"compressed: the kernel's own timers run. CMD takes the placeholders of scenario files:\n"
-	"{server}, {[server]}, {port}, {ipv}, {family}; {dir} is the current directory.\n"
+	"running at the deadline, nothing seen), unaffected (it finished successfully; syn-loss: still\n"
+	"answered at the deadline, the connect's stall noted) or error (the cell could not run, with\n"
+	"why); the time to detect, the exit, the errnos of its calls, the control packets on the\n"
+	"wire; for hung cells, what would have ended the wait. No timer is compressed: the kernel's\n"
+	"own timers run. CMD takes the placeholders of scenario files: {server}, {[server]}, {port},\n"
+	"{ipv}, {family}; {dir} is the current directory.\n"
 	"\n"
 	"Options:\n"
 	"      --server CMD          the server program (started first, awaited ready); without\n"
@@ -170,7 +193,9 @@ static const char sweep_help[] =
 	"      --deadline DUR        how long a client may take after the fault (default 10s)\n"
 	"      --faults LIST|all     faults, comma separated (default all): sigkill, crash, sigterm,\n"
 	"                            blackhole, blackhole-in, blackhole-out, reboot-rst, refused,\n"
-	"                            syn-blackhole, accept-overflow-drop, unreachable\n"
+	"                            syn-blackhole, accept-overflow-drop, unreachable,\n"
+	"                            idle-timeout-drop, idle-timeout-reset, pmtu-blackhole,\n"
+	"                            zero-window, syn-loss, rst-injection\n"
 	"      --moments LIST|all    before-connect, handshake, mid-transfer, idle (default all)\n"
 	"      --family inet|inet6|both\n"
 	"                            address families (default inet)\n"
@@ -181,12 +206,13 @@ static const char sweep_help[] =
 	"  -o, --output FILE         write the report to FILE instead of standard output\n"
 	"      --emit DIR            write one scenario file per cell into DIR, with what was\n"
 	"                            observed as its expectations (for tcpfault run)\n"
+	"      --expect detected     exit status 1 unless every cell is detected\n"
 	"      --privileged-programs your programs run with tcpfault's own privileges (as root:\n"
 	"                            the host's root) instead of confined, as with run\n"
 	"  -h, --help                this text\n"
 	"\n"
-	"Exit status: 0 no cell hung, 1 a cell hung or could not run, 2 bad usage, 3 this machine\n"
-	"lacks something tcpfault needs.\n"
+	"Exit status: 0 no cell hung, 1 a cell hung or could not run (with --expect detected: a\n"
+	"cell not detected), 2 bad usage, 3 this machine lacks something tcpfault needs.\n"
 	"\n"
 	"Example:\n"
 	"  tcpfault sweep --server 'python3 -m http.server --bind {server} {port}' --port 8000 \\\n"
@@ -288,8 +314,19 @@ static void put_tail(FILE *out, const struct sweep *sw, const struct cell *c)
 		fputs("                    # the deadline: nothing seen by then\n"
 		      "expect running client.c\n", out);
 		break;
-	case O_DETECTED:
 	case O_UNAFFECTED:
+		if (!c->exited) {
+			/* Still working at the deadline: the connect came through, data came back. */
+			fprintf(out, "await packet server > client S. port %d within ", sw->port);
+			put_duration(out, sw->deadline_ms);
+			fprintf(out, "   # the connect, after the stall\n"
+				"await packet server > client P. port %d within ", sw->port);
+			put_duration(out, sw->deadline_ms);
+			fputs("   # the answer\n"
+			      "expect running client.c\n", out);
+		}
+		/* fall through */
+	case O_DETECTED:
 		if (c->first_call[0]) {
 			fprintf(out, "await client.c %s = -1 %s within ", c->first_call, c->first_errno);
 			put_duration(out, sw->deadline_ms);
@@ -323,6 +360,8 @@ static char *cell_text(const struct sweep *sw, const struct sweep_fault *f, enum
 		fprintf(out, "# Observed: %s", outcome_names[c->outcome]);
 		if (c->detect_ms >= 0)
 			fprintf(out, " after %.0f ms", c->detect_ms);
+		if (c->stall_ms >= 0)
+			fprintf(out, ", the connect stalled %.0f ms", c->stall_ms);
 		if (c->exited)
 			fprintf(out, ", %s", c->exit_how);
 		for (int i = 0; i < c->nerr; i++)
@@ -364,7 +403,7 @@ static char *cell_text(const struct sweep *sw, const struct sweep_fault *f, enum
 	if (early)
 		fprintf(out, "await packet client > server S port %d within %ds   # its first SYN: the clock starts\n",
 			sw->port, READY_S);
-	if (!early && !sw->server)
+	if ((!early || f->connects) && !sw->server)
 		fprintf(out, "server accept within %ds\n"
 			"server read 65536 within %ds     # the client's request\n"
 			"server write %d within %ds       # the answer\n", READY_S, READY_S, BUILTIN_ANSWER, READY_S);
@@ -469,7 +508,7 @@ static void classify(const struct sweep *sw, struct cell *c, const struct result
 	double t0 = -1;
 	const char *failure = r && r->failures.n ? r->failures.v[0] : "";
 
-	c->detect_ms = -1;
+	c->detect_ms = c->stall_ms = -1;
 	if (!r) {
 		c->outcome = O_ERROR;
 		snprintf(c->why, sizeof c->why, "no result (out of memory)");
@@ -484,7 +523,9 @@ static void classify(const struct sweep *sw, struct cell *c, const struct result
 	/* The clock starts at the fault, or where the fault came first, at the client's start. */
 	for (size_t i = 0; i < r->events.n; i++) {
 		const char *e = r->events.v[i].event;
-		if (c->f->event && (c->m == M_MID || c->m == M_IDLE) ? !strncmp(e, c->f->event, strlen(c->f->event)) :
+		/* A program's event starts with its name ("s SIGSTOP: ..."), the built-in peer's not. */
+		if (c->f->event && (c->m == M_MID || c->m == M_IDLE) ? !strncmp(e, c->f->event, strlen(c->f->event)) ||
+		    (!strncmp(e, "s ", 2) && !strncmp(e + 2, c->f->event, strlen(c->f->event))) :
 		    !strncmp(e, "exec c:", 7))
 			t0 = r->events.v[i].t_ms;
 	}
@@ -563,12 +604,16 @@ static void classify(const struct sweep *sw, struct cell *c, const struct result
 			c->in_flight = true;
 		if (!strcmp(p->from, "client") && !strcmp(p->flags, "S"))
 			c->retried_syn = true;
+		if (!strcmp(p->from, "server") && !strcmp(p->flags, "S.") && c->stall_ms < 0 && c->f->transient)
+			c->stall_ms = p->t_ms - t0;
+		if (!strcmp(p->from, "server") && p->len > 0)
+			c->answered = true;
 		if (!p->icmp && !strpbrk(p->flags, "SFR"))
 			continue;
 		snprintf(what, sizeof what, "%c>%c %s%s", side(p->from), side(p->to), p->icmp ? "icmp " : "", p->flags);
 		add_wire(c, what);
 	}
-	if (c->exited && !c->signal && c->status == 0) {
+	if ((c->exited && !c->signal && c->status == 0) || (c->f->transient && !c->exited && err_ms < 0 && c->answered)) {
 		c->outcome = O_UNAFFECTED;
 	} else if (c->exited || err_ms >= 0) {
 		c->outcome = O_DETECTED;
@@ -586,6 +631,25 @@ static int advice(const struct cell *c, char lines[4][320])
 
 	if (c->outcome != O_HUNG)
 		return 0;
+	/* The path or the peer's kernel still answers: keepalive probes pass, no TCP timer ends a read. */
+	if (!strcmp(c->f->name, "zero-window")) {
+		snprintf(lines[n++], 320, "the stopped server's kernel answers: keepalive probes and zero-window probes "
+			 "are acknowledged, so neither keepalive nor tcp_retries2 ends the wait");
+		snprintf(lines[n++], 320, "TCP_USER_TIMEOUT (say 5000 ms) ends it only while the client's own data goes "
+			 "unacknowledged (writing into the zero window; Linux 5.11 and later): about 5 s after that");
+		snprintf(lines[n++], 320, "an application read timeout (a socket timeout, SO_RCVTIMEO, a deadline per "
+			 "request) of T: detected after T, the one thing that ends a blocked read here");
+		return n;
+	}
+	if (!strcmp(c->f->name, "pmtu-blackhole")) {
+		snprintf(lines[n++], 320, "small packets pass: keepalive probes are answered, and the client has nothing "
+			 "unacknowledged for TCP_USER_TIMEOUT to count; neither ends the wait");
+		snprintf(lines[n++], 320, "net.ipv4.tcp_mtu_probing 1 on the sender (the server): its blackhole detection "
+			 "drops the MSS to 1024 about 3 to 6.5 s into the stall and the transfer goes on (2: at once)");
+		snprintf(lines[n++], 320, "an application read timeout (a socket timeout, SO_RCVTIMEO, a deadline per "
+			 "request) of T: detected after T");
+		return n;
+	}
 	if (c->m == M_HANDSHAKE || c->m == M_BEFORE || c->retried_syn) {
 		snprintf(lines[n++], 320, "a connect timeout of the application's own (say 3 s: detected after 3 s); "
 			 "the kernel gives up only after net.ipv4.tcp_syn_retries (6: about 127 s, 130 s since Linux 6.5)");
@@ -599,11 +663,20 @@ static int advice(const struct cell *c, char lines[4][320])
 		snprintf(lines[n++], 320, "nothing of the client's is in flight: no TCP timer runs, the wait lasts as long "
 			 "as the process");
 	}
-	snprintf(lines[n++], 320, "SO_KEEPALIVE with TCP_KEEPIDLE 5, TCP_KEEPINTVL 1, TCP_KEEPCNT 3: detected after "
-		 "about %s (the kernel's defaults 7200 s, 75 s, 9: 2 h 11 min)",
-		 !strcmp(c->f->name, "reboot-rst") ? "5 s (the first probe draws an RST)" : "8 s");
+	/* tcp_keepalive_timer() sends no probe while data is unacknowledged. */
+	if (c->in_flight)
+		snprintf(lines[n++], 320, "SO_KEEPALIVE does not help here: the kernel sends no keepalive probe while "
+			 "data is unacknowledged");
+	else
+		snprintf(lines[n++], 320, "SO_KEEPALIVE with TCP_KEEPIDLE 5, TCP_KEEPINTVL 1, TCP_KEEPCNT 3: detected after "
+			 "about %s (the kernel's defaults 7200 s, 75 s, 9: 2 h 11 min)",
+			 !strcmp(c->f->name, "reboot-rst") || !strcmp(c->f->name, "idle-timeout-reset") ?
+			 "5 s (the first probe draws an RST)" : "8 s");
 	snprintf(lines[n++], 320, "an application read timeout (a socket timeout, SO_RCVTIMEO, a deadline per "
 		 "request) of T: detected after T");
+	if (!strncmp(c->f->name, "idle-timeout", 12))
+		snprintf(lines[n++], 320, "keepalive probes more often than the middlebox's idle timeout (AWS: 350 s) "
+			 "keep its entry alive: the connection is not forgotten at all");
 	return n;
 }
 
@@ -634,6 +707,8 @@ static void sweep_text(FILE *out, const struct sweep *sw, const struct cell *cel
 		k = 0;
 		for (int w = 0; w < c->nwire && k < sizeof wire; w++)
 			k += (size_t)snprintf(wire + k, sizeof wire - k, "%s%s", w ? ", " : "", c->wire[w]);
+		if (c->stall_ms >= 0 && k < sizeof wire)
+			snprintf(wire + k, sizeof wire - k, "%sthe connect stalled %.0f ms", k ? "; " : "", c->stall_ms);
 		fprintf(out, "%-21s %-15s %-6s %-11s %9s  %-14s %-20s %s\n", c->f->name, moment_names[c->m],
 			family_name(c->family), outcome_names[c->outcome], det, c->exited ? c->exit_how : "-",
 			errs[0] ? errs : "-", c->outcome == O_ERROR ? c->why : wire[0] ? wire : "-");
@@ -691,6 +766,7 @@ static void sweep_json(FILE *out, const struct sweep *sw, const struct cell *cel
 		json_object_object_add(j, "family", json_object_new_string(family_name(c->family)));
 		json_object_object_add(j, "outcome", json_object_new_string(outcome_names[c->outcome]));
 		json_object_object_add(j, "detect_ms", c->detect_ms >= 0 ? json_object_new_int((int)(c->detect_ms + 0.5)) : NULL);
+		json_object_object_add(j, "stall_ms", c->stall_ms >= 0 ? json_object_new_int((int)(c->stall_ms + 0.5)) : NULL);
 		if (c->exited) {
 			x = json_object_new_object();
 			if (c->signal)
@@ -773,6 +849,8 @@ static void sweep_junit(FILE *out, const struct sweep *sw, const struct cell *ce
 		fprintf(out, "      <system-out>outcome %s", outcome_names[c->outcome]);
 		if (c->detect_ms >= 0)
 			fprintf(out, ", detected after %.0f ms", c->detect_ms);
+		if (c->stall_ms >= 0)
+			fprintf(out, ", the connect stalled %.0f ms", c->stall_ms);
 		if (c->exited)
 			fprintf(out, ", %s", c->exit_how);
 		for (int e = 0; e < c->nerr; e++)
@@ -809,6 +887,8 @@ static void sweep_html(FILE *out, const struct sweep *sw, const struct cell *cel
 			c->f->name, moment_names[c->m], family_name(c->family), colour[c->outcome], outcome_names[c->outcome]);
 		if (c->detect_ms >= 0)
 			fprintf(out, "%.0f ms", c->detect_ms);
+		if (c->stall_ms >= 0)
+			fprintf(out, "connect stalled %.0f ms", c->stall_ms);
 		fprintf(out, "</td><td>%s</td><td>", c->exited ? c->exit_how : "");
 		for (int e = 0; e < c->nerr; e++)
 			fprintf(out, "%s%s", e ? " " : "", c->errnos[e]);
@@ -862,6 +942,7 @@ static int sweep_options(int argc, char **argv, struct sweep *sw, int *ret_exit)
 		{ "output", required_argument, NULL, 'o' },
 		{ "emit", required_argument, NULL, 'e' },
 		{ "privileged-programs", no_argument, NULL, 'X' },
+		{ "expect", required_argument, NULL, 'E' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -936,6 +1017,11 @@ static int sweep_options(int argc, char **argv, struct sweep *sw, int *ret_exit)
 			break;
 		case 'X':
 			sw->privileged = true;
+			break;
+		case 'E':
+			if (strcmp(optarg, "detected"))
+				return *ret_exit = usage("--expect takes 'detected', not '%s'", optarg), -1;
+			sw->expect_detected = true;
 			break;
 		case 'h':
 			fputs(sweep_help, stdout);
@@ -1053,7 +1139,8 @@ int cmd_sweep(int argc, char **argv)
 	for (size_t i = 0; i < nc; i++) {
 		classify(&sw, &cells[i], jobs[i].result);
 		missing = missing || (jobs[i].result && jobs[i].result->missing[0]);
-		bad = bad || cells[i].outcome == O_HUNG || cells[i].outcome == O_ERROR;
+		bad = bad || cells[i].outcome == O_HUNG || cells[i].outcome == O_ERROR ||
+		      (sw.expect_detected && cells[i].outcome != O_DETECTED);
 	}
 	if (sw.format == 1)
 		sweep_json(out, &sw, cells, nc, wall_ms);
