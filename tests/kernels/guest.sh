@@ -4,16 +4,18 @@
 # tmpfs overlay): loads what the catalog uses that this kernel builds as modules, runs suite.sh
 # into the results share, and powers the guest off. Its output is the guest's console.
 # Arguments come from the kernel command line: tcpfault.src, tcpfault.build, tcpfault.out, and
-# tcpfault.probe=1 for a boot that only says it came up (the KVM probe in matrix.sh).
+# tcpfault.only=FILE (matrix.sh -s: that scenario file only), and tcpfault.probe=1 for a boot
+# that only says it came up (the KVM probe in matrix.sh).
 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export PATH
-src='' build='' out='' probe=''
+src='' build='' out='' probe='' only=''
 for a in $(cat /proc/cmdline); do
 	case $a in
 	tcpfault.src=*) src=${a#*=} ;;
 	tcpfault.build=*) build=${a#*=} ;;
 	tcpfault.out=*) out=${a#*=} ;;
 	tcpfault.probe=*) probe=${a#*=} ;;
+	tcpfault.only=*) only=${a#*=} ;;
 	esac
 done
 echo "tcpfault-guest: up $(uname -r)"
@@ -27,7 +29,7 @@ if [ "$probe" != 1 ]; then
 	# host the harness itself is slow (setting up a run's namespaces took 11 s, an nft command
 	# up to 0.9 s, a snat step 7 s), and a run that reaches its limit ends in error whatever
 	# the kernel did. The limit bounds the harness, no kernel timer; awaits keep their bounds.
-	sh "$src/tests/kernels/suite.sh" "$src" "$build" "$out" 180s
+	sh "$src/tests/kernels/suite.sh" "$src" "$build" "$out" 180s "$only"
 	echo "tcpfault-guest: suite took $(( $(date +%s) - start )) s"
 fi
 sync

@@ -3,11 +3,12 @@
 # One kernel's leg of the matrix, run on the host or as part of a guest's PID 1 (guest.sh):
 # the whole catalog (both families), the examples and the netem blackhole, each as
 # `tcpfault run --format json`, with its exit status and messages beside it.
-#   suite.sh SRC BUILD OUT [TIMEOUT]   (OUT gets uname, {catalog,examples,netem}.{json,rc,log})
+#   suite.sh SRC BUILD OUT [TIMEOUT [FILE]]   (OUT gets uname, {catalog,examples,netem}.{json,rc,log})
+# FILE (matrix.sh -s): run only that scenario file, as the catalog leg, and no other leg.
 # TIMEOUT (guest.sh gives one) is each run's time limit in place of the files' own (--timeout):
 # it bounds how long the harness may take, no kernel timer.
 set -u
-src=$1 build=$2 out=$3 limit=${4:-}
+src=$1 build=$2 out=$3 limit=${4:-} only=${5:-}
 cd "$src" || exit 1
 uname -r > "$out/uname"
 leg() {
@@ -16,6 +17,10 @@ leg() {
 	"$build/harness/tcpfault" run --format json -o "$out/$name.json" ${limit:+--timeout "$limit"} "$@" > "$out/$name.log" 2>&1
 	echo $? > "$out/$name.rc"
 }
+if [ -n "$only" ]; then
+	leg catalog "$only"
+	exit 0
+fi
 leg catalog
 # The examples' own programs (tiny-client, goclient, goserver) are found on PATH, in the build's
 # scenarios folder, as meson's example tests find them.
