@@ -51,12 +51,12 @@ done
 # 2.
 cat >"$dir/tracefs.sh" <<'EOS'
 set -eu
-tcpfault=$1 dir=$2
-mkdir "$dir/tracefs"
-mount -t tracefs nodev "$dir/tracefs" 2>/dev/null || { echo "no tracefs"; exit 2; }
-inst=$dir/tracefs/instances/tcpfault-ktrace-$$
+tcpfault=$1 dir=$2 mnt=$3
+mkdir -p "$mnt"
+mount -t tracefs nodev "$mnt" 2>/dev/null || { echo "no tracefs"; exit 2; }
+inst=$mnt/instances/tcpfault-ktrace-$$
 mkdir "$inst"
-trap 'echo 0 >"$inst/events/tcp/tcp_send_reset/enable"; rmdir "$inst"; umount "$dir/tracefs"' EXIT
+trap 'echo 0 >"$inst/events/tcp/tcp_send_reset/enable"; rmdir "$inst"; umount "$mnt"' EXIT
 echo mono >"$inst/trace_clock"
 echo 1 >"$inst/events/tcp/tcp_send_reset/enable"
 for s in refused linger-zero reboot-rst crash-unread unread-close half-open-keepalive accept-overflow-reset; do
@@ -67,7 +67,14 @@ for s in refused linger-zero reboot-rst crash-unread unread-close half-open-keep
 done
 cat "$inst/trace" >"$dir/trace"
 EOS
-unshare -m sh "$dir/tracefs.sh" "$tcpfault" "$dir"
+# tracefs mounted in a mount namespace of this test's own. In a chroot (its / no mount point,
+# so unshare cannot make it private), on /sys instead, a mount point made private first.
+if unshare -m true 2>/dev/null; then
+	unshare -m sh "$dir/tracefs.sh" "$tcpfault" "$dir" "$dir/tracefs"
+else
+	unshare -m --propagation unchanged sh -c 'mount --make-rprivate /sys && exec sh "$@"' sh \
+		"$dir/tracefs.sh" "$tcpfault" "$dir" /sys/kernel/tracing
+fi
 rc=$?
 [ "$rc" -eq 2 ] && { echo "skip: no tracefs to compare with"; exit 77; }
 [ "$rc" -eq 0 ] || { echo "FAILED 2: the tracefs reading (exit status $rc)"; exit 1; }

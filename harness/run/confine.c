@@ -90,6 +90,14 @@ void confine_prepare(struct confine *c, bool privileged)
 	} else if (zero_outside) {
 		c->root_outside = true;   /* only 0 mapped, and it is the parent's root */
 	}
+	/* A chroot whose / is mode 700 (a fresh root made by mktemp -d): that user could run
+	 * nothing at all. The program then stays root, without any capability. */
+	if (c->switch_ids && !confine_reaches(c, "/", X_OK)) {
+		c->switch_ids = false;
+		c->weak = true;
+		c->uid = getuid();
+		c->gid = getgid();
+	}
 maps:
 	snprintf(c->uid_map, sizeof c->uid_map, "0 %u 1\n", (unsigned)c->uid);
 	snprintf(c->gid_map, sizeof c->gid_map, "0 %u 1\n", (unsigned)c->gid);
@@ -121,6 +129,9 @@ int confine_child(const struct confine *c)
 {
 	if (!c->on)
 		return 0;
+	if (c->weak)
+		return drop_caps() < 0 || prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 ||
+		       prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ? -1 : 0;
 	if (c->switch_ids && (setgroups(0, NULL) < 0 || setresgid(c->gid, c->gid, c->gid) < 0 ||
 			      setresuid(c->uid, c->uid, c->uid) < 0))
 		return -1;

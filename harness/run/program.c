@@ -553,6 +553,9 @@ static int check_reach(struct programs *ps, char **argv, enum exec_stdin in_mode
 	const char *bad = NULL;
 	int mode = F_OK;
 
+	if (ps->conf.weak && ps->n == 0)
+		add_note(ps, "exec'd programs ran as root without any capability: the user they would run as cannot "
+			 "enter / here (mode 0700: a chroot?), so the host's files were within their reach");
 	if (ps->conf.root_outside) {
 		snprintf(msg, len, "tcpfault runs as root of a user namespace that maps only root, the host's root: "
 			 "exec'd programs cannot be confined there (run tcpfault as root, or as an ordinary user, or "

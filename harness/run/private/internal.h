@@ -227,6 +227,8 @@ struct confine {
 	bool on;                          /* false: --privileged-programs */
 	bool switch_ids;                  /* root: become uid/gid (mapped in our user namespace) */
 	bool root_outside;                /* root of a user namespace mapping only 0, the parent's 0 */
+	bool weak;                        /* that user cannot enter / (a chroot's mode-700 root): the
+					     program stays root, with no capability at all */
 	uid_t uid;                        /* the user the program is outside its user namespace */
 	gid_t gid;
 	char uid_map[32], gid_map[32];    /* "0 UID 1": made ready before the fork */
