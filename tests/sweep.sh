@@ -103,10 +103,12 @@ sweep --client "$py $client {server} {port} 2" --format json -o "$dir/timeout.js
 rc=$?
 cells "$dir/timeout.json"
 [ $rc -eq 0 ] || fail "exit status $rc with no cell hung, not 0"
+# The 2 s count from the client's call that blocks, which may have begun before the fault
+# (mid-transfer, its recv was waiting already: 1954 ms measured once), hence 1.5 s, not 2 s.
 for m in idle mid-transfer; do
 	jq -e --arg m $m '.cells[] | select(.fault == "blackhole" and .moment == $m) |
-		.outcome == "detected" and .detect_ms >= 2000 and .detect_ms <= 3000' "$dir/timeout.json" >/dev/null ||
-		fail "blackhole at $m with a 2 s timeout is not detected in 2 to 3 s"
+		.outcome == "detected" and .detect_ms >= 1500 and .detect_ms <= 3000' "$dir/timeout.json" >/dev/null ||
+		fail "blackhole at $m with a 2 s timeout is not detected in 1.5 to 3 s"
 done
 [ $status -eq 0 ] && echo "ok: sweep"
 exit $status
