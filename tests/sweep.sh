@@ -103,8 +103,9 @@ sweep --client "$py $client {server} {port} 2" --format json -o "$dir/timeout.js
 rc=$?
 cells "$dir/timeout.json"
 [ $rc -eq 0 ] || fail "exit status $rc with no cell hung, not 0"
-# The 2 s count from the client's call that blocks, which may have begun before the fault
-# (mid-transfer, its recv was waiting already: 1954 ms measured once), hence 1.5 s, not 2 s.
+# The 2 s count from the client's call that blocks, which may begin before the fault's time
+# (taken when the blackhole's step returns, after the rules took effect: 1954 ms measured once
+# mid-transfer), hence from 1.5 s, not 2 s.
 for m in idle mid-transfer; do
 	jq -e --arg m $m '.cells[] | select(.fault == "blackhole" and .moment == $m) |
 		.outcome == "detected" and .detect_ms >= 1500 and .detect_ms <= 3000' "$dir/timeout.json" >/dev/null ||
