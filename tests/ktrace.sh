@@ -32,7 +32,7 @@ status=0
 "$tcpfault" run -j2 --format json -o "$dir/sc.json" "$simclose"
 rc=$?
 [ "$rc" -eq 3 ] && { echo "skip: this machine lacks what the scenario needs"; exit 77; }
-[ "$rc" -eq 0 ] || { echo "FAILED 1: simultaneous-close exit status $rc"; exit 1; }
+[ "$rc" -eq 0 ] || { echo "FAILED 1: simultaneous-close exit status $rc"; jq -r '.results[].failures[]?' "$dir/sc.json"; exit 1; }
 if ! jq -e '[.results[] | has("transitions")] | all' "$dir/sc.json" >/dev/null; then
 	echo "skip: the kernel tracer did not run: $(jq -r '[.results[].notes[] | select(startswith("kernel reasons"))][0]' "$dir/sc.json")"
 	exit 77
