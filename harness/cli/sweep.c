@@ -797,25 +797,6 @@ static void sweep_json(FILE *out, const struct sweep *sw, const struct cell *cel
 	json_object_put(top);
 }
 
-static void xml_put(FILE *out, const char *s)
-{
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if (ch == '<')
-			fputs("&lt;", out);
-		else if (ch == '>')
-			fputs("&gt;", out);
-		else if (ch == '&')
-			fputs("&amp;", out);
-		else if (ch == '"')
-			fputs("&quot;", out);
-		else if (ch < 0x20 && ch != '\n' && ch != '\t')
-			fputc('?', out);
-		else
-			fputc(ch, out);
-	}
-}
-
 static void sweep_junit(FILE *out, const struct sweep *sw, const struct cell *cells, size_t n, double wall_ms)
 {
 	int hung = 0, errors = 0;
@@ -837,13 +818,13 @@ static void sweep_junit(FILE *out, const struct sweep *sw, const struct cell *ce
 		if (c->outcome == O_HUNG) {
 			fputs("      <failure message=\"hung: the client was still running at the deadline, no error seen\">", out);
 			for (int l = 0; l < k; l++) {
-				xml_put(out, lines[l]);
+				report_put_xml(out, lines[l], false);
 				fputc('\n', out);
 			}
 			fputs("</failure>\n", out);
 		} else if (c->outcome == O_ERROR) {
 			fputs("      <error message=\"", out);
-			xml_put(out, c->why);
+			report_put_xml(out, c->why, true);
 			fputs("\"/>\n", out);
 		}
 		fprintf(out, "      <system-out>outcome %s", outcome_names[c->outcome]);
@@ -857,7 +838,7 @@ static void sweep_junit(FILE *out, const struct sweep *sw, const struct cell *ce
 			fprintf(out, "%s%s", e ? " " : ", errnos ", c->errnos[e]);
 		for (int w = 0; w < c->nwire; w++) {
 			fputs(w ? ", " : "; wire ", out);
-			xml_put(out, c->wire[w]);
+			report_put_xml(out, c->wire[w], false);
 		}
 		fputs("</system-out>\n    </testcase>\n", out);
 	}
@@ -874,9 +855,9 @@ static void sweep_html(FILE *out, const struct sweep *sw, const struct cell *cel
 	      "td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left;vertical-align:top}"
 	      "td.o{font-weight:bold;color:#fff}code{font-size:90%}</style></head><body>\n"
 	      "<h1>tcpfault sweep</h1>\n<p>client <code>", out);
-	xml_put(out, sw->client ? sw->client : "built-in");
+	report_put_xml(out, sw->client ? sw->client : "built-in", false);
 	fputs("</code><br>server <code>", out);
-	xml_put(out, sw->server ? sw->server : "built-in");
+	report_put_xml(out, sw->server ? sw->server : "built-in", false);
 	fprintf(out, "</code><br>port %d, deadline %d s, %.1f s in all; timers: none compressed (the kernel's own)</p>\n",
 		sw->port, sw->deadline_ms / 1000, wall_ms / 1000);
 	fputs("<table>\n<tr><th>fault</th><th>moment</th><th>family</th><th>outcome</th><th>detect</th><th>exit</th>"
@@ -894,10 +875,10 @@ static void sweep_html(FILE *out, const struct sweep *sw, const struct cell *cel
 			fprintf(out, "%s%s", e ? " " : "", c->errnos[e]);
 		fprintf(out, "%s</td><td>", c->eof ? c->nerr ? " EOF" : "EOF" : "");
 		if (c->outcome == O_ERROR)
-			xml_put(out, c->why);
+			report_put_xml(out, c->why, false);
 		for (int w = 0; c->outcome != O_ERROR && w < c->nwire; w++) {
 			fputs(w ? ", " : "", out);
-			xml_put(out, c->wire[w]);
+			report_put_xml(out, c->wire[w], false);
 		}
 		fputs("</td></tr>\n", out);
 	}
@@ -910,7 +891,7 @@ static void sweep_html(FILE *out, const struct sweep *sw, const struct cell *cel
 				moment_names[cells[i].m], family_name(cells[i].family));
 		for (int l = 0; l < k; l++) {
 			fputs("<li>", out);
-			xml_put(out, lines[l]);
+			report_put_xml(out, lines[l], false);
 			fputs("</li>\n", out);
 		}
 		if (k)

@@ -150,6 +150,11 @@ static void put_xml(FILE *out, const char *s, bool attr)
 	put_each(out, s, REPLACEMENT, cp_xml, attr);
 }
 
+void report_put_xml(FILE *out, const char *s, bool attr)
+{
+	put_xml(out, s, attr);
+}
+
 /* YAML double-quoted scalar content: non-printable characters become escapes. */
 static void cp_yaml(FILE *out, uint32_t cp, const unsigned char *p, size_t n, bool flag)
 {

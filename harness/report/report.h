@@ -224,6 +224,11 @@ struct report_options {
 	const char *pcap_dir;             /* html: --pcap-dir, to link each run's capture; NULL: none */
 };
 
+/* s as XML 1.0 text (attr: an attribute's value), markup escaped, invalid UTF-8 and the
+ * characters XML forbids replaced by U+FFFD: for reports of other commands (sweep's JUnit and
+ * HTML) too. */
+void report_put_xml(FILE *out, const char *s, bool attr);
+
 /* "text", "json", "junit", "tap", "html", "mermaid" -> enum report_format; -1 if unknown. */
 int report_format_from_name(const char *name);
 /* Whether colours suit out: a terminal, and NO_COLOR unset or empty. */
