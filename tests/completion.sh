@@ -33,7 +33,7 @@ expect "tcpfault run --family in" inet inet6
 expect "tcpfault run sig" sigkill sigterm
 expect "tcpfault explain -v curl-socat-bl" curl-socat-blackhole
 expect "tcpfault sweep --" --server --client --port --faults --moments --deadline --emit --format --jobs --expect
-expect "tcpfault sweep --faults " sigkill blackhole reboot-rst accept-overflow-drop unreachable all \
+expect "tcpfault sweep --faults " sigkill blackhole reboot-rst accept-overflow-drop accept-overflow-reset unreachable all \
 	idle-timeout-drop idle-timeout-reset pmtu-blackhole zero-window syn-loss rst-injection
 expect "tcpfault sweep --expect " detected
 expect "tcpfault sweep --faults sigkill,bl" sigkill,blackhole

@@ -11,7 +11,9 @@
 #  4. the same client with a 2 s socket timeout: the blackhole cells detected in 2 to 3 s;
 #  5. section E's faults (JUnit, --expect detected, --emit): idle-timeout-reset and
 #     rst-injection detected with ECONNRESET, syn-loss unaffected with its 2 s connect stall
-#     (3 s before Linux 6.5), zero-window and pmtu-blackhole hung; exit status 1.
+#     (3 s before Linux 6.5), zero-window and pmtu-blackhole hung; exit status 1;
+#  6. the built-in client and server: refused detected ECONNREFUSED, sigkill at idle unaffected
+#     (EOF), accept-overflow-reset detected ECONNRESET (the server's RST).
 # Skips (77) without python3 (3.11: http.server --protocol), jq or xmllint, or where namespaces
 # cannot be made (exit status 3).
 #   sweep.sh TCPFAULT CLIENT.py
@@ -87,9 +89,10 @@ grep -q '<table>' "$dir/one.html" && grep -q '<td>refused</td>' "$dir/one.html" 
 
 # The built-in client (bash's /dev/tcp, then cat) against the built-in server (the peer): a
 # refused connect fails ECONNREFUSED (detected); a SIGKILLed server's FIN is cat's end of file,
-# and cat exits 0 (unaffected).
-"$tcpfault" sweep --port 7000 --faults refused,sigkill --moments before-connect,idle --format json -o "$dir/builtin.json" \
-	--expect detected
+# and cat exits 0 (unaffected); a handshake completed at a full accept queue with
+# tcp_abort_on_overflow draws an RST, and cat's read fails ECONNRESET (detected).
+"$tcpfault" sweep --port 7000 --faults refused,sigkill,accept-overflow-reset --moments before-connect,handshake,idle \
+	--format json -o "$dir/builtin.json" --expect detected
 rc=$?
 cells "$dir/builtin.json"
 [ $rc -eq 1 ] || fail "built-in client and server: exit status $rc with --expect detected and an unaffected cell, not 1"
@@ -97,6 +100,9 @@ jq -e '[.cells[] | select(.fault == "refused") | .outcome == "detected" and .err
 	"$dir/builtin.json" >/dev/null || fail "built-in client and server: refused is not detected with ECONNREFUSED"
 jq -e '[.cells[] | select(.fault == "sigkill") | .outcome == "unaffected" and .eof] == [true]' \
 	"$dir/builtin.json" >/dev/null || fail "built-in client and server: sigkill at idle is not unaffected with EOF"
+jq -e '[.cells[] | select(.fault == "accept-overflow-reset") | .outcome == "detected" and .errnos == ["ECONNRESET"] and
+	.exit.status == 1 and .wire == ["C>S S", "S>C S.", "S>C R"]] == [true]' "$dir/builtin.json" >/dev/null ||
+	fail "built-in client and server: accept-overflow-reset is not detected with ECONNRESET after the server's RST"
 
 # 4. A 2 s socket timeout.
 sweep --client "$py $client {server} {port} 2" --format json -o "$dir/timeout.json" --expect detected

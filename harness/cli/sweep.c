@@ -39,6 +39,9 @@ static const char *const moment_names[NMOMENTS] = { "before-connect", "handshake
 
 /* How long the connection idles before an 'idle' fault: after the first data both ways. */
 #define IDLE_MS 300
+/* The ports of the connections that fill accept-overflow-reset's queue ({F1}, {F2}): above the
+ * kernel's ephemeral range (32768-60999), so never the client's, and above --port's range. */
+#define FILL_PORT 61001
 /* Bounds of the steps before the fault: a program's start and its first packets. */
 #define READY_S 30
 /* The built-in client: bash's /dev/tcp connects, cat sends a request in one write (HTTP/1.1, so
@@ -62,12 +65,21 @@ static const char *const moment_names[NMOMENTS] = { "before-connect", "handshake
  * next segment meets a forgotten flow); a PMTU black hole is the router's link to the client
  * made 1280 bytes with its "fragmentation needed" dropped; a zero window is the server stopped
  * (SIGSTOP: its kernel still answers); SYN loss drops the first two SYNs at the server.
+ *
+ * A full accept queue resets (tcp_abort_on_overflow) only a handshake whose SYN found room and
+ * whose final ACK meets the full queue; a SYN that meets it is dropped whatever the setting
+ * (accept-overflow-drop). So accept-overflow-reset holds back the client's ACKs at the server
+ * (nftables: its segments other than SYNs) until two other connections of the client host have
+ * filled the stopped server's queue (somaxconn 1: two fit, sk_acceptq_is_full() compares with
+ * '>'), then lets them through: its next segment (its request again after the 200 ms RTO, or
+ * its answer to the SYN-ACK resent 1 s on) draws the RST. Its connect had already succeeded.
  */
 struct sweep_fault {
 	const char *name, *what;
 	unsigned moments;
 	const char *before;               /* lines before the server starts; NULL: none */
 	const char *apply;                /* the fault's lines */
+	const char *then;                 /* an early fault's lines after the client's first SYN; NULL: none */
 	const char *event;                /* the start of the event the fault notes; NULL: the client's start */
 	bool router, no_server;
 	bool connects;                    /* early: the connection is made (the built-in server serves) */
@@ -101,6 +113,17 @@ static const struct sweep_fault sweep_faults[] = {
 	  .moments = AT(M_HANDSHAKE), .before = "sysctl server net.core.somaxconn 0",
 	  .apply = "{STOP}client.fill connect server {P}\nawait packet client > server S port {P}\n"
 		   "await state server LISTEN port {P} recvq 1" },
+	{ .name = "accept-overflow-reset", .what = "server's accept queue fills between the client's SYN and its "
+	  "final ACK (server stopped, somaxconn 1, tcp_abort_on_overflow 1): RST",
+	  .moments = AT(M_HANDSHAKE), .before = "sysctl server net.core.somaxconn 1\n"
+	  "sysctl server net.ipv4.tcp_abort_on_overflow 1",
+	  .apply = "{STOP}nft server add table inet sweep\n"
+		   "nft server add chain inet sweep in { type filter hook input priority -300 ; }\n"
+		   "nft server add rule inet sweep in tcp dport {P} tcp sport != { {F1}, {F2} } tcp flags & (syn|ack) == ack drop",
+	  .then = "await packet server > client S. port {P}   # the SYN found room: SYN-RECV, its ACKs held back\n"
+		  "client.f1 bind {F1}\nclient.f1 connect server {P}\nclient.f2 bind {F2}\nclient.f2 connect server {P}\n"
+		  "await state server LISTEN port {P} recvq 2   # two wait for accept(): the queue is full\n"
+		  "nft server delete table inet sweep   # the client's next segment completes its handshake" },
 	{ .name = "unreachable", .what = "a router answers for the server with ICMP host unreachable",
 	  .moments = AT(M_BEFORE) | AT(M_MID) | AT(M_IDLE), .apply = "unreachable server host",
 	  .event = "the router answers", .router = true },
@@ -193,9 +216,9 @@ static const char sweep_help[] =
 	"      --deadline DUR        how long a client may take after the fault (default 10s)\n"
 	"      --faults LIST|all     faults, comma separated (default all): sigkill, crash, sigterm,\n"
 	"                            blackhole, blackhole-in, blackhole-out, reboot-rst, refused,\n"
-	"                            syn-blackhole, accept-overflow-drop, unreachable,\n"
-	"                            idle-timeout-drop, idle-timeout-reset, pmtu-blackhole,\n"
-	"                            zero-window, syn-loss, rst-injection\n"
+	"                            syn-blackhole, accept-overflow-drop, accept-overflow-reset,\n"
+	"                            unreachable, idle-timeout-drop, idle-timeout-reset,\n"
+	"                            pmtu-blackhole, zero-window, syn-loss, rst-injection\n"
 	"      --moments LIST|all    before-connect, handshake, mid-transfer, idle (default all)\n"
 	"      --family inet|inet6|both\n"
 	"                            address families (default inet)\n"
@@ -269,6 +292,9 @@ static void put_fault_lines(FILE *out, const char *text, const struct sweep *sw)
 		} else if (strncmp(p, "{P}", 3) == 0) {
 			fprintf(out, "%d", sw->port);
 			p += 2;
+		} else if (strncmp(p, "{F1}", 4) == 0 || strncmp(p, "{F2}", 4) == 0) {
+			fprintf(out, "%d", FILL_PORT + (p[2] == '2'));
+			p += 3;
 		} else {
 			fputc(*p, out);
 		}
@@ -403,6 +429,8 @@ static char *cell_text(const struct sweep *sw, const struct sweep_fault *f, enum
 	if (early)
 		fprintf(out, "await packet client > server S port %d within %ds   # its first SYN: the clock starts\n",
 			sw->port, READY_S);
+	if (early && f->then)
+		put_fault_lines(out, f->then, sw);
 	if ((!early || f->connects) && !sw->server)
 		fprintf(out, "server accept within %ds\n"
 			"server read 65536 within %ds     # the client's request\n"
@@ -600,6 +628,8 @@ static void classify(const struct sweep *sw, struct cell *c, const struct result
 		char what[48];
 		if (p->t_ms < t0 || p->t_ms >= end)
 			continue;
+		if (p->sport == FILL_PORT || p->dport == FILL_PORT || p->sport == FILL_PORT + 1 || p->dport == FILL_PORT + 1)
+			continue;     /* the fault's own connections */
 		if (!strcmp(p->from, "client") && p->len > 0)
 			c->in_flight = true;
 		if (!strcmp(p->from, "client") && !strcmp(p->flags, "S"))
