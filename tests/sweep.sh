@@ -90,7 +90,8 @@ grep -q '<table>' "$dir/one.html" && grep -q '<td>refused</td>' "$dir/one.html" 
 # The built-in client (bash's /dev/tcp, then cat) against the built-in server (the peer): a
 # refused connect fails ECONNREFUSED (detected); a SIGKILLed server's FIN is cat's end of file,
 # and cat exits 0 (unaffected); a handshake completed at a full accept queue with
-# tcp_abort_on_overflow draws an RST, and cat's read fails ECONNRESET (detected).
+# tcp_abort_on_overflow draws an RST, and cat's read fails ECONNRESET (detected); its wire, the
+# SYN, the SYN-ACK (again 1 s on, should the fillers take that long) and the RST.
 "$tcpfault" sweep --port 7000 --faults refused,sigkill,accept-overflow-reset --moments before-connect,handshake,idle \
 	--format json -o "$dir/builtin.json" --expect detected
 rc=$?
@@ -101,7 +102,8 @@ jq -e '[.cells[] | select(.fault == "refused") | .outcome == "detected" and .err
 jq -e '[.cells[] | select(.fault == "sigkill") | .outcome == "unaffected" and .eof] == [true]' \
 	"$dir/builtin.json" >/dev/null || fail "built-in client and server: sigkill at idle is not unaffected with EOF"
 jq -e '[.cells[] | select(.fault == "accept-overflow-reset") | .outcome == "detected" and .errnos == ["ECONNRESET"] and
-	.exit.status == 1 and .wire == ["C>S S", "S>C S.", "S>C R"]] == [true]' "$dir/builtin.json" >/dev/null ||
+	.exit.status == 1 and .wire[0] == "C>S S" and (.wire[1] | startswith("S>C S.")) and .wire[-1] == "S>C R"] == [true]' \
+	"$dir/builtin.json" >/dev/null ||
 	fail "built-in client and server: accept-overflow-reset is not detected with ECONNRESET after the server's RST"
 
 # 4. A 2 s socket timeout.

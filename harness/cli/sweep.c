@@ -71,8 +71,9 @@ static const char *const moment_names[NMOMENTS] = { "before-connect", "handshake
  * (accept-overflow-drop). So accept-overflow-reset holds back the client's ACKs at the server
  * (nftables: its segments other than SYNs) until two other connections of the client host have
  * filled the stopped server's queue (somaxconn 1: two fit, sk_acceptq_is_full() compares with
- * '>'), then lets them through: its next segment (its request again after the 200 ms RTO, or
- * its answer to the SYN-ACK resent 1 s on) draws the RST. Its connect had already succeeded.
+ * '>'), then lets them through: its next segment (its request if it comes only then, its request
+ * again after the 200 ms RTO, or its answer to the SYN-ACK resent 1 s on) draws the RST. Its
+ * connect had already succeeded.
  */
 struct sweep_fault {
 	const char *name, *what;
