@@ -25,6 +25,7 @@
 
 #include "config.h"
 #include "ktrace.h"
+#include "report.h"
 
 #if TCPFAULT_KTRACE
 
@@ -37,6 +38,10 @@
 
 #define KTRACE_MAX_HOSTS 16
 #define TCP_CLOSE_STATE 7                 /* TCP_CLOSE of include/net/tcp_states.h */
+#define TCP_SYN_SENT_STATE 2
+#define TCP_SYN_RECV_STATE 3
+#define TCP_CA_RECOVERY_STATE 3           /* enum tcp_ca_state: a uapi value, never renumbered */
+#define TCP_CA_LOSS_STATE 4
 #define KTRACE_MAX_TW 64
 #define KTRACE_MAX_NAMES 512
 
@@ -50,7 +55,7 @@ struct names {
 static struct {
 	bool read;
 	int err;                          /* -errno: no BTF */
-	int rst_args, drop_args;          /* tcp_send_reset's and kfree_skb's arguments */
+	int rst_args, drop_args, rtx_args; /* tcp_send_reset's, kfree_skb's, tcp_retransmit_skb's arguments */
 	struct names rst, drop, ca;
 } kernel;
 
@@ -131,6 +136,26 @@ static struct tw *tw_of(struct ktrace *kt, const struct ktrace_event *e)
 	return NULL;
 }
 
+/* Which retransmission: a handshake's by the socket's state; after an RTO tcp_enter_loss() has
+ * put the socket in Loss before it retransmits; a fast retransmission is sent in Recovery (a
+ * duplicate ACK can bring it while the loss probe timer is still the pending one, so Recovery
+ * is asked first); a tail loss probe runs with the loss probe timer still pending (the RTO path
+ * clears it). Anything else (Open or Disorder without a probe pending) is not told. */
+static const char *retransmit_kind(const struct ktrace_event *e)
+{
+	if (e->a == TCP_SYN_SENT_STATE)
+		return RESULT_RTX_SYN;
+	if (e->a == TCP_SYN_RECV_STATE)
+		return RESULT_RTX_SYNACK;
+	if (e->b == TCP_CA_LOSS_STATE)
+		return RESULT_RTX_RTO;
+	if (e->b == TCP_CA_RECOVERY_STATE)
+		return RESULT_RTX_FAST;
+	if (e->flags & KTRACE_LOSS_PROBE)
+		return RESULT_RTX_TLP;
+	return NULL;
+}
+
 static int take(void *ctx, void *data, size_t size)
 {
 	struct ktrace *kt = ctx;
@@ -205,6 +230,14 @@ static int take(void *ctx, void *data, size_t size)
 		r->what = KTRACE_RETRANSMIT;
 		r->to = e->a;
 		r->reason = name_of(&kernel.ca, e->b);
+		r->seq = e->seq;
+		r->kind = retransmit_kind(e);
+		break;
+	case KTRACE_EV_RETRANS_SYNACK:
+		r->what = KTRACE_RETRANSMIT;
+		r->to = TCP_SYN_RECV_STATE;
+		r->seq = e->seq;
+		r->kind = RESULT_RTX_SYNACK;
 		break;
 	case KTRACE_EV_DROP:
 		r->what = KTRACE_DROP;
@@ -228,6 +261,7 @@ static void read_kernel(void)
 	}
 	kernel.rst_args = tracepoint_args(btf, "tcp_send_reset");
 	kernel.drop_args = tracepoint_args(btf, "kfree_skb");
+	kernel.rtx_args = tracepoint_args(btf, "tcp_retransmit_skb");
 	read_enum(btf, "sk_rst_reason", "SK_RST_REASON_", false, &kernel.rst);
 	read_enum(btf, "skb_drop_reason", "SKB_DROP_REASON_", false, &kernel.drop);
 	read_enum(btf, "tcp_ca_state", "TCP_CA_", true, &kernel.ca);
@@ -270,6 +304,8 @@ int ktrace_new(int64_t origin_us, struct ktrace **ret, char *why, size_t len)
 	bpf_program__set_autoload(kt->skel->progs.ktrace_send_reset, kt->rst_reasons);
 	bpf_program__set_autoload(kt->skel->progs.ktrace_send_reset_noreason, !kt->rst_reasons && kernel.rst_args >= 2);
 	bpf_program__set_autoload(kt->skel->progs.ktrace_drop, kt->drop_reasons);
+	bpf_program__set_autoload(kt->skel->progs.ktrace_retransmit_err, kernel.rtx_args >= 3);
+	bpf_program__set_autoload(kt->skel->progs.ktrace_retransmit, kernel.rtx_args == 2);
 
 	if ((e = ktrace_bpf__load(kt->skel)) < 0) {
 		if (e == -EPERM || e == -EACCES)

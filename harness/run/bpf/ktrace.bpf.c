@@ -60,7 +60,8 @@ static __always_inline __u32 *host_of_skb(const struct sk_buff *skb)
 	return dev ? host_of_net(BPF_CORE_READ(dev, nd_net.net)) : NULL;
 }
 
-static __always_inline void emit(__u32 host, __u32 kind, __s32 a, __s32 b, __u16 sport, __u16 dport, __u32 flags)
+static __always_inline void emit_seq(__u32 host, __u32 kind, __s32 a, __s32 b, __u16 sport, __u16 dport, __u32 flags,
+				     __u32 seq)
 {
 	struct ktrace_event *e = bpf_ringbuf_reserve(&events, sizeof *e, 0);
 
@@ -76,7 +77,13 @@ static __always_inline void emit(__u32 host, __u32 kind, __s32 a, __s32 b, __u16
 	e->sport = sport;
 	e->dport = dport;
 	e->flags = flags;
+	e->seq = seq;
 	bpf_ringbuf_submit(e, 0);
+}
+
+static __always_inline void emit(__u32 host, __u32 kind, __s32 a, __s32 b, __u16 sport, __u16 dport, __u32 flags)
+{
+	emit_seq(host, kind, a, b, sport, dport, flags, 0);
 }
 
 /* The ports of a full socket: local, remote. inet_sport, as the tracepoints' own records have
@@ -180,17 +187,57 @@ int BPF_PROG(ktrace_receive_reset, struct sock *sk)
 	return 0;
 }
 
+#define ICSK_TIME_LOSS_PROBE 5           /* include/net/inet_connection_sock.h: a macro, not in BTF */
+
+/* A retransmission: the socket's state, congestion state, whether the loss probe timer is the
+ * one firing (ktrace-event.h), and the segment's first sequence number (TCP_SKB_CB(skb)->seq,
+ * the first word of skb->cb), by which the worker finds it in the capture. */
+static __always_inline void retransmit(const struct sock *sk, const struct sk_buff *skb)
+{
+	const struct inet_connection_sock *icsk = (const void *)sk;
+	__u32 *h = host_of_sk(sk);
+	__u16 sport, dport;
+	__u32 seq = 0;
+
+	if (!h)
+		return;
+	sk_ports(sk, &sport, &dport);
+	__u8 ca_state = BPF_CORE_READ_BITFIELD_PROBED(icsk, icsk_ca_state);
+	__u8 pending = BPF_CORE_READ(icsk, icsk_pending);
+	bpf_probe_read_kernel(&seq, sizeof seq, (const char *)skb + bpf_core_field_offset(struct sk_buff, cb));
+	emit_seq(*h, KTRACE_EV_RETRANS, BPF_CORE_READ(sk, __sk_common.skc_state), ca_state, sport, dport,
+		 pending == ICSK_TIME_LOSS_PROBE ? KTRACE_LOSS_PROBE : 0, seq);
+}
+
+/* Linux 6.18 on (or so): err is the third argument, and the tracepoint fires on failures too:
+ * those never reached the wire. */
+SEC("tp_btf/tcp_retransmit_skb")
+int BPF_PROG(ktrace_retransmit_err, const struct sock *sk, const struct sk_buff *skb, int err)
+{
+	if (err == 0)
+		retransmit(sk, skb);
+	return 0;
+}
+
 SEC("tp_btf/tcp_retransmit_skb")
 int BPF_PROG(ktrace_retransmit, const struct sock *sk, const struct sk_buff *skb)
 {
-	__u32 *h = host_of_sk(sk);
-	__u16 sport, dport;
+	retransmit(sk, skb);
+	return 0;
+}
+
+/* A listener's request socket sent its SYN-ACK again (inet_rtx_syn_ack(): not through
+ * tcp_retransmit_skb). */
+SEC("tp_btf/tcp_retransmit_synack")
+int BPF_PROG(ktrace_retransmit_synack, const struct sock *sk, const struct request_sock *req)
+{
+	__u32 *h = host_of_net(BPF_CORE_READ(req, __req_common.skc_net.net));
 
 	if (!h)
 		return 0;
-	sk_ports(sk, &sport, &dport);
-	__u8 ca_state = BPF_CORE_READ_BITFIELD_PROBED((const struct inet_connection_sock *)sk, icsk_ca_state);
-	emit(*h, KTRACE_EV_RETRANS, BPF_CORE_READ(sk, __sk_common.skc_state), ca_state, sport, dport, 0);
+	emit_seq(*h, KTRACE_EV_RETRANS_SYNACK, 0, 0, BPF_CORE_READ(req, __req_common.skc_num),
+		 bpf_ntohs(BPF_CORE_READ(req, __req_common.skc_dport)), 0,
+		 BPF_CORE_READ((const struct tcp_request_sock *)req, snt_isn));
 	return 0;
 }
 

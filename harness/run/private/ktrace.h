@@ -27,6 +27,8 @@ struct ktrace_record {
 	const char *reason;               /* a reset's or a drop's reason, the kernel's name without
 					   * its enum's prefix ("NO_SOCKET"); a retransmission: the
 					   * congestion state ("loss": after an RTO); NULL: none given */
+	const char *kind;                 /* a retransmission: RESULT_RTX_* (report.h); NULL: not told */
+	uint32_t seq;                     /* a retransmission: its first sequence number on the wire */
 };
 
 struct ktrace;
