@@ -21,11 +21,12 @@
 #     (inet): each traced retransmission with a kind is on one captured packet of that kind;
 #     blackhole's data goes again as RTO (after a TLP), syn-loss's SYN and SYN-ACK as SYN and
 #     SYN-ACK, half-open-keepalive's server sends keepalive probes, zero-window's client
-#     zero-window probes.
+#     zero-window probes. time-wait: the two timewait sockets a new connection takes over
+#     (client :40002, server :5000-:40003) end, TIME-WAIT > CLOSE.
 # Skips (77) when not root, without jq or python3, when namespaces cannot be made, or where the
 # tracer did not run (a build without libbpf: its note says so); 2 skips without tracefs or
 # without reasons on this kernel (before 6.10).
-#   ktrace.sh TCPFAULT SIMULTANEOUS_CLOSE_FILE STATEMENTS_FILE BLACKHOLE SYN_LOSS HALF_OPEN_KEEPALIVE ZERO_WINDOW
+#   ktrace.sh TCPFAULT SIMULTANEOUS_CLOSE_FILE STATEMENTS_FILE BLACKHOLE SYN_LOSS HALF_OPEN_KEEPALIVE ZERO_WINDOW TIME_WAIT
 tcpfault=$1 simclose=$2 statements=$3
 shift 3
 [ "$(id -u)" -eq 0 ] || { echo "skip: the kernel tracer needs root"; exit 77; }
@@ -164,6 +165,13 @@ want = {'blackhole': ('client', 'RTO'), 'syn-loss': ('server', 'SYN-ACK'),
         'half-open-keepalive': ('server', 'keepalive'), 'zero-window': ('client', 'zero-window-probe')}
 ok = True
 for res in json.load(open(sys.argv[1]))['results']:
+    if res['name'] == 'time-wait':
+        ends = sorted((t['host'], t['sport'], t['dport']) for t in res['transitions']
+                      if t['from'] == 'TIME-WAIT' and t['to'] == 'CLOSE')
+        print('time-wait: timewait sockets ended: %s' % ends)
+        if ends != [('client', 40002, 5000), ('server', 5000, 40003)]:
+            print('FAILED 5: time-wait: the ends of its timewait sockets: %s' % ends); ok = False
+        continue
     kinds = [(p['from'], p['retransmit']) for p in res['packets'] if 'retransmit' in p]
     print('%s: %s' % (res['name'], ', '.join('%s %s' % k for k in kinds)))
     if want.get(res['name']) not in kinds:
@@ -173,7 +181,7 @@ for res in json.load(open(sys.argv[1]))['results']:
                                    p['sport'] == t['sport'] and p['t_ms'] >= t['t_ms'] - 1 for p in res['packets']):
             print('FAILED 5: %s: a traced retransmission on no packet: %s' % (res['name'], t)); ok = False
 if ok:
-    print('ok 5: the kinds of retransmission on their packets')
+    print('ok 5: the kinds of retransmission on their packets; the ends of TIME-WAIT')
 sys.exit(0 if ok else 1)
 EOP
 exit $status

@@ -351,11 +351,15 @@ static void svg_bands(FILE *out, const struct result *r, const struct report_col
 	for (size_t i = 0; i <= r->transitions.n; i++) {
 		const struct result_transition *t = i < r->transitions.n ? &r->transitions.v[i] : NULL;
 		struct sock *s = NULL;
-		for (int j = 0; t && j < nsocks && !s; j++)
-			if (strcmp(socks[j].host, t->host) == 0 && socks[j].dport == t->dport &&
-			    (socks[j].sport == t->sport ||
-			     (socks[j].sport == 0 && socks[j].state && strcmp(socks[j].state, "SYN-SENT") == 0)))
-				s = &socks[j];
+		/* Its socket: the one on those ports in the state it leaves; else (a change the tracer
+		 * did not see: a timewait socket's to TIME-WAIT) one open on those ports, unless it
+		 * leaves CLOSE: a new socket (on the ports of one that lives on as a timewait). */
+		for (int pass = 0; t && pass < 2 && !s; pass++)
+			for (int j = 0; j < nsocks && !s; j++)
+				if (socks[j].state && strcmp(socks[j].host, t->host) == 0 && socks[j].dport == t->dport &&
+				    (socks[j].sport == t->sport || (socks[j].sport == 0 && strcmp(socks[j].state, "SYN-SENT") == 0)) &&
+				    (pass ? strcmp(t->from, "CLOSE") != 0 : strcmp(socks[j].state, t->from) == 0))
+					s = &socks[j];
 		if (t && !s) {      /* a new socket: in the place of a closed one of that host's, if any */
 			int col = report_column_of(cols, t->host);
 			for (int j = 0; j < nsocks && !s; j++)

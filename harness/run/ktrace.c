@@ -13,7 +13,9 @@
  *
  * A socket handed to a timewait socket: the BPF side reports the timewait socket's timer start
  * (no tracepoint marks the handover), and take() turns the full socket's move to CLOSE that
- * follows into a move to the timewait socket's state, as ss shows it.
+ * follows into a move to the timewait socket's state, as ss shows it. Its end (its timer fired,
+ * or was stopped: a new connection took its 4-tuple) is its move to CLOSE; a stop that a start
+ * follows was a restart, and that move is taken back.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -71,6 +73,8 @@ struct ktrace {
 		int host, state;
 		__u16 sport, dport;
 		bool pending;             /* its full socket's move to CLOSE has not come yet */
+		bool replaced;            /* a new socket on its ports came while it lived */
+		long end;                 /* its move to CLOSE (its timer stopped): that record; -1: none */
 	} tw[KTRACE_MAX_TW];              /* timewait sockets seen (their timer started); host -1: free */
 	int err;                          /* out of memory while taking records in */
 };
@@ -192,13 +196,23 @@ static int take(void *ctx, void *data, size_t size)
 			if (e->a == w->state)
 				return 0;
 			r->to = w->state;
-		} else {
+		} else if (w->end >= 0) {
 			w->host = -1;     /* a new socket on the same ports: that timewait socket is gone */
+		} else {
+			/* A new socket on the same ports, the timewait socket not gone yet: a connect()
+			 * taking it over moves to SYN-SENT before it stops the timer. */
+			w->replaced = true;
 		}
 		break;
 	}
 	case KTRACE_EV_TIMEWAIT: {
 		struct tw *w = tw_of(kt, e);
+		if (w && w->replaced) {
+			/* A new timewait socket on the ports of one a new socket replaced. */
+			*w = (struct tw){ .host = (int)e->host, .sport = e->sport, .dport = e->dport, .state = e->a,
+					  .pending = true, .end = -1 };
+			return 0;
+		}
 		if (!w) {
 			/* A new one: remembered for its full socket's move that follows. */
 			for (int i = 0; i < KTRACE_MAX_TW && !w; i++)
@@ -207,8 +221,12 @@ static int take(void *ctx, void *data, size_t size)
 			if (!w)
 				w = &kt->tw[e->sport % KTRACE_MAX_TW];   /* full: forget one */
 			*w = (struct tw){ .host = (int)e->host, .sport = e->sport, .dport = e->dport, .state = e->a,
-					  .pending = true };
+					  .pending = true, .end = -1 };
 			return 0;
+		}
+		if (w->end >= 0) {
+			kt->v[w->end].what = KTRACE_NONE;   /* stopped to be restarted: not its end */
+			w->end = -1;
 		}
 		if (w->state == e->a)
 			return 0;         /* its timer restarted, in the same state */
@@ -216,6 +234,22 @@ static int take(void *ctx, void *data, size_t size)
 		r->what = KTRACE_TRANSITION;
 		r->from = w->state;
 		r->to = w->state = e->a;
+		break;
+	}
+	case KTRACE_EV_TIMEWAIT_END: {
+		struct tw *w = tw_of(kt, e);
+		if (!w || w->end >= 0)
+			return 0;         /* not one we know; or already ended (an expiry: stopped, then run) */
+		/* From the state it has now: a FIN-WAIT-2 timewait socket's move to TIME-WAIT may have
+		 * come unseen (its timer's new expiry in the same wheel bucket: no restart). */
+		r->what = KTRACE_TRANSITION;
+		r->from = e->a;
+		r->to = TCP_CLOSE_STATE;
+		w->state = e->a;
+		if (w->replaced)
+			w->host = -1;     /* no restart can follow: it is gone */
+		else
+			w->end = (long)kt->n;
 		break;
 	}
 	case KTRACE_EV_SEND_RST:

@@ -177,6 +177,7 @@ void run_record_ktrace(struct run *r)
 				result_packet_reason(r->res, (size_t)p, k->reason);
 			}
 			break;
+		case KTRACE_NONE:
 		case KTRACE_RESET_RECEIVED:
 			break;
 		}

@@ -114,19 +114,42 @@ int BPF_PROG(ktrace_state, const struct sock *sk, int oldstate, int newstate)
  * took; ktrace.c puts the two together. kprobes and fentry would name the function, but not
  * every kernel allows them (a kernel without CONFIG_KPROBES; fentry refused). A timer that is
  * not a timewait socket's reads as one in no watched namespace, or not in TIME-WAIT. */
-SEC("tp_btf/timer_start")
-int BPF_PROG(ktrace_timer, struct timer_list *timer)
+static __always_inline void timewait_timer(struct timer_list *timer, __u32 kind)
 {
 	const struct inet_timewait_sock *tw = (const void *)((const char *)timer - bpf_core_field_offset(struct inet_timewait_sock, tw_timer));
 	__u32 *h;
 
 	if (BPF_CORE_READ(tw, __tw_common.skc_state) != TCP_TIME_WAIT)
-		return 0;
+		return;
 	__u16 family = BPF_CORE_READ(tw, __tw_common.skc_family);
 	if ((family != AF_INET && family != AF_INET6) || !(h = host_of_net(BPF_CORE_READ(tw, __tw_common.skc_net.net))))
-		return 0;
-	emit(*h, KTRACE_EV_TIMEWAIT, BPF_CORE_READ(tw, tw_substate), 0, BPF_CORE_READ(tw, __tw_common.skc_num),
+		return;
+	emit(*h, kind, BPF_CORE_READ(tw, tw_substate), 0, BPF_CORE_READ(tw, __tw_common.skc_num),
 	     bpf_ntohs(BPF_CORE_READ(tw, __tw_common.skc_dport)), 0);
+}
+
+SEC("tp_btf/timer_start")
+int BPF_PROG(ktrace_timer, struct timer_list *timer)
+{
+	timewait_timer(timer, KTRACE_EV_TIMEWAIT);
+	return 0;
+}
+
+/* The end of a timewait socket: its timer fires (TIME-WAIT is over: inet_twsk_kill() follows)
+ * or is stopped (a new connection takes the 4-tuple over, inet_twsk_deschedule_put(); the
+ * namespace goes). A timer restarted (a FIN-WAIT-2 one getting the peer's FIN, a FIN sent
+ * again) is stopped and started at once: ktrace.c takes the start that follows as undoing it. */
+SEC("tp_btf/timer_expire_entry")
+int BPF_PROG(ktrace_timer_expire, struct timer_list *timer)
+{
+	timewait_timer(timer, KTRACE_EV_TIMEWAIT_END);
+	return 0;
+}
+
+SEC("tp_btf/timer_cancel")
+int BPF_PROG(ktrace_timer_cancel, struct timer_list *timer)
+{
+	timewait_timer(timer, KTRACE_EV_TIMEWAIT_END);
 	return 0;
 }
 

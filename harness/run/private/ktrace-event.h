@@ -14,6 +14,7 @@ enum ktrace_kind {
 				  * seq = the segment's; KTRACE_LOSS_PROBE if the loss probe timer fired */
 	KTRACE_EV_DROP,          /* skb:kfree_skb: a = reason (enum skb_drop_reason), b = IP protocol */
 	KTRACE_EV_TIMEWAIT,      /* timer:timer_start of a timewait socket: a = its state */
+	KTRACE_EV_TIMEWAIT_END,  /* timer:timer_expire_entry or timer_cancel of a timewait socket: a = its state */
 	KTRACE_EV_RETRANS_SYNACK, /* tcp:tcp_retransmit_synack: seq = the SYN-ACK's (the request's ISN) */
 };
 

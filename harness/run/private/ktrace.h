@@ -15,7 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum ktrace_what { KTRACE_TRANSITION = 1, KTRACE_RESET, KTRACE_RESET_RECEIVED, KTRACE_RETRANSMIT, KTRACE_DROP };
+/* KTRACE_NONE: a record taken back (a timewait socket's timer stopped to be restarted). */
+enum ktrace_what { KTRACE_NONE, KTRACE_TRANSITION, KTRACE_RESET, KTRACE_RESET_RECEIVED, KTRACE_RETRANSMIT, KTRACE_DROP };
 
 struct ktrace_record {
 	enum ktrace_what what;
