@@ -277,15 +277,22 @@ static void svg_fault(FILE *out, const char *host, const char *text, const char 
 	fputs("</text></g>\n", out);
 }
 
+/* <g class="CLS" data-host="HOST" data-NAME="VALUE">: a mark beside a host's lifeline. */
+static void g_open(FILE *out, const char *cls, const char *host, const char *name, const char *value)
+{
+	fprintf(out, "<g class=\"%s\" data-host=\"", cls);
+	report_put_html(out, host, false);
+	fprintf(out, "\" data-%s=\"", name);
+	report_put_html(out, value, false);
+	fputs("\">", out);
+}
+
 static void svg_state(FILE *out, const struct result_state *s, const struct report_columns *cols, int y)
 {
 	int col = report_column_of(cols, s->host);
 
-	fputs("<g class=\"state\" data-host=\"", out);
-	report_put_html(out, s->host, false);
-	fputs("\" data-state=\"", out);
-	report_put_html(out, s->state, false);
-	fprintf(out, "\"><rect x=\"%d\" y=\"%d\" width=\"8\" height=\"%d\"/>", col_x(col) - 4, y - ROW_H / 2, ROW_H);
+	g_open(out, "state", s->host, "state", s->state);
+	fprintf(out, "<rect x=\"%d\" y=\"%d\" width=\"8\" height=\"%d\"/>", col_x(col) - 4, y - ROW_H / 2, ROW_H);
 	note_text(out, col, y, "txt");
 	report_put_html(out, s->state, false);
 	fprintf(out, " :%d-:%d</text></g>\n", s->local_port, s->remote_port);
@@ -295,11 +302,8 @@ static void svg_drop(FILE *out, const struct result_drop *d, const struct report
 {
 	int col = report_column_of(cols, d->host);
 
-	fputs("<g class=\"drop\" data-host=\"", out);
-	report_put_html(out, d->host, false);
-	fputs("\" data-reason=\"", out);
-	report_put_html(out, d->reason, false);
-	fprintf(out, "\"><path d=\"M%d %d l8 8 m0 -8 l-8 8\"/>", col_x(col) - 4, y - 4);
+	g_open(out, "drop", d->host, "reason", d->reason);
+	fprintf(out, "<path d=\"M%d %d l8 8 m0 -8 l-8 8\"/>", col_x(col) - 4, y - 4);
 	note_text(out, col, y, "txt");
 	fputs("(drops a packet: ", out);
 	report_put_html(out, d->reason, false);
