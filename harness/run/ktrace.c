@@ -31,6 +31,7 @@
 
 #if TCPFAULT_KTRACE
 
+#include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <linux/types.h>
@@ -61,9 +62,22 @@ static struct {
 	struct names rst, drop, ca;
 } kernel;
 
-struct ktrace {
+/* The tracer itself, loaded and attached once per process (ktrace_prepare, in the controller;
+ * else by the first ktrace_new) and inherited by the workers forked after: loading parses the
+ * kernel's BTF and runs the verifier, some 100 ms of CPU (2,959 page faults: most of it is the
+ * first touch of the parser's memory, in a fresh process each time). Each run has a ring of its
+ * own, in the shared map rings under the ring's map id, and its namespaces in netns_hosts name
+ * that ring: runs at once never see each other's records. */
+static struct {
 	struct ktrace_bpf *skel;
+	int err;                          /* -errno: it could not be loaded (why says why) */
+	char why[200];
+} tracer;
+
+struct ktrace {
 	struct ring_buffer *rb;
+	int ring_fd;
+	__u32 ring_id;                    /* the ring's map id: its key in rings, the watch's ring */
 	int64_t origin_us;
 	__u32 inode[KTRACE_MAX_HOSTS];    /* the namespace watched for each host; 0: none */
 	bool rst_reasons, drop_reasons;
@@ -302,57 +316,93 @@ static void read_kernel(void)
 	btf__free(btf);
 }
 
+/* Loads and attaches the tracer for this process and its workers; 0 or -errno (tracer.why). */
+static int tracer_load(void)
+{
+	int e;
+
+	if (tracer.skel || tracer.err)
+		return tracer.err;
+	if (kernel.err < 0) {
+		e = kernel.err;
+		snprintf(tracer.why, sizeof tracer.why, "kernel reasons unavailable: no kernel BTF (%s)", strerror(-e));
+		goto fail;
+	}
+	if (!(tracer.skel = ktrace_bpf__open())) {
+		e = -errno;
+		snprintf(tracer.why, sizeof tracer.why, "kernel reasons unavailable: opening the tracer: %s", strerror(-e));
+		goto fail;
+	}
+	bpf_program__set_autoload(tracer.skel->progs.ktrace_send_reset, kernel.rst_args >= 3);
+	bpf_program__set_autoload(tracer.skel->progs.ktrace_send_reset_noreason, kernel.rst_args == 2);
+	bpf_program__set_autoload(tracer.skel->progs.ktrace_drop, kernel.drop_args >= 3);
+	bpf_program__set_autoload(tracer.skel->progs.ktrace_retransmit_err, kernel.rtx_args >= 3);
+	bpf_program__set_autoload(tracer.skel->progs.ktrace_retransmit, kernel.rtx_args == 2);
+	if ((e = ktrace_bpf__load(tracer.skel)) < 0) {
+		if (e == -EPERM || e == -EACCES)
+			snprintf(tracer.why, sizeof tracer.why, "kernel reasons unavailable: needs root (loading the BPF tracer: %s)",
+				 strerror(-e));
+		else
+			snprintf(tracer.why, sizeof tracer.why, "kernel reasons unavailable: loading the BPF tracer: %s", strerror(-e));
+		goto fail;
+	}
+	if ((e = ktrace_bpf__attach(tracer.skel)) < 0) {
+		snprintf(tracer.why, sizeof tracer.why, "kernel reasons unavailable: attaching the BPF tracer: %s", strerror(-e));
+		goto fail;
+	}
+	return 0;
+fail:
+	ktrace_bpf__destroy(tracer.skel);
+	tracer.skel = NULL;
+	return tracer.err = e < 0 ? e : -EIO;
+}
+
 void ktrace_prepare(void)
 {
 	if (!kernel.read && geteuid() == 0) {
 		libbpf_set_print(quiet);
 		read_kernel();
+		tracer_load();
 	}
 }
 
 int ktrace_new(int64_t origin_us, struct ktrace **ret, char *why, size_t len)
 {
 	struct ktrace *kt = calloc(1, sizeof *kt);
+	struct bpf_map_info info = { 0 };
+	__u32 info_len = sizeof info;
+	__u64 zero = 0;
 	int e;
 
 	if (!kt)
 		return -ENOMEM;
 	kt->origin_us = origin_us;
+	kt->ring_fd = -1;
 	for (int i = 0; i < KTRACE_MAX_TW; i++)
 		kt->tw[i].host = -1;
 	libbpf_set_print(quiet);
 	if (!kernel.read)
 		read_kernel();
-	if (kernel.err < 0) {
-		e = kernel.err;
-		snprintf(why, len, "kernel reasons unavailable: no kernel BTF (%s)", strerror(-e));
+	if ((e = tracer_load()) < 0) {
+		snprintf(why, len, "%s", tracer.why);
 		goto fail;
 	}
 	kt->rst_reasons = kernel.rst_args >= 3;
 	kt->drop_reasons = kernel.drop_args >= 3;
-	if (!(kt->skel = ktrace_bpf__open())) {
+	if ((kt->ring_fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "ktrace_ring", 0, 0, KTRACE_RING_BYTES, NULL)) < 0 ||
+	    bpf_obj_get_info_by_fd(kt->ring_fd, &info, &info_len) < 0) {
 		e = -errno;
-		snprintf(why, len, "kernel reasons unavailable: opening the tracer: %s", strerror(-e));
+		snprintf(why, len, "kernel reasons unavailable: the tracer's ring: %s", strerror(-e));
 		goto fail;
 	}
-	bpf_program__set_autoload(kt->skel->progs.ktrace_send_reset, kt->rst_reasons);
-	bpf_program__set_autoload(kt->skel->progs.ktrace_send_reset_noreason, !kt->rst_reasons && kernel.rst_args >= 2);
-	bpf_program__set_autoload(kt->skel->progs.ktrace_drop, kt->drop_reasons);
-	bpf_program__set_autoload(kt->skel->progs.ktrace_retransmit_err, kernel.rtx_args >= 3);
-	bpf_program__set_autoload(kt->skel->progs.ktrace_retransmit, kernel.rtx_args == 2);
-
-	if ((e = ktrace_bpf__load(kt->skel)) < 0) {
-		if (e == -EPERM || e == -EACCES)
-			snprintf(why, len, "kernel reasons unavailable: needs root (loading the BPF tracer: %s)", strerror(-e));
-		else
-			snprintf(why, len, "kernel reasons unavailable: loading the BPF tracer: %s", strerror(-e));
+	kt->ring_id = info.id;
+	if ((e = bpf_map__update_elem(tracer.skel->maps.lost, &kt->ring_id, sizeof kt->ring_id, &zero, sizeof zero, BPF_ANY)) < 0 ||
+	    (e = bpf_map__update_elem(tracer.skel->maps.rings, &kt->ring_id, sizeof kt->ring_id, &kt->ring_fd,
+				      sizeof kt->ring_fd, BPF_ANY)) < 0) {
+		snprintf(why, len, "kernel reasons unavailable: the tracer's ring: %s", strerror(-e));
 		goto fail;
 	}
-	if ((e = ktrace_bpf__attach(kt->skel)) < 0) {
-		snprintf(why, len, "kernel reasons unavailable: attaching the BPF tracer: %s", strerror(-e));
-		goto fail;
-	}
-	if (!(kt->rb = ring_buffer__new(bpf_map__fd(kt->skel->maps.events), take, kt, NULL))) {
+	if (!(kt->rb = ring_buffer__new(kt->ring_fd, take, kt, NULL))) {
 		e = -errno;
 		snprintf(why, len, "kernel reasons unavailable: the tracer's ring: %s", strerror(-e));
 		goto fail;
@@ -374,10 +424,10 @@ int ktrace_watch(struct ktrace *kt, int host, int netns_fd)
 		return -errno;
 	/* The namespace it replaces is gone (a reboot): its inode may be given to another run's. */
 	if (kt->inode[host])
-		bpf_map__delete_elem(kt->skel->maps.netns_hosts, &kt->inode[host], sizeof kt->inode[host], 0);
+		bpf_map__delete_elem(tracer.skel->maps.netns_hosts, &kt->inode[host], sizeof kt->inode[host], 0);
 	kt->inode[host] = (__u32)st.st_ino;
-	__u32 h = (__u32)host;
-	int e = bpf_map__update_elem(kt->skel->maps.netns_hosts, &kt->inode[host], sizeof kt->inode[host], &h, sizeof h, BPF_ANY);
+	struct ktrace_watch w = { .ring = kt->ring_id, .host = (__u32)host };
+	int e = bpf_map__update_elem(tracer.skel->maps.netns_hosts, &kt->inode[host], sizeof kt->inode[host], &w, sizeof w, BPF_ANY);
 	return e < 0 ? e : 0;
 }
 
@@ -410,7 +460,10 @@ const struct ktrace_record *ktrace_get(const struct ktrace *kt, size_t i)
 
 unsigned long long ktrace_lost(const struct ktrace *kt)
 {
-	return kt->skel->bss->lost;
+	__u64 n = 0;
+
+	bpf_map__lookup_elem(tracer.skel->maps.lost, &kt->ring_id, sizeof kt->ring_id, &n, sizeof n, 0);
+	return n;
 }
 
 bool ktrace_has_reset_reasons(const struct ktrace *kt)
@@ -430,8 +483,17 @@ void ktrace_free(struct ktrace *kt)
 {
 	if (!kt)
 		return;
+	/* Its namespaces and its ring out of the shared maps (the tracer stays for other runs). */
+	for (int h = 0; h < KTRACE_MAX_HOSTS && tracer.skel; h++)
+		if (kt->inode[h])
+			bpf_map__delete_elem(tracer.skel->maps.netns_hosts, &kt->inode[h], sizeof kt->inode[h], 0);
+	if (tracer.skel && kt->ring_id) {
+		bpf_map__delete_elem(tracer.skel->maps.rings, &kt->ring_id, sizeof kt->ring_id, 0);
+		bpf_map__delete_elem(tracer.skel->maps.lost, &kt->ring_id, sizeof kt->ring_id, 0);
+	}
 	ring_buffer__free(kt->rb);
-	ktrace_bpf__destroy(kt->skel);
+	if (kt->ring_fd >= 0)
+		close(kt->ring_fd);
 	free(kt->v);
 	free(kt);
 }

@@ -18,6 +18,14 @@ enum ktrace_kind {
 	KTRACE_EV_RETRANS_SYNACK, /* tcp:tcp_retransmit_synack: seq = the SYN-ACK's (the request's ISN) */
 };
 
+/* What the worker put beside a namespace's inode: its ring (the ring map's id) and the host. */
+struct ktrace_watch {
+	__u32 ring;
+	__u32 host;
+};
+
+#define KTRACE_RING_BYTES (1u << 20)
+
 #define KTRACE_HAS_REASON 1u
 /* A retransmission sent while the socket's pending timer event was the tail loss probe's
  * (icsk_pending ICSK_TIME_LOSS_PROBE): tcp_write_timer_handler() leaves it set while

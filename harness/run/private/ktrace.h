@@ -4,9 +4,11 @@
  * from its tracepoints (bpf/ktrace.bpf.c): every TCP socket state change, each reset sent with
  * the kernel's reason (Linux 6.10 on), retransmissions, packets dropped and why (5.17 on).
  *
- * One per run, in the run's worker (single-threaded): loaded before the first step, drained at
- * the end. It sees only the namespaces it is told to watch (by their inode), so parallel runs
- * with the same addresses each see their own. Needs root (CAP_BPF and CAP_PERFMON); a build
+ * The BPF programs are loaded and attached once per process (ktrace_prepare, in the controller)
+ * and inherited by the workers; each run has a struct ktrace of its own in its worker
+ * (single-threaded): a ring of its own, made before the first step, drained at the end. It sees
+ * only the namespaces it is told to watch (by their inode), so parallel runs with the same
+ * addresses each see their own. Needs root (CAP_BPF and CAP_PERFMON); a build
  * without libbpf has none (ktrace_new says why not).
  */
 #pragma once
@@ -33,8 +35,9 @@ struct ktrace_record {
 };
 
 struct ktrace;
-/* Reads what the tracer needs of the kernel's BTF (its names, its tracepoints' shapes) once for
- * this process and the workers it forks; ktrace_new does it if not done. Nothing when not root
+/* Reads what the tracer needs of the kernel's BTF (its names, its tracepoints' shapes) and loads
+ * and attaches the tracer, once for this process and the workers it forks; ktrace_new does it
+ * if not done (then for that process alone). Nothing when not root
  * (the tracer cannot load then) or without the tracer. */
 void ktrace_prepare(void);
 /* Loads and attaches the tracer, times counted from origin_us (the run's clock). -EOPNOTSUPP:
