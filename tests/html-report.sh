@@ -4,7 +4,10 @@
 # --format json; report-render writes the HTML of those same results, so the browser's DOM is
 # counted against the JSON of one run: each run must have its one SVG (in the SVG namespace,
 # drawn with a height), as many elements of class packet as the JSON has packets, of class
-# call as syscalls, of class fault as events and deaths, of class state as states. Then the
+# call as syscalls, of class fault as events and deaths, of class state as states, of class
+# reason as RSTs with the kernel's reason, of class retransmit as packets with a retransmission
+# kind, of class drop as drops, and of class state-band (each with its data-state) as the
+# tracer's transitions into a state other than CLOSE (a band per state a socket was in). Then the
 # same scenarios through 'tcpfault run --format html --pcap-dir': every run in the JSON's
 # order, each with its SVG and a link to a capture that exists. The counting script is added
 # to a copy by this test; the report itself has none. Skips (77) where chromium or jq is
@@ -16,7 +19,8 @@ command -v chromium >/dev/null || { echo "skip: no chromium (apt-get install chr
 dir=$(mktemp -d) || exit 1
 trap 'rm -rf "$dir"' EXIT
 
-# One line per run from the DOM: name family svgs packets calls faults states href.
+# One line per run from the DOM: name family svgs packets calls faults states reasons retransmits
+# drops bands href (bands: those with a data-state).
 count_script='<script>
 var out = [];
 document.querySelectorAll("section.run").forEach(function (s) {
@@ -24,8 +28,9 @@ document.querySelectorAll("section.run").forEach(function (s) {
 	var ok = g && g.namespaceURI === "http://www.w3.org/2000/svg" && g.getBoundingClientRect().height > 0;
 	var n = function (c) { return g ? g.querySelectorAll("." + c).length : 0; };
 	var a = s.querySelector(".pcap a");
+	var bands = g ? g.querySelectorAll(".state-band[data-state]").length : 0;
 	out.push([s.dataset.name, s.dataset.family, ok ? svgs.length : 0, n("packet"), n("call"), n("fault"),
-		  n("state"), a ? a.getAttribute("href") : "-"].join(" "));
+		  n("state"), n("reason"), n("retransmit"), n("drop"), bands, a ? a.getAttribute("href") : "-"].join(" "));
 });
 var p = document.createElement("pre");
 p.id = "counts";
@@ -48,16 +53,24 @@ rc=$?
 [ "$rc" -le 1 ] || { echo "FAILED: json run: exit status $rc"; exit 1; }
 "$render" html "$dir/r.json" >"$dir/same.html" || { echo "FAILED: report-render"; exit 1; }
 jq -r '.results[] | "\(.name) \(.family) 1 \(.packets // [] | length) \(.syscalls // [] | length) "
-	+ "\((.events // [] | length) + (.exits // [] | length)) \(.states // [] | length) -"' "$dir/r.json" >"$dir/want" ||
+	+ "\((.events // [] | length) + (.exits // [] | length)) \(.states // [] | length) "
+	+ "\([.packets // [] | .[] | select(.reason)] | length) \([.packets // [] | .[] | select(.retransmit)] | length) "
+	+ "\(.drops // [] | length) \([.transitions // [] | .[] | select(.to != "CLOSE")] | length) -"' "$dir/r.json" >"$dir/want" ||
 	exit 1
 dom "$dir/same.html" >"$dir/got" || { echo "FAILED: chromium could not load the report"; exit 1; }
 runs=$(wc -l <"$dir/want")
 [ "$runs" -ge 12 ] || { echo "FAILED: only $runs runs in the JSON"; exit 1; }
 if ! diff -u "$dir/want" "$dir/got"; then
-	echo "FAILED: the DOM (+) differs from the JSON (-): name family svgs packets calls faults states"
+	echo "FAILED: the DOM (+) differs from the JSON (-): name family svgs packets calls faults states reasons retransmits drops bands"
 	exit 1
 fi
-echo "ok: $runs runs, each with its SVG; packets, calls, faults and states as in the JSON"
+echo "ok: $runs runs, each with its SVG; packets, calls, faults, states, reasons, retransmissions, drops and state bands as in the JSON"
+# Where the tracer ran (root), the reasons and bands are there to count, not all zero.
+if jq -e '[.results[] | has("transitions")] | all' "$dir/r.json" >/dev/null; then
+	awk '{ r += $8; b += $11 } END { exit !(r > 0 && b > 0) }' "$dir/got" ||
+		{ echo "FAILED: the tracer ran, yet no reason or no state band in the DOM"; exit 1; }
+	echo "ok: $(awk '{ r += $8 } END { print r }' "$dir/got") reasons and $(awk '{ b += $11 } END { print b }' "$dir/got") state bands"
+fi
 
 # End to end: the CLI's own html, with captures.
 "$tcpfault" run -j2 --format html --pcap-dir "$dir/pcap" -o "$dir/cli.html" "$@"
@@ -68,7 +81,7 @@ dom "$dir/cli.html" >"$dir/cli" || { echo "FAILED: chromium could not load the C
 cut -d' ' -f1,2 "$dir/want" >"$dir/want-names"
 cut -d' ' -f1,2 "$dir/cli" >"$dir/cli-names"
 diff -u "$dir/want-names" "$dir/cli-names" || { echo "FAILED: the CLI's report lists other runs"; exit 1; }
-while read -r name family svgs packets _ _ _ href; do
+while read -r name family svgs packets _ _ _ _ _ _ _ href; do
 	[ "$svgs" = 1 ] && [ "$packets" -gt 0 ] || { echo "FAILED: $name ($family): $svgs SVGs, $packets packets"; exit 1; }
 	[ "$href" = "$dir/pcap/$name-$family.pcap" ] && [ -s "$href" ] ||
 		{ echo "FAILED: $name ($family): capture link '$href'"; exit 1; }

@@ -17,11 +17,18 @@
 #  3. Runs with identical addresses at once (--repeat 8 -j8): every transition of each run is
 #     of its own connections (the ports of its own capture), and each sees both of its sockets
 #     through FIN-WAIT-1, CLOSING, TIME-WAIT.
+#  5. The kinds of retransmission, in blackhole, syn-loss, half-open-keepalive and zero-window
+#     (inet): each traced retransmission with a kind is on one captured packet of that kind;
+#     blackhole's data goes again as RTO (after a TLP), syn-loss's SYN and SYN-ACK as SYN and
+#     SYN-ACK, half-open-keepalive's server sends keepalive probes, zero-window's client
+#     zero-window probes. time-wait: the two timewait sockets a new connection takes over
+#     (client :40002, server :5000-:40003) end, TIME-WAIT > CLOSE.
 # Skips (77) when not root, without jq or python3, when namespaces cannot be made, or where the
 # tracer did not run (a build without libbpf: its note says so); 2 skips without tracefs or
 # without reasons on this kernel (before 6.10).
-#   ktrace.sh TCPFAULT SIMULTANEOUS_CLOSE_FILE STATEMENTS_FILE
+#   ktrace.sh TCPFAULT SIMULTANEOUS_CLOSE_FILE STATEMENTS_FILE BLACKHOLE SYN_LOSS HALF_OPEN_KEEPALIVE ZERO_WINDOW TIME_WAIT
 tcpfault=$1 simclose=$2 statements=$3
+shift 3
 [ "$(id -u)" -eq 0 ] || { echo "skip: the kernel tracer needs root"; exit 77; }
 command -v jq >/dev/null && command -v python3 >/dev/null || { echo "skip: needs jq and python3"; exit 77; }
 dir=$(mktemp -d) || exit 1
@@ -148,4 +155,33 @@ if [ $rc -eq 3 ] && printf '%s\n' "$out" | grep -q "this kernel has no reset rea
 else
 	echo "FAILED 4: an unknown reason: exit status $rc"; printf '%s\n' "$out"; status=1
 fi
+# 5.
+"$tcpfault" run -j4 --family inet --format json -o "$dir/kinds.json" "$@" >/dev/null
+rc=$?
+[ $rc -eq 0 ] || { echo "FAILED 5: exit status $rc"; jq -r '.results[].failures[]?' "$dir/kinds.json"; status=1; }
+python3 - "$dir/kinds.json" <<'EOP' || status=1
+import json, sys
+want = {'blackhole': ('client', 'RTO'), 'syn-loss': ('server', 'SYN-ACK'),
+        'half-open-keepalive': ('server', 'keepalive'), 'zero-window': ('client', 'zero-window-probe')}
+ok = True
+for res in json.load(open(sys.argv[1]))['results']:
+    if res['name'] == 'time-wait':
+        ends = sorted((t['host'], t['sport'], t['dport']) for t in res['transitions']
+                      if t['from'] == 'TIME-WAIT' and t['to'] == 'CLOSE')
+        print('time-wait: timewait sockets ended: %s' % ends)
+        if ends != [('client', 40002, 5000), ('server', 5000, 40003)]:
+            print('FAILED 5: time-wait: the ends of its timewait sockets: %s' % ends); ok = False
+        continue
+    kinds = [(p['from'], p['retransmit']) for p in res['packets'] if 'retransmit' in p]
+    print('%s: %s' % (res['name'], ', '.join('%s %s' % k for k in kinds)))
+    if want.get(res['name']) not in kinds:
+        print('FAILED 5: %s: no %s %s' % ((res['name'],) + want.get(res['name'], ('?', '?')))); ok = False
+    for t in res['retransmits']:
+        if 'kind' in t and not any(p.get('retransmit') == t['kind'] and p['from'] == t['host'] and
+                                   p['sport'] == t['sport'] and p['t_ms'] >= t['t_ms'] - 1 for p in res['packets']):
+            print('FAILED 5: %s: a traced retransmission on no packet: %s' % (res['name'], t)); ok = False
+if ok:
+    print('ok 5: the kinds of retransmission on their packets; the ends of TIME-WAIT')
+sys.exit(0 if ok else 1)
+EOP
 exit $status

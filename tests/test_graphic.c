@@ -175,6 +175,42 @@ static void test_html_hosts_order(void **state)
 	result_free(r);
 }
 
+/* What the tracer saw: an RST's reason and a retransmission's kind beside their arrows (class
+ * reason, retransmit, and in the title), a drop, and a band per state of each socket, a closed
+ * one's place taken by the next socket of its host; the same words in Mermaid. */
+static void test_traced(void **state)
+{
+	struct result *r = make("traced", "t");
+
+	(void)state;
+	assert_int_equal(result_add_packet(r, 3.0, "server", "client", 5000, 40000, false, "R.", 1, 1, 0), 0);
+	assert_int_equal(result_packet_reason(r, 3, "NO_SOCKET"), 0);
+	assert_int_equal(result_packet_retransmit(r, 0, RESULT_RTX_SYN), 0);
+	assert_int_equal(result_add_drop(r, 2.5, "server", "NETFILTER_DROP"), 0);
+	assert_int_equal(result_add_transition(r, 1.0, "client", 0, 5000, "CLOSE", "SYN-SENT"), 0);
+	assert_int_equal(result_add_transition(r, 1.2, "client", 40000, 5000, "SYN-SENT", "ESTABLISHED"), 0);
+	assert_int_equal(result_add_transition(r, 2.9, "client", 40000, 5000, "ESTABLISHED", "CLOSE"), 0);
+	assert_int_equal(result_add_transition(r, 2.95, "client", 0, 5000, "CLOSE", "SYN-SENT"), 0);
+	char *html = render(REPORT_HTML, &r, 1, NULL);
+	assert_non_null(strstr(html, "<tspan class=\"reason\">(NO_SOCKET)</tspan>"));
+	assert_non_null(strstr(html, " (NO_SOCKET)</title>"));
+	assert_non_null(strstr(html, "data-retransmit=\"SYN\""));
+	assert_non_null(strstr(html, "<tspan class=\"retransmit\">(SYN retransmission)</tspan>"));
+	assert_int_equal(count(html, "class=\"reason\""), 1);
+	assert_int_equal(count(html, "<g class=\"drop\" data-host=\"server\" data-reason=\"NETFILTER_DROP\""), 1);
+	assert_int_equal(count(html, "class=\"state-band\""), 3);
+	assert_int_equal(count(html, "data-state=\"SYN-SENT\" x=\"303\""), 2);   /* the second in the first's place */
+	assert_int_equal(count(html, "data-state=\"ESTABLISHED\" x=\"303\""), 1);
+	assert_non_null(strstr(html, "<title>client :40000-:5000 ESTABLISHED 1.200 to 2.900 ms</title>"));
+	free(html);
+	char *md = render(REPORT_MERMAID, &r, 1, NULL);
+	assert_non_null(strstr(md, "h1-xh0: 3.000 R. seq 1 ack 1 (NO_SOCKET)\n"));
+	assert_non_null(strstr(md, "h0->>h1: 1.100 S seq 0 (SYN retransmission)\n"));
+	assert_non_null(strstr(md, "Note over h1: 2.500 (drops a packet: NETFILTER_DROP)\n"));
+	free(md);
+	result_free(r);
+}
+
 /* --pcap-dir: DIR/NAME-FAMILY[-runK].pcap as the runner names it, percent-encoded. */
 static void test_html_pcap_link(void **state)
 {
@@ -300,6 +336,7 @@ int main(void)
 		cmocka_unit_test(test_call_args),
 		cmocka_unit_test(test_html_pcap_link),
 		cmocka_unit_test(test_mermaid),
+		cmocka_unit_test(test_traced),
 		cmocka_unit_test(test_step_summary),
 		cmocka_unit_test(test_skipped),
 	};

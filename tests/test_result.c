@@ -46,6 +46,7 @@ static void assert_packet_equal(const struct result_packet *a, const struct resu
 	assert_string_equal(a->flags, b->flags);
 	assert_true(a->seq == b->seq && a->ack == b->ack && a->len == b->len);
 	assert_string_equal(a->reason, b->reason);
+	assert_string_equal(a->retransmit, b->retransmit);
 }
 
 static void assert_program_equal(const struct result_program *a, const struct result_program *b)
@@ -146,6 +147,7 @@ static void assert_result_equal(const struct result *a, const struct result *b)
 		assert_string_equal(x->host, y->host);
 		assert_string_equal(x->state, y->state);
 		assert_string_equal(x->ca_state, y->ca_state);
+		assert_string_equal(x->kind, y->kind);
 	}
 	assert_int_equal(a->drops.n, b->drops.n);
 	for (size_t i = 0; i < a->drops.n; i++) {
@@ -180,8 +182,9 @@ static struct result *full_result(void)
 	assert_int_equal(result_packet_reason(r, 3, "NO_SOCKET"), 0);
 	assert_int_equal(result_add_transition(r, 0.4, "client", 0, 5000, "CLOSE", "SYN-SENT"), 0);
 	assert_int_equal(result_add_transition(r, 8.6, "server", 5000, 40000, "CLOSING", "TIME-WAIT"), 0);
-	assert_int_equal(result_add_retransmit(r, 6.0, "server", 5000, 40000, "ESTABLISHED", "loss"), 0);
-	assert_int_equal(result_add_retransmit(r, 6.5, "server", 5000, 40000, "ESTABLISHED", ""), 0);
+	assert_int_equal(result_add_retransmit(r, 6.0, "server", 5000, 40000, "ESTABLISHED", "loss", RESULT_RTX_RTO), 0);
+	assert_int_equal(result_packet_retransmit(r, 1, RESULT_RTX_RTO), 0);
+	assert_int_equal(result_add_retransmit(r, 6.5, "server", 5000, 40000, "ESTABLISHED", "", NULL), 0);
 	assert_int_equal(result_add_drop(r, 8.7, "server", "TCP_LISTEN_OVERFLOW"), 0);
 	assert_int_equal(result_add_state(r, 3.0, "server", "CLOSE-WAIT", 5000, 40000, 12, 0), 0);
 	assert_int_equal(result_add_counter(r, "server", "TcpExt.ListenOverflows", 2), 0);

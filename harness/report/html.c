@@ -9,7 +9,10 @@
  * every string from a result goes through report_put_html; in each run's SVG every packet is
  * one element of class "packet" (data-flags its tcpdump flags), every call one of class
  * "call", every fault, event or death one of class "fault", every socket state one of class
- * "state", so a browser's DOM can be counted against the JSON (tests/html-report.sh).
+ * "state", every RST the kernel gave a reason for has one element of class "reason" (a packet
+ * sent again one of class "retransmit", with its kind), every dropped packet one of class
+ * "drop", and every socket the tracer followed a band of class "state-band" per state it was in
+ * (data-state), so a browser's DOM can be counted against the JSON (tests/html-report.sh).
  * Runs in the controller.
  */
 #include <stdint.h>
@@ -129,7 +132,7 @@ void report_columns(const struct result *r, struct report_columns *c)
 
 /* ---- the SVG ladder ---- */
 
-enum item_kind { ITEM_CALL, ITEM_PACKET, ITEM_FAULT, ITEM_EXIT, ITEM_STATE };
+enum item_kind { ITEM_CALL, ITEM_PACKET, ITEM_FAULT, ITEM_EXIT, ITEM_STATE, ITEM_DROP };
 
 struct item {
 	double t;
@@ -165,6 +168,22 @@ static void note_text(FILE *out, int col, int y, const char *cls)
 		fprintf(out, "<text class=\"%s\" x=\"%d\" y=\"%d\">", cls, col_x(col) + 8, y + 4);
 }
 
+/* Why the kernel sent the packet, where it said: an RST's reason, a retransmission's kind; as
+ * tspans of class "reason" and "retransmit" (visible), or plain text (a title). */
+static void packet_why(FILE *out, const struct result_packet *p, bool visible)
+{
+	if (*p->reason) {
+		fputs(visible ? " <tspan class=\"reason\">(" : " (", out);
+		report_put_html(out, p->reason, false);
+		fputs(visible ? ")</tspan>" : ")", out);
+	}
+	if (*p->retransmit) {
+		fputs(visible ? " <tspan class=\"retransmit\">(" : " (", out);
+		report_put_html(out, result_retransmit_words(p->retransmit), false);
+		fputs(visible ? ")</tspan>" : ")", out);
+	}
+}
+
 static void svg_packet(FILE *out, const struct result_packet *p, const struct report_columns *cols, int y)
 {
 	int a = report_column_of(cols, p->from), b = report_column_of(cols, p->to);
@@ -183,11 +202,24 @@ static void svg_packet(FILE *out, const struct result_packet *p, const struct re
 	report_put_html(out, p->from, false);
 	fputs("\" data-to=\"", out);
 	report_put_html(out, p->to, false);
-	fprintf(out, "\" data-t=\"%.3f\"><title>", p->t_ms);
+	fprintf(out, "\" data-t=\"%.3f\"", p->t_ms);
+	if (*p->reason) {
+		fputs(" data-reason=\"", out);
+		report_put_html(out, p->reason, false);
+		fputc('"', out);
+	}
+	if (*p->retransmit) {
+		fputs(" data-retransmit=\"", out);
+		report_put_html(out, p->retransmit, false);
+		fputc('"', out);
+	}
+	fputs("><title>", out);
 	report_put_html(out, p->from, false);
 	fprintf(out, ":%d &gt; ", p->sport);
 	report_put_html(out, p->to, false);
-	fprintf(out, ":%d %s</title>", p->dport, label);
+	fprintf(out, ":%d %s", p->dport, label);
+	packet_why(out, p, false);
+	fputs("</title>", out);
 	if (a == b) {   /* both ends in one column (a host without its own): a note */
 		note_text(out, a, y, "pkt");
 		report_put_html(out, p->from, false);
@@ -195,7 +227,9 @@ static void svg_packet(FILE *out, const struct result_packet *p, const struct re
 		report_put_html(out, p->to, false);
 		fputc(' ', out);
 		report_put_html(out, p->flags, false);
-		fprintf(out, " %s</text></g>\n", label);
+		fprintf(out, " %s", label);
+		packet_why(out, p, true);
+		fputs("</text></g>\n", out);
 		return;
 	}
 	int x1 = col_x(a), x2 = col_x(b), dir = x2 > x1 ? 1 : -1;
@@ -203,7 +237,9 @@ static void svg_packet(FILE *out, const struct result_packet *p, const struct re
 	fprintf(out, "<path d=\"M%d %d l%d -4 v8 z\"/>", x2, y, -dir * 9);
 	fprintf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\"><tspan class=\"flags\">", (x1 + x2) / 2, y - 4);
 	report_put_html(out, p->flags, false);
-	fprintf(out, "</tspan> %s</text></g>\n", label);
+	fprintf(out, "</tspan> %s", label);
+	packet_why(out, p, true);
+	fputs("</text></g>\n", out);
 }
 
 static void svg_call(FILE *out, const struct result_syscall *c, const struct report_columns *cols, int y)
@@ -241,18 +277,131 @@ static void svg_fault(FILE *out, const char *host, const char *text, const char 
 	fputs("</text></g>\n", out);
 }
 
+/* <g class="CLS" data-host="HOST" data-NAME="VALUE">: a mark beside a host's lifeline. */
+static void g_open(FILE *out, const char *cls, const char *host, const char *name, const char *value)
+{
+	fprintf(out, "<g class=\"%s\" data-host=\"", cls);
+	report_put_html(out, host, false);
+	fprintf(out, "\" data-%s=\"", name);
+	report_put_html(out, value, false);
+	fputs("\">", out);
+}
+
 static void svg_state(FILE *out, const struct result_state *s, const struct report_columns *cols, int y)
 {
 	int col = report_column_of(cols, s->host);
 
-	fputs("<g class=\"state\" data-host=\"", out);
-	report_put_html(out, s->host, false);
-	fputs("\" data-state=\"", out);
-	report_put_html(out, s->state, false);
-	fprintf(out, "\"><rect x=\"%d\" y=\"%d\" width=\"8\" height=\"%d\"/>", col_x(col) - 4, y - ROW_H / 2, ROW_H);
+	g_open(out, "state", s->host, "state", s->state);
+	fprintf(out, "<rect x=\"%d\" y=\"%d\" width=\"8\" height=\"%d\"/>", col_x(col) - 4, y - ROW_H / 2, ROW_H);
 	note_text(out, col, y, "txt");
 	report_put_html(out, s->state, false);
 	fprintf(out, " :%d-:%d</text></g>\n", s->local_port, s->remote_port);
+}
+
+static void svg_drop(FILE *out, const struct result_drop *d, const struct report_columns *cols, int y)
+{
+	int col = report_column_of(cols, d->host);
+
+	g_open(out, "drop", d->host, "reason", d->reason);
+	fprintf(out, "<path d=\"M%d %d l8 8 m0 -8 l-8 8\"/>", col_x(col) - 4, y - 4);
+	note_text(out, col, y, "txt");
+	fputs("(drops a packet: ", out);
+	report_put_html(out, d->reason, false);
+	fputs(")</text></g>\n", out);
+}
+
+/* The y of time t on a ladder whose rows are items (in time order): between the rows around
+ * it, in proportion; above the first, below the last. */
+static double y_of(const struct item *items, size_t n, double t)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {      /* the first row at or after t */
+		size_t mid = (lo + hi) / 2;
+		if (items[mid].t < t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (n == 0 || lo == 0)
+		return TOP - ROW_H / 2;
+	if (lo == n)
+		return TOP + (double)(n - 1) * ROW_H + ROW_H / 2;
+	double t0 = items[lo - 1].t, t1 = items[lo].t;
+	return TOP + (double)(lo - 1) * ROW_H + (t1 > t0 ? (t - t0) / (t1 - t0) : 1.0) * ROW_H;
+}
+
+#define MAX_BANDED 32     /* sockets with bands in one ladder; the others have none */
+
+/* A socket's state over time, from the tracer's transitions: per socket (host, ports) a thin
+ * band beside its host's lifeline (right of the first, whose notes are at its left; left of the
+ * others), one rect per state it was in (class "state-band", data-state its name, a title),
+ * from the transition into it to the next one (or the ladder's end); a socket opened while
+ * another of its host's is open has its band beside the other's. A connecting socket has no local port until it has sent its SYN
+ * (its first transition says 0): it is the same socket as the next one on that host with its
+ * remote port. CLOSE is no state to draw. */
+static void svg_bands(FILE *out, const struct result *r, const struct report_columns *cols, const struct item *items,
+		      size_t n)
+{
+	struct sock {
+		const char *host;
+		int sport, dport, slot;
+		const char *state;
+		double since;
+	} socks[MAX_BANDED];
+	int nsocks = 0, slots[REPORT_MAX_COLUMNS] = { 0 };
+	double end = n ? items[n - 1].t : 0;
+
+	for (size_t i = 0; i <= r->transitions.n; i++) {
+		const struct result_transition *t = i < r->transitions.n ? &r->transitions.v[i] : NULL;
+		struct sock *s = NULL;
+		/* Its socket: the one on those ports in the state it leaves; else (a change the tracer
+		 * did not see: a timewait socket's to TIME-WAIT) one open on those ports, unless it
+		 * leaves CLOSE: a new socket (on the ports of one that lives on as a timewait). */
+		for (int pass = 0; t && pass < 2 && !s; pass++)
+			for (int j = 0; j < nsocks && !s; j++)
+				if (socks[j].state && strcmp(socks[j].host, t->host) == 0 && socks[j].dport == t->dport &&
+				    (socks[j].sport == t->sport || (socks[j].sport == 0 && strcmp(socks[j].state, "SYN-SENT") == 0)) &&
+				    (pass ? strcmp(t->from, "CLOSE") != 0 : strcmp(socks[j].state, t->from) == 0))
+					s = &socks[j];
+		if (t && !s) {      /* a new socket: in the place of a closed one of that host's, if any */
+			int col = report_column_of(cols, t->host);
+			for (int j = 0; j < nsocks && !s; j++)
+				if (!socks[j].state && report_column_of(cols, socks[j].host) == col)
+					s = &socks[j];
+			if (!s && nsocks < MAX_BANDED)
+				*(s = &socks[nsocks++]) = (struct sock){ .slot = slots[col]++ };
+			if (s) {
+				s->host = t->host;
+				s->dport = t->dport;
+			}
+		}
+		/* The socket's state until now ends here; at the end, every socket's. */
+		for (int j = 0; j < nsocks; j++) {
+			struct sock *b = &socks[j];
+			if ((t && b != s) || !b->state)
+				continue;
+			double t1 = t ? t->t_ms : end;
+			int col = report_column_of(cols, b->host), x = col == 0 ? col_x(col) + 3 + 6 * b->slot
+										  : col_x(col) - 7 - 6 * b->slot;
+			double y0 = y_of(items, n, b->since), y1 = y_of(items, n, t1);
+			fputs("<rect class=\"state-band\" data-host=\"", out);
+			report_put_html(out, b->host, false);
+			fputs("\" data-state=\"", out);
+			report_put_html(out, b->state, false);
+			fprintf(out, "\" x=\"%d\" y=\"%.1f\" width=\"4\" height=\"%.1f\"><title>", x, y0, y1 - y0 > 1 ? y1 - y0 : 1);
+			report_put_html(out, b->host, false);
+			fprintf(out, " :%d-:%d ", b->sport, b->dport);
+			report_put_html(out, b->state, false);
+			fprintf(out, " %.3f to %.3f ms</title></rect>\n", b->since, t1);
+			b->state = NULL;
+		}
+		if (!t || !s)
+			continue;
+		s->sport = t->sport;
+		s->state = strcmp(t->to, "CLOSE") ? t->to : NULL;
+		s->since = t->t_ms;
+	}
 }
 
 /* The ladder of r: one row per happening, in time order, as the text ladder. */
@@ -261,7 +410,7 @@ static void svg_ladder(FILE *out, const struct result *r)
 	struct report_columns cols;
 	report_columns(r, &cols);
 	int ncols = cols.n;
-	size_t n = r->syscalls.n + r->packets.n + r->events.n + r->exits.n + r->states.n, k = 0;
+	size_t n = r->syscalls.n + r->packets.n + r->events.n + r->exits.n + r->states.n + r->drops.n, k = 0;
 	struct item *items = calloc(n ? n : 1, sizeof *items);
 
 	if (!items) {
@@ -275,6 +424,7 @@ static void svg_ladder(FILE *out, const struct result *r)
 	ITEMS(r->events, ITEM_FAULT);
 	ITEMS(r->exits, ITEM_EXIT);
 	ITEMS(r->states, ITEM_STATE);
+	ITEMS(r->drops, ITEM_DROP);
 #undef ITEMS
 	qsort(items, n, sizeof *items, by_time);
 	int width = col_x(ncols ? ncols - 1 : 0) + COL_W, height = TOP + (int)n * ROW_H + ROW_H;
@@ -323,8 +473,12 @@ static void svg_ladder(FILE *out, const struct result *r)
 		case ITEM_STATE:
 			svg_state(out, &r->states.v[x], &cols, y);
 			break;
+		case ITEM_DROP:
+			svg_drop(out, &r->drops.v[x], &cols, y);
+			break;
 		}
 	}
+	svg_bands(out, r, &cols, items, n);
 	fputs("</svg>\n", out);
 	free(items);
 }
@@ -345,6 +499,12 @@ static const char style[] =
 	"svg .packet.syn line{stroke:#1f5fa8}svg .packet.icmp line{stroke:#7b3fa0;stroke-dasharray:2 2}"
 	"svg .flags{font-weight:bold}svg .call circle{fill:#1f5fa8}svg .fault rect{fill:#c00}"
 	"svg .fault text{font-weight:bold}svg .state rect{fill:#6a9}svg .state text{fill:#385}"
+	"svg .reason{fill:#800;font-style:italic}svg .retransmit{fill:#555;font-style:italic}"
+	"svg .drop path{stroke:#b8860b;stroke-width:2}svg .drop text{fill:#8a6100}"
+	"svg .state-band{fill:#bbb;opacity:.8}svg .state-band[data-state=ESTABLISHED]{fill:#4a9}"
+	"svg .state-band[data-state^=SYN]{fill:#58c}svg .state-band[data-state=LISTEN]{fill:#9bd}"
+	"svg .state-band[data-state^=FIN],svg .state-band[data-state=CLOSING],svg .state-band[data-state=LAST-ACK]{fill:#d90}"
+	"svg .state-band[data-state=CLOSE-WAIT]{fill:#a6c}svg .state-band[data-state=TIME-WAIT]{fill:#888}"
 	"table.sides td{vertical-align:top;border:1px solid #ddd;padding:4px}"
 	"pre{white-space:pre-wrap;margin:0}dt{font-weight:bold}dd{margin:0 0 .6em 1.5em}";
 

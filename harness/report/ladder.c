@@ -114,7 +114,9 @@ static void packet_label(const struct result_packet *p, bool ports, char *buf, s
 	if (ports && n >= 0 && (size_t)n < len)
 		n += snprintf(buf + n, len - (size_t)n, "  %d>%d", p->sport, p->dport);
 	if (*p->reason && n >= 0 && (size_t)n < len)   /* why the kernel sent this RST */
-		snprintf(buf + n, len - (size_t)n, "  (%s)", p->reason);
+		n += snprintf(buf + n, len - (size_t)n, "  (%s)", p->reason);
+	if (*p->retransmit && n >= 0 && (size_t)n < len)
+		snprintf(buf + n, len - (size_t)n, "  (%s)", result_retransmit_words(p->retransmit));
 }
 
 /* Whether the packets belong to more than one connection (port pair, either way round). */
@@ -202,7 +204,8 @@ static size_t ladder_rows(const struct result *r, struct cols *c, struct row **r
 	for (size_t i = 0; i < r->retransmits.n; i++, k++) {
 		const struct result_retransmit *o = &r->retransmits.v[i];
 		note_row(&rows[k], c, o->t_ms, o->host);
-		snprintf(rows[k].text, sizeof rows[k].text, "(retransmits%s%s)", *o->ca_state ? ", " : "", o->ca_state);
+		snprintf(rows[k].text, sizeof rows[k].text, "(retransmits%s%s%s%s)", *o->kind ? ": " : "", o->kind,
+			 *o->ca_state ? ", ca " : "", o->ca_state);
 	}
 	for (size_t i = 0; i < r->drops.n; i++, k++) {
 		const struct result_drop *o = &r->drops.v[i];

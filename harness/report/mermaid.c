@@ -2,7 +2,8 @@
 /*
  * The mermaid format: each result as a Mermaid sequence diagram in a Markdown code fence, to
  * paste into GitHub Markdown (one participant per host, in report_columns order; packets as
- * messages; calls, faults, deaths and socket states as notes over their host). And the GitHub
+ * messages; calls, faults, deaths, socket states and dropped packets as notes over their host; an RST
+ * with the kernel's reason, a packet sent again with its kind). And the GitHub
  * step summary: when GITHUB_STEP_SUMMARY names a file, a Markdown table of the runs and their
  * verdicts, then the failures, appended to it whatever the format.
  *
@@ -53,7 +54,7 @@ static void note(FILE *out, int col, const char *text)
 struct item {
 	double t;
 	size_t order;
-	int kind;             /* 0 call, 1 packet, 2 event, 3 exit, 4 state: the text ladder's order */
+	int kind;             /* 0 call, 1 packet, 2 event, 3 exit, 4 state, 5 drop: the text ladder's order */
 	size_t index;
 };
 
@@ -68,7 +69,7 @@ static int by_time(const void *a, const void *b)
 static void diagram(FILE *out, const struct result *r)
 {
 	struct report_columns c;
-	size_t n = r->syscalls.n + r->packets.n + r->events.n + r->exits.n + r->states.n, k = 0;
+	size_t n = r->syscalls.n + r->packets.n + r->events.n + r->exits.n + r->states.n + r->drops.n, k = 0;
 	struct item *items = calloc(n ? n : 1, sizeof *items);
 	char text[256];
 
@@ -92,6 +93,7 @@ static void diagram(FILE *out, const struct result *r)
 	ITEMS(r->events, 2);
 	ITEMS(r->exits, 3);
 	ITEMS(r->states, 4);
+	ITEMS(r->drops, 5);
 #undef ITEMS
 	qsort(items, n, sizeof *items, by_time);
 	if (c.n == 0)
@@ -116,7 +118,11 @@ static void diagram(FILE *out, const struct result *r)
 			if (strchr(p->flags, '.') && len >= 0 && (size_t)len < sizeof text)
 				len += snprintf(text + len, sizeof text - (size_t)len, " ack %lld", p->ack);
 			if (p->len && len >= 0 && (size_t)len < sizeof text)
-				snprintf(text + len, sizeof text - (size_t)len, " len %lld", p->len);
+				len += snprintf(text + len, sizeof text - (size_t)len, " len %lld", p->len);
+			if (*p->reason && len >= 0 && (size_t)len < sizeof text)   /* why the kernel sent this RST */
+				len += snprintf(text + len, sizeof text - (size_t)len, " (%s)", p->reason);
+			if (*p->retransmit && len >= 0 && (size_t)len < sizeof text)
+				snprintf(text + len, sizeof text - (size_t)len, " (%s)", result_retransmit_words(p->retransmit));
 			/* An RST or ICMP error with a cross, the rest with an arrow. */
 			fprintf(out, "    h%d%sh%d: ", a, p->icmp || strchr(p->flags, 'R') ? "-x" : "->>", b);
 			mermaid_text(out, text);
@@ -144,6 +150,10 @@ static void diagram(FILE *out, const struct result *r)
 			note(out, report_column_of(&c, s->host), text);
 			break;
 		}
+		case 5:
+			snprintf(text, sizeof text, "%.3f (drops a packet: %s)", r->drops.v[x].t_ms, r->drops.v[x].reason);
+			note(out, report_column_of(&c, r->drops.v[x].host), text);
+			break;
 		}
 	}
 	fputs("```\n", out);

@@ -51,7 +51,24 @@ struct result_packet {
 	long long seq, ack, len;
 	char *reason;                   /* an RST: why the kernel sent it (its sk_rst_reason name, as
 					 * "NO_SOCKET"); "": not known (the JSON omits it) */
+	char *retransmit;               /* a segment sent again, or a probe: its kind (RESULT_RTX_*);
+					 * "": not one, or not known (the JSON omits it) */
 };
+
+/* The kinds of retransmission (a packet's retransmit, a retransmits entry's kind): after a
+ * retransmission timeout, a tail loss probe, a fast retransmission (in recovery), a SYN or
+ * SYN-ACK sent again, and the probes that resend the byte before snd_una: keepalive (the peer's
+ * window open) and zero-window probe (its window shut). The tracer tells the first five; the
+ * capture alone tells SYN, SYN-ACK and the probes. */
+#define RESULT_RTX_RTO "RTO"
+#define RESULT_RTX_TLP "TLP"
+#define RESULT_RTX_FAST "fast"
+#define RESULT_RTX_SYN "SYN"
+#define RESULT_RTX_SYNACK "SYN-ACK"
+#define RESULT_RTX_KEEPALIVE "keepalive"
+#define RESULT_RTX_ZWP "zero-window-probe"
+/* A kind in words for people ("RTO retransmission", "keepalive probe"); kind itself if unknown. */
+const char *result_retransmit_words(const char *kind);
 
 /* What the kernel tracer saw (every TCP socket state change, retransmission and dropped packet
  * in the run's namespaces); only where it ran (result.traced). */
@@ -68,6 +85,7 @@ struct result_retransmit {
 	char *state;                    /* the socket's TCP state */
 	char *ca_state;                 /* its congestion state, the kernel's name ("loss": after an
 					 * RTO, "recovery": a fast retransmit); "": unknown */
+	char *kind;                     /* RESULT_RTX_*; "": not told (the JSON omits it) */
 };
 struct result_drop {
 	double t_ms;
@@ -175,9 +193,11 @@ int result_add_counter(struct result *r, const char *host, const char *name, lon
 int result_add_transition(struct result *r, double t_ms, const char *host, int sport, int dport, const char *from,
 			  const char *to);
 int result_add_retransmit(struct result *r, double t_ms, const char *host, int sport, int dport, const char *state,
-			  const char *ca_state);
+			  const char *ca_state, const char *kind);
 int result_add_drop(struct result *r, double t_ms, const char *host, const char *reason);
 int result_packet_reason(struct result *r, size_t i, const char *reason);
+/* Packet i is a retransmission or probe of that kind (RESULT_RTX_*). */
+int result_packet_retransmit(struct result *r, size_t i, const char *kind);
 int result_add_event(struct result *r, double t_ms, const char *host, const char *event);
 /* signal: its name if the process died of one, else NULL (it exited with status). */
 int result_add_exit(struct result *r, const char *peer, double t_ms, const char *signal, int status);

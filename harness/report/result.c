@@ -61,9 +61,9 @@ static void *push(void **v, size_t *n, size_t *cap, size_t size, int *e)
 #define PUSH(arr, e) ((__typeof__((arr).v))push((void **)&(arr).v, &(arr).n, &(arr).cap, sizeof *(arr).v, (e)))
 
 static void free_syscall(struct result_syscall *s) { free(s->peer); free(s->socket); free(s->call); free(s->args); }
-static void free_packet(struct result_packet *p) { free(p->from); free(p->to); free(p->flags); free(p->reason); }
+static void free_packet(struct result_packet *p) { free(p->from); free(p->to); free(p->flags); free(p->reason); free(p->retransmit); }
 static void free_transition(struct result_transition *t) { free(t->host); free(t->from); free(t->to); }
-static void free_retransmit(struct result_retransmit *t) { free(t->host); free(t->state); free(t->ca_state); }
+static void free_retransmit(struct result_retransmit *t) { free(t->host); free(t->state); free(t->ca_state); free(t->kind); }
 static void free_drop(struct result_drop *d) { free(d->host); free(d->reason); }
 static void free_state(struct result_state *s) { free(s->host); free(s->state); }
 static void free_counter(struct result_counter *c) { free(c->host); free(c->name); }
@@ -182,14 +182,34 @@ int result_add_packet(struct result *r, double t_ms, const char *from, const cha
 		return e;
 	*p = (struct result_packet){ .t_ms = ms(t_ms), .sport = sport, .dport = dport, .icmp = icmp,
 				     .seq = seq, .ack = ack, .len = len };
-	if ((e = dup_str(&p->from, from)) == 0 && (e = dup_str(&p->to, to)) == 0 && (e = dup_str(&p->flags, flags)) == 0)
-		e = dup_str(&p->reason, "");
+	if ((e = dup_str(&p->from, from)) == 0 && (e = dup_str(&p->to, to)) == 0 && (e = dup_str(&p->flags, flags)) == 0 &&
+	    (e = dup_str(&p->reason, "")) == 0)
+		e = dup_str(&p->retransmit, "");
 	return DONE(r->packets, p, e, free_packet);
 }
 
 int result_packet_reason(struct result *r, size_t i, const char *reason)
 {
 	return i < r->packets.n ? replace(&r->packets.v[i].reason, reason) : -EINVAL;
+}
+
+const char *result_retransmit_words(const char *kind)
+{
+	static const char *const words[][2] = {
+		{ RESULT_RTX_RTO, "RTO retransmission" }, { RESULT_RTX_TLP, "tail loss probe" },
+		{ RESULT_RTX_FAST, "fast retransmission" }, { RESULT_RTX_SYN, "SYN retransmission" },
+		{ RESULT_RTX_SYNACK, "SYN-ACK retransmission" }, { RESULT_RTX_KEEPALIVE, "keepalive probe" },
+		{ RESULT_RTX_ZWP, "zero-window probe" },
+	};
+	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+		if (strcmp(kind, words[i][0]) == 0)
+			return words[i][1];
+	return kind;
+}
+
+int result_packet_retransmit(struct result *r, size_t i, const char *kind)
+{
+	return i < r->packets.n ? replace(&r->packets.v[i].retransmit, kind) : -EINVAL;
 }
 
 int result_add_transition(struct result *r, double t_ms, const char *host, int sport, int dport, const char *from,
@@ -208,7 +228,7 @@ int result_add_transition(struct result *r, double t_ms, const char *host, int s
 }
 
 int result_add_retransmit(struct result *r, double t_ms, const char *host, int sport, int dport, const char *state,
-			  const char *ca_state)
+			  const char *ca_state, const char *kind)
 {
 	int e = 0;
 	struct result_retransmit *t = PUSH(r->retransmits, &e);
@@ -217,8 +237,9 @@ int result_add_retransmit(struct result *r, double t_ms, const char *host, int s
 		return e;
 	r->traced = true;
 	*t = (struct result_retransmit){ .t_ms = ms(t_ms), .sport = sport, .dport = dport };
-	if ((e = dup_str(&t->host, host)) == 0 && (e = dup_str(&t->state, state)) == 0)
-		e = dup_str(&t->ca_state, ca_state);
+	if ((e = dup_str(&t->host, host)) == 0 && (e = dup_str(&t->state, state)) == 0 &&
+	    (e = dup_str(&t->ca_state, ca_state)) == 0)
+		e = dup_str(&t->kind, kind ? kind : "");
 	return DONE(r->retransmits, t, e, free_retransmit);
 }
 
@@ -470,6 +491,8 @@ static void packets_to_json(const struct result *r, json_object *o, bool *ok)
 		put_int(j, "len", p->len, ok);
 		if (*p->reason)
 			put_str(j, "reason", p->reason, ok);
+		if (*p->retransmit)
+			put_str(j, "retransmit", p->retransmit, ok);
 	}
 }
 
@@ -500,6 +523,8 @@ static void traced_to_json(const struct result *r, json_object *o, bool *ok)
 		put_str(j, "state", t->state, ok);
 		if (*t->ca_state)
 			put_str(j, "ca_state", t->ca_state, ok);
+		if (*t->kind)
+			put_str(j, "kind", t->kind, ok);
 	}
 	a = put_array(o, "drops", ok);
 	for (size_t i = 0; a && i < r->drops.n && (j = new_elem(a, ok)); i++) {
@@ -766,7 +791,8 @@ static int read_packet(json_object *j, struct result_packet *p)
 	    (e = get_str(j, "to", false, &p->to)) < 0 || (e = get_i(j, "sport", &p->sport)) < 0 ||
 	    (e = get_i(j, "dport", &p->dport)) < 0 || (e = get_str(j, "flags", false, &p->flags)) < 0 ||
 	    (e = get_int(j, "seq", 0, UINT32_MAX, &p->seq)) < 0 || (e = get_int(j, "ack", 0, UINT32_MAX, &p->ack)) < 0 ||
-	    (e = get_int(j, "len", 0, UINT32_MAX, &p->len)) < 0 || (e = get_str(j, "reason", false, &p->reason)) < 0)
+	    (e = get_int(j, "len", 0, UINT32_MAX, &p->len)) < 0 || (e = get_str(j, "reason", false, &p->reason)) < 0 ||
+	    (e = get_str(j, "retransmit", false, &p->retransmit)) < 0)
 		return e;
 	if (kind && (!json_object_is_type(kind, json_type_string) ||
 		     (strcmp(json_object_get_string(kind), "tcp") && strcmp(json_object_get_string(kind), "icmp"))))
@@ -806,7 +832,9 @@ static int read_retransmit(json_object *j, struct result_retransmit *t)
 	    (e = get_i(j, "sport", &t->sport)) < 0 || (e = get_i(j, "dport", &t->dport)) < 0 ||
 	    (e = get_str(j, "state", false, &t->state)) < 0)
 		return e;
-	return get_str(j, "ca_state", false, &t->ca_state);
+	if ((e = get_str(j, "ca_state", false, &t->ca_state)) < 0)
+		return e;
+	return get_str(j, "kind", false, &t->kind);
 }
 
 static int read_drop(json_object *j, struct result_drop *d)
@@ -988,6 +1016,7 @@ void result_each_string(struct result *r, void (*fn)(char **s, void *arg), void 
 		fn(&r->packets.v[i].to, arg);
 		fn(&r->packets.v[i].flags, arg);
 		fn(&r->packets.v[i].reason, arg);
+		fn(&r->packets.v[i].retransmit, arg);
 	}
 	for (size_t i = 0; i < r->transitions.n; i++) {
 		fn(&r->transitions.v[i].host, arg);
@@ -998,6 +1027,7 @@ void result_each_string(struct result *r, void (*fn)(char **s, void *arg), void 
 		fn(&r->retransmits.v[i].host, arg);
 		fn(&r->retransmits.v[i].state, arg);
 		fn(&r->retransmits.v[i].ca_state, arg);
+		fn(&r->retransmits.v[i].kind, arg);
 	}
 	for (size_t i = 0; i < r->drops.n; i++) {
 		fn(&r->drops.v[i].host, arg);

@@ -229,6 +229,7 @@ static int decode(int dlt, const uint8_t *frame, size_t caplen, struct packet *p
 	p->seq = ntohl(th->th_seq);
 	p->ack = ntohl(th->th_ack);
 	p->len = (uint32_t)(iplen - thl);
+	p->win = ntohs(th->th_win);
 	capture_flags(th->th_flags, p->flags);
 	if (!(th->th_flags & TH_ACK))
 		p->ack = 0;

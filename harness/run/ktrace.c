@@ -13,7 +13,9 @@
  *
  * A socket handed to a timewait socket: the BPF side reports the timewait socket's timer start
  * (no tracepoint marks the handover), and take() turns the full socket's move to CLOSE that
- * follows into a move to the timewait socket's state, as ss shows it.
+ * follows into a move to the timewait socket's state, as ss shows it. Its end (its timer fired,
+ * or was stopped: a new connection took its 4-tuple) is its move to CLOSE; a stop that a start
+ * follows was a restart, and that move is taken back.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -25,9 +27,11 @@
 
 #include "config.h"
 #include "ktrace.h"
+#include "report.h"
 
 #if TCPFAULT_KTRACE
 
+#include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <linux/types.h>
@@ -37,6 +41,10 @@
 
 #define KTRACE_MAX_HOSTS 16
 #define TCP_CLOSE_STATE 7                 /* TCP_CLOSE of include/net/tcp_states.h */
+#define TCP_SYN_SENT_STATE 2
+#define TCP_SYN_RECV_STATE 3
+#define TCP_CA_RECOVERY_STATE 3           /* enum tcp_ca_state: a uapi value, never renumbered */
+#define TCP_CA_LOSS_STATE 4
 #define KTRACE_MAX_TW 64
 #define KTRACE_MAX_NAMES 512
 
@@ -50,13 +58,26 @@ struct names {
 static struct {
 	bool read;
 	int err;                          /* -errno: no BTF */
-	int rst_args, drop_args;          /* tcp_send_reset's and kfree_skb's arguments */
+	int rst_args, drop_args, rtx_args; /* tcp_send_reset's, kfree_skb's, tcp_retransmit_skb's arguments */
 	struct names rst, drop, ca;
 } kernel;
 
-struct ktrace {
+/* The tracer itself, loaded and attached once per process (ktrace_prepare, in the controller;
+ * else by the first ktrace_new) and inherited by the workers forked after: loading parses the
+ * kernel's BTF and runs the verifier, some 100 ms of CPU (2,959 page faults: most of it is the
+ * first touch of the parser's memory, in a fresh process each time). Each run has a ring of its
+ * own, in the shared map rings under the ring's map id, and its namespaces in netns_hosts name
+ * that ring: runs at once never see each other's records. */
+static struct {
 	struct ktrace_bpf *skel;
+	int err;                          /* -errno: it could not be loaded (why says why) */
+	char why[200];
+} tracer;
+
+struct ktrace {
 	struct ring_buffer *rb;
+	int ring_fd;
+	__u32 ring_id;                    /* the ring's map id: its key in rings, the watch's ring */
 	int64_t origin_us;
 	__u32 inode[KTRACE_MAX_HOSTS];    /* the namespace watched for each host; 0: none */
 	bool rst_reasons, drop_reasons;
@@ -66,6 +87,8 @@ struct ktrace {
 		int host, state;
 		__u16 sport, dport;
 		bool pending;             /* its full socket's move to CLOSE has not come yet */
+		bool replaced;            /* a new socket on its ports came while it lived */
+		long end;                 /* its move to CLOSE (its timer stopped): that record; -1: none */
 	} tw[KTRACE_MAX_TW];              /* timewait sockets seen (their timer started); host -1: free */
 	int err;                          /* out of memory while taking records in */
 };
@@ -131,6 +154,26 @@ static struct tw *tw_of(struct ktrace *kt, const struct ktrace_event *e)
 	return NULL;
 }
 
+/* Which retransmission: a handshake's by the socket's state; after an RTO tcp_enter_loss() has
+ * put the socket in Loss before it retransmits; a fast retransmission is sent in Recovery (a
+ * duplicate ACK can bring it while the loss probe timer is still the pending one, so Recovery
+ * is asked first); a tail loss probe runs with the loss probe timer still pending (the RTO path
+ * clears it). Anything else (Open or Disorder without a probe pending) is not told. */
+static const char *retransmit_kind(const struct ktrace_event *e)
+{
+	if (e->a == TCP_SYN_SENT_STATE)
+		return RESULT_RTX_SYN;
+	if (e->a == TCP_SYN_RECV_STATE)
+		return RESULT_RTX_SYNACK;
+	if (e->b == TCP_CA_LOSS_STATE)
+		return RESULT_RTX_RTO;
+	if (e->b == TCP_CA_RECOVERY_STATE)
+		return RESULT_RTX_FAST;
+	if (e->flags & KTRACE_LOSS_PROBE)
+		return RESULT_RTX_TLP;
+	return NULL;
+}
+
 static int take(void *ctx, void *data, size_t size)
 {
 	struct ktrace *kt = ctx;
@@ -167,13 +210,23 @@ static int take(void *ctx, void *data, size_t size)
 			if (e->a == w->state)
 				return 0;
 			r->to = w->state;
-		} else {
+		} else if (w->end >= 0) {
 			w->host = -1;     /* a new socket on the same ports: that timewait socket is gone */
+		} else {
+			/* A new socket on the same ports, the timewait socket not gone yet: a connect()
+			 * taking it over moves to SYN-SENT before it stops the timer. */
+			w->replaced = true;
 		}
 		break;
 	}
 	case KTRACE_EV_TIMEWAIT: {
 		struct tw *w = tw_of(kt, e);
+		if (w && w->replaced) {
+			/* A new timewait socket on the ports of one a new socket replaced. */
+			*w = (struct tw){ .host = (int)e->host, .sport = e->sport, .dport = e->dport, .state = e->a,
+					  .pending = true, .end = -1 };
+			return 0;
+		}
 		if (!w) {
 			/* A new one: remembered for its full socket's move that follows. */
 			for (int i = 0; i < KTRACE_MAX_TW && !w; i++)
@@ -182,8 +235,12 @@ static int take(void *ctx, void *data, size_t size)
 			if (!w)
 				w = &kt->tw[e->sport % KTRACE_MAX_TW];   /* full: forget one */
 			*w = (struct tw){ .host = (int)e->host, .sport = e->sport, .dport = e->dport, .state = e->a,
-					  .pending = true };
+					  .pending = true, .end = -1 };
 			return 0;
+		}
+		if (w->end >= 0) {
+			kt->v[w->end].what = KTRACE_NONE;   /* stopped to be restarted: not its end */
+			w->end = -1;
 		}
 		if (w->state == e->a)
 			return 0;         /* its timer restarted, in the same state */
@@ -191,6 +248,22 @@ static int take(void *ctx, void *data, size_t size)
 		r->what = KTRACE_TRANSITION;
 		r->from = w->state;
 		r->to = w->state = e->a;
+		break;
+	}
+	case KTRACE_EV_TIMEWAIT_END: {
+		struct tw *w = tw_of(kt, e);
+		if (!w || w->end >= 0)
+			return 0;         /* not one we know; or already ended (an expiry: stopped, then run) */
+		/* From the state it has now: a FIN-WAIT-2 timewait socket's move to TIME-WAIT may have
+		 * come unseen (its timer's new expiry in the same wheel bucket: no restart). */
+		r->what = KTRACE_TRANSITION;
+		r->from = e->a;
+		r->to = TCP_CLOSE_STATE;
+		w->state = e->a;
+		if (w->replaced)
+			w->host = -1;     /* no restart can follow: it is gone */
+		else
+			w->end = (long)kt->n;
 		break;
 	}
 	case KTRACE_EV_SEND_RST:
@@ -205,6 +278,14 @@ static int take(void *ctx, void *data, size_t size)
 		r->what = KTRACE_RETRANSMIT;
 		r->to = e->a;
 		r->reason = name_of(&kernel.ca, e->b);
+		r->seq = e->seq;
+		r->kind = retransmit_kind(e);
+		break;
+	case KTRACE_EV_RETRANS_SYNACK:
+		r->what = KTRACE_RETRANSMIT;
+		r->to = TCP_SYN_RECV_STATE;
+		r->seq = e->seq;
+		r->kind = RESULT_RTX_SYNACK;
 		break;
 	case KTRACE_EV_DROP:
 		r->what = KTRACE_DROP;
@@ -228,10 +309,52 @@ static void read_kernel(void)
 	}
 	kernel.rst_args = tracepoint_args(btf, "tcp_send_reset");
 	kernel.drop_args = tracepoint_args(btf, "kfree_skb");
+	kernel.rtx_args = tracepoint_args(btf, "tcp_retransmit_skb");
 	read_enum(btf, "sk_rst_reason", "SK_RST_REASON_", false, &kernel.rst);
 	read_enum(btf, "skb_drop_reason", "SKB_DROP_REASON_", false, &kernel.drop);
 	read_enum(btf, "tcp_ca_state", "TCP_CA_", true, &kernel.ca);
 	btf__free(btf);
+}
+
+/* Loads and attaches the tracer for this process and its workers; 0 or -errno (tracer.why). */
+static int tracer_load(void)
+{
+	int e;
+
+	if (tracer.skel || tracer.err)
+		return tracer.err;
+	if (kernel.err < 0) {
+		e = kernel.err;
+		snprintf(tracer.why, sizeof tracer.why, "kernel reasons unavailable: no kernel BTF (%s)", strerror(-e));
+		goto fail;
+	}
+	if (!(tracer.skel = ktrace_bpf__open())) {
+		e = -errno;
+		snprintf(tracer.why, sizeof tracer.why, "kernel reasons unavailable: opening the tracer: %s", strerror(-e));
+		goto fail;
+	}
+	bpf_program__set_autoload(tracer.skel->progs.ktrace_send_reset, kernel.rst_args >= 3);
+	bpf_program__set_autoload(tracer.skel->progs.ktrace_send_reset_noreason, kernel.rst_args == 2);
+	bpf_program__set_autoload(tracer.skel->progs.ktrace_drop, kernel.drop_args >= 3);
+	bpf_program__set_autoload(tracer.skel->progs.ktrace_retransmit_err, kernel.rtx_args >= 3);
+	bpf_program__set_autoload(tracer.skel->progs.ktrace_retransmit, kernel.rtx_args == 2);
+	if ((e = ktrace_bpf__load(tracer.skel)) < 0) {
+		if (e == -EPERM || e == -EACCES)
+			snprintf(tracer.why, sizeof tracer.why, "kernel reasons unavailable: needs root (loading the BPF tracer: %s)",
+				 strerror(-e));
+		else
+			snprintf(tracer.why, sizeof tracer.why, "kernel reasons unavailable: loading the BPF tracer: %s", strerror(-e));
+		goto fail;
+	}
+	if ((e = ktrace_bpf__attach(tracer.skel)) < 0) {
+		snprintf(tracer.why, sizeof tracer.why, "kernel reasons unavailable: attaching the BPF tracer: %s", strerror(-e));
+		goto fail;
+	}
+	return 0;
+fail:
+	ktrace_bpf__destroy(tracer.skel);
+	tracer.skel = NULL;
+	return tracer.err = e < 0 ? e : -EIO;
 }
 
 void ktrace_prepare(void)
@@ -239,50 +362,47 @@ void ktrace_prepare(void)
 	if (!kernel.read && geteuid() == 0) {
 		libbpf_set_print(quiet);
 		read_kernel();
+		tracer_load();
 	}
 }
 
 int ktrace_new(int64_t origin_us, struct ktrace **ret, char *why, size_t len)
 {
 	struct ktrace *kt = calloc(1, sizeof *kt);
+	struct bpf_map_info info = { 0 };
+	__u32 info_len = sizeof info;
+	__u64 zero = 0;
 	int e;
 
 	if (!kt)
 		return -ENOMEM;
 	kt->origin_us = origin_us;
+	kt->ring_fd = -1;
 	for (int i = 0; i < KTRACE_MAX_TW; i++)
 		kt->tw[i].host = -1;
 	libbpf_set_print(quiet);
 	if (!kernel.read)
 		read_kernel();
-	if (kernel.err < 0) {
-		e = kernel.err;
-		snprintf(why, len, "kernel reasons unavailable: no kernel BTF (%s)", strerror(-e));
+	if ((e = tracer_load()) < 0) {
+		snprintf(why, len, "%s", tracer.why);
 		goto fail;
 	}
 	kt->rst_reasons = kernel.rst_args >= 3;
 	kt->drop_reasons = kernel.drop_args >= 3;
-	if (!(kt->skel = ktrace_bpf__open())) {
+	if ((kt->ring_fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "ktrace_ring", 0, 0, KTRACE_RING_BYTES, NULL)) < 0 ||
+	    bpf_obj_get_info_by_fd(kt->ring_fd, &info, &info_len) < 0) {
 		e = -errno;
-		snprintf(why, len, "kernel reasons unavailable: opening the tracer: %s", strerror(-e));
+		snprintf(why, len, "kernel reasons unavailable: the tracer's ring: %s", strerror(-e));
 		goto fail;
 	}
-	bpf_program__set_autoload(kt->skel->progs.ktrace_send_reset, kt->rst_reasons);
-	bpf_program__set_autoload(kt->skel->progs.ktrace_send_reset_noreason, !kt->rst_reasons && kernel.rst_args >= 2);
-	bpf_program__set_autoload(kt->skel->progs.ktrace_drop, kt->drop_reasons);
-
-	if ((e = ktrace_bpf__load(kt->skel)) < 0) {
-		if (e == -EPERM || e == -EACCES)
-			snprintf(why, len, "kernel reasons unavailable: needs root (loading the BPF tracer: %s)", strerror(-e));
-		else
-			snprintf(why, len, "kernel reasons unavailable: loading the BPF tracer: %s", strerror(-e));
+	kt->ring_id = info.id;
+	if ((e = bpf_map__update_elem(tracer.skel->maps.lost, &kt->ring_id, sizeof kt->ring_id, &zero, sizeof zero, BPF_ANY)) < 0 ||
+	    (e = bpf_map__update_elem(tracer.skel->maps.rings, &kt->ring_id, sizeof kt->ring_id, &kt->ring_fd,
+				      sizeof kt->ring_fd, BPF_ANY)) < 0) {
+		snprintf(why, len, "kernel reasons unavailable: the tracer's ring: %s", strerror(-e));
 		goto fail;
 	}
-	if ((e = ktrace_bpf__attach(kt->skel)) < 0) {
-		snprintf(why, len, "kernel reasons unavailable: attaching the BPF tracer: %s", strerror(-e));
-		goto fail;
-	}
-	if (!(kt->rb = ring_buffer__new(bpf_map__fd(kt->skel->maps.events), take, kt, NULL))) {
+	if (!(kt->rb = ring_buffer__new(kt->ring_fd, take, kt, NULL))) {
 		e = -errno;
 		snprintf(why, len, "kernel reasons unavailable: the tracer's ring: %s", strerror(-e));
 		goto fail;
@@ -304,10 +424,10 @@ int ktrace_watch(struct ktrace *kt, int host, int netns_fd)
 		return -errno;
 	/* The namespace it replaces is gone (a reboot): its inode may be given to another run's. */
 	if (kt->inode[host])
-		bpf_map__delete_elem(kt->skel->maps.netns_hosts, &kt->inode[host], sizeof kt->inode[host], 0);
+		bpf_map__delete_elem(tracer.skel->maps.netns_hosts, &kt->inode[host], sizeof kt->inode[host], 0);
 	kt->inode[host] = (__u32)st.st_ino;
-	__u32 h = (__u32)host;
-	int e = bpf_map__update_elem(kt->skel->maps.netns_hosts, &kt->inode[host], sizeof kt->inode[host], &h, sizeof h, BPF_ANY);
+	struct ktrace_watch w = { .ring = kt->ring_id, .host = (__u32)host };
+	int e = bpf_map__update_elem(tracer.skel->maps.netns_hosts, &kt->inode[host], sizeof kt->inode[host], &w, sizeof w, BPF_ANY);
 	return e < 0 ? e : 0;
 }
 
@@ -340,7 +460,10 @@ const struct ktrace_record *ktrace_get(const struct ktrace *kt, size_t i)
 
 unsigned long long ktrace_lost(const struct ktrace *kt)
 {
-	return kt->skel->bss->lost;
+	__u64 n = 0;
+
+	bpf_map__lookup_elem(tracer.skel->maps.lost, &kt->ring_id, sizeof kt->ring_id, &n, sizeof n, 0);
+	return n;
 }
 
 bool ktrace_has_reset_reasons(const struct ktrace *kt)
@@ -360,8 +483,17 @@ void ktrace_free(struct ktrace *kt)
 {
 	if (!kt)
 		return;
+	/* Its namespaces and its ring out of the shared maps (the tracer stays for other runs). */
+	for (int h = 0; h < KTRACE_MAX_HOSTS && tracer.skel; h++)
+		if (kt->inode[h])
+			bpf_map__delete_elem(tracer.skel->maps.netns_hosts, &kt->inode[h], sizeof kt->inode[h], 0);
+	if (tracer.skel && kt->ring_id) {
+		bpf_map__delete_elem(tracer.skel->maps.rings, &kt->ring_id, sizeof kt->ring_id, 0);
+		bpf_map__delete_elem(tracer.skel->maps.lost, &kt->ring_id, sizeof kt->ring_id, 0);
+	}
 	ring_buffer__free(kt->rb);
-	ktrace_bpf__destroy(kt->skel);
+	if (kt->ring_fd >= 0)
+		close(kt->ring_fd);
 	free(kt->v);
 	free(kt);
 }

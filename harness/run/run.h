@@ -31,6 +31,7 @@ struct packet {
 	uint32_t seq, ack;                /* relative to each direction's initial sequence number */
 	uint32_t len;                     /* TCP payload bytes */
 	uint32_t abs_seq, abs_ack;        /* seq and ack as on the wire (what 'inject rst' needs) */
+	uint16_t win;                     /* the window field as sent (unscaled) */
 	/* An ICMP or ICMPv6 error about a TCP segment: flags names it ("host-unreachable",
 	 * "net-unreachable", "port-unreachable", "admin-prohibited", "frag-needed",
 	 * "ttl-exceeded", else "icmp-TYPE-CODE"); sport, dport, seq and len are the quoted

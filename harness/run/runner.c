@@ -89,6 +89,60 @@ static long reset_packet(const struct result *res, const char *host, const struc
 	return -1;
 }
 
+/* What the capture alone tells of the packets sent again (the capture's packet i is the
+ * result's): a SYN or SYN-ACK with the sequence number of an earlier one from the same side, and
+ * the probes tcp_xmit_probe_skb() sends, a bare ACK of 0 or 1 byte whose seq is one below what
+ * the peer last acknowledged (snd_una - 1: no other segment goes below snd_una): a zero-window
+ * probe if the peer's last segment shut its window, else a keepalive probe. Data sent again is
+ * left to the tracer: the capture cannot tell an RTO from a fast retransmission. */
+static void record_capture_kinds(struct run *r)
+{
+	size_t n = capture_count(r->cap);
+
+	for (size_t i = 0; i < n && i < r->res->packets.n; i++) {
+		const struct packet *c = capture_packet(r->cap, i);
+		bool syn = strchr(c->flags, 'S') != NULL;
+		const char *kind = NULL;
+		if (c->icmp || (!syn && (c->len > 1 || strcmp(c->flags, ".") != 0)))
+			continue;
+		/* A bounded look back: a flood of bare ACKs cannot make this quadratic. */
+		for (size_t j = i; j-- > 0 && i - j <= 4096 && !kind;) {
+			const struct packet *o = capture_packet(r->cap, j);
+			if (o->icmp)
+				continue;
+			if (syn && o->from == c->from && o->sport == c->sport && o->dport == c->dport &&
+			    o->abs_seq == c->abs_seq && strcmp(o->flags, c->flags) == 0)
+				kind = strchr(c->flags, '.') ? RESULT_RTX_SYNACK : RESULT_RTX_SYN;
+			else if (!syn && o->from == c->to && o->sport == c->dport && o->dport == c->sport &&
+				 strchr(o->flags, '.')) {
+				if (o->abs_ack - 1 == c->abs_seq)
+					kind = o->win == 0 ? RESULT_RTX_ZWP : RESULT_RTX_KEEPALIVE;
+				break;    /* the peer's last ACK: it says */
+			}
+		}
+		if (kind)
+			result_packet_retransmit(r->res, i, kind);
+	}
+}
+
+/* The captured segment a retransmission the kernel traced went out as: the first from that host
+ * with those ports and that sequence number (on the wire: the capture's own packet i is the
+ * result's), captured at or after it (1 ms of slack, as above), not yet given a kind; -1 if
+ * none (or no capture). */
+static long retransmit_packet(const struct run *r, const char *host, const struct ktrace_record *k, const bool *given)
+{
+	size_t n = r->cap ? capture_count(r->cap) : 0;
+
+	for (size_t i = 0; i < n && i < r->res->packets.n; i++) {
+		const struct packet *c = capture_packet(r->cap, i);
+		const struct result_packet *p = &r->res->packets.v[i];
+		if (!given[i] && !p->icmp && c->abs_seq == k->seq && p->sport == k->sport && p->dport == k->dport &&
+		    p->t_ms >= k->t_ms - 1.0 && strcmp(p->from, host) == 0)
+			return (long)i;
+	}
+	return -1;
+}
+
 void run_record_ktrace(struct run *r)
 {
 	char note[160];
@@ -108,7 +162,11 @@ void run_record_ktrace(struct run *r)
 			break;
 		case KTRACE_RETRANSMIT:
 			result_add_retransmit(r->res, k->t_ms, host, k->sport, k->dport, netns_state_name((uint8_t)k->to),
-					      k->reason ? k->reason : "");
+					      k->reason ? k->reason : "", k->kind);
+			if (k->kind && given && (p = retransmit_packet(r, host, k, given)) >= 0) {
+				given[p] = true;
+				result_packet_retransmit(r->res, (size_t)p, k->kind);
+			}
 			break;
 		case KTRACE_DROP:
 			result_add_drop(r->res, k->t_ms, host, k->reason ? k->reason : "UNKNOWN");
@@ -119,6 +177,7 @@ void run_record_ktrace(struct run *r)
 				result_packet_reason(r->res, (size_t)p, k->reason);
 			}
 			break;
+		case KTRACE_NONE:
 		case KTRACE_RESET_RECEIVED:
 			break;
 		}
@@ -360,6 +419,7 @@ static void teardown(struct run *r)
 		unsigned recv, drop;
 		capture_poll(r->cap, r->origin_us);
 		run_record_packets(r);
+		record_capture_kinds(r);
 		capture_stats(r->cap, &recv, &drop);
 		switch (capture_judge_loss(recv, drop, capture_lost(r->cap), r->pkts_checked, msg, sizeof msg)) {
 		case CAPTURE_LOSS_ERROR:
@@ -373,9 +433,10 @@ static void teardown(struct run *r)
 		case CAPTURE_COMPLETE:
 			break;
 		}
-		capture_free(r->cap);
 	}
-	run_record_ktrace(r);
+	run_record_ktrace(r);            /* matched to the capture's packets, before it goes */
+	capture_free(r->cap);
+	r->cap = NULL;
 	for (unsigned h = 0; h < r->s->nhosts; h++) {
 		peer_free(r->peers[h].p);
 		free(r->peers[h].calls);

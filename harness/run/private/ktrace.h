@@ -4,9 +4,11 @@
  * from its tracepoints (bpf/ktrace.bpf.c): every TCP socket state change, each reset sent with
  * the kernel's reason (Linux 6.10 on), retransmissions, packets dropped and why (5.17 on).
  *
- * One per run, in the run's worker (single-threaded): loaded before the first step, drained at
- * the end. It sees only the namespaces it is told to watch (by their inode), so parallel runs
- * with the same addresses each see their own. Needs root (CAP_BPF and CAP_PERFMON); a build
+ * The BPF programs are loaded and attached once per process (ktrace_prepare, in the controller)
+ * and inherited by the workers; each run has a struct ktrace of its own in its worker
+ * (single-threaded): a ring of its own, made before the first step, drained at the end. It sees
+ * only the namespaces it is told to watch (by their inode), so parallel runs with the same
+ * addresses each see their own. Needs root (CAP_BPF and CAP_PERFMON); a build
  * without libbpf has none (ktrace_new says why not).
  */
 #pragma once
@@ -15,7 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum ktrace_what { KTRACE_TRANSITION = 1, KTRACE_RESET, KTRACE_RESET_RECEIVED, KTRACE_RETRANSMIT, KTRACE_DROP };
+/* KTRACE_NONE: a record taken back (a timewait socket's timer stopped to be restarted). */
+enum ktrace_what { KTRACE_NONE, KTRACE_TRANSITION, KTRACE_RESET, KTRACE_RESET_RECEIVED, KTRACE_RETRANSMIT, KTRACE_DROP };
 
 struct ktrace_record {
 	enum ktrace_what what;
@@ -27,11 +30,14 @@ struct ktrace_record {
 	const char *reason;               /* a reset's or a drop's reason, the kernel's name without
 					   * its enum's prefix ("NO_SOCKET"); a retransmission: the
 					   * congestion state ("loss": after an RTO); NULL: none given */
+	const char *kind;                 /* a retransmission: RESULT_RTX_* (report.h); NULL: not told */
+	uint32_t seq;                     /* a retransmission: its first sequence number on the wire */
 };
 
 struct ktrace;
-/* Reads what the tracer needs of the kernel's BTF (its names, its tracepoints' shapes) once for
- * this process and the workers it forks; ktrace_new does it if not done. Nothing when not root
+/* Reads what the tracer needs of the kernel's BTF (its names, its tracepoints' shapes) and loads
+ * and attaches the tracer, once for this process and the workers it forks; ktrace_new does it
+ * if not done (then for that process alone). Nothing when not root
  * (the tracer cannot load then) or without the tracer. */
 void ktrace_prepare(void);
 /* Loads and attaches the tracer, times counted from origin_us (the run's clock). -EOPNOTSUPP:
