@@ -26,10 +26,11 @@
  * two: their result is read at the exit stop and reported only where a TCP socket's revents
  * carry an error (POLLERR, POLLHUP, POLLRDHUP), as the shim reports a wait.
  *
- * What a stop costs (measured on a 2-vCPU VM: dd's 100,000 one-byte reads and writes, 200,000
- * stops): 15-18 us each, of which the tracer's CPU is some 2.4 us (wait4, GET_SYSCALL_INFO,
- * PTRACE_CONT: the least a stop can take) and the tracee's kernel 1.2 us; the rest is the two
- * wakeups across CPUs (tracee to tracer, and back). So the cost is stops x 15-18 us, and a call
+ * What a stop costs (measured on a shared 2-vCPU VM: dd's 100,000 one-byte reads and writes,
+ * 200,000 stops, traced against untraced in turn): 17.5 to 25.6 us of wall time each, 17 us of
+ * CPU, nearly all of it system time: the stop, two context switches and the tracer's three
+ * syscalls (wait4, GET_SYSCALL_INFO, PTRACE_CONT: the least a stop can take). So the cost is
+ * stops x about 20 us, and a call
  * on a non-socket fd (a download's writes to its file) costs as much as one on a socket: the
  * filter, fixed at exec, cannot know which fds are sockets. Skipping fds 0-2 in it would be
  * unsafe: a TCP socket becomes one of them by dup2 (inetd-style wrappers, socat EXEC), or by
