@@ -3,9 +3,12 @@
  * errno values <-> their symbolic names, for the peer's reports. The table covers every errno
  * Linux defines (asm-generic/errno-base.h and errno.h). Aliases share a value and get one
  * name: EWOULDBLOCK is reported as "EAGAIN", EDEADLOCK as "EDEADLK", ENOTSUP as "EOPNOTSUPP".
+ * And the names of a poll or epoll wait's events. Compiled into the shim too: no stdio, no malloc.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "peer.h"
@@ -50,4 +53,57 @@ int peer_errno_from_name(const char *name)
 		if (names[i] && strcmp(names[i], name) == 0)
 			return (int) i;
 	return -EINVAL;
+}
+
+void peer_wait_events_name(unsigned revents, bool epoll, char *buf, size_t len)
+{
+	static const struct {
+		unsigned bit;
+		const char *name;
+	} bits[] = { { 0x1, "POLLIN" }, { 0x2, "POLLPRI" }, { 0x4, "POLLOUT" }, { 0x8, "POLLERR" },
+		     { 0x10, "POLLHUP" }, { 0x20, "POLLNVAL" }, { 0x2000, "POLLRDHUP" } };
+	size_t n = 0;
+
+	for (size_t i = 0; i < sizeof bits / sizeof bits[0]; i++) {
+		if (!(revents & bits[i].bit))
+			continue;
+		const char *parts[3] = { n ? "|" : "", epoll ? "E" : "", bits[i].name };
+		for (size_t k = 0; k < 3; k++)
+			for (const char *c = parts[k]; *c && n + 1 < len; c++)
+				buf[n++] = *c;
+	}
+	buf[n] = 0;
+}
+
+/* A number after "KEY:" and blanks in line, in base 10 or 16. */
+static bool fdinfo_field(const char *line, const char *key, int base, uint64_t *ret)
+{
+	const char *k = strstr(line, key);
+	uint64_t v = 0;
+	bool any = false;
+
+	if (!k)
+		return false;
+	for (k += strlen(key); *k == ' ' || *k == '\t'; k++)
+		;
+	for (;; k++, any = true) {
+		int d = *k >= '0' && *k <= '9' ? *k - '0' : base == 16 && *k >= 'a' && *k <= 'f' ? *k - 'a' + 10 : -1;
+		if (d < 0)
+			break;
+		v = v * (uint64_t)base + (uint64_t)d;
+	}
+	*ret = v;
+	return any;
+}
+
+int peer_epoll_fd(const char *fdinfo, uint64_t data)
+{
+	/* fs/eventpoll.c: "tfd: %8d events: %8x data: %16llx  pos:..." a line per fd. */
+	for (const char *line = fdinfo; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+		uint64_t fd, d;
+		if (strncmp(line, "tfd:", 4) == 0 && fdinfo_field(line, "tfd:", 10, &fd) &&
+		    fdinfo_field(line, "data:", 16, &d) && d == data && fd <= INT32_MAX)
+			return (int)fd;
+	}
+	return -1;
 }

@@ -93,6 +93,17 @@ int peer_parse_number(const char *s, long long min, long long max, long long *re
 /* The errno value of a name, or -EINVAL. */
 int peer_errno_from_name(const char *name);
 
+/* What a poll or epoll wait reports on a socket (the shim and the tracer alike): a wait whose
+ * revents on a TCP socket carry one of these bits, the error, the hangup, the peer's FIN.
+ * poll(2)'s and epoll's bits have the same values. */
+#define PEER_WAIT_ERRORS 0x2018u   /* POLLERR | POLLHUP | POLLRDHUP */
+/* The bits of revents by name, joined by '|': "POLLIN|POLLERR|POLLHUP" ("EPOLL..." if epoll),
+ * cut to fit len (at least 1). No stdio: the shim calls it inside the program. */
+void peer_wait_events_name(unsigned revents, bool epoll, char *buf, size_t len);
+/* In the text of an epoll fd's fdinfo (/proc/PID/fdinfo/EPFD: "tfd: FD events: X data: D"),
+ * the fd registered with data; -1 if none. */
+int peer_epoll_fd(const char *fdinfo, uint64_t data);
+
 /* ---- controller side ---- */
 
 struct peer;

@@ -2,8 +2,8 @@
 /*
  * libtcpfault-shim.so: an LD_PRELOAD library that lets tcpfault see the results of a real
  * program's own socket calls. It wraps connect, accept, accept4, read, write, recv, send,
- * recvfrom, sendto, recvmsg, sendmsg, readv, writev, recvmmsg, sendmmsg, shutdown, close and
- * getsockopt(SO_ERROR); each calls the
+ * recvfrom, sendto, recvmsg, sendmsg, readv, writev, recvmmsg, sendmmsg, shutdown, close,
+ * getsockopt(SO_ERROR), poll, ppoll, epoll_wait and epoll_pwait; each calls the
  * real function (dlsym(RTLD_NEXT)), saves errno on the next line, and, when the fd is an
  * AF_INET or AF_INET6 socket, sends one report to the fd named by TCPFAULT_SHIM_FD:
  *
@@ -15,6 +15,13 @@
  *          with ret 0, or ret -1 and the pending error as its errno, as tcpfault-peer says it)
  *   FD     the socket; RET the return value; ERRNO the errno's name (ECONNRESET) or "-"
  *   T_US   CLOCK_MONOTONIC microseconds when the call returned; PID the calling process
+ *
+ * A wait (poll, ppoll: "poll"; epoll_wait, epoll_pwait: "epoll_wait") is reported only where it
+ * carries an error: one report for each TCP socket whose revents hold POLLERR, POLLHUP or
+ * POLLRDHUP (EPOLL... alike), FD that socket, RET the call's return value, and a seventh field,
+ * the socket's revents by name ("POLLIN|POLLERR|POLLHUP"). An epoll event names the fd through
+ * the epoll fd's fdinfo (its data -> tfd). select(2) carries no error (a socket with one is just
+ * readable and writable) and is not reported.
  *
  * one message per report (the fd is a SOCK_SEQPACKET socket). When the controller is slow and
  * the socket's buffer is full, reports are dropped, never waited for, and the next one that
@@ -36,6 +43,9 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/epoll.h>
 
 #include "peer.h"
 
@@ -134,7 +144,7 @@ static void send_msg(const char *msg, size_t len)
 		__atomic_add_fetch(&dropped, 1, __ATOMIC_RELAXED);
 }
 
-static void report(const char *call, int fd, long long ret, int err)
+static void report_args(const char *call, int fd, long long ret, int err, const char *args)
 {
 	char msg[160], *p = msg, *end = msg + sizeof msg;
 	struct timespec ts;
@@ -153,7 +163,14 @@ static void report(const char *call, int fd, long long ret, int err)
 	p = put_str(put_str(p, end, " "), end, en ? en : "-");
 	p = put_num(put_str(p, end, " "), end, (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
 	p = put_num(put_str(p, end, " "), end, (long long)syscall(SYS_getpid));
+	if (args)
+		p = put_str(put_str(p, end, " "), end, args);
 	send_msg(msg, (size_t)(p - msg));
+}
+
+static void report(const char *call, int fd, long long ret, int err)
+{
+	report_args(call, fd, ret, err, NULL);
 }
 
 /* The body of every wrapper: errno as the program left it while we look at fd, the real
@@ -213,3 +230,80 @@ EXPORT int getsockopt(int fd, int level, int name, void *val, socklen_t *len)
 	errno = err;
 	return ret;
 }
+
+/* ---- the waits: reported only where they carry an error on a TCP socket ---- */
+
+static int is_tcp(int fd)
+{
+	int type = 0;
+	socklen_t len = sizeof type;
+
+	return is_inet(fd) && syscall(SYS_getsockopt, fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 && type == SOCK_STREAM;
+}
+
+static void report_wait(const char *call, int fd, long long ret, unsigned revents, bool epoll)
+{
+	char names[96];
+
+	if (!(revents & PEER_WAIT_ERRORS) || !is_tcp(fd))
+		return;
+	peer_wait_events_name(revents, epoll, names, sizeof names);
+	report_args(call, fd, ret, 0, names);
+}
+
+static void report_poll(const struct pollfd *fds, nfds_t n, int ret)
+{
+	for (nfds_t i = 0; ret > 0 && i < n; i++)
+		report_wait("poll", fds[i].fd, ret, (unsigned)fds[i].revents, false);
+}
+
+/* Each event's fd, from the epoll fd's fdinfo (read with raw syscalls, at most 16 KiB of it:
+ * some 180 fds; an event past that goes unreported). */
+static void report_epoll(int epfd, const struct epoll_event *ev, int ret)
+{
+	char path[40] = "/proc/self/fdinfo/", *p = path + strlen(path), info[16384];
+	long n = 0, got;
+	int fd = -1;
+
+	for (int i = 0; i < ret; i++) {
+		if (!(ev[i].events & PEER_WAIT_ERRORS))
+			continue;
+		if (fd < 0) {
+			p = put_num(p, path + sizeof path - 1, epfd);
+			*p = 0;
+			if ((fd = (int)syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC)) < 0)
+				return;
+			while (n < (long)sizeof info - 1 && (got = syscall(SYS_read, fd, info + n, sizeof info - 1 - (size_t)n)) > 0)
+				n += got;
+			info[n] = 0;
+			syscall(SYS_close, fd);
+		}
+		int tfd = peer_epoll_fd(info, ev[i].data.u64);
+		if (tfd >= 0)
+			report_wait("epoll_wait", tfd, ret, ev[i].events, true);
+	}
+}
+
+/* A wait, as WRAP: the real call, errno saved at once, the reports, errno restored. */
+#define WAIT(name, reporter, args, ...)                                                \
+	EXPORT int name(__VA_ARGS__)                                                   \
+	{                                                                              \
+		static void *slot;                                                     \
+		int (*f)(__VA_ARGS__) = (int (*)(__VA_ARGS__))real(#name, &slot);      \
+		int ret = f args;                                                      \
+		int err = errno;                                                       \
+		if (report_fd >= 0 && ret > 0)                                         \
+			reporter;                                                      \
+		errno = err;                                                           \
+		return ret;                                                            \
+	}
+
+WAIT(poll, report_poll(fds, n, ret), (fds, n, timeout), struct pollfd *fds, nfds_t n, int timeout)
+WAIT(__poll_chk, report_poll(fds, n, ret), (fds, n, timeout, fdslen), struct pollfd *fds, nfds_t n, int timeout,
+     size_t fdslen)
+WAIT(ppoll, report_poll(fds, n, ret), (fds, n, t, mask), struct pollfd *fds, nfds_t n, const struct timespec *t,
+     const sigset_t *mask)
+WAIT(epoll_wait, report_epoll(epfd, ev, ret), (epfd, ev, max, timeout), int epfd, struct epoll_event *ev, int max,
+     int timeout)
+WAIT(epoll_pwait, report_epoll(epfd, ev, ret), (epfd, ev, max, timeout, mask), int epfd, struct epoll_event *ev,
+     int max, int timeout, const sigset_t *mask)

@@ -4,16 +4,43 @@
  * unconnected TCP socket: read fails ENOTCONN, send EPIPE), says "ready", then waits for its
  * with "wait", stays until a signal ends it; else exits with status 3. Sends no packet.
  * With "thread" the calls are made in a second thread, with "fork" in a child process (the
- * tracer follows both); with "uring" it also sets up an io_uring (the tracer says so).
+ * tracer follows both); with "uring" it also sets up an io_uring (the tracer says so); with
+ * "waits" it also waits on the socket, unconnected (POLLOUT|POLLHUP: a hangup to report), and a
+ * pipe (never reported), with poll (ret 2) and with epoll (ret 2; the socket's epoll data is not
+ * its fd: the observers find the fd through the epoll fd's fdinfo).
  */
+#include <poll.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <netinet/in.h>
+
+static bool waits;
+
+static int wait_on(int fd)
+{
+	int p[2], ep;
+	struct epoll_event ev[4], in = { .events = EPOLLIN | EPOLLOUT | EPOLLRDHUP, .data.u64 = 0xabcdef };
+
+	if (pipe(p) < 0 || (ep = epoll_create1(0)) < 0)
+		return -1;
+	struct pollfd fds[2] = { { .fd = fd, .events = POLLIN | POLLOUT }, { .fd = p[1], .events = POLLOUT } };
+	if (poll(fds, 2, 0) != 2 || epoll_ctl(ep, EPOLL_CTL_ADD, fd, &in) < 0)
+		return -1;
+	in.data.u64 = 7;
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, p[1], &in) < 0 || epoll_wait(ep, ev, 4, 0) != 2)
+		return -1;
+	close(ep);
+	close(p[0]);
+	close(p[1]);
+	return 0;
+}
 
 static void *calls(void *arg)
 {
@@ -24,6 +51,8 @@ static void *calls(void *arg)
 		return (void *)1;
 	(void) !read(fd, &c, 1);
 	(void) !send(fd, "x", 1, MSG_NOSIGNAL);
+	if (waits && wait_on(fd) < 0)
+		return (void *)1;
 	close(fd);
 	return NULL;
 }
@@ -32,6 +61,8 @@ int main(int argc, char **argv)
 {
 	const char *how = argc > 1 ? argv[1] : "";
 	void *r = NULL;
+
+	waits = strcmp(how, "waits") == 0;
 
 	if (strcmp(how, "thread") == 0) {
 		pthread_t t;

@@ -1000,6 +1000,25 @@ static void test_program_traced(void **state)
 	assert_int_equal(count(&o, syscalls), 4);
 	assert_string_equal(o.res->syscalls.v[3].call, "io_uring_setup");
 	done(&o);
+	/* The waits, where they carry an error on a TCP socket (an unconnected one hangs up): poll
+	 * and epoll_wait each with the call's ret (2: the pipe is ready too) and the socket's
+	 * revents, the same from both observers; the pipe is never reported. */
+	static const char *const observers[] = { "shim", "trace" };
+	for (int i = 0; i < 2; i++) {
+		snprintf(steps, sizeof steps, "client.p exec observe %s %s waits\nawait exit client.p status 3\n"
+			 "expect client.p send = -1 EPIPE\nexpect client.p poll = 2\nexpect client.p epoll_wait = 2\n"
+			 "expect client.p close = 0\n", observers[i], prog("TCPFAULT_TEST_CALLS"));
+		run(steps, NULL, &o);
+		expect(&o, "pass", NULL);
+		assert_observer(&o, observers[i]);
+		assert_int_equal(count(&o, syscalls), 5);
+		assert_string_equal(o.res->syscalls.v[2].call, "poll");
+		assert_string_equal(o.res->syscalls.v[2].args, "POLLOUT|POLLHUP");
+		assert_string_equal(o.res->syscalls.v[3].call, "epoll_wait");
+		assert_string_equal(o.res->syscalls.v[3].args, "EPOLLOUT|EPOLLHUP");
+		assert_string_equal(o.res->syscalls.v[3].socket, o.res->syscalls.v[0].socket);
+		done(&o);
+	}
 	/* A dynamic binary: auto leaves it to the shim. */
 	snprintf(steps, sizeof steps, "client.p exec %s\nawait exit client.p status 3\nexpect client.p read = -1 ENOTCONN\n",
 		 prog("TCPFAULT_TEST_CALLS"));

@@ -185,7 +185,7 @@ static void test_errors_name_line_and_column(void **state)
 		{ HEAD "timeout 1s\nwait 2s\n", "t.tcpf:1:1:", "'wait' steps add up to 2000 ms" },
 		{ HEAD "expect running client\n", "t.tcpf:3:16:", "HOST.PROGRAM" },
 		{ HEAD "expect no client frob\n", "t.tcpf:3:18:", "unknown operation 'frob'" },
-		{ HEAD "client.p exec sh\nexpect no client.p poll\n", "t.tcpf:4:20:", "unknown call 'poll'" },
+		{ HEAD "client.p exec sh\nexpect no client.p select\n", "t.tcpf:4:20:", "unknown call 'select'" },
 	};
 
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -1031,15 +1031,17 @@ static void test_call_names(void **state)
 	struct scenario *s = parse_ok(HEAD "client.c exec true\n"
 				       "expect client.c recvfrom = -1 ECONNRESET\nexpect client.c sendto\n"
 				       "expect client.c accept4\nexpect client.c readv = 0\nawait client.c writev\n"
-				       "expect client.c recvmmsg\nexpect client.c sendmmsg\n");
-	static const char *const want[] = { "recv", "send", "accept", "readv", "writev", "recvmmsg", "sendmmsg" };
+				       "expect client.c recvmmsg\nexpect client.c sendmmsg\nexpect client.c ppoll = 1\n"
+				       "await client.c epoll_pwait\nexpect client.c epoll_pwait2\n");
+	static const char *const want[] = { "recv", "send", "accept", "readv", "writev", "recvmmsg", "sendmmsg", "poll",
+					    "epoll_wait", "epoll_wait" };
 
 	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
 		assert_string_equal(s->steps[i + 1].call.name, want[i]);
 	scenario_free(s);
 	for (size_t i = 0; scenario_call_name(i); i++)
 		assert_string_equal(scenario_call_reported(scenario_call_name(i)), scenario_call_name(i));
-	assert_null(scenario_call_reported("poll"));
+	assert_null(scenario_call_reported("select"));
 	const char *e = parse_bad(HEAD "client.c exec true\nawait client.c getsockopt\n");
 	assert_non_null(strstr(e, "t.tcpf:4:16: unknown call 'getsockopt': tcpfault never reports it"));
 	assert_non_null(strstr(e, "readv"));

@@ -44,14 +44,17 @@ int host_or_prog_tok(struct parser *p, unsigned i, struct step *st)
 	return prog_word(p, p->tok[i].s, st) ? 0 : host_tok(p, i, &st->host);
 }
 
-/* The calls the shim reports (peers/shim.c), by the C library's names. */
+/* The calls the shim reports (peers/shim.c), by the C library's names; poll and epoll_wait only
+ * where their revents on a TCP socket carry an error (POLLERR, POLLHUP, POLLRDHUP). */
 static const char *const calls[] = { "connect", "accept", "read", "write", "recv", "send", "recvmsg", "sendmsg",
-				     "readv", "writev", "recvmmsg", "sendmmsg", "shutdown", "close", "so_error" };
+				     "readv", "writev", "recvmmsg", "sendmmsg", "shutdown", "close", "so_error",
+				     "poll", "epoll_wait" };
 /* The kernel's names (as strace shows them) of calls the shim reports under another: a program's
  * recv() is the recvfrom system call, and the shim reports recvfrom() as recv. */
 static const struct {
 	const char *kernel, *reported;
-} call_aliases[] = { { "recvfrom", "recv" }, { "sendto", "send" }, { "accept4", "accept" } };
+} call_aliases[] = { { "recvfrom", "recv" }, { "sendto", "send" }, { "accept4", "accept" }, { "ppoll", "poll" },
+		    { "epoll_pwait", "epoll_wait" }, { "epoll_pwait2", "epoll_wait" } };
 
 const char *scenario_call_name(size_t i)
 {
@@ -85,7 +88,8 @@ static int call_name(struct parser *p, unsigned i, struct step *st)
 	for (size_t k = 0; k < sizeof calls / sizeof calls[0]; k++)
 		len += (size_t)snprintf(known + len, sizeof known - len, "%s%s", k ? ", " : "", calls[k]);
 	return fail_tok(p, i, "unknown call '%s': tcpfault never reports it, so no run could match it. It reports "
-			"%s; and recvfrom, sendto, accept4 (the kernel's names) as recv, send, accept",
+			"%s; and recvfrom, sendto, accept4, ppoll, epoll_pwait (the kernel's names) as recv, send, accept, "
+			"poll, epoll_wait",
 			p->tok[i].s, known);
 }
 

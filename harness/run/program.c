@@ -270,8 +270,9 @@ static void take_call(struct programs *ps, struct program *p, const char *msg)
 	snprintf(c->socket, sizeof c->socket, "fd%d", rep.fd);
 	snprintf(c->call, sizeof c->call, "%s", rep.call);
 	/* errno counts only for a failed call, and only one the JSON can name. */
-	result_add_syscall(ps->res, p->a.full, c->socket, c->call, c->ret, c->ret < 0 && peer_errno_name(c->err) ? c->err : 0,
-			   (double)(c->t_us - ps->origin_us) / 1000.0, c->pid);
+	if (result_add_syscall(ps->res, p->a.full, c->socket, c->call, c->ret, c->ret < 0 && peer_errno_name(c->err) ? c->err : 0,
+			       (double)(c->t_us - ps->origin_us) / 1000.0, c->pid) == 0 && rep.args[0])
+		(void) result_syscall_args(ps->res, rep.args);   /* -ENOMEM: the call stays, without them */
 }
 
 static void take_one(struct programs *ps, struct program *p)
@@ -947,9 +948,15 @@ int program_shim_parse(const char *msg, struct shim_report *ret)
 		return 0;
 	}
 	n = 0;
-	if (sscanf(msg, "%31s %lld %lld %31s %lld %lld%n", call, &fd, &rv, en, &t, &pid, &n) != 6 || msg[n] ||
+	if (sscanf(msg, "%31s %lld %lld %31s %lld %lld%n", call, &fd, &rv, en, &t, &pid, &n) != 6 ||
 	    strlen(call) >= sizeof r.call || fd < 0 || fd > INT32_MAX || t < 0 || pid <= 0 || pid > INT32_MAX)
 		return -EINVAL;
+	if (msg[n]) {   /* a wait's revents: one word of capitals and '|' */
+		const char *a = msg + n + 1;
+		if (msg[n] != ' ' || !*a || strspn(a, "ABCDEFGHIJKLMNOPQRSTUVWXYZ|") != strlen(a) || strlen(a) >= sizeof r.args)
+			return -EINVAL;
+		snprintf(r.args, sizeof r.args, "%s", a);
+	}
 	snprintf(r.call, sizeof r.call, "%s", call);
 	r.fd = (int)fd;
 	r.ret = rv;

@@ -5,7 +5,10 @@
  * writes COUNT bytes (100 by default), then reads until end of file or an error, and says what
  * its last read returned:
  *
- *     tiny-client HOST PORT [COUNT]     ->  "read = 0" (exit 0) or "read = -1 ECONNRESET" (exit 1)
+ *     tiny-client HOST PORT [COUNT [poll|epoll]]  ->  "read = 0" (exit 0) or "read = -1 ECONNRESET" (exit 1)
+ *
+ * With poll or epoll it waits before each read, as an event loop does: poll(POLLIN), or epoll_wait
+ * on EPOLLIN|EPOLLRDHUP (as Go's netpoller registers a socket), and says what the wait saw.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -16,7 +19,26 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <poll.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
+
+/* Waits until fd is readable (or in error): the revents, or -1. */
+static int wait_readable(int fd, const char *how)
+{
+	if (strcmp(how, "poll") == 0) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		return poll(&p, 1, -1) == 1 ? p.revents : -1;
+	}
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP, .data.u64 = 42 };
+	int ep = epoll_create1(0), n;
+	if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) < 0)
+		return -1;
+	while ((n = epoll_wait(ep, &ev, 1, -1)) == 0)
+		;
+	close(ep);
+	return n == 1 ? (int)ev.events : -1;
+}
 
 int main(int argc, char **argv)
 {
@@ -46,8 +68,12 @@ int main(int argc, char **argv)
 	memset(buf, 'x', sizeof buf);
 	while (count > 0 && (n = write(fd, buf, count < sizeof buf ? count : sizeof buf)) > 0)
 		count -= (size_t)n;
-	while ((n = read(fd, buf, sizeof buf)) > 0)
-		;
+	const char *how = argc > 4 ? argv[4] : NULL;
+	int revents;
+	do {
+		if (how && (revents = wait_readable(fd, how)) >= 0)
+			printf("%s: revents 0x%x\n", how, revents);
+	} while ((n = read(fd, buf, sizeof buf)) > 0);
 	int err = errno;
 	if (n == 0) {
 		printf("read = 0\n");
