@@ -82,8 +82,10 @@
 #include <sys/types.h>
 
 #define PEER_MSG_MAX 512
-/* Socket names one peer holds (each name a slot, never freed): check refuses more per host. */
-#define PEER_MAX_SOCKS 64
+/* Socket names one peer holds (each name a slot and a worker thread, never freed): check
+ * refuses more per host, and the peer raises its RLIMIT_NOFILE to hold one socket for each.
+ * 1,000 connections to one listener need 1,001 on the server. */
+#define PEER_MAX_SOCKS 2048
 
 /* The name of an errno value ("ECONNRESET"), or NULL if unknown; errno 0 gives NULL. */
 const char *peer_errno_name(int err);

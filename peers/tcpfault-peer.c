@@ -36,6 +36,7 @@
 #define QUEUE_LEN 8
 #define MAX_ARGS 6
 #define IO_MAX (16 << 20)
+#define WORKER_STACK (256 << 10)
 #define INTERRUPT_TRIES 100  /* x 10 ms: how long `interrupt` keeps signalling a busy worker */
 
 struct slot {
@@ -532,6 +533,9 @@ static const char *enqueue(const char *name, const char *msg)
 		pthread_attr_t attr;
 		pthread_attr_init(&attr);
 		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		/* A worker holds a few small buffers: PEER_MAX_SOCKS of them at the default 8 MiB
+		 * would reserve 16 GiB of address space. */
+		pthread_attr_setstacksize(&attr, WORKER_STACK);
 		if (pthread_create(&s->thread, &attr, worker, s) != 0)
 			err = "cannot start a worker thread";
 		else
@@ -674,6 +678,13 @@ int main(int argc, char **argv)
 		return 1;
 	/* A crash must not leave core files behind (core_pattern may name the cwd). */
 	setrlimit(RLIMIT_CORE, &no_core);
+	/* One fd for each socket name, beside the few the process has (a soft limit of 1024 is
+	 * common): raised as far as the hard limit allows; past it, socket() says EMFILE. */
+	struct rlimit nofile;
+	if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < PEER_MAX_SOCKS + 64) {
+		nofile.rlim_cur = nofile.rlim_max < PEER_MAX_SOCKS + 64 ? nofile.rlim_max : PEER_MAX_SOCKS + 64;
+		setrlimit(RLIMIT_NOFILE, &nofile);   /* ignored: the old limit holds, and EMFILE says so */
+	}
 	/* A blocked mask is inherited through exec; interrupt needs SIGUSR1 deliverable. */
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);

@@ -20,8 +20,8 @@ mkfifo "$dir/fifo.tcpf"
 mkdir "$dir/dir.tcpf"
 awk 'BEGIN { printf "mode B2\nsummary x\nclient write "; for (i = 0; i < 5000; i++) printf "9"; print "" }' >"$dir/long-line.tcpf"
 awk 'BEGIN { printf "mode B2\nsummary x\nclient"; for (i = 0; i < 100; i++) printf " socket"; print "" }' >"$dir/many-words.tcpf"
-awk 'BEGIN { print "mode B2\nsummary x"; for (i = 0; i < 5000; i++) print "hold client" }' >"$dir/many-steps.tcpf"
-awk 'BEGIN { print "mode B2\nsummary x"; for (i = 0; i < 1100; i++) print "client socket" }' >"$dir/many-commands.tcpf"
+awk 'BEGIN { print "mode B2\nsummary x"; for (i = 0; i < 17000; i++) print "hold client" }' >"$dir/many-steps.tcpf"
+awk 'BEGIN { print "mode B2\nsummary x"; for (i = 0; i < 8200; i++) print "client connect server 1" }' >"$dir/many-commands.tcpf"
 awk 'BEGIN { print "mode B2"; for (i = 0; i < 100; i++) print "summary xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" }' >"$dir/long-header.tcpf"
 
 bad=0

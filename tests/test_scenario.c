@@ -647,36 +647,49 @@ static void test_tail_only_where_waited(void **state)
 }
 
 /* The parser refuses what a run cannot hold: more peer commands than SCENARIO_MAX_CMDS (an
- * operation costs 1, listen up to 3 with its implicit socket and bind), a count of sockets
- * above what a run lists (NETNS_MAX_SOCKS). */
+ * operation costs 1, listen up to 3 with its implicit socket and bind), more steps than
+ * SCENARIO_MAX_STEPS, a count of sockets above what a run lists (NETNS_MAX_SOCKS). */
 static void test_run_limits(void **state)
 {
-	size_t cap = 64 * 1100, len;
-	char *text = test_malloc(cap);
+	size_t cap = 24 * (SCENARIO_MAX_STEPS + 16), len;
+	char *text = test_malloc(cap), want[160];
 
-	/* 1024 reads: exactly the limit. */
+	/* SCENARIO_MAX_CMDS / 2 connects (each with its socket): exactly the limit. */
 	len = (size_t)snprintf(text, cap, HEAD);
-	for (int i = 0; i < SCENARIO_MAX_CMDS; i++)
-		len += (size_t)snprintf(text + len, cap - len, "client read 1\n");
+	for (int i = 0; i < SCENARIO_MAX_CMDS / 2; i++)
+		len += (size_t)snprintf(text + len, cap - len, "client connect server 1\n");
 	struct scenario *s = parse_ok(text);
-	assert_int_equal(s->nsteps, SCENARIO_MAX_CMDS);
+	assert_int_equal(s->nsteps, SCENARIO_MAX_CMDS / 2);
 	scenario_free(s);
 	/* One more, and it is the step that crosses it, even started with '&'. */
 	snprintf(text + len, cap - len, "await client read\nclient read 1 &\n");
 	const char *err = parse_bad(text);
-	if (strncmp(err, "t.tcpf:1028:1: too many socket operations: a run sends at most 1024 commands", 76) != 0)
-		fail_msg("got '%s'", err);
-	/* 341 listens need at most 1023; the 342nd crosses (on 64 socket names: a host's peer
-	 * holds no more). */
+	snprintf(want, sizeof want, "t.tcpf:%d:1: too many socket operations: a run sends at most %d commands",
+		 SCENARIO_MAX_CMDS / 2 + 4, SCENARIO_MAX_CMDS);
+	if (strncmp(err, want, strlen(want)) != 0)
+		fail_msg("got '%s', want '%s'", err, want);
+	/* MAX/3 listens need at most MAX - 1 (with MAX = 3k + 1); the next crosses (on names that
+	 * repeat: a host's peer holds no more than PEER_MAX_SOCKS). */
+	int listens = SCENARIO_MAX_CMDS / 3;
 	len = (size_t)snprintf(text, cap, HEAD);
-	for (int i = 0; i < 341; i++)
+	for (int i = 0; i < listens; i++)
 		len += (size_t)snprintf(text + len, cap - len, "server.l%d listen %d\n", i % PEER_MAX_SOCKS, 1000 + i);
 	s = parse_ok(text);
 	scenario_free(s);
-	snprintf(text + len, cap - len, "await state server LISTEN count 341\nserver.x listen 9999\n");
+	snprintf(text + len, cap - len, "await state server LISTEN count 2\nserver.x listen 9999\n");
 	err = parse_bad(text);
-	if (!strstr(err, "t.tcpf:345:1: too many socket operations") || !strstr(err, "may need 1026"))
+	snprintf(want, sizeof want, "t.tcpf:%d:1: too many socket operations", listens + 4);
+	if (!strstr(err, want) || !strstr(err, "may need") ||
+	    atoi(strstr(err, "may need") + 9) != 3 * listens + 3)
 		fail_msg("got '%s'", err);
+	/* Steps past SCENARIO_MAX_STEPS (no operation: awaits cost no command). */
+	len = (size_t)snprintf(text, cap, HEAD);
+	for (int i = 0; i <= SCENARIO_MAX_STEPS; i++)
+		len += (size_t)snprintf(text + len, cap - len, "wait 1ms\n");
+	err = parse_bad(text);
+	snprintf(want, sizeof want, "t.tcpf:%d:1: too many steps (at most %d)", SCENARIO_MAX_STEPS + 3, SCENARIO_MAX_STEPS);
+	if (strncmp(err, want, strlen(want)) != 0)
+		fail_msg("got '%s', want '%s'", err, want);
 	test_free(text);
 
 	s = parse_ok(HEAD "await state server SYN-RECV count 4096\n");

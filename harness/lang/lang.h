@@ -19,7 +19,8 @@
 
 #define SCENARIO_MAX_HOSTS 4
 #define SCENARIO_MAX_ARGS 4
-#define SCENARIO_MAX_CMDS 1024            /* peer commands in one run (runner.c sends them) */
+#define SCENARIO_MAX_STEPS 16384          /* steps in one file */
+#define SCENARIO_MAX_CMDS 16384           /* peer commands in one run (runner.c sends them) */
 #define SCENARIO_TEXT 1024
 #define SCENARIO_MAX_REQUIRES 8
 

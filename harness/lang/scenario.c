@@ -25,7 +25,6 @@
 #include "parser.h"
 #include "peer.h"
 
-#define MAX_STEPS 4096
 #define MAX_FILE (1 << 20)
 
 /* Headers whose text is the rest of the line as written. */
@@ -186,10 +185,10 @@ static int add_step(struct parser *p, size_t *steps_cap, unsigned *cmds)
 	struct scenario *s = p->s;
 	int r;
 
-	if (s->nsteps == MAX_STEPS)
-		return fail_at(p, 1, "too many steps (at most %d)", MAX_STEPS);
+	if (s->nsteps == SCENARIO_MAX_STEPS)
+		return fail_at(p, 1, "too many steps (at most %d)", SCENARIO_MAX_STEPS);
 	/* Doubling: growing by one step a time copied the array on every line (quadratic in
-	 * a long file; seconds for MAX_STEPS steps under ASan). */
+	 * a long file; seconds for SCENARIO_MAX_STEPS steps under ASan). */
 	if (s->nsteps == *steps_cap) {
 		size_t cap = *steps_cap ? 2 * *steps_cap : 16;
 		struct step *grown = realloc(s->steps, cap * sizeof *grown);
@@ -299,34 +298,54 @@ static int check_stopped(struct parser *p)
 }
 
 /* Each host's peer holds PEER_MAX_SOCKS socket names: a file that names more on one host is
- * refused at the first name past the limit, not when the run reaches it. */
+ * refused at the first name past the limit, not when the run reaches it. The operations are
+ * sorted by host and name (then line) to find each name's first use: a file may name thousands. */
+static const struct step *const *sorted_ops;
+static int by_host_name(const void *a, const void *b)
+{
+	const struct step *x = sorted_ops[*(const size_t *)a], *y = sorted_ops[*(const size_t *)b];
+	int c = x->host != y->host ? (x->host < y->host ? -1 : 1) : strcmp(x->sock, y->sock);
+	return c ? c : (x < y ? -1 : x > y);
+}
+static int by_index(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	return (x > y) - (x < y);
+}
+
 static int check_socket_names(struct parser *p)
 {
 	const struct scenario *s = p->s;
-	const struct step **named = calloc(s->nsteps ? s->nsteps : 1, sizeof *named);   /* each name's first */
-	size_t *count = calloc(s->nhosts ? s->nhosts : 1, sizeof *count), n = 0;
+	const struct step **ops = calloc(s->nsteps ? s->nsteps : 1, sizeof *ops);
+	size_t *idx = calloc(s->nsteps ? s->nsteps : 1, sizeof *idx), n = 0, nfirst = 0;
+	size_t count[SCENARIO_MAX_HOSTS] = { 0 };
 	int r = 0;
 
-	if (!named || !count)
+	if (!ops || !idx)
 		r = -ENOMEM;
-	for (size_t i = 0; !r && i < s->nsteps; i++) {
-		const struct step *a = &s->steps[i];
-		if (a->kind != STEP_OP || a->host < 0)
-			continue;
-		size_t k = 0;
-		while (k < n && !(named[k]->host == a->host && strcmp(named[k]->sock, a->sock) == 0))
-			k++;
-		if (k < n)
-			continue;
-		named[n++] = a;
+	for (size_t i = 0; !r && i < s->nsteps; i++)
+		if (s->steps[i].kind == STEP_OP && s->steps[i].host >= 0) {
+			ops[n] = &s->steps[i];
+			idx[n] = n;
+			n++;
+		}
+	sorted_ops = ops;
+	qsort(idx, n, sizeof *idx, by_host_name);
+	/* Each name's first use, kept in file order. */
+	for (size_t i = 0; !r && i < n; i++)
+		if (i == 0 || ops[idx[i - 1]]->host != ops[idx[i]]->host || strcmp(ops[idx[i - 1]]->sock, ops[idx[i]]->sock))
+			idx[nfirst++] = idx[i];
+	qsort(idx, nfirst, sizeof *idx, by_index);
+	for (size_t i = 0; !r && i < nfirst; i++) {
+		const struct step *a = ops[idx[i]];
 		if (++count[a->host] > PEER_MAX_SOCKS) {
 			p->line = a->line;
 			r = fail_at(p, a->col, "'%s.%s' is socket name %zu on %s: a host's peer holds at most %d",
 				    s->hosts[a->host], a->sock, count[a->host], s->hosts[a->host], PEER_MAX_SOCKS);
 		}
 	}
-	free(named);
-	free(count);
+	free(ops);
+	free(idx);
 	return r;
 }
 

@@ -25,6 +25,7 @@
 #include <sys/types.h>
 
 #include "loop.h"
+#include "peer.h"
 #include "run.h"
 
 struct netns_sock;
@@ -35,7 +36,7 @@ struct peer_report;
  * room for the harness's own liveness probes (peer_answers()). */
 #define RUN_MAX_CMDS (SCENARIO_MAX_CMDS + 64)
 #define RUN_MAX_FLOORS 256        /* past this, floors met are not counted: never too many */
-#define RUN_MAX_SOCKS 128
+#define RUN_MAX_SOCKS (SCENARIO_MAX_HOSTS * PEER_MAX_SOCKS)
 #define RUN_STATE_POLL_MS 2       /* socket states and counters raise no event: read them again */
 
 /* ---- actors ---- */
