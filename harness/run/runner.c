@@ -343,6 +343,33 @@ static struct result *new_result(const struct scenario *s, const struct run_opti
 	return res;
 }
 
+/* Where a run's time goes, for the benchmark: r->marks[k] is when part k ended (the run's
+ * start is part 0's start). With TCPFAULT_TIMINGS set, the run prints them on stderr as one
+ * line, "tcpfault-timings NAME FAMILY part=MS ..." (a clock read per part: no cost to speak of). */
+enum { MARK_SANDBOX, MARK_TRACER, MARK_CAPTURE_OPEN, MARK_PEERS, MARK_STEPS, MARK_CAPTURE_CLOSE,
+       MARK_PEERS_REAP, MARK_SANDBOX_FREE, MARK_END };
+static const char *const mark_names[RUN_MARKS] = { "sandbox", "tracer", "capture_open", "peers", "steps",
+	"capture_close", "peers_reap", "sandbox_free", "result" };
+
+static void mark(struct run *r, int k)
+{
+	r->marks[k] = clock_us();
+}
+
+static void print_marks(const struct run *r)
+{
+	char line[512];
+	int n = snprintf(line, sizeof line, "tcpfault-timings %s %s", r->s->name, r->o->family == AF_INET6 ? "inet6" : "inet");
+	int64_t t = r->origin_us;
+
+	for (int k = 0; k < RUN_MARKS && n < (int)sizeof line; k++)
+		if (r->marks[k]) {
+			n += snprintf(line + n, sizeof line - (size_t)n, " %s=%.2f", mark_names[k], (double)(r->marks[k] - t) / 1000);
+			t = r->marks[k];
+		}
+	fprintf(stderr, "%s\n", line);
+}
+
 /* The sandbox, the capture, the programs' set, the loop's sources and a peer on each host; 0,
  * or -1 with the error recorded. */
 static int setup(struct run *r)
@@ -354,6 +381,7 @@ static int setup(struct run *r)
 
 	if ((e = netns_sandbox_new_topology(s->nhosts, s->router ? NETNS_ROUTER : NETNS_BRIDGE, &r->sb)) < 0)
 		return run_errorf(r, "creating the sandbox: %s", netns_new_error());
+	mark(r, MARK_SANDBOX);
 	/* The kernel tracer, watching the hosts before anything happens on them; without it (not
 	 * root, a build without libbpf) the run goes on, and its result says so. */
 	bool flood = capture_ring_for(s) > CAPTURE_RING, needs = false;
@@ -372,6 +400,7 @@ static int setup(struct run *r)
 	for (unsigned h = 0; h < s->nhosts; h++)
 		if (run_ktrace_watch(r, (int)h) < 0)
 			return -1;
+	mark(r, MARK_TRACER);
 	/* The capture sees every host's link from the wire side and outlives a reboot of any. */
 	if (o->pcap_dir) {
 		char run[24] = "";
@@ -386,6 +415,7 @@ static int setup(struct run *r)
 	unsigned snaplen = o->snaplen ? o->snaplen : ring > CAPTURE_RING ? CAPTURE_RING_SNAPLEN : CAPTURE_SNAPLEN;
 	if (capture_open_wire(r->sb, o->pcap_dir ? path : NULL, ring, snaplen, &r->cap, err, sizeof err) < 0)
 		return run_errorf(r, "%s", err);
+	mark(r, MARK_CAPTURE_OPEN);
 	/* Said where it matters: a blackhole, which would use netem where asked and present. */
 	bool blackholes = false;
 	for (size_t i = 0; i < s->nsteps; i++)
@@ -406,6 +436,7 @@ static int setup(struct run *r)
 	for (unsigned h = 0; h < s->nhosts; h++)
 		if (peers_start(r, (int)h) < 0)
 			return -1;
+	mark(r, MARK_PEERS);
 	return 0;
 }
 
@@ -437,13 +468,16 @@ static void teardown(struct run *r)
 	run_record_ktrace(r);            /* matched to the capture's packets, before it goes */
 	capture_free(r->cap);
 	r->cap = NULL;
+	mark(r, MARK_CAPTURE_CLOSE);
 	for (unsigned h = 0; h < r->s->nhosts; h++) {
 		peer_free(r->peers[h].p);
 		free(r->peers[h].calls);
 	}
+	mark(r, MARK_PEERS_REAP);
 	free(r->sockbuf);
 	programs_free(r->progs);
 	netns_sandbox_free(r->sb);
+	mark(r, MARK_SANDBOX_FREE);
 }
 
 struct result *runner_run(const struct scenario *s, const struct run_options *o)
@@ -474,6 +508,7 @@ struct result *runner_run(const struct scenario *s, const struct run_options *o)
 		r->steps_done = true;
 		loop_pump(&r->loop, 0);
 		peers_check_awaited(r);
+		mark(r, MARK_STEPS);
 	}
 	if (o->progress) {
 		o->progress->since_us = clock_us();
@@ -485,6 +520,9 @@ struct result *runner_run(const struct scenario *s, const struct run_options *o)
 	enum result_verdict v = r->failed ? RESULT_FAIL : r->missed ? RESULT_SKIPPED : r->errored ? RESULT_ERROR : RESULT_PASS;
 	result_finish(res, v, run_now_ms(r),
 		      floor_union(r->floors, r->nfloors));
+	mark(r, MARK_END);
+	if (getenv("TCPFAULT_TIMINGS"))
+		print_marks(r);
 	free(r);
 	return res;
 }

@@ -37,6 +37,7 @@ struct peer_report;
 #define RUN_MAX_CMDS (SCENARIO_MAX_CMDS + 64)
 #define RUN_MAX_FLOORS 256        /* past this, floors met are not counted: never too many */
 #define RUN_MAX_SOCKS (SCENARIO_MAX_HOSTS * PEER_MAX_SOCKS)
+#define RUN_MARKS 9                /* runner.c: the parts of a run TCPFAULT_TIMINGS prints */
 #define RUN_STATE_POLL_MS 2       /* socket states and counters raise no event: read them again */
 
 /* ---- actors ---- */
@@ -135,6 +136,7 @@ struct run {
 	 * (a death, a program's call), cond_ms when an await's condition was seen to hold; -1
 	 * while unknown. The 'after' floor of a state, counter, exit or program await uses it. */
 	double event_ms, cond_ms;
+	int64_t marks[RUN_MARKS];         /* when each part of setup and teardown ended (runner.c) */
 	bool failed, errored;
 	bool missed;                      /* ended for what this machine lacks (errored is set too) */
 	bool steps_done;                  /* past the last step (teardown, final checks) */
