@@ -299,13 +299,21 @@ static const char *get_string(json_object *o, const char *key)
 	return v ? v : "";
 }
 
-/* The runs' verdicts counted: "N passed of M" into buf; returns the passed. */
+/* The runs' verdicts counted: "N of M passed" into buf, with the others named (a loaded
+ * machine can fail a run, and which one says why); returns the passed. */
 static int verdicts(json_object *res, char *buf, size_t len)
 {
 	int pass = 0, n = (int)json_object_array_length(res);
+	size_t at;
 	for (int i = 0; i < n; i++)
 		pass += strcmp(get_string(json_object_array_get_idx(res, i), "verdict"), "pass") == 0;
-	snprintf(buf, len, "%d of %d passed", pass, n);
+	at = (size_t)snprintf(buf, len, "%d of %d passed", pass, n);
+	for (int i = 0; i < n && at < len; i++) {
+		json_object *r = json_object_array_get_idx(res, i);
+		if (strcmp(get_string(r, "verdict"), "pass") != 0)
+			at += (size_t)snprintf(buf + at, len - at, " (%s: %s %s)", get_string(r, "verdict"),
+					       get_string(r, "name"), get_string(r, "family"));
+	}
 	return pass;
 }
 
@@ -339,7 +347,7 @@ static void flood_capture(const char *tcpfault, const char *file)
 
 static void thousand(const char *tcpfault, const char *script)
 {
-	char cmd[8192], file[] = "/tmp/tcpfault-bench-XXXXXX", v[64];
+	char cmd[8192], file[] = "/tmp/tcpfault-bench-XXXXXX", v[512];
 	double wall;
 	int fd = mkstemp(file);
 
@@ -369,8 +377,22 @@ enum { MAX_RUNS = 256, PARTS = 9 };
 static const char *const parts[PARTS] = { "sandbox", "tracer", "capture_open", "peers", "steps",
 	"capture_close", "peers_reap", "sandbox_free", "result" };
 
-/* The medians of each part of the runs' TCPFAULT_TIMINGS lines, on one line. */
-static void print_parts(const char *path)
+/* The timer floor of the run named "NAME FAMILY" in res, or 0. */
+static double floor_of(json_object *res, const char *name_family)
+{
+	char key[256];
+	for (size_t i = 0; i < json_object_array_length(res); i++) {
+		json_object *r = json_object_array_get_idx(res, i);
+		snprintf(key, sizeof key, "%s %s", get_string(r, "name"), get_string(r, "family"));
+		if (strcmp(key, name_family) == 0)
+			return get_double(r, "floor_ms");
+	}
+	return 0;
+}
+
+/* The medians of each part of the runs' TCPFAULT_TIMINGS lines, on one line; the steps less
+ * the run's timer floor (the waits its 'after' floors make: what is left is overhead). */
+static void print_parts(const char *path, json_object *res)
 {
 	static double v[PARTS][MAX_RUNS];
 	int n[PARTS] = { 0 };
@@ -380,25 +402,29 @@ static void print_parts(const char *path)
 	if (!f)
 		return;
 	while (fgets(line, sizeof line, f))
-		if (strncmp(line, "tcpfault-timings ", 17) == 0)
+		if (strncmp(line, "tcpfault-timings ", 17) == 0) {
+			char run[128] = "", family[16] = "", name[160];
+			sscanf(line + 17, "%127s %15s", run, family);
+			snprintf(name, sizeof name, "%s %s", run, family);
 			for (int k = 0; k < PARTS; k++) {
 				char key[40], *at;
 				snprintf(key, sizeof key, " %s=", parts[k]);
 				if ((at = strstr(line, key)) && n[k] < MAX_RUNS)
-					v[k][n[k]++] = atof(at + strlen(key));
+					v[k][n[k]++] = atof(at + strlen(key)) - (k == 4 ? floor_of(res, name) : 0);
 			}
+		}
 	fclose(f);
 	printf("    a run's parts, medians (ms):");
 	for (int k = 0; k < PARTS; k++)
 		if (n[k])
-			printf(" %s %.1f", parts[k], median(v[k], n[k]));
+			printf(" %s%s %.1f", parts[k], k == 4 ? " (less the floor)" : "", median(v[k], n[k]));
 	printf("\n");
 }
 
 /* The catalog once with -jN (0: the default) and what else args says; prints its figures. */
 static void catalog(const char *tcpfault, int jobs, const char *args)
 {
-	char cmd[4096], j[16] = "", timings[] = "/tmp/tcpfault-bench-XXXXXX", v[64];
+	char cmd[4096], j[16] = "", timings[] = "/tmp/tcpfault-bench-XXXXXX", v[512];
 	double wall, floor = 0, max_floor = 0, longest = 0, beyond[MAX_RUNS];
 	int fd = mkstemp(timings), runs = 0;
 
@@ -436,7 +462,7 @@ static void catalog(const char *tcpfault, int jobs, const char *args)
 		       "a run takes %.0f ms (median); target <= 1.25x: %s\n", v, wall, longest, wall / longest, mb,
 		       met(wall <= 1.25 * longest));
 	}
-	print_parts(timings);
+	print_parts(timings, res);
 out:
 	unlink(timings);
 	json_object_put(top);
