@@ -523,6 +523,8 @@ struct result *runner_run(const struct scenario *s, const struct run_options *o)
 	mark(r, MARK_END);
 	if (getenv("TCPFAULT_TIMINGS"))
 		print_marks(r);
+	for (size_t i = 0; i < sizeof r->cmd_chunks / sizeof r->cmd_chunks[0]; i++)
+		free(r->cmd_chunks[i]);
 	free(r);
 	return res;
 }

@@ -24,8 +24,8 @@
 static struct cmd *cmd_by_id(struct run *r, int host, int id)
 {
 	for (unsigned i = r->ncmds; i-- > 0;)
-		if (r->cmds[i].host == host && r->cmds[i].id == id)
-			return &r->cmds[i];
+		if (run_cmd(r, i)->host == host && run_cmd(r, i)->id == id)
+			return run_cmd(r, i);
 	return NULL;
 }
 
@@ -158,8 +158,8 @@ void peers_free(struct run *r, int host)
 		if (r->socks[i].host == host)
 			r->socks[i] = r->socks[--r->nsocks];
 	for (unsigned i = 0; i < r->ncmds; i++)
-		if (r->cmds[i].host == host)
-			r->cmds[i].awaited = true;
+		if (run_cmd(r, i)->host == host)
+			run_cmd(r, i)->awaited = true;
 }
 
 /* Each live peer: its control socket, then its pidfd. */
@@ -233,7 +233,12 @@ static struct cmd *send_cmd(struct run *r, int host, const char *sock, const cha
 		run_errorf(r, "sending '%s' to the %s peer: %s", line, run_hostname(r, host), strerror(-id));
 		return NULL;
 	}
-	struct cmd *c = &r->cmds[r->ncmds++];
+	struct cmd **chunk = &r->cmd_chunks[r->ncmds / RUN_CMD_CHUNK];
+	if (!*chunk && !(*chunk = malloc(RUN_CMD_CHUNK * sizeof **chunk))) {
+		run_errorf(r, "%s %s: %s", run_hostname(r, host), op, strerror(ENOMEM));
+		return NULL;
+	}
+	struct cmd *c = run_cmd(r, r->ncmds++);
 	*c = (struct cmd){ .host = host, .id = id, .sent_us = clock_us(),
 			   .line = r->step ? r->step->line : 0 };
 	snprintf(c->sock, sizeof c->sock, "%s", sock);
@@ -399,7 +404,7 @@ int step_op(struct run *r, const struct step *st)
 int step_await_op(struct run *r, const struct step *st)
 {
 	for (unsigned i = 0; i < r->ncmds; i++) {
-		struct cmd *c = &r->cmds[i];
+		struct cmd *c = run_cmd(r, i);
 		if (c->host == st->host && !c->awaited && strcmp(c->op, st->op.name) == 0 &&
 		    strcmp(c->sock, st->sock) == 0)
 			return finish_cmd(r, c, st, &st->want);
@@ -419,7 +424,7 @@ static bool peer_gone(struct run *r, const void *arg)
 void peers_check_awaited(struct run *r)
 {
 	for (unsigned i = 0; i < r->ncmds && !r->failed && !r->errored; i++) {
-		const struct cmd *c = &r->cmds[i];
+		const struct cmd *c = run_cmd(r, i);
 		const struct peer_actor *pa = &r->peers[c->host];
 		bool named = strcmp(c->sock, "main") != 0;
 		char who[64];

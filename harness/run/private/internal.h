@@ -35,6 +35,7 @@ struct peer_report;
 /* scenario.c refuses a file whose steps could need more than SCENARIO_MAX_CMDS; the rest is
  * room for the harness's own liveness probes (peer_answers()). */
 #define RUN_MAX_CMDS (SCENARIO_MAX_CMDS + 64)
+#define RUN_CMD_CHUNK 256         /* commands are allocated this many at a time (run_cmd()) */
 #define RUN_MAX_FLOORS 256        /* past this, floors met are not counted: never too many */
 #define RUN_MAX_SOCKS (SCENARIO_MAX_HOSTS * PEER_MAX_SOCKS)
 #define RUN_MARKS 9                /* runner.c: the parts of a run TCPFAULT_TIMINGS prints */
@@ -118,7 +119,9 @@ struct run {
 		char name[32];
 	} socks[RUN_MAX_SOCKS];           /* the sockets the peers hold, by name */
 	unsigned nsocks;
-	struct cmd cmds[RUN_MAX_CMDS];
+	/* The commands sent, in chunks allocated as needed: a command's address never changes, and
+	 * a run of a few commands does not clear RUN_MAX_CMDS of them (12 MB). run_cmd(r, i). */
+	struct cmd *cmd_chunks[(RUN_MAX_CMDS + RUN_CMD_CHUNK - 1) / RUN_CMD_CHUNK];
 	unsigned ncmds;
 	size_t pkt_cursor, pkt_reported;
 	/* When the last fault took effect (run ms; -1e300 before any) and its line: packet awaits look
@@ -143,6 +146,12 @@ struct run {
 	bool pkts_checked;                /* a step looked for a packet: the verdict needs every one */
 	struct result *res;
 };
+
+/* Command i (< r->ncmds). */
+static inline struct cmd *run_cmd(const struct run *r, unsigned i)
+{
+	return &r->cmd_chunks[i / RUN_CMD_CHUNK][i % RUN_CMD_CHUNK];
+}
 
 /* services.c: what every step uses */
 double run_ms(const struct run *r, int64_t t_us);     /* run ms of a time on the run's clock */
