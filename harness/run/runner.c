@@ -210,23 +210,31 @@ static int run_step(struct run *r, const struct step *st)
 
 /* ---- what differs by kernel: feature tests, in the hosts' namespaces, at run time ---- */
 
-/* Whether this kernel has the network sysctl key (read where the scenario's hosts live). */
-static bool kernel_has_sysctl(struct run *r, const char *key)
+/* Whether this kernel has the network sysctl key as a namespace's own (looked at where the
+ * scenario's hosts live): 0, -ENOENT absent, -EREMOTE the whole machine's (never written). */
+static int kernel_sysctl(struct run *r, const char *key)
 {
 	char buf[64];
+	int e = netns_sysctl_get(r->sb, 0, key, buf, sizeof buf);
 
-	return netns_sysctl_get(r->sb, 0, key, buf, sizeof buf) != -ENOENT;
+	return e == -ENOENT ? e : netns_sysctl_own(r->sb, 0, key) == -EREMOTE ? -EREMOTE : 0;
 }
+
 
 /* 'requires sysctl KEY': 0, or -1 with the run ended skipped (exit status 3), never a pass. */
 static int check_requires(struct run *r)
 {
-	char lacks[160];
+	char lacks[200];
 
 	for (unsigned i = 0; i < r->s->nrequires; i++) {
-		if (kernel_has_sysctl(r, r->s->requires[i]))
+		int e = kernel_sysctl(r, r->s->requires[i]);
+		if (e == 0)
 			continue;
-		snprintf(lacks, sizeof lacks, "this kernel has no sysctl %s", r->s->requires[i]);
+		if (e == -EREMOTE)
+			snprintf(lacks, sizeof lacks, "this kernel has %s only for the whole machine, not per namespace",
+				 r->s->requires[i]);
+		else
+			snprintf(lacks, sizeof lacks, "this kernel has no sysctl %s", r->s->requires[i]);
 		return run_missingf(r, lacks, "requires sysctl %s: %s", r->s->requires[i], lacks);
 	}
 	return 0;
@@ -241,12 +249,13 @@ static bool step_applies(struct run *r, size_t i)
 
 	if (st->cond.when == WHEN_ALWAYS)
 		return true;
-	bool has = kernel_has_sysctl(r, st->cond.sysctl);
+	int e = kernel_sysctl(r, st->cond.sysctl);
+	bool has = e == 0;
 	for (size_t k = 0; k < i; k++)
 		if (r->s->steps[k].cond.when != WHEN_ALWAYS && strcmp(r->s->steps[k].cond.sysctl, st->cond.sysctl) == 0)
 			return has == (st->cond.when == WHEN_SYSCTL);
 	snprintf(note, sizeof note, "kernel variant: sysctl %s %s: the '%s sysctl %s:' steps ran, the '%s' ones did not",
-		 st->cond.sysctl, has ? "present" : "absent", has ? "if" : "unless", st->cond.sysctl, has ? "unless" : "if");
+		 st->cond.sysctl, has ? "present" : e == -EREMOTE ? "the whole machine's only" : "absent", has ? "if" : "unless", st->cond.sysctl, has ? "unless" : "if");
 	result_note(r->res, note);
 	return has == (st->cond.when == WHEN_SYSCTL);
 }
