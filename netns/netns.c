@@ -278,16 +278,22 @@ static bool same_file(int fd1, int fd2)
  * (proc_sys_compare() matches a dentry only where its table "is seen", and a network
  * namespace's table is seen only from that namespace). So the path is looked up from a second
  * namespace while fd holds the first one's file: the same inode is the machine's value. other
- * is the caller's namespace, or a scratch one when the caller is in nsfd itself. Tables a
+ * is the caller's namespace, or a scratch one when the caller is in nsfd itself, but for
+ * net.ipv4.tcp_child_ehash_entries, which netns_own_hashes() sets there and which Linux has
+ * only as a namespace's own (since 6.1, in ipv4_net_table): that scratch namespace would share
+ * the machine's TCP hash table, and its teardown purges all of it (see netns_own_hashes()),
+ * holding up the namespaces created meanwhile (an unshare took 0.65 s once after it). Tables a
  * namespace registers whose data is global anyway are read-only there since Linux 5.8
  * (ensure_safe_net_sysctl()), so the kernel refuses those writes itself.
  */
-static int sysctl_shared(int fd, const char *path, int nsfd, int other)
+static int sysctl_shared(int fd, const char *key, const char *path, int nsfd, int other)
 {
 	_cleanup_close_ int scratch = -1, there = -1;
 	int r;
 
 	if (same_file(nsfd, other)) {
+		if (strcmp(key, "net.ipv4.tcp_child_ehash_entries") == 0)
+			return 0;
 		scratch = scratch_ns();
 		if (scratch < 0)
 			return scratch;
@@ -324,6 +330,27 @@ static bool known_machine_wide(const char *key)
 	return false;
 }
 
+/* sysctl_shared(), its answer kept per key: whether a key is a namespace's own is a property
+ * of the table the kernel registered it in, the same for every namespace but the initial one
+ * (never a sandbox's), so each process looks once (the lookups cost a run's setup time). */
+static int shared_cached(int fd, const char *key, const char *path, int nsfd, int other)
+{
+	static struct { char key[96]; int r; } seen[64];
+	static unsigned nseen;
+	unsigned i;
+
+	for (i = 0; i < nseen && strcmp(seen[i].key, key); i++)
+		;
+	if (i < nseen)
+		return seen[i].r;
+	int r = sysctl_shared(fd, key, path, nsfd, other);
+	if ((r == 0 || r == -EREMOTE) && nseen < 64 && strlen(key) < sizeof seen[0].key) {
+		strcpy(seen[nseen].key, key);
+		seen[nseen++].r = r;
+	}
+	return r;
+}
+
 /* Reads (buf != NULL) or writes value (value != NULL) in the namespace fd, or with neither
  * only tells whether the key is the namespace's own (0) or the machine's (-EREMOTE). A write to
  * a key that is the machine's is refused with -EREMOTE before anything is written; one to a key
@@ -347,7 +374,7 @@ static int sysctl_io(int nsfd, const char *key, const char *value, char *buf, si
 	if (fd < 0)
 		return -errno;
 	if (!buf) {
-		r = known_machine_wide(key) ? -EREMOTE : sysctl_shared(fd, path, nsfd, back);
+		r = known_machine_wide(key) ? -EREMOTE : shared_cached(fd, key, path, nsfd, back);
 		if (r < 0 || !value)
 			return r;
 		wfd = open(path, O_WRONLY | O_CLOEXEC);
