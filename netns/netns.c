@@ -31,6 +31,7 @@
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
 
@@ -227,24 +228,137 @@ static int ns_new(struct netns_sandbox *sb, int protocol, int *ret_fd, struct nl
 
 /* ---- sysctls ---- */
 
+const char *netns_sysctl_dir = "/proc/sys/net";
+
 static int sysctl_path(const char *key, char *path, size_t len)
 {
-	/* Only net.* is per namespace; anything else would change the whole machine. */
+	/* Only net.* can be per namespace; anything else would change the whole machine. */
 	if (strncmp(key, "net.", 4) || strstr(key, "..") || strchr(key, '/'))
 		return -EINVAL;
-	if ((size_t)snprintf(path, len, "/proc/sys/%s", key) >= len)
+	size_t dir = strlen(netns_sysctl_dir);
+	if ((size_t)snprintf(path, len, "%s/%s", netns_sysctl_dir, key + 4) >= len)
 		return -ENAMETOOLONG;
-	for (char *p = path + strlen("/proc/sys/"); *p; p++)
+	for (char *p = path + dir; *p; p++)
 		if (*p == '.')
 			*p = '/';
 	return 0;
 }
 
-/* Reads (buf != NULL) or writes value in the namespace fd. */
+/* A scratch namespace's fd (nothing in it), the calling thread left where it was. */
+static int scratch_ns(void)
+{
+	_cleanup_leave_ int back = open(NS_SELF, O_RDONLY | O_CLOEXEC);
+	int fd;
+
+	if (back < 0)
+		return -errno;
+	if (unshare(CLONE_NEWNET) < 0) {
+		int r = -errno;
+		close(back);    /* still where we started */
+		back = -1;
+		return r;
+	}
+	fd = open(NS_SELF, O_RDONLY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+static bool same_file(int fd1, int fd2)
+{
+	struct stat a, b;
+
+	return fstat(fd1, &a) == 0 && fstat(fd2, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+/*
+ * Whether the sysctl file open as fd in the namespace nsfd (the thread is in it) is the
+ * machine's rather than that namespace's own: 0 its own, -EREMOTE the machine's, -errno when
+ * it cannot tell. Nothing is written to find out. /proc/sys shows every namespace the same
+ * file (one dentry, one inode) for a table registered outside any network namespace, while a
+ * namespace's own table has its own files: a lookup from another namespace never reuses them
+ * (proc_sys_compare() matches a dentry only where its table "is seen", and a network
+ * namespace's table is seen only from that namespace). So the path is looked up from a second
+ * namespace while fd holds the first one's file: the same inode is the machine's value. other
+ * is the caller's namespace, or a scratch one when the caller is in nsfd itself, but for
+ * net.ipv4.tcp_child_ehash_entries, which netns_own_hashes() sets there and which Linux has
+ * only as a namespace's own (since 6.1, in ipv4_net_table): that scratch namespace would share
+ * the machine's TCP hash table, and its teardown purges all of it (see netns_own_hashes()),
+ * holding up the namespaces created meanwhile (an unshare took 0.65 s once after it). Tables a
+ * namespace registers whose data is global anyway are read-only there since Linux 5.8
+ * (ensure_safe_net_sysctl()), so the kernel refuses those writes itself.
+ */
+static int sysctl_shared(int fd, const char *key, const char *path, int nsfd, int other)
+{
+	_cleanup_close_ int scratch = -1, there = -1;
+	int r;
+
+	if (same_file(nsfd, other)) {
+		if (strcmp(key, "net.ipv4.tcp_child_ehash_entries") == 0)
+			return 0;
+		scratch = scratch_ns();
+		if (scratch < 0)
+			return scratch;
+		other = scratch;
+	}
+	if (setns(other, CLONE_NEWNET) < 0)
+		return -errno;
+	there = open(path, O_PATH | O_CLOEXEC);
+	r = there < 0 ? -errno : 0;
+	if (setns(nsfd, CLONE_NEWNET) < 0)
+		abort();        /* the caller's cleanup would switch back to the wrong place */
+	if (r == -ENOENT)
+		return 0;       /* not visible elsewhere: not the machine's */
+	if (r < 0)
+		return r;
+	return same_file(fd, there) ? -EREMOTE : 0;
+}
+
+/*
+ * The backstop: keys a namespace registers as its own (so sysctl_shared() sees its own file)
+ * whose handler nevertheless acts on the whole machine, with no data pointer for Linux 5.8's
+ * ensure_safe_net_sysctl() to catch. Found by tests/kernels/netns-sysctls.py, which changes
+ * every writable integer key seen in a fresh namespace inside a throwaway guest and reads the
+ * initial namespace's value back: nf_hooks_lwtunnel (a static key; once on, it cannot be turned
+ * off: EBUSY) on 6.1.0-57 and 6.12.117, and no other key on those or on 5.10.0-46.
+ */
+static const char *const machine_wide[] = { "net.netfilter.nf_hooks_lwtunnel" };
+
+static bool known_machine_wide(const char *key)
+{
+	for (size_t i = 0; i < sizeof machine_wide / sizeof machine_wide[0]; i++)
+		if (strcmp(key, machine_wide[i]) == 0)
+			return true;
+	return false;
+}
+
+/* sysctl_shared(), its answer kept per key: whether a key is a namespace's own is a property
+ * of the table the kernel registered it in, the same for every namespace but the initial one
+ * (never a sandbox's), so each process looks once (the lookups cost a run's setup time). */
+static int shared_cached(int fd, const char *key, const char *path, int nsfd, int other)
+{
+	static struct { char key[96]; int r; } seen[64];
+	static unsigned nseen;
+	unsigned i;
+
+	for (i = 0; i < nseen && strcmp(seen[i].key, key); i++)
+		;
+	if (i < nseen)
+		return seen[i].r;
+	int r = sysctl_shared(fd, key, path, nsfd, other);
+	if ((r == 0 || r == -EREMOTE) && nseen < 64 && strlen(key) < sizeof seen[0].key) {
+		strcpy(seen[nseen].key, key);
+		seen[nseen++].r = r;
+	}
+	return r;
+}
+
+/* Reads (buf != NULL) or writes value (value != NULL) in the namespace fd, or with neither
+ * only tells whether the key is the namespace's own (0) or the machine's (-EREMOTE). A write to
+ * a key that is the machine's is refused with -EREMOTE before anything is written; one to a key
+ * the namespace shows read-only fails -EROFS. */
 static int sysctl_io(int nsfd, const char *key, const char *value, char *buf, size_t len)
 {
 	_cleanup_leave_ int back = -1;
-	_cleanup_close_ int fd = -1;
+	_cleanup_close_ int fd = -1, wfd = -1;
 	char path[160];
 	ssize_t n;
 	int r;
@@ -255,11 +369,24 @@ static int sysctl_io(int nsfd, const char *key, const char *value, char *buf, si
 	r = enter_ns(nsfd, &back);
 	if (r < 0)
 		return r;
-	fd = open(path, (buf ? O_RDONLY : O_WRONLY) | O_CLOEXEC);
+	/* O_PATH for a write: it holds the file (and its inode) without needing read permission. */
+	fd = open(path, (buf ? O_RDONLY : O_PATH) | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	if (!buf) {
-		n = write(fd, value, strlen(value));
+		r = known_machine_wide(key) ? -EREMOTE : shared_cached(fd, key, path, nsfd, back);
+		if (r < 0 || !value)
+			return r;
+		wfd = open(path, O_WRONLY | O_CLOEXEC);
+		if (wfd < 0) {
+			struct stat st;
+			r = -errno;
+			/* Not writable by anyone here: a value the kernel keeps for the machine (or fixed). */
+			if (r == -EACCES && fstat(fd, &st) == 0 && !(st.st_mode & 0222))
+				r = -EROFS;
+			return r;
+		}
+		n = write(wfd, value, strlen(value));
 		return n < 0 ? -errno : 0;
 	}
 	if (len == 0)
@@ -295,12 +422,33 @@ int netns_own_hashes(unsigned entries)
 	return r;
 }
 
+/* Records why setting key=value failed; host < -1 names no host. Returns r. */
+static int sysctl_fail(struct netns_sandbox *sb, int r, const char *key, const char *value, int host)
+{
+	char where[32] = "";
+
+	if (host >= -1)
+		snprintf(where, sizeof where, " on %s", host == NETNS_WIRE ? "the wire" : "host");
+	if (host >= 0)
+		snprintf(where + strlen(where), sizeof where - strlen(where), " %d", host);
+	if (sb && (r == -EREMOTE || r == -EROFS)) {
+		snprintf(sb->err, sizeof sb->err, "%s%s is %s: tcpfault does not write it (%s)", key, where,
+			 r == -EREMOTE ? "the whole machine's value on this kernel, not the namespace's own" :
+					 "read-only inside a namespace on this kernel",
+			 r == -EROFS ? "the kernel keeps it for the whole machine, or fixed" :
+			 known_machine_wide(key) ? "each namespace shows a file of its own, but it sets one switch for the whole machine" :
+						   "every namespace sees the same /proc/sys file");
+		return r;
+	}
+	return netns_fail(sb, r, "setting %s=%s%s", key, value, where);
+}
+
 static int sysctls_write(struct netns_sandbox *sb, int nsfd, const char *const kv[][2], size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		int r = sysctl_io(nsfd, kv[i][0], kv[i][1], NULL, 0);
 		if (r < 0)
-			return netns_fail(sb, r, "setting %s=%s", kv[i][0], kv[i][1]);
+			return sysctl_fail(sb, r, kv[i][0], kv[i][1], -2);
 	}
 	return 0;
 }
@@ -334,7 +482,7 @@ int netns_sysctl_set(struct netns_sandbox *sb, int host, const char *key, const 
 	}
 	r = sysctl_io(fd, key, value, NULL, 0);
 	if (r < 0)
-		return netns_fail(sb, r, "setting %s=%s on host %d", key, value, host);
+		return sysctl_fail(sb, r, key, value, host);
 	if (host != NETNS_WIRE) {
 		strcpy(h->sysctl[i].key, key);
 		strcpy(h->sysctl[i].value, value);
@@ -342,6 +490,18 @@ int netns_sysctl_set(struct netns_sandbox *sb, int host, const char *key, const 
 			h->nsysctl++;
 	}
 	return 0;
+}
+
+int netns_sysctl_own(struct netns_sandbox *sb, int host, const char *key)
+{
+	int fd = ns_of(sb, host), r;
+
+	if (fd < 0 || !key)
+		return netns_fail(sb, -EINVAL, "reading sysctl on host %d", host);
+	r = sysctl_io(fd, key, NULL, NULL, 0);
+	if (r < 0 && r != -EREMOTE)
+		return netns_fail(sb, r, "looking at %s on host %d", key, host);
+	return r;
 }
 
 int netns_sysctl_get(struct netns_sandbox *sb, int host, const char *key, char *buf, size_t len)
@@ -705,7 +865,8 @@ static int host_up(struct netns_sandbox *sb, int i)
 		return r;
 	r = sysctls_write(sb, h->fd, host_sysctls, sizeof(host_sysctls) / sizeof(host_sysctls[0]));
 	for (int k = 0; r == 0 && hash_defaults[0][1][0] && k < 2; k++)
-		r = sysctl_io(h->fd, hash_defaults[k][0], hash_defaults[k][1], NULL, 0);
+		if ((r = sysctl_io(h->fd, hash_defaults[k][0], hash_defaults[k][1], NULL, 0)) < 0)
+			sysctl_fail(sb, r, hash_defaults[k][0], hash_defaults[k][1], i);
 	if (r < 0)
 		goto fail;
 	r = link_up(sb, h->nl, "lo", 0);
@@ -811,8 +972,7 @@ static int host_up(struct netns_sandbox *sb, int i)
 	for (unsigned k = 0; k < h->nsysctl; k++) {
 		r = sysctl_io(h->fd, h->sysctl[k].key, h->sysctl[k].value, NULL, 0);
 		if (r < 0) {
-			r = netns_fail(sb, r, "setting %s=%s on host %d", h->sysctl[k].key,
-				 h->sysctl[k].value, i);
+			sysctl_fail(sb, r, h->sysctl[k].key, h->sysctl[k].value, i);
 			goto fail;
 		}
 	}
@@ -1188,7 +1348,7 @@ int netns_hold(struct netns_sandbox *sb, int host, bool on)
 		char key[64];
 		snprintf(key, sizeof key, "net.%s.neigh.eth0.mcast_solicit", f ? "ipv6" : "ipv4");
 		if ((r = sysctl_io(fd, key, probes, NULL, 0)) < 0)
-			return netns_fail(sb, r, "setting %s on host %d", key, host);
+			return sysctl_fail(sb, r, key, probes, host);
 	}
 	if (on && (r = host_neighbours(sb, host, rtnl_link_get_ifindex(eth0), false)) < 0)
 		return r;

@@ -97,9 +97,15 @@ int netns_enter(const struct netns_sandbox *sb, int host, int *ret_back);
 int netns_leave(int back);
 
 /* Per-namespace sysctl, key as in sysctl(8): "net.ipv4.tcp_retries2". Values set on a host are
- * remembered and set again after netns_host_reboot(). */
+ * remembered and set again after netns_host_reboot(). Only a namespace's own value is ever
+ * written: -EREMOTE (nothing written) where the key, though visible in the namespace, is the
+ * whole machine's on this kernel (the namespace shows the same /proc/sys file as every other;
+ * told without writing), -EROFS where the namespace shows it read-only, -ENOENT where the
+ * kernel has no such key. Every sysctl this module sets is checked the same way. */
 int netns_sysctl_set(struct netns_sandbox *sb, int host, const char *key, const char *value);
 int netns_sysctl_get(struct netns_sandbox *sb, int host, const char *key, char *buf, size_t len);
+/* 0 if key is the namespace's own, -EREMOTE if it is the machine's, -ENOENT if absent. */
+int netns_sysctl_own(struct netns_sandbox *sb, int host, const char *key);
 
 /* Turns delayed ACKs off (on = true) or back on for host: the quickack metric (RTAX_QUICKACK,
  * "ip route ... quickack 1") on every unicast route of its main table out of eth0, both

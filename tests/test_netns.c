@@ -30,6 +30,7 @@
 #include <netlink/route/route.h>
 
 #include "netns.h"
+#include "../netns/internal.h"   /* netns_sysctl_dir */
 
 /* Under the 1 s initial SYN retransmission timeout: a connect that completes within this
  * bound got through on its first SYN. */
@@ -286,6 +287,36 @@ static void test_sysctl(void **state)
 	assert_int_equal(netns_sysctl_get(f->sb, 1, "net.ipv4.tcp_syn_retries", buf, sizeof(buf)),
 			 0);
 	assert_string_equal(buf, "3");
+
+	/* Only a namespace's own value is written. A file the namespace shows read-only is refused,
+	 * saying so; the kernel's own per-namespace keys are the namespace's own. */
+	assert_int_equal(netns_sysctl_own(f->sb, 0, "net.ipv4.tcp_retries2"), 0);
+	assert_int_equal(netns_sysctl_own(f->sb, NETNS_WIRE, "net.ipv4.ip_forward"), 0);
+	assert_int_equal(netns_sysctl_set(f->sb, 0, "net.ipv4.tcp_available_congestion_control", "reno"),
+			 -EROFS);
+	assert_non_null(strstr(netns_last_error(f->sb), "net.ipv4.tcp_available_congestion_control on host 0 is read-only"));
+	/* A machine-wide file visible in every namespace (no net.* one is, on the kernels measured:
+	 * kernel.* stands in for one; ostype is read-only, so a broken check could not write it
+	 * either): refused before any write, in a host and in the caller's own namespace. */
+	netns_sysctl_dir = "/proc/sys/kernel";
+	assert_int_equal(netns_sysctl_own(f->sb, 0, "net.ostype"), -EREMOTE);
+	assert_int_equal(netns_sysctl_set(f->sb, 1, "net.ostype", "Linux"), -EREMOTE);
+	assert_non_null(strstr(netns_last_error(f->sb), "net.ostype on host 1 is the whole machine's value"));
+	int back;   /* from inside the host itself: a scratch namespace is the other one (a key
+		     * not looked at before: each is looked at once per process) */
+	assert_int_equal(netns_enter(f->sb, 0, &back), 0);
+	assert_int_equal(netns_sysctl_own(f->sb, 0, "net.osrelease"), -EREMOTE);
+	netns_sysctl_dir = "/proc/sys/net";
+	assert_int_equal(netns_sysctl_own(f->sb, 0, "net.ipv4.tcp_retries2"), 0);
+	assert_int_equal(netns_leave(back), 0);
+	/* The backstop: a key each namespace shows as its own that sets one switch for the whole
+	 * machine (measured on 6.1 and 6.12; absent without nf_conntrack). "0" so that even a broken
+	 * check could change nothing: turning it off is a no-op, or EBUSY once it is on. */
+	int e = netns_sysctl_set(f->sb, 0, "net.netfilter.nf_hooks_lwtunnel", "0");
+	assert_true(e == -EREMOTE || e == -ENOENT);
+	if (e == -EREMOTE)
+		assert_non_null(strstr(netns_last_error(f->sb), "one switch for the whole machine"));
+	netns_sysctl_dir = "/proc/sys/net";
 }
 
 /* 3. Blackhole on: a handshake to the host does not finish. Off: it does, at once. Both are

@@ -558,6 +558,13 @@ static void test_sysctl_missing(void **state)
 	expect(&o, "fail", "observed: -1 ECONNREFUSED");
 	assert_string_equal(o.res->missing, "");
 	done(&o);
+	/* One this kernel keeps for the whole machine (netns refuses it, writing nothing): there is
+	 * no namespace's own value to set, so skipped like an absent one, saying why. */
+	struct fake_trigger machine[] = { { SERVER, "sysctl", .fail = EREMOTE }, { 0 } };
+	run("sysctl server net.ipv4.tcp_challenge_ack_limit 100\n", machine, &o);
+	expect(&o, "skipped", "t.tcpf:4: sysctl server net.ipv4.tcp_challenge_ack_limit 100: fake failure");
+	assert_string_equal(o.res->missing, "fake failure");
+	done(&o);
 	/* Another sysctl's failure is the harness's: an error, not skipped. */
 	struct fake_trigger other[] = { { SERVER, "sysctl", .fail = EPERM }, { 0 } };
 	run("sysctl server net.ipv4.tcp_rto_min_us 1000000\n", other, &o);

@@ -276,6 +276,45 @@ static void test_within_and_after(void **state)
 	assert_non_null(strstr(parse_bad(HEAD "await client read after 5s = 0\n"), "end of the line"));
 }
 
+/* 'as NAME' names an awaited packet; 'after DUR from NAME' counts a floor from it. */
+static void test_floor_from_named_packet(void **state)
+{
+	struct scenario *s = parse_ok(HEAD "client connect server 5000 &\n"
+				       "await packet client > server S port 5000 as syn1 within 2s\n"
+				       "if sysctl net.ipv4.x: await packet client > server S as syn2\n"
+				       "await client connect = 0 within 3s after 980ms from syn1\n"
+				       "if sysctl net.ipv4.x: await state client ESTABLISHED after 1s from syn2\n");
+	assert_string_equal(s->steps[1].mark, "syn1");
+	assert_int_equal(s->steps[1].within_ms, 2000);
+	assert_int_equal(s->steps[1].packet.port, 5000);
+	assert_string_equal(s->steps[3].after_from, "syn1");
+	assert_int_equal(s->steps[3].after_ms, 980);
+	assert_int_equal(s->steps[3].within_ms, 3000);
+	assert_string_equal(s->steps[4].after_from, "syn2");
+	scenario_free(s);
+	assert_non_null(strstr(parse_bad(HEAD "client connect server 5000 after 1s from syn1\n"),
+			       "t.tcpf:3:37: no earlier 'await packet ... as syn1'"));
+	assert_non_null(strstr(parse_bad(HEAD "client connect server 5000 after 1s from syn1\n"
+					 "await packet client > server S as syn1\n"), "no earlier"));
+	assert_non_null(strstr(parse_bad(HEAD "await packet client > server S as a\nawait packet client > server S. as a\n"),
+			       "t.tcpf:4:1: the name 'a' is given twice (line 3 first)"));
+	assert_non_null(strstr(parse_bad(HEAD "await packet client > server S as a as b\n"), "'as' twice"));
+	assert_non_null(strstr(parse_bad(HEAD "await packet client > server S as a.b\n"), "expected a name"));
+	assert_non_null(strstr(parse_bad(HEAD "client connect server 5000 as x\n"), "this line awaits no packet"));
+	assert_non_null(strstr(parse_bad(HEAD "expect no packet client > server S as x\n"), "this line awaits no packet"));
+	assert_non_null(strstr(parse_bad(HEAD "await packet client > server S as a\nawait exit server status 0 after 1s from a within 1s\n"),
+			       "'after' must be shorter"));
+	assert_non_null(strstr(parse_bad(HEAD "await packet client > server S as a\nkill server after 1s from a\n"),
+			       "t.tcpf:4:27: expected 'kill"));
+	assert_non_null(strstr(parse_bad(HEAD "await packet client > server S from a\n"), "t.tcpf:3:"));
+	assert_non_null(strstr(parse_bad(HEAD "if sysctl net.ipv4.x: await packet client > server S as a\n"
+					 "await state client ESTABLISHED after 1s from a\n"),
+			       "t.tcpf:4:41: the packet named 'a' is awaited only if sysctl net.ipv4.x (line 3)"));
+	assert_non_null(strstr(parse_bad(HEAD "unless sysctl net.ipv4.x: await packet client > server S as a\n"
+					 "if sysctl net.ipv4.x: await state client ESTABLISHED after 1s from a\n"),
+			       "awaited only unless sysctl"));
+}
+
 static void test_expect_no_state(void **state)
 {
 	struct scenario *s = parse_ok(HEAD "expect no state client TIME-WAIT port 5000\n"
@@ -1198,6 +1237,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_errors_name_line_and_column),
 		cmocka_unit_test(test_long_and_huge_input),
 		cmocka_unit_test(test_within_and_after),
+		cmocka_unit_test(test_floor_from_named_packet),
 		cmocka_unit_test(test_issue13_syntax),
 		cmocka_unit_test(test_expect_no_state),
 		cmocka_unit_test(test_signal_names),

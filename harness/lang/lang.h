@@ -21,6 +21,7 @@
 #define SCENARIO_MAX_ARGS 4
 #define SCENARIO_MAX_STEPS 16384          /* steps in one file */
 #define SCENARIO_MAX_CMDS 16384           /* peer commands in one run (runner.c sends them) */
+#define SCENARIO_MAX_MARKS 64     /* packets a file names with 'as' */
 #define SCENARIO_TEXT 1024
 #define SCENARIO_MAX_REQUIRES 8
 
@@ -199,6 +200,10 @@ struct step {
 	unsigned col, within_col;         /* where the line's statement and its 'within' start (whole-file checks) */
 	int within_ms;                    /* bound of an await; 0: the scenario default */
 	int after_ms;                     /* an await's event must not come sooner; 0: no floor */
+	/* 'after DUR from NAME': the floor counts from the packet an earlier 'await packet ... as
+	 * NAME' matched ("": from where runner.c says); 'as NAME' on an await packet names it. */
+	char after_from[24], mark[24];
+	unsigned from_col;                /* where 'from' is, for whole-file checks */
 	union {
 		struct step_op op;
 		struct step_packet packet;

@@ -349,6 +349,47 @@ static int check_socket_names(struct parser *p)
 	return r;
 }
 
+/* 'after DUR from NAME' counts from the packet an earlier 'await packet ... as NAME' matched:
+ * each name given once, each used after it is given, and never where the naming step may not
+ * have run (under an 'if'/'unless' the using step is not under too). */
+static int check_marks(struct parser *p)
+{
+	const struct scenario *s = p->s;
+	unsigned nmarks = 0;
+
+	for (size_t i = 0; i < s->nsteps; i++) {
+		const struct step *a = &s->steps[i];
+		size_t k = 0;
+		if (a->mark[0] && ++nmarks > SCENARIO_MAX_MARKS) {
+			p->line = a->line;
+			return fail_at(p, a->col, "more than %d packets named with 'as'", SCENARIO_MAX_MARKS);
+		}
+		if (a->mark[0]) {
+			while (k < i && strcmp(s->steps[k].mark, a->mark))
+				k++;
+			if (k < i) {
+				p->line = a->line;
+				return fail_at(p, a->col, "the name '%s' is given twice (line %u first): a floor could not "
+					       "tell which packet it counts from", a->mark, s->steps[k].line);
+			}
+		}
+		if (!a->after_from[0])
+			continue;
+		for (k = 0; k < i && strcmp(s->steps[k].mark, a->after_from); k++)
+			;
+		p->line = a->line;
+		if (k == i)
+			return fail_at(p, a->from_col, "no earlier 'await packet ... as %s': 'from' names a packet awaited "
+				       "before this line", a->after_from);
+		const struct step_cond *c = &s->steps[k].cond;
+		if (c->when != WHEN_ALWAYS && (a->cond.when != c->when || strcmp(a->cond.sysctl, c->sysctl)))
+			return fail_at(p, a->from_col, "the packet named '%s' is awaited only %s sysctl %s (line %u): this "
+				       "line runs where it may not have been", a->after_from,
+				       c->when == WHEN_SYSCTL ? "if" : "unless", c->sysctl, s->steps[k].line);
+	}
+	return 0;
+}
+
 /* What the whole file must have, once read. */
 static int check_whole(struct parser *p)
 {
@@ -362,7 +403,8 @@ static int check_whole(struct parser *p)
 				       "(%d ms) or longer: the run would end first; raise 'timeout' or shorten it",
 				       s->steps[i].within_ms, s->timeout_ms);
 		}
-	if ((r = check_awaited(p)) < 0 || (r = check_stopped(p)) < 0 || (r = check_socket_names(p)) < 0)
+	if ((r = check_awaited(p)) < 0 || (r = check_stopped(p)) < 0 || (r = check_socket_names(p)) < 0 ||
+	    (r = check_marks(p)) < 0)
 		return r;
 	p->line = 1;
 	if (s->floor_ms >= s->timeout_ms)

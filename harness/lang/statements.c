@@ -172,6 +172,9 @@ static int check_waits(struct parser *p, const struct step *st)
 {
 	unsigned flags = p->stmt->flags;
 
+	if (st->mark[0] && !(st->kind == STEP_PACKET && p->waits))
+		return fail_tok(p, p->as_at, "'as NAME' names the packet an 'await packet' matches, for a later "
+				"'after DUR from NAME'; this line awaits no packet");
 	if (!st->want.set && !st->within_ms && !st->after_ms)
 		return 0;
 	/* The leftmost of the words given: '=' comes before within and after. */

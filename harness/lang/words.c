@@ -193,14 +193,30 @@ int host_tok(struct parser *p, unsigned i, int *ret)
 	return 0;
 }
 
-/* Optional trailing "within DUR" (the await's bound) and "after DUR" (the awaited event must
- * not come sooner; runner.c says from when), in either order; consumes them from *n. Called for
- * the statements whose entry has STMT_WITHIN (take_tails(), or parse_output() on its own tail);
- * check_waits() refuses what a step still has no use for. */
+/* Optional trailing "within DUR" (the await's bound), "after DUR" (the awaited event must
+ * not come sooner; runner.c says from when, or "after DUR from NAME": from the packet named NAME)
+ * and "as NAME" (names the packet an await packet matches), in any order; consumes them from *n.
+ * Called for the statements whose entry has STMT_WITHIN (take_tails(), or parse_output() on its
+ * own tail); check_waits() refuses what a step still has no use for. */
 int within_tail(struct parser *p, unsigned *n, struct step *st)
 {
 	while (*n >= 2) {
 		const char *k = p->tok[*n - 2].s;
+		if (strcmp(k, "as") == 0 || (strcmp(k, "from") == 0 && *n >= 4 && strcmp(p->tok[*n - 4].s, "after") == 0)) {
+			char *dst = k[0] == 'a' ? st->mark : st->after_from;
+			if (dst[0])
+				return fail_tok(p, *n - 2, "'%s' twice on one line", k);
+			if (!valid_name(p->tok[*n - 1].s, sizeof st->mark))
+				return fail_tok(p, *n - 1, "expected a name (letters, digits, '_' or '-', at most %zu) after '%s'",
+						sizeof st->mark - 1, k);
+			snprintf(dst, sizeof st->mark, "%s", p->tok[*n - 1].s);
+			if (k[0] == 'f')
+				st->from_col = p->tok[*n - 2].col;
+			*n -= 2;
+			if (k[0] == 'a')
+				p->as_at = *n;
+			continue;
+		}
 		int *dst = strcmp(k, "within") == 0 ? &st->within_ms : strcmp(k, "after") == 0 ? &st->after_ms : NULL;
 		if (!dst)
 			break;

@@ -269,23 +269,31 @@ static int run_step(struct run *r, const struct step *st)
 
 /* ---- what differs by kernel: feature tests, in the hosts' namespaces, at run time ---- */
 
-/* Whether this kernel has the network sysctl key (read where the scenario's hosts live). */
-static bool kernel_has_sysctl(struct run *r, const char *key)
+/* Whether this kernel has the network sysctl key as a namespace's own (looked at where the
+ * scenario's hosts live): 0, -ENOENT absent, -EREMOTE the whole machine's (never written). */
+static int kernel_sysctl(struct run *r, const char *key)
 {
 	char buf[64];
+	int e = netns_sysctl_get(r->sb, 0, key, buf, sizeof buf);
 
-	return netns_sysctl_get(r->sb, 0, key, buf, sizeof buf) != -ENOENT;
+	return e == -ENOENT ? e : netns_sysctl_own(r->sb, 0, key) == -EREMOTE ? -EREMOTE : 0;
 }
+
 
 /* 'requires sysctl KEY': 0, or -1 with the run ended skipped (exit status 3), never a pass. */
 static int check_requires(struct run *r)
 {
-	char lacks[160];
+	char lacks[200];
 
 	for (unsigned i = 0; i < r->s->nrequires; i++) {
-		if (kernel_has_sysctl(r, r->s->requires[i]))
+		int e = kernel_sysctl(r, r->s->requires[i]);
+		if (e == 0)
 			continue;
-		snprintf(lacks, sizeof lacks, "this kernel has no sysctl %s", r->s->requires[i]);
+		if (e == -EREMOTE)
+			snprintf(lacks, sizeof lacks, "this kernel has %s only for the whole machine, not per namespace",
+				 r->s->requires[i]);
+		else
+			snprintf(lacks, sizeof lacks, "this kernel has no sysctl %s", r->s->requires[i]);
 		return run_missingf(r, lacks, "requires sysctl %s: %s", r->s->requires[i], lacks);
 	}
 	return 0;
@@ -300,12 +308,13 @@ static bool step_applies(struct run *r, size_t i)
 
 	if (st->cond.when == WHEN_ALWAYS)
 		return true;
-	bool has = kernel_has_sysctl(r, st->cond.sysctl);
+	int e = kernel_sysctl(r, st->cond.sysctl);
+	bool has = e == 0;
 	for (size_t k = 0; k < i; k++)
 		if (r->s->steps[k].cond.when != WHEN_ALWAYS && strcmp(r->s->steps[k].cond.sysctl, st->cond.sysctl) == 0)
 			return has == (st->cond.when == WHEN_SYSCTL);
 	snprintf(note, sizeof note, "kernel variant: sysctl %s %s: the '%s sysctl %s:' steps ran, the '%s' ones did not",
-		 st->cond.sysctl, has ? "present" : "absent", has ? "if" : "unless", st->cond.sysctl, has ? "unless" : "if");
+		 st->cond.sysctl, has ? "present" : e == -EREMOTE ? "the whole machine's only" : "absent", has ? "if" : "unless", st->cond.sysctl, has ? "unless" : "if");
 	result_note(r->res, note);
 	return has == (st->cond.when == WHEN_SYSCTL);
 }
@@ -343,7 +352,7 @@ static struct result *new_result(const struct scenario *s, const struct run_opti
 	return res;
 }
 
-/* Where a run's time goes, for the benchmark: r->marks[k] is when part k ended (the run's
+/* Where a run's time goes, for the benchmark: r->parts[k] is when part k ended (the run's
  * start is part 0's start). With TCPFAULT_TIMINGS set, the run prints them on stderr as one
  * line, "tcpfault-timings NAME FAMILY part=MS ..." (a clock read per part: no cost to speak of). */
 enum { MARK_SANDBOX, MARK_TRACER, MARK_CAPTURE_OPEN, MARK_PEERS, MARK_STEPS, MARK_CAPTURE_CLOSE,
@@ -353,7 +362,7 @@ static const char *const mark_names[RUN_MARKS] = { "sandbox", "tracer", "capture
 
 static void mark(struct run *r, int k)
 {
-	r->marks[k] = clock_us();
+	r->parts[k] = clock_us();
 }
 
 static void print_marks(const struct run *r)
@@ -363,9 +372,9 @@ static void print_marks(const struct run *r)
 	int64_t t = r->origin_us;
 
 	for (int k = 0; k < RUN_MARKS && n < (int)sizeof line; k++)
-		if (r->marks[k]) {
-			n += snprintf(line + n, sizeof line - (size_t)n, " %s=%.2f", mark_names[k], (double)(r->marks[k] - t) / 1000);
-			t = r->marks[k];
+		if (r->parts[k]) {
+			n += snprintf(line + n, sizeof line - (size_t)n, " %s=%.2f", mark_names[k], (double)(r->parts[k] - t) / 1000);
+			t = r->parts[k];
 		}
 	fprintf(stderr, "%s\n", line);
 }

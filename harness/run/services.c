@@ -151,11 +151,24 @@ int run_bound(const struct run *r, const struct step *st)
  * wait no harness could have shortened: from its anchor (run ms) on for after_ms. */
 int run_too_soon(struct run *r, const struct step *st, double anchor_ms, double event_ms)
 {
+	char from[80] = "";
+
 	if (!st->after_ms)
 		return 0;
+	if (st->after_from[0]) {
+		unsigned i = r->nmarks;
+		while (i > 0 && strcmp(r->marks[i - 1].name, st->after_from))
+			i--;
+		/* check refuses a name not given earlier on a line that always runs before this one */
+		if (i == 0)
+			return run_errorf(r, "'after %d ms from %s': no packet named %s was awaited in this run",
+					  st->after_ms, st->after_from, st->after_from);
+		anchor_ms = r->marks[i - 1].ms;
+		snprintf(from, sizeof from, " from %s (the packet line %u awaited)", st->after_from, r->marks[i - 1].line);
+	}
 	if (event_ms - anchor_ms < st->after_ms)
-		return run_failf(r, "too soon\n  expected: after %d ms\n  observed: after %.1f ms",
-			     st->after_ms, event_ms - anchor_ms);
+		return run_failf(r, "too soon\n  expected: after %d ms%s\n  observed: after %.1f ms",
+			     st->after_ms, from, event_ms - anchor_ms);
 	if (r->nfloors < RUN_MAX_FLOORS) {
 		r->floors[r->nfloors].from = anchor_ms;
 		r->floors[r->nfloors++].to = anchor_ms + st->after_ms;

@@ -93,8 +93,17 @@ int step_packet(struct run *r, const struct step *st)
 	char seen[1024], want[256], since[96], count[32] = "";
 	double base = run_floor_anchor(r);
 
-	if (run_await(r, packet_seen, &w, run_bound(r, st), 0) == 0)
-		return run_too_soon(r, st, base, capture_packet(r->cap, r->pkt_cursor - 1)->t_ms);
+	if (run_await(r, packet_seen, &w, run_bound(r, st), 0) == 0) {
+		double t = capture_packet(r->cap, r->pkt_cursor - 1)->t_ms;
+		if (st->mark[0]) {
+			if (r->nmarks == RUN_MAX_MARKS)
+				return run_errorf(r, "more than %d packets named with 'as'", RUN_MAX_MARKS);
+			r->marks[r->nmarks].name = st->mark;
+			r->marks[r->nmarks].line = st->line;
+			r->marks[r->nmarks++].ms = t;
+		}
+		return run_too_soon(r, st, base, t);
+	}
 	if (r->errored)
 		return -1;
 	packets_since(r, &st->packet, from, seen, sizeof seen);

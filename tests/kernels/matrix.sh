@@ -3,7 +3,7 @@
 # The kernel matrix: tcpfault's catalog (both families), its examples and the netem test, run on
 # this machine's kernel and inside a QEMU guest booting each Debian kernel package named, then
 # one table (scenario x kernel) and a summary line per kernel.
-#   tests/kernels/matrix.sh [-b BUILD] [-o OUT] [-t SECONDS] [-a auto|kvm|tcg] [-s FILE] [-n] PKG...
+#   tests/kernels/matrix.sh [-b BUILD] [-o OUT] [-t SECONDS] [-a auto|kvm|tcg] [-s FILE] [-x PROGRAM] [-n] PKG...
 # Guests get no network device (-nic none): the host's / is shared read-only over virtio-9p under
 # a tmpfs overlay (so the guest runs the host's build and programs), OUT/RELEASE is shared
 # writable for the results. Packages are downloaded and unpacked into a cache (fetch.sh), never
@@ -15,15 +15,16 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../.." && pwd)
 cache=${XDG_CACHE_HOME:-/var/tmp}/tcpfault-kernels
-build=$src/build out='' bound=900 accel=auto host=1 bad=0 only=
+build=$src/build out='' bound=900 accel=auto host=1 bad=0 only= exec=
 
 usage() {
-	echo "usage: $0 [-b BUILD] [-o OUT] [-t SECONDS] [-a auto|kvm|tcg] [-s FILE] [-n] PKG..." >&2
+	echo "usage: $0 [-b BUILD] [-o OUT] [-t SECONDS] [-a auto|kvm|tcg] [-s FILE] [-x PROGRAM] [-n] PKG..." >&2
 	echo "  PKG: a Debian kernel package such as linux-image-6.1.0-57-amd64; -n: not this machine's kernel" >&2
 	echo "  -s FILE: run only this scenario file (a path under the source tree), as the catalog leg" >&2
+	echo "  -x PROGRAM: in each guest run PROGRAM OUTDIR (an absolute path) in place of the suite" >&2
 	exit 2
 }
-while getopts b:o:t:a:s:nh o; do
+while getopts b:o:t:a:s:x:nh o; do
 	case $o in
 	b) build=$(cd "$OPTARG" && pwd) ;;
 	o) out=$OPTARG ;;
@@ -31,6 +32,7 @@ while getopts b:o:t:a:s:nh o; do
 	a) accel=$OPTARG ;;
 	n) host= ;;
 	s) only=$OPTARG ;;
+	x) exec=$OPTARG host= ;;
 	*) usage ;;
 	esac
 done
@@ -58,7 +60,7 @@ if [ ! -x "$build/harness/tcpfault" ]; then
 	echo "matrix.sh: no $build/harness/tcpfault: build it first (meson compile -C $build)" >&2
 	exit 2
 fi
-case "$src$build$cache$only" in *[[:space:]]*)
+case "$src$build$cache$only$exec" in *[[:space:]]*)
 	echo "matrix.sh: the paths go on a kernel command line: no spaces in $src, $build, $cache" >&2
 	exit 2 ;;
 esac
@@ -115,7 +117,7 @@ boot() {
 		-display none -monitor none -serial "file:$log" -no-reboot \
 		-m 4G -smp 2 -accel "$acc" -cpu max \
 		-kernel "$7" -initrd "$1/initrd.gz" \
-		-append "console=ttyS0 panic=-1 loglevel=4 tcpfault.src=$src tcpfault.build=$build tcpfault.out=$3 tcpfault.modules=$1/root/lib/modules/$2 tcpfault.probe=$5${only:+ tcpfault.only=$only}" \
+		-append "console=ttyS0 panic=-1 loglevel=4 tcpfault.src=$src tcpfault.build=$build tcpfault.out=$3 tcpfault.modules=$1/root/lib/modules/$2 tcpfault.probe=$5${only:+ tcpfault.only=$only}${exec:+ tcpfault.exec=$exec}" \
 		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
 		-virtfs "local,path=$3,mount_tag=out,security_model=none,multidevs=remap" \
 		</dev/null >"$3/qemu.log" 2>&1 &

@@ -25,7 +25,7 @@ struct parser {
 	char *err;
 	size_t errlen;
 	struct scenario *s;
-	unsigned eq_at, within_at, after_at;  /* the line's '=', 'within', 'after' (token index), if given */
+	unsigned eq_at, within_at, after_at, as_at;  /* the line's '=', 'within', 'after', 'as' (token index), if given */
 	/* Set by the dispatch for the statement's parser: */
 	const struct statement *stmt;     /* the table entry that matched */
 	unsigned at;                      /* the first token after the keyword (and HOST.PROGRAM, MATCH_PROGRAM) */

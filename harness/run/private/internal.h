@@ -36,6 +36,7 @@ struct peer_report;
  * room for the harness's own liveness probes (peer_answers()). */
 #define RUN_MAX_CMDS (SCENARIO_MAX_CMDS + 64)
 #define RUN_CMD_CHUNK 256         /* commands are allocated this many at a time (run_cmd()) */
+#define RUN_MAX_MARKS SCENARIO_MAX_MARKS
 #define RUN_MAX_FLOORS 256        /* past this, floors met are not counted: never too many */
 #define RUN_MAX_SOCKS (SCENARIO_MAX_HOSTS * PEER_MAX_SOCKS)
 #define RUN_MARKS 9                /* runner.c: the parts of a run TCPFAULT_TIMINGS prints */
@@ -134,12 +135,15 @@ struct run {
 	int64_t step_start_us;            /* when the current step began */
 	struct floor floors[RUN_MAX_FLOORS];  /* the 'after' floors met, run ms */
 	unsigned nfloors;
+	/* The packets named by 'await packet ... as NAME' (name: the step's), wire time, run ms. */
+	struct { const char *name; unsigned line; double ms; } marks[RUN_MAX_MARKS];
+	unsigned nmarks;
 	struct netns_sock *sockbuf;       /* run_sockets(): NETNS_MAX_SOCKS, allocated once */
 	/* When the current step's awaited event happened (run ms): event_ms where it is known
 	 * (a death, a program's call), cond_ms when an await's condition was seen to hold; -1
 	 * while unknown. The 'after' floor of a state, counter, exit or program await uses it. */
 	double event_ms, cond_ms;
-	int64_t marks[RUN_MARKS];         /* when each part of setup and teardown ended (runner.c) */
+	int64_t parts[RUN_MARKS];         /* when each part of setup and teardown ended (runner.c) */
 	bool failed, errored;
 	bool missed;                      /* ended for what this machine lacks (errored is set too) */
 	bool steps_done;                  /* past the last step (teardown, final checks) */
@@ -181,9 +185,11 @@ void run_record_ktrace(struct run *r);
 int run_await(struct run *r, bool (*cond)(struct run *, const void *), const void *arg, int bound_ms, int poll_ms);
 /* The bound of an await: its 'within', or the file's default. */
 int run_bound(const struct run *r, const struct step *st);
-/* An awaited event before the step's 'after' floor is a failure; a floor met is counted. */
+/* An awaited event before the step's 'after' floor is a failure; a floor met is counted. The
+ * floor counts from anchor_ms, or with 'from NAME' from the packet so named. */
 int run_too_soon(struct run *r, const struct step *st, double anchor_ms, double event_ms);
-/* Where a floor counts from: the packet the previous packet await matched, or the step's start. */
+/* Where a floor counts from: the packet the previous packet await matched, or the step's start
+ * (an 'after DUR from NAME' counts from the named packet instead: run_too_soon() sees to it). */
 double run_floor_anchor(const struct run *r);
 /* The host's TCP sockets (NETNS_MAX_SOCKS at most, else -E2BIG), in a buffer of the run's. */
 int run_sockets(struct run *r, int host, const struct netns_sock **ret);
