@@ -16,7 +16,8 @@ apt-get install -y -qq --no-install-recommends \
 	libnl-3-dev libnl-route-3-dev libnl-idiag-3-dev libpcap-dev libjson-c-dev \
 	libnftables-dev libcmocka-dev scdoc groff-base libxml2-utils python3-yaml \
 	libbpf-dev clang bpftool \
-	iproute2 nftables tcpdump procps socat curl chromium jq >/dev/null
+	iproute2 nftables tcpdump procps socat curl chromium jq \
+	qemu-system-x86 busybox-static kmod xz-utils zstd >/dev/null
 [ -f build/build.ninja ] || meson setup build >/dev/null
 meson compile -C build
 # A second build under ASan + UBSan (gcc brings their runtimes): the README's test command runs

@@ -2,13 +2,14 @@
 # SPDX-License-Identifier: MIT
 # Downloads a Debian kernel package and unpacks it into the cache, with its modules indexed:
 #   fetch.sh CACHE PKG      prints the unpacked tree's path (CACHE/PKG/root) on its last line
+#   fetch.sh CACHE --lists  only refreshes the private package lists (for apt-cache queries)
 # apt runs with a private state under CACHE (its own sources list, lists and archives): the host's
 # /etc/apt, its package lists and /boot are never touched, and Debian 11's kernels are found
 # beside Debian 12's. Already unpacked packages are reused.
 set -eu
 cache=$1 pkg=$2
 tree=$cache/$pkg/root
-if [ -f "$cache/$pkg/ok" ]; then
+if [ "$pkg" != --lists ] && [ -f "$cache/$pkg/ok" ]; then
 	echo "$tree"
 	exit 0
 fi
@@ -30,6 +31,7 @@ set -- -o Dir::Etc::SourceList="$apt/sources.list" -o Dir::Etc::SourceParts="$ap
 if [ -z "$(find "$apt/lists" -maxdepth 1 -name '*Packages*' -mtime -1 2>/dev/null | head -n1)" ]; then
 	apt-get "$@" -qq update >&2
 fi
+[ "$pkg" = --lists ] && exit 0
 (cd "$apt/debs" && apt-get "$@" -qq download "$pkg" >&2)
 deb=$(find "$apt/debs" -name "${pkg}_*.deb" | sort -V | tail -n1)
 rm -rf "${cache:?}/$pkg"
