@@ -106,7 +106,17 @@ struct run_options {
 	unsigned run, runs;               /* this run of runs (--repeat): the pcap file names it if runs > 1 */
 	unsigned snaplen;                 /* --snaplen: bytes kept of each packet; 0: CAPTURE_SNAPLEN */
 	bool privileged_programs;         /* --privileged-programs: exec'd programs not confined */
+	/* A job slot's sandbox, kept between its runs (NULL: every run makes its own and frees it).
+	 * A run that can use it takes it and resets it (netns_sandbox_reset()) first; one that
+	 * cannot frees it. A run that may leave its sandbox for the next puts it here: the caller
+	 * must end every process of the run before the next run resets it. */
+	struct netns_sandbox **keep;
 };
+/* Whether a run of s may use a kept sandbox (run_options.keep): the bridge topology, no
+ * counter step (the kernel's counters would hold the earlier runs' counts), programs
+ * confined (no capability over the namespaces, so everything they change is a process's
+ * or a socket's, and dies or is destroyed). */
+bool runner_reusable(const struct scenario *s, const struct run_options *o);
 
 /* What every run of this process would otherwise find out alone, done once before the workers
  * fork (they inherit it): the kernel tracer's reading of the kernel's BTF. Optional. */

@@ -284,6 +284,38 @@ static struct result *new_result(const struct scenario *s, const struct run_opti
 	return res;
 }
 
+bool runner_reusable(const struct scenario *s, const struct run_options *o)
+{
+	if (s->router || o->privileged_programs)
+		return false;
+	for (size_t i = 0; i < s->nsteps; i++)
+		if (s->steps[i].kind == STEP_COUNTER)
+			return false;
+	return true;
+}
+
+/* The slot's kept sandbox, reset, if this run can use it (else it is freed); NULL if none.
+ * The result notes it: a run that fails in a reused sandbox can be run again without
+ * (TCPFAULT_REUSE=0) to tell. */
+static struct netns_sandbox *kept_sandbox(struct run *r)
+{
+	struct netns_sandbox *sb = r->o->keep ? *r->o->keep : NULL;
+	unsigned remade = 0;
+	char note[160];
+
+	if (!sb)
+		return NULL;
+	*r->o->keep = NULL;
+	if (!r->reusable || netns_host_count(sb) != r->s->nhosts || netns_sandbox_reset(sb, &remade) < 0) {
+		netns_sandbox_free(sb);
+		return NULL;
+	}
+	snprintf(note, sizeof note, "sandbox: the job slot's, reset after its previous run%s (TCPFAULT_REUSE=0: a new one)",
+		 remade == 0 ? "" : remade == 1 ? ", one host made anew" : ", hosts made anew");
+	result_note(r->res, note);
+	return sb;
+}
+
 /* The sandbox, the capture, the programs' set, the loop's sources and a peer on each host; 0,
  * or -1 with the error recorded. */
 static int setup(struct run *r)
@@ -293,7 +325,9 @@ static int setup(struct run *r)
 	char err[512], path[4096];
 	int e;
 
-	if ((e = netns_sandbox_new_topology(s->nhosts, s->router ? NETNS_ROUTER : NETNS_BRIDGE, &r->sb)) < 0)
+	r->reusable = o->keep && runner_reusable(s, o);
+	if (!(r->sb = kept_sandbox(r)) &&
+	    (e = netns_sandbox_new_topology(s->nhosts, s->router ? NETNS_ROUTER : NETNS_BRIDGE, &r->sb)) < 0)
 		return run_errorf(r, "creating the sandbox: %s", netns_new_error());
 	/* The kernel tracer, watching the hosts before anything happens on them; without it (not
 	 * root, a build without libbpf) the run goes on, and its result says so. */
@@ -382,7 +416,10 @@ static void teardown(struct run *r)
 	}
 	free(r->sockbuf);
 	programs_free(r->progs);
-	netns_sandbox_free(r->sb);
+	if (r->reusable && r->sb)
+		*r->o->keep = r->sb;
+	else
+		netns_sandbox_free(r->sb);
 }
 
 struct result *runner_run(const struct scenario *s, const struct run_options *o)

@@ -105,6 +105,7 @@ struct run {
 	const struct scenario *s;
 	const struct run_options *o;
 	struct netns_sandbox *sb;
+	bool reusable;                    /* runner_reusable(): sb goes to o->keep at the end */
 	struct capture *cap;
 	struct ktrace *kt;                /* the kernel tracer (ktrace.h); NULL where it could not run */
 	char kt_why[256];                 /* why not, where it could not */
