@@ -65,6 +65,7 @@ struct host {
 	struct { char key[96], value[64], orig[64]; } sysctl[MAX_SYSCTLS];
 	bool nft, netem;        /* nft tables or a netem qdisc were made here: reset undoes them */
 	bool doubt;             /* reset cannot say what it was: it makes the host anew */
+	char *mib;              /* its counters (/proc/net/netstat, snmp) at the last reset, or NULL */
 	bool quickack;          /* RTAX_QUICKACK on its routes; set again after reboot */
 	unsigned rto_min_ms;    /* RTAX_RTO_MIN (locked) on its routes, 0: none; likewise */
 	bool held;              /* netns_hold(): its neighbour entries withdrawn; a reboot ends it */
@@ -672,6 +673,8 @@ static int wait_for(struct netns_sandbox *sb, struct nl_sock *mon, struct awaite
 
 static void host_close(struct host *h)
 {
+	free(h->mib);
+	h->mib = NULL;
 	nl_socket_free(h->nl);
 	h->nl = NULL;
 	if (h->fd >= 0)
@@ -1454,16 +1457,14 @@ int netns_state_from_name(const char *name)
 	return -EINVAL;
 }
 
-/* Finds prefix.field in a /proc/net file of "Prefix: names..." / "Prefix: values..." pairs. */
-static int counter_in(const char *path, const char *prefix, const char *field, long long *ret)
+/* Finds prefix.field in f, text of "Prefix: names..." / "Prefix: values..." pairs as in a
+ * /proc/net file. */
+static int counter_in(FILE *f, const char *prefix, const char *field, long long *ret)
 {
 	char *names = NULL, *values = NULL, *sn, *sv, *n, *v;
 	size_t nlen = 0, vlen = 0, plen = strlen(prefix);
-	FILE *f = fopen(path, "re");
 	int r = -ENOENT;
 
-	if (!f)
-		return -errno;
 	while (r == -ENOENT && getline(&names, &nlen, f) > 0 && getline(&values, &vlen, f) > 0) {
 		if (strncmp(names, prefix, plen) || names[plen] != ':')
 			continue;
@@ -1481,8 +1482,59 @@ static int counter_in(const char *path, const char *prefix, const char *field, l
 	}
 	free(names);
 	free(values);
-	fclose(f);
 	return r;
+}
+
+static const char *const mib_files[] = { "/proc/thread-self/net/netstat", "/proc/thread-self/net/snmp" };
+
+/* prefix.field in the namespace the thread is in: netstat, then snmp. */
+static int counter_read(const char *prefix, const char *field, long long *ret)
+{
+	int r = -ENOENT;
+
+	for (int i = 0; i < 2 && r == -ENOENT; i++) {
+		FILE *f = fopen(mib_files[i], "re");
+		if (!f)
+			return -errno;
+		r = counter_in(f, prefix, field, ret);
+		fclose(f);
+	}
+	return r;
+}
+
+/* The counters of the namespace the thread is in, as text (netstat's, then snmp's). */
+static char *mib_snapshot(void)
+{
+	char *text = NULL, buf[4096];
+	size_t len = 0;
+	FILE *m = open_memstream(&text, &len);
+
+	for (int i = 0; m && i < 2; i++) {
+		FILE *f = fopen(mib_files[i], "re");
+		size_t n;
+		while (f && (n = fread(buf, 1, sizeof buf, f)) > 0)
+			fwrite(buf, 1, n, m);
+		if (f)
+			fclose(f);
+	}
+	if (m && fclose(m) == 0)
+		return text;
+	free(text);
+	return NULL;
+}
+
+/* Not counts but values (a constant, a gauge): a reset sandbox's reads are not made relative. */
+static bool mib_is_value(const char *prefix, const char *field)
+{
+	static const char *const values[] = { "Ip.Forwarding", "Ip.DefaultTTL", "Tcp.RtoAlgorithm", "Tcp.RtoMin",
+					      "Tcp.RtoMax", "Tcp.MaxConn", "Tcp.CurrEstab" };
+	char name[128];
+
+	snprintf(name, sizeof name, "%s.%s", prefix, field);
+	for (size_t i = 0; i < sizeof values / sizeof values[0]; i++)
+		if (!strcmp(name, values[i]))
+			return true;
+	return false;
 }
 
 int netns_counter(struct netns_sandbox *sb, int host, const char *name, long long *ret)
@@ -1501,11 +1553,18 @@ int netns_counter(struct netns_sandbox *sb, int host, const char *name, long lon
 	r = enter_ns(fd, &back);
 	if (r < 0)
 		return netns_fail(sb, r, "entering host %d", host);
-	r = counter_in("/proc/thread-self/net/netstat", prefix, dot + 1, ret);
-	if (r == -ENOENT)
-		r = counter_in("/proc/thread-self/net/snmp", prefix, dot + 1, ret);
+	r = counter_read(prefix, dot + 1, ret);
 	if (r < 0)
 		return netns_fail(sb, r, "reading counter %s on host %d", name, host);
+	/* In a reset sandbox: what this run counted, as in a new namespace. */
+	const char *mib = host != NETNS_WIRE ? sb->hosts[host].mib : NULL;
+	long long before = 0;
+	FILE *f = mib && !mib_is_value(prefix, dot + 1) ? fmemopen((void *)mib, strlen(mib), "r") : NULL;
+	if (f) {
+		if (counter_in(f, prefix, dot + 1, &before) == 0)
+			*ret -= before;
+		fclose(f);
+	}
 	return 0;
 }
 
@@ -1760,6 +1819,18 @@ int netns_sandbox_reset(struct netns_sandbox *sb, unsigned *ret_remade)
 		if ((r = netns_host_reboot(sb, (int)i)) < 0)
 			return r;
 		remade++;
+	}
+	/* Last, once no host has a socket left to send anything: the counters' baseline
+	 * (netns_counter()); a host made anew counts from zero. */
+	for (unsigned i = 0; i < sb->nhosts; i++) {
+		_cleanup_leave_ int back = -1;
+		struct host *h = &sb->hosts[i];
+		free(h->mib);
+		h->mib = NULL;
+		if ((r = enter_ns(h->fd, &back)) < 0)
+			return netns_fail(sb, r, "reset: entering host %u", i);
+		if (!(h->mib = mib_snapshot()))
+			return netns_fail(sb, -ENOMEM, "reset: reading host %u's counters", i);
 	}
 	if (ret_remade)
 		*ret_remade = remade;

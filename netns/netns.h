@@ -63,7 +63,9 @@ void netns_sandbox_free(struct netns_sandbox *sb);
  * (and conntrack forgotten), netem removed, sysctls set through netns_sysctl_set() given back
  * the values they had before, route metrics (quickack, rto_min) removed, every TCP socket left
  * (TIME-WAIT, orphans) destroyed through sock_diag's SOCK_DESTROY, the TCP metrics cache
- * emptied; then its neighbour table is checked to hold only its permanent entries. A host
+ * emptied; then its neighbour table is checked to hold only its permanent entries. Last, its
+ * counters are read: netns_counter() then gives what was counted since (as in a new
+ * namespace), but for the values that are not counts (Tcp.CurrEstab, Tcp.RtoMin...). A host
  * where any of that cannot be done or checked (a sysctl whose value was not read, a socket the
  * kernel will not destroy, a metrics cache that needs privilege to flush) is made anew, as
  * netns_host_reboot() makes it, with nothing of the run remembered; *ret_remade (if not NULL)

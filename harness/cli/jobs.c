@@ -141,7 +141,7 @@ static pid_t spawn(struct job *jobs, size_t n, int keep, int spool, bool pidns_o
 static _Noreturn void serve(struct job *jobs, size_t n, int sock, struct run_progress *progress,
 			    const struct run_options *base)
 {
-	struct netns_sandbox *keep = NULL;
+	struct run_keep keep = { 0 };
 
 	for (;;) {
 		size_t idx;

@@ -286,12 +286,15 @@ static struct result *new_result(const struct scenario *s, const struct run_opti
 
 bool runner_reusable(const struct scenario *s, const struct run_options *o)
 {
-	if (s->router || o->privileged_programs)
-		return false;
-	for (size_t i = 0; i < s->nsteps; i++)
-		if (s->steps[i].kind == STEP_COUNTER)
-			return false;
-	return true;
+	return !s->router && !o->privileged_programs;
+}
+
+/* What the slot keeps goes, the capture first (it is on the sandbox's wire). */
+static void keep_free(struct run_keep *k)
+{
+	capture_free(k->cap);
+	netns_sandbox_free(k->sb);
+	*k = (struct run_keep){ 0 };
 }
 
 /* The slot's kept sandbox, reset, if this run can use it (else it is freed); NULL if none.
@@ -299,21 +302,44 @@ bool runner_reusable(const struct scenario *s, const struct run_options *o)
  * (TCPFAULT_REUSE=0) to tell. */
 static struct netns_sandbox *kept_sandbox(struct run *r)
 {
-	struct netns_sandbox *sb = r->o->keep ? *r->o->keep : NULL;
+	struct run_keep *k = r->o->keep;
 	unsigned remade = 0;
 	char note[160];
 
-	if (!sb)
+	/* A run that cannot use it leaves it for the next that can. */
+	if (!k || !k->sb || !r->reusable)
 		return NULL;
-	*r->o->keep = NULL;
-	if (!r->reusable || netns_host_count(sb) != r->s->nhosts || netns_sandbox_reset(sb, &remade) < 0) {
-		netns_sandbox_free(sb);
+	if (netns_host_count(k->sb) != r->s->nhosts || netns_sandbox_reset(k->sb, &remade) < 0) {
+		keep_free(k);
 		return NULL;
 	}
 	snprintf(note, sizeof note, "sandbox: the job slot's, reset after its previous run%s (TCPFAULT_REUSE=0: a new one)",
 		 remade == 0 ? "" : remade == 1 ? ", one host made anew" : ", hosts made anew");
 	result_note(r->res, note);
+	struct netns_sandbox *sb = k->sb;
+	k->sb = NULL;
 	return sb;
+}
+
+/* The slot's capture for this run, if it kept one of this ring and snaplen (else it goes); 0,
+ * 1 if the run must open its own, -1 with the error recorded. */
+static int kept_capture(struct run *r, const char *path, size_t ring, unsigned snaplen)
+{
+	struct run_keep *k = r->o->keep;
+	char err[512];
+
+	if (!k || !k->cap)
+		return 1;
+	if (k->ring != ring || k->snaplen != snaplen) {
+		capture_free(k->cap);
+		k->cap = NULL;
+		return 1;
+	}
+	r->cap = k->cap;
+	k->cap = NULL;
+	if (capture_restart(r->cap, path, err, sizeof err) < 0)
+		return run_errorf(r, "%s", err);
+	return 0;
 }
 
 /* The sandbox, the capture, the programs' set, the loop's sources and a peer on each host; 0,
@@ -326,7 +352,8 @@ static int setup(struct run *r)
 	int e;
 
 	r->reusable = o->keep && runner_reusable(s, o);
-	if (!(r->sb = kept_sandbox(r)) &&
+	r->sb_reused = (r->sb = kept_sandbox(r)) != NULL;
+	if (!r->sb &&
 	    (e = netns_sandbox_new_topology(s->nhosts, s->router ? NETNS_ROUTER : NETNS_BRIDGE, &r->sb)) < 0)
 		return run_errorf(r, "creating the sandbox: %s", netns_new_error());
 	/* The kernel tracer, watching the hosts before anything happens on them; without it (not
@@ -359,8 +386,12 @@ static int setup(struct run *r)
 	 * size per flooding packet, the headers only (256 bytes), unless --snaplen said. */
 	size_t ring = capture_ring_for(s);
 	unsigned snaplen = o->snaplen ? o->snaplen : ring > CAPTURE_RING ? CAPTURE_RING_SNAPLEN : CAPTURE_SNAPLEN;
-	if (capture_open_wire(r->sb, o->pcap_dir ? path : NULL, ring, snaplen, &r->cap, err, sizeof err) < 0)
+	if ((e = r->sb_reused ? kept_capture(r, o->pcap_dir ? path : NULL, ring, snaplen) : 1) < 0)
+		return -1;
+	if (e > 0 && capture_open_wire(r->sb, o->pcap_dir ? path : NULL, ring, snaplen, &r->cap, err, sizeof err) < 0)
 		return run_errorf(r, "%s", err);
+	r->ring = ring;
+	r->snaplen = snaplen;
 	/* Said where it matters: a blackhole, which would use netem where asked and present. */
 	bool blackholes = false;
 	for (size_t i = 0; i < s->nsteps; i++)
@@ -407,7 +438,12 @@ static void teardown(struct run *r)
 		case CAPTURE_COMPLETE:
 			break;
 		}
-		capture_free(r->cap);
+		if (r->reusable && r->sb) {
+			capture_end_file(r->cap);
+		} else {
+			capture_free(r->cap);
+			r->cap = NULL;
+		}
 	}
 	run_record_ktrace(r);
 	for (unsigned h = 0; h < r->s->nhosts; h++) {
@@ -416,8 +452,11 @@ static void teardown(struct run *r)
 	}
 	free(r->sockbuf);
 	programs_free(r->progs);
-	if (r->reusable && r->sb)
-		*r->o->keep = r->sb;
+	if (r->reusable && r->sb) {
+		if (r->o->keep->cap)
+			capture_free(r->o->keep->cap);   /* kept, but the run ended before it took it */
+		*r->o->keep = (struct run_keep){ r->sb, r->cap, r->ring, r->snaplen };
+	}
 	else
 		netns_sandbox_free(r->sb);
 }
