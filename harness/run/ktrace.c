@@ -356,6 +356,22 @@ bool ktrace_knows_reset_reason(const struct ktrace *kt, const char *name)
 	return false;
 }
 
+void ktrace_restart(struct ktrace *kt, int64_t origin_us)
+{
+	for (int h = 0; h < KTRACE_MAX_HOSTS; h++)
+		if (kt->inode[h]) {
+			bpf_map__delete_elem(kt->skel->maps.netns_hosts, &kt->inode[h], sizeof kt->inode[h], 0);
+			kt->inode[h] = 0;
+		}
+	ring_buffer__consume(kt->rb);
+	kt->n = 0;
+	kt->err = 0;
+	for (int i = 0; i < KTRACE_MAX_TW; i++)
+		kt->tw[i].host = -1;
+	kt->skel->bss->lost = 0;
+	kt->origin_us = origin_us;
+}
+
 void ktrace_free(struct ktrace *kt)
 {
 	if (!kt)
@@ -384,6 +400,7 @@ const struct ktrace_record *ktrace_get(const struct ktrace *kt, size_t i) { retu
 unsigned long long ktrace_lost(const struct ktrace *kt) { return 0; }
 bool ktrace_has_reset_reasons(const struct ktrace *kt) { return false; }
 bool ktrace_knows_reset_reason(const struct ktrace *kt, const char *name) { return false; }
+void ktrace_restart(struct ktrace *kt, int64_t origin_us) { }
 void ktrace_free(struct ktrace *kt) { }
 
 #endif

@@ -116,7 +116,8 @@ struct run_options {
 	/* What a job slot keeps between its runs (NULL: every run makes its own and frees it). */
 	struct run_keep *keep;
 };
-/* A job slot's sandbox and its capture. A run that can use the sandbox takes it and resets it
+/* A job slot's sandbox and its capture, and its kernel tracer (any run takes that, restarted,
+ * and leaves it). A run that can use the sandbox takes it and resets it
  * (netns_sandbox_reset()) first, and the capture with it where the ring and snaplen are the
  * same (else it opens its own); a run that cannot frees both. A run that may leave them for the
  * next puts them here: the caller must end every process of the run before the next run. */
@@ -125,6 +126,7 @@ struct run_keep {
 	struct capture *cap;              /* on sb's wire, or NULL */
 	size_t ring;                      /* the capture's ring and snaplen */
 	unsigned snaplen;
+	struct ktrace *kt;                /* the kernel tracer, whatever the sandbox; or NULL */
 };
 /* Whether a run of s may use a kept sandbox (run_options.keep): the bridge topology, programs
  * confined (no capability over the namespaces, so everything they change is a process's or a

@@ -130,7 +130,10 @@ void run_record_ktrace(struct run *r)
 	}
 	if (!ktrace_has_reset_reasons(r->kt))
 		result_note(r->res, "kernel reasons: this kernel gives no reason for the resets it sends (Linux 6.10 on)");
-	ktrace_free(r->kt);
+	if (r->o->keep && !r->o->keep->kt)
+		r->o->keep->kt = r->kt;   /* for the slot's next run */
+	else
+		ktrace_free(r->kt);
 	r->kt = NULL;
 }
 
@@ -289,12 +292,13 @@ bool runner_reusable(const struct scenario *s, const struct run_options *o)
 	return !s->router && !o->privileged_programs;
 }
 
-/* What the slot keeps goes, the capture first (it is on the sandbox's wire). */
+/* The slot's sandbox goes, its capture first (it is on the sandbox's wire); not the tracer. */
 static void keep_free(struct run_keep *k)
 {
 	capture_free(k->cap);
 	netns_sandbox_free(k->sb);
-	*k = (struct run_keep){ 0 };
+	k->cap = NULL;
+	k->sb = NULL;
 }
 
 /* The slot's kept sandbox, reset, if this run can use it (else it is freed); NULL if none.
@@ -366,6 +370,11 @@ static int setup(struct run *r)
 		 * passed its 60 s limit traced, 12-21 s untraced): not where nothing asks for it. */
 		snprintf(r->kt_why, sizeof r->kt_why, "kernel reasons not traced: a run with a SYN flood");
 		result_note(r->res, r->kt_why);
+	} else if (o->keep && o->keep->kt) {
+		r->kt = o->keep->kt;      /* the slot's, loaded once */
+		o->keep->kt = NULL;
+		ktrace_restart(r->kt, r->origin_us);
+		r->res->traced = true;
 	} else if (ktrace_new(r->origin_us, &r->kt, r->kt_why, sizeof r->kt_why) < 0) {
 		result_note(r->res, r->kt_why);
 	} else {
@@ -455,7 +464,7 @@ static void teardown(struct run *r)
 	if (r->reusable && r->sb) {
 		if (r->o->keep->cap)
 			capture_free(r->o->keep->cap);   /* kept, but the run ended before it took it */
-		*r->o->keep = (struct run_keep){ r->sb, r->cap, r->ring, r->snaplen };
+		*r->o->keep = (struct run_keep){ r->sb, r->cap, r->ring, r->snaplen, r->o->keep->kt };
 	}
 	else
 		netns_sandbox_free(r->sb);
