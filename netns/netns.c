@@ -16,6 +16,7 @@
 #include "netns.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <poll.h>
@@ -26,7 +27,11 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <linux/if.h>
+#include <linux/genetlink.h>
 #include <linux/inet_diag.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nfnetlink_conntrack.h>
+#include <linux/tcp_metrics.h>
 #include <linux/sock_diag.h>
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
@@ -57,7 +62,11 @@ struct host {
 	int fd;                 /* namespace */
 	struct nl_sock *nl;     /* rtnetlink, bound to that namespace */
 	unsigned nsysctl;
-	struct { char key[96], value[64]; } sysctl[MAX_SYSCTLS];  /* replayed after reboot */
+	/* replayed after reboot; orig: its value before the first set (netns_sandbox_reset()) */
+	struct { char key[96], value[64], orig[64]; } sysctl[MAX_SYSCTLS];
+	bool nft, netem;        /* nft tables or a netem qdisc were made here: reset undoes them */
+	bool doubt;             /* reset cannot say what it was: it makes the host anew */
+	char *mib;              /* its counters (/proc/net/netstat, snmp) at the last reset, or NULL */
 	bool quickack;          /* RTAX_QUICKACK on its routes; set again after reboot */
 	unsigned rto_min_ms;    /* RTAX_RTO_MIN (locked) on its routes, 0: none; likewise */
 	bool held;              /* netns_hold(): its neighbour entries withdrawn; a reboot ends it */
@@ -70,6 +79,7 @@ struct netns_sandbox {
 	struct nl_sock *wire_nl;
 	int br_ifindex;
 	int kerr;               /* errno from the last netlink error message, 0 if none */
+	bool wire_nft, wire_sysctl;  /* the wire was changed: netns_sandbox_reset() refuses */
 	struct host hosts[NETNS_MAX_HOSTS];
 	char err[1200];                   /* nft's whole error text fits (its lines, the carets) */
 };
@@ -480,6 +490,11 @@ int netns_sysctl_set(struct netns_sandbox *sb, int host, const char *key, const 
 		    strlen(value) >= sizeof(h->sysctl[i].value))
 			return netns_fail(sb, -ENOSPC, "remembering sysctl %s on host %d", key, host);
 	}
+	if (host != NETNS_WIRE && i == h->nsysctl &&
+	    sysctl_io(fd, key, NULL, h->sysctl[i].orig, sizeof h->sysctl[i].orig) < 0)
+		h->doubt = true;   /* a value reset could not put back: the host is made anew */
+	if (host == NETNS_WIRE)
+		sb->wire_sysctl = true;
 	r = sysctl_io(fd, key, value, NULL, 0);
 	if (r < 0)
 		return sysctl_fail(sb, r, key, value, host);
@@ -818,6 +833,8 @@ static int wait_for(struct netns_sandbox *sb, struct nl_sock *mon, struct awaite
 
 static void host_close(struct host *h)
 {
+	free(h->mib);
+	h->mib = NULL;
 	nl_socket_free(h->nl);
 	h->nl = NULL;
 	if (h->fd >= 0)
@@ -860,6 +877,7 @@ static int host_up(struct netns_sandbox *sb, int i)
 	_cleanup_(rtnl_link) *wire_link = NULL;
 
 	h->held = false;   /* a new namespace: its neighbour entries are permanent again */
+	h->nft = h->netem = h->doubt = false;
 	r = ns_new(sb, NETLINK_ROUTE, &h->fd, &h->nl);
 	if (r < 0)
 		return r;
@@ -1242,6 +1260,17 @@ int netns_leave(int back)
 
 /* ---- faults ---- */
 
+/* Notes that the namespace fd was changed in a way netns_sandbox_reset() must undo: the bool
+ * at offset in its struct host, or *wire. */
+static void mark(struct netns_sandbox *sb, int fd, size_t offset, bool *wire)
+{
+	if (fd == sb->wire_fd)
+		*wire = true;
+	for (unsigned i = 0; i < sb->nhosts; i++)
+		if (sb->hosts[i].fd == fd)
+			*(bool *)((char *)&sb->hosts[i] + offset) = true;
+}
+
 /* Runs an nft batch in the namespace fd; what is about says what for in the error sentence. */
 static int nft_run(struct netns_sandbox *sb, int fd, const char *cmd, const char *about)
 {
@@ -1253,6 +1282,7 @@ static int nft_run(struct netns_sandbox *sb, int fd, const char *cmd, const char
 	r = enter_ns(fd, &back);
 	if (r < 0)
 		return netns_fail(sb, r, "%s: entering the namespace", about);
+	mark(sb, fd, offsetof(struct host, nft), &sb->wire_nft);
 	/* libnftables opens its netlink socket while in here, so the rules land here too. */
 	nft = nft_ctx_new(NFT_CTX_DEFAULT);
 	if (!nft)
@@ -1461,6 +1491,7 @@ int netns_netem_blackhole(struct netns_sandbox *sb, int host, bool on)
 	if (on && !netns_netem_available())
 		return netns_fail(sb, -EOPNOTSUPP, "this kernel has no netem qdisc (sch_netem is not built or "
 			    "not loadable); 'blackhole HOST' without 'netem' uses nftables instead");
+	sb->hosts[host].netem = true;   /* both ends: host_reset() removes them */
 	/* Both directions on the wire: toward the host (wire side) and from it (host side). */
 	r = netem_loss(sb, sb->wire_nl, netns_wire_ifname(host, ifname), on);
 	if (r < 0)
@@ -1586,16 +1617,14 @@ int netns_state_from_name(const char *name)
 	return -EINVAL;
 }
 
-/* Finds prefix.field in a /proc/net file of "Prefix: names..." / "Prefix: values..." pairs. */
-static int counter_in(const char *path, const char *prefix, const char *field, long long *ret)
+/* Finds prefix.field in f, text of "Prefix: names..." / "Prefix: values..." pairs as in a
+ * /proc/net file. */
+static int counter_in(FILE *f, const char *prefix, const char *field, long long *ret)
 {
 	char *names = NULL, *values = NULL, *sn, *sv, *n, *v;
 	size_t nlen = 0, vlen = 0, plen = strlen(prefix);
-	FILE *f = fopen(path, "re");
 	int r = -ENOENT;
 
-	if (!f)
-		return -errno;
 	while (r == -ENOENT && getline(&names, &nlen, f) > 0 && getline(&values, &vlen, f) > 0) {
 		if (strncmp(names, prefix, plen) || names[plen] != ':')
 			continue;
@@ -1613,8 +1642,59 @@ static int counter_in(const char *path, const char *prefix, const char *field, l
 	}
 	free(names);
 	free(values);
-	fclose(f);
 	return r;
+}
+
+static const char *const mib_files[] = { "/proc/thread-self/net/netstat", "/proc/thread-self/net/snmp" };
+
+/* prefix.field in the namespace the thread is in: netstat, then snmp. */
+static int counter_read(const char *prefix, const char *field, long long *ret)
+{
+	int r = -ENOENT;
+
+	for (int i = 0; i < 2 && r == -ENOENT; i++) {
+		FILE *f = fopen(mib_files[i], "re");
+		if (!f)
+			return -errno;
+		r = counter_in(f, prefix, field, ret);
+		fclose(f);
+	}
+	return r;
+}
+
+/* The counters of the namespace the thread is in, as text (netstat's, then snmp's). */
+static char *mib_snapshot(void)
+{
+	char *text = NULL, buf[4096];
+	size_t len = 0;
+	FILE *m = open_memstream(&text, &len);
+
+	for (int i = 0; m && i < 2; i++) {
+		FILE *f = fopen(mib_files[i], "re");
+		size_t n;
+		while (f && (n = fread(buf, 1, sizeof buf, f)) > 0)
+			fwrite(buf, 1, n, m);
+		if (f)
+			fclose(f);
+	}
+	if (m && fclose(m) == 0)
+		return text;
+	free(text);
+	return NULL;
+}
+
+/* Not counts but values (a constant, a gauge): a reset sandbox's reads are not made relative. */
+static bool mib_is_value(const char *prefix, const char *field)
+{
+	static const char *const values[] = { "Ip.Forwarding", "Ip.DefaultTTL", "Tcp.RtoAlgorithm", "Tcp.RtoMin",
+					      "Tcp.RtoMax", "Tcp.MaxConn", "Tcp.CurrEstab" };
+	char name[128];
+
+	snprintf(name, sizeof name, "%s.%s", prefix, field);
+	for (size_t i = 0; i < sizeof values / sizeof values[0]; i++)
+		if (!strcmp(name, values[i]))
+			return true;
+	return false;
 }
 
 int netns_counter(struct netns_sandbox *sb, int host, const char *name, long long *ret)
@@ -1633,10 +1713,286 @@ int netns_counter(struct netns_sandbox *sb, int host, const char *name, long lon
 	r = enter_ns(fd, &back);
 	if (r < 0)
 		return netns_fail(sb, r, "entering host %d", host);
-	r = counter_in("/proc/thread-self/net/netstat", prefix, dot + 1, ret);
-	if (r == -ENOENT)
-		r = counter_in("/proc/thread-self/net/snmp", prefix, dot + 1, ret);
+	r = counter_read(prefix, dot + 1, ret);
 	if (r < 0)
 		return netns_fail(sb, r, "reading counter %s on host %d", name, host);
+	/* In a reset sandbox: what this run counted, as in a new namespace. */
+	const char *mib = host != NETNS_WIRE ? sb->hosts[host].mib : NULL;
+	long long before = 0;
+	FILE *f = mib && !mib_is_value(prefix, dot + 1) ? fmemopen((void *)mib, strlen(mib), "r") : NULL;
+	if (f) {
+		if (counter_in(f, prefix, dot + 1, &before) == 0)
+			*ret -= before;
+		fclose(f);
+	}
+	return 0;
+}
+
+/* ---- reset: the sandbox as it was made, for the next run (netns.h) ---- */
+
+/* A raw netlink socket of protocol in namespace nsfd; -errno. */
+static int nl_open(int nsfd, int protocol)
+{
+	_cleanup_leave_ int back = -1;
+	struct timeval tv = { .tv_sec = 2 };
+	int r = enter_ns(nsfd, &back), fd;
+
+	if (r < 0)
+		return r;
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol);
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	return fd;
+}
+
+/* A raw netlink exchange on fd (nl_open()): req sent, replies read until the kernel's ack or
+ * the dump's end, each given to on_msg (if any). 0, or -errno: the kernel's, or -ETIMEDOUT
+ * after 2 s of silence. */
+static int nl_talk(int fd, struct nlmsghdr *req, void (*on_msg)(const struct nlmsghdr *, void *), void *arg)
+{
+	static char buf[32768] __attribute__((aligned(NLMSG_ALIGNTO)));
+
+	req->nlmsg_seq++;
+	if (send(fd, req, req->nlmsg_len, 0) < 0)
+		return -errno;
+	for (int rounds = 0; rounds < 100000; rounds++) {
+		ssize_t n = recv(fd, buf, sizeof buf, 0);
+		if (n < 0)
+			return errno == EAGAIN ? -ETIMEDOUT : -errno;
+		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
+			if (h->nlmsg_type == NLMSG_DONE)
+				return 0;
+			if (h->nlmsg_type == NLMSG_ERROR)
+				return ((struct nlmsgerr *)NLMSG_DATA(h))->error;
+			if (on_msg)
+				on_msg(h, arg);
+		}
+	}
+	return -ETIMEDOUT;
+}
+
+/* nl_talk() on a socket of its own in nsfd. */
+static int nl_talk_in(int nsfd, int protocol, struct nlmsghdr *req,
+		      void (*on_msg)(const struct nlmsghdr *, void *), void *arg)
+{
+	_cleanup_close_ int fd = nl_open(nsfd, protocol);
+
+	return fd < 0 ? fd : nl_talk(fd, req, on_msg, arg);
+}
+
+struct socks { struct inet_diag_sockid *id; int *family; unsigned n, max; };
+
+static void sock_cb(const struct nlmsghdr *h, void *arg)
+{
+	struct socks *s = arg;
+	const struct inet_diag_msg *m = NLMSG_DATA(h);
+
+	if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY || h->nlmsg_len < NLMSG_LENGTH(sizeof *m) || s->n >= s->max)
+		return;
+	s->id[s->n] = m->id;
+	s->family[s->n++] = m->idiag_family;
+}
+
+/* Destroys (SOCK_DESTROY) every TCP socket left in host; returns how many remain (it cannot
+ * destroy: a kernel without CONFIG_INET_DIAG_DESTROY, or one whose TIME-WAIT it refuses), or
+ * -errno. */
+static int sockets_destroy(struct netns_sandbox *sb, int host)
+{
+	struct { struct nlmsghdr h; struct inet_diag_req_v2 r; } req;
+	struct socks s = { .max = NETNS_MAX_SOCKS };
+	int r = 0, left = 0;
+
+	_cleanup_close_ int fd = nl_open(sb->hosts[host].fd, NETLINK_SOCK_DIAG);
+
+	if (fd < 0)
+		return fd;
+	s.id = calloc(s.max, sizeof *s.id);
+	s.family = calloc(s.max, sizeof *s.family);
+	if (!s.id || !s.family) {
+		r = -ENOMEM;
+		goto out;
+	}
+	for (int f = 0; f < 2 && r >= 0; f++) {
+		req = (typeof(req)){ .h = { .nlmsg_len = sizeof req, .nlmsg_type = SOCK_DIAG_BY_FAMILY,
+					  .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP },
+				     .r = { .sdiag_family = f ? AF_INET6 : AF_INET, .sdiag_protocol = IPPROTO_TCP,
+					    .idiag_states = ~0U } };
+		r = nl_talk(fd, &req.h, sock_cb, &s);
+	}
+	for (unsigned i = 0; i < s.n && r >= 0; i++) {
+		req = (typeof(req)){ .h = { .nlmsg_len = sizeof req, .nlmsg_type = SOCK_DESTROY,
+					  .nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK },
+				     .r = { .sdiag_family = (uint8_t)s.family[i], .sdiag_protocol = IPPROTO_TCP,
+					    .idiag_states = ~0U, .id = s.id[i] } };
+		/* A socket gone meanwhile (ENOENT) is what was wanted; a refusal is counted. */
+		int e = nl_talk(fd, &req.h, NULL, NULL);
+		if (e < 0 && e != -ENOENT)
+			left++;
+	}
+out:
+	free(s.id);
+	free(s.family);
+	if (r < 0)
+		return r;
+	return s.n >= s.max ? (int)s.n : left;
+}
+
+/* Forgets the namespace's connections (conntrack): an nft rule matching "ct" made them. A
+ * namespace where conntrack never ran has none (ENOENT, EOPNOTSUPP: nothing to forget). */
+static int conntrack_flush(int nsfd)
+{
+	struct { struct nlmsghdr h; struct nfgenmsg g; } req = {
+		.h = { .nlmsg_len = sizeof req, .nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_DELETE,
+		       .nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK },
+		.g = { .nfgen_family = AF_UNSPEC, .version = NFNETLINK_V0 },
+	};
+	int r = nl_talk_in(nsfd, NETLINK_NETFILTER, &req.h, NULL, NULL);
+
+	return r == -ENOENT || r == -EOPNOTSUPP || r == -EPROTONOSUPPORT ? 0 : r;
+}
+
+static void family_cb(const struct nlmsghdr *h, void *arg)
+{
+	int len = (int)h->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN);
+
+	for (struct nlattr *a = (struct nlattr *)((char *)NLMSG_DATA(h) + GENL_HDRLEN);
+	     len >= (int)sizeof *a && a->nla_len >= sizeof *a && a->nla_len <= len;
+	     len -= NLA_ALIGN(a->nla_len), a = (struct nlattr *)((char *)a + NLA_ALIGN(a->nla_len)))
+		if ((a->nla_type & NLA_TYPE_MASK) == CTRL_ATTR_FAMILY_ID)
+			*(int *)arg = *(uint16_t *)((char *)a + NLA_HDRLEN);
+}
+
+static void count_cb(const struct nlmsghdr *h, void *arg)
+{
+	(*(int *)arg)++;
+}
+
+/* The TCP metrics cache (RTT, ssthresh, Fast Open cookies per destination, saved when a
+ * connection closes), which a next connection to that address starts from: emptied. Returns
+ * 0, or -errno where it is not empty and cannot be emptied (its flush needs CAP_NET_ADMIN in
+ * the initial namespace: not so without root). */
+static int tcp_metrics_flush(int nsfd)
+{
+	static int family;   /* generic netlink families are the machine's, not a namespace's */
+	struct { struct nlmsghdr h; struct genlmsghdr g; char attr[NLA_HDRLEN + 16]; } req;
+	_cleanup_close_ int fd = nl_open(nsfd, NETLINK_GENERIC);
+	int r, n = 0;
+
+	if (fd < 0)
+		return fd;
+	if (!family) {
+		req = (typeof(req)){ .h = { .nlmsg_len = sizeof req, .nlmsg_type = GENL_ID_CTRL,
+					  .nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK },
+				     .g = { .cmd = CTRL_CMD_GETFAMILY, .version = 1 } };
+		struct nlattr *a = (struct nlattr *)req.attr;
+		a->nla_type = CTRL_ATTR_FAMILY_NAME;
+		a->nla_len = NLA_HDRLEN + sizeof TCP_METRICS_GENL_NAME;
+		memcpy(req.attr + NLA_HDRLEN, TCP_METRICS_GENL_NAME, sizeof TCP_METRICS_GENL_NAME);
+		r = nl_talk(fd, &req.h, family_cb, &family);
+		if (r < 0 || !family)
+			return r < 0 ? r : -ENOENT;
+	}
+	req = (typeof(req)){ .h = { .nlmsg_len = NLMSG_LENGTH(GENL_HDRLEN), .nlmsg_type = (uint16_t)family,
+				  .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP },
+			     .g = { .cmd = TCP_METRICS_CMD_GET, .version = TCP_METRICS_GENL_VERSION } };
+	if ((r = nl_talk(fd, &req.h, count_cb, &n)) < 0 || n == 0)
+		return r;
+	req.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	req.g.cmd = TCP_METRICS_CMD_DEL;   /* without an address: every entry */
+	return nl_talk(fd, &req.h, NULL, NULL);
+}
+
+static void neigh_cb(const struct nlmsghdr *h, void *arg)
+{
+	const struct ndmsg *m = NLMSG_DATA(h);
+	int *counts = arg;   /* [0] permanent, [1] anything else */
+
+	if (h->nlmsg_type == RTM_NEWNEIGH && h->nlmsg_len >= NLMSG_LENGTH(sizeof *m) && !(m->ndm_state & NUD_NOARP))
+		counts[!(m->ndm_state & NUD_PERMANENT)]++;
+}
+
+/* Whether host's neighbour table is as made: its permanent entries, nothing learned (an
+ * address a scenario tried that answers no one leaves a FAILED entry, which would fail the
+ * next run's attempt at once). */
+static bool neighbours_as_made(struct netns_sandbox *sb, int host)
+{
+	struct { struct nlmsghdr h; struct ndmsg m; } req = {
+		.h = { .nlmsg_len = sizeof req, .nlmsg_type = RTM_GETNEIGH, .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP },
+	};
+	int counts[2] = { 0, 0 };
+
+	return nl_talk_in(sb->hosts[host].fd, NETLINK_ROUTE, &req.h, neigh_cb, counts) == 0 &&
+	       counts[0] == 2 * ((int)sb->nhosts - 1) && counts[1] == 0;
+}
+
+/* Puts back what the harness changed in host; 1 if it must be made anew instead, 0, -errno. */
+static int host_reset(struct netns_sandbox *sb, int i)
+{
+	struct host *h = &sb->hosts[i];
+	char ifname[16];
+
+	if (h->doubt)
+		return 1;
+	if (h->held && netns_hold(sb, i, false) < 0)
+		return 1;
+	if (h->nft && (nft_run(sb, h->fd, "flush ruleset\n", "reset") < 0 || conntrack_flush(h->fd) < 0))
+		return 1;
+	if (h->netem && (netem_loss(sb, sb->wire_nl, netns_wire_ifname(i, ifname), false) < 0 ||
+			 netem_loss(sb, h->nl, "eth0", false) < 0))
+		return 1;
+	while (h->nsysctl > 0) {
+		h->nsysctl--;
+		if (sysctl_io(h->fd, h->sysctl[h->nsysctl].key, h->sysctl[h->nsysctl].orig, NULL, 0) < 0)
+			return 1;
+	}
+	if (h->quickack || h->rto_min_ms) {
+		h->quickack = false;
+		h->rto_min_ms = 0;
+		if (routes_metrics(sb, i, "reset") < 0)
+			return 1;
+	}
+	h->nft = h->netem = false;
+	if (sockets_destroy(sb, i) != 0 || tcp_metrics_flush(h->fd) < 0 || !neighbours_as_made(sb, i))
+		return 1;
+	return 0;
+}
+
+int netns_sandbox_reset(struct netns_sandbox *sb, unsigned *ret_remade)
+{
+	unsigned remade = 0;
+	int r;
+
+	if (!sb || sb->topology != NETNS_BRIDGE || sb->wire_nft || sb->wire_sysctl)
+		return netns_fail(sb, -EOPNOTSUPP, "reset: only a bridge sandbox whose wire is untouched");
+	for (unsigned i = 0; i < sb->nhosts; i++) {
+		r = host_reset(sb, (int)i);
+		if (r < 0)
+			return r;
+		if (r == 0)
+			continue;
+		/* Made anew, as a reboot makes it, but with nothing of the run's remembered. */
+		struct host *h = &sb->hosts[i];
+		h->nsysctl = 0;
+		h->quickack = false;
+		h->rto_min_ms = 0;
+		if ((r = netns_host_reboot(sb, (int)i)) < 0)
+			return r;
+		remade++;
+	}
+	/* Last, once no host has a socket left to send anything: the counters' baseline
+	 * (netns_counter()); a host made anew counts from zero. */
+	for (unsigned i = 0; i < sb->nhosts; i++) {
+		_cleanup_leave_ int back = -1;
+		struct host *h = &sb->hosts[i];
+		free(h->mib);
+		h->mib = NULL;
+		if ((r = enter_ns(h->fd, &back)) < 0)
+			return netns_fail(sb, r, "reset: entering host %u", i);
+		if (!(h->mib = mib_snapshot()))
+			return netns_fail(sb, -ENOMEM, "reset: reading host %u's counters", i);
+	}
+	if (ret_remade)
+		*ret_remade = remade;
 	return 0;
 }

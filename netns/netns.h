@@ -57,6 +57,23 @@ enum netns_topology netns_topology(const struct netns_sandbox *sb);
 const char *netns_new_error(void);
 /* Destroys everything; accepts NULL. */
 void netns_sandbox_free(struct netns_sandbox *sb);
+/*
+ * Puts a bridge sandbox back as netns_sandbox_new() made it, for another run: call it once
+ * every process that ran in it has died. In each host: a hold released, nft tables flushed
+ * (and conntrack forgotten), netem removed, sysctls set through netns_sysctl_set() given back
+ * the values they had before, route metrics (quickack, rto_min) removed, every TCP socket left
+ * (TIME-WAIT, orphans) destroyed through sock_diag's SOCK_DESTROY, the TCP metrics cache
+ * emptied; then its neighbour table is checked to hold only its permanent entries. Last, its
+ * counters are read: netns_counter() then gives what was counted since (as in a new
+ * namespace), but for the values that are not counts (Tcp.CurrEstab, Tcp.RtoMin...). A host
+ * where any of that cannot be done or checked (a sysctl whose value was not read, a socket the
+ * kernel will not destroy, a metrics cache that needs privilege to flush) is made anew, as
+ * netns_host_reboot() makes it, with nothing of the run remembered; *ret_remade (if not NULL)
+ * counts them. The wire is kept, and with it the capture's view. -EOPNOTSUPP for the router
+ * topology or a wire that was changed (nft, sysctls): the caller frees it and makes a new one,
+ * as it must on any error.
+ */
+int netns_sandbox_reset(struct netns_sandbox *sb, unsigned *ret_remade);
 
 /* Gives the namespaces created from now on TCP hash tables of their own, of entries buckets
  * (net.ipv4.tcp_child_ehash_entries, set in the caller's namespace: call it only in a

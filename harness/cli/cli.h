@@ -69,6 +69,7 @@ struct job {
 	int64_t start_ms, deadline_ms;    /* deadline: the backstop for a runner that cannot end */
 	int limit_ms;                     /* the run's time limit: --timeout, else the file's */
 	struct run_progress *progress;    /* shared with its worker: where the run is */
+	int slot;                         /* the job slot whose worker runs it (reuse); -1: a worker of its own */
 	struct result *result;            /* in memory: until spooled, or where the spool failed */
 	unsigned run;                     /* 1..repeat */
 	size_t pos;                       /* its place in the report */

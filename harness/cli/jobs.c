@@ -59,10 +59,223 @@ static void own_proc(void)
 	(void) mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 }
 
+/* Job slots (sandbox reuse): where a worker can be the init of a PID namespace, each of the -j
+ * slots has one worker that runs job after job and keeps its sandbox between them
+ * (run_options.keep). After each run it sends the result, then ends every process left in its
+ * PID namespace (kill(-1) from its init reaches no other), so the next run's reset finds only
+ * what the kernel holds. A job reaches it as its index in the jobs array (the worker's copy of
+ * it, forked from the controller's) with the result pipe's write end (SCM_RIGHTS): the
+ * controller reads each result to its end as from a worker of its own. A slot whose worker
+ * died or was killed gets a new one. TCPFAULT_REUSE=0 turns it off: a worker, and a sandbox,
+ * per run. */
+struct slot {
+	pid_t pid;                        /* 0: no worker (yet, or any more) */
+	int sock;                         /* the controller's end: jobs go down it */
+	struct run_progress *progress;    /* shared with the worker, for its current job */
+	bool busy;
+};
+static struct slot *slots;
+static unsigned nslots;
+static bool no_slots;                     /* off, or a PID namespace cannot be made */
+
+/* The result, as JSON, down fd; exits the process if it cannot be sent whole. */
+static void send_result(struct result *res, int fd)
+{
+	json_object *json;
+
+	if (!res || result_to_json(res, &json) < 0)
+		_exit(1);
+	const char *txt = json_object_to_json_string_ext(json, JSON_C_TO_STRING_PLAIN);
+	size_t len = strlen(txt), off = 0;
+	while (off < len) {
+		ssize_t w = write(fd, txt + off, len - off);
+		if (w <= 0)
+			_exit(1);
+		off += (size_t)w;
+	}
+	json_object_put(json);
+}
+
+/* Forks a worker: the init of a PID namespace of its own where it can be (when it dies, the
+ * kernel ends everything started under it, even a program's daemonised grandchild that
+ * escaped its process group); where that is not allowed, a plain fork unless pidns_only. In
+ * the child, keep is the one fd of the controller's jobs it keeps; returns the pid (0 in the
+ * child), or -errno. */
+static pid_t spawn(struct job *jobs, size_t n, int keep, int spool, bool pidns_only)
+{
+	fflush(NULL);
+	/* The child learns whether the controller died before PDEATHSIG was armed by polling
+	 * this pidfd (getppid() says nothing across a PID namespace). */
+	int parent = (int)syscall(SYS_pidfd_open, getpid(), 0);
+	if (parent < 0)
+		return -errno;
+	pid_t pid = (pid_t)syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, NULL, NULL, NULL, NULL);
+	if (pid < 0 && (errno == EPERM || errno == EINVAL) && !pidns_only)
+		pid = fork();
+	int clone_errno = errno;
+	if (pid != 0) {
+		close(parent);
+		return pid < 0 ? -clone_errno : pid;
+	}
+	/* A controller killed before PDEATHSIG was armed leaves us orphaned: end at once. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 ||
+	    poll(&(struct pollfd){ .fd = parent, .events = POLLIN }, 1, 0) != 0)
+		_exit(1);
+	close(parent);
+	/* Not the other jobs' pipes, the slots' sockets nor the spool: a worker holding another's
+	 * pipe would keep it open past that worker's death (and -j64 would give each 64 more fds). */
+	for (size_t i = 0; i < n; i++)
+		if (jobs[i].fd >= 0 && jobs[i].fd != keep)
+			close(jobs[i].fd);
+	for (unsigned k = 0; k < nslots; k++)
+		if (slots[k].sock >= 0 && slots[k].sock != keep)
+			close(slots[k].sock);
+	if (spool >= 0)
+		close(spool);
+	if (getpid() == 1)
+		own_proc();
+	return 0;
+}
+
+/* The slot worker: runs the jobs that come down sock until the controller closes it. */
+static _Noreturn void serve(struct job *jobs, size_t n, int sock, struct run_progress *progress,
+			    const struct run_options *base)
+{
+	struct run_keep keep = { 0 };
+
+	for (;;) {
+		size_t idx;
+		char cbuf[CMSG_SPACE(sizeof(int))];
+		struct iovec iov = { &idx, sizeof idx };
+		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf };
+		ssize_t got = recvmsg(sock, &m, MSG_CMSG_CLOEXEC);
+		if (got < 0 && errno == EINTR)
+			continue;
+		struct cmsghdr *c = got == (ssize_t)sizeof idx ? CMSG_FIRSTHDR(&m) : NULL;
+		if (!c || c->cmsg_type != SCM_RIGHTS || idx >= n)
+			_exit(got == 0 ? 0 : 1);   /* 0: the controller is done with us */
+		int fd;
+		memcpy(&fd, CMSG_DATA(c), sizeof fd);
+		struct job *j = &jobs[idx];
+		struct run_options o = *base;
+		o.progress = progress;
+		o.family = j->family;
+		o.run = j->run;
+		o.keep = &keep;
+		struct result *res = runner_run(j->s, &o);
+		send_result(res, fd);
+		close(fd);
+		result_free(res);
+		/* What the run left running (a program's daemon): gone before the next run's
+		 * reset; we are this PID namespace's init, so -1 is its processes, no other. */
+		kill(-1, SIGKILL);
+		for (int k = 0; k < 100000 && (waitpid(-1, NULL, 0) > 0 || errno == EINTR); k++)
+			;
+	}
+}
+
+/* The slot's worker, started if it has none; 0, or -errno (-EPERM: no PID namespace here,
+ * slots cannot be used). */
+static int slot_ready(struct job *jobs, size_t n, struct slot *sl, const struct run_options *base, int spool)
+{
+	int sv[2];
+
+	if (sl->pid > 0)
+		return 0;
+	if (!sl->progress) {
+		void *m = mmap(NULL, sizeof *sl->progress, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		if (m == MAP_FAILED)
+			return -errno;
+		sl->progress = m;
+	}
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return -errno;
+	sl->sock = sv[0];
+	pid_t pid = spawn(jobs, n, sv[1], spool, true);
+	if (pid == 0)
+		serve(jobs, n, sv[1], sl->progress, base);
+	close(sv[1]);
+	if (pid < 0) {
+		close(sv[0]);
+		sl->sock = -1;
+		return (int)pid;
+	}
+	sl->pid = pid;
+	return 0;
+}
+
+/* The slot's worker is gone (it died, or was killed): reaped, its socket closed. */
+static void slot_gone(struct slot *sl)
+{
+	if (sl->pid > 0)
+		waitpid(sl->pid, NULL, 0);
+	if (sl->sock >= 0)
+		close(sl->sock);
+	sl->pid = 0;
+	sl->sock = -1;
+	sl->busy = false;
+}
+
+/* Hands j to an idle slot's worker: 0, 1 if slots cannot be used (then a worker of its own),
+ * or -errno. */
+static int start_in_slot(struct job *jobs, size_t n, struct job *j, const struct run_options *base, int spool)
+{
+	struct slot *sl = NULL;
+	int p[2], e = 0;
+
+	for (unsigned k = 0; k < nslots && !sl; k++)
+		if (!slots[k].busy)
+			sl = &slots[k];
+	if (!sl)
+		return 1;
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if ((e = slot_ready(jobs, n, sl, base, spool)) < 0)
+			break;
+		if (pipe2(p, O_CLOEXEC) < 0)
+			return -errno;
+		*sl->progress = (struct run_progress){ 0 };
+		size_t idx = (size_t)(j - jobs);
+		char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+		struct iovec iov = { &idx, sizeof idx };
+		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf };
+		struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &p[1], sizeof(int));
+		ssize_t w = sendmsg(sl->sock, &m, MSG_NOSIGNAL);
+		e = w < 0 ? -errno : 0;
+		close(p[1]);
+		if (w == (ssize_t)sizeof idx) {
+			sl->busy = true;
+			j->slot = (int)(sl - slots);
+			j->pid = sl->pid;
+			j->fd = p[0];
+			j->progress = sl->progress;
+			return 0;
+		}
+		close(p[0]);
+		/* Its worker died since its last job: a new one, once. */
+		kill(sl->pid, SIGKILL);
+		slot_gone(sl);
+	}
+	if (e == -EPERM || e == -EINVAL) {
+		no_slots = true;
+		return 1;
+	}
+	return e < 0 ? e : -EPIPE;
+}
+
 static int start_job(struct job *jobs, size_t n, struct job *j, const struct run_options *base, int spool)
 {
-	int p[2];
+	int p[2], e;
 
+	j->slot = -1;
+	if (!no_slots && (e = start_in_slot(jobs, n, j, base, spool)) <= 0) {
+		if (e < 0)
+			return e;
+		goto started;
+	}
 	if (!j->progress) {
 		void *m = mmap(NULL, sizeof *j->progress, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 		if (m == MAP_FAILED)
@@ -72,67 +285,25 @@ static int start_job(struct job *jobs, size_t n, struct job *j, const struct run
 	*j->progress = (struct run_progress){ 0 };
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return -errno;
-	fflush(NULL);
-	/* The child learns whether the controller died before PDEATHSIG was armed by polling
-	 * this pidfd (getppid() says nothing across a PID namespace). */
-	int parent = (int)syscall(SYS_pidfd_open, getpid(), 0);
-	if (parent < 0) {
-		int e = errno;
-		close(p[0]);
-		close(p[1]);
-		return -e;
-	}
-	/* Each worker is the init of a PID namespace of its own where it can be: when it dies,
-	 * the kernel ends everything started under it, even a program's daemonised grandchild
-	 * that escaped its process group. Where that is not allowed, a plain fork. */
-	pid_t pid = (pid_t)syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, NULL, NULL, NULL, NULL);
-	if (pid < 0 && (errno == EPERM || errno == EINVAL))
-		pid = fork();
-	int clone_errno = errno;
-	if (pid != 0)
-		close(parent);
+	pid_t pid = spawn(jobs, n, -1, spool, false);
 	if (pid < 0) {
 		close(p[0]);
 		close(p[1]);
-		return -clone_errno;
+		return (int)pid;
 	}
 	if (pid == 0) {
-		/* A controller killed before PDEATHSIG was armed leaves us orphaned: end at once. */
-		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 ||
-		    poll(&(struct pollfd){ .fd = parent, .events = POLLIN }, 1, 0) != 0)
-			_exit(1);
-		close(parent);
 		close(p[0]);
-		/* Not the other jobs' pipes nor the spool: a worker holding another's pipe would
-		 * keep it open past that worker's death (and -j64 would give each 64 more fds). */
-		for (size_t i = 0; i < n; i++)
-			if (jobs[i].fd >= 0 && &jobs[i] != j)
-				close(jobs[i].fd);
-		if (spool >= 0)
-			close(spool);
-		if (getpid() == 1)
-			own_proc();
 		struct run_options o = *base;
 		o.progress = j->progress;
 		o.family = j->family;
 		o.run = j->run;
-		struct result *res = runner_run(j->s, &o);
-		json_object *json;
-		if (!res || result_to_json(res, &json) < 0)
-			_exit(1);
-		const char *txt = json_object_to_json_string_ext(json, JSON_C_TO_STRING_PLAIN);
-		size_t len = strlen(txt), off = 0;
-		while (off < len) {
-			ssize_t w = write(p[1], txt + off, len - off);
-			if (w <= 0)
-				_exit(1);
-			off += (size_t)w;
-		}
+		send_result(runner_run(j->s, &o), p[1]);
 		_exit(0);
 	}
 	close(p[1]);
 	j->pid = pid;
 	j->fd = p[0];
+started:
 	/* The runner bounds itself; this is the bound for a runner that cannot. */
 	j->limit_ms = base->timeout_ms ? base->timeout_ms : j->s->timeout_ms;
 	j->start_ms = clock_us() / 1000;
@@ -206,9 +377,23 @@ static void finish_job(struct job *j, bool timed_out, const struct run_options *
 	unsigned line = j->progress ? j->progress->line : 0;
 	int64_t blocked_ms = j->progress && j->progress->since_us ? clock_us() / 1000 - j->progress->since_us / 1000 : 0;
 
+	struct slot *sl = j->slot >= 0 ? &slots[j->slot] : NULL;
+	bool got = !timed_out && j->buf && parse_result(j->buf, &j->result) == 0;
+
 	if (timed_out)
 		kill(j->pid, SIGKILL);
-	waitpid(j->pid, &status, 0);
+	/* A slot's worker that sent its result goes on to the next job; one that did not has
+	 * died, or is dying (it exits whenever it cannot send a whole result). */
+	if (!sl || !got)
+		waitpid(j->pid, &status, 0);
+	if (sl) {
+		sl->busy = false;
+		if (!got) {
+			sl->pid = 0;
+			slot_gone(sl);
+		}
+		j->progress = NULL;   /* the slot's, not the job's */
+	}
 	if (timed_out || WIFSIGNALED(status))
 		forget_capture(j, o);
 	close(j->fd);
@@ -226,7 +411,7 @@ static void finish_job(struct job *j, bool timed_out, const struct run_options *
 		snprintf(why, sizeof why, "%s: the run exceeded its time limit (%d ms) and was stopped",
 			 j->s->path, j->limit_ms);
 		j->result = job_error_result(j, why);
-	} else if (!j->buf || parse_result(j->buf, &j->result) < 0) {
+	} else if (!got) {
 		if (j->buf && WIFEXITED(status) && WEXITSTATUS(status) == 0)
 			snprintf(why, sizeof why, "%s: the worker's result is malformed", j->s->path);
 		else if (WIFSIGNALED(status))
@@ -293,6 +478,11 @@ static void stop_all(struct job *jobs, size_t n, int signo, int spool, const str
 		if (j->fd >= 0) {
 			kill(j->pid, SIGKILL);
 			waitpid(j->pid, NULL, 0);
+			if (j->slot >= 0) {
+				slots[j->slot].pid = 0;
+				slot_gone(&slots[j->slot]);
+				j->progress = NULL;
+			}
 			forget_capture(j, o);
 			close(j->fd);
 			j->fd = -1;
@@ -380,9 +570,29 @@ static void run_some(struct job *jobs, size_t n, unsigned njobs, const struct ru
 void run_jobs(struct job *jobs, size_t n, unsigned njobs, const struct run_options *o, int spool,
 	      volatile sig_atomic_t *stop)
 {
-	for (size_t i = 0; i < n; i++)
+	const char *reuse = getenv("TCPFAULT_REUSE");
+
+	for (size_t i = 0; i < n; i++) {
 		jobs[i].pos = i;
+		jobs[i].slot = -1;
+	}
 	qsort(jobs, n, sizeof *jobs, by_floor);
+	no_slots = (reuse && strcmp(reuse, "0") == 0) || n == 0 ||
+		   !(slots = calloc(njobs < n ? njobs : n, sizeof *slots));
+	nslots = slots ? (njobs < n ? njobs : (unsigned)n) : 0;
+	for (unsigned k = 0; k < nslots; k++)
+		slots[k].sock = -1;
 	run_some(jobs, n, njobs, o, spool, stop);
+	/* The workers left end, and with them their sandboxes. */
+	for (unsigned k = 0; k < nslots; k++) {
+		if (slots[k].pid > 0)
+			kill(slots[k].pid, SIGKILL);
+		slot_gone(&slots[k]);
+		if (slots[k].progress)
+			munmap(slots[k].progress, sizeof *slots[k].progress);
+	}
+	free(slots);
+	slots = NULL;
+	nslots = 0;
 	qsort(jobs, n, sizeof *jobs, by_pos);
 }

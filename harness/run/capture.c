@@ -52,6 +52,7 @@ struct capture {
 	size_t nflows;
 	int64_t real_minus_mono_us;       /* CLOCK_REALTIME - CLOCK_MONOTONIC when it opened */
 	unsigned lost;                    /* frames read but not kept: no memory for them */
+	unsigned base_recv, base_drop;    /* the kernel's counters when it (re)started */
 };
 
 void capture_flags(uint8_t f, char out[12])
@@ -293,7 +294,7 @@ static void relativize(struct capture *c, struct packet *p, const struct addrs *
  * namespace (tcpdump would name the reader's own interfaces). -EIO with err[] set. */
 static int open_file(struct capture *c, const char *pcap_path, char *err, size_t errlen)
 {
-	if (c->dlt == DLT_LINUX_SLL2 && (!(c->dead = pcap_open_dead(DLT_LINUX_SLL, (int)c->snaplen)) ||
+	if (c->dlt == DLT_LINUX_SLL2 && !c->dead && (!(c->dead = pcap_open_dead(DLT_LINUX_SLL, (int)c->snaplen)) ||
 					 !(c->v1 = malloc(c->snaplen)))) {
 		snprintf(err, errlen, "writing %s: out of memory", pcap_path);
 		return -ENOMEM;
@@ -454,20 +455,46 @@ int capture_open_wire(struct netns_sandbox *sb, const char *pcap_path, size_t ri
 	return r;
 }
 
-void capture_free(struct capture *c)
+void capture_end_file(struct capture *c)
 {
-	if (!c)
-		return;
 	/* The capture is complete: it takes the final name (a worker killed before this leaves
 	 * only its temporary file, never a half-written NAME.pcap). */
 	if (c->dump) {
 		FILE *fp = pcap_dump_file(c->dump);
 		bool ok = fflush(fp) == 0 && !ferror(fp);
 		pcap_dump_close(c->dump);
+		c->dump = NULL;
 		if (ok)
 			report_file_commit(&c->file);
 	}
 	report_file_abandon(&c->file);
+	c->file = (struct report_file){ .fd = -1, .dirfd = -1 };
+}
+
+int capture_restart(struct capture *c, const char *pcap_path, char *err, size_t errlen)
+{
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	struct timespec real;
+
+	capture_end_file(c);
+	/* Bounded: a ring holds far fewer frames; nothing runs in the sandbox any more. */
+	for (int i = 0; i < 1 << 20 && pcap_next_ex(c->pcap, &h, &data) > 0; i++)
+		;
+	c->npkts = c->nflows = 0;
+	c->lost = 0;
+	c->base_recv = c->base_drop = 0;
+	capture_stats(c, &c->base_recv, &c->base_drop);
+	clock_gettime(CLOCK_REALTIME, &real);
+	c->real_minus_mono_us = (int64_t)real.tv_sec * 1000000 + real.tv_nsec / 1000 - clock_us();
+	return pcap_path ? open_file(c, pcap_path, err, errlen) : 0;
+}
+
+void capture_free(struct capture *c)
+{
+	if (!c)
+		return;
+	capture_end_file(c);
 	if (c->dead)
 		pcap_close(c->dead);
 	free(c->v1);
@@ -569,8 +596,8 @@ void capture_stats(struct capture *c, unsigned *ret_recv, unsigned *ret_drop)
 	struct pcap_stat st = { 0 };
 
 	pcap_stats(c->pcap, &st);
-	*ret_recv = st.ps_recv;
-	*ret_drop = st.ps_drop + st.ps_ifdrop;
+	*ret_recv = st.ps_recv - c->base_recv;
+	*ret_drop = st.ps_drop + st.ps_ifdrop - c->base_drop;
 }
 
 unsigned capture_lost(const struct capture *c)

@@ -479,6 +479,24 @@ bool ktrace_knows_reset_reason(const struct ktrace *kt, const char *name)
 	return false;
 }
 
+void ktrace_restart(struct ktrace *kt, int64_t origin_us)
+{
+	__u64 zero = 0;
+
+	for (int h = 0; h < KTRACE_MAX_HOSTS; h++)
+		if (kt->inode[h]) {
+			bpf_map__delete_elem(tracer.skel->maps.netns_hosts, &kt->inode[h], sizeof kt->inode[h], 0);
+			kt->inode[h] = 0;
+		}
+	ring_buffer__consume(kt->rb);
+	kt->n = 0;
+	kt->err = 0;
+	for (int i = 0; i < KTRACE_MAX_TW; i++)
+		kt->tw[i].host = -1;
+	bpf_map__update_elem(tracer.skel->maps.lost, &kt->ring_id, sizeof kt->ring_id, &zero, sizeof zero, BPF_ANY);
+	kt->origin_us = origin_us;
+}
+
 void ktrace_free(struct ktrace *kt)
 {
 	if (!kt)
@@ -516,6 +534,7 @@ const struct ktrace_record *ktrace_get(const struct ktrace *kt, size_t i) { retu
 unsigned long long ktrace_lost(const struct ktrace *kt) { return 0; }
 bool ktrace_has_reset_reasons(const struct ktrace *kt) { return false; }
 bool ktrace_knows_reset_reason(const struct ktrace *kt, const char *name) { return false; }
+void ktrace_restart(struct ktrace *kt, int64_t origin_us) { }
 void ktrace_free(struct ktrace *kt) { }
 
 #endif

@@ -68,6 +68,13 @@ int capture_open_wire(struct netns_sandbox *sb, const char *pcap_path, size_t ri
  * SYN draws a SYN-ACK and maybe an RST: a burst faster than the capture reads), at most 256 MiB. */
 size_t capture_ring_for(const struct scenario *s);
 void capture_free(struct capture *c);
+/* A job slot's capture, kept open between runs in a kept sandbox: capture_end_file() ends the
+ * run's file (it takes its final name) and leaves the handle open; capture_restart() readies
+ * it for the next run: what came meanwhile (the previous run's teardown, the sandbox's reset)
+ * read and thrown away, no packets, flows or losses, the counters from zero, a new file at
+ * pcap_path (NULL: none). 0 or -errno with err set; then the caller frees it. */
+void capture_end_file(struct capture *c);
+int capture_restart(struct capture *c, const char *pcap_path, char *err, size_t errlen);
 int capture_fd(const struct capture *c);
 /* Reads what is waiting; decoded packets are appended to the capture's list, timed in ms
  * from origin_us, the run's start on the run's clock (loop.h). Returns the count added. */
@@ -107,7 +114,25 @@ struct run_options {
 	unsigned run, runs;               /* this run of runs (--repeat): the pcap file names it if runs > 1 */
 	unsigned snaplen;                 /* --snaplen: bytes kept of each packet; 0: CAPTURE_SNAPLEN */
 	bool privileged_programs;         /* --privileged-programs: exec'd programs not confined */
+	/* What a job slot keeps between its runs (NULL: every run makes its own and frees it). */
+	struct run_keep *keep;
 };
+/* A job slot's sandbox and its capture, and its kernel tracer (any run takes that, restarted,
+ * and leaves it). A run that can use the sandbox takes it and resets it
+ * (netns_sandbox_reset()) first, and the capture with it where the ring and snaplen are the
+ * same (else it opens its own); a run that cannot frees both. A run that may leave them for the
+ * next puts them here: the caller must end every process of the run before the next run. */
+struct run_keep {
+	struct netns_sandbox *sb;
+	struct capture *cap;              /* on sb's wire, or NULL */
+	size_t ring;                      /* the capture's ring and snaplen */
+	unsigned snaplen;
+	struct ktrace *kt;                /* the kernel tracer, whatever the sandbox; or NULL */
+};
+/* Whether a run of s may use a kept sandbox (run_options.keep): the bridge topology, programs
+ * confined (no capability over the namespaces, so everything they change is a process's or a
+ * socket's, and dies or is destroyed). */
+bool runner_reusable(const struct scenario *s, const struct run_options *o);
 
 /* What every run of this process would otherwise find out alone, done once before the workers
  * fork (they inherit it): the kernel tracer's reading of the kernel's BTF. Optional. */

@@ -189,7 +189,10 @@ void run_record_ktrace(struct run *r)
 	}
 	if (!ktrace_has_reset_reasons(r->kt))
 		result_note(r->res, "kernel reasons: this kernel gives no reason for the resets it sends (Linux 6.10 on)");
-	ktrace_free(r->kt);
+	if (r->o->keep && !r->o->keep->kt)
+		r->o->keep->kt = r->kt;   /* for the slot's next run */
+	else
+		ktrace_free(r->kt);
 	r->kt = NULL;
 }
 
@@ -379,6 +382,65 @@ static void print_marks(const struct run *r)
 	fprintf(stderr, "%s\n", line);
 }
 
+bool runner_reusable(const struct scenario *s, const struct run_options *o)
+{
+	return !s->router && !o->privileged_programs;
+}
+
+/* The slot's sandbox goes, its capture first (it is on the sandbox's wire); not the tracer. */
+static void keep_free(struct run_keep *k)
+{
+	capture_free(k->cap);
+	netns_sandbox_free(k->sb);
+	k->cap = NULL;
+	k->sb = NULL;
+}
+
+/* The slot's kept sandbox, reset, if this run can use it (else it is freed); NULL if none.
+ * The result notes it: a run that fails in a reused sandbox can be run again without
+ * (TCPFAULT_REUSE=0) to tell. */
+static struct netns_sandbox *kept_sandbox(struct run *r)
+{
+	struct run_keep *k = r->o->keep;
+	unsigned remade = 0;
+	char note[160];
+
+	/* A run that cannot use it leaves it for the next that can. */
+	if (!k || !k->sb || !r->reusable)
+		return NULL;
+	if (netns_host_count(k->sb) != r->s->nhosts || netns_sandbox_reset(k->sb, &remade) < 0) {
+		keep_free(k);
+		return NULL;
+	}
+	snprintf(note, sizeof note, "sandbox: the job slot's, reset after its previous run%s (TCPFAULT_REUSE=0: a new one)",
+		 remade == 0 ? "" : remade == 1 ? ", one host made anew" : ", hosts made anew");
+	result_note(r->res, note);
+	struct netns_sandbox *sb = k->sb;
+	k->sb = NULL;
+	return sb;
+}
+
+/* The slot's capture for this run, if it kept one of this ring and snaplen (else it goes); 0,
+ * 1 if the run must open its own, -1 with the error recorded. */
+static int kept_capture(struct run *r, const char *path, size_t ring, unsigned snaplen)
+{
+	struct run_keep *k = r->o->keep;
+	char err[512];
+
+	if (!k || !k->cap)
+		return 1;
+	if (k->ring != ring || k->snaplen != snaplen) {
+		capture_free(k->cap);
+		k->cap = NULL;
+		return 1;
+	}
+	r->cap = k->cap;
+	k->cap = NULL;
+	if (capture_restart(r->cap, path, err, sizeof err) < 0)
+		return run_errorf(r, "%s", err);
+	return 0;
+}
+
 /* The sandbox, the capture, the programs' set, the loop's sources and a peer on each host; 0,
  * or -1 with the error recorded. */
 static int setup(struct run *r)
@@ -388,7 +450,10 @@ static int setup(struct run *r)
 	char err[512], path[4096];
 	int e;
 
-	if ((e = netns_sandbox_new_topology(s->nhosts, s->router ? NETNS_ROUTER : NETNS_BRIDGE, &r->sb)) < 0)
+	r->reusable = o->keep && runner_reusable(s, o);
+	r->sb_reused = (r->sb = kept_sandbox(r)) != NULL;
+	if (!r->sb &&
+	    (e = netns_sandbox_new_topology(s->nhosts, s->router ? NETNS_ROUTER : NETNS_BRIDGE, &r->sb)) < 0)
 		return run_errorf(r, "creating the sandbox: %s", netns_new_error());
 	mark(r, MARK_SANDBOX);
 	/* The kernel tracer, watching the hosts before anything happens on them; without it (not
@@ -401,6 +466,11 @@ static int setup(struct run *r)
 		 * passed its 60 s limit traced, 12-21 s untraced): not where nothing asks for it. */
 		snprintf(r->kt_why, sizeof r->kt_why, "kernel reasons not traced: a run with a SYN flood");
 		result_note(r->res, r->kt_why);
+	} else if (o->keep && o->keep->kt) {
+		r->kt = o->keep->kt;      /* the slot's, loaded once */
+		o->keep->kt = NULL;
+		ktrace_restart(r->kt, r->origin_us);
+		r->res->traced = true;
 	} else if (ktrace_new(r->origin_us, &r->kt, r->kt_why, sizeof r->kt_why) < 0) {
 		result_note(r->res, r->kt_why);
 	} else {
@@ -422,8 +492,12 @@ static int setup(struct run *r)
 	 * size per flooding packet, the headers only (256 bytes), unless --snaplen said. */
 	size_t ring = capture_ring_for(s);
 	unsigned snaplen = o->snaplen ? o->snaplen : ring > CAPTURE_RING ? CAPTURE_RING_SNAPLEN : CAPTURE_SNAPLEN;
-	if (capture_open_wire(r->sb, o->pcap_dir ? path : NULL, ring, snaplen, &r->cap, err, sizeof err) < 0)
+	if ((e = r->sb_reused ? kept_capture(r, o->pcap_dir ? path : NULL, ring, snaplen) : 1) < 0)
+		return -1;
+	if (e > 0 && capture_open_wire(r->sb, o->pcap_dir ? path : NULL, ring, snaplen, &r->cap, err, sizeof err) < 0)
 		return run_errorf(r, "%s", err);
+	r->ring = ring;
+	r->snaplen = snaplen;
 	mark(r, MARK_CAPTURE_OPEN);
 	/* Said where it matters: a blackhole, which would use netem where asked and present. */
 	bool blackholes = false;
@@ -475,8 +549,12 @@ static void teardown(struct run *r)
 		}
 	}
 	run_record_ktrace(r);            /* matched to the capture's packets, before it goes */
-	capture_free(r->cap);
-	r->cap = NULL;
+	if (r->cap && r->reusable && r->sb) {
+		capture_end_file(r->cap);        /* kept for the slot's next run */
+	} else {
+		capture_free(r->cap);
+		r->cap = NULL;
+	}
 	mark(r, MARK_CAPTURE_CLOSE);
 	for (unsigned h = 0; h < r->s->nhosts; h++) {
 		peer_free(r->peers[h].p);
@@ -485,7 +563,13 @@ static void teardown(struct run *r)
 	mark(r, MARK_PEERS_REAP);
 	free(r->sockbuf);
 	programs_free(r->progs);
-	netns_sandbox_free(r->sb);
+	if (r->reusable && r->sb) {
+		if (r->o->keep->cap)
+			capture_free(r->o->keep->cap);   /* kept, but the run ended before it took it */
+		*r->o->keep = (struct run_keep){ r->sb, r->cap, r->ring, r->snaplen, r->o->keep->kt };
+	}
+	else
+		netns_sandbox_free(r->sb);
 	mark(r, MARK_SANDBOX_FREE);
 }
 

@@ -109,7 +109,11 @@ struct run {
 	const struct scenario *s;
 	const struct run_options *o;
 	struct netns_sandbox *sb;
+	bool reusable;                    /* runner_reusable(): sb goes to o->keep at the end */
+	bool sb_reused;                   /* sb is the slot's, reset */
 	struct capture *cap;
+	size_t ring;                      /* the capture's ring and snaplen */
+	unsigned snaplen;
 	struct ktrace *kt;                /* the kernel tracer (ktrace.h); NULL where it could not run */
 	char kt_why[256];                 /* why not, where it could not */
 	size_t kt_cursor;                 /* its records before it were matched by earlier awaits */

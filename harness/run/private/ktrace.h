@@ -59,4 +59,9 @@ unsigned long long ktrace_lost(const struct ktrace *kt);
 bool ktrace_has_reset_reasons(const struct ktrace *kt);
 /* Whether this kernel has a reset reason of that name (enum sk_rst_reason, without prefix). */
 bool ktrace_knows_reset_reason(const struct ktrace *kt, const char *name);
+/* Readies a tracer kept from an earlier run in this process for the next (its BPF programs
+ * stay loaded and attached: loading them is most of a run's setup, some 100 ms): no
+ * namespace watched, what came meanwhile read and thrown away, no records, the loss count
+ * zero, times from origin_us. */
+void ktrace_restart(struct ktrace *kt, int64_t origin_us);
 void ktrace_free(struct ktrace *kt);
