@@ -25,13 +25,16 @@ if [ -z "$pkg" ]; then
 		exit 1
 	fi
 fi
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
+# Under the cache, not /tmp: the guest mounts a tmpfs of its own on /tmp, which would hide the
+# results share. Kept when the leg fails, for its consoles and reports.
+mkdir -p "$cache/results"
+out=$(mktemp -d "$cache/results/leg-XXXXXX")
 rc=0
 "$here/kernels/matrix.sh" -n -b "$build" -o "$out" "$pkg" || rc=$?
 if [ "$rc" -ne 0 ]; then
 	echo "kernel-leg: the matrix did not finish for $pkg (exit $rc)" >&2
 	for f in "$out"/*/console.log; do [ -f "$f" ] && tail -n 20 "$f" >&2; done
+	echo "kernel-leg: results kept in $out" >&2
 	exit 1
 fi
 rel=$(head -n1 "$out/columns")
@@ -46,6 +49,8 @@ if [ -n "$bad" ] || [ "$total" -lt 100 ]; then
 			"\(.name) \(.family): \(.failures // [] | join("; "))"' \
 			"$out/$rel/$leg.json" 2>/dev/null >&2 || true
 	done
+	echo "kernel-leg: results kept in $out" >&2
 	exit 1
 fi
 tail -n1 "$out/table"
+rm -rf "$out"
