@@ -125,7 +125,7 @@ int run_result_hosts(struct result *res, const struct scenario *s);
 /* One report of the shim (peers/shim.c): "CALL FD RET ERRNO T_US PID [ARGS]", or "dropped N". */
 struct shim_report {
 	char call[24];
-	char args[96];                    /* a wait's revents, "POLLIN|POLLERR"; "": none */
+	char args[96];                    /* a wait's revents, "POLLIN|POLLERR", or a connect's "port N"; "": none */
 	int fd;
 	long long ret;
 	int err;                          /* 0: none */

@@ -193,6 +193,7 @@ int step_op(struct run *r, const struct step *st);
 int step_await_op(struct run *r, const struct step *st);
 int step_packet(struct run *r, const struct step *st);
 int step_no_packet(struct run *r, const struct step *st);
+int step_quiet(struct run *r, const struct step *st);
 int step_state(struct run *r, const struct step *st);
 int step_no_state(struct run *r, const struct step *st);
 int step_counter(struct run *r, const struct step *st);
