@@ -12,8 +12,9 @@
 #  5. section E's faults (JUnit, --expect detected, --emit): idle-timeout-reset and
 #     rst-injection detected with ECONNRESET, syn-loss unaffected with its 2 s connect stall
 #     (3 s before Linux 6.5), zero-window and pmtu-blackhole hung; exit status 1;
-#  6. the built-in client and server: refused detected ECONNREFUSED, sigkill at idle unaffected
-#     (EOF), accept-overflow-reset detected ECONNRESET (the server's RST);
+#  6. the built-in client and server: refused detected ECONNREFUSED, sigkill mid-transfer
+#     detected (the 16 MiB answer cut: status 1), at idle unaffected (EOF), accept-overflow-reset
+#     detected ECONNRESET (the server's RST);
 #  7. unreachable moments are errors saying why: mid-transfer after the transfer ended, idle
 #     after the client exited, idle for a client that never pauses;
 #  8. a client thread's failed connects to another port count neither as detection nor on the
@@ -95,20 +96,25 @@ sweep --client "$py $client {server} {port}" --faults refused --format html -o "
 grep -q '<table>' "$dir/one.html" && grep -q '<td>refused</td>' "$dir/one.html" &&
 	grep -q '>detected</td>' "$dir/one.html" || fail "the HTML page lacks the refused cell"
 
-# The built-in client (bash's /dev/tcp, then cat) against the built-in server (the peer): a
-# refused connect fails ECONNREFUSED (detected); a SIGKILLed server's FIN is cat's end of file,
-# and cat exits 0 (unaffected); a handshake completed at a full accept queue with
+# The built-in client (bash's /dev/tcp, head for the answer's length, then cat) against the
+# built-in server (the peer): a refused connect fails ECONNREFUSED (detected); a server killed
+# while it writes its 16 MiB answer leaves it cut, and head's count is short (status 1:
+# detected); killed once the answer is read, its FIN is cat's end of file, and cat exits 0
+# (unaffected); a handshake completed at a full accept queue with
 # tcp_abort_on_overflow draws an RST, and cat's read fails ECONNRESET (detected); its wire, the
 # SYN, the SYN-ACK (again 1 s on, should the fillers take that long) and the RST.
-"$tcpfault" sweep --port 7000 --faults refused,sigkill,accept-overflow-reset --moments before-connect,handshake,idle \
+"$tcpfault" sweep --port 7000 --faults refused,sigkill,accept-overflow-reset --moments all \
 	--format json -o "$dir/builtin.json" --expect detected
 rc=$?
 cells "$dir/builtin.json"
 [ $rc -eq 1 ] || fail "built-in client and server: exit status $rc with --expect detected and an unaffected cell, not 1"
 jq -e '[.cells[] | select(.fault == "refused") | .outcome == "detected" and .errnos == ["ECONNREFUSED"]] == [true]' \
 	"$dir/builtin.json" >/dev/null || fail "built-in client and server: refused is not detected with ECONNREFUSED"
-jq -e '[.cells[] | select(.fault == "sigkill") | .outcome == "unaffected" and .eof] == [true]' \
+jq -e '[.cells[] | select(.fault == "sigkill" and .moment == "idle") | .outcome == "unaffected" and .eof] == [true]' \
 	"$dir/builtin.json" >/dev/null || fail "built-in client and server: sigkill at idle is not unaffected with EOF"
+jq -e '[.cells[] | select(.fault == "sigkill" and .moment == "mid-transfer") | .outcome == "detected" and .eof and
+	.exit.status == 1] == [true]' "$dir/builtin.json" >/dev/null ||
+	fail "built-in client and server: sigkill at mid-transfer is not detected (a cut answer, status 1)"
 jq -e '[.cells[] | select(.fault == "accept-overflow-reset") | .outcome == "detected" and .errnos == ["ECONNRESET"] and
 	.exit.status == 1 and .wire[0] == "C>S S" and (.wire[1] | startswith("S>C S.")) and .wire[-1] == "S>C R"] == [true]' \
 	"$dir/builtin.json" >/dev/null ||

@@ -49,13 +49,18 @@ static const char *const moment_names[NMOMENTS] = { "before-connect", "handshake
 /* Bounds of the steps before the fault: a program's start and its first packets. */
 #define READY_S 30
 /* The built-in client: bash's /dev/tcp connects, cat sends a request in one write (HTTP/1.1, so
- * that an HTTP server keeps the connection; bash's own printf writes line by line), then cat
- * reads until the end of the stream. On fd 7: fd 3 is the shim's (a program's own fd 3 would
- * take the shim's reports into the connection). */
+ * that an HTTP server keeps the connection; bash's own printf writes line by line), head reads
+ * the built-in server's answer, $3 bytes (fewer, a cut answer: status 1; 0 against a program:
+ * no length known), then cat reads until the end of the stream (status 0). On fd 7: fd 3 is the shim's (a program's own fd 3 would take the shim's
+ * reports into the connection). */
 #define BUILTIN_CLIENT "bash -c 'exec 7<>/dev/tcp/$1/$2 && cat <<<\"$(printf \"GET / HTTP/1.1\\r\\nHost: %s\\r\\n\\r\" " \
-	"\"$1\")\" >&7 && exec cat <&7 >/dev/null 7<&-' client {server} {port}"
-/* What the built-in server answers a request with: bytes of data (not HTTP). */
+	"\"$1\")\" >&7 && { [ $3 = 0 ] || [ $(head -c $3 <&7 | wc -c) = $3 ]; } && exec cat <&7 >/dev/null 7<&-' " \
+	"client {server} {port}"
+/* What the built-in server answers a request with: bytes of data (not HTTP). Before the connect,
+ * 64 KiB; mid-transfer and idle, 16 MiB (the most one write takes), written while the steps go
+ * on, so that a server killed mid-transfer leaves the answer cut. */
 #define BUILTIN_ANSWER 65536
+#define BUILTIN_ANSWER_LONG (16 << 20)
 
 /*
  * The faults, named as in the catalog. A fault is what its steps say, in the scenario
@@ -212,14 +217,16 @@ static const char sweep_help[] =
 	"Options:\n"
 	"      --server CMD          the server program (started first, awaited ready); without\n"
 	"                            it, a built-in server that accepts, reads the request and\n"
-	"                            answers with 64 KiB of data (bytes, not HTTP)\n"
+	"                            answers with bytes, not HTTP (16 MiB, 64 KiB before the\n"
+	"                            connect), and keeps the connection\n"
 	"      --port N              the port the server listens on\n"
 	"      --ready listen|output TEXT\n"
 	"                            readiness: its LISTEN socket on the port (default), or TEXT\n"
 	"                            in its output\n"
 	"      --client CMD          the client program (started after); without it, a built-in\n"
-	"                            client: bash's /dev/tcp sends an HTTP/1.1 GET, cat reads\n"
-	"                            until the end of the stream\n"
+	"                            client: bash's /dev/tcp sends an HTTP/1.1 GET, head reads\n"
+	"                            the built-in answer's length (status 1 if cut short), cat\n"
+	"                            then reads until the end of the stream\n"
 	"      --deadline DUR        how long a client may take after the fault (default 10s)\n"
 	"      --faults LIST|all     faults, comma separated (default all): sigkill, crash, sigterm,\n"
 	"                            blackhole, blackhole-in, blackhole-out, reboot-rst, refused,\n"
@@ -435,7 +442,10 @@ static char *cell_text(const struct sweep *sw, const struct sweep_fault *f, enum
 	if (early)
 		put_fault_lines(out, f->apply, sw);
 	fprintf(out, "client.c exec port %d ", sw->port);
-	put_command(out, sw->client ? sw->client : BUILTIN_CLIENT, sw);
+	if (sw->client)
+		put_command(out, sw->client, sw);
+	else
+		fprintf(out, "%s %d\n", BUILTIN_CLIENT, sw->server ? 0 : early ? BUILTIN_ANSWER : BUILTIN_ANSWER_LONG);
 	if (early)
 		fprintf(out, "await packet client > server S port %d within %ds   # its first SYN: the clock starts\n",
 			sw->port, READY_S);
@@ -443,12 +453,20 @@ static char *cell_text(const struct sweep *sw, const struct sweep_fault *f, enum
 		put_fault_lines(out, f->then, sw);
 	if ((!early || f->connects) && !sw->server)
 		fprintf(out, "server accept within %ds\n"
-			"server read 65536 within %ds     # the client's request\n"
-			"server write %d within %ds       # the answer\n", READY_S, READY_S, BUILTIN_ANSWER, READY_S);
+			"server read 65536 within %ds     # the client's request\n", READY_S, READY_S);
+	if (early && f->connects && !sw->server)
+		fprintf(out, "server write %d within %ds       # the answer\n", BUILTIN_ANSWER, READY_S);
+	if (!early && !sw->server)
+		fprintf(out, "server write %d &               # the answer, written on while the steps go on\n",
+			BUILTIN_ANSWER_LONG);
 	if (!early) {
 		fprintf(out, "await packet client > server P. port %d within %ds   # the first data both ways\n",
 			sw->port, READY_S);
 		fprintf(out, "await packet server > client P. port %d within %ds\n", sw->port, READY_S);
+		/* A killed server's write ends with it; any other fault comes once all of it is in
+		 * the socket (a few MB of it still to send mid-transfer). */
+		if (!sw->server && (m == M_IDLE || strncmp(f->apply, "kill {S}", 8)))
+			fprintf(out, "await server write = %d within %ds\n", BUILTIN_ANSWER_LONG, READY_S);
 		if (m == M_IDLE)
 			fprintf(out, "await quiet %dms port %d within %ds   # then the connection idles: no segment for "
 				"%d ms,\n"
@@ -560,9 +578,11 @@ static void stderr_tail(const struct result *r, const char *name, char *buf, siz
 	}
 }
 
-/* Why a cell's fault was never reached: a program that exited first (with its last words), an
- * idle moment that never came, or the failed step as it says. */
-static void not_reached(const struct sweep *sw, struct cell *c, const struct result *r, const char *failure)
+/* Why a cell did not run as written: a program that exited first (before the fault at
+ * before_ms, if known: < 0 not), with its last words, an idle moment that never came, or the
+ * failed step as it says. */
+static void not_reached(const struct sweep *sw, struct cell *c, const struct result *r, const char *failure,
+			double before_ms)
 {
 	char tail[200], step[512];
 
@@ -571,7 +591,8 @@ static void not_reached(const struct sweep *sw, struct cell *c, const struct res
 		const struct result_exit *x = &r->exits.v[i];
 		bool client = !strcmp(x->peer, "client.c");
 		/* The teardown's SIGKILL ends what still runs at a failure: not a reason. */
-		if ((!client && strcmp(x->peer, "server.s")) || !strcmp(x->signal, "SIGKILL"))
+		if ((!client && strcmp(x->peer, "server.s")) || !strcmp(x->signal, "SIGKILL") ||
+		    (before_ms >= 0 && x->t_ms >= before_ms))
 			continue;
 		stderr_tail(r, x->peer, tail, sizeof tail);
 		bool connected = false;
@@ -581,8 +602,8 @@ static void not_reached(const struct sweep *sw, struct cell *c, const struct res
 		snprintf(c->why, sizeof c->why, "the %s exited (%s %d) %s%s%s", client ? "client" : "server",
 			 x->signal[0] ? "signal" : "status", x->signal[0] ? 0 : x->status,
 			 client && !connected ? "before connecting" : "before the fault's moment came", tail,
-			 sw->privileged || !tail[0] ? "" : " (confined, it may lack access to its files: "
-			 "--privileged-programs lifts that)");
+			 sw->privileged || (!strstr(tail, "ermission denied") && !strstr(tail, "No such file")) ? "" :
+			 " (confined, it may lack access to its files: --privileged-programs lifts that)");
 		if (x->signal[0])
 			snprintf(c->why, sizeof c->why, "the %s was killed (%s) %s%s", client ? "client" : "server", x->signal,
 				 client && !connected ? "before connecting" : "before the fault", tail);
@@ -628,16 +649,20 @@ static void classify(const struct sweep *sw, struct cell *c, const struct result
 	}
 	/* A fault in place before the client started: the clock starts with its first SYN (a
 	 * program takes its time to start, and more so on a loaded machine). */
-	for (size_t i = 0; t0 >= 0 && (c->m == M_BEFORE || c->m == M_HANDSHAKE) && i < r->packets.n; i++) {
+	bool syn = false;
+	for (size_t i = 0; t0 >= 0 && (c->m == M_BEFORE || c->m == M_HANDSHAKE) && !syn && i < r->packets.n; i++) {
 		const struct result_packet *p = &r->packets.v[i];
-		if (p->t_ms >= t0 && !p->icmp && !strcmp(p->from, "client") && !strcmp(p->flags, "S")) {
+		if (p->t_ms >= t0 && !p->icmp && !strcmp(p->from, "client") && !strcmp(p->flags, "S") &&
+		    p->dport == sw->port) {
 			t0 = p->t_ms;
-			break;
+			syn = true;
 		}
 	}
+	if (t0 >= 0 && (c->m == M_BEFORE || c->m == M_HANDSHAKE) && !syn)
+		t0 = -1;   /* the client never tried: no clock to start */
 	if (t0 < 0) {
 		c->outcome = O_ERROR;
-		not_reached(sw, c, r, failure);
+		not_reached(sw, c, r, failure, -1);
 		return;
 	}
 	/* The fault came after the connection had closed (a FIN each way, or an RST: the last
@@ -692,7 +717,7 @@ static void classify(const struct sweep *sw, struct cell *c, const struct result
 	 * there) means the cell did not run as written. */
 	if (r->verdict != RESULT_PASS && !at_last_step(sw, c, failure)) {
 		c->outcome = O_ERROR;
-		why_failed(sw, c, c->why, sizeof c->why, failure[0] ? failure : "the run failed");
+		not_reached(sw, c, r, failure[0] ? failure : "the run failed", t0);
 		return;
 	}
 	/* Only the calls on the client's connections to the server's port: the port each socket
