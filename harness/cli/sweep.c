@@ -51,8 +51,8 @@ static const char *const moment_names[NMOMENTS] = { "before-connect", "handshake
 /* The built-in client: bash's /dev/tcp connects, cat sends a request in one write (HTTP/1.1, so
  * that an HTTP server keeps the connection; bash's own printf writes line by line), head reads
  * the built-in server's answer, $3 bytes (fewer, a cut answer: status 1; 0 against a program:
- * no length known), then cat reads until the end of the stream (status 0). On fd 7: fd 3 is the shim's (a program's own fd 3 would take the shim's
- * reports into the connection). */
+ * no length known), then cat reads until the end of the stream (status 0). On fd 7: fd 3 is
+ * the shim's (a program's own fd 3 would take the shim's reports into the connection). */
 #define BUILTIN_CLIENT "bash -c 'exec 7<>/dev/tcp/$1/$2 && cat <<<\"$(printf \"GET / HTTP/1.1\\r\\nHost: %s\\r\\n\\r\" " \
 	"\"$1\")\" >&7 && { [ $3 = 0 ] || [ $(head -c $3 <&7 | wc -c) = $3 ]; } && exec cat <&7 >/dev/null 7<&-' " \
 	"client {server} {port}"
@@ -992,8 +992,7 @@ static void sweep_junit(FILE *out, const struct sweep *sw, const struct cell *ce
 			}
 			fputs("</failure>\n", out);
 		} else if (sw->expect_detected && c->outcome == O_UNAFFECTED) {
-			fputs("      <failure message=\"unaffected, not detected (--expect detected): the client finished "
-			      "successfully\"/>\n", out);
+			fputs("      <failure message=\"unaffected: not detected, as --expect detected requires\"/>\n", out);
 		} else if (c->outcome == O_ERROR) {
 			fputs("      <error message=\"", out);
 			report_put_xml(out, c->why, true);
