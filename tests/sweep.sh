@@ -18,7 +18,8 @@
 #  7. unreachable moments are errors saying why: mid-transfer after the transfer ended, idle
 #     after the client exited, idle for a client that never pauses;
 #  8. a client thread's failed connects to another port count neither as detection nor on the
-#     wire; and in 5, with --expect detected, an unaffected cell is a JUnit failure.
+#     wire; and in 5, with --expect detected, an unaffected cell is a JUnit failure;
+#  9. a client that exits at once: its cells are errors saying so, in well under 30 s.
 # Skips (77) without python3 (3.11: http.server --protocol), jq or xmllint, or where namespaces
 # cannot be made (exit status 3).
 #   sweep.sh TCPFAULT CLIENT.py
@@ -162,6 +163,18 @@ chmod 644 "$dir/probe.py"
 cells "$dir/probe.json"
 jq -e '[.cells[] | .outcome == "hung" and .errnos == [] and .wire == []] == [true]' "$dir/probe.json" >/dev/null ||
 	fail "a probe of port 9 made the zero window's cell other than hung, or entered its errnos or wire"
+
+# 9. A program gone before the fault ends its cell at once, with why: a client that exits at
+# once (before connecting) is an error saying so, well before the 30 s bounds of the steps
+# that await its packets.
+start=$(date +%s)
+"$tcpfault" sweep $privileged --server "$server" --port 8000 --client true --faults refused,sigkill \
+	--moments before-connect,mid-transfer --format json -o "$dir/gone.json"
+took=$(($(date +%s) - start))
+cells "$dir/gone.json"
+jq -e '[.cells[] | .outcome == "error" and (.why | startswith("the client exited (status 0) before connecting"))] ==
+	[true, true]' "$dir/gone.json" >/dev/null || fail "a client that exits at once: its cells do not say so"
+[ $took -lt 25 ] || fail "a client that exits at once: the sweep took $took s (the steps' 30 s bounds)"
 
 # 4. A 2 s socket timeout.
 sweep --client "$py $client {server} {port} 2" --format json -o "$dir/timeout.json" --expect detected

@@ -1286,6 +1286,7 @@ int cmd_sweep(int argc, char **argv)
 	netns_own_hashes(1024);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	o.privileged_programs = sw.privileged;
+	o.until_exit = true;     /* a program gone before the fault: the cell's error at once */
 	run_jobs(jobs, nc, (unsigned)sw.njobs, &o, -1, &stop_signal);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	double wall_ms = (double)(t1.tv_sec - t0.tv_sec) * 1000 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;

@@ -841,6 +841,14 @@ bool program_output_has(const struct program *p, const char *text)
 }
 
 /* Whether the program has ended and everything it sent has been read: nothing more can come. */
+struct program *programs_ended(struct programs *ps)
+{
+	for (unsigned i = 0; i < ps->n; i++)
+		if (ps->p[i]->dead)
+			return ps->p[i];
+	return NULL;
+}
+
 bool program_finished(const struct program *p)
 {
 	return p->dead && p->shim_fd < 0 && p->out_fd < 0 && p->err_fd < 0;

@@ -107,6 +107,9 @@ struct run_options {
 	unsigned run, runs;               /* this run of runs (--repeat): the pcap file names it if runs > 1 */
 	unsigned snaplen;                 /* --snaplen: bytes kept of each packet; 0: CAPTURE_SNAPLEN */
 	bool privileged_programs;         /* --privileged-programs: exec'd programs not confined */
+	bool until_exit;                  /* an await (of anything but an exit) ends in an error as soon
+					   * as an exec'd program has ended (tcpfault sweep: no 30 s wait
+					   * for a client that is gone) */
 };
 
 /* What every run of this process would otherwise find out alone, done once before the workers

@@ -272,6 +272,8 @@ void programs_observe(struct programs *ps, enum exec_observe mode);
 bool program_observed(const struct program *p);
 /* Whether stdout or stderr holds text (in its first or its last 64 KiB). */
 bool program_output_has(const struct program *p, const char *text);
+/* A program that has ended (the first started), or NULL. */
+struct program *programs_ended(struct programs *ps);
 /* Whether it has ended and all it sent has been read: nothing more can come. */
 bool program_finished(const struct program *p);
 /* "client.p is still running", "... was killed by SIGKILL", "... exited with status 3". */
