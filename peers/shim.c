@@ -46,6 +46,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/epoll.h>
+#include <netinet/in.h>
 
 #include "peer.h"
 
@@ -191,7 +192,32 @@ static void report(const char *call, int fd, long long ret, int err)
 		return ret;                                                            \
 	}
 
-WRAP(int, connect, "connect", fd, (fd, addr, len), int fd, const struct sockaddr *addr, socklen_t len)
+/* connect, as WRAP, with the port it connects to ("port 8000"): a program's connections told
+ * apart (tcpfault sweep counts only the failures of those to the server's port). */
+EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
+{
+	static void *slot;
+	int (*f)(int, const struct sockaddr *, socklen_t) =
+		(int (*)(int, const struct sockaddr *, socklen_t))real("connect", &slot);
+	int saved = errno;
+	int watch = is_inet(fd);
+	errno = saved;
+	int ret = f(fd, addr, len);
+	int err = errno;
+	if (watch) {
+		char args[16], *p = args;
+		long long port = 0;
+		if (addr && addr->sa_family == AF_INET && len >= (socklen_t)sizeof(struct sockaddr_in))
+			port = ntohs(((const struct sockaddr_in *)addr)->sin_port);
+		else if (addr && addr->sa_family == AF_INET6 && len >= (socklen_t)sizeof(struct sockaddr_in6))
+			port = ntohs(((const struct sockaddr_in6 *)addr)->sin6_port);
+		p = put_num(put_str(p, args + sizeof args - 1, "port "), args + sizeof args - 1, port);
+		*p = 0;
+		report_args("connect", fd, ret, err, port ? args : NULL);
+	}
+	errno = err;
+	return ret;
+}
 WRAP(int, accept, "accept", fd, (fd, addr, len), int fd, struct sockaddr *addr, socklen_t *len)
 WRAP(int, accept4, "accept", fd, (fd, addr, len, flags), int fd, struct sockaddr *addr, socklen_t *len, int flags)
 WRAP(ssize_t, read, "read", fd, (fd, buf, n), int fd, void *buf, size_t n)

@@ -864,6 +864,7 @@ static void test_table_dispatches(void **state)
 		{ "await no state client ESTABLISHED", STEP_NO_STATE },
 		{ "await transition client FIN-WAIT-1 > CLOSING port 5000", STEP_TRANSITION },
 		{ "await listen server 80", STEP_LISTEN },
+		{ "await quiet 300ms port 80", STEP_QUIET },
 		{ "await output server.web \"x\"", STEP_OUTPUT },
 		{ "await server.web accept", STEP_CALL },
 		{ "await client read", STEP_AWAIT_OP },

@@ -81,6 +81,11 @@ static void test_format(void **state)
 	assert_int_equal(r.pid, 42);
 	assert_int_equal(program_shim_parse("connect 3 0 - 1 7", &r), 0);
 	assert_int_equal(r.err, 0);
+	/* A connect says the port it connects to; no other call does. */
+	assert_int_equal(program_shim_parse("connect 3 -1 ECONNREFUSED 1 7 port 9", &r), 0);
+	assert_string_equal(r.args, "port 9");
+	assert_int_equal(program_shim_parse("recv 3 -1 ECONNREFUSED 1 7 port 9", &r), -EINVAL);
+	assert_int_equal(program_shim_parse("connect 3 -1 ECONNREFUSED 1 7 port x", &r), -EINVAL);
 	assert_int_equal(program_shim_parse("dropped 12", &r), 0);
 	assert_int_equal(r.dropped, 12);
 	assert_int_equal(program_shim_parse("recv 5 -1 ENOTANERRNO 1 1", &r), -EINVAL);

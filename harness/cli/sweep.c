@@ -37,21 +37,30 @@ enum moment { M_BEFORE, M_HANDSHAKE, M_MID, M_IDLE, NMOMENTS };
 static const char *const moment_names[NMOMENTS] = { "before-connect", "handshake", "mid-transfer", "idle" };
 #define AT(m) (1u << (m))
 
-/* How long the connection idles before an 'idle' fault: after the first data both ways. */
+/* How long the wire must be quiet (no segment on the port) before an 'idle' fault, after the
+ * first data both ways: a snapshot of the queues alone can fall between two segments of a
+ * transfer. Then the connection must still be open with empty queues, checked within
+ * IDLE_CHECK_S: one that closed has no idle moment. */
 #define IDLE_MS 300
+#define IDLE_CHECK_S 2
 /* The ports of the connections that fill accept-overflow-reset's queue ({F1}, {F2}): above the
  * kernel's ephemeral range (32768-60999), so never the client's, and above --port's range. */
 #define FILL_PORT 61001
 /* Bounds of the steps before the fault: a program's start and its first packets. */
 #define READY_S 30
 /* The built-in client: bash's /dev/tcp connects, cat sends a request in one write (HTTP/1.1, so
- * that an HTTP server keeps the connection; bash's own printf writes line by line), then cat
- * reads until the end of the stream. On fd 7: fd 3 is the shim's (a program's own fd 3 would
- * take the shim's reports into the connection). */
+ * that an HTTP server keeps the connection; bash's own printf writes line by line), head reads
+ * the built-in server's answer, $3 bytes (fewer, a cut answer: status 1; 0 against a program:
+ * no length known), then cat reads until the end of the stream (status 0). On fd 7: fd 3 is
+ * the shim's (a program's own fd 3 would take the shim's reports into the connection). */
 #define BUILTIN_CLIENT "bash -c 'exec 7<>/dev/tcp/$1/$2 && cat <<<\"$(printf \"GET / HTTP/1.1\\r\\nHost: %s\\r\\n\\r\" " \
-	"\"$1\")\" >&7 && exec cat <&7 >/dev/null 7<&-' client {server} {port}"
-/* What the built-in server answers a request with: bytes of data (not HTTP). */
+	"\"$1\")\" >&7 && { [ $3 = 0 ] || [ $(head -c $3 <&7 | wc -c) = $3 ]; } && exec cat <&7 >/dev/null 7<&-' " \
+	"client {server} {port}"
+/* What the built-in server answers a request with: bytes of data (not HTTP). Before the connect,
+ * 64 KiB; mid-transfer and idle, 16 MiB (the most one write takes), written while the steps go
+ * on, so that a server killed mid-transfer leaves the answer cut. */
 #define BUILTIN_ANSWER 65536
+#define BUILTIN_ANSWER_LONG (16 << 20)
 
 /*
  * The faults, named as in the catalog. A fault is what its steps say, in the scenario
@@ -201,19 +210,23 @@ static const char sweep_help[] =
 	"why); the time to detect, the exit, the errnos of its calls, the control packets on the\n"
 	"wire; for hung cells, what would have ended the wait. No timer is compressed: the kernel's\n"
 	"own timers run. CMD takes the placeholders of scenario files: {server}, {[server]}, {port},\n"
-	"{ipv}, {family}; {dir} is the current directory.\n"
+	"{ipv}, {family}; {dir} is the current directory. CMD is split into words (quotes group\n"
+	"them) and run without a shell: '|', '>', '&&' are passed as words; for a pipeline, give\n"
+	"sh -c '...'.\n"
 	"\n"
 	"Options:\n"
 	"      --server CMD          the server program (started first, awaited ready); without\n"
 	"                            it, a built-in server that accepts, reads the request and\n"
-	"                            answers with 64 KiB of data (bytes, not HTTP)\n"
+	"                            answers with bytes, not HTTP (16 MiB, 64 KiB before the\n"
+	"                            connect), and keeps the connection\n"
 	"      --port N              the port the server listens on\n"
 	"      --ready listen|output TEXT\n"
 	"                            readiness: its LISTEN socket on the port (default), or TEXT\n"
 	"                            in its output\n"
 	"      --client CMD          the client program (started after); without it, a built-in\n"
-	"                            client: bash's /dev/tcp sends an HTTP/1.1 GET, cat reads\n"
-	"                            until the end of the stream\n"
+	"                            client: bash's /dev/tcp sends an HTTP/1.1 GET, head reads\n"
+	"                            the built-in answer's length (status 1 if cut short), cat\n"
+	"                            then reads until the end of the stream\n"
 	"      --deadline DUR        how long a client may take after the fault (default 10s)\n"
 	"      --faults LIST|all     faults, comma separated (default all): sigkill, crash, sigterm,\n"
 	"                            blackhole, blackhole-in, blackhole-out, reboot-rst, refused,\n"
@@ -236,11 +249,14 @@ static const char sweep_help[] =
 	"  -h, --help                this text\n"
 	"\n"
 	"Exit status: 0 no cell hung, 1 a cell hung or could not run (with --expect detected: a\n"
-	"cell not detected), 2 bad usage, 3 this machine lacks something tcpfault needs.\n"
+	"cell not detected), 2 bad usage, 3 this machine lacks something tcpfault needs, 128+N\n"
+	"stopped by signal N (130: SIGINT).\n"
 	"\n"
-	"Example:\n"
-	"  tcpfault sweep --server 'python3 -m http.server --bind {server} {port}' --port 8000 \\\n"
-	"      --client 'curl -sS http://{[server]}:{port}/' --faults sigkill,blackhole\n";
+	"Example (curl reads python3's 6.8 MB binary at 100 KB/s: a transfer that lasts; a client\n"
+	"that closes its connection has no idle moment):\n"
+	"  tcpfault sweep --server 'python3 -m http.server --bind {server} --directory /usr/bin {port}' \\\n"
+	"      --port 8000 --client 'curl -sS -o /dev/null --limit-rate 100K http://{[server]}:{port}/python3' \\\n"
+	"      --faults refused,sigkill,blackhole --moments before-connect,mid-transfer\n";
 
 static int usage(const char *fmt, const char *arg)
 {
@@ -426,7 +442,10 @@ static char *cell_text(const struct sweep *sw, const struct sweep_fault *f, enum
 	if (early)
 		put_fault_lines(out, f->apply, sw);
 	fprintf(out, "client.c exec port %d ", sw->port);
-	put_command(out, sw->client ? sw->client : BUILTIN_CLIENT, sw);
+	if (sw->client)
+		put_command(out, sw->client, sw);
+	else
+		fprintf(out, "%s %d\n", BUILTIN_CLIENT, sw->server ? 0 : early ? BUILTIN_ANSWER : BUILTIN_ANSWER_LONG);
 	if (early)
 		fprintf(out, "await packet client > server S port %d within %ds   # its first SYN: the clock starts\n",
 			sw->port, READY_S);
@@ -434,18 +453,27 @@ static char *cell_text(const struct sweep *sw, const struct sweep_fault *f, enum
 		put_fault_lines(out, f->then, sw);
 	if ((!early || f->connects) && !sw->server)
 		fprintf(out, "server accept within %ds\n"
-			"server read 65536 within %ds     # the client's request\n"
-			"server write %d within %ds       # the answer\n", READY_S, READY_S, BUILTIN_ANSWER, READY_S);
+			"server read 65536 within %ds     # the client's request\n", READY_S, READY_S);
+	if (early && f->connects && !sw->server)
+		fprintf(out, "server write %d within %ds       # the answer\n", BUILTIN_ANSWER, READY_S);
+	if (!early && !sw->server)
+		fprintf(out, "server write %d &               # the answer, written on while the steps go on\n",
+			BUILTIN_ANSWER_LONG);
 	if (!early) {
 		fprintf(out, "await packet client > server P. port %d within %ds   # the first data both ways\n",
 			sw->port, READY_S);
 		fprintf(out, "await packet server > client P. port %d within %ds\n", sw->port, READY_S);
+		/* A killed server's write ends with it; any other fault comes once all of it is in
+		 * the socket (a few MB of it still to send mid-transfer). */
+		if (!sw->server && (m == M_IDLE || strncmp(f->apply, "kill {S}", 8)))
+			fprintf(out, "await server write = %d within %ds\n", BUILTIN_ANSWER_LONG, READY_S);
 		if (m == M_IDLE)
-			fprintf(out, "wait %dms                      # then the connection idles:\n"
-				"await state client ESTABLISHED port %d recvq 0 sendq 0 within %ds   # nothing unread, "
-				"nothing unacknowledged\n"
-				"await state server ESTABLISHED port %d sendq 0 within %ds\n", IDLE_MS, sw->port,
-				READY_S, sw->port, READY_S);
+			fprintf(out, "await quiet %dms port %d within %ds   # then the connection idles: no segment for "
+				"%d ms,\n"
+				"await state client ESTABLISHED port %d recvq 0 sendq 0 within %ds   # still open, nothing "
+				"unread, nothing unacknowledged\n"
+				"await state server ESTABLISHED port %d sendq 0 within %ds\n", IDLE_MS, sw->port, READY_S,
+				IDLE_MS, sw->port, IDLE_CHECK_S, sw->port, IDLE_CHECK_S);
 		put_fault_lines(out, f->apply, sw);
 	}
 	put_tail(out, sw, c);
@@ -532,9 +560,70 @@ static bool at_last_step(const struct sweep *sw, const struct cell *c, const cha
 	return at && strtol(at + 6, NULL, 10) == lines;
 }
 
+/* The last line of what a program wrote to its stderr, in "; its stderr ends: ..." (or ""). */
+static void stderr_tail(const struct result *r, const char *name, char *buf, size_t len)
+{
+	buf[0] = 0;
+	for (size_t i = 0; i < r->programs.n; i++) {
+		const char *e = r->programs.v[i].out[1];
+		if (strcmp(r->programs.v[i].name, name) || !e || !*e)
+			continue;
+		size_t n = strlen(e);
+		while (n && (e[n - 1] == '\n' || e[n - 1] == ' '))
+			n--;
+		size_t at = n;
+		while (at && e[at - 1] != '\n')
+			at--;
+		snprintf(buf, len, "; its stderr ends: \"%.*s\"", (int)(n - at > 160 ? 160 : n - at), e + at);
+	}
+}
+
+/* Why a cell did not run as written: a program that exited first (before the fault at
+ * before_ms, if known: < 0 not), with its last words, an idle moment that never came, or the
+ * failed step as it says. */
+static void not_reached(const struct sweep *sw, struct cell *c, const struct result *r, const char *failure,
+			double before_ms)
+{
+	char tail[200], step[512];
+
+	why_failed(sw, c, step, sizeof step, failure[0] ? failure : "the fault was never reached");
+	for (size_t i = 0; i < r->exits.n; i++) {
+		const struct result_exit *x = &r->exits.v[i];
+		bool client = !strcmp(x->peer, "client.c");
+		/* The teardown's SIGKILL ends what still runs at a failure: not a reason. */
+		if ((!client && strcmp(x->peer, "server.s")) || !strcmp(x->signal, "SIGKILL") ||
+		    (before_ms >= 0 && x->t_ms >= before_ms))
+			continue;
+		stderr_tail(r, x->peer, tail, sizeof tail);
+		bool connected = false;
+		for (size_t k = 0; client && k < r->packets.n; k++)
+			connected = connected || (!strcmp(r->packets.v[k].from, "client") &&
+						  (r->packets.v[k].sport == sw->port || r->packets.v[k].dport == sw->port));
+		snprintf(c->why, sizeof c->why, "the %s exited (%s %d) %s%s%s", client ? "client" : "server",
+			 x->signal[0] ? "signal" : "status", x->signal[0] ? 0 : x->status,
+			 client && !connected ? "before connecting" : "before the fault's moment came", tail,
+			 sw->privileged || (!strstr(tail, "ermission denied") && !strstr(tail, "No such file")) ? "" :
+			 " (confined, it may lack access to its files: --privileged-programs lifts that)");
+		if (x->signal[0])
+			snprintf(c->why, sizeof c->why, "the %s was killed (%s) %s%s", client ? "client" : "server", x->signal,
+				 client && !connected ? "before connecting" : "before the fault", tail);
+		return;
+	}
+	if (strstr(step, "'await quiet"))
+		snprintf(c->why, sizeof c->why, "the client's connection never idled: no %d ms without a segment on port %d "
+			 "within %d s (a transfer that never pauses has no idle moment)", IDLE_MS, sw->port, READY_S);
+	else if (c->m == M_IDLE && strstr(step, "'await state"))
+		snprintf(c->why, sizeof c->why, "no idle moment: when the wire went quiet (%d ms) the connection was closed "
+			 "or held data (unread or unacknowledged): a client that closes its connection after each "
+			 "exchange, or reads slowly, has none", IDLE_MS);
+	else
+		snprintf(c->why, sizeof c->why, "%s", step);
+}
+
 static void classify(const struct sweep *sw, struct cell *c, const struct result *r)
 {
 	double t0 = -1;
+	bool fin_c = false, fin_s = false;
 	const char *failure = r && r->failures.n ? r->failures.v[0] : "";
 
 	c->detect_ms = c->stall_ms = -1;
@@ -560,16 +649,43 @@ static void classify(const struct sweep *sw, struct cell *c, const struct result
 	}
 	/* A fault in place before the client started: the clock starts with its first SYN (a
 	 * program takes its time to start, and more so on a loaded machine). */
-	for (size_t i = 0; t0 >= 0 && (c->m == M_BEFORE || c->m == M_HANDSHAKE) && i < r->packets.n; i++) {
+	bool syn = false;
+	for (size_t i = 0; t0 >= 0 && (c->m == M_BEFORE || c->m == M_HANDSHAKE) && !syn && i < r->packets.n; i++) {
 		const struct result_packet *p = &r->packets.v[i];
-		if (p->t_ms >= t0 && !p->icmp && !strcmp(p->from, "client") && !strcmp(p->flags, "S")) {
+		if (p->t_ms >= t0 && !p->icmp && !strcmp(p->from, "client") && !strcmp(p->flags, "S") &&
+		    p->dport == sw->port) {
 			t0 = p->t_ms;
-			break;
+			syn = true;
 		}
 	}
+	if (t0 >= 0 && (c->m == M_BEFORE || c->m == M_HANDSHAKE) && !syn)
+		t0 = -1;   /* the client never tried: no clock to start */
 	if (t0 < 0) {
 		c->outcome = O_ERROR;
-		why_failed(sw, c, c->why, sizeof c->why, failure[0] ? failure : "the fault was never reached");
+		not_reached(sw, c, r, failure, -1);
+		return;
+	}
+	/* The fault came after the connection had closed (a FIN each way, or an RST: the last
+	 * connection of the client's to the port before the fault): no transfer to break. */
+	double closed_ms = -1;
+	for (size_t i = 0; c->m == M_MID || c->m == M_IDLE ? i < r->packets.n : 0; i++) {
+		const struct result_packet *p = &r->packets.v[i];
+		if (p->t_ms >= t0 || p->icmp || (p->sport != sw->port && p->dport != sw->port))
+			continue;
+		if (!strcmp(p->from, "client") && !strcmp(p->flags, "S"))
+			closed_ms = -1, fin_c = fin_s = false;
+		else if (strchr(p->flags, 'R'))
+			closed_ms = p->t_ms;
+		else if (strchr(p->flags, 'F') && (!strcmp(p->from, "client") ? (fin_c = true) : (fin_s = true)) &&
+			 ((fin_c && fin_s) || (c->m == M_MID && fin_s)))
+			closed_ms = p->t_ms;
+	}
+	if (closed_ms >= 0) {
+		c->outcome = O_ERROR;
+		snprintf(c->why, sizeof c->why, "the transfer ended before the fault (the connection %s at %.0f ms, "
+			 "the fault at %.0f ms): the moment %s could not be reached; give the client a longer transfer",
+			 fin_c && fin_s ? "closed" : fin_s ? "closed by the server (its FIN: all sent)" : "reset",
+			 closed_ms, t0, moment_names[c->m]);
 		return;
 	}
 	double end = t0 + sw->deadline_ms;
@@ -601,12 +717,33 @@ static void classify(const struct sweep *sw, struct cell *c, const struct result
 	 * there) means the cell did not run as written. */
 	if (r->verdict != RESULT_PASS && !at_last_step(sw, c, failure)) {
 		c->outcome = O_ERROR;
-		why_failed(sw, c, c->why, sizeof c->why, failure[0] ? failure : "the run failed");
+		not_reached(sw, c, r, failure[0] ? failure : "the run failed", t0);
 		return;
 	}
+	/* Only the calls on the client's connections to the server's port: the port each socket
+	 * connected to, as the shim says it ("port N" of connect), kept per process and fd until
+	 * its close; a socket whose connect was not seen counts. */
+	struct { int pid, fd, port; } conn[64];
+	int nconn = 0;
 	for (size_t i = 0; i < r->syscalls.n; i++) {
 		const struct result_syscall *s = &r->syscalls.v[i];
-		if (strcmp(s->peer, "client.c") || s->t_ms < t0 || s->t_ms >= end)
+		int fd = s->socket && !strncmp(s->socket, "fd", 2) ? atoi(s->socket + 2) : -1, slot = 0, port = 0;
+		if (strcmp(s->peer, "client.c") || fd < 0)
+			continue;
+		while (slot < nconn && (conn[slot].pid != s->pid || conn[slot].fd != fd))
+			slot++;
+		if (slot < nconn)
+			port = conn[slot].port;
+		if (!strcmp(s->call, "connect") && s->args && !strncmp(s->args, "port ", 5) && (slot < nconn || nconn < 64)) {
+			conn[slot] = (typeof(conn[0])){ s->pid, fd, atoi(s->args + 5) };
+			nconn += slot == nconn;
+			port = conn[slot].port;
+		}
+		if (!strcmp(s->call, "close") && slot < nconn)
+			conn[slot] = conn[--nconn];
+		if (port && port != sw->port)
+			continue;
+		if (s->t_ms < t0 || s->t_ms >= end)
 			continue;
 		if (s->ret == 0 && is_read(s->call))
 			c->eof = true;
@@ -627,8 +764,8 @@ static void classify(const struct sweep *sw, struct cell *c, const struct result
 	for (size_t i = 0; i < r->packets.n; i++) {
 		const struct result_packet *p = &r->packets.v[i];
 		char what[48];
-		if (p->t_ms < t0 || p->t_ms >= end)
-			continue;
+		if (p->t_ms < t0 || p->t_ms >= end || (p->sport != sw->port && p->dport != sw->port))
+			continue;     /* the client's other connections: not the server's port */
 		if (p->sport == FILL_PORT || p->dport == FILL_PORT || p->sport == FILL_PORT + 1 || p->dport == FILL_PORT + 1)
 			continue;     /* the fault's own connections */
 		if (!strcmp(p->from, "client") && p->len > 0)
@@ -785,7 +922,7 @@ static void sweep_json(FILE *out, const struct sweep *sw, const struct cell *cel
 	json_object_object_add(top, "port", json_object_new_int(sw->port));
 	json_object_object_add(top, "deadline_ms", json_object_new_int(sw->deadline_ms));
 	json_object_object_add(top, "timers", json_object_new_string("none compressed: the kernel's own"));
-	json_object_object_add(top, "duration_ms", json_object_new_double(wall_ms));
+	json_object_object_add(top, "duration_ms", json_object_new_int((int)(wall_ms + 0.5)));
 	for (size_t i = 0; i < n; i++) {
 		const struct cell *c = &cells[i];
 		json_object *j = json_object_new_object(), *e = json_object_new_array(), *w = json_object_new_array();
@@ -832,8 +969,9 @@ static void sweep_junit(FILE *out, const struct sweep *sw, const struct cell *ce
 {
 	int hung = 0, errors = 0;
 
+	/* A failure: a hung cell, or with --expect detected any cell not detected (as the exit status). */
 	for (size_t i = 0; i < n; i++) {
-		hung += cells[i].outcome == O_HUNG;
+		hung += cells[i].outcome == O_HUNG || (sw->expect_detected && cells[i].outcome == O_UNAFFECTED);
 		errors += cells[i].outcome == O_ERROR;
 	}
 	fprintf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"tcpfault sweep\" tests=\"%zu\" "
@@ -853,6 +991,8 @@ static void sweep_junit(FILE *out, const struct sweep *sw, const struct cell *ce
 				fputc('\n', out);
 			}
 			fputs("</failure>\n", out);
+		} else if (sw->expect_detected && c->outcome == O_UNAFFECTED) {
+			fputs("      <failure message=\"unaffected: not detected, as --expect detected requires\"/>\n", out);
 		} else if (c->outcome == O_ERROR) {
 			fputs("      <error message=\"", out);
 			report_put_xml(out, c->why, true);
@@ -1079,7 +1219,9 @@ int cmd_sweep(int argc, char **argv)
 		fprintf(stderr, "tcpfault: sweep: a temporary folder in %s: %s\n", tmp && *tmp ? tmp : "/tmp", strerror(errno));
 		return EXIT_USAGE;
 	}
-	if (sw.emit && mkdir(sw.emit, 0755) < 0 && errno != EEXIST) {
+	struct stat est;
+	if (sw.emit && ((mkdir(sw.emit, 0755) < 0 && errno != EEXIST) || stat(sw.emit, &est) < 0 ||
+			(!S_ISDIR(est.st_mode) && (errno = ENOTDIR)))) {
 		fprintf(stderr, "tcpfault: sweep: --emit %s: %s\n", sw.emit, strerror(errno));
 		rc = EXIT_USAGE;
 		goto out;
@@ -1144,6 +1286,7 @@ int cmd_sweep(int argc, char **argv)
 	netns_own_hashes(1024);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	o.privileged_programs = sw.privileged;
+	o.until_exit = true;     /* a program gone before the fault: the cell's error at once */
 	run_jobs(jobs, nc, (unsigned)sw.njobs, &o, -1, &stop_signal);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	double wall_ms = (double)(t1.tv_sec - t0.tv_sec) * 1000 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;

@@ -66,6 +66,7 @@ enum step_kind {
 	STEP_STOP,        /* stop HOST[.PROGRAM]: SIGSTOP */
 	STEP_CONT,        /* cont HOST[.PROGRAM]: SIGCONT */
 	STEP_INJECT,      /* inject rst FROM > TO [exact|in-window|out-of-window] [port N] */
+	STEP_QUIET,       /* await quiet DUR [port N]: DUR without a packet on the wire (of port N) */
 	/* What the kernel tracer saw (run/ktrace.c) */
 	STEP_TRANSITION,     /* await transition HOST FROM > TO [port N]: a socket changed state */
 	STEP_RESET,          /* expect reset HOST reason NAME: HOST's kernel sent an RST for that reason */
@@ -151,6 +152,10 @@ struct step_call {                        /* STEP_CALL, STEP_NO_CALL */
 	bool waits;
 };
 struct step_wait { int ms; };             /* STEP_WAIT */
+struct step_quiet {                       /* STEP_QUIET */
+	int ms;                           /* the stretch without a packet */
+	int port;                         /* a port either end of the packets counted has; 0: any */
+};
 struct step_transition {                  /* STEP_TRANSITION */
 	int from, to;                     /* TCP states (netns_state_from_name) */
 	int port;                         /* the socket's local or remote port; 0: any */
@@ -222,6 +227,7 @@ struct step {
 		struct step_output output;
 		struct step_call call;
 		struct step_wait wait;
+		struct step_quiet quiet;
 		struct step_middlebox middlebox;
 		struct step_path path;
 		struct step_transition transition;

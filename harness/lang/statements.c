@@ -677,6 +677,24 @@ static int parse_wait(struct parser *p, struct step *st)
 	return 0;
 }
 
+/* await quiet DUR [port N]: no packet on the wire (of a connection with port N) for DUR. */
+static int parse_quiet(struct parser *p, struct step *st)
+{
+	long long v;
+
+	if (p->n != 3 && !(p->n == 5 && !strcmp(p->tok[3].s, "port")))
+		return fail_tok(p, p->n < 3 ? p->n : 3, "expected 'await quiet DURATION [port N]', for example "
+				"'await quiet 300ms port 8000'");
+	if (parse_duration(p->tok[2].s, &st->quiet.ms) < 0 || st->quiet.ms == 0)
+		return fail_tok(p, 2, "expected a duration such as 300ms or 1s");
+	if (p->n == 5) {
+		if (parse_num(p->tok[4].s, 1, 65535, &v) < 0)
+			return fail_tok(p, 4, "expected a port from 1 to 65535");
+		st->quiet.port = (int)v;
+	}
+	return 0;
+}
+
 /* ---- the table ---- */
 
 #define WAITS (STMT_WITHIN | STMT_AFTER)
@@ -696,6 +714,7 @@ static const struct statement statements[] = {
 	  "await no state HOST STATE [port N]", WAITS },
 	{ "await transition", MATCH_WORDS, STEP_TRANSITION, parse_transition,
 	  "await transition HOST FROM > TO [port N]", WAITS },
+	{ "await quiet", MATCH_WORDS, STEP_QUIET, parse_quiet, "await quiet DURATION [port N]", STMT_WITHIN },
 	{ "await listen", MATCH_WORDS, STEP_LISTEN, parse_listen,
 	  "await listen HOST[.PROGRAM] PORT", WAITS },
 	{ "await output", MATCH_WORDS, STEP_OUTPUT, parse_output,

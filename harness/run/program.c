@@ -841,6 +841,14 @@ bool program_output_has(const struct program *p, const char *text)
 }
 
 /* Whether the program has ended and everything it sent has been read: nothing more can come. */
+struct program *programs_ended(struct programs *ps)
+{
+	for (unsigned i = 0; i < ps->n; i++)
+		if (ps->p[i]->dead)
+			return ps->p[i];
+	return NULL;
+}
+
 bool program_finished(const struct program *p)
 {
 	return p->dead && p->shim_fd < 0 && p->out_fd < 0 && p->err_fd < 0;
@@ -951,9 +959,12 @@ int program_shim_parse(const char *msg, struct shim_report *ret)
 	if (sscanf(msg, "%31s %lld %lld %31s %lld %lld%n", call, &fd, &rv, en, &t, &pid, &n) != 6 ||
 	    strlen(call) >= sizeof r.call || fd < 0 || fd > INT32_MAX || t < 0 || pid <= 0 || pid > INT32_MAX)
 		return -EINVAL;
-	if (msg[n]) {   /* a wait's revents: one word of capitals and '|' */
+	if (msg[n]) {   /* a wait's revents (one word of capitals and '|'), or a connect's "port N" */
 		const char *a = msg + n + 1;
-		if (msg[n] != ' ' || !*a || strspn(a, "ABCDEFGHIJKLMNOPQRSTUVWXYZ|") != strlen(a) || strlen(a) >= sizeof r.args)
+		bool port = !strcmp(call, "connect") && !strncmp(a, "port ", 5) && a[5] &&
+			    strspn(a + 5, "0123456789") == strlen(a + 5);
+		if (msg[n] != ' ' || !*a || (!port && strspn(a, "ABCDEFGHIJKLMNOPQRSTUVWXYZ|") != strlen(a)) ||
+		    strlen(a) >= sizeof r.args)
 			return -EINVAL;
 		snprintf(r.args, sizeof r.args, "%s", a);
 	}

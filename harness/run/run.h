@@ -116,6 +116,9 @@ struct run_options {
 	bool privileged_programs;         /* --privileged-programs: exec'd programs not confined */
 	/* What a job slot keeps between its runs (NULL: every run makes its own and frees it). */
 	struct run_keep *keep;
+	bool until_exit;                  /* an await (of anything but an exit) ends in an error as soon
+					   * as an exec'd program has ended (tcpfault sweep: no 30 s wait
+					   * for a client that is gone) */
 };
 /* A job slot's sandbox and its capture, and its kernel tracer (any run takes that, restarted,
  * and leaves it). A run that can use the sandbox takes it and resets it
@@ -150,7 +153,7 @@ int run_result_hosts(struct result *res, const struct scenario *s);
 /* One report of the shim (peers/shim.c): "CALL FD RET ERRNO T_US PID [ARGS]", or "dropped N". */
 struct shim_report {
 	char call[24];
-	char args[96];                    /* a wait's revents, "POLLIN|POLLERR"; "": none */
+	char args[96];                    /* a wait's revents, "POLLIN|POLLERR", or a connect's "port N"; "": none */
 	int fd;
 	long long ret;
 	int err;                          /* 0: none */

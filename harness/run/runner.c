@@ -234,6 +234,7 @@ static const struct {
 	[STEP_NO_OUTPUT] = { step_no_output },
 	[STEP_NO_CALL] = { step_no_call },
 	[STEP_WAIT] = { step_wait },
+	[STEP_QUIET] = { step_quiet },
 	[STEP_IDLE_TIMEOUT] = { step_fault },
 	[STEP_MTU] = { step_fault },
 	[STEP_PORT_RANGE] = { step_fault },

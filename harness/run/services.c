@@ -115,22 +115,43 @@ struct await_arg {
 	struct run *r;
 	bool (*cond)(struct run *, const void *);
 	const void *arg;
+	struct program *ended;            /* until_exit: the program that ended first */
 };
 
 static bool await_cond(void *arg)
 {
 	struct await_arg *a = arg;
-	return a->cond(a->r, a->arg);
+	struct run *r = a->r;
+
+	if (a->cond(r, a->arg))
+		return true;
+	/* An exit awaited is judged by its step. */
+	if (!r->o->until_exit || !r->progs || (r->step && r->step->kind == STEP_EXIT) ||
+	    !(a->ended = programs_ended(r->progs)))
+		return false;
+	/* What it sent before it ended may still wait in the capture: taken in, then judged. */
+	for (int i = 0; i < 64 && capture_poll(r->cap, r->origin_us) > 0; i++)
+		;
+	if (a->cond(r, a->arg)) {
+		a->ended = NULL;
+		return true;
+	}
+	return true;
 }
 
 /* Awaits cond(r, arg) for at most bound_ms (and never past the scenario's deadline). */
 int run_await(struct run *r, bool (*cond)(struct run *, const void *), const void *arg,
 		 int bound_ms, int poll_ms)
 {
-	struct await_arg a = { r, cond, arg };
+	struct await_arg a = { .r = r, .cond = cond, .arg = arg };
 	int64_t held;
 	int e = loop_await(&r->loop, await_cond, &a, bound_ms, poll_ms, &held);
 
+	if (e == 0 && a.ended) {
+		char state[160];
+		return run_errorf(r, "%s while this step waited",
+				  program_state(a.ended, state, sizeof state));
+	}
 	if (e == 0)
 		r->cond_ms = run_ms(r, held);
 	else if (e == -ETIME)

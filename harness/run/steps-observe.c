@@ -147,6 +147,47 @@ int step_no_packet(struct run *r, const struct step *st)
 	return 0;
 }
 
+struct quiet_want {
+	const struct step *st;
+	double since;                     /* run ms: the step's start, or the last packet counted */
+	size_t next;                      /* where to look on in the capture */
+	unsigned seen;                    /* packets counted */
+};
+
+static bool quiet_reached(struct run *r, const void *arg)
+{
+	struct quiet_want *w = (struct quiet_want *)arg;
+
+	for (; w->next < capture_count(r->cap); w->next++) {
+		const struct packet *p = capture_packet(r->cap, w->next);
+		if (p->t_ms > w->since && (!w->st->quiet.port || p->sport == w->st->quiet.port ||
+					   p->dport == w->st->quiet.port)) {
+			w->since = p->t_ms;
+			w->seen++;
+		}
+	}
+	return run_now_ms(r) - w->since >= w->st->quiet.ms;
+}
+
+/* A stretch of DUR in which no packet (of port N) passes: counted from the step's start, and
+ * again from each packet. The capture raises an event per packet; the stretch's end raises
+ * none, so the condition is read again every few milliseconds. */
+int step_quiet(struct run *r, const struct step *st)
+{
+	struct quiet_want w = { .st = st, .since = run_ms(r, r->step_start_us) };
+	char port[32] = "";
+
+	if (run_await(r, quiet_reached, &w, run_bound(r, st), RUN_STATE_POLL_MS) == 0)
+		return 0;
+	if (r->errored)
+		return -1;
+	if (st->quiet.port)
+		snprintf(port, sizeof port, " on port %d", st->quiet.port);
+	return run_failf(r, "never %d ms without a packet%s within %d ms\n  expected: a quiet stretch of %d ms\n"
+			 "  observed: %u packets, the last at %.1f ms", st->quiet.ms, port, run_bound(r, st), st->quiet.ms,
+			 w.seen, w.since);
+}
+
 struct state_want {
 	const struct step *st;
 	int err;                          /* listing the sockets failed: stops the wait */

@@ -215,6 +215,7 @@ int step_op(struct run *r, const struct step *st);
 int step_await_op(struct run *r, const struct step *st);
 int step_packet(struct run *r, const struct step *st);
 int step_no_packet(struct run *r, const struct step *st);
+int step_quiet(struct run *r, const struct step *st);
 int step_state(struct run *r, const struct step *st);
 int step_no_state(struct run *r, const struct step *st);
 int step_counter(struct run *r, const struct step *st);
@@ -293,6 +294,8 @@ void programs_observe(struct programs *ps, enum exec_observe mode);
 bool program_observed(const struct program *p);
 /* Whether stdout or stderr holds text (in its first or its last 64 KiB). */
 bool program_output_has(const struct program *p, const char *text);
+/* A program that has ended (the first started), or NULL. */
+struct program *programs_ended(struct programs *ps);
 /* Whether it has ended and all it sent has been read: nothing more can come. */
 bool program_finished(const struct program *p);
 /* "client.p is still running", "... was killed by SIGKILL", "... exited with status 3". */
