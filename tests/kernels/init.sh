@@ -41,6 +41,6 @@ mount -t devtmpfs dev /newroot/dev
 mkdir -p /newroot/dev/pts /newroot/dev/shm
 mount -t devpts devpts /newroot/dev/pts
 mount -t tmpfs tmpfs /newroot/dev/shm
-mount -t tmpfs tmpfs /newroot/tmp
+# /tmp stays the overlay's (writable): a tmpfs would hide a source tree or build under the host's /tmp.
 mount -t tmpfs tmpfs /newroot/run
 exec switch_root /newroot /bin/sh "$src/tests/kernels/guest.sh"
