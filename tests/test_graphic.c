@@ -140,7 +140,8 @@ static void test_call_args(void **state)
 	result_free(r);
 }
 
-/* The scenario's 'hosts server client' puts server's lifeline first; without hosts, client. */
+/* The scenario's 'hosts server client' puts server's lifeline first in HTML, Mermaid and text; without
+ * hosts, client. */
 static void test_html_hosts_order(void **state)
 {
 	struct result *r = make("order", "t");
@@ -162,6 +163,14 @@ static void test_html_hosts_order(void **state)
 	char *md = render(REPORT_MERMAID, &r, 1, NULL);
 	assert_non_null(strstr(md, "    participant h0 as server 198.18.0.2\n    participant h1 as client 198.18.0.1\n"));
 	free(md);
+	/* the text ladder's header has the same order */
+	struct report_options o = { .verbose = true };
+	char *text = render(REPORT_TEXT, &r, 1, &o), *head = strstr(text, "       ms  ");
+	assert_non_null(head);
+	*strchr(head, '\n') = 0;
+	assert_non_null(strstr(head, "client"));
+	assert_true(strstr(head, "server") < strstr(head, "client"));
+	free(text);
 	free(r->family);
 	r->family = strdup("inet6");
 	assert_non_null(r->family);
