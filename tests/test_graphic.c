@@ -33,7 +33,7 @@ static struct result *make(const char *name, const char *text)
 	assert_int_equal(result_add_packet(r, 1.2, "server", "client", 5000, 40000, false, "S.", 0, 1, 0), 0);
 	assert_int_equal(result_add_packet(r, 1.3, "client", "server", 40000, 5000, false, text, 1, 1, 0), 0);
 	assert_int_equal(result_add_event(r, 2.0, "server", text), 0);
-	assert_int_equal(result_add_exit(r, "server", 2.1, "SIGKILL", 0), 0);
+	assert_int_equal(result_add_exit(r, "server", 2.1, "SIGKILL", 0, true), 0);
 	assert_int_equal(result_add_state(r, 2.2, "client", text, 40000, 5000, 0, 0), 0);
 	assert_int_equal(result_failure(r, text), 0);
 	assert_int_equal(result_failure(r, "client read\n  expected: -1 ECONNRESET\n  observed: 0"), 0);

@@ -146,12 +146,8 @@ static size_t ladder_rows(const struct result *r, struct cols *c, struct row **r
 	}
 	for (size_t i = 0; i < r->exits.n; i++, k++) {
 		const struct result_exit *o = &r->exits.v[i];
-		const char *prog = strchr(o->peer, '.');
 		note_row(&rows[k], c, o->t_ms, o->peer);
-		if (*o->signal)
-			snprintf(rows[k].text, sizeof rows[k].text, "(%s killed by %s)", prog ? prog + 1 : "peer", o->signal);
-		else
-			snprintf(rows[k].text, sizeof rows[k].text, "(%s exited, status %d)", prog ? prog + 1 : "peer", o->status);
+		report_exit_words(o, rows[k].text, sizeof rows[k].text);
 	}
 	for (size_t i = 0; i < r->states.n; i++, k++) {
 		const struct result_state *o = &r->states.v[i];
