@@ -571,10 +571,11 @@ static void do_interrupt(struct cmd *c)
 	if (s && s->has_thread) {
 		unsigned long seen = s->returns;
 		for (int i = 0; i < INTERRUPT_TRIES; i++) {
+			uint64_t before = now_us();   /* before: the EINTR may return before pthread_kill does */
 			int r = pthread_kill(s->thread, SIGUSR1);
 			if (i == 0) {
 				rc = r;
-				t = now_us();
+				t = before;
 			}
 			if (r != 0 || !(s->busy || s->count) || s->returns != seen)
 				break;

@@ -33,7 +33,7 @@ static struct result *make(const char *name, const char *text)
 	assert_int_equal(result_add_packet(r, 1.2, "server", "client", 5000, 40000, false, "S.", 0, 1, 0), 0);
 	assert_int_equal(result_add_packet(r, 1.3, "client", "server", 40000, 5000, false, text, 1, 1, 0), 0);
 	assert_int_equal(result_add_event(r, 2.0, "server", text), 0);
-	assert_int_equal(result_add_exit(r, "server", 2.1, "SIGKILL", 0), 0);
+	assert_int_equal(result_add_exit(r, "server", 2.1, "SIGKILL", 0, true), 0);
 	assert_int_equal(result_add_state(r, 2.2, "client", text, 40000, 5000, 0, 0), 0);
 	assert_int_equal(result_failure(r, text), 0);
 	assert_int_equal(result_failure(r, "client read\n  expected: -1 ECONNRESET\n  observed: 0"), 0);
@@ -140,7 +140,8 @@ static void test_call_args(void **state)
 	result_free(r);
 }
 
-/* The scenario's 'hosts server client' puts server's lifeline first; without hosts, client. */
+/* The scenario's 'hosts server client' puts server's lifeline first in HTML, Mermaid and text; without
+ * hosts, client. */
 static void test_html_hosts_order(void **state)
 {
 	struct result *r = make("order", "t");
@@ -162,6 +163,14 @@ static void test_html_hosts_order(void **state)
 	char *md = render(REPORT_MERMAID, &r, 1, NULL);
 	assert_non_null(strstr(md, "    participant h0 as server 198.18.0.2\n    participant h1 as client 198.18.0.1\n"));
 	free(md);
+	/* the text ladder's header has the same order */
+	struct report_options o = { .verbose = true };
+	char *text = render(REPORT_TEXT, &r, 1, &o), *head = strstr(text, "       ms  ");
+	assert_non_null(head);
+	*strchr(head, '\n') = 0;
+	assert_non_null(strstr(head, "client"));
+	assert_true(strstr(head, "server") < strstr(head, "client"));
+	free(text);
 	free(r->family);
 	r->family = strdup("inet6");
 	assert_non_null(r->family);

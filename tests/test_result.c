@@ -123,6 +123,7 @@ static void assert_result_equal(const struct result *a, const struct result *b)
 		assert_true(a->exits.v[i].t_ms == b->exits.v[i].t_ms);
 		assert_string_equal(a->exits.v[i].signal, b->exits.v[i].signal);
 		assert_int_equal(a->exits.v[i].status, b->exits.v[i].status);
+		assert_true(a->exits.v[i].at_kill == b->exits.v[i].at_kill);
 	}
 	assert_int_equal(a->failures.n, b->failures.n);
 	for (size_t i = 0; i < a->failures.n; i++)
@@ -189,8 +190,8 @@ static struct result *full_result(void)
 	assert_int_equal(result_add_state(r, 3.0, "server", "CLOSE-WAIT", 5000, 40000, 12, 0), 0);
 	assert_int_equal(result_add_counter(r, "server", "TcpExt.ListenOverflows", 2), 0);
 	assert_int_equal(result_add_event(r, 4.0, "server", "kill SIGKILL"), 0);
-	assert_int_equal(result_add_exit(r, "server", 4.5, "SIGKILL", 0), 0);
-	assert_int_equal(result_add_exit(r, "client.curl", 11.0, NULL, 52), 0);
+	assert_int_equal(result_add_exit(r, "server", 4.5, "SIGKILL", 0, true), 0);
+	assert_int_equal(result_add_exit(r, "client.curl", 11.0, NULL, 52, false), 0);
 	assert_int_equal(result_failure(r, "x.tcpf:23: client write\n  expected: -1 ECONNREFUSED\n  observed: -1 EPIPE"), 0);
 	assert_int_equal(result_note(r, "a note"), 0);
 	assert_int_equal(result_missing(r, "socat: No such file or directory"), 0);

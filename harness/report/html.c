@@ -62,6 +62,16 @@ void report_put_html(FILE *out, const char *s, bool markdown)
 	}
 }
 
+void report_exit_words(const struct result_exit *e, char *buf, size_t len)
+{
+	const char *prog = strchr(e->peer, '.'), *who = prog ? prog + 1 : "peer", *reaped = e->at_kill ? "" : "reaped: ";
+
+	if (*e->signal)
+		snprintf(buf, len, "(%s%s killed by %s)", reaped, who, e->signal);
+	else
+		snprintf(buf, len, "(%s%s exited, status %d)", reaped, who, e->status);
+}
+
 int report_column_of(const struct report_columns *c, const char *name)
 {
 	size_t len = strcspn(name, ".");
@@ -462,11 +472,7 @@ static void svg_ladder(FILE *out, const struct result *r)
 			break;
 		case ITEM_EXIT: {
 			const struct result_exit *e = &r->exits.v[x];
-			const char *prog = strchr(e->peer, '.');
-			if (*e->signal)
-				snprintf(text, sizeof text, "(%s killed by %s)", prog ? prog + 1 : "peer", e->signal);
-			else
-				snprintf(text, sizeof text, "(%s exited, status %d)", prog ? prog + 1 : "peer", e->status);
+			report_exit_words(e, text, sizeof text);
 			svg_fault(out, e->peer, text, " exit", &cols, y);
 			break;
 		}

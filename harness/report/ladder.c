@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "report.h"
+#include "graphic.h"
 #include "peer.h"
 
 #define MAX_COLS 8
@@ -39,49 +39,16 @@ static int col_of(struct cols *c, const char *name, bool add)
 	return c->n++;
 }
 
-/* Calls fn on every host name the result mentions: syscalls' peers, packets' senders, then
- * their receivers, events' hosts, exits' peers, states' hosts. */
-static void each_host(const struct result *r, void (*fn)(const char *name, void *arg), void *arg)
-{
-	for (size_t i = 0; i < r->syscalls.n; i++)
-		fn(r->syscalls.v[i].peer, arg);
-	for (size_t i = 0; i < r->packets.n; i++)
-		fn(r->packets.v[i].from, arg);
-	for (size_t i = 0; i < r->packets.n; i++)
-		fn(r->packets.v[i].to, arg);
-	for (size_t i = 0; i < r->events.n; i++)
-		fn(r->events.v[i].host, arg);
-	for (size_t i = 0; i < r->exits.n; i++)
-		fn(r->exits.v[i].peer, arg);
-	for (size_t i = 0; i < r->states.n; i++)
-		fn(r->states.v[i].host, arg);
-}
-
-static void seen_host(const char *name, void *arg)
-{
-	bool *seen = arg;
-
-	seen[0] |= strcmp(name, "client") == 0;
-	seen[1] |= strcmp(name, "server") == 0;
-}
-
-static void add_col(const char *name, void *arg)
-{
-	col_of(arg, name, true);
-}
-
-/* The columns: client, then server, then any other host in the order it first appears. */
+/* The columns: the scenario's hosts in its 'hosts' order, as the HTML and Mermaid diagrams
+ * have them (report_columns), then any host only the kernel tracer names. */
 static void find_cols(const struct result *r, struct cols *c)
 {
-	bool seen[2] = { false, false };
+	struct report_columns rc;
 
+	report_columns(r, &rc);
 	c->n = 0;
-	each_host(r, seen_host, seen);
-	if (seen[0])
-		col_of(c, "client", true);
-	if (seen[1])
-		col_of(c, "server", true);
-	each_host(r, add_col, c);
+	for (int i = 0; i < rc.n; i++)
+		col_of(c, rc.name[i], true);
 }
 
 /* One row of the ladder: a packet between two columns, or a note in one host's column. */
@@ -179,12 +146,8 @@ static size_t ladder_rows(const struct result *r, struct cols *c, struct row **r
 	}
 	for (size_t i = 0; i < r->exits.n; i++, k++) {
 		const struct result_exit *o = &r->exits.v[i];
-		const char *prog = strchr(o->peer, '.');
 		note_row(&rows[k], c, o->t_ms, o->peer);
-		if (*o->signal)
-			snprintf(rows[k].text, sizeof rows[k].text, "(%s killed by %s)", prog ? prog + 1 : "peer", o->signal);
-		else
-			snprintf(rows[k].text, sizeof rows[k].text, "(%s exited, status %d)", prog ? prog + 1 : "peer", o->status);
+		report_exit_words(o, rows[k].text, sizeof rows[k].text);
 	}
 	for (size_t i = 0; i < r->states.n; i++, k++) {
 		const struct result_state *o = &r->states.v[i];

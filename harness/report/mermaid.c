@@ -135,12 +135,9 @@ static void diagram(FILE *out, const struct result *r)
 			break;
 		case 3: {
 			const struct result_exit *e = &r->exits.v[x];
-			const char *prog = strchr(e->peer, '.');
-			if (*e->signal)
-				snprintf(text, sizeof text, "%.3f (%s killed by %s)", e->t_ms, prog ? prog + 1 : "peer", e->signal);
-			else
-				snprintf(text, sizeof text, "%.3f (%s exited, status %d)", e->t_ms, prog ? prog + 1 : "peer",
-					 e->status);
+			char words[120];
+			report_exit_words(e, words, sizeof words);
+			snprintf(text, sizeof text, "%.3f %s", e->t_ms, words);
 			note(out, report_column_of(&c, e->peer), text);
 			break;
 		}

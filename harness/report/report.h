@@ -117,6 +117,8 @@ struct result_exit {
 	double t_ms;
 	char *signal;                   /* "SIGKILL" as signal_name() says; "": it exited with status */
 	int status;
+	bool at_kill;                   /* t_ms is when a 'kill' sent the signal that killed it; false:
+					 * when tcpfault reaped it, after its death by up to some ms */
 };
 
 /* One of the scenario's hosts and its addresses, as the sandbox gives them (netns.h): every host
@@ -200,7 +202,7 @@ int result_packet_reason(struct result *r, size_t i, const char *reason);
 int result_packet_retransmit(struct result *r, size_t i, const char *kind);
 int result_add_event(struct result *r, double t_ms, const char *host, const char *event);
 /* signal: its name if the process died of one, else NULL (it exited with status). */
-int result_add_exit(struct result *r, const char *peer, double t_ms, const char *signal, int status);
+int result_add_exit(struct result *r, const char *peer, double t_ms, const char *signal, int status, bool at_kill);
 /* argv: NULL-terminated. observer: "shim" or "none"; unobserved: why not every call could be seen
  * (NULL or "": none). out, err: what was kept of stdout and stderr; lost_*: bytes not kept. */
 int result_add_program(struct result *r, const char *name, char *const *argv, int pid, bool syscalls_observed,

@@ -298,14 +298,14 @@ int result_add_event(struct result *r, double t_ms, const char *host, const char
 	return DONE(r->events, v, e, free_event);
 }
 
-int result_add_exit(struct result *r, const char *peer, double t_ms, const char *signal, int status)
+int result_add_exit(struct result *r, const char *peer, double t_ms, const char *signal, int status, bool at_kill)
 {
 	int e = 0;
 	struct result_exit *x = PUSH(r->exits, &e);
 
 	if (!x)
 		return e;
-	*x = (struct result_exit){ .t_ms = ms(t_ms), .status = signal ? 0 : status };
+	*x = (struct result_exit){ .t_ms = ms(t_ms), .status = signal ? 0 : status, .at_kill = at_kill };
 	if ((e = dup_str(&x->peer, peer)) == 0)
 		e = dup_str(&x->signal, signal);
 	return DONE(r->exits, x, e, free_exit);
@@ -569,6 +569,8 @@ static void observations_to_json(const struct result *r, json_object *o, bool *o
 			put_str(j, "signal", x->signal, ok);
 		else
 			put_int(j, "status", x->status, ok);
+		if (x->at_kill)   /* absent: the reap's time, as in results recorded before it */
+			put(j, "at_kill", json_object_new_boolean(true), ok);
 	}
 }
 
@@ -866,8 +868,12 @@ static int read_event(json_object *j, struct result_event *v)
 
 static int read_exit(json_object *j, struct result_exit *x)
 {
+	json_object *at_kill = field(j, "at_kill");
 	int e;
 
+	if (at_kill && !json_object_is_type(at_kill, json_type_boolean))
+		return -EINVAL;
+	x->at_kill = at_kill && json_object_get_boolean(at_kill);
 	if ((e = get_str(j, "peer", false, &x->peer)) < 0 || (e = get_ms(j, "t_ms", &x->t_ms)) < 0 ||
 	    (e = get_str(j, "signal", false, &x->signal)) < 0)
 		return e;

@@ -434,6 +434,8 @@ int step_kill(struct run *r, const struct step *st)
 	run_event(r, st->host, buf);
 	/* It may die (and its sockets send) before the signal's call returns. */
 	double began = run_now_ms(r);
+	a->sent_sig = st->kill.sig;
+	a->sent_us = clock_us();
 	if ((e = a->ops->signal(a, st->kill.sig)) < 0)
 		return run_errorf(r, "kill %s: %s", a->full, strerror(-e));
 	a->doomed = true;
@@ -501,6 +503,8 @@ int step_reboot(struct run *r, const struct step *st)
 	if (netns_blackhole(r->sb, h, true) < 0)
 		return run_errorf(r, "reboot %s: %s", run_hostname(r, h), netns_last_error(r->sb));
 	if (peer && !actor_ended(r, peer)) {
+		peer->sent_sig = SIGKILL;
+		peer->sent_us = clock_us();
 		peer->ops->signal(peer, SIGKILL);
 		if (run_await(r, actor_ended, peer, 5000, 0) < 0)
 			return run_errorf(r, "reboot %s: its peer did not die of SIGKILL within 5 s", run_hostname(r, h));

@@ -241,8 +241,11 @@ static void record_exit(struct programs *ps, struct program *p)
 			 (unsigned)ps->conf.uid);
 		add_note(ps, note);
 	}
-	result_add_exit(ps->res, p->a.full, (double)(p->death_us - ps->origin_us) / 1000.0,
-			WIFSIGNALED(p->status) ? signal_name(WTERMSIG(p->status)) : NULL, WEXITSTATUS(p->status));
+	/* Killed by a SIGKILL a 'kill' sent: it died then. Another signal it may have caught and
+	 * acted on first, and an exit is seen when it is reaped, some ms after: the reap's time. */
+	bool sent = WIFSIGNALED(p->status) && WTERMSIG(p->status) == SIGKILL && p->a.sent_sig == SIGKILL;
+	result_add_exit(ps->res, p->a.full, (double)((sent ? p->a.sent_us : p->death_us) - ps->origin_us) / 1000.0,
+			WIFSIGNALED(p->status) ? signal_name(WTERMSIG(p->status)) : NULL, WEXITSTATUS(p->status), sent);
 }
 
 static void take_call(struct programs *ps, struct program *p, const char *msg)

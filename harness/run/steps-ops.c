@@ -86,8 +86,11 @@ static void reap(struct run *r, int host)
 	pa->dead = true;
 	pa->status = status;
 	pa->death_us = clock_us();
-	result_add_exit(r->res, run_hostname(r, host), run_ms(r, pa->death_us),
-			WIFSIGNALED(status) ? signal_name(WTERMSIG(status)) : NULL, WEXITSTATUS(status));
+	/* Killed by the signal a 'kill' sent (the peer catches none that kill): it died then, before
+	 * anything its death sent. Else only the reap's time is known, some ms after the death. */
+	bool sent = WIFSIGNALED(status) && WTERMSIG(status) == pa->a.sent_sig;
+	result_add_exit(r->res, run_hostname(r, host), run_ms(r, sent ? pa->a.sent_us : pa->death_us),
+			WIFSIGNALED(status) ? signal_name(WTERMSIG(status)) : NULL, WEXITSTATUS(status), sent);
 }
 
 /* ---- the peer actor ---- */

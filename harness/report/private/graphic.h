@@ -28,6 +28,9 @@ struct report_columns {
  * names, in the order it first appears. A program ("client.curl") is in its host's column.
  * Past REPORT_MAX_COLUMNS hosts, the rest share the last column. */
 void report_columns(const struct result *r, struct report_columns *c);
+/* A death as the diagrams say it: "(peer killed by SIGKILL)" at the time the signal was sent;
+ * "(reaped: curl exited, status 0)" where the time is only the reap's, after the death. */
+void report_exit_words(const struct result_exit *e, char *buf, size_t len);
 /* The column of a host or program name; the last if it has none. */
 int report_column_of(const struct report_columns *c, const char *name);
 

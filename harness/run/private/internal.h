@@ -75,6 +75,8 @@ struct actor {
 	char name[32];                    /* "": the host's built-in peer; else the program's */
 	char full[64];                    /* "server", or "server.web": as the result names it */
 	bool doomed;                      /* sent a signal, or crashed: it may be dying */
+	int sent_sig;                     /* the last signal a 'kill' sent it, and when (clock_us) */
+	int64_t sent_us;
 	size_t call_cursor;               /* its calls before it were matched by earlier awaits */
 };
 
