@@ -46,6 +46,20 @@ static const char *parse_bad(const char *text)
 	return err;
 }
 
+/* A table of texts that must fail, each with a part of its message. */
+struct bad_case {
+	const char *text, *message;
+};
+
+static void parse_bad_all(const struct bad_case *c, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *err = parse_bad(c[i].text);
+		if (!strstr(err, c[i].message))
+			fail_msg("case %zu: '%s' lacks '%s'", i, err, c[i].message);
+	}
+}
+
 static void test_header_and_steps(void **state)
 {
 	struct scenario *s = parse_ok(
@@ -292,27 +306,33 @@ static void test_floor_from_named_packet(void **state)
 	assert_int_equal(s->steps[3].within_ms, 3000);
 	assert_string_equal(s->steps[4].after_from, "syn2");
 	scenario_free(s);
-	assert_non_null(strstr(parse_bad(HEAD "client connect server 5000 after 1s from syn1\n"),
-			       "t.tcpf:3:37: no earlier 'await packet ... as syn1'"));
-	assert_non_null(strstr(parse_bad(HEAD "client connect server 5000 after 1s from syn1\n"
-					 "await packet client > server S as syn1\n"), "no earlier"));
-	assert_non_null(strstr(parse_bad(HEAD "await packet client > server S as a\nawait packet client > server S. as a\n"),
-			       "t.tcpf:4:1: the name 'a' is given twice (line 3 first)"));
-	assert_non_null(strstr(parse_bad(HEAD "await packet client > server S as a as b\n"), "'as' twice"));
-	assert_non_null(strstr(parse_bad(HEAD "await packet client > server S as a.b\n"), "expected a name"));
-	assert_non_null(strstr(parse_bad(HEAD "client connect server 5000 as x\n"), "this line awaits no packet"));
-	assert_non_null(strstr(parse_bad(HEAD "expect no packet client > server S as x\n"), "this line awaits no packet"));
-	assert_non_null(strstr(parse_bad(HEAD "await packet client > server S as a\nawait exit server status 0 after 1s from a within 1s\n"),
-			       "'after' must be shorter"));
-	assert_non_null(strstr(parse_bad(HEAD "await packet client > server S as a\nkill server after 1s from a\n"),
-			       "t.tcpf:4:27: expected 'kill"));
-	assert_non_null(strstr(parse_bad(HEAD "await packet client > server S from a\n"), "t.tcpf:3:"));
-	assert_non_null(strstr(parse_bad(HEAD "if sysctl net.ipv4.x: await packet client > server S as a\n"
-					 "await state client ESTABLISHED after 1s from a\n"),
-			       "t.tcpf:4:41: the packet named 'a' is awaited only if sysctl net.ipv4.x (line 3)"));
-	assert_non_null(strstr(parse_bad(HEAD "unless sysctl net.ipv4.x: await packet client > server S as a\n"
-					 "if sysctl net.ipv4.x: await state client ESTABLISHED after 1s from a\n"),
-			       "awaited only unless sysctl"));
+	static const struct bad_case bad[] = {
+		{HEAD "client connect server 5000 after 1s from syn1\n",
+		 "t.tcpf:3:37: no earlier 'await packet ... as syn1'"},
+		{HEAD "client connect server 5000 after 1s from syn1\n" "await packet client > server S as syn1\n",
+		 "no earlier"},
+		{HEAD "await packet client > server S as a\nawait packet client > server S. as a\n",
+		 "t.tcpf:4:1: the name 'a' is given twice (line 3 first)"},
+		{HEAD "await packet client > server S as a as b\n",
+		 "'as' twice"},
+		{HEAD "await packet client > server S as a.b\n",
+		 "expected a name"},
+		{HEAD "client connect server 5000 as x\n",
+		 "this line awaits no packet"},
+		{HEAD "expect no packet client > server S as x\n",
+		 "this line awaits no packet"},
+		{HEAD "await packet client > server S as a\nawait exit server status 0 after 1s from a within 1s\n",
+		 "'after' must be shorter"},
+		{HEAD "await packet client > server S as a\nkill server after 1s from a\n",
+		 "t.tcpf:4:27: expected 'kill"},
+		{HEAD "await packet client > server S from a\n",
+		 "t.tcpf:3:"},
+		{HEAD "if sysctl net.ipv4.x: await packet client > server S as a\n" "await state client ESTABLISHED after 1s from a\n",
+		 "t.tcpf:4:41: the packet named 'a' is awaited only if sysctl net.ipv4.x (line 3)"},
+		{HEAD "unless sysctl net.ipv4.x: await packet client > server S as a\n" "if sysctl net.ipv4.x: await state client ESTABLISHED after 1s from a\n",
+		 "awaited only unless sysctl"},
+	};
+	parse_bad_all(bad, sizeof bad / sizeof bad[0]);
 }
 
 static void test_expect_no_state(void **state)
@@ -467,22 +487,37 @@ static void test_router_topology(void **state)
 	assert_false(s->router);
 	scenario_free(s);
 
-	assert_non_null(strstr(parse_bad(HEAD "unreachable server host\n"), "t.tcpf:3:1: 'unreachable' needs a router"));
-	assert_non_null(strstr(parse_bad(HEAD "await packet router > client icmp host-unreachable\n"),
-			       "t.tcpf:3:14: unknown host 'router'"));
-	assert_non_null(strstr(parse_bad(HEAD "nft router add table inet t\n"), "unknown host 'router'"));
-	assert_non_null(strstr(parse_bad(HEAD "topology router\nunreachable server far\n"), "t.tcpf:4:20: expected host"));
-	assert_non_null(strstr(parse_bad(HEAD "topology router\nunreachable server\n"), "expected 'unreachable HOST host|net'"));
-	assert_non_null(strstr(parse_bad(HEAD "topology router\nreachable server net\n"), "expected 'reachable HOST'"));
-	assert_non_null(strstr(parse_bad(HEAD "topology router\nunreachable router host\n"), "unknown host 'router'"));
-	assert_non_null(strstr(parse_bad(HEAD "topology router\nrouter connect server 5000\n"), "unknown statement 'router'"));
-	assert_non_null(strstr(parse_bad(HEAD "topology router\nawait packet router > client icmp unreachable\n"),
-			       "t.tcpf:4:35: unknown ICMP error 'unreachable'"));
-	assert_non_null(strstr(parse_bad(HEAD "topology router\nawait packet router > client icmp\n"), "expected TCP flags"));
-	assert_non_null(strstr(parse_bad(HEAD "topology mesh\n"), "t.tcpf:3:10: expected bridge"));
-	assert_non_null(strstr(parse_bad(HEAD "client close\ntopology router\n"), "'topology' must come before the first step"));
-	assert_non_null(strstr(parse_bad(HEAD "hosts router server\ntopology router\n"), "a host is named 'router'"));
-	assert_non_null(strstr(parse_bad(HEAD "topology router\nhosts router server\n"), "'router' is the router's name"));
+	static const struct bad_case bad[] = {
+		{HEAD "unreachable server host\n",
+		 "t.tcpf:3:1: 'unreachable' needs a router"},
+		{HEAD "await packet router > client icmp host-unreachable\n",
+		 "t.tcpf:3:14: unknown host 'router'"},
+		{HEAD "nft router add table inet t\n",
+		 "unknown host 'router'"},
+		{HEAD "topology router\nunreachable server far\n",
+		 "t.tcpf:4:20: expected host"},
+		{HEAD "topology router\nunreachable server\n",
+		 "expected 'unreachable HOST host|net'"},
+		{HEAD "topology router\nreachable server net\n",
+		 "expected 'reachable HOST'"},
+		{HEAD "topology router\nunreachable router host\n",
+		 "unknown host 'router'"},
+		{HEAD "topology router\nrouter connect server 5000\n",
+		 "unknown statement 'router'"},
+		{HEAD "topology router\nawait packet router > client icmp unreachable\n",
+		 "t.tcpf:4:35: unknown ICMP error 'unreachable'"},
+		{HEAD "topology router\nawait packet router > client icmp\n",
+		 "expected TCP flags"},
+		{HEAD "topology mesh\n",
+		 "t.tcpf:3:10: expected bridge"},
+		{HEAD "client close\ntopology router\n",
+		 "'topology' must come before the first step"},
+		{HEAD "hosts router server\ntopology router\n",
+		 "a host is named 'router'"},
+		{HEAD "topology router\nhosts router server\n",
+		 "'router' is the router's name"},
+	};
+	parse_bad_all(bad, sizeof bad / sizeof bad[0]);
 }
 
 /* The middlebox statements: idle-timeout, mtu, port-range, snat, conntrack-max; what they
