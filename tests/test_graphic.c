@@ -263,6 +263,13 @@ static void test_mermaid(void **state)
 	assert_null(strstr(md, "<script"));
 	free(md);
 	result_free(r);
+	/* The run's notes follow its diagram, outside the fence: the kernel's reasons unavailable. */
+	r = make("one", "t");
+	assert_int_equal(result_note(r, "kernel reasons unavailable: needs root"), 0);
+	md = render(REPORT_MERMAID, &r, 1, NULL);
+	assert_non_null(strstr(md, "```\n\nnote: t\n\nnote: kernel reasons unavailable&#58; needs root\n"));
+	free(md);
+	result_free(r);
 }
 
 static void test_step_summary(void **state)

@@ -602,9 +602,20 @@ static void tally(const struct report_results *rs, unsigned count[RESULT_VERDICT
 	}
 }
 
+/* The result's note that the kernel tracer could not run ("kernel reasons unavailable: needs
+ * root..."), or NULL. */
+static const char *reasons_unavailable(const struct result *r)
+{
+	for (size_t k = 0; k < r->notes.n; k++)
+		if (strncmp(r->notes.v[k], "kernel reasons unavailable", 26) == 0)
+			return r->notes.v[k];
+	return NULL;
+}
+
 static void text(FILE *out, const struct report_results *rs, const struct report_options *o)
 {
-	unsigned count[RESULT_VERDICTS] = { 0 }, not_run = 0;
+	unsigned count[RESULT_VERDICTS] = { 0 }, not_run = 0, untraced = 0, runs = 0;
+	char *why = NULL;
 
 	for (size_t i = 0; i < rs->n; i++) {
 		struct result *raw = rs->get(rs->arg, i), *c;
@@ -618,11 +629,19 @@ static void text(FILE *out, const struct report_results *rs, const struct report
 		}
 		count[r->verdict]++;
 		not_run += report_not_run(r);
+		runs++;
+		/* Said once below for the runs whose line shows no notes (passed, without -v). */
+		const char *u = reasons_unavailable(r);
+		if (u && r->verdict == RESULT_PASS && !o->verbose && !o->explain && untraced++ == 0)
+			why = strdup(u);
 		text_result(out, r, o);
 		if (r != raw)
 			result_free(c);
 		rs->put(rs->arg, raw);
 	}
+	if (untraced)
+		fprintf(out, "note: %s (%u of %u runs)\n", why ? why : "kernel reasons unavailable", untraced, runs);
+	free(why);
 	/* Tests and users grep the start of this line: skipped runs are added to its end. */
 	fprintf(out, "%u passed, %u failed, %u errors", count[RESULT_PASS], count[RESULT_FAIL], count[RESULT_ERROR]);
 	if (count[RESULT_SKIPPED])
