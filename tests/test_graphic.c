@@ -211,7 +211,19 @@ static void test_traced(void **state)
 	assert_int_equal(count(html, "data-state=\"SYN-SENT\" x=\"303\""), 2);   /* the second in the first's place */
 	assert_int_equal(count(html, "data-state=\"ESTABLISHED\" x=\"303\""), 1);
 	assert_non_null(strstr(html, "<title>client :40000-:5000 ESTABLISHED 1.200 to 2.900 ms</title>"));
+	/* A legend of the bands' colours, for the states shown, each colour as the CSS gives it. */
+	assert_non_null(strstr(html, "<p class=\"legend\">socket states (the bands beside each lifeline):"
+				     "<span class=\"key\" style=\"background:#58c\"></span>SYN-SENT, SYN-RECV"
+				     "<span class=\"key\" style=\"background:#4a9\"></span>ESTABLISHED</p>"));
+	assert_non_null(strstr(html, "svg .state-band[data-state^=SYN]{fill:#58c}"));
+	assert_non_null(strstr(html, "svg .state-band[data-state=ESTABLISHED]{fill:#4a9}"));
 	free(html);
+	/* Without bands, no legend. */
+	struct result *plain = make("plain", "t");
+	html = render(REPORT_HTML, &plain, 1, NULL);
+	assert_null(strstr(html, "class=\"legend\""));
+	free(html);
+	result_free(plain);
 	char *md = render(REPORT_MERMAID, &r, 1, NULL);
 	assert_non_null(strstr(md, "h1-xh0: 3.000 R. seq 1 ack 1 (NO_SOCKET)\n"));
 	assert_non_null(strstr(md, "h0->>h1: 1.100 S seq 0 (SYN retransmission)\n"));

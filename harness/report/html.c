@@ -12,7 +12,8 @@
  * "state", every RST the kernel gave a reason for has one element of class "reason" (a packet
  * sent again one of class "retransmit", with its kind), every dropped packet one of class
  * "drop", and every socket the tracer followed a band of class "state-band" per state it was in
- * (data-state), so a browser's DOM can be counted against the JSON (tests/html-report.sh).
+ * (data-state), under a legend of their colours (HTML, not SVG: one SVG per run), so a
+ * browser's DOM can be counted against the JSON (tests/html-report.sh).
  * Runs in the controller.
  */
 #include <stdint.h>
@@ -507,12 +508,65 @@ static const char style[] =
 	"svg .fault text{font-weight:bold}svg .state rect{fill:#6a9}svg .state text{fill:#385}"
 	"svg .reason{fill:#800;font-style:italic}svg .retransmit{fill:#555;font-style:italic}"
 	"svg .drop path{stroke:#b8860b;stroke-width:2}svg .drop text{fill:#8a6100}"
-	"svg .state-band{fill:#bbb;opacity:.8}svg .state-band[data-state=ESTABLISHED]{fill:#4a9}"
-	"svg .state-band[data-state^=SYN]{fill:#58c}svg .state-band[data-state=LISTEN]{fill:#9bd}"
-	"svg .state-band[data-state^=FIN],svg .state-band[data-state=CLOSING],svg .state-band[data-state=LAST-ACK]{fill:#d90}"
-	"svg .state-band[data-state=CLOSE-WAIT]{fill:#a6c}svg .state-band[data-state=TIME-WAIT]{fill:#888}"
+	"svg .state-band{fill:#bbb;opacity:.8}"
+	"p.legend{font-size:12px;color:#555;margin:.3em 0}p.legend .key{display:inline-block;width:4px;height:12px;"
+	"margin:0 4px 0 10px;vertical-align:middle;opacity:.8}"
 	"table.sides td{vertical-align:top;border:1px solid #ddd;padding:4px}"
 	"pre{white-space:pre-wrap;margin:0}dt{font-weight:bold}dd{margin:0 0 .6em 1.5em}";
+
+/* The state bands' colours: a state's name, or the start of names (prefix), its colour, and
+ * its words in the legend. Any other state's band is grey (#bbb). */
+static const struct band_colour {
+	const char *state;
+	bool prefix;
+	const char *colour, *words;
+} band_colours[] = {
+	{ "LISTEN", false, "#9bd", "LISTEN" },
+	{ "SYN", true, "#58c", "SYN-SENT, SYN-RECV" },
+	{ "ESTABLISHED", false, "#4a9", "ESTABLISHED" },
+	{ "FIN", true, "#d90", "FIN-WAIT-1, FIN-WAIT-2" },
+	{ "CLOSING", false, "#d90", "CLOSING" },
+	{ "LAST-ACK", false, "#d90", "LAST-ACK" },
+	{ "CLOSE-WAIT", false, "#a6c", "CLOSE-WAIT" },
+	{ "TIME-WAIT", false, "#888", "TIME-WAIT" },
+};
+#define NBAND_COLOURS (sizeof band_colours / sizeof band_colours[0])
+
+static bool band_colour_of(const struct band_colour *b, const char *state)
+{
+	return b->prefix ? strncmp(state, b->state, strlen(b->state)) == 0 : strcmp(state, b->state) == 0;
+}
+
+static void band_css(FILE *out)
+{
+	for (size_t i = 0; i < NBAND_COLOURS; i++)
+		fprintf(out, "svg .state-band[data-state%s=%s]{fill:%s}", band_colours[i].prefix ? "^" : "",
+			band_colours[i].state, band_colours[i].colour);
+}
+
+/* Under a ladder with state bands: what each colour means, for the states its bands show. */
+static void band_legend(FILE *out, const struct result *r)
+{
+	bool shown[NBAND_COLOURS + 1] = { false }, any = false;
+
+	for (size_t k = 0; k < r->transitions.n; k++) {
+		const char *to = r->transitions.v[k].to;
+		size_t i = 0;
+		if (strcmp(to, "CLOSE") == 0)
+			continue;
+		while (i < NBAND_COLOURS && !band_colour_of(&band_colours[i], to))
+			i++;
+		any = shown[i] = true;
+	}
+	if (!any)
+		return;
+	fputs("<p class=\"legend\">socket states (the bands beside each lifeline):", out);
+	for (size_t i = 0; i <= NBAND_COLOURS; i++)
+		if (shown[i])
+			fprintf(out, "<span class=\"key\" style=\"background:%s\"></span>%s",
+				i < NBAND_COLOURS ? band_colours[i].colour : "#bbb", i < NBAND_COLOURS ? band_colours[i].words : "other");
+	fputs("</p>\n", out);
+}
 
 static void verdict_span(FILE *out, enum result_verdict v)
 {
@@ -622,6 +676,7 @@ static void run_section(FILE *out, const struct result *r, size_t i, const struc
 		fputs("</p>\n", out);
 	}
 	svg_ladder(out, r);
+	band_legend(out, r);
 	fputs("<dl>\n", out);
 	dl_item(out, "The claim", r->claim, "(the scenario file states none)");
 	dl_item(out, "Linux does", r->linux_says, "(the scenario file states none: the ladder above is what it did)");
@@ -668,6 +723,7 @@ void report_html(FILE *out, const struct report_results *rs, const struct report
 	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
 	      "<meta name=\"viewport\" content=\"width=device-width\"><title>tcpfault report</title>\n<style>", out);
 	fputs(style, out);
+	band_css(out);
 	fputs("</style></head>\n<body>\n<h1>tcpfault report</h1>\n<p class=\"summary\">", out);
 	fprintf(out, "%u passed, %u failed, %u errors", count[RESULT_PASS], count[RESULT_FAIL], count[RESULT_ERROR]);
 	if (count[RESULT_SKIPPED])
