@@ -254,6 +254,37 @@ static void test_html_long_labels(void **state)
 	result_free(r);
 }
 
+/* Without the tracer: the TCP counters that changed, summed per host and name (a rebooted host's
+ * two namespaces), in the JSON (counter_deltas), the text under -v and the html. */
+static void test_counter_deltas(void **state)
+{
+	struct result *r = make("untraced", "t"), *back;
+	struct report_options v = { .repeat = 1, .verbose = true };
+	json_object *j;
+
+	(void)state;
+	assert_int_equal(result_add_counter_delta(r, "server", "Tcp.OutRsts", 1), 0);
+	assert_int_equal(result_add_counter_delta(r, "client", "Tcp.OutSegs", 3), 0);
+	assert_int_equal(result_add_counter_delta(r, "server", "Tcp.OutRsts", 1), 0);
+	assert_int_equal(r->counter_deltas.n, 2);
+	assert_int_equal(result_to_json(r, &j), 0);
+	assert_int_equal(result_from_json(j, &back), 0);
+	json_object_put(j);
+	assert_true(back->counted);
+	assert_int_equal(back->counter_deltas.n, 2);
+	assert_string_equal(back->counter_deltas.v[0].name, "Tcp.OutRsts");
+	assert_int_equal(back->counter_deltas.v[0].value, 2);
+	char *text = render(REPORT_TEXT, &back, 1, &v);
+	assert_non_null(strstr(text, "      TCP counters that changed (in place of the kernel's reasons):\n"
+				     "      server:       Tcp.OutRsts +2\n      client:       Tcp.OutSegs +3\n"));
+	free(text);
+	char *html = render(REPORT_HTML, &back, 1, NULL);
+	assert_non_null(strstr(html, "<b>server</b>: Tcp.OutRsts +2</p>"));
+	free(html);
+	result_free(back);
+	result_free(r);
+}
+
 /* --pcap-dir: DIR/NAME-FAMILY[-runK].pcap as the runner names it, percent-encoded. */
 static void test_html_pcap_link(void **state)
 {
@@ -386,6 +417,7 @@ int main(void)
 		cmocka_unit_test(test_call_args),
 		cmocka_unit_test(test_html_pcap_link),
 		cmocka_unit_test(test_html_long_labels),
+		cmocka_unit_test(test_counter_deltas),
 		cmocka_unit_test(test_mermaid),
 		cmocka_unit_test(test_traced),
 		cmocka_unit_test(test_step_summary),

@@ -813,6 +813,25 @@ static void run_section(FILE *out, const struct result *r, size_t i, const struc
 		}
 		fputs("</ul>\n", out);
 	}
+	/* Without the kernel's reasons: the TCP counters that changed, per host. */
+	for (size_t k = 0; k < r->counter_deltas.n; k++) {
+		const char *host = r->counter_deltas.v[k].host;
+		bool first = true;
+		for (size_t j = 0; j < k && first; j++)
+			first = strcmp(r->counter_deltas.v[j].host, host) != 0;
+		if (!first)
+			continue;
+		fputs("<p class=\"deltas\">TCP counters that changed (in place of the kernel's reasons), <b>", out);
+		report_put_html(out, host, false);
+		fputs("</b>:", out);
+		for (size_t j = k; j < r->counter_deltas.n; j++)
+			if (strcmp(r->counter_deltas.v[j].host, host) == 0) {
+				fputs(j > k ? ", " : " ", out);
+				report_put_html(out, r->counter_deltas.v[j].name, false);
+				fprintf(out, " %+lld", r->counter_deltas.v[j].value);
+			}
+		fputs("</p>\n", out);
+	}
 	for (size_t k = 0; k < r->notes.n; k++) {
 		fputs("<p class=\"note\">note: ", out);
 		report_put_html(out, r->notes.v[k], false);

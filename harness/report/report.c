@@ -266,6 +266,34 @@ static void put_hosts(FILE *out, const struct result *r)
 	}
 }
 
+/* Without the kernel's reasons: per host, the TCP counters that changed in the run. */
+static void text_deltas(FILE *out, const struct result *r)
+{
+	fputs("      TCP counters that changed (in place of the kernel's reasons):\n", out);
+	for (size_t k = 0; k < r->counter_deltas.n; k++) {
+		const char *host = r->counter_deltas.v[k].host;
+		bool first = true;
+		for (size_t j = 0; j < k && first; j++)
+			first = strcmp(r->counter_deltas.v[j].host, host) != 0;
+		if (!first)
+			continue;
+		char *text = NULL;
+		size_t len = 0;
+		FILE *m = open_memstream(&text, &len);
+		for (size_t j = k; m && j < r->counter_deltas.n; j++)
+			if (strcmp(r->counter_deltas.v[j].host, host) == 0)
+				fprintf(m, "%s%s %+lld", j > k ? ", " : "", r->counter_deltas.v[j].name,
+					r->counter_deltas.v[j].value);
+		if (m && fclose(m) == 0) {
+			char label[40];
+			snprintf(label, sizeof label, "%.30s:", host);
+			put_wrapped(out, label, text);
+		}
+		free(text);
+	}
+	fputc('\n', out);
+}
+
 static void text_result(FILE *out, const struct result *r, const struct report_options *o)
 {
 	static const char *const label[RESULT_VERDICTS] = { [RESULT_PASS] = "PASS", [RESULT_FAIL] = "FAIL",
@@ -306,6 +334,8 @@ static void text_result(FILE *out, const struct result *r, const struct report_o
 		if (r->counters.n)
 			fputc('\n', out);
 	}
+	if ((o->verbose || o->explain || v != RESULT_PASS) && r->counter_deltas.n)
+		text_deltas(out, r);
 	if (o->explain) {
 		const char *claim = r->claim, *lx = r->linux_says;
 		put_wrapped(out, "The claim:", *claim ? claim : "(the scenario file states none)");
