@@ -1728,6 +1728,61 @@ int netns_counter(struct netns_sandbox *sb, int host, const char *name, long lon
 	return 0;
 }
 
+int netns_counters_snapshot(struct netns_sandbox *sb, int host, char **ret)
+{
+	_cleanup_leave_ int back = -1;
+	int fd = ns_of(sb, host), r;
+
+	if (fd < 0 || !ret)
+		return netns_fail(sb, -EINVAL, "reading the counters of host %d", host);
+	if ((r = enter_ns(fd, &back)) < 0)
+		return netns_fail(sb, r, "entering host %d", host);
+	if (!(*ret = mib_snapshot()))
+		return netns_fail(sb, -ENOMEM, "reading the counters of host %d", host);
+	return 0;
+}
+
+int netns_counters_changed(struct netns_sandbox *sb, int host, const char *before,
+			   void (*fn)(const char *name, long long delta, void *arg), void *arg)
+{
+	char *now = NULL, *names = NULL, *values = NULL, *sn, *sv, name[160];
+	size_t nlen = 0, vlen = 0;
+	int r = netns_counters_snapshot(sb, host, &now);
+	FILE *f;
+
+	if (r < 0)
+		return r;
+	if (!(f = fmemopen(now, strlen(now), "r"))) {
+		free(now);
+		return netns_fail(sb, -errno, "reading the counters of host %d", host);
+	}
+	/* "Prefix: names..." then "Prefix: values...", for the TCP prefixes only. */
+	while (getline(&names, &nlen, f) > 0 && getline(&values, &vlen, f) > 0) {
+		char *prefix = strtok_r(names, " \n", &sn);
+		strtok_r(values, " \n", &sv);
+		if (!prefix || (strcmp(prefix, "Tcp:") && strcmp(prefix, "TcpExt:")))
+			continue;
+		prefix[strlen(prefix) - 1] = '\0';
+		for (char *n, *v; (n = strtok_r(NULL, " \n", &sn)) && (v = strtok_r(NULL, " \n", &sv));) {
+			long long was = 0, is = strtoll(v, NULL, 10);
+			FILE *b = before && !mib_is_value(prefix, n) ? fmemopen((void *)before, strlen(before), "r") : NULL;
+			if (!b)
+				continue;
+			counter_in(b, prefix, n, &was);      /* none before: 0 (a counter this kernel added) */
+			fclose(b);
+			if (is != was) {
+				snprintf(name, sizeof name, "%s.%s", prefix, n);
+				fn(name, is - was, arg);
+			}
+		}
+	}
+	fclose(f);
+	free(names);
+	free(values);
+	free(now);
+	return 0;
+}
+
 /* ---- reset: the sandbox as it was made, for the next run (netns.h) ---- */
 
 /* A raw netlink socket of protocol in namespace nsfd; -errno. */

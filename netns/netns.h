@@ -242,3 +242,11 @@ int netns_state_from_name(const char *name);
  * "TcpExt.ListenOverflows" or "Tcp.RetransSegs"; "Nft.NAME" is the packets of the nftables
  * counter NAME (in any table of the namespace). */
 int netns_counter(struct netns_sandbox *sb, int host, const char *name, long long *ret);
+/* The TCP counters (Tcp. and TcpExt.) of host's namespace now, as text for
+ * netns_counters_changed(); *ret is the caller's to free. 0 or -errno. */
+int netns_counters_snapshot(struct netns_sandbox *sb, int host, char **ret);
+/* Calls fn, in the kernel's order, for each TCP counter of host's namespace that differs from
+ * what before (a snapshot of that same namespace) says, with the difference; values that are
+ * not counts (Tcp.CurrEstab, Tcp.RtoMin...) are left out. 0 or -errno. */
+int netns_counters_changed(struct netns_sandbox *sb, int host, const char *before,
+			   void (*fn)(const char *name, long long delta, void *arg), void *arg);

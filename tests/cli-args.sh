@@ -32,6 +32,15 @@ for cmd in run explain; do
 done
 echo "ok 3: list --all shows the examples; run and explain find them by name"
 
+# explain narrates one run unless asked for both families (a shard past the end counts the jobs)
+jobs() { "$tcpfault" "$@" --shard 3/3 2>&1 | sed -n 's/.*(\([0-9]*\) jobs* in all).*/\1/p'; }
+[ "$(jobs explain "$file")" = 1 ] || fail "explain FILE: $(jobs explain "$file") runs, want 1"
+[ "$(jobs explain --family both "$file")" = 2 ] || fail "explain --family both FILE: not 2 runs"
+[ "$(jobs run "$file")" = 2 ] || fail "run FILE: not 2 runs"
+printf 'summary six\nfamily inet6\nclient connect server 5000\n' >"$dir/six.tcpf"
+[ "$(jobs explain "$dir/six.tcpf")" = 1 ] || fail "explain of an inet6 file: $("$tcpfault" explain "$dir/six.tcpf" --shard 3/3 2>&1)"
+echo "ok 3b: explain runs one family unless --family both; an inet6 file's in inet6"
+
 # run with no names: the catalog in the order of list (mode, then name), not the files' order
 mkdir "$dir/cat" || exit 1
 for f in a:C1 b:A2 c:A1; do

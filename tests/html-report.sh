@@ -7,7 +7,9 @@
 # call as syscalls, of class fault as events and deaths, of class state as states, of class
 # reason as RSTs with the kernel's reason, of class retransmit as packets with a retransmission
 # kind, of class drop as drops, and of class state-band (each with its data-state) as the
-# tracer's transitions into a state other than CLOSE (a band per state a socket was in). Then the
+# tracer's transitions into a state other than CLOSE (a band per state a socket was in); and no
+# label's box, as laid out, leaves its lane (a packet's arrow, the room between the lifelines
+# around a note) or overlaps another label (long calls, RST reasons, faults are cut). Then the
 # same scenarios through 'tcpfault run --format html --pcap-dir': every run in the JSON's
 # order, each with its SVG and a link to a capture that exists. The counting script is added
 # to a copy by this test; the report itself has none. Skips (77) where chromium or jq is
@@ -20,7 +22,9 @@ dir=$(mktemp -d) || exit 1
 trap 'rm -rf "$dir"' EXIT
 
 # One line per run from the DOM: name family svgs packets calls faults states reasons retransmits
-# drops bands href (bands: those with a data-state).
+# drops bands href (bands: those with a data-state). Then (pre#boxes) each label of a ladder
+# whose box, as the browser laid it out, leaves its lane (a packet's: its arrow; a note's:
+# between the lifelines around it; the svg) or overlaps another label.
 count_script='<script>
 var out = [];
 document.querySelectorAll("section.run").forEach(function (s) {
@@ -36,6 +40,42 @@ var p = document.createElement("pre");
 p.id = "counts";
 p.textContent = "\n" + out.join("\n") + "\n";
 document.body.appendChild(p);
+var bad = [];
+document.querySelectorAll("section.run").forEach(function (s) {
+	var g = s.querySelector("svg");
+	if (!g)
+		return;
+	var W = g.viewBox.baseVal.width, who = s.dataset.name + " (" + s.dataset.family + ")";
+	var lifelines = [].map.call(g.querySelectorAll(".host line"), function (l) { return l.x1.baseVal.value; });
+	var boxes = [].map.call(g.querySelectorAll("text"), function (t) {
+		var b = t.getBBox(), p = t.parentNode, lane = [0, W];
+		var arrow = p.classList.contains("packet") ? p.querySelector(":scope > line") : null;
+		if (arrow) {
+			var a = arrow.x1.baseVal.value, c = arrow.x2.baseVal.value;
+			lane = [Math.min(a, c) - 2, Math.max(a, c) + 2];
+		} else if (!t.classList.contains("head") && !t.classList.contains("addr") && !t.classList.contains("t")) {
+			var x = t.x.baseVal[0].value;
+			lifelines.forEach(function (l) {
+				if (l <= x && l > lane[0]) lane[0] = l;
+				if (l > x && l < lane[1]) lane[1] = l;
+			});
+		}
+		var box = { t: t.textContent, x0: b.x, x1: b.x + b.width, y0: b.y, y1: b.y + b.height };
+		if (box.x0 < lane[0] - 0.5 || box.x1 > lane[1] + 0.5)
+			bad.push(who + ": ’" + box.t + "’ [" + Math.round(box.x0) + "-" + Math.round(box.x1) + "] out of its lane [" +
+				 Math.round(lane[0]) + "-" + Math.round(lane[1]) + "]");
+		return box;
+	});
+	boxes.sort(function (a, b) { return a.y0 - b.y0; });
+	for (var i = 0; i < boxes.length; i++)
+		for (var j = i + 1; j < boxes.length && boxes[j].y0 < boxes[i].y1 - 0.5; j++)
+			if (boxes[j].x0 < boxes[i].x1 - 0.5 && boxes[i].x0 < boxes[j].x1 - 0.5)
+				bad.push(who + ": ’" + boxes[i].t + "’ overlaps ’" + boxes[j].t + "’");
+});
+var q = document.createElement("pre");
+q.id = "boxes";
+q.textContent = "\n" + bad.join("\n") + "\n";
+document.body.appendChild(q);
 </script>'
 
 # dom HTML: the runs' lines as the browser counts them.
@@ -44,6 +84,15 @@ dom() {
 	timeout 120 chromium --headless --disable-gpu --no-sandbox --user-data-dir="$dir/profile" \
 		--dump-dom "file://$dir/page.html" 2>/dev/null >"$dir/dom" || return 1
 	sed -n '/<pre id="counts">/,/<\/pre>/p' "$dir/dom" | sed '1d;$d'
+	sed -n '/<pre id="boxes">/,/<\/pre>/p' "$dir/dom" | sed '1d;$d' | sed '/^$/d' >"$dir/boxes"
+}
+
+# boxes WHICH: fails where a label left its lane or overlapped another.
+boxes() {
+	[ -s "$dir/boxes" ] || return 0
+	echo "FAILED: $1: $(wc -l <"$dir/boxes") labels out of their lanes or overlapping (first 20):"
+	head -20 "$dir/boxes"
+	exit 1
 }
 
 "$tcpfault" run -j2 --format json -o "$dir/r.json" "$@"
@@ -65,6 +114,8 @@ if ! diff -u "$dir/want" "$dir/got"; then
 	exit 1
 fi
 echo "ok: $runs runs, each with its SVG; packets, calls, faults, states, reasons, retransmissions, drops and state bands as in the JSON"
+boxes "the report of the JSON"
+echo "ok: every label of every ladder within its lane, none overlapping another"
 # Where the tracer ran (root), the reasons and bands are there to count, not all zero.
 if jq -e '[.results[] | has("transitions")] | all' "$dir/r.json" >/dev/null; then
 	awk '{ r += $8; b += $11 } END { exit !(r > 0 && b > 0) }' "$dir/got" ||
@@ -78,6 +129,7 @@ rc=$?
 [ "$rc" -le 1 ] || { echo "FAILED: html run: exit status $rc"; exit 1; }
 grep -qi '<script\|src=' "$dir/cli.html" && { echo "FAILED: the report holds a script or fetches something"; exit 1; }
 dom "$dir/cli.html" >"$dir/cli" || { echo "FAILED: chromium could not load the CLI's report"; exit 1; }
+boxes "the CLI's report"
 cut -d' ' -f1,2 "$dir/want" >"$dir/want-names"
 cut -d' ' -f1,2 "$dir/cli" >"$dir/cli-names"
 diff -u "$dir/want-names" "$dir/cli-names" || { echo "FAILED: the CLI's report lists other runs"; exit 1; }

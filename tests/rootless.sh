@@ -3,7 +3,8 @@
 # netns suite: tcpfault needs no root where unprivileged user namespaces are allowed.
 #  1. As nobody (setpriv --reuid=nobody --regid=nogroup --clear-groups), the sigkill scenario
 #     passes and its capture is written (--pcap-dir): tcpfault made its own user + network
-#     namespaces. Skips (77) without setpriv or a nobody user, when the build is not readable
+#     namespaces. The kernel tracer cannot run: the text says the kernel's reasons are
+#     unavailable, and the JSON has the TCP counters that changed (counter_deltas). Skips (77) without setpriv or a nobody user, when the build is not readable
 #     by nobody, or when this machine forbids unprivileged user namespaces (tcpfault's exit 3).
 #  2. Where they are forbidden, tcpfault exits 3 and says what is missing and how to allow it.
 #     Shown without touching the machine: inside a user namespace of this test's own (uids
@@ -36,6 +37,16 @@ fi
 grep -q '^PASS ' "$dir/out" || { echo "FAILED: as nobody: no PASS line"; exit 1; }
 [ -s "$dir/pcap/$(basename "$file" .tcpf)-inet.pcap" ] || { echo "FAILED: as nobody: no capture written"; exit 1; }
 echo "ok 1: as nobody, the scenario passed and its capture was written"
+# Without root the kernel tracer cannot run: the text says so, and the result has the TCP
+# counters that changed in its place (the JSON's counter_deltas; every run sends segments).
+grep -q '^note: kernel reasons unavailable: .* (1 of 1 runs)$' "$dir/out" ||
+	{ echo "FAILED: as nobody: the text does not say the kernel's reasons are unavailable"; exit 1; }
+as_nobody "$tcpfault" run -j1 --family inet --format json "$file" >"$dir/json" 2>&1 ||
+	{ cat "$dir/json"; echo "FAILED: as nobody: the json run"; exit 1; }
+grep -q '"kernel reasons unavailable' "$dir/json" && grep -q '"counter_deltas"' "$dir/json" &&
+	grep -q '"name": *"Tcp.OutSegs"' "$dir/json" ||
+	{ cat "$dir/json"; echo "FAILED: as nobody: no note or no counter deltas (Tcp.OutSegs) in the JSON"; exit 1; }
+echo "ok 1b: as nobody, 'kernel reasons unavailable' in the text and the JSON, with the counters' deltas"
 
 # 2. Forbidden: a user namespace of ours with user.max_user_namespaces = 0. Its maps are
 # written from here (root) before its shell execs again, so that shell holds the namespace's

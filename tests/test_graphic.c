@@ -156,8 +156,8 @@ static void test_html_hosts_order(void **state)
 	html = render(REPORT_HTML, &r, 1, NULL);
 	assert_true(strstr(html, ">server</text>") < strstr(html, ">client</text>"));
 	/* Each column's head carries its host's address in the run's family, under its name. */
-	assert_non_null(strstr(html, ">server</text><text class=\"addr\" x=\"300\" y=\"27\" text-anchor=\"middle\">198.18.0.2</text>"));
-	assert_non_null(strstr(html, ">client</text><text class=\"addr\" x=\"550\" y=\"27\" text-anchor=\"middle\">198.18.0.1</text>"));
+	assert_non_null(strstr(html, ">server</text><text class=\"addr\" x=\"360\" y=\"27\" text-anchor=\"middle\">198.18.0.2</text>"));
+	assert_non_null(strstr(html, ">client</text><text class=\"addr\" x=\"680\" y=\"27\" text-anchor=\"middle\">198.18.0.1</text>"));
 	assert_null(strstr(html, "2001:2::"));
 	free(html);
 	char *md = render(REPORT_MERMAID, &r, 1, NULL);
@@ -208,15 +208,80 @@ static void test_traced(void **state)
 	assert_int_equal(count(html, "class=\"reason\""), 1);
 	assert_int_equal(count(html, "<g class=\"drop\" data-host=\"server\" data-reason=\"NETFILTER_DROP\""), 1);
 	assert_int_equal(count(html, "class=\"state-band\""), 3);
-	assert_int_equal(count(html, "data-state=\"SYN-SENT\" x=\"303\""), 2);   /* the second in the first's place */
-	assert_int_equal(count(html, "data-state=\"ESTABLISHED\" x=\"303\""), 1);
+	assert_int_equal(count(html, "data-state=\"SYN-SENT\" x=\"363\""), 2);   /* the second in the first's place */
+	assert_int_equal(count(html, "data-state=\"ESTABLISHED\" x=\"363\""), 1);
 	assert_non_null(strstr(html, "<title>client :40000-:5000 ESTABLISHED 1.200 to 2.900 ms</title>"));
+	/* A legend of the bands' colours, for the states shown, each colour as the CSS gives it. */
+	assert_non_null(strstr(html, "<p class=\"legend\">socket states (the bands beside each lifeline):"
+				     "<span class=\"key\" style=\"background:#58c\"></span>SYN-SENT, SYN-RECV"
+				     "<span class=\"key\" style=\"background:#4a9\"></span>ESTABLISHED</p>"));
+	assert_non_null(strstr(html, "svg .state-band[data-state^=SYN]{fill:#58c}"));
+	assert_non_null(strstr(html, "svg .state-band[data-state=ESTABLISHED]{fill:#4a9}"));
 	free(html);
+	/* Without bands, no legend. */
+	struct result *plain = make("plain", "t");
+	html = render(REPORT_HTML, &plain, 1, NULL);
+	assert_null(strstr(html, "class=\"legend\""));
+	free(html);
+	result_free(plain);
 	char *md = render(REPORT_MERMAID, &r, 1, NULL);
 	assert_non_null(strstr(md, "h1-xh0: 3.000 R. seq 1 ack 1 (NO_SOCKET)\n"));
 	assert_non_null(strstr(md, "h0->>h1: 1.100 S seq 0 (SYN retransmission)\n"));
 	assert_non_null(strstr(md, "Note over h1: 2.500 (drops a packet: NETFILTER_DROP)\n"));
 	free(md);
+	result_free(r);
+}
+
+/* Labels longer than their lane are cut with "…", whole in a title: a call in its arguments
+ * (its result stays), a fault, an RST's reason; a packet's label over its first lane. */
+static void test_html_long_labels(void **state)
+{
+	struct result *r = make("long", "t");
+	const char *args = "SO_LINGER {on 1, linger 0} and then some more words that make it long";
+
+	(void)state;
+	assert_int_equal(result_add_syscall(r, "client", "main", "setsockopt", 0, 0, 1.4, 0), 0);
+	assert_int_equal(result_syscall_args(r, args), 0);
+	assert_int_equal(result_add_event(r, 2.6, "server", "a fault whose words go on and on past the lane's end"), 0);
+	assert_int_equal(result_add_packet(r, 3.0, "server", "client", 5000, 40000, false, "R.", 4294967295, 4294967295, 0), 0);
+	assert_int_equal(result_packet_reason(r, r->packets.n - 1, "A_REASON_NAMED_AT_LENGTH_BY_A_FUTURE_KERNEL"), 0);
+	char *html = render(REPORT_HTML, &r, 1, NULL);
+	assert_non_null(strstr(html, "<title>setsockopt SO_LINGER {on 1, linger 0} and then some more words that make it long = 0</title>"));
+	assert_non_null(strstr(html, ">setsockopt SO_LINGER {on 1, linger\xe2\x80\xa6 = 0</text>"));
+	assert_non_null(strstr(html, "<title>*** a fault whose words go on and on past the lane&#39;s end ***</title>"));
+	assert_non_null(strstr(html, "R.</tspan> seq 4294967295 ack 4294967295 <tspan class=\"reason\">(A_REAS\xe2\x80\xa6</tspan>"));
+	free(html);
+	result_free(r);
+}
+
+/* Without the tracer: the TCP counters that changed, summed per host and name (a rebooted host's
+ * two namespaces), in the JSON (counter_deltas), the text under -v and the html. */
+static void test_counter_deltas(void **state)
+{
+	struct result *r = make("untraced", "t"), *back;
+	struct report_options v = { .repeat = 1, .verbose = true };
+	json_object *j;
+
+	(void)state;
+	assert_int_equal(result_add_counter_delta(r, "server", "Tcp.OutRsts", 1), 0);
+	assert_int_equal(result_add_counter_delta(r, "client", "Tcp.OutSegs", 3), 0);
+	assert_int_equal(result_add_counter_delta(r, "server", "Tcp.OutRsts", 1), 0);
+	assert_int_equal(r->counter_deltas.n, 2);
+	assert_int_equal(result_to_json(r, &j), 0);
+	assert_int_equal(result_from_json(j, &back), 0);
+	json_object_put(j);
+	assert_true(back->counted);
+	assert_int_equal(back->counter_deltas.n, 2);
+	assert_string_equal(back->counter_deltas.v[0].name, "Tcp.OutRsts");
+	assert_int_equal(back->counter_deltas.v[0].value, 2);
+	char *text = render(REPORT_TEXT, &back, 1, &v);
+	assert_non_null(strstr(text, "      TCP counters that changed (in place of the kernel's reasons):\n"
+				     "      server:       Tcp.OutRsts +2\n      client:       Tcp.OutSegs +3\n"));
+	free(text);
+	char *html = render(REPORT_HTML, &back, 1, NULL);
+	assert_non_null(strstr(html, "<b>server</b>: Tcp.OutRsts +2</p>"));
+	free(html);
+	result_free(back);
 	result_free(r);
 }
 
@@ -261,6 +326,13 @@ static void test_mermaid(void **state)
 			assert_int_equal(*q, '#');
 		}
 	assert_null(strstr(md, "<script"));
+	free(md);
+	result_free(r);
+	/* The run's notes follow its diagram, outside the fence: the kernel's reasons unavailable. */
+	r = make("one", "t");
+	assert_int_equal(result_note(r, "kernel reasons unavailable: needs root"), 0);
+	md = render(REPORT_MERMAID, &r, 1, NULL);
+	assert_non_null(strstr(md, "```\n\nnote: t\n\nnote: kernel reasons unavailable&#58; needs root\n"));
 	free(md);
 	result_free(r);
 }
@@ -344,6 +416,8 @@ int main(void)
 		cmocka_unit_test(test_html_hosts_order),
 		cmocka_unit_test(test_call_args),
 		cmocka_unit_test(test_html_pcap_link),
+		cmocka_unit_test(test_html_long_labels),
+		cmocka_unit_test(test_counter_deltas),
 		cmocka_unit_test(test_mermaid),
 		cmocka_unit_test(test_traced),
 		cmocka_unit_test(test_step_summary),

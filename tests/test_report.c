@@ -214,6 +214,26 @@ static void test_text_totals(void **state)
 	json_object_put(r);
 }
 
+/* Rootless: the tracer could not run. A passing run's line shows no notes, so the text says it
+ * once, before the totals, with how many runs it concerns; a failing run says it under its line. */
+static void test_text_untraced(void **state)
+{
+	json_object *a = json_object_new_array(), *pass = result("good", "pass", NULL, true),
+		    *bad = result("bad", "fail", "x.tcpf:1: no", true);
+	const char *why = "kernel reasons unavailable: needs root (loading the BPF tracer: Operation not permitted)";
+
+	json_object_array_add(json_object_object_get(pass, "notes"), json_object_new_string(why));
+	json_object_array_add(json_object_object_get(bad, "notes"), json_object_new_string(why));
+	json_object_array_add(a, pass);
+	json_object_array_add(a, bad);
+	char *out = render(REPORT_TEXT, a, NULL);
+	assert_non_null(strstr(out, "      note: kernel reasons unavailable: needs root"));
+	assert_non_null(strstr(out, "\nnote: kernel reasons unavailable: needs root (loading the BPF tracer: Operation "
+				    "not permitted) (1 of 2 runs)\n1 passed, 1 failed, 0 errors\n"));
+	free(out);
+	json_object_put(a);
+}
+
 static void test_json_reparses(void **state)
 {
 	json_object *r = four_results();
@@ -794,6 +814,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_format_names),
 		cmocka_unit_test(test_text_totals),
+		cmocka_unit_test(test_text_untraced),
 		cmocka_unit_test(test_json_reparses),
 		cmocka_unit_test(test_junit),
 		cmocka_unit_test(test_junit_xmllint),

@@ -74,7 +74,7 @@ static const char usage_text[] =
 	"  -j, --jobs N              scenarios run in parallel, 1 to 64 (default: one per CPU, plus\n" \
 	"                            what the runs' timer waits need to overlap: see tcpfault(1))\n" \
 	"      --family inet|inet6|both\n" \
-	"                            address families to run (default both)\n" \
+	"                            address families to run (default both; explain: one)\n" \
 	"  -v, --verbose             text: a ladder diagram of each run under its line\n" \
 	"      --repeat N            run each scenario N times (1 to 1000) and report every run;\n" \
 	"                            text ends with the scenarios that varied: the verdict, a\n" \
@@ -114,15 +114,17 @@ static const char run_help[] =
 static const char explain_help[] =
 	"Usage: tcpfault explain [OPTIONS] NAME|FILE\n"
 	"\n"
-	"Runs one scenario and narrates each run: a ladder diagram with the client's lifeline on\n"
-	"the left and the server's on the right, every packet an arrow between them (tcpdump flags,\n"
+	"Runs one scenario in one address family (IPv4 unless it says 'family inet6'; --family\n"
+	"inet6 or both for the other) and narrates the run: a ladder diagram with the client's\n"
+	"lifeline on the left and the server's on the right, every packet an arrow between them (tcpdump flags,\n"
 	"relative seq and ack), every syscall and its result (\"send = -1 EPIPE\") and every\n"
 	"injected fault (\"*** kill SIGKILL ***\") under the host that made it, times in ms; then\n"
 	"the folklore claim, what Linux did, and how long the same takes with default timers.\n"
 	"Colours on a terminal unless NO_COLOR is set.\n"
 	"\n" RUN_OPTIONS_TEXT "\n"
 	"Example:\n"
-	"  tcpfault explain --family inet sigkill\n";
+	"  tcpfault explain sigkill                 IPv4\n"
+	"  tcpfault explain --family both sigkill   a ladder per family\n";
 
 static const char list_help[] =
 	"Usage: tcpfault list [-a|--all]\n"
@@ -619,8 +621,7 @@ static long default_jobs(const struct job *jobs, size_t n)
 static int cmd_run(int argc, char **argv, bool explain)
 {
 	struct run_cli c = { .o = { .peer_path = peer_path() }, .ro = { .repeat = 1 }, .format = REPORT_TEXT,
-			     .njobs = 0, .families = FAMILY_INET | FAMILY_INET6,
-			     .shard_k = 1, .shard_n = 1 };
+			     .njobs = 0, .families = 0, .shard_k = 1, .shard_n = 1 };
 	struct report_file file = { .fd = -1, .dirfd = -1 };
 	int rc = EXIT_PASS, npaths, spool = -1;
 	char **paths = NULL;
@@ -645,6 +646,11 @@ static int cmd_run(int argc, char **argv, bool explain)
 	for (int i = 0; i < npaths; i++)
 		if (load(paths[i], in_catalog[i], true, &sc[i]) < 0)
 			rc = EXIT_USAGE;
+	/* Without --family: run both families; explain narrates one run, in the first family
+	 * its scenario has (a ladder per family only when asked: --family both). */
+	if (!c.families)
+		c.families = explain && rc == EXIT_PASS && npaths == 1 ? (sc[0]->families & FAMILY_INET ? FAMILY_INET : FAMILY_INET6)
+								       : FAMILY_INET | FAMILY_INET6;
 	if (rc == EXIT_PASS && c.o.pcap_dir && check_pcap_dir(c.o.pcap_dir, sc, npaths, c.families) < 0)
 		rc = EXIT_USAGE;
 	/* Filters that leave no run: --family against every file's 'family' is a mistake; --shard

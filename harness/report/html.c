@@ -12,7 +12,10 @@
  * "state", every RST the kernel gave a reason for has one element of class "reason" (a packet
  * sent again one of class "retransmit", with its kind), every dropped packet one of class
  * "drop", and every socket the tracer followed a band of class "state-band" per state it was in
- * (data-state), so a browser's DOM can be counted against the JSON (tests/html-report.sh).
+ * (data-state), under a legend of their colours (HTML, not SVG: one SVG per run), so a
+ * browser's DOM can be counted against the JSON (tests/html-report.sh). No label leaves its
+ * lane (the room between the lifelines around a note, the first lane of a packet's arrow): a
+ * longer one is cut, whole in a title.
  * Runs in the controller.
  */
 #include <stdint.h>
@@ -159,14 +162,27 @@ static int by_time(const void *a, const void *b)
 	return x->order < y->order ? -1 : x->order > y->order;
 }
 
-#define ROW_H 20
+#define ROW_H 22     /* a row's label clear of the next row's packet label above its arrow */
 #define TOP 44
-#define COL_W 250
-#define LEFT 300      /* the first lifeline: the time, then the first host's notes at its left */
+#define COL_W 320
+#define NOTE_W 300    /* the first host's notes, between the times and its lifeline */
+#define CHAR_W 7.4    /* a character of the 12 px monospace font, a little more than measured
+		       * (7.03 in headless Chromium's): labels are cut to their lane by it */
+
+/* The ladder being drawn: x of the times' right edge and of the first lifeline, set from the
+ * widest time (svg_ladder; one ladder at a time, in the controller). */
+static int time_x = 64, left = 64 + 8 + NOTE_W;
 
 static int col_x(int col)
 {
-	return LEFT + col * COL_W;
+	return left + col * COL_W;
+}
+
+/* The characters a note beside col's lifeline has room for: left of the first, after the
+ * times; right of the others, up to the next lifeline (and its bands). */
+static int note_room(int col)
+{
+	return (int)((col == 0 ? col_x(0) - 8 - (time_x + 8) : COL_W - 8 - 16) / CHAR_W);
 }
 
 /* A note beside a lifeline: left of the first, right of the others (as the text ladder). */
@@ -178,19 +194,87 @@ static void note_text(FILE *out, int col, int y, const char *cls)
 		fprintf(out, "<text class=\"%s\" x=\"%d\" y=\"%d\">", cls, col_x(col) + 8, y + 4);
 }
 
+/* Characters of UTF-8 s (a byte that is none counts as one). */
+static int chars(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	uint32_t cp;
+	int n = 0;
+
+	for (; *p; n++) {
+		size_t k = report_utf8_next(p, &cp);
+		p += k ? k : 1;
+	}
+	return n;
+}
+
+/* s, escaped, in at most room characters: cut with "…" where longer (nothing when room < 1). */
+static void put_fit(FILE *out, const char *s, int room)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	uint32_t cp;
+
+	if (chars(s) <= room) {
+		report_put_html(out, s, false);
+		return;
+	}
+	for (int n = 0; n < room - 1 && *p; n++) {
+		size_t k = report_utf8_next(p, &cp);
+		p += k ? k : 1;
+	}
+	char *head = strndup(s, (size_t)(p - (const unsigned char *)s));
+	if (head)
+		report_put_html(out, head, false);
+	free(head);
+	if (room > 0)
+		fputs("\xe2\x80\xa6", out);
+}
+
+/* A note's text in the room beside col's lifeline; cut, with the whole in a title first. */
+static void note_fit(FILE *out, int col, int y, const char *cls, const char *text)
+{
+	int room = note_room(col);
+
+	if (chars(text) > room) {
+		fputs("<title>", out);
+		report_put_html(out, text, false);
+		fputs("</title>", out);
+	}
+	note_text(out, col, y, cls);
+	put_fit(out, text, room);
+	fputs("</text>", out);
+}
+
 /* Why the kernel sent the packet, where it said: an RST's reason, a retransmission's kind; as
- * tspans of class "reason" and "retransmit" (visible), or plain text (a title). */
-static void packet_why(FILE *out, const struct result_packet *p, bool visible)
+ * tspans of class "reason" and "retransmit" (visible), or plain text (a title). Visible, in
+ * room characters: the kind's words, else its short name ("RTO"), else cut. */
+static void packet_why(FILE *out, const struct result_packet *p, bool visible, int room)
 {
 	if (*p->reason) {
-		fputs(visible ? " <tspan class=\"reason\">(" : " (", out);
-		report_put_html(out, p->reason, false);
-		fputs(visible ? ")</tspan>" : ")", out);
+		fputs(visible ? " <tspan class=\"reason\">" : " (", out);
+		if (visible) {
+			char *r = NULL;
+			if (asprintf(&r, "(%s)", p->reason) >= 0)
+				put_fit(out, r, room - 1);
+			free(r);
+			room -= 2 + chars(p->reason) + 1;
+		} else {
+			report_put_html(out, p->reason, false);
+		}
+		fputs(visible ? "</tspan>" : ")", out);
 	}
 	if (*p->retransmit) {
-		fputs(visible ? " <tspan class=\"retransmit\">(" : " (", out);
-		report_put_html(out, result_retransmit_words(p->retransmit), false);
-		fputs(visible ? ")</tspan>" : ")", out);
+		const char *words = result_retransmit_words(p->retransmit);
+		fputs(visible ? " <tspan class=\"retransmit\">" : " (", out);
+		if (visible) {
+			char *r = NULL;
+			if (asprintf(&r, "(%s)", chars(words) + 3 <= room ? words : p->retransmit) >= 0)
+				put_fit(out, r, room - 1);
+			free(r);
+		} else {
+			report_put_html(out, words, false);
+		}
+		fputs(visible ? "</tspan>" : ")", out);
 	}
 }
 
@@ -228,27 +312,33 @@ static void svg_packet(FILE *out, const struct result_packet *p, const struct re
 	fprintf(out, ":%d &gt; ", p->sport);
 	report_put_html(out, p->to, false);
 	fprintf(out, ":%d %s", p->dport, label);
-	packet_why(out, p, false);
+	packet_why(out, p, false, 0);
 	fputs("</title>", out);
+	/* Its label in its room (the title above has it whole): the flags and numbers, cut only
+	 * where nothing else fits, then why, shortened or cut in what is left. */
 	if (a == b) {   /* both ends in one column (a host without its own): a note */
+		char *head = NULL;
+		int room = note_room(a);
+		if (asprintf(&head, "%s > %s %s %s", p->from, p->to, p->flags, label) < 0)
+			head = NULL;
 		note_text(out, a, y, "pkt");
-		report_put_html(out, p->from, false);
-		fputs(" &gt; ", out);
-		report_put_html(out, p->to, false);
-		fputc(' ', out);
-		report_put_html(out, p->flags, false);
-		fprintf(out, " %s", label);
-		packet_why(out, p, true);
+		if (head)
+			put_fit(out, head, room);
+		packet_why(out, p, true, head ? room - chars(head) : 0);
+		free(head);
 		fputs("</text></g>\n", out);
 		return;
 	}
+	/* The label over the arrow's first lane from its sender, never across a lifeline. */
 	int x1 = col_x(a), x2 = col_x(b), dir = x2 > x1 ? 1 : -1;
+	int room = (int)((COL_W - 16) / CHAR_W), used = chars(p->flags) + 1;
 	fprintf(out, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>", x1, y, x2 - dir * 2, y);
 	fprintf(out, "<path d=\"M%d %d l%d -4 v8 z\"/>", x2, y, -dir * 9);
-	fprintf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\"><tspan class=\"flags\">", (x1 + x2) / 2, y - 4);
-	report_put_html(out, p->flags, false);
-	fprintf(out, "</tspan> %s", label);
-	packet_why(out, p, true);
+	fprintf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\"><tspan class=\"flags\">", x1 + dir * COL_W / 2, y - 3);
+	put_fit(out, p->flags, room);
+	fputs("</tspan> ", out);
+	put_fit(out, label, room - used);
+	packet_why(out, p, true, room - used - chars(label));
 	fputs("</text></g>\n", out);
 }
 
@@ -257,21 +347,44 @@ static void svg_call(FILE *out, const struct result_syscall *c, const struct rep
 	int col = report_column_of(cols, c->peer);
 	const char *e = peer_errno_name(c->err), *prog = strchr(c->peer, '.'), *sock = prog ? prog + 1 : c->socket;
 
+	bool named = *sock && strcmp(sock, "main") != 0;
+	char *head = NULL, *tail = NULL, *all = NULL;
+
 	fputs("<g class=\"call\" data-host=\"", out);
 	report_put_html(out, c->peer, false);
 	fputs("\">", out);
 	fprintf(out, "<circle cx=\"%d\" cy=\"%d\" r=\"3\"/>", col_x(col), y);
-	note_text(out, col, y, "txt");
-	if (*sock && strcmp(sock, "main") != 0) {
-		report_put_html(out, sock, false);
-		fputs(": ", out);
+	/* "sock: call ARGS = ret ERRNO": cut in its arguments first, so the result stays. */
+	if (asprintf(&head, "%s%s%s", named ? sock : "", named ? ": " : "", c->call) < 0 ||
+	    asprintf(&tail, " = %lld%s%s", c->ret, e ? " " : "", e ? e : "") < 0 ||
+	    asprintf(&all, "%s%s%s%s", head, *c->args ? " " : "", c->args, tail) < 0) {
+		fputs("</g>\n", out);
+		goto out;
 	}
-	report_put_html(out, c->call, false);
-	if (*c->args) {
-		fputs(" ", out);
-		report_put_html(out, c->args, false);
+	int room = note_room(col);
+	if (chars(all) <= room) {
+		note_fit(out, col, y, "txt", all);
+	} else {
+		fputs("<title>", out);
+		report_put_html(out, all, false);
+		fputs("</title>", out);
+		note_text(out, col, y, "txt");
+		int args_room = room - chars(head) - chars(tail) - 1;
+		if (args_room >= 2 && *c->args) {
+			report_put_html(out, head, false);
+			fputc(' ', out);
+			put_fit(out, c->args, args_room);
+			report_put_html(out, tail, false);
+		} else {
+			put_fit(out, all, room);
+		}
+		fputs("</text>", out);
 	}
-	fprintf(out, " = %lld%s%s</text></g>\n", c->ret, e ? " " : "", e ? e : "");
+	fputs("</g>\n", out);
+out:
+	free(head);
+	free(tail);
+	free(all);
 }
 
 static void svg_fault(FILE *out, const char *host, const char *text, const char *cls, const struct report_columns *cols,
@@ -282,9 +395,8 @@ static void svg_fault(FILE *out, const char *host, const char *text, const char 
 	fprintf(out, "<g class=\"fault%s\" data-host=\"", cls);
 	report_put_html(out, host, false);
 	fprintf(out, "\"><rect x=\"%d\" y=\"%d\" width=\"12\" height=\"12\"/>", col_x(col) - 6, y - 6);
-	note_text(out, col, y, "txt");
-	report_put_html(out, text, false);
-	fputs("</text></g>\n", out);
+	note_fit(out, col, y, "txt", text);
+	fputs("</g>\n", out);
 }
 
 /* <g class="CLS" data-host="HOST" data-NAME="VALUE">: a mark beside a host's lifeline. */
@@ -302,10 +414,12 @@ static void svg_state(FILE *out, const struct result_state *s, const struct repo
 	int col = report_column_of(cols, s->host);
 
 	g_open(out, "state", s->host, "state", s->state);
+	char text[160];
+
 	fprintf(out, "<rect x=\"%d\" y=\"%d\" width=\"8\" height=\"%d\"/>", col_x(col) - 4, y - ROW_H / 2, ROW_H);
-	note_text(out, col, y, "txt");
-	report_put_html(out, s->state, false);
-	fprintf(out, " :%d-:%d</text></g>\n", s->local_port, s->remote_port);
+	snprintf(text, sizeof text, "%s :%d-:%d", s->state, s->local_port, s->remote_port);
+	note_fit(out, col, y, "txt", text);
+	fputs("</g>\n", out);
 }
 
 static void svg_drop(FILE *out, const struct result_drop *d, const struct report_columns *cols, int y)
@@ -313,11 +427,12 @@ static void svg_drop(FILE *out, const struct result_drop *d, const struct report
 	int col = report_column_of(cols, d->host);
 
 	g_open(out, "drop", d->host, "reason", d->reason);
+	char text[160];
+
 	fprintf(out, "<path d=\"M%d %d l8 8 m0 -8 l-8 8\"/>", col_x(col) - 4, y - 4);
-	note_text(out, col, y, "txt");
-	fputs("(drops a packet: ", out);
-	report_put_html(out, d->reason, false);
-	fputs(")</text></g>\n", out);
+	snprintf(text, sizeof text, "(drops a packet: %s)", d->reason);
+	note_fit(out, col, y, "txt", text);
+	fputs("</g>\n", out);
 }
 
 /* The y of time t on a ladder whose rows are items (in time order): between the rows around
@@ -437,6 +552,11 @@ static void svg_ladder(FILE *out, const struct result *r)
 	ITEMS(r->drops, ITEM_DROP);
 #undef ITEMS
 	qsort(items, n, sizeof *items, by_time);
+	/* The times' column as wide as the widest time; the first lifeline after its notes' room. */
+	char widest[48];
+	snprintf(widest, sizeof widest, "%.3f", n ? items[n - 1].t : 0.0);
+	time_x = 8 + (int)(CHAR_W * (double)(strlen(widest) > 6 ? strlen(widest) : 6) + 0.5);
+	left = time_x + 8 + NOTE_W;
 	int width = col_x(ncols ? ncols - 1 : 0) + COL_W, height = TOP + (int)n * ROW_H + ROW_H;
 	fprintf(out, "<svg class=\"ladder\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
 		"viewBox=\"0 0 %d %d\" role=\"img\">\n", width, height, width, height);
@@ -458,7 +578,7 @@ static void svg_ladder(FILE *out, const struct result *r)
 		int y = TOP + (int)i * ROW_H;
 		size_t x = items[i].index;
 		char text[200];
-		fprintf(out, "<text class=\"t\" x=\"60\" y=\"%d\" text-anchor=\"end\">%.3f</text>", y + 4, items[i].t);
+		fprintf(out, "<text class=\"t\" x=\"%d\" y=\"%d\" text-anchor=\"end\">%.3f</text>", time_x, y + 4, items[i].t);
 		switch (items[i].kind) {
 		case ITEM_CALL:
 			svg_call(out, &r->syscalls.v[x], &cols, y);
@@ -507,12 +627,65 @@ static const char style[] =
 	"svg .fault text{font-weight:bold}svg .state rect{fill:#6a9}svg .state text{fill:#385}"
 	"svg .reason{fill:#800;font-style:italic}svg .retransmit{fill:#555;font-style:italic}"
 	"svg .drop path{stroke:#b8860b;stroke-width:2}svg .drop text{fill:#8a6100}"
-	"svg .state-band{fill:#bbb;opacity:.8}svg .state-band[data-state=ESTABLISHED]{fill:#4a9}"
-	"svg .state-band[data-state^=SYN]{fill:#58c}svg .state-band[data-state=LISTEN]{fill:#9bd}"
-	"svg .state-band[data-state^=FIN],svg .state-band[data-state=CLOSING],svg .state-band[data-state=LAST-ACK]{fill:#d90}"
-	"svg .state-band[data-state=CLOSE-WAIT]{fill:#a6c}svg .state-band[data-state=TIME-WAIT]{fill:#888}"
+	"svg .state-band{fill:#bbb;opacity:.8}"
+	"p.legend{font-size:12px;color:#555;margin:.3em 0}p.legend .key{display:inline-block;width:4px;height:12px;"
+	"margin:0 4px 0 10px;vertical-align:middle;opacity:.8}"
 	"table.sides td{vertical-align:top;border:1px solid #ddd;padding:4px}"
 	"pre{white-space:pre-wrap;margin:0}dt{font-weight:bold}dd{margin:0 0 .6em 1.5em}";
+
+/* The state bands' colours: a state's name, or the start of names (prefix), its colour, and
+ * its words in the legend. Any other state's band is grey (#bbb). */
+static const struct band_colour {
+	const char *state;
+	bool prefix;
+	const char *colour, *words;
+} band_colours[] = {
+	{ "LISTEN", false, "#9bd", "LISTEN" },
+	{ "SYN", true, "#58c", "SYN-SENT, SYN-RECV" },
+	{ "ESTABLISHED", false, "#4a9", "ESTABLISHED" },
+	{ "FIN", true, "#d90", "FIN-WAIT-1, FIN-WAIT-2" },
+	{ "CLOSING", false, "#d90", "CLOSING" },
+	{ "LAST-ACK", false, "#d90", "LAST-ACK" },
+	{ "CLOSE-WAIT", false, "#a6c", "CLOSE-WAIT" },
+	{ "TIME-WAIT", false, "#888", "TIME-WAIT" },
+};
+#define NBAND_COLOURS (sizeof band_colours / sizeof band_colours[0])
+
+static bool band_colour_of(const struct band_colour *b, const char *state)
+{
+	return b->prefix ? strncmp(state, b->state, strlen(b->state)) == 0 : strcmp(state, b->state) == 0;
+}
+
+static void band_css(FILE *out)
+{
+	for (size_t i = 0; i < NBAND_COLOURS; i++)
+		fprintf(out, "svg .state-band[data-state%s=%s]{fill:%s}", band_colours[i].prefix ? "^" : "",
+			band_colours[i].state, band_colours[i].colour);
+}
+
+/* Under a ladder with state bands: what each colour means, for the states its bands show. */
+static void band_legend(FILE *out, const struct result *r)
+{
+	bool shown[NBAND_COLOURS + 1] = { false }, any = false;
+
+	for (size_t k = 0; k < r->transitions.n; k++) {
+		const char *to = r->transitions.v[k].to;
+		size_t i = 0;
+		if (strcmp(to, "CLOSE") == 0)
+			continue;
+		while (i < NBAND_COLOURS && !band_colour_of(&band_colours[i], to))
+			i++;
+		any = shown[i] = true;
+	}
+	if (!any)
+		return;
+	fputs("<p class=\"legend\">socket states (the bands beside each lifeline):", out);
+	for (size_t i = 0; i <= NBAND_COLOURS; i++)
+		if (shown[i])
+			fprintf(out, "<span class=\"key\" style=\"background:%s\"></span>%s",
+				i < NBAND_COLOURS ? band_colours[i].colour : "#bbb", i < NBAND_COLOURS ? band_colours[i].words : "other");
+	fputs("</p>\n", out);
+}
 
 static void verdict_span(FILE *out, enum result_verdict v)
 {
@@ -622,6 +795,7 @@ static void run_section(FILE *out, const struct result *r, size_t i, const struc
 		fputs("</p>\n", out);
 	}
 	svg_ladder(out, r);
+	band_legend(out, r);
 	fputs("<dl>\n", out);
 	dl_item(out, "The claim", r->claim, "(the scenario file states none)");
 	dl_item(out, "Linux does", r->linux_says, "(the scenario file states none: the ladder above is what it did)");
@@ -638,6 +812,25 @@ static void run_section(FILE *out, const struct result *r, size_t i, const struc
 			fprintf(out, " = %lld</li>", r->counters.v[k].value);
 		}
 		fputs("</ul>\n", out);
+	}
+	/* Without the kernel's reasons: the TCP counters that changed, per host. */
+	for (size_t k = 0; k < r->counter_deltas.n; k++) {
+		const char *host = r->counter_deltas.v[k].host;
+		bool first = true;
+		for (size_t j = 0; j < k && first; j++)
+			first = strcmp(r->counter_deltas.v[j].host, host) != 0;
+		if (!first)
+			continue;
+		fputs("<p class=\"deltas\">TCP counters that changed (in place of the kernel's reasons), <b>", out);
+		report_put_html(out, host, false);
+		fputs("</b>:", out);
+		for (size_t j = k; j < r->counter_deltas.n; j++)
+			if (strcmp(r->counter_deltas.v[j].host, host) == 0) {
+				fputs(j > k ? ", " : " ", out);
+				report_put_html(out, r->counter_deltas.v[j].name, false);
+				fprintf(out, " %+lld", r->counter_deltas.v[j].value);
+			}
+		fputs("</p>\n", out);
 	}
 	for (size_t k = 0; k < r->notes.n; k++) {
 		fputs("<p class=\"note\">note: ", out);
@@ -668,6 +861,7 @@ void report_html(FILE *out, const struct report_results *rs, const struct report
 	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
 	      "<meta name=\"viewport\" content=\"width=device-width\"><title>tcpfault report</title>\n<style>", out);
 	fputs(style, out);
+	band_css(out);
 	fputs("</style></head>\n<body>\n<h1>tcpfault report</h1>\n<p class=\"summary\">", out);
 	fprintf(out, "%u passed, %u failed, %u errors", count[RESULT_PASS], count[RESULT_FAIL], count[RESULT_ERROR]);
 	if (count[RESULT_SKIPPED])

@@ -173,6 +173,12 @@ void report_mermaid(FILE *out, const struct report_results *rs, const struct rep
 			fprintf(out, " run %u", r->run);
 		fprintf(out, ": %s\n\n", result_verdict_name(r->verdict));
 		diagram(out, r);
+		/* Below it, what the ladder cannot show: the kernel's reasons unavailable, and the rest. */
+		for (size_t k = 0; k < r->notes.n; k++) {
+			fputs("\nnote: ", out);
+			report_put_html(out, r->notes.v[k], true);
+			fputc('\n', out);
+		}
 		fputc('\n', out);
 		rs->put(rs->arg, r);
 	}

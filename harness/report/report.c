@@ -266,6 +266,34 @@ static void put_hosts(FILE *out, const struct result *r)
 	}
 }
 
+/* Without the kernel's reasons: per host, the TCP counters that changed in the run. */
+static void text_deltas(FILE *out, const struct result *r)
+{
+	fputs("      TCP counters that changed (in place of the kernel's reasons):\n", out);
+	for (size_t k = 0; k < r->counter_deltas.n; k++) {
+		const char *host = r->counter_deltas.v[k].host;
+		bool first = true;
+		for (size_t j = 0; j < k && first; j++)
+			first = strcmp(r->counter_deltas.v[j].host, host) != 0;
+		if (!first)
+			continue;
+		char *text = NULL;
+		size_t len = 0;
+		FILE *m = open_memstream(&text, &len);
+		for (size_t j = k; m && j < r->counter_deltas.n; j++)
+			if (strcmp(r->counter_deltas.v[j].host, host) == 0)
+				fprintf(m, "%s%s %+lld", j > k ? ", " : "", r->counter_deltas.v[j].name,
+					r->counter_deltas.v[j].value);
+		if (m && fclose(m) == 0) {
+			char label[40];
+			snprintf(label, sizeof label, "%.30s:", host);
+			put_wrapped(out, label, text);
+		}
+		free(text);
+	}
+	fputc('\n', out);
+}
+
 static void text_result(FILE *out, const struct result *r, const struct report_options *o)
 {
 	static const char *const label[RESULT_VERDICTS] = { [RESULT_PASS] = "PASS", [RESULT_FAIL] = "FAIL",
@@ -306,6 +334,8 @@ static void text_result(FILE *out, const struct result *r, const struct report_o
 		if (r->counters.n)
 			fputc('\n', out);
 	}
+	if ((o->verbose || o->explain || v != RESULT_PASS) && r->counter_deltas.n)
+		text_deltas(out, r);
 	if (o->explain) {
 		const char *claim = r->claim, *lx = r->linux_says;
 		put_wrapped(out, "The claim:", *claim ? claim : "(the scenario file states none)");
@@ -602,9 +632,20 @@ static void tally(const struct report_results *rs, unsigned count[RESULT_VERDICT
 	}
 }
 
+/* The result's note that the kernel tracer could not run ("kernel reasons unavailable: needs
+ * root..."), or NULL. */
+static const char *reasons_unavailable(const struct result *r)
+{
+	for (size_t k = 0; k < r->notes.n; k++)
+		if (strncmp(r->notes.v[k], "kernel reasons unavailable", 26) == 0)
+			return r->notes.v[k];
+	return NULL;
+}
+
 static void text(FILE *out, const struct report_results *rs, const struct report_options *o)
 {
-	unsigned count[RESULT_VERDICTS] = { 0 }, not_run = 0;
+	unsigned count[RESULT_VERDICTS] = { 0 }, not_run = 0, untraced = 0, runs = 0;
+	char *why = NULL;
 
 	for (size_t i = 0; i < rs->n; i++) {
 		struct result *raw = rs->get(rs->arg, i), *c;
@@ -618,11 +659,19 @@ static void text(FILE *out, const struct report_results *rs, const struct report
 		}
 		count[r->verdict]++;
 		not_run += report_not_run(r);
+		runs++;
+		/* Said once below for the runs whose line shows no notes (passed, without -v). */
+		const char *u = reasons_unavailable(r);
+		if (u && r->verdict == RESULT_PASS && !o->verbose && !o->explain && untraced++ == 0)
+			why = strdup(u);
 		text_result(out, r, o);
 		if (r != raw)
 			result_free(c);
 		rs->put(rs->arg, raw);
 	}
+	if (untraced)
+		fprintf(out, "note: %s (%u of %u runs)\n", why ? why : "kernel reasons unavailable", untraced, runs);
+	free(why);
 	/* Tests and users grep the start of this line: skipped runs are added to its end. */
 	fprintf(out, "%u passed, %u failed, %u errors", count[RESULT_PASS], count[RESULT_FAIL], count[RESULT_ERROR]);
 	if (count[RESULT_SKIPPED])

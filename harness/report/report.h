@@ -169,6 +169,11 @@ struct result {
 	RESULT_ARRAY(struct result_transition) transitions;
 	RESULT_ARRAY(struct result_retransmit) retransmits;
 	RESULT_ARRAY(struct result_drop) drops;
+	/* Where it did not run: the TCP counters (Tcp., TcpExt.) of each host's namespace that
+	 * changed between the run's start and its end, value the change (result_add_counter_delta);
+	 * JSON "counter_deltas", present only then (counted). */
+	bool counted;
+	RESULT_ARRAY(struct result_counter) counter_deltas;
 	/* What the controller knows of a run whose worker gave no result: the JSON holds only name,
 	 * mode, family, summary, hosts, verdict, duration_ms and failures (and run). */
 	bool partial;
@@ -191,6 +196,8 @@ int result_add_packet(struct result *r, double t_ms, const char *from, const cha
 int result_add_state(struct result *r, double t_ms, const char *host, const char *state, int local_port,
 		     int remote_port, long long recv_q, long long send_q);
 int result_add_counter(struct result *r, const char *host, const char *name, long long value);
+/* Adds delta to host's counter name among the counter deltas (a new entry if it has none). */
+int result_add_counter_delta(struct result *r, const char *host, const char *name, long long delta);
 /* The kernel tracer's records (they set traced); a reset's reason goes on its packet. */
 int result_add_transition(struct result *r, double t_ms, const char *host, int sport, int dport, const char *from,
 			  const char *to);

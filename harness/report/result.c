@@ -147,6 +147,7 @@ void result_free(struct result *r)
 	FREE_ALL(r->transitions, free_transition);
 	FREE_ALL(r->retransmits, free_retransmit);
 	FREE_ALL(r->drops, free_drop);
+	FREE_ALL(r->counter_deltas, free_counter);
 #undef FREE_ALL
 	free(r);
 }
@@ -283,6 +284,27 @@ int result_add_counter(struct result *r, const char *host, const char *name, lon
 	if ((e = dup_str(&c->host, host)) == 0)
 		e = dup_str(&c->name, name);
 	return DONE(r->counters, c, e, free_counter);
+}
+
+int result_add_counter_delta(struct result *r, const char *host, const char *name, long long delta)
+{
+	int e = 0;
+
+	r->counted = true;
+	for (size_t i = 0; i < r->counter_deltas.n; i++) {
+		struct result_counter *c = &r->counter_deltas.v[i];
+		if (strcmp(c->host, host) == 0 && strcmp(c->name, name) == 0) {
+			c->value += delta;
+			return 0;
+		}
+	}
+	struct result_counter *c = PUSH(r->counter_deltas, &e);
+	if (!c)
+		return e;
+	c->value = delta;
+	if ((e = dup_str(&c->host, host)) == 0)
+		e = dup_str(&c->name, name);
+	return DONE(r->counter_deltas, c, e, free_counter);
 }
 
 int result_add_event(struct result *r, double t_ms, const char *host, const char *event)
@@ -534,6 +556,21 @@ static void traced_to_json(const struct result *r, json_object *o, bool *ok)
 	}
 }
 
+/* Where the tracer did not run: the counters that changed, each by how much. */
+static void deltas_to_json(const struct result *r, json_object *o, bool *ok)
+{
+	json_object *a, *j;
+
+	if (!r->counted)
+		return;
+	a = put_array(o, "counter_deltas", ok);
+	for (size_t i = 0; a && i < r->counter_deltas.n && (j = new_elem(a, ok)); i++) {
+		put_str(j, "host", r->counter_deltas.v[i].host, ok);
+		put_str(j, "name", r->counter_deltas.v[i].name, ok);
+		put_int(j, "delta", r->counter_deltas.v[i].value, ok);
+	}
+}
+
 static void observations_to_json(const struct result *r, json_object *o, bool *ok)
 {
 	json_object *a = put_array(o, "states", ok), *j;
@@ -645,6 +682,7 @@ int result_to_json(const struct result *r, json_object **ret)
 		packets_to_json(r, o, &ok);
 		observations_to_json(r, o, &ok);
 		traced_to_json(r, o, &ok);
+		deltas_to_json(r, o, &ok);
 		put_strings(o, "failures", r->failures.v, r->failures.n, &ok);
 		put_strings(o, "notes", r->notes.v, r->notes.n, &ok);
 		if (*r->missing)
@@ -857,6 +895,15 @@ static int read_counter(json_object *j, struct result_counter *c)
 	return get_int(j, "value", INT64_MIN, INT64_MAX, &c->value);
 }
 
+static int read_delta(json_object *j, struct result_counter *c)
+{
+	int e;
+
+	if ((e = get_str(j, "host", false, &c->host)) < 0 || (e = get_str(j, "name", false, &c->name)) < 0)
+		return e;
+	return get_int(j, "delta", INT64_MIN, INT64_MAX, &c->value);
+}
+
 static int read_event(json_object *j, struct result_event *v)
 {
 	int e;
@@ -978,6 +1025,8 @@ int result_from_json(json_object *o, struct result **ret)
 	READ_ARRAY(o, "transitions", r->transitions, read_transition, e);
 	READ_ARRAY(o, "retransmits", r->retransmits, read_retransmit, e);
 	READ_ARRAY(o, "drops", r->drops, read_drop, e);
+	r->counted = field(o, "counter_deltas") != NULL;
+	READ_ARRAY(o, "counter_deltas", r->counter_deltas, read_delta, e);
 	if (e < 0 || (e = read_strings(o, "failures", &r->failures.v, &r->failures.n, &r->failures.cap)) < 0 ||
 	    (e = read_strings(o, "notes", &r->notes.v, &r->notes.n, &r->notes.cap)) < 0)
 		goto fail;
@@ -1046,6 +1095,10 @@ void result_each_string(struct result *r, void (*fn)(char **s, void *arg), void 
 	for (size_t i = 0; i < r->counters.n; i++) {
 		fn(&r->counters.v[i].host, arg);
 		fn(&r->counters.v[i].name, arg);
+	}
+	for (size_t i = 0; i < r->counter_deltas.n; i++) {
+		fn(&r->counter_deltas.v[i].host, arg);
+		fn(&r->counter_deltas.v[i].name, arg);
 	}
 	for (size_t i = 0; i < r->events.n; i++) {
 		fn(&r->events.v[i].host, arg);

@@ -512,10 +512,12 @@ int step_reboot(struct run *r, const struct step *st)
 	if (programs_host_down(r->progs, h) && run_await(r, host_programs_dead, &h, 5000, 0) < 0)
 		return run_errorf(r, "reboot %s: a program did not die of SIGKILL within 5 s", run_hostname(r, h));
 	peers_free(r, h);
+	run_counters_take(r, h);          /* the namespace's counters go with it */
 	if (netns_host_reboot(r->sb, h) < 0)
 		return run_errorf(r, "reboot %s: %s", run_hostname(r, h), netns_last_error(r->sb));
 	if (run_ktrace_watch(r, h) < 0)
 		return -1;
+	run_counters_start(r, h);
 	run_event(r, h, "reboot: namespace destroyed and created anew, same addresses");
 	run_fault_mark(r, began);
 	return peers_start(r, h);

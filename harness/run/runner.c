@@ -196,6 +196,36 @@ void run_record_ktrace(struct run *r)
 	r->kt = NULL;
 }
 
+void run_counters_start(struct run *r, int host)
+{
+	if (r->kt || r->mib[host])
+		return;
+	/* A snapshot that cannot be read leaves the host without deltas (the run goes on). */
+	if (netns_counters_snapshot(r->sb, host, &r->mib[host]) < 0)
+		r->mib[host] = NULL;
+	else
+		r->res->counted = true;
+}
+
+static void add_delta(const char *name, long long delta, void *arg)
+{
+	struct run *r = ((void **)arg)[0];
+	const char *host = ((void **)arg)[1];
+
+	result_add_counter_delta(r->res, host, name, delta);
+}
+
+void run_counters_take(struct run *r, int host)
+{
+	void *arg[2] = { r, (void *)run_hostname(r, host) };
+
+	if (!r->mib[host])
+		return;
+	netns_counters_changed(r->sb, host, r->mib[host], add_delta, arg);   /* unread: no deltas */
+	free(r->mib[host]);
+	r->mib[host] = NULL;
+}
+
 /* ---- the step table: which function runs each kind of step ---- */
 
 /* Each kind of step: the function that runs it, and whether it checks its 'after' floor itself
@@ -477,9 +507,11 @@ static int setup(struct run *r)
 	} else {
 		r->res->traced = true;
 	}
-	for (unsigned h = 0; h < s->nhosts; h++)
+	for (unsigned h = 0; h < s->nhosts; h++) {
 		if (run_ktrace_watch(r, (int)h) < 0)
 			return -1;
+		run_counters_start(r, (int)h);     /* without the tracer: counters before and after */
+	}
 	mark(r, MARK_TRACER);
 	/* The capture sees every host's link from the wire side and outlives a reboot of any. */
 	if (o->pcap_dir) {
@@ -550,6 +582,8 @@ static void teardown(struct run *r)
 		}
 	}
 	run_record_ktrace(r);            /* matched to the capture's packets, before it goes */
+	for (unsigned h = 0; h < r->s->nhosts && r->sb; h++)
+		run_counters_take(r, (int)h);
 	if (r->cap && r->reusable && r->sb) {
 		capture_end_file(r->cap);        /* kept for the slot's next run */
 	} else {

@@ -118,6 +118,7 @@ struct run {
 	unsigned snaplen;
 	struct ktrace *kt;                /* the kernel tracer (ktrace.h); NULL where it could not run */
 	char kt_why[256];                 /* why not, where it could not */
+	char *mib[SCENARIO_MAX_HOSTS];    /* without it: each host's TCP counters at its start */
 	size_t kt_cursor;                 /* its records before it were matched by earlier awaits */
 	struct programs *progs;           /* real programs run by 'exec' (program.c) */
 	struct peer_actor peers[SCENARIO_MAX_HOSTS];
@@ -186,6 +187,11 @@ int run_ktrace_watch(struct run *r, int host);
 /* At the run's end: what the kernel tracer saw goes into the result (each reset's reason on its
  * packet), then the tracer goes. */
 void run_record_ktrace(struct run *r);
+/* Without the tracer, the fallback: counts host's TCP counters from now (run_counters_start),
+ * and records what changed in them into the result's counter deltas (run_counters_take: at
+ * the end, and before a reboot destroys the host's namespace). */
+void run_counters_start(struct run *r, int host);
+void run_counters_take(struct run *r, int host);
 /* Awaits cond(r, arg) for at most bound_ms, and never past the run's deadline (an error); 0,
  * or -ETIMEDOUT. A condition no fd announces is read again every poll_ms. */
 int run_await(struct run *r, bool (*cond)(struct run *, const void *), const void *arg, int bound_ms, int poll_ms);
