@@ -60,10 +60,15 @@ cat >"$dir/tracefs.sh" <<'EOS'
 set -eu
 tcpfault=$1 dir=$2 mnt=$3
 mkdir -p "$mnt"
-mount -t tracefs nodev "$mnt" 2>/dev/null || { echo "no tracefs"; exit 2; }
+unmount=umount
+if [ -d "$mnt/instances" ]; then
+	unmount=:   # tracefs is already there (a chroot's /sys/kernel/tracing): only our instance is ours
+else
+	mount -t tracefs nodev "$mnt" 2>/dev/null || { echo "no tracefs"; exit 2; }
+fi
 inst=$mnt/instances/tcpfault-ktrace-$$
 mkdir "$inst"
-trap 'echo 0 >"$inst/events/tcp/tcp_send_reset/enable"; rmdir "$inst"; umount "$mnt"' EXIT
+trap 'echo 0 >"$inst/events/tcp/tcp_send_reset/enable"; rmdir "$inst"; $unmount "$mnt"' EXIT
 echo mono >"$inst/trace_clock"
 echo 1 >"$inst/events/tcp/tcp_send_reset/enable"
 for s in refused linger-zero reboot-rst crash-unread unread-close half-open-keepalive accept-overflow-reset; do
@@ -75,7 +80,8 @@ done
 cat "$inst/trace" >"$dir/trace"
 EOS
 # tracefs mounted in a mount namespace of this test's own. In a chroot (its / no mount point,
-# so unshare cannot make it private), on /sys instead, a mount point made private first.
+# so unshare cannot make it private), the tracefs already at /sys/kernel/tracing (mounting it
+# there again is EBUSY), in a mount namespace whose /sys is made private first.
 if unshare -m true 2>/dev/null; then
 	unshare -m sh "$dir/tracefs.sh" "$tcpfault" "$dir" "$dir/tracefs"
 else
