@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -273,6 +274,31 @@ int peer_report_parse(const char *msg, struct peer_report *ret)
 	}
 	*ret = r;
 	return 0;
+}
+
+int peer_reset(struct peer *p, int timeout_ms)
+{
+	struct peer_report rep;
+	int id, r;
+
+	/* Whatever is still in the channel is the run's: a peer with something left is not clean. */
+	if ((r = peer_recv(p, &rep)) != 0)
+		return r < 0 ? r : -EBUSY;
+	if ((id = peer_send(p, "-", "reset")) < 0)
+		return id;
+	struct pollfd pfd = { .fd = p->control_fd, .events = POLLIN };
+	for (int i = 0; i < 4; i++) {
+		r = poll(&pfd, 1, timeout_ms);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return r < 0 ? -errno : -ETIMEDOUT;
+		if ((r = peer_recv(p, &rep)) < 0)
+			return r;
+		if (r == 1)
+			return rep.kind == 'D' && rep.id == id ? 0 : -EBUSY;
+	}
+	return -ETIMEDOUT;
 }
 
 int peer_signal(struct peer *p, int sig)
