@@ -417,7 +417,7 @@ static void do_synflood(struct cmd *c)
 	report(c, NULL, "synflood", sent == count ? sent : -1, sent == count ? 0 : err, now_us());
 }
 
-/* Runs one command on its socket's worker thread. */
+/* Runs one command on its socket's worker thread (its caller sends D). */
 static void run(struct cmd *c, struct slot *s)
 {
 	const char *op = c->op, *a0 = c->arg[0];
@@ -484,7 +484,6 @@ static void run(struct cmd *c, struct slot *s)
 	} else if (strcmp(op, "setsockopt") == 0) {
 		do_setsockopt(c, s, fd);
 	}
-	send_msg("D %d", c->id);
 }
 
 /* A worker's command loop; it lasts as long as the process. */
@@ -504,13 +503,17 @@ static void *worker(void *arg)
 		s->busy = true;
 		pthread_mutex_unlock(&lock);
 
-		if (parse_cmd(msg, &c) == 0)   /* parsed once already by main */
+		bool parsed = parse_cmd(msg, &c) == 0;   /* parsed once already by main */
+		if (parsed)
 			run(&c, s);
 
 		pthread_mutex_lock(&lock);
 		s->busy = false;
 		pthread_cond_broadcast(&returned);
 		pthread_mutex_unlock(&lock);
+		/* D once idle again: a reset the controller sends on it finds the name not busy. */
+		if (parsed)
+			send_msg("D %d", c.id);
 	}
 	return NULL;
 }
