@@ -8,6 +8,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,10 +40,24 @@ static void close_fdp(int *fd)
 }
 #define _cleanup_fd_ __attribute__((cleanup(close_fdp)))
 
-/* Runs in the forked child: only async-signal-safe calls. Reports its errno on err_fd. */
-static _Noreturn void child(int netns_fd, int control, int err_fd, pid_t parent, char *const argv[],
-			    const char *path)
+struct child_args {
+	int netns_fd, control, err_fd;
+	pid_t parent;
+	char *const *argv;
+	const char *path;
+};
+
+/* Runs in the child, which shares our memory until its exec (CLONE_VM | CLONE_VFORK: no copy
+ * of the caller's page tables, which a worker holding a capture ring and a tracer's maps makes
+ * slow to fork): only async-signal-safe calls, nothing of ours written. Reports its errno on
+ * err_fd. */
+static int child(void *arg)
 {
+	const struct child_args *a = arg;
+	int netns_fd = a->netns_fd, control = a->control, err_fd = a->err_fd;
+	pid_t parent = a->parent;
+	char *const *argv = a->argv;
+	const char *path = a->path;
 	int err;
 
 	if (netns_fd >= 0 && setns(netns_fd, CLONE_NEWNET) < 0)
@@ -90,12 +106,23 @@ int peer_spawn(const char *path, int netns_fd, const char *name, struct peer **r
 	pipe_rd = pv[0];
 	pipe_wr = pv[1];
 
-	pid_t parent = getpid();
-	pid = fork();
+	struct child_args args = { netns_fd, theirs, pipe_wr, getpid(), argv, path };
+	enum { STACK = 64 << 10 };
+	char *stack = malloc(STACK);
+	if (!stack)
+		return -ENOMEM;
+	/* We wait here until the child has exec'd or exited. No handler of ours may run in it
+	 * meanwhile (on our memory): every signal blocked until then, in both; the peer unblocks
+	 * them (its main()). */
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	pid = clone(child, stack + STACK, CLONE_VM | CLONE_VFORK | SIGCHLD, &args);
+	err = errno;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	free(stack);
 	if (pid < 0)
-		return -errno;
-	if (pid == 0)
-		child(netns_fd, theirs, pipe_wr, parent, argv, path);
+		return -err;
 
 	close(pipe_wr);
 	pipe_wr = -1;
@@ -273,6 +300,31 @@ int peer_report_parse(const char *msg, struct peer_report *ret)
 	}
 	*ret = r;
 	return 0;
+}
+
+int peer_reset(struct peer *p, int timeout_ms)
+{
+	struct peer_report rep;
+	int id, r;
+
+	/* Whatever is still in the channel is the run's: a peer with something left is not clean. */
+	if ((r = peer_recv(p, &rep)) != 0)
+		return r < 0 ? r : -EBUSY;
+	if ((id = peer_send(p, "-", "reset")) < 0)
+		return id;
+	struct pollfd pfd = { .fd = p->control_fd, .events = POLLIN };
+	for (int i = 0; i < 4; i++) {
+		r = poll(&pfd, 1, timeout_ms);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return r < 0 ? -errno : -ETIMEDOUT;
+		if ((r = peer_recv(p, &rep)) < 0)
+			return r;
+		if (r == 1)
+			return rep.kind == 'D' && rep.id == id ? 0 : -EBUSY;
+	}
+	return -ETIMEDOUT;
 }
 
 int peer_signal(struct peer *p, int sig)

@@ -59,6 +59,10 @@
  *                                       Reported once, as call "synflood": ret COUNT, or -1 with
  *                                       the errno of the first call that failed. Needs
  *                                       CAP_NET_RAW in the namespace
+ *     reset                             (sock "-") for the next run of a job slot: every socket
+ *                                       closed, every name forgotten, SIGPIPE ignored; nothing
+ *                                       is reported but D. "E busy" (then D) while a command is
+ *                                       queued or running: the peer is then to be killed
  *
  * Peer -> controller:
  *     R <id> <sock> <call> <ret> <errno-name|-> <t_us>   one per syscall, in order
@@ -148,6 +152,10 @@ int peer_recv(struct peer *p, struct peer_report *ret);
 /* Parses one report message (exposed for unit tests). */
 int peer_report_parse(const char *msg, struct peer_report *ret);
 
+/* The peer made ready for another run (the reset command), awaited at most timeout_ms: 0; -EBUSY
+ * if it refused (a command queued or running) or anything else came first (a report of the run
+ * not taken in), -ETIMEDOUT, -EPIPE if it has ended. On any error the caller frees it. */
+int peer_reset(struct peer *p, int timeout_ms);
 /* Sends a signal to the peer process (by pidfd); -ESRCH once it has been reaped. */
 int peer_signal(struct peer *p, int sig);
 /* Whether the peer has ended; if so *ret_status is a wait(2) status. Non-blocking. */

@@ -71,7 +71,7 @@ static const struct op {
 	{ "shutdown", 1, 1, ON_SOCK }, { "close", 0, 0, ON_SOCK },      { "nonblock", 0, 0, ON_SOCK },
 	{ "setsockopt", 2, 3, ON_SOCK }, { "interrupt", 0, 0, ON_MAIN },
 	{ "sigpipe", 1, 1, ON_DASH },  { "crash", 0, 0, ON_DASH },
-	{ "synflood", 4, 4, ON_DASH },
+	{ "synflood", 4, 4, ON_DASH }, { "reset", 0, 0, ON_DASH },
 };
 
 enum optkind { OPT_INT, OPT_LINGER, OPT_MS_TIMEVAL };
@@ -417,7 +417,7 @@ static void do_synflood(struct cmd *c)
 	report(c, NULL, "synflood", sent == count ? sent : -1, sent == count ? 0 : err, now_us());
 }
 
-/* Runs one command on its socket's worker thread. */
+/* Runs one command on its socket's worker thread (its caller sends D). */
 static void run(struct cmd *c, struct slot *s)
 {
 	const char *op = c->op, *a0 = c->arg[0];
@@ -484,7 +484,6 @@ static void run(struct cmd *c, struct slot *s)
 	} else if (strcmp(op, "setsockopt") == 0) {
 		do_setsockopt(c, s, fd);
 	}
-	send_msg("D %d", c->id);
 }
 
 /* A worker's command loop; it lasts as long as the process. */
@@ -504,13 +503,17 @@ static void *worker(void *arg)
 		s->busy = true;
 		pthread_mutex_unlock(&lock);
 
-		if (parse_cmd(msg, &c) == 0)   /* parsed once already by main */
+		bool parsed = parse_cmd(msg, &c) == 0;   /* parsed once already by main */
+		if (parsed)
 			run(&c, s);
 
 		pthread_mutex_lock(&lock);
 		s->busy = false;
 		pthread_cond_broadcast(&returned);
 		pthread_mutex_unlock(&lock);
+		/* D once idle again: a reset the controller sends on it finds the name not busy. */
+		if (parsed)
+			send_msg("D %d", c.id);
 	}
 	return NULL;
 }
@@ -526,7 +529,8 @@ static const char *enqueue(const char *name, const char *msg)
 	if (!s && (s = find_slot(""))) {
 		snprintf(s->name, sizeof(s->name), "%s", name);
 		s->fd = -1;
-		pthread_cond_init(&s->wake, NULL);
+		if (!s->has_thread)   /* else a name forgotten by reset: its worker waits on it */
+			pthread_cond_init(&s->wake, NULL);
 	}
 	if (!s)
 		err = "too many socket names";
@@ -606,6 +610,34 @@ static void invalid_write(void)
 	*nowhere = 1;
 }
 
+/*
+ * reset: the process as a new one would be, for the next run of a job slot (peer.h): every
+ * socket closed, every name forgotten (its idle worker thread kept for the next name to take),
+ * SIGPIPE ignored. Refused while any worker has a command queued or running: a call blocked
+ * in the kernel cannot be taken back, so such a peer must be killed instead.
+ */
+static void do_reset(struct cmd *c)
+{
+	struct sigaction sa = { .sa_handler = SIG_IGN };
+	bool busy = false;
+
+	pthread_mutex_lock(&lock);
+	for (int i = 0; i < MAX_SOCKS && slots[i].name[0] && !busy; i++)
+		busy = slots[i].busy || slots[i].count;
+	for (int i = 0; i < MAX_SOCKS && slots[i].name[0] && !busy; i++) {
+		if (slots[i].fd >= 0)
+			close(slots[i].fd);
+		slots[i].fd = -1;
+		slots[i].name[0] = '\0';
+	}
+	pthread_mutex_unlock(&lock);
+	if (busy) {
+		send_msg("E %d busy: a command is queued or running", c->id);
+		return;
+	}
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
 static void dispatch(const char *msg)
 {
 	const struct op *op = NULL;
@@ -637,6 +669,8 @@ static void dispatch(const char *msg)
 		do_interrupt(&c);
 	} else if (strcmp(c.op, "synflood") == 0) {
 		do_synflood(&c);
+	} else if (strcmp(c.op, "reset") == 0) {
+		do_reset(&c);
 	} else if (strcmp(c.op, "crash") == 0) {
 		invalid_write();
 		send_msg("E %d the invalid write did not fault", c.id);

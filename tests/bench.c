@@ -8,13 +8,16 @@
  *      peers started) created and torn down, median over many;
  *   2. the bare sandbox (libnl) against the iproute2-shell way (ip netns add, ip link add ...
  *      type veth, ip addr, ip netns del), measured interleaved (A B A B: load hits both
- *      alike), medians and their ratio;
+ *      alike), medians and their ratio; and a job slot's kept sandbox reset (a TIME-WAIT
+ *      destroyed) with its capture restarted against the iproute2 way, interleaved too;
  *   3. how cost grows: 1, 10 and 100 sandboxes in a row;
  *   4. capture fidelity at 1000 concurrent connections: packets captured against the veth's
  *      own counters, and the kernel's capture drops; and the 65,535-SYN flood scenario
  *      (tests/data/flood-capture.tcpf): its packets kept, 0 dropped (a drop makes it an error);
  *   5. 1,000 connections in one run (tests/thousand.sh): verdicts and wall time;
- *   6. the whole catalog at -j1, -j4, -j16 and the default -j: wall time, timer floor (the sum
+ *   6. job slots' reuse on against TCPFAULT_REUSE=0 in turn (A B A B), at -j1 and -j16: short
+ *      runs' median time beyond their floor, and wall;
+ *   7. the whole catalog at -j1, -j4, -j16 and the default -j: wall time, timer floor (the sum
  *      of the runs' floor_ms: how long the 'after' floors they met were running; divided by the
  *      jobs, or the longest run's if that is more), the median time a run spends beyond its
  *      floor, and where a run's time goes (TCPFAULT_TIMINGS: sandbox, tracer, capture open,
@@ -112,6 +115,88 @@ static const char *met(bool ok)
 	return ok ? "met" : "NOT met";
 }
 
+/* A connection made and closed in sb (client 0 to server 1, port 5000), the client's end left
+ * in TIME-WAIT: what a run leaves for the reset to destroy. */
+static void leave_time_wait(struct netns_sandbox *sb)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(5000) };
+	int back, l = -1, c = -1, s = -1, one = 1;
+
+	inet_pton(AF_INET, "198.18.0.2", &a.sin_addr);
+	if (netns_enter(sb, 1, &back) == 0) {
+		l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+		if (bind(l, (struct sockaddr *)&a, sizeof a) < 0 || listen(l, 1) < 0) {
+			close(l);
+			l = -1;
+		}
+		netns_leave(back);
+	}
+	if (l >= 0 && netns_enter(sb, 0, &back) == 0) {
+		c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		netns_leave(back);
+		if (connect(c, (struct sockaddr *)&a, sizeof a) == 0 && (s = accept(l, NULL, NULL)) >= 0) {
+			char b;
+			close(c);               /* the client closes first: its end goes to TIME-WAIT */
+			(void) !read(s, &b, 1);   /* its FIN */
+			close(s);
+			c = s = -1;
+		}
+	}
+	if (c >= 0)
+		close(c);
+	if (l >= 0)
+		close(l);
+}
+
+/* A job slot's way (TCPFAULT_REUSE): the kept sandbox reset and its capture restarted, against
+ * the iproute2 way of making a new one, interleaved (A B A B); each reset after a TIME-WAIT
+ * was left in it. */
+static void slot_resets(int m)
+{
+	struct netns_sandbox *sb;
+	struct capture *cap = NULL;
+	char err[256];
+	double reset[64], ip[64], ratio[64];
+	int n = 0, ok = system("command -v ip >/dev/null") == 0;
+
+	if (m > 64)
+		m = 64;
+	if (netns_sandbox_new(2, &sb) < 0 || capture_open_wire(sb, NULL, 0, 0, &cap, err, sizeof err) < 0) {
+		printf("slot reset: no sandbox or capture: %s\n", netns_new_error());
+		netns_sandbox_free(sb);
+		return;
+	}
+	for (int i = 0; i < m && ok; i++) {
+		unsigned remade = 0;
+		leave_time_wait(sb);
+		capture_end_file(cap);
+		double t = now_ms();
+		if (netns_sandbox_reset(sb, &remade) < 0 || capture_restart(cap, NULL, err, sizeof err) < 0) {
+			printf("slot reset: failed: %s\n", netns_last_error(sb));
+			ok = 0;
+			break;
+		}
+		reset[n] = now_ms() - t;
+		t = now_ms();
+		ok = iproute2_once(100 + i) == 0;
+		ip[n] = now_ms() - t;
+		ratio[n] = ip[n] / reset[n];
+		n++;
+	}
+	capture_free(cap);
+	netns_sandbox_free(sb);
+	if (!ok || n == 0) {
+		printf("slot reset against iproute2: not measured (no ip(8), or it failed)\n");
+		return;
+	}
+	double mr = median(reset, n), mi = median(ip, n), q = median(ratio, n);
+	printf("slot sandbox reset (TIME-WAIT destroyed) + capture restart: median %6.2f ms over %d (interleaved)\n", mr, n);
+	printf("bare sandbox with iproute2 commands:                  median %6.2f ms over %d (interleaved)\n", mi, n);
+	printf("iproute2 / slot reset: %.1fx (medians), %.1fx (median of the %d pairs' ratios); target >= 30x: %s\n",
+	       mi / mr, q, n, met(q >= 30));
+}
+
 static void sandboxes(const char *peer_path)
 {
 	enum { N = 50, M = 20 };
@@ -148,6 +233,7 @@ static void sandboxes(const char *peer_path)
 	printf("iproute2 / libnl: %.1fx (medians), %.1fx (median of the %d pairs' ratios); target >= 30x: %s\n",
 	       mi / mb, mr, M, met(mr >= 30));
 
+	slot_resets(M);
 	printf("growth (sandbox + capture + peers, in a row):\n");
 	for (int n = 1; n <= 100; n *= 10) {
 		double t = now_ms(), block = t, each[4] = { 0 };
@@ -468,8 +554,53 @@ out:
 	json_object_put(top);
 }
 
+/* The median time beyond the floor of the runs in res. */
+static double beyond_median(json_object *res)
+{
+	double v[MAX_RUNS];
+	int n = 0;
+
+	for (size_t i = 0; res && i < json_object_array_length(res) && n < MAX_RUNS; i++) {
+		json_object *r = json_object_array_get_idx(res, i);
+		v[n++] = get_double(r, "duration_ms") - get_double(r, "floor_ms");
+	}
+	return n ? median(v, n) : -1;
+}
+
+/* Job slots' reuse on (the default) against TCPFAULT_REUSE=0, in turn (A B A B: load hits both
+ * alike), at -j1 and -j16: short runs (refused, sigkill: their floors are 0), wall and the
+ * median time beyond the floor, each pair's ratio. */
+static void reuse_ab(const char *tcpfault)
+{
+	enum { PAIRS = 3 };
+	char cmd[4096];
+
+	for (int j = 1; j <= 16; j += 15) {
+		double on[PAIRS], off[PAIRS], won[PAIRS], woff[PAIRS], ratio[PAIRS];
+		for (int i = 0; i < PAIRS; i++) {
+			for (int k = 0; k < 2; k++) {
+				double wall;
+				snprintf(cmd, sizeof cmd, "%s'%s' run --format json -j%d --repeat 20 --family inet refused sigkill",
+					 k ? "TCPFAULT_REUSE=0 " : "", tcpfault, j);
+				json_object *top = run_json(cmd, NULL, &wall);
+				double b = beyond_median(json_object_object_get(top, "results"));
+				json_object_put(top);
+				*(k ? &off[i] : &on[i]) = b;
+				*(k ? &woff[i] : &won[i]) = wall;
+			}
+			ratio[i] = on[i] > 0 ? off[i] / on[i] : 0;
+		}
+		printf("reuse on vs TCPFAULT_REUSE=0, -j%-2d (refused+sigkill inet x20, %d pairs in turn): beyond the floor "
+		       "%.1f/%.1f/%.1f ms vs %.1f/%.1f/%.1f ms (%.1fx median of pairs); wall %.0f/%.0f/%.0f vs %.0f/%.0f/%.0f ms; "
+		       "target <= %d ms: %s\n", j, PAIRS, on[0], on[1], on[2], off[0], off[1], off[2], median(ratio, PAIRS),
+		       won[0], won[1], won[2], woff[0], woff[1], woff[2], j == 1 ? 15 : 40,
+		       met(median(on, PAIRS) <= (j == 1 ? 15 : 40)));
+	}
+}
+
 static void catalog_times(const char *tcpfault)
 {
+	reuse_ab(tcpfault);
 	/* -j1 on a third of the catalog, one family: the median per run needs no more, and the
 	 * whole would take its timer floor, minutes. */
 	catalog(tcpfault, 1, "--shard 1/3 --family inet");

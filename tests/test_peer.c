@@ -4,6 +4,7 @@
  * tcpfault-peer (path in $TCPFAULT_PEER) spawned in the current network namespace, so no
  * privilege is needed. Sockets use loopback only. Every wait is a poll() with a 5 s bound.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -422,6 +423,50 @@ static void test_sigpipe_kills(void **state)
 	assert_int_equal(WTERMSIG(status), SIGPIPE);
 }
 
+/* The peer's open fds. */
+static int count_fds(struct ctx *t)
+{
+	char path[64];
+	int n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int) peer_pid(t->p));
+	DIR *d = opendir(path);
+	assert_non_null(d);
+	for (struct dirent *e; (e = readdir(d));)
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+/* reset (a job slot's next run): refused while a call is blocked; then every socket closed,
+ * every name free again, SIGPIPE ignored again. */
+static void test_reset(void **state)
+{
+	struct ctx *t = *state;
+	struct peer_report r;
+	int fds = count_fds(t);
+
+	call(t, "-", "sigaction", 0, "sigpipe default");
+	connect_pair(t, "c", "s");
+	int rd = cmd(t, "s", "read 100");
+	int id = cmd(t, "-", "reset");
+	await_report(t, 'E', id, &r);
+	await_report(t, 'D', id, &r);
+	assert_int_equal(call(t, "c", "send", 0, "write 3"), 3);
+	await_report(t, 'R', rd, &r);
+	assert_int_equal(r.ret, 3);
+	await_report(t, 'D', rd, &r);
+	assert_true(count_fds(t) > fds);
+	assert_int_equal(peer_reset(t->p, WAIT_MS), 0);
+	assert_int_equal(count_fds(t), fds);
+	/* The names are free (socket on a busy name is an error), SIGPIPE ignored: EPIPE, alive. */
+	reset_pair(t);
+	call(t, "c", "send", EPIPE, "write 5");
+	assert_int_equal(peer_reset(t->p, WAIT_MS), 0);
+	assert_int_equal(count_fds(t), fds);
+	assert_int_equal(t->n, 0);
+}
+
 static void test_await_connect_refused(void **state)
 {
 	struct ctx *t = *state;
@@ -482,6 +527,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_interrupt, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_after_rst, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sigpipe_kills, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reset, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_await_connect_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_await_connect_ok, setup, teardown),
 	};

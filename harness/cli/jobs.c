@@ -137,11 +137,60 @@ static pid_t spawn(struct job *jobs, size_t n, int keep, int spool, bool pidns_o
 	return 0;
 }
 
+/* Whether our /proc is our PID namespace's (own_proc()): /proc/self is then "1", us. */
+static bool proc_is_ours(void)
+{
+	char self[16];
+	ssize_t n = readlink("/proc/self", self, sizeof self - 1);
+
+	return n == 1 && self[0] == '1';
+}
+
+/* Ends every process of our PID namespace but us and those keep holds (the slot's peers). We
+ * are its init: kill(-1) reaches its processes and no other, and each process left is our child
+ * or becomes one when its parent dies, so each round's wait returns; bounded. Only where /proc
+ * is our namespace's (own_proc()) can the peers be told apart: elsewhere (its numbers would be
+ * the host's) they go too, as everything did before peers were kept. */
+static void end_others(struct run_keep *keep)
+{
+	DIR *d = proc_is_ours() ? opendir("/proc") : NULL;
+
+	if (!d) {
+		for (unsigned h = 0; h < SCENARIO_MAX_HOSTS; h++) {
+			peer_free(keep->peers[h]);
+			keep->peers[h] = NULL;
+		}
+		kill(-1, SIGKILL);
+		for (int k = 0; k < 100000 && (waitpid(-1, NULL, 0) > 0 || errno == EINTR); k++)
+			;
+		return;
+	}
+	for (int round = 0; round < 10000; round++) {
+		struct dirent *e;
+		bool others = false;
+		rewinddir(d);
+		while ((e = readdir(d))) {
+			int pid = atoi(e->d_name);
+			if (pid > 1 && !run_keep_holds(keep, pid)) {
+				others = true;
+				kill(pid, SIGKILL);
+			}
+		}
+		if (!others)
+			break;
+		/* One of them has ended (or a kept peer died: its pidfd tells the next run). */
+		while (waitpid(-1, NULL, 0) < 0 && errno == EINTR)
+			;
+	}
+	closedir(d);
+}
+
 /* The slot worker: runs the jobs that come down sock until the controller closes it. */
 static _Noreturn void serve(struct job *jobs, size_t n, int sock, struct run_progress *progress,
 			    const struct run_options *base)
 {
-	struct run_keep keep = { 0 };
+	const char *peers = getenv("TCPFAULT_REUSE_PEERS");
+	struct run_keep keep = { .no_peers = peers && strcmp(peers, "0") == 0 };
 
 	for (;;) {
 		size_t idx;
@@ -167,10 +216,8 @@ static _Noreturn void serve(struct job *jobs, size_t n, int sock, struct run_pro
 		close(fd);
 		result_free(res);
 		/* What the run left running (a program's daemon): gone before the next run's
-		 * reset; we are this PID namespace's init, so -1 is its processes, no other. */
-		kill(-1, SIGKILL);
-		for (int k = 0; k < 100000 && (waitpid(-1, NULL, 0) > 0 || errno == EINTR); k++)
-			;
+		 * reset, all but the slot's peers. */
+		end_others(&keep);
 	}
 }
 

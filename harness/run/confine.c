@@ -90,6 +90,16 @@ void confine_prepare(struct confine *c, bool privileged)
 	} else if (zero_outside) {
 		c->root_outside = true;   /* only 0 mapped, and it is the parent's root */
 	}
+maps:
+	snprintf(c->uid_map, sizeof c->uid_map, "0 %u 1\n", (unsigned)c->uid);
+	snprintf(c->gid_map, sizeof c->gid_map, "0 %u 1\n", (unsigned)c->gid);
+}
+
+void confine_settle(struct confine *c)
+{
+	if (c->settled)
+		return;
+	c->settled = true;
 	/* A chroot whose / is mode 700 (a fresh root made by mktemp -d): that user could run
 	 * nothing at all. The program then stays root, without any capability. */
 	if (c->switch_ids && !confine_reaches(c, "/", X_OK)) {
@@ -97,10 +107,9 @@ void confine_prepare(struct confine *c, bool privileged)
 		c->weak = true;
 		c->uid = getuid();
 		c->gid = getgid();
+		snprintf(c->uid_map, sizeof c->uid_map, "0 %u 1\n", (unsigned)c->uid);
+		snprintf(c->gid_map, sizeof c->gid_map, "0 %u 1\n", (unsigned)c->gid);
 	}
-maps:
-	snprintf(c->uid_map, sizeof c->uid_map, "0 %u 1\n", (unsigned)c->uid);
-	snprintf(c->gid_map, sizeof c->gid_map, "0 %u 1\n", (unsigned)c->gid);
 }
 
 static int write_file(const char *path, const char *text)

@@ -520,7 +520,7 @@ int step_reboot(struct run *r, const struct step *st)
 	run_counters_start(r, h);
 	run_event(r, h, "reboot: namespace destroyed and created anew, same addresses");
 	run_fault_mark(r, began);
-	return peers_start(r, h);
+	return peers_start(r, h, NULL);
 }
 
 /* ---- stop, cont: SIGSTOP and SIGCONT, the process frozen but alive ---- */

@@ -680,6 +680,7 @@ static int spawn(struct programs *ps, struct program *p, int netns_fd, char **ar
 	int fds[4] = { -1, -1, -1, -1 }, e = 0, null = -1, shim_fd = -1, exe_fd = -1;
 	char **envp = NULL, shim_path[32];
 
+	confine_settle(&ps->conf);
 	/* As a confined user's own PATH search would: the first it can reach (root's PATH may
 	 * start with folders it cannot enter, /root/.pyenv/shims), else root's find (its fd is then
 	 * handed over). */

@@ -120,18 +120,26 @@ struct run_options {
 					   * as an exec'd program has ended (tcpfault sweep: no 30 s wait
 					   * for a client that is gone) */
 };
-/* A job slot's sandbox and its capture, and its kernel tracer (any run takes that, restarted,
- * and leaves it). A run that can use the sandbox takes it and resets it
+/* A job slot's sandbox and its capture, its hosts' peers, and its kernel tracer (any run takes
+ * that, restarted, and leaves it). A run that can use the sandbox takes it and resets it
  * (netns_sandbox_reset()) first, and the capture with it where the ring and snaplen are the
- * same (else it opens its own); a run that cannot frees both. A run that may leave them for the
- * next puts them here: the caller must end every process of the run before the next run. */
+ * same (else it opens its own), and each host's peer where that host was not made anew (else a
+ * new one); a run that cannot frees them all. A run that may leave them for the next puts them
+ * here, each peer reset (peer_reset(): no socket, no name; a peer that was signalled, or busy,
+ * is killed instead): the caller must end every other process of the run before the next run
+ * (run_keep_holds()). */
 struct run_keep {
 	struct netns_sandbox *sb;
 	struct capture *cap;              /* on sb's wire, or NULL */
 	size_t ring;                      /* the capture's ring and snaplen */
 	unsigned snaplen;
 	struct ktrace *kt;                /* the kernel tracer, whatever the sandbox; or NULL */
+	struct peer *peers[SCENARIO_MAX_HOSTS];   /* each host's peer, reset; or NULL */
+	uint64_t peer_ns[SCENARIO_MAX_HOSTS];     /* the namespace it runs in (its inode) */
+	bool no_peers;                    /* TCPFAULT_REUSE_PEERS=0: every run starts its own */
 };
+/* Whether pid is one of the processes k keeps (a peer), which must live on to the next run. */
+bool run_keep_holds(const struct run_keep *k, int pid);
 /* Whether a run of s may use a kept sandbox (run_options.keep): the bridge topology, programs
  * confined (no capability over the namespaces, so everything they change is a process's or a
  * socket's, and dies or is destroyed). */

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 
 #include "internal.h"
@@ -418,13 +419,58 @@ bool runner_reusable(const struct scenario *s, const struct run_options *o)
 	return !s->router && !o->privileged_programs;
 }
 
-/* The slot's sandbox goes, its capture first (it is on the sandbox's wire); not the tracer. */
+/* The slot's kept peers go (killed, reaped). */
+static void keep_free_peers(struct run_keep *k)
+{
+	for (unsigned h = 0; h < SCENARIO_MAX_HOSTS; h++) {
+		peer_free(k->peers[h]);
+		k->peers[h] = NULL;
+	}
+}
+
+/* The slot's sandbox goes, its peers and its capture first (they are in its namespaces and on
+ * its wire); not the tracer. */
 static void keep_free(struct run_keep *k)
 {
+	keep_free_peers(k);
 	capture_free(k->cap);
 	netns_sandbox_free(k->sb);
 	k->cap = NULL;
 	k->sb = NULL;
+}
+
+bool run_keep_holds(const struct run_keep *k, int pid)
+{
+	for (unsigned h = 0; k && h < SCENARIO_MAX_HOSTS; h++)
+		if (k->peers[h] && peer_pid(k->peers[h]) == pid)
+			return true;
+	return false;
+}
+
+/* Which namespace host's fd is (its inode), 0 if unknown. */
+static uint64_t ns_id(struct netns_sandbox *sb, int host)
+{
+	struct stat st;
+
+	return fstat(netns_fd(sb, host), &st) == 0 ? (uint64_t)st.st_ino : 0;
+}
+
+/* The slot's peer for host if it can serve this run (alive, and its host not made anew since),
+ * else NULL (and it goes). */
+static struct peer *kept_peer(struct run *r, int host)
+{
+	struct run_keep *k = r->o->keep;
+	struct peer *p = k ? k->peers[host] : NULL;
+	bool dead = true;
+
+	if (!p)
+		return NULL;
+	k->peers[host] = NULL;
+	if (peer_reap(p, &dead, NULL) < 0 || dead || !k->peer_ns[host] || k->peer_ns[host] != ns_id(r->sb, host)) {
+		peer_free(p);
+		return NULL;
+	}
+	return p;
 }
 
 /* The slot's kept sandbox, reset, if this run can use it (else it is freed); NULL if none.
@@ -549,9 +595,19 @@ static int setup(struct run *r)
 	for (size_t i = 0; i < sizeof sources / sizeof sources[0]; i++)
 		if (loop_add(&r->loop, &sources[i]) < 0)
 			return run_errorf(r, "the event loop takes no more sources");
-	for (unsigned h = 0; h < s->nhosts; h++)
-		if (peers_start(r, (int)h) < 0)
+	unsigned kept = 0;
+	for (unsigned h = 0; h < s->nhosts; h++) {
+		struct peer *p = r->sb_reused ? kept_peer(r, (int)h) : NULL;
+		kept += p != NULL;
+		if (peers_start(r, (int)h, p) < 0)
 			return -1;
+	}
+	if (r->sb_reused)
+		keep_free_peers(o->keep);   /* any left: not for this run's hosts */
+	if (kept) {
+		snprintf(err, sizeof err, "peers: %u of the job slot's, reset after its previous run (TCPFAULT_REUSE=0: new ones)", kept);
+		result_note(r->res, err);
+	}
 	mark(r, MARK_PEERS);
 	return 0;
 }
@@ -591,17 +647,35 @@ static void teardown(struct run *r)
 		r->cap = NULL;
 	}
 	mark(r, MARK_CAPTURE_CLOSE);
+	/* Each peer kept for the slot's next run if it can be made as new (peer_reset()): not one a
+	 * step signalled (stopped, killed), nor one with a command still queued or running. */
+	bool keep = r->reusable && r->sb;
+	struct peer *kept[SCENARIO_MAX_HOSTS] = { 0 };
+	uint64_t kept_ns[SCENARIO_MAX_HOSTS] = { 0 };
 	for (unsigned h = 0; h < r->s->nhosts; h++) {
-		peer_free(r->peers[h].p);
-		free(r->peers[h].calls);
+		struct peer_actor *pa = &r->peers[h];
+		if (keep && !r->o->keep->no_peers && pa->p && !pa->dead && !pa->signalled && peer_reset(pa->p, 500) == 0) {
+			kept[h] = pa->p;
+			kept_ns[h] = ns_id(r->sb, (int)h);
+		} else {
+			peer_free(pa->p);
+		}
+		free(pa->calls);
 	}
 	mark(r, MARK_PEERS_REAP);
 	free(r->sockbuf);
 	programs_free(r->progs);
-	if (r->reusable && r->sb) {
-		if (r->o->keep->cap)
-			capture_free(r->o->keep->cap);   /* kept, but the run ended before it took it */
-		*r->o->keep = (struct run_keep){ r->sb, r->cap, r->ring, r->snaplen, r->o->keep->kt };
+	if (keep) {
+		struct run_keep *k = r->o->keep;
+		if (k->cap)
+			capture_free(k->cap);   /* kept, but the run ended before it took it */
+		keep_free_peers(k);
+		k->sb = r->sb;
+		k->cap = r->cap;
+		k->ring = r->ring;
+		k->snaplen = r->snaplen;
+		memcpy(k->peers, kept, sizeof kept);
+		memcpy(k->peer_ns, kept_ns, sizeof kept_ns);
 	}
 	else
 		netns_sandbox_free(r->sb);

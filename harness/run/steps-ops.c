@@ -97,6 +97,7 @@ static void reap(struct run *r, int host)
 
 static int peer_actor_signal(struct actor *a, int sig)
 {
+	((struct peer_actor *)a)->signalled = true;
 	return peer_signal(((struct peer_actor *)a)->p, sig);
 }
 
@@ -134,16 +135,16 @@ static const struct actor_ops peer_actor_ops = {
 	.calls = peer_actor_calls, .unobserved = peer_actor_unobserved,
 };
 
-int peers_start(struct run *r, int host)
+int peers_start(struct run *r, int host, struct peer *kept)
 {
 	struct peer_actor *pa = &r->peers[host];
 	int e;
 
 	/* A host's peer after a reboot is a new process, but its calls are the host's history. */
 	*pa = (struct peer_actor){ .a = { .ops = &peer_actor_ops, .host = host, .call_cursor = pa->a.call_cursor },
-				   .calls = pa->calls, .ncalls = pa->ncalls, .cap = pa->cap };
+				   .calls = pa->calls, .ncalls = pa->ncalls, .cap = pa->cap, .p = kept };
 	snprintf(pa->a.full, sizeof pa->a.full, "%s", run_hostname(r, host));
-	if ((e = peer_spawn(r->o->peer_path, netns_fd(r->sb, host), run_hostname(r, host), &pa->p)) < 0) {
+	if (!kept && (e = peer_spawn(r->o->peer_path, netns_fd(r->sb, host), run_hostname(r, host), &pa->p)) < 0) {
 		pa->dead = true;
 		return run_errorf(r, "starting %s in the %s namespace: %s", r->o->peer_path, run_hostname(r, host),
 				  strerror(-e));

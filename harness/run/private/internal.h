@@ -85,6 +85,7 @@ struct peer_actor {
 	struct actor a;
 	struct peer *p;                   /* NULL before it starts and after a reboot took it */
 	bool dead;
+	bool signalled;                   /* a step sent it a signal: not kept for the next run */
 	int status;                       /* its wait status once dead */
 	int64_t death_us;
 	struct actor_call *calls;         /* its syscalls as it reported them */
@@ -245,7 +246,8 @@ int step_transition(struct run *r, const struct step *st);
 int step_reset(struct run *r, const struct step *st);
 
 /* steps-ops.c: the built-in peers */
-int peers_start(struct run *r, int host);
+/* Host's peer: kept (the job slot's, reset), or else a new one; 0, or -1 with the error recorded. */
+int peers_start(struct run *r, int host, struct peer *kept);
 void peers_free(struct run *r, int host);
 unsigned peers_fds(void *run, struct pollfd *fds, unsigned max);
 void peers_take(void *run, const struct pollfd *fds, unsigned n);
@@ -263,9 +265,13 @@ struct confine {
 	uid_t uid;                        /* the user the program is outside its user namespace */
 	gid_t gid;
 	char uid_map[32], gid_map[32];    /* "0 UID 1": made ready before the fork */
+	bool settled;                     /* confine_settle() has run */
 };
 /* Who a program will be: the user behind sudo (SUDO_UID), else nobody; none with privileged. */
 void confine_prepare(struct confine *c, bool privileged);
+/* What confine_prepare() leaves to the first program (a fork, some ms, that a run without
+ * programs need not pay): whether that user can enter / at all (else weak). */
+void confine_settle(struct confine *c);
 /* In the forked child (async-signal-safe): drops every privilege over the host; 0, or -1 with
  * errno. */
 int confine_child(const struct confine *c);
