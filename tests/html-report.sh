@@ -123,19 +123,21 @@ if jq -e '[.results[] | has("transitions")] | all' "$dir/r.json" >/dev/null; the
 	echo "ok: $(awk '{ r += $8 } END { print r }' "$dir/got") reasons and $(awk '{ b += $11 } END { print b }' "$dir/got") state bands"
 fi
 
-# End to end: the CLI's own html, with captures.
-"$tcpfault" run -j2 --format html --pcap-dir "$dir/pcap" -o "$dir/cli.html" "$@"
+# End to end: the CLI's own html, with captures, in a folder beside the page's: each link is
+# relative to the page (it survives copying the two folders together), "../pcap/...".
+mkdir "$dir/html"
+"$tcpfault" run -j2 --format html --pcap-dir "$dir/pcap" -o "$dir/html/cli.html" "$@"
 rc=$?
 [ "$rc" -le 1 ] || { echo "FAILED: html run: exit status $rc"; exit 1; }
-grep -qi '<script\|src=' "$dir/cli.html" && { echo "FAILED: the report holds a script or fetches something"; exit 1; }
-dom "$dir/cli.html" >"$dir/cli" || { echo "FAILED: chromium could not load the CLI's report"; exit 1; }
+grep -qi '<script\|src=' "$dir/html/cli.html" && { echo "FAILED: the report holds a script or fetches something"; exit 1; }
+dom "$dir/html/cli.html" >"$dir/cli" || { echo "FAILED: chromium could not load the CLI's report"; exit 1; }
 boxes "the CLI's report"
 cut -d' ' -f1,2 "$dir/want" >"$dir/want-names"
 cut -d' ' -f1,2 "$dir/cli" >"$dir/cli-names"
 diff -u "$dir/want-names" "$dir/cli-names" || { echo "FAILED: the CLI's report lists other runs"; exit 1; }
 while read -r name family svgs packets _ _ _ _ _ _ _ href; do
 	[ "$svgs" = 1 ] && [ "$packets" -gt 0 ] || { echo "FAILED: $name ($family): $svgs SVGs, $packets packets"; exit 1; }
-	[ "$href" = "$dir/pcap/$name-$family.pcap" ] && [ -s "$href" ] ||
+	[ "$href" = "../pcap/$name-$family.pcap" ] && [ -s "$dir/html/$href" ] ||
 		{ echo "FAILED: $name ($family): capture link '$href'"; exit 1; }
 done <"$dir/cli"
 echo "ok: the CLI's report: $runs runs, each with its SVG and its capture's link"

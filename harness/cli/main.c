@@ -541,6 +541,45 @@ static int spool_open(void)
 	}
 	return fd;
 }
+/* The report's link to the captures, as the page written to output will resolve it: the
+ * capture folder relative to output's folder (links survive copying the two together: a CI
+ * artifact, a mail). As given when the report goes to standard output or a path cannot be
+ * resolved. The result is kept in buf. */
+static const char *pcap_href_dir(const char *output, const char *pcap_dir, char *buf, size_t len)
+{
+	char out_dir[PATH_MAX], pcap[PATH_MAX], copy[PATH_MAX];
+
+	if (!output || !pcap_dir || snprintf(copy, sizeof copy, "%s", output) >= (int)sizeof copy)
+		return pcap_dir;
+	char *slash = strrchr(copy, '/');
+	if (slash)
+		slash[slash == copy] = 0;   /* "/f" -> "/", "d/f" -> "d" */
+	if (!realpath(slash ? copy : ".", out_dir) || !realpath(pcap_dir, pcap))
+		return pcap_dir;
+	/* The longest common folder (components whole; "/" as ""), then one ".." for each of
+	 * output's folders below it, then the rest of the capture folder's path. */
+	const char *a = strcmp(out_dir, "/") ? out_dir : "", *b = strcmp(pcap, "/") ? pcap : "";
+	size_t common = 0;
+	for (size_t i = 0;; i++) {
+		if ((a[i] == 0 || a[i] == '/') && (b[i] == 0 || b[i] == '/'))
+			common = i;
+		if (a[i] != b[i] || a[i] == 0)
+			break;
+	}
+	size_t used = 0;
+	buf[0] = 0;
+	for (const char *c = a + common; *c; c++) {
+		if (*c != '/')
+			continue;
+		if (used + 4 >= len)
+			return pcap_dir;
+		used += (size_t)sprintf(buf + used, used ? "/.." : "..");
+	}
+	const char *rest = b + common + (b[common] == '/');
+	int n = snprintf(buf + used, len - used, "%s%s", used && *rest ? "/" : "", *rest || used ? rest : ".");
+	return n < 0 || (size_t)n >= len - used ? pcap_dir : buf;
+}
+
 
 /* Writes the report of the jobs' results to out; the exit status: 1 if anything failed or
  * broke (or the report could not be written), 3 if the only trouble is a capability this
@@ -563,7 +602,8 @@ static int report(FILE *out, const char *name, struct job *jobs, size_t njob, in
 	c->ro.verbose = c->o.verbose;
 	c->ro.explain = explain;
 	c->ro.color = report_color_wanted(out);
-	c->ro.pcap_dir = c->o.pcap_dir;
+	char href_dir[PATH_MAX];
+	c->ro.pcap_dir = pcap_href_dir(c->output, c->o.pcap_dir, href_dir, sizeof href_dir);
 	report_write_from(out, (enum report_format)c->format, &rs, &c->ro);
 	int summary = report_step_summary_from(&rs, &c->ro);
 	if (summary < 0)
