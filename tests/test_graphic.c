@@ -229,6 +229,15 @@ static void test_traced(void **state)
 	assert_non_null(strstr(md, "h0->>h1: 1.100 S seq 0 (SYN retransmission)\n"));
 	assert_non_null(strstr(md, "Note over h1: 2.500 (drops a packet: NETFILTER_DROP)\n"));
 	free(md);
+	/* The text ladder: a retransmission its arrow names has no row of its own; one that went
+	 * out as no captured packet keeps its row. */
+	assert_int_equal(result_add_retransmit(r, 1.05, "client", 40000, 5000, "SYN-SENT", "loss", RESULT_RTX_SYN), 0);
+	assert_int_equal(result_add_retransmit(r, 2.4, "client", 40000, 5000, "ESTABLISHED", "loss", RESULT_RTX_RTO), 0);
+	char *text = render(REPORT_TEXT, &r, 1, &(struct report_options){ .verbose = true });
+	assert_int_equal(count(text, "(SYN retransmission)"), 1);
+	assert_int_equal(count(text, "(retransmits"), 1);
+	assert_non_null(strstr(text, "(retransmits: RTO, ca loss)"));
+	free(text);
 	result_free(r);
 }
 

@@ -108,6 +108,20 @@ static struct row *note_row(struct row *w, struct cols *c, double t_ms, const ch
 	return w;
 }
 
+/* Whether the retransmission o went out as a captured packet labelled with its kind (the
+ * first from its host with its ports and kind, at or after it, not yet taken: as the runner
+ * matched them): its arrow says it, no row of its own. */
+static bool on_packet(const struct result *r, const struct result_retransmit *o, bool *taken)
+{
+	for (size_t i = 0; *o->kind && i < r->packets.n; i++) {
+		const struct result_packet *p = &r->packets.v[i];
+		if (!taken[i] && p->sport == o->sport && p->dport == o->dport && strcmp(p->retransmit, o->kind) == 0 &&
+		    p->t_ms >= o->t_ms - 1.0 && strcmp(p->from, o->host) == 0)
+			return taken[i] = true;
+	}
+	return false;
+}
+
 /* Collects the rows, in time order. Returns the count; *ret is malloc'd. */
 static size_t ladder_rows(const struct result *r, struct cols *c, struct row **ret)
 {
@@ -164,12 +178,17 @@ static size_t ladder_rows(const struct result *r, struct cols *c, struct row **r
 		else
 			snprintf(rows[k].text, sizeof rows[k].text, "~ %s > %s", o->from, o->to);
 	}
-	for (size_t i = 0; i < r->retransmits.n; i++, k++) {
+	bool *shown = calloc(r->packets.n + 1, sizeof *shown);
+	for (size_t i = 0; i < r->retransmits.n; i++) {
 		const struct result_retransmit *o = &r->retransmits.v[i];
+		if (shown && on_packet(r, o, shown))   /* its arrow says it already */
+			continue;
 		note_row(&rows[k], c, o->t_ms, o->host);
 		snprintf(rows[k].text, sizeof rows[k].text, "(retransmits%s%s%s%s)", *o->kind ? ": " : "", o->kind,
 			 *o->ca_state ? ", ca " : "", o->ca_state);
+		k++;
 	}
+	free(shown);
 	for (size_t i = 0; i < r->drops.n; i++, k++) {
 		const struct result_drop *o = &r->drops.v[i];
 		note_row(&rows[k], c, o->t_ms, o->host)->color = REPORT_YELLOW;
