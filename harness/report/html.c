@@ -48,13 +48,13 @@ void report_put_html(FILE *out, const char *s, bool markdown)
 			fputs("&lt;", out);
 		else if (cp == '>')
 			fputs("&gt;", out);
-		else if (cp == '"')
+		else if (cp == '"' && !markdown)
 			fputs("&quot;", out);
-		else if (cp == '\'')
+		else if (cp == '\'' && !markdown)
 			fputs("&#39;", out);
 		else if (markdown && (cp == '\n' || cp == '\t' || cp == '\r'))
 			fputc(' ', out);
-		else if (markdown && cp < 0x80 && strchr("\\`*_{}[]()#+-.!|~:", (int)cp))
+		else if (markdown && cp < 0x80 && strchr("\\`*_[]#!|~", (int)cp))
 			fprintf(out, "&#%u;", (unsigned)cp);
 		else if ((cp < 0x20 && cp != '\t' && cp != '\n') || (cp >= 0x7f && cp <= 0x9f) || cp == 0xfffe ||
 			 cp == 0xffff)

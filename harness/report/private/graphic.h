@@ -35,7 +35,9 @@ void report_exit_words(const struct result_exit *e, char *buf, size_t len);
 int report_column_of(const struct report_columns *c, const char *name);
 
 /* Writes s as HTML text or attribute value: markup characters as references, controls other
- * than tab and newline and invalid UTF-8 as U+FFFD. markdown: also every ASCII punctuation
- * Markdown gives a meaning to ('|', '*', '_', '`', '[', ...) as a reference, and newlines as
- * spaces, so the text is literal in a GitHub Markdown table cell. */
+ * than tab and newline and invalid UTF-8 as U+FFFD. markdown: also the ASCII punctuation
+ * Markdown gives a meaning to inside a line ('|', '*', '_', '`', '[', ']', '\\', '#', '!',
+ * '~') as a reference, and newlines as spaces, so the text is literal in a GitHub Markdown
+ * heading or table cell ('-', '.', ':' and brackets stay as they are: they mean something only
+ * at a line's start, or after a ']', and the text never starts a line). */
 void report_put_html(FILE *out, const char *s, bool markdown);
