@@ -776,8 +776,10 @@ static void run_section(FILE *out, const struct result *r, size_t i, const struc
 	fputs(" ", out);
 	verdict_span(out, r->verdict);
 	fputs("</h2>\n<p>", out);
-	report_put_html(out, r->mode, false);
-	fputs(" &middot; ", out);
+	if (*r->mode) {   /* a scenario of one's own may have none */
+		report_put_html(out, r->mode, false);
+		fputs(" &middot; ", out);
+	}
 	report_put_html(out, r->summary, false);
 	fprintf(out, " &middot; %.0f ms", r->duration_ms);
 	if (*r->file) {
