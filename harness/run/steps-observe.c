@@ -342,12 +342,12 @@ static bool transition_seen(struct run *r, const void *arg)
 	const struct step *st = arg;
 
 	ktrace_poll(r->kt);
-	for (size_t i = r->kt_cursor; i < ktrace_count(r->kt); i++) {
+	for (size_t i = r->kt_cursor[st->host]; i < ktrace_count(r->kt); i++) {
 		const struct ktrace_record *k = ktrace_get(r->kt, i);
 		if (k->what == KTRACE_TRANSITION && k->host == st->host && k->from == st->transition.from &&
 		    k->to == st->transition.to &&
 		    (!st->transition.port || k->sport == st->transition.port || k->dport == st->transition.port)) {
-			r->kt_cursor = i + 1;
+			r->kt_cursor[st->host] = i + 1;
 			r->event_ms = k->t_ms;
 			return true;
 		}
@@ -355,8 +355,9 @@ static bool transition_seen(struct run *r, const void *arg)
 	return false;
 }
 
-/* await transition HOST FROM > TO [port N]: the next such change after the one the last
- * 'await transition' matched. */
+/* await transition HOST FROM > TO [port N]: the next such change of HOST after the one the
+ * last 'await transition' of HOST matched (hosts change in an order of the kernel's: each is
+ * awaited on its own). */
 int step_transition(struct run *r, const struct step *st)
 {
 	const char *from = netns_state_name((uint8_t)st->transition.from), *to = netns_state_name((uint8_t)st->transition.to);
@@ -367,7 +368,7 @@ int step_transition(struct run *r, const struct step *st)
 		return no_tracer(r, "await transition");
 	if (run_await(r, transition_seen, st, run_bound(r, st), 0) == 0)
 		return 0;
-	for (size_t i = r->kt_cursor; i < ktrace_count(r->kt) && len + 64 < sizeof seen; i++) {
+	for (size_t i = r->kt_cursor[st->host]; i < ktrace_count(r->kt) && len + 64 < sizeof seen; i++) {
 		const struct ktrace_record *k = ktrace_get(r->kt, i);
 		if (k->what == KTRACE_TRANSITION && k->host == st->host)
 			len += (size_t)snprintf(seen + len, sizeof seen - len, "%s%s > %s :%d-:%d", len ? ", " : "",

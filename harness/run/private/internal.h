@@ -120,7 +120,8 @@ struct run {
 	struct ktrace *kt;                /* the kernel tracer (ktrace.h); NULL where it could not run */
 	char kt_why[256];                 /* why not, where it could not */
 	char *mib[SCENARIO_MAX_HOSTS];    /* without it: each host's TCP counters at its start */
-	size_t kt_cursor;                 /* its records before it were matched by earlier awaits */
+	size_t kt_cursor[SCENARIO_MAX_HOSTS];   /* per host: its records before it were matched by
+						  * earlier awaits of that host */
 	struct programs *progs;           /* real programs run by 'exec' (program.c) */
 	struct peer_actor peers[SCENARIO_MAX_HOSTS];
 	struct {
