@@ -414,6 +414,19 @@ fail:
 	return e < 0 ? e : -EIO;
 }
 
+/* Host's namespace out of netns_hosts, if the entry there is still this ring's: once that
+ * namespace is gone its inode may be another run's (the kernel hands out the lowest free). */
+static void unwatch(struct ktrace *kt, int host)
+{
+	struct ktrace_watch w;
+
+	if (kt->inode[host] && tracer.skel &&
+	    bpf_map__lookup_elem(tracer.skel->maps.netns_hosts, &kt->inode[host], sizeof kt->inode[host], &w, sizeof w, 0) == 0 &&
+	    w.ring == kt->ring_id)
+		bpf_map__delete_elem(tracer.skel->maps.netns_hosts, &kt->inode[host], sizeof kt->inode[host], 0);
+	kt->inode[host] = 0;
+}
+
 int ktrace_watch(struct ktrace *kt, int host, int netns_fd)
 {
 	struct stat st;
@@ -422,9 +435,7 @@ int ktrace_watch(struct ktrace *kt, int host, int netns_fd)
 		return -EINVAL;
 	if (fstat(netns_fd, &st) < 0)
 		return -errno;
-	/* The namespace it replaces is gone (a reboot): its inode may be given to another run's. */
-	if (kt->inode[host])
-		bpf_map__delete_elem(tracer.skel->maps.netns_hosts, &kt->inode[host], sizeof kt->inode[host], 0);
+	unwatch(kt, host);                /* the namespace it replaces (a reboot) */
 	kt->inode[host] = (__u32)st.st_ino;
 	struct ktrace_watch w = { .ring = kt->ring_id, .host = (__u32)host };
 	int e = bpf_map__update_elem(tracer.skel->maps.netns_hosts, &kt->inode[host], sizeof kt->inode[host], &w, sizeof w, BPF_ANY);
@@ -479,15 +490,17 @@ bool ktrace_knows_reset_reason(const struct ktrace *kt, const char *name)
 	return false;
 }
 
+void ktrace_unwatch(struct ktrace *kt)
+{
+	for (int h = 0; h < KTRACE_MAX_HOSTS; h++)
+		unwatch(kt, h);
+}
+
 void ktrace_restart(struct ktrace *kt, int64_t origin_us)
 {
 	__u64 zero = 0;
 
-	for (int h = 0; h < KTRACE_MAX_HOSTS; h++)
-		if (kt->inode[h]) {
-			bpf_map__delete_elem(tracer.skel->maps.netns_hosts, &kt->inode[h], sizeof kt->inode[h], 0);
-			kt->inode[h] = 0;
-		}
+	ktrace_unwatch(kt);
 	ring_buffer__consume(kt->rb);
 	kt->n = 0;
 	kt->err = 0;
@@ -502,9 +515,7 @@ void ktrace_free(struct ktrace *kt)
 	if (!kt)
 		return;
 	/* Its namespaces and its ring out of the shared maps (the tracer stays for other runs). */
-	for (int h = 0; h < KTRACE_MAX_HOSTS && tracer.skel; h++)
-		if (kt->inode[h])
-			bpf_map__delete_elem(tracer.skel->maps.netns_hosts, &kt->inode[h], sizeof kt->inode[h], 0);
+	ktrace_unwatch(kt);
 	if (tracer.skel && kt->ring_id) {
 		bpf_map__delete_elem(tracer.skel->maps.rings, &kt->ring_id, sizeof kt->ring_id, 0);
 		bpf_map__delete_elem(tracer.skel->maps.lost, &kt->ring_id, sizeof kt->ring_id, 0);
@@ -534,6 +545,7 @@ const struct ktrace_record *ktrace_get(const struct ktrace *kt, size_t i) { retu
 unsigned long long ktrace_lost(const struct ktrace *kt) { return 0; }
 bool ktrace_has_reset_reasons(const struct ktrace *kt) { return false; }
 bool ktrace_knows_reset_reason(const struct ktrace *kt, const char *name) { return false; }
+void ktrace_unwatch(struct ktrace *kt) { }
 void ktrace_restart(struct ktrace *kt, int64_t origin_us) { }
 void ktrace_free(struct ktrace *kt) { }
 

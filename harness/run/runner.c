@@ -189,6 +189,7 @@ void run_record_ktrace(struct run *r)
 	}
 	if (!ktrace_has_reset_reasons(r->kt))
 		result_note(r->res, "kernel reasons: this kernel gives no reason for the resets it sends (Linux 6.10 on)");
+	ktrace_unwatch(r->kt);           /* its namespaces may live on in a kept sandbox */
 	if (r->o->keep && !r->o->keep->kt)
 		r->o->keep->kt = r->kt;   /* for the slot's next run */
 	else

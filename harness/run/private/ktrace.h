@@ -59,6 +59,10 @@ unsigned long long ktrace_lost(const struct ktrace *kt);
 bool ktrace_has_reset_reasons(const struct ktrace *kt);
 /* Whether this kernel has a reset reason of that name (enum sk_rst_reason, without prefix). */
 bool ktrace_knows_reset_reason(const struct ktrace *kt, const char *name);
+/* Watches no namespace any more: called at the end of each run, while its namespaces still
+ * exist (their inodes, the map's keys, are reused once they are gone), so that a kept tracer
+ * sees nothing of what the slot does until its next run watches anew. */
+void ktrace_unwatch(struct ktrace *kt);
 /* Readies a tracer kept from an earlier run in this process for the next (its BPF programs
  * stay loaded and attached: loading them is most of a run's setup, some 100 ms): no
  * namespace watched, what came meanwhile read and thrown away, no records, the loss count
