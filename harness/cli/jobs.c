@@ -378,9 +378,12 @@ static void finish_job(struct job *j, bool timed_out, const struct run_options *
 	int64_t blocked_ms = j->progress && j->progress->since_us ? clock_us() / 1000 - j->progress->since_us / 1000 : 0;
 
 	struct slot *sl = j->slot >= 0 ? &slots[j->slot] : NULL;
-	bool got = !timed_out && j->buf && parse_result(j->buf, &j->result) == 0;
+	bool got = !timed_out && !j->buf_nomem && j->buf && parse_result(j->buf, &j->result) == 0;
+	/* A slot's worker that sent a result goes on to the next job, refused or not: killed here,
+	 * or the wait below would never end. */
+	bool refused = sl && !timed_out && !got && (j->buf || j->buf_nomem);
 
-	if (timed_out)
+	if (timed_out || refused)
 		kill(j->pid, SIGKILL);
 	/* A slot's worker that sent its result goes on to the next job; one that did not has
 	 * died, or is dying (it exits whenever it cannot send a whole result). */
@@ -412,7 +415,10 @@ static void finish_job(struct job *j, bool timed_out, const struct run_options *
 			 j->s->path, j->limit_ms);
 		j->result = job_error_result(j, why);
 	} else if (!got) {
-		if (j->buf && WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		bool killed = refused && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
+		if (j->buf_nomem && (killed || WIFEXITED(status)))
+			snprintf(why, sizeof why, "%s: the worker's result could not be read: %s", j->s->path, strerror(ENOMEM));
+		else if (j->buf && (killed || (WIFEXITED(status) && WEXITSTATUS(status) == 0)))
 			snprintf(why, sizeof why, "%s: the worker's result is malformed", j->s->path);
 		else if (WIFSIGNALED(status))
 			snprintf(why, sizeof why, "%s: the worker died of %s", j->s->path, signal_name(WTERMSIG(status)));
@@ -543,12 +549,19 @@ static void run_some(struct job *jobs, size_t n, unsigned njobs, const struct ru
 				char chunk[65536];
 				ssize_t r = read(j->fd, chunk, sizeof chunk);
 				if (r > 0) {
-					char *g = realloc(j->buf, j->len + (size_t)r + 1);
+					/* A chunk dropped would splice the rest: out of memory, the
+					 * whole result is refused (finish_job says so). */
+					char *g = j->buf_nomem ? NULL : realloc(j->buf, j->len + (size_t)r + 1);
 					if (g) {
 						memcpy(g + j->len, chunk, (size_t)r);
 						j->len += (size_t)r;
 						g[j->len] = 0;
 						j->buf = g;
+					} else {
+						free(j->buf);
+						j->buf = NULL;
+						j->len = 0;
+						j->buf_nomem = true;
 					}
 					continue;
 				}
