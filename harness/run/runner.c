@@ -558,6 +558,7 @@ static void teardown(struct run *r)
 		case CAPTURE_LOSS_ERROR:
 			r->step = NULL;
 			r->steps_done = true;
+			r->failed = false;        /* a fail judged on it is no better than a pass */
 			run_errorf(r, "%s", msg);
 			break;
 		case CAPTURE_LOSS_NOTE:
