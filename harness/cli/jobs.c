@@ -132,6 +132,10 @@ static pid_t spawn(struct job *jobs, size_t n, int keep, int spool, bool pidns_o
 			close(slots[k].sock);
 	if (spool >= 0)
 		close(spool);
+	/* Its PID as the controller sees it, read before its own /proc hides the controller's. */
+	char self[24] = "";
+	if (readlink("/proc/self", self, sizeof self - 1) > 0)
+		runner_worker((pid_t)atoi(self));
 	if (getpid() == 1)
 		own_proc();
 	return 0;
@@ -207,8 +211,10 @@ static int slot_ready(struct job *jobs, size_t n, struct slot *sl, const struct 
 /* The slot's worker is gone (it died, or was killed): reaped, its socket closed. */
 static void slot_gone(struct slot *sl)
 {
-	if (sl->pid > 0)
+	if (sl->pid > 0) {
 		waitpid(sl->pid, NULL, 0);
+		runner_worker_gone(sl->pid);
+	}
 	if (sl->sock >= 0)
 		close(sl->sock);
 	sl->pid = 0;
@@ -387,8 +393,10 @@ static void finish_job(struct job *j, bool timed_out, const struct run_options *
 		kill(j->pid, SIGKILL);
 	/* A slot's worker that sent its result goes on to the next job; one that did not has
 	 * died, or is dying (it exits whenever it cannot send a whole result). */
-	if (!sl || !got)
+	if (!sl || !got) {
 		waitpid(j->pid, &status, 0);
+		runner_worker_gone(j->pid);
+	}
 	if (sl) {
 		sl->busy = false;
 		if (!got) {
@@ -484,6 +492,7 @@ static void stop_all(struct job *jobs, size_t n, int signo, int spool, const str
 		if (j->fd >= 0) {
 			kill(j->pid, SIGKILL);
 			waitpid(j->pid, NULL, 0);
+			runner_worker_gone(j->pid);
 			if (j->slot >= 0) {
 				slots[j->slot].pid = 0;
 				slot_gone(&slots[j->slot]);

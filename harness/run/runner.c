@@ -66,6 +66,16 @@ void runner_prepare(void)
 	ktrace_prepare();
 }
 
+void runner_worker(pid_t pid)
+{
+	ktrace_owner(pid);
+}
+
+void runner_worker_gone(pid_t pid)
+{
+	ktrace_forget(pid);
+}
+
 int run_ktrace_watch(struct run *r, int host)
 {
 	int e;
