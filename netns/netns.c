@@ -441,8 +441,10 @@ static int sysctl_fail(struct netns_sandbox *sb, int r, const char *key, const c
 		snprintf(where, sizeof where, " on %s", host == NETNS_WIRE ? "the wire" : "host");
 	if (host >= 0)
 		snprintf(where + strlen(where), sizeof where - strlen(where), " %d", host);
+	/* The host left out: the caller names it as its scenario does (one of the machine's
+	 * values is no host's in particular). */
 	if (sb && (r == -EREMOTE || r == -EROFS)) {
-		snprintf(sb->err, sizeof sb->err, "%s%s is %s: tcpfault does not write it (%s)", key, where,
+		snprintf(sb->err, sizeof sb->err, "%s is %s: tcpfault does not write it (%s)", key,
 			 r == -EREMOTE ? "the whole machine's value on this kernel, not the namespace's own" :
 					 "read-only inside a namespace on this kernel",
 			 r == -EROFS ? "the kernel keeps it for the whole machine, or fixed" :

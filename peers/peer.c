@@ -40,6 +40,17 @@ static void close_fdp(int *fd)
 }
 #define _cleanup_fd_ __attribute__((cleanup(close_fdp)))
 
+int peer_cloexec_from(int from)
+{
+	if (syscall(SYS_close_range, (unsigned)from, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+		return 0;
+	if (errno != ENOSYS && errno != EINVAL)
+		return -1;
+	for (int fd = from; fd < 65536; fd++)
+		(void) fcntl(fd, F_SETFD, FD_CLOEXEC);
+	return 0;
+}
+
 struct child_args {
 	int netns_fd, control, err_fd;
 	pid_t parent;
@@ -73,6 +84,9 @@ static int child(void *arg)
 	} else if (dup2(control, 3) < 0) {
 		goto fail;
 	}
+	/* Only 0-3 pass to it, not what whoever started tcpfault left open (a shell's fd 10). */
+	if (peer_cloexec_from(4) < 0)
+		goto fail;
 	execv(path, argv);
 fail:
 	err = errno;

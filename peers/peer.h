@@ -122,6 +122,9 @@ struct peer;
  * as long as the peer should.
  */
 int peer_spawn(const char *path, int netns_fd, const char *name, struct peer **ret);
+/* Every fd from 'from' up close-on-exec (close_range, Linux 5.9; else one by one, bounded):
+ * for a forked child before its exec (async-signal-safe); 0, or -1 with errno. */
+int peer_cloexec_from(int from);
 /* Kills (SIGKILL) and reaps the peer if still running, frees it; accepts NULL. */
 void peer_free(struct peer *p);
 

@@ -66,6 +66,7 @@ struct job {
 	int fd;
 	char *buf;
 	size_t len;
+	bool buf_nomem;                   /* its result did not fit in memory: refused whole */
 	int64_t start_ms, deadline_ms;    /* deadline: the backstop for a runner that cannot end */
 	int limit_ms;                     /* the run's time limit: --timeout, else the file's */
 	struct run_progress *progress;    /* shared with its worker: where the run is */

@@ -132,6 +132,10 @@ static pid_t spawn(struct job *jobs, size_t n, int keep, int spool, bool pidns_o
 			close(slots[k].sock);
 	if (spool >= 0)
 		close(spool);
+	/* Its PID as the controller sees it, read before its own /proc hides the controller's. */
+	char self[24] = "";
+	if (readlink("/proc/self", self, sizeof self - 1) > 0)
+		runner_worker((pid_t)atoi(self));
 	if (getpid() == 1)
 		own_proc();
 	return 0;
@@ -254,8 +258,10 @@ static int slot_ready(struct job *jobs, size_t n, struct slot *sl, const struct 
 /* The slot's worker is gone (it died, or was killed): reaped, its socket closed. */
 static void slot_gone(struct slot *sl)
 {
-	if (sl->pid > 0)
+	if (sl->pid > 0) {
 		waitpid(sl->pid, NULL, 0);
+		runner_worker_gone(sl->pid);
+	}
 	if (sl->sock >= 0)
 		close(sl->sock);
 	sl->pid = 0;
@@ -425,14 +431,19 @@ static void finish_job(struct job *j, bool timed_out, const struct run_options *
 	int64_t blocked_ms = j->progress && j->progress->since_us ? clock_us() / 1000 - j->progress->since_us / 1000 : 0;
 
 	struct slot *sl = j->slot >= 0 ? &slots[j->slot] : NULL;
-	bool got = !timed_out && j->buf && parse_result(j->buf, &j->result) == 0;
+	bool got = !timed_out && !j->buf_nomem && j->buf && parse_result(j->buf, &j->result) == 0;
+	/* A slot's worker that sent a result goes on to the next job, refused or not: killed here,
+	 * or the wait below would never end. */
+	bool refused = sl && !timed_out && !got && (j->buf || j->buf_nomem);
 
-	if (timed_out)
+	if (timed_out || refused)
 		kill(j->pid, SIGKILL);
 	/* A slot's worker that sent its result goes on to the next job; one that did not has
 	 * died, or is dying (it exits whenever it cannot send a whole result). */
-	if (!sl || !got)
+	if (!sl || !got) {
 		waitpid(j->pid, &status, 0);
+		runner_worker_gone(j->pid);
+	}
 	if (sl) {
 		sl->busy = false;
 		if (!got) {
@@ -459,7 +470,10 @@ static void finish_job(struct job *j, bool timed_out, const struct run_options *
 			 j->s->path, j->limit_ms);
 		j->result = job_error_result(j, why);
 	} else if (!got) {
-		if (j->buf && WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		bool killed = refused && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
+		if (j->buf_nomem && (killed || WIFEXITED(status)))
+			snprintf(why, sizeof why, "%s: the worker's result could not be read: %s", j->s->path, strerror(ENOMEM));
+		else if (j->buf && (killed || (WIFEXITED(status) && WEXITSTATUS(status) == 0)))
 			snprintf(why, sizeof why, "%s: the worker's result is malformed", j->s->path);
 		else if (WIFSIGNALED(status))
 			snprintf(why, sizeof why, "%s: the worker died of %s", j->s->path, signal_name(WTERMSIG(status)));
@@ -525,6 +539,7 @@ static void stop_all(struct job *jobs, size_t n, int signo, int spool, const str
 		if (j->fd >= 0) {
 			kill(j->pid, SIGKILL);
 			waitpid(j->pid, NULL, 0);
+			runner_worker_gone(j->pid);
 			if (j->slot >= 0) {
 				slots[j->slot].pid = 0;
 				slot_gone(&slots[j->slot]);
@@ -590,12 +605,19 @@ static void run_some(struct job *jobs, size_t n, unsigned njobs, const struct ru
 				char chunk[65536];
 				ssize_t r = read(j->fd, chunk, sizeof chunk);
 				if (r > 0) {
-					char *g = realloc(j->buf, j->len + (size_t)r + 1);
+					/* A chunk dropped would splice the rest: out of memory, the
+					 * whole result is refused (finish_job says so). */
+					char *g = j->buf_nomem ? NULL : realloc(j->buf, j->len + (size_t)r + 1);
 					if (g) {
 						memcpy(g + j->len, chunk, (size_t)r);
 						j->len += (size_t)r;
 						g[j->len] = 0;
 						j->buf = g;
+					} else {
+						free(j->buf);
+						j->buf = NULL;
+						j->len = 0;
+						j->buf_nomem = true;
 					}
 					continue;
 				}

@@ -56,8 +56,10 @@ static const char usage_text[] =
 	"scenario file, 3 this machine lacks something tcpfault needs (the message says what;\n"
 	"the runs that need it are skipped, none failed).\n"
 	"Environment: TCPFAULT_SCENARIOS (catalog folder), TCPFAULT_EXAMPLES (examples folder),\n"
-	"TCPFAULT_PEER (the peer program), NO_COLOR (no colours even on a terminal),\n"
-	"GITHUB_STEP_SUMMARY (a file a Markdown summary of every run is appended to).\n";
+	"TCPFAULT_PEER (the peer program), TCPFAULT_REUSE (0: a new sandbox for every run),\n"
+	"TCPFAULT_TIMINGS (set: each run's time per part on stderr), NO_COLOR (no colours even\n"
+	"on a terminal), GITHUB_STEP_SUMMARY (a file a Markdown summary of every run is appended\n"
+	"to).\n";
 
 #define RUN_OPTIONS_TEXT \
 	"Options:\n" \

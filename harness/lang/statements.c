@@ -692,6 +692,9 @@ static int parse_quiet(struct parser *p, struct step *st)
 			return fail_tok(p, 4, "expected a port from 1 to 65535");
 		st->quiet.port = (int)v;
 	}
+	if (st->within_ms && st->quiet.ms >= st->within_ms)
+		return fail_tok(p, p->within_at, "a quiet stretch of %d ms cannot fit within %d ms: make 'within' longer",
+				st->quiet.ms, st->within_ms);
 	return 0;
 }
 

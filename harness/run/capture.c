@@ -23,6 +23,7 @@
 #include <netinet/ip6.h>
 #include <netinet/tcp.h>
 #include <pcap/pcap.h>
+#include <poll.h>
 #include <sys/socket.h>
 
 #include "run.h"
@@ -478,9 +479,18 @@ int capture_restart(struct capture *c, const char *pcap_path, char *err, size_t 
 	struct timespec real;
 
 	capture_end_file(c);
-	/* Bounded: a ring holds far fewer frames; nothing runs in the sandbox any more. */
-	for (int i = 0; i < 1 << 20 && pcap_next_ex(c->pcap, &h, &data) > 0; i++)
-		;
+	/* Until quiet (no frame for 2 ms, at most 50 ms): the sandbox was reset, but a frame of
+	 * the last run may still be on its way to the ring. Bounded: a ring holds far fewer
+	 * frames; nothing runs in the sandbox any more. */
+	int64_t until = clock_us() + 50000;
+	int drained = 0;
+	for (bool more = true; more && drained < 1 << 20;) {
+		while (drained < 1 << 20 && pcap_next_ex(c->pcap, &h, &data) > 0)
+			drained++;
+		struct pollfd p = { .fd = pcap_get_selectable_fd(c->pcap), .events = POLLIN };
+		int64_t left = until - clock_us();
+		more = left > 0 && poll(&p, 1, left < 2000 ? 1 : 2) > 0 && (p.revents & POLLIN);
+	}
 	c->npkts = c->nflows = 0;
 	c->lost = 0;
 	c->base_recv = c->base_drop = 0;

@@ -368,10 +368,14 @@ int step_fault(struct run *r, const struct step *st)
 			/* The kernel lacks what the fault needs (netem, a sysctl it does not have): a
 			 * missing capability, exit status 3, never a verdict on the kernel's behaviour. */
 			char lacks[300];
+			const char *m = netns_last_error(r->sb);
+			size_t k = not_own ? strlen(st->sysctl.key) : 0;
 			if (st->kind == STEP_SYSCTL && !not_own)
 				snprintf(lacks, sizeof lacks, "this kernel has no sysctl %s", st->sysctl.key);
+			else if (not_own && strncmp(m, st->sysctl.key, k) == 0)   /* "KEY is ..." */
+				snprintf(lacks, sizeof lacks, "%s on %s%s", st->sysctl.key, run_hostname(r, st->host), m + k);
 			else
-				snprintf(lacks, sizeof lacks, "%s", netns_last_error(r->sb));
+				snprintf(lacks, sizeof lacks, "%s", m);
 			return run_missingf(r, lacks, "%s: %s", what, lacks);
 		}
 		if (e < 0)

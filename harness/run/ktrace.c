@@ -72,7 +72,9 @@ static struct {
 	struct ktrace_bpf *skel;
 	int err;                          /* -errno: it could not be loaded (why says why) */
 	char why[200];
-} tracer;
+	int owners_fd;                    /* ring id -> the PID (the controller's) of the worker it is in */
+	__u32 owner;                      /* this process's PID as the controller sees it; 0: getpid() */
+} tracer = { .owners_fd = -1 };
 
 struct ktrace {
 	struct ring_buffer *rb;
@@ -350,6 +352,10 @@ static int tracer_load(void)
 		snprintf(tracer.why, sizeof tracer.why, "kernel reasons unavailable: attaching the BPF tracer: %s", strerror(-e));
 		goto fail;
 	}
+	/* A map of userspace's alone (no BPF program reads it): whose each ring is, so that the
+	 * controller can take a killed worker's rings out (ktrace_forget). Without it, nothing
+	 * is remembered, and nothing else changes. */
+	tracer.owners_fd = bpf_map_create(BPF_MAP_TYPE_HASH, "ktrace_owners", sizeof(__u32), sizeof(__u32), 1024, NULL);
 	return 0;
 fail:
 	ktrace_bpf__destroy(tracer.skel);
@@ -396,6 +402,9 @@ int ktrace_new(int64_t origin_us, struct ktrace **ret, char *why, size_t len)
 		goto fail;
 	}
 	kt->ring_id = info.id;
+	__u32 owner = tracer.owner ? tracer.owner : (__u32)getpid();
+	if (tracer.owners_fd >= 0)
+		bpf_map_update_elem(tracer.owners_fd, &kt->ring_id, &owner, BPF_ANY);   /* else not forgotten if killed */
 	if ((e = bpf_map__update_elem(tracer.skel->maps.lost, &kt->ring_id, sizeof kt->ring_id, &zero, sizeof zero, BPF_ANY)) < 0 ||
 	    (e = bpf_map__update_elem(tracer.skel->maps.rings, &kt->ring_id, sizeof kt->ring_id, &kt->ring_fd,
 				      sizeof kt->ring_fd, BPF_ANY)) < 0) {
@@ -414,6 +423,19 @@ fail:
 	return e < 0 ? e : -EIO;
 }
 
+/* Host's namespace out of netns_hosts, if the entry there is still this ring's: once that
+ * namespace is gone its inode may be another run's (the kernel hands out the lowest free). */
+static void unwatch(struct ktrace *kt, int host)
+{
+	struct ktrace_watch w;
+
+	if (kt->inode[host] && tracer.skel &&
+	    bpf_map__lookup_elem(tracer.skel->maps.netns_hosts, &kt->inode[host], sizeof kt->inode[host], &w, sizeof w, 0) == 0 &&
+	    w.ring == kt->ring_id)
+		bpf_map__delete_elem(tracer.skel->maps.netns_hosts, &kt->inode[host], sizeof kt->inode[host], 0);
+	kt->inode[host] = 0;
+}
+
 int ktrace_watch(struct ktrace *kt, int host, int netns_fd)
 {
 	struct stat st;
@@ -422,9 +444,7 @@ int ktrace_watch(struct ktrace *kt, int host, int netns_fd)
 		return -EINVAL;
 	if (fstat(netns_fd, &st) < 0)
 		return -errno;
-	/* The namespace it replaces is gone (a reboot): its inode may be given to another run's. */
-	if (kt->inode[host])
-		bpf_map__delete_elem(tracer.skel->maps.netns_hosts, &kt->inode[host], sizeof kt->inode[host], 0);
+	unwatch(kt, host);                /* the namespace it replaces (a reboot) */
 	kt->inode[host] = (__u32)st.st_ino;
 	struct ktrace_watch w = { .ring = kt->ring_id, .host = (__u32)host };
 	int e = bpf_map__update_elem(tracer.skel->maps.netns_hosts, &kt->inode[host], sizeof kt->inode[host], &w, sizeof w, BPF_ANY);
@@ -479,15 +499,17 @@ bool ktrace_knows_reset_reason(const struct ktrace *kt, const char *name)
 	return false;
 }
 
+void ktrace_unwatch(struct ktrace *kt)
+{
+	for (int h = 0; h < KTRACE_MAX_HOSTS; h++)
+		unwatch(kt, h);
+}
+
 void ktrace_restart(struct ktrace *kt, int64_t origin_us)
 {
 	__u64 zero = 0;
 
-	for (int h = 0; h < KTRACE_MAX_HOSTS; h++)
-		if (kt->inode[h]) {
-			bpf_map__delete_elem(tracer.skel->maps.netns_hosts, &kt->inode[h], sizeof kt->inode[h], 0);
-			kt->inode[h] = 0;
-		}
+	ktrace_unwatch(kt);
 	ring_buffer__consume(kt->rb);
 	kt->n = 0;
 	kt->err = 0;
@@ -502,18 +524,59 @@ void ktrace_free(struct ktrace *kt)
 	if (!kt)
 		return;
 	/* Its namespaces and its ring out of the shared maps (the tracer stays for other runs). */
-	for (int h = 0; h < KTRACE_MAX_HOSTS && tracer.skel; h++)
-		if (kt->inode[h])
-			bpf_map__delete_elem(tracer.skel->maps.netns_hosts, &kt->inode[h], sizeof kt->inode[h], 0);
+	ktrace_unwatch(kt);
 	if (tracer.skel && kt->ring_id) {
 		bpf_map__delete_elem(tracer.skel->maps.rings, &kt->ring_id, sizeof kt->ring_id, 0);
 		bpf_map__delete_elem(tracer.skel->maps.lost, &kt->ring_id, sizeof kt->ring_id, 0);
+		if (tracer.owners_fd >= 0)
+			bpf_map_delete_elem(tracer.owners_fd, &kt->ring_id);
 	}
 	ring_buffer__free(kt->rb);
 	if (kt->ring_fd >= 0)
 		close(kt->ring_fd);
 	free(kt->v);
 	free(kt);
+}
+
+void ktrace_owner(pid_t pid)
+{
+	tracer.owner = (__u32)pid;
+}
+
+void ktrace_forget(pid_t pid)
+{
+	__u32 key, next, owner, gone[64];
+	unsigned n = 0;
+	struct ktrace_watch w;
+
+	if (!tracer.skel || tracer.owners_fd < 0)
+		return;
+	/* Bounded: the map holds at most 1024 rings, a worker a few. */
+	for (int i = 0; i < 1024 && n < 64 && bpf_map_get_next_key(tracer.owners_fd, i ? &key : NULL, &next) == 0; i++) {
+		key = next;
+		if (bpf_map_lookup_elem(tracer.owners_fd, &key, &owner) == 0 && owner == (__u32)pid)
+			gone[n++] = key;
+	}
+	for (unsigned k = 0; k < n; k++) {
+		bpf_map__delete_elem(tracer.skel->maps.rings, &gone[k], sizeof gone[k], 0);
+		bpf_map__delete_elem(tracer.skel->maps.lost, &gone[k], sizeof gone[k], 0);
+		bpf_map_delete_elem(tracer.owners_fd, &gone[k]);
+	}
+	/* Its namespaces are gone with it (its sandbox): entries naming its rings. Deleting the
+	 * current key would restart the walk, so each is deleted once the walk has passed it. */
+	bool have = false, drop = false;
+	int hosts = bpf_map__fd(tracer.skel->maps.netns_hosts);
+	for (int i = 0; n && i < 4096 && bpf_map_get_next_key(hosts, have ? &key : NULL, &next) == 0; i++) {
+		if (drop)
+			bpf_map_delete_elem(hosts, &key);
+		key = next;
+		have = true;
+		drop = false;
+		for (unsigned k = 0; k < n && bpf_map_lookup_elem(hosts, &key, &w) == 0; k++)
+			drop |= w.ring == gone[k];
+	}
+	if (drop)
+		bpf_map_delete_elem(hosts, &key);
 }
 
 #else /* built without libbpf, clang or bpftool */
@@ -534,6 +597,9 @@ const struct ktrace_record *ktrace_get(const struct ktrace *kt, size_t i) { retu
 unsigned long long ktrace_lost(const struct ktrace *kt) { return 0; }
 bool ktrace_has_reset_reasons(const struct ktrace *kt) { return false; }
 bool ktrace_knows_reset_reason(const struct ktrace *kt, const char *name) { return false; }
+void ktrace_unwatch(struct ktrace *kt) { }
+void ktrace_owner(pid_t pid) { }
+void ktrace_forget(pid_t pid) { }
 void ktrace_restart(struct ktrace *kt, int64_t origin_us) { }
 void ktrace_free(struct ktrace *kt) { }
 

@@ -417,18 +417,6 @@ struct child_args {
 	const struct confine *conf;
 };
 
-/* Every fd from 'from' up close-on-exec (close_range, Linux 5.9; else one by one, bounded). */
-static int cloexec_from(int from)
-{
-	if (syscall(SYS_close_range, (unsigned)from, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
-		return 0;
-	if (errno != ENOSYS && errno != EINVAL)
-		return -1;
-	for (int fd = from; fd < 65536; fd++)
-		(void) fcntl(fd, F_SETFD, FD_CLOEXEC);
-	return 0;
-}
-
 /* Runs in the forked child: async-signal-safe calls only; a failure's errno goes to err_fd. */
 static _Noreturn void child(const struct child_args *c)
 {
@@ -446,7 +434,7 @@ static _Noreturn void child(const struct child_args *c)
 			goto fail;
 	/* Nothing else reaches the program, not even what tcpfault itself inherited (a root
 	 * shell's 'exec 7</etc/shadow'): all close-on-exec but the fds handed over. */
-	if (cloexec_from(c->fds[3] >= 0 ? SHIM_FD + 1 : SHIM_FD) < 0 ||
+	if (peer_cloexec_from(c->fds[3] >= 0 ? SHIM_FD + 1 : SHIM_FD) < 0 ||
 	    (c->kept_fds[0] >= 0 && fcntl(c->kept_fds[0], F_SETFD, 0) < 0) ||
 	    (c->kept_fds[1] >= 0 && fcntl(c->kept_fds[1], F_SETFD, 0) < 0))
 		goto fail;

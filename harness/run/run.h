@@ -148,6 +148,11 @@ bool runner_reusable(const struct scenario *s, const struct run_options *o);
 /* What every run of this process would otherwise find out alone, done once before the workers
  * fork (they inherit it): the kernel tracer's reading of the kernel's BTF. Optional. */
 void runner_prepare(void);
+/* In a worker, at its start: pid is its PID as the controller knows it. In the controller, once
+ * a worker is reaped: what of it the kernel tracer's shared maps still hold goes (a killed
+ * worker could not take it out). */
+void runner_worker(pid_t pid);
+void runner_worker_gone(pid_t pid);
 /* Whether the runner has a function for this kind of step (every kind must: a unit test checks). */
 bool runner_runs(enum step_kind kind);
 /* Runs the scenario once; returns its result (verdict pass, fail, error or skipped), NULL only when

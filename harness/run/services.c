@@ -129,9 +129,13 @@ static bool await_cond(void *arg)
 	if (!r->o->until_exit || !r->progs || (r->step && r->step->kind == STEP_EXIT) ||
 	    !(a->ended = programs_ended(r->progs)))
 		return false;
-	/* What it sent before it ended may still wait in the capture: taken in, then judged. */
+	/* What it sent before it ended may still wait in the capture, and its last calls' reports
+	 * and output in their fds: taken in, then judged (bounded: a child of it may hold its
+	 * fds open). */
 	for (int i = 0; i < 64 && capture_poll(r->cap, r->origin_us) > 0; i++)
 		;
+	for (int i = 0; i < 64 && !program_finished(a->ended); i++)
+		programs_take(r->progs, NULL, 0);
 	if (a->cond(r, a->arg)) {
 		a->ended = NULL;
 		return true;

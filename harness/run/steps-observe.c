@@ -184,8 +184,8 @@ int step_quiet(struct run *r, const struct step *st)
 	if (st->quiet.port)
 		snprintf(port, sizeof port, " on port %d", st->quiet.port);
 	return run_failf(r, "never %d ms without a packet%s within %d ms\n  expected: a quiet stretch of %d ms\n"
-			 "  observed: %u packets, the last at %.1f ms", st->quiet.ms, port, run_bound(r, st), st->quiet.ms,
-			 w.seen, w.since);
+			 "  observed: %u packets, %s %.1f ms", st->quiet.ms, port, run_bound(r, st), st->quiet.ms,
+			 w.seen, w.seen ? "the last at" : "since the step's start at", w.since);
 }
 
 struct state_want {

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <sys/types.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -59,6 +60,16 @@ unsigned long long ktrace_lost(const struct ktrace *kt);
 bool ktrace_has_reset_reasons(const struct ktrace *kt);
 /* Whether this kernel has a reset reason of that name (enum sk_rst_reason, without prefix). */
 bool ktrace_knows_reset_reason(const struct ktrace *kt, const char *name);
+/* The calling process's PID as the controller sees it (a worker in a PID namespace of its own
+ * is 1 in it): recorded with each ring it makes. */
+void ktrace_owner(pid_t pid);
+/* The rings of a worker that ended (killed: it could not free them) out of the shared maps,
+ * and the namespaces that named them: else they stay as long as the tracer (1024 rings). */
+void ktrace_forget(pid_t pid);
+/* Watches no namespace any more: called at the end of each run, while its namespaces still
+ * exist (their inodes, the map's keys, are reused once they are gone), so that a kept tracer
+ * sees nothing of what the slot does until its next run watches anew. */
+void ktrace_unwatch(struct ktrace *kt);
 /* Readies a tracer kept from an earlier run in this process for the next (its BPF programs
  * stay loaded and attached: loading them is most of a run's setup, some 100 ms): no
  * namespace watched, what came meanwhile read and thrown away, no records, the loss count
