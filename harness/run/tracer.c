@@ -97,6 +97,13 @@
 #define NATIVE_ARCH AUDIT_ARCH_AARCH64
 #endif
 
+/* Where filters can be added to a running program (add_filter()); elsewhere every fd's calls stop. */
+#if defined(__x86_64__)
+#define CAN_INJECT 1
+#else
+#define CAN_INJECT 0
+#endif
+
 #ifndef PR_SET_PTRACER
 #define PR_SET_PTRACER 0x59616d61
 #endif
@@ -259,6 +266,7 @@ static void build_filter(struct tracer *t, bool all_fds)
 #define FILTER_FDS 4              /* the fds one added filter names */
 #define FD_FILTER_MAX (14 + 3 * FILTER_FDS + NTRACED)
 
+#if defined(__x86_64__)   /* where filters are added (add_filter()) */
 /* A filter added to a running program's set: its calls on fds[] (n 0: on any fd) stop it, and
  * a dup2/dup3 over one of them. Kept small: it is written below the stack pointer of a thread
  * stopped in a syscall (a Go thread's goroutine stack has some 800 bytes free there). Its length. */
@@ -300,6 +308,7 @@ static unsigned fd_filter(const int *fds, size_t n, struct sock_filter *f)
 	f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE);
 	return k;
 }
+#endif
 
 bool tracer_wanted(const char *path, char *const argv[])
 {
@@ -381,7 +390,7 @@ static struct proc *proc_get(struct world *w, pid_t tgid)
 	}
 	if (!free_slot)
 		return NULL;
-	*free_slot = (struct proc){ .tgid = tgid, .pidfd = (int)syscall(SYS_pidfd_open, tgid, 0) };
+	*free_slot = (struct proc){ .tgid = tgid, .pidfd = (int)syscall(SYS_pidfd_open, tgid, 0), .all_fds = !CAN_INJECT };
 	return free_slot;
 }
 
@@ -750,6 +759,10 @@ static void on_exit_stop(struct world *w, struct task *t, const struct sc_info *
 
 #define INJ_DEFERRED 1            /* a signal came first: added at the task's next call */
 #define INJ_GONE 2                /* the task ended (dropped) */
+#define INJ_NONE 3                /* nothing done: not now, the task as it was */
+
+#if defined(__x86_64__)
+#include <sys/user.h>
 
 /* Waits for the task's next stop: 0 (its status in *status), or INJ_GONE. */
 static int wait_task(struct world *w, struct task *t, int *status)
@@ -773,8 +786,6 @@ static void note(struct world *w, const char *what, struct proc *p, long err)
 	send_msg(w, msg, (size_t)n);
 }
 
-#if defined(__x86_64__)
-#include <sys/user.h>
 
 /* Adds the filter for the process's wanted fds to its set, all its threads at once (TSYNC), by
  * making the task, stopped in a syscall, call seccomp(2). at_entry: it is at a call's entry (a
@@ -783,7 +794,7 @@ static void note(struct world *w, const char *what, struct proc *p, long err)
  * for seccomp() (a signal may come before: the registers are put back, the task resumed with its
  * signal and PTRACE_SYSCALL, and the filter added at its next call: INJ_DEFERRED). Where the
  * filter for some fds cannot be added, the one for every fd is tried. Ends with the task
- * stopped as it was: 0, -errno, or INJ_GONE, INJ_DEFERRED. */
+ * stopped as it was: 0, -errno, or INJ_GONE, INJ_DEFERRED, INJ_NONE. */
 static int add_filter(struct world *w, struct task *t, bool at_entry)
 {
 	struct proc *p = t->proc;
@@ -794,10 +805,10 @@ static int add_filter(struct world *w, struct task *t, bool at_entry)
 	int status, e = 0;
 
 	if (ptrace(PTRACE_GETREGS, t->tid, 0, &saved) < 0)
-		return -errno;
+		return INJ_NONE;
 	remote = (struct iovec){ (void *)(uintptr_t)(saved.rip - 2), 2 };
 	if (process_vm_readv(t->tid, &local, 1, &remote, 1, 0) != 2 || insn[0] != 0x0f || insn[1] != 0x05)
-		return -ENOEXEC;   /* not after a syscall instruction (int 0x80: another ABI) */
+		return INJ_NONE;   /* not after a syscall instruction (int 0x80: another ABI) */
 	back = saved;
 	if (at_entry) {
 		back.rip -= 2;
@@ -876,14 +887,12 @@ static int add_filter(struct world *w, struct task *t, bool at_entry)
 	}
 	return e;
 }
-#define CAN_INJECT 1
 #else
 static int add_filter(struct world *w, struct task *t, bool at_entry)
 {
 	(void) w, (void) t, (void) at_entry;
-	return -EOPNOTSUPP;
+	return INJ_NONE;
 }
-#define CAN_INJECT 0
 #endif
 
 /* Keeps only the fds in keep[] (and 0-2) open. */
@@ -1011,14 +1020,14 @@ static _Noreturn void tracer_main(int report_fd, int ready_r, int go_w, int ans_
 				t->pending = -1;
 				if (t->defer && wants_filter(t->proc)) {
 					t->defer = false;
-					if ((added = add_filter(&w, t, true)) == -ENOEXEC)
+					if ((added = add_filter(&w, t, true)) == INJ_NONE)
 						t->defer = true;   /* another ABI's call: the next one */
 				} else if (!wants_filter(t->proc)) {
 					t->defer = false;
 				}
 			} else if (got && t->pending >= 0) {
 				on_exit_stop(&w, t, &si);
-				if (wants_filter(t->proc) && (added = add_filter(&w, t, false)) == -ENOEXEC)
+				if (wants_filter(t->proc) && (added = add_filter(&w, t, false)) == INJ_NONE)
 					t->defer = true;
 			} else if (t) {
 				t->pending = -1;
@@ -1029,7 +1038,7 @@ static _Noreturn void tracer_main(int report_fd, int ready_r, int go_w, int ans_
 			how = t && on_seccomp(&w, t) ? PTRACE_SYSCALL : PTRACE_CONT;
 			if (t && wants_filter(t->proc)) {
 				/* The call is made again once the filter is in: its stop comes again. */
-				if ((added = add_filter(&w, t, true)) != -ENOEXEC) {
+				if ((added = add_filter(&w, t, true)) != INJ_NONE) {
 					t->pending = -1;
 					how = PTRACE_CONT;
 				}
