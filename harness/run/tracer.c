@@ -30,14 +30,17 @@
  * can be added (the strictest action wins: ALLOW loses to TRACE): when an fd becomes a TCP
  * socket (socket, accept or dup exit stop; handed over at exec, looked at then), the tracer
  * makes the stopped program call seccomp(SECCOMP_SET_MODE_FILTER, TSYNC) with a small filter
- * "this call on these fds: TRACE", written below its stack pointer (add_filter()): every thread
+ * "this call on these fds: TRACE", written below its stack pointer past the red zone, some 450
+ * bytes (add_filter(); a Go thread's goroutine stack keeps some 800 bytes free there in a
+ * syscall; a thread on an alternate signal stack nearly used up would be overrun): every thread
  * of the process gets it, forks inherit it, exec keeps it. An fd that was a TCP socket and is
  * now something else (closed, then reused) still stops, and is not reported. Past MAX_ADDED
- * filters, or where one cannot be added, one filter stops every fd's calls (as the exec filter
- * did before: see below) and the result's note says so; where not even that can be added, an
- * expectation on the program's calls is an error naming why. Where no filter can be added
- * (another architecture than x86_64), the exec filter stops every fd's calls. A TCP socket
- * received over an AF_UNIX socket (SCM_RIGHTS) is not seen until some traced call names it.
+ * filters the last one added stops every fd's calls (as the exec filter did before: see below);
+ * where a filter cannot be added, that one is tried and the result's notes say so; where not
+ * even that can be added, an expectation on the program's calls is an error naming why. Where
+ * no filter can be added (another architecture than x86_64), the exec filter stops every fd's
+ * calls. A TCP socket received over an AF_UNIX socket (SCM_RIGHTS) is not seen until some
+ * traced call names it.
  *
  * A call on a TCP socket costs two stops (its seccomp stop, its exit stop); a poll naming a TCP
  * socket, and every epoll wait, two: their result is read at the exit stop and reported only
