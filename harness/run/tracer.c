@@ -30,11 +30,14 @@
  * can be added (the strictest action wins: ALLOW loses to TRACE): when an fd becomes a TCP
  * socket (socket, accept or dup exit stop; handed over at exec, looked at then), the tracer
  * makes the stopped program call seccomp(SECCOMP_SET_MODE_FILTER, TSYNC) with a small filter
- * "this call on these fds: TRACE", written below its stack pointer past the red zone, some 450
- * bytes (add_filter(); a Go thread's goroutine stack keeps some 800 bytes free there in a
- * syscall; a thread on an alternate signal stack nearly used up would be overrun): every thread
- * of the process gets it, forks inherit it, exec keeps it. An fd that was a TCP socket and is
- * now something else (closed, then reused) still stops, and is not reported. Past MAX_ADDED
+ * "this call on these fds: TRACE" (add_filter()): every thread of the process gets it, forks
+ * inherit it, exec keeps it. The filter, some 450 bytes, is written to a page the tracer maps
+ * into the program (an mmap() it makes the program call, once per address space, the way it
+ * makes it call seccomp(); it shows in the program's /proc/PID/maps), never to the program's
+ * own memory: below its stack pointer it could overwrite what a Go goroutine's small stack or a
+ * nearly full alternate signal stack holds. Where that page cannot be mapped, no filter can be
+ * added (the error below). An fd that was a TCP socket and is now something else (closed,
+ * then reused) still stops, and is not reported. Past MAX_ADDED
  * filters the last one added stops every fd's calls (as the exec filter did before: see below);
  * where a filter cannot be added, that one is tried and the result's notes say so; where not
  * even that can be added, an expectation on the program's calls is an error naming why. Where
@@ -45,7 +48,8 @@
  * A call on a TCP socket costs two stops (its seccomp stop, its exit stop); a poll naming a TCP
  * socket, and every epoll wait, two: their result is read at the exit stop and reported only
  * where a TCP socket's revents carry an error (POLLERR, POLLHUP, POLLRDHUP), as the shim reports
- * a wait. A socket, accept or dup of a TCP socket costs two more where its filter is added.
+ * a wait. A socket, accept or dup of a TCP socket costs two more where its filter is added
+ * (and two more for the page, the first time in an address space).
  *
  * What a stop costs (measured on a shared 2-vCPU VM: dd's 100,000 one-byte reads and writes,
  * 200,000 stops, traced against untraced in turn): 17.5 to 25.6 us of wall time each, 17 us of
@@ -85,6 +89,7 @@
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -271,8 +276,7 @@ static void build_filter(struct tracer *t, bool all_fds)
 
 #if defined(__x86_64__)   /* where filters are added (add_filter()) */
 /* A filter added to a running program's set: its calls on fds[] (n 0: on any fd) stop it, and
- * a dup2/dup3 over one of them. Kept small: it is written below the stack pointer of a thread
- * stopped in a syscall (a Go thread's goroutine stack has some 800 bytes free there). Its length. */
+ * a dup2/dup3 over one of them. Its length (at most FD_FILTER_MAX). */
 static unsigned fd_filter(const int *fds, size_t n, struct sock_filter *f)
 {
 	unsigned k = 0, nfd = 0;
@@ -344,6 +348,7 @@ enum { FD_UNKNOWN, FD_TCP, FD_OTHER };
 #define MAX_PROCS 256
 
 #define MAX_ADDED 16              /* filters added to a process before the one for every fd */
+#define SCRATCH_SIZE 4096         /* the page the tracer maps into a process for the filters it adds */
 
 struct proc {
 	pid_t tgid;               /* 0: a free slot */
@@ -358,6 +363,9 @@ struct proc {
 	int want[FILTER_FDS];     /* TCP sockets without a filter yet, added at the next chance */
 	unsigned nwant;
 	bool want_all;            /* more of them than want[] holds */
+	/* Its scratch page (0: none yet): kept by its threads, and by a fork, which has it at the
+	 * same address (a vfork child and a CLONE_VM clone share it); gone at exec. */
+	uint64_t scratch;
 };
 
 struct task {
@@ -790,23 +798,72 @@ static void note(struct world *w, const char *what, struct proc *p, long err)
 }
 
 
+/* Makes the task, stopped in a syscall (its registers saved), call nr(a[0..5]); its result in
+ * *ret. *entry: the task is at a call's entry (a seccomp or syscall-entry stop), and that call
+ * becomes this one; else the syscall instruction before saved.rip runs once more (a signal may
+ * come before it: the registers are put back to back, the task resumed with its signal and
+ * PTRACE_SYSCALL, its call made again later: INJ_DEFERRED). Either way, the next call injected
+ * reruns the instruction (*entry becomes false). 0, -errno, INJ_GONE or INJ_DEFERRED; the
+ * caller puts back's registers back. */
+static int inject(struct world *w, struct task *t, const struct user_regs_struct *saved,
+		  const struct user_regs_struct *back, bool *entry, long nr, const uint64_t a[6], long *ret)
+{
+	struct user_regs_struct r = *saved;
+	int status;
+
+	r.rdi = a[0], r.rsi = a[1], r.rdx = a[2], r.r10 = a[3], r.r8 = a[4], r.r9 = a[5];
+	if (*entry) {
+		r.orig_rax = (unsigned long long)nr;
+	} else {
+		r.rax = (unsigned long long)nr;
+		r.orig_rax = (unsigned long long)-1;
+		r.rip = saved->rip - 2;
+	}
+	if (ptrace(PTRACE_SETREGS, t->tid, 0, &r) < 0 || ptrace(PTRACE_SYSCALL, t->tid, 0, 0) < 0)
+		return -errno;
+	if (wait_task(w, t, &status))
+		return INJ_GONE;
+	if (!*entry) {
+		if (WSTOPSIG(status) != (SIGTRAP | 0x80)) {
+			/* Its signal, before the syscall instruction ran: delivered, the call later. */
+			(void) ptrace(PTRACE_SETREGS, t->tid, 0, back);
+			(void) ptrace(PTRACE_SYSCALL, t->tid, 0, (void *)(long)((status >> 16) ? 0 : WSTOPSIG(status)));
+			t->defer = true;
+			return INJ_DEFERRED;
+		}
+		/* the entry of the call: on to its exit */
+		if (ptrace(PTRACE_SYSCALL, t->tid, 0, 0) < 0)
+			return -errno;
+		if (wait_task(w, t, &status))
+			return INJ_GONE;
+	}
+	*entry = false;
+	if (WSTOPSIG(status) != (SIGTRAP | 0x80) || ptrace(PTRACE_GETREGS, t->tid, 0, &r) < 0)
+		return -EPROTO;
+	*ret = (long)r.rax;
+	return 0;
+}
+
 /* Adds the filter for the process's wanted fds to its set, all its threads at once (TSYNC), by
- * making the task, stopped in a syscall, call seccomp(2). at_entry: it is at a call's entry (a
- * seccomp or syscall-entry stop): that call becomes seccomp(), and is made again afterwards.
- * Else it is at the exit stop of a call made by a syscall instruction, which it runs once more
- * for seccomp() (a signal may come before: the registers are put back, the task resumed with its
- * signal and PTRACE_SYSCALL, and the filter added at its next call: INJ_DEFERRED). Where the
- * filter for some fds cannot be added, the one for every fd is tried. Ends with the task
- * stopped as it was: 0, -errno, or INJ_GONE, INJ_DEFERRED, INJ_NONE. */
+ * making the task, stopped in a syscall, call seccomp(2) (inject(); at_entry: it is at a call's
+ * entry, that call is made again afterwards). The filter is written to the process's scratch
+ * page: a page of its address space the tracer mapped there (an mmap() it made the task call,
+ * the first time a filter is added to this address space), the program's own memory never
+ * touched. Where the filter for some fds cannot be added, the one for every fd is tried; where
+ * no page can be mapped, neither. Ends with the task stopped as it was: 0, -errno, or INJ_GONE,
+ * INJ_DEFERRED (a signal came first: added at its next call), INJ_NONE. */
 static int add_filter(struct world *w, struct task *t, bool at_entry)
 {
 	struct proc *p = t->proc;
-	struct user_regs_struct saved, r, back;
+	struct user_regs_struct saved, back;
 	uint8_t insn[2];
 	struct iovec local = { insn, 2 }, remote;
 	struct { struct sock_fprog prog; struct sock_filter f[FD_FILTER_MAX]; } buf;
-	int status, e = 0;
+	bool entry = at_entry;
+	long ret = 0;
+	int e = 0;
 
+	_Static_assert(sizeof buf <= SCRATCH_SIZE, "the filter fits the scratch page");
 	if (ptrace(PTRACE_GETREGS, t->tid, 0, &saved) < 0)
 		return INJ_NONE;
 	remote = (struct iovec){ (void *)(uintptr_t)(saved.rip - 2), 2 };
@@ -819,53 +876,38 @@ static int add_filter(struct world *w, struct task *t, bool at_entry)
 	}
 	for (int attempt = 0; attempt < 2; attempt++) {
 		bool all = attempt || p->want_all || p->added + 1 >= MAX_ADDED;
+		if (!p->scratch) {
+			const uint64_t a[6] = { 0, SCRATCH_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+						(uint64_t)-1, 0 };
+			e = inject(w, t, &saved, &back, &entry, SYS_mmap, a, &ret);
+			if (e == INJ_GONE || e == INJ_DEFERRED)
+				return e;
+			if (!e && ret < 0)
+				e = (int)ret;
+			if (e)
+				break;     /* nowhere to write a filter: neither can be added */
+			p->scratch = (uint64_t)ret;
+		}
 		unsigned len = fd_filter(p->want, all ? 0 : p->nwant, buf.f);
 		size_t size = offsetof(__typeof__(buf), f) + len * sizeof *buf.f;
-		uint64_t addr = (saved.rsp - 128 - size) & ~(uint64_t)15;   /* past the red zone */
 		buf.prog = (struct sock_fprog){ .len = (unsigned short)len,
-						.filter = (void *)(uintptr_t)(addr + offsetof(__typeof__(buf), f)) };
-		struct iovec from = { &buf, size }, to = { (void *)(uintptr_t)addr, size };
+						.filter = (void *)(uintptr_t)(p->scratch + offsetof(__typeof__(buf), f)) };
+		struct iovec from = { &buf, size }, to = { (void *)(uintptr_t)p->scratch, size };
 		if (process_vm_writev(t->tid, &from, 1, &to, 1, 0) != (ssize_t)size) {
 			e = -errno;
+			p->scratch = 0;    /* unmapped by the program? mapped again at the next attempt */
 			if (all)
 				break;
 			continue;
 		}
-		r = saved;
-		r.rdi = SECCOMP_SET_MODE_FILTER;
-		r.rsi = SECCOMP_FILTER_FLAG_TSYNC;
-		r.rdx = addr;
-		if (at_entry && !attempt) {
-			r.orig_rax = SYS_seccomp;
-		} else {
-			r.rax = SYS_seccomp;
-			r.orig_rax = (unsigned long long)-1;
-			r.rip = saved.rip - 2;
-		}
-		if (ptrace(PTRACE_SETREGS, t->tid, 0, &r) < 0 || ptrace(PTRACE_SYSCALL, t->tid, 0, 0) < 0)
-			return -errno;
-		if (wait_task(w, t, &status))
-			return INJ_GONE;
-		if (!(at_entry && !attempt)) {
-			if (WSTOPSIG(status) != (SIGTRAP | 0x80)) {
-				/* Its signal, before the syscall instruction ran: delivered, the filter later. */
-				(void) ptrace(PTRACE_SETREGS, t->tid, 0, &back);
-				(void) ptrace(PTRACE_SYSCALL, t->tid, 0, (void *)(long)((status >> 16) ? 0 : WSTOPSIG(status)));
-				t->defer = true;
-				p->want_all |= attempt;
-				return INJ_DEFERRED;
-			}
-			/* the entry of seccomp(): on to its exit */
-			if (ptrace(PTRACE_SYSCALL, t->tid, 0, 0) < 0)
-				return -errno;
-			if (wait_task(w, t, &status))
-				return INJ_GONE;
-		}
-		if (WSTOPSIG(status) != (SIGTRAP | 0x80) || ptrace(PTRACE_GETREGS, t->tid, 0, &r) < 0) {
-			e = -EPROTO;
+		const uint64_t a[6] = { SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, p->scratch };
+		e = inject(w, t, &saved, &back, &entry, SYS_seccomp, a, &ret);
+		if (e == INJ_DEFERRED)
+			p->want_all |= attempt;
+		if (e == INJ_GONE || e == INJ_DEFERRED)
+			return e;
+		if (e)
 			break;
-		}
-		long ret = (long)r.rax;
 		e = ret > 0 ? -ESRCH : (int)ret;   /* TSYNC: a thread that could not take it */
 		if (!e) {
 			for (unsigned i = 0; !all && i < p->nwant; i++)
@@ -919,8 +961,8 @@ static void close_others(const int *keep, size_t nkeep)
 
 #define EXEC_FDS 1024
 
-/* An exec: the process's other threads are gone, and the fds closed on exec with them. Its
- * filters stay. */
+/* An exec: the process's other threads are gone, and the fds closed on exec with them, and its
+ * address space with the scratch page. Its filters stay. */
 static void on_exec(struct world *w, struct task *t, pid_t tid)
 {
 	unsigned long former = 0;
@@ -936,6 +978,7 @@ static void on_exec(struct world *w, struct task *t, pid_t tid)
 	if (!t || !t->proc)
 		return;
 	proc_forget_fds(t->proc);
+	t->proc->scratch = 0;     /* its address space is a new one */
 	/* The TCP sockets it was handed (inetd-style, socket activation) need filters: looked at
 	 * through copies (/proc's numbers may be another PID namespace's), up to EXEC_FDS. */
 	for (long fd = 0; fd < EXEC_FDS && !t->proc->all_fds; fd++)
@@ -961,6 +1004,7 @@ static void on_new_task(struct world *w, struct task *t, pid_t tid, int event)
 			memcpy(cp->want, pp->want, sizeof cp->want);
 			cp->nfiltered = pp->nfiltered, cp->added = pp->added, cp->all_fds = pp->all_fds;
 			cp->nwant = pp->nwant, cp->want_all = pp->want_all;
+			cp->scratch = pp->scratch;
 		}
 	}
 	if (c && c->held) {
