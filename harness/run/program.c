@@ -252,6 +252,17 @@ static void take_call(struct programs *ps, struct program *p, const char *msg)
 {
 	struct shim_report rep;
 
+	/* The tracer's word on what it could not do: a filter not added (tracer.c). */
+	if (!strncmp(msg, "note ", 5)) {
+		char text[320];
+		snprintf(text, sizeof text, "%s: %s", p->a.full, msg + 5);
+		add_note(ps, text);
+		return;
+	}
+	if (!strncmp(msg, "unobserved ", 11)) {
+		unobservable(p, "%s", msg + 11);
+		return;
+	}
 	if (program_shim_parse(msg, &rep) < 0)
 		return;
 	if (rep.dropped) {

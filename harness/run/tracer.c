@@ -19,22 +19,46 @@
  * worker (EXIT_TRACE) with the program's own exit status. The tracer waits on its own tracees
  * only (it has no children), so it can reap nothing of the worker's.
  *
- * Which fds are TCP sockets is tracked per process: socket() and accept() results, close,
- * dup2/dup3/close_range and exec invalidate; an fd not yet known is looked at once through
- * pidfd_getfd() (its SO_DOMAIN and SO_PROTOCOL). Calls on other fds cost one stop and are not
- * reported; calls on TCP sockets cost two. A poll naming a TCP socket, and every epoll wait, cost
- * two: their result is read at the exit stop and reported only where a TCP socket's revents
- * carry an error (POLLERR, POLLHUP, POLLRDHUP), as the shim reports a wait.
+ * Which fds are TCP sockets is tracked per process: socket() and accept() results, dups of them,
+ * close, dup2/dup3/close_range and exec invalidate; an fd not yet known is looked at once through
+ * pidfd_getfd() (its SO_DOMAIN and SO_PROTOCOL).
+ *
+ * Only calls on TCP sockets stop the program. The filter set at exec stops socket() (AF_INET,
+ * AF_INET6, SOCK_STREAM), the waits and close_range; the calls on an fd (read, write, their
+ * vectored and socket forms, connect, accept, shutdown, close, getsockopt, dup*, fcntl) stop
+ * only where that fd has a filter of its own. A filter cannot be removed or changed, but more
+ * can be added (the strictest action wins: ALLOW loses to TRACE): when an fd becomes a TCP
+ * socket (socket, accept or dup exit stop; handed over at exec, looked at then), the tracer
+ * makes the stopped program call seccomp(SECCOMP_SET_MODE_FILTER, TSYNC) with a small filter
+ * "this call on these fds: TRACE" (add_filter()): every thread of the process gets it, forks
+ * inherit it, exec keeps it. The filter, some 450 bytes, is written to a page the tracer maps
+ * into the program (an mmap() it makes the program call, once per address space, the way it
+ * makes it call seccomp(); it shows in the program's /proc/PID/maps), never to the program's
+ * own memory: below its stack pointer it could overwrite what a Go goroutine's small stack or a
+ * nearly full alternate signal stack holds. Where that page cannot be mapped, no filter can be
+ * added (the error below). An fd that was a TCP socket and is now something else (closed,
+ * then reused) still stops, and is not reported. Past MAX_ADDED
+ * filters the last one added stops every fd's calls (as the exec filter did before: see below);
+ * where a filter cannot be added, that one is tried and the result's notes say so; where not
+ * even that can be added, an expectation on the program's calls is an error naming why. Where
+ * no filter can be added (another architecture than x86_64), the exec filter stops every fd's
+ * calls. A TCP socket received over an AF_UNIX socket (SCM_RIGHTS) is not seen until some
+ * traced call names it.
+ *
+ * A call on a TCP socket costs two stops (its seccomp stop, its exit stop); a poll naming a TCP
+ * socket, and every epoll wait, two: their result is read at the exit stop and reported only
+ * where a TCP socket's revents carry an error (POLLERR, POLLHUP, POLLRDHUP), as the shim reports
+ * a wait. A socket, accept or dup of a TCP socket costs two more where its filter is added
+ * (and two more for the page, the first time in an address space).
  *
  * What a stop costs (measured on a shared 2-vCPU VM: dd's 100,000 one-byte reads and writes,
  * 200,000 stops, traced against untraced in turn): 17.5 to 25.6 us of wall time each, 17 us of
  * CPU, nearly all of it system time: the stop, two context switches and the tracer's three
  * syscalls (wait4, GET_SYSCALL_INFO, PTRACE_CONT: the least a stop can take). So the cost is
- * stops x about 20 us, and a call
- * on a non-socket fd (a download's writes to its file) costs as much as one on a socket: the
- * filter, fixed at exec, cannot know which fds are sockets. Skipping fds 0-2 in it would be
- * unsafe: a TCP socket becomes one of them by dup2 (inetd-style wrappers, socat EXEC), or by
- * close(0) then socket() or accept() (the lowest free fd), and the filter cannot be changed then.
+ * stops on TCP sockets x about 20 us: curl downloading 100 MB to a file (16,600 stops when every
+ * fd's calls stopped, 12,695 of them its writes to the file) now stops 3,950 times, socat
+ * receiving 100 MB (its 12,200 reads of 8 KiB; its select() is not traced) 24,900 times, no
+ * longer 110,000 (tests/bench-trace.sh).
  *
  * The program never outlives its tracer: PTRACE_O_EXITKILL kills the tracees when the tracer
  * ends, and the tracer ends with the worker (PR_SET_PDEATHSIG) or at the run's end (SIGKILL by
@@ -65,6 +89,7 @@
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -78,6 +103,13 @@
 #define NATIVE_ARCH AUDIT_ARCH_X86_64
 #elif defined(__aarch64__)
 #define NATIVE_ARCH AUDIT_ARCH_AARCH64
+#endif
+
+/* Where filters can be added to a running program (add_filter()); elsewhere every fd's calls stop. */
+#if defined(__x86_64__)
+#define CAN_INJECT 1
+#else
+#define CAN_INJECT 0
 #endif
 
 #ifndef PR_SET_PTRACER
@@ -115,52 +147,59 @@ struct tracer {
 
 /* ---- which syscalls stop the program ---- */
 
-enum kind { K_NONE, K_SOCKET, K_ACCEPT, K_CLOSE, K_SOERROR, K_FDCALL, K_DUP2, K_CLOSE_RANGE, K_IO_URING, K_POLL, K_EPOLL };
+enum kind { K_NONE, K_SOCKET, K_ACCEPT, K_CLOSE, K_SOERROR, K_FDCALL, K_DUP, K_CLOSE_RANGE, K_IO_URING, K_POLL, K_EPOLL };
 
+/* fd: a call on the fd of its first argument, stopped only where that fd has a filter of its
+ * own (or the process's fallback filter, for every fd); the others stop wherever they are made. */
 static const struct {
 	long nr;
 	enum kind kind;
 	const char *call;         /* as the shim names it; NULL: looked at, never reported */
+	bool fd;
 } traced[] = {
-	{ SYS_socket, K_SOCKET, NULL },
-	{ SYS_connect, K_FDCALL, "connect" },
-	{ SYS_accept, K_ACCEPT, "accept" },
-	{ SYS_accept4, K_ACCEPT, "accept" },
-	{ SYS_read, K_FDCALL, "read" },
-	{ SYS_readv, K_FDCALL, "readv" },
-	{ SYS_recvfrom, K_FDCALL, "recv" },      /* as the shim: recv(), recvfrom() are one call */
-	{ SYS_recvmsg, K_FDCALL, "recvmsg" },
-	{ SYS_recvmmsg, K_FDCALL, "recvmmsg" },
-	{ SYS_write, K_FDCALL, "write" },
-	{ SYS_writev, K_FDCALL, "writev" },
-	{ SYS_sendto, K_FDCALL, "send" },
-	{ SYS_sendmsg, K_FDCALL, "sendmsg" },
-	{ SYS_sendmmsg, K_FDCALL, "sendmmsg" },
-	{ SYS_shutdown, K_FDCALL, "shutdown" },
-	{ SYS_close, K_CLOSE, "close" },
-	{ SYS_getsockopt, K_SOERROR, "so_error" },
+	{ SYS_socket, K_SOCKET, NULL, false },
+	{ SYS_connect, K_FDCALL, "connect", true },
+	{ SYS_accept, K_ACCEPT, "accept", true },
+	{ SYS_accept4, K_ACCEPT, "accept", true },
+	{ SYS_read, K_FDCALL, "read", true },
+	{ SYS_readv, K_FDCALL, "readv", true },
+	{ SYS_recvfrom, K_FDCALL, "recv", true },      /* as the shim: recv(), recvfrom() are one call */
+	{ SYS_recvmsg, K_FDCALL, "recvmsg", true },
+	{ SYS_recvmmsg, K_FDCALL, "recvmmsg", true },
+	{ SYS_write, K_FDCALL, "write", true },
+	{ SYS_writev, K_FDCALL, "writev", true },
+	{ SYS_sendto, K_FDCALL, "send", true },
+	{ SYS_sendmsg, K_FDCALL, "sendmsg", true },
+	{ SYS_sendmmsg, K_FDCALL, "sendmmsg", true },
+	{ SYS_shutdown, K_FDCALL, "shutdown", true },
+	{ SYS_close, K_CLOSE, "close", true },
+	{ SYS_getsockopt, K_SOERROR, "so_error", true },
+	/* A copy of a TCP socket is one too (dup2/dup3 over a TCP socket: its filter's fd is the
+	 * second argument's, see fd_filter()). */
+	{ SYS_dup, K_DUP, NULL, true },
+#ifdef SYS_dup2
+	{ SYS_dup2, K_DUP, NULL, true },
+#endif
+	{ SYS_dup3, K_DUP, NULL, true },
+	{ SYS_fcntl, K_DUP, NULL, true },            /* F_DUPFD, F_DUPFD_CLOEXEC */
 	/* The waits: reported where their revents on a TCP socket carry an error (shim.c). */
 #ifdef SYS_poll
-	{ SYS_poll, K_POLL, "poll" },
+	{ SYS_poll, K_POLL, "poll", false },
 #endif
-	{ SYS_ppoll, K_POLL, "poll" },
+	{ SYS_ppoll, K_POLL, "poll", false },
 #ifdef SYS_epoll_wait
-	{ SYS_epoll_wait, K_EPOLL, "epoll_wait" },
+	{ SYS_epoll_wait, K_EPOLL, "epoll_wait", false },
 #endif
-	{ SYS_epoll_pwait, K_EPOLL, "epoll_wait" },
+	{ SYS_epoll_pwait, K_EPOLL, "epoll_wait", false },
 #ifdef SYS_epoll_pwait2
-	{ SYS_epoll_pwait2, K_EPOLL, "epoll_wait" },
+	{ SYS_epoll_pwait2, K_EPOLL, "epoll_wait", false },
 #endif
-#ifdef SYS_dup2
-	{ SYS_dup2, K_DUP2, NULL },
-#endif
-	{ SYS_dup3, K_DUP2, NULL },
 #ifdef SYS_close_range
-	{ SYS_close_range, K_CLOSE_RANGE, NULL },
+	{ SYS_close_range, K_CLOSE_RANGE, NULL, false },
 #endif
 #ifdef SYS_io_uring_setup
 	/* The blind spot, said in the result: its socket calls would go unseen. */
-	{ SYS_io_uring_setup, K_IO_URING, "io_uring_setup" },
+	{ SYS_io_uring_setup, K_IO_URING, "io_uring_setup", false },
 #endif
 };
 #define NTRACED (sizeof traced / sizeof traced[0])
@@ -175,11 +214,12 @@ static int traced_index(long nr)
 
 #define ARG_LO(k) (offsetof(struct seccomp_data, args) + 8 * (k))   /* little-endian: its low half */
 
-/* Another ABI (32-bit on a 64-bit kernel) runs unfiltered: its numbers mean other calls. A call
- * that can never concern a TCP socket runs without a stop: socket() of another family or type,
- * getsockopt() of another option than SO_ERROR. (Whether an fd is a TCP socket the filter
- * cannot know: it is fixed at exec.) */
-static void build_filter(struct tracer *t)
+/* The filter set at exec. Another ABI (32-bit on a 64-bit kernel) runs unfiltered: its numbers
+ * mean other calls. A call that can never concern a TCP socket runs without a stop: socket() of
+ * another family or type, getsockopt() of another option than SO_ERROR. The calls on an fd are
+ * left to the filters added for each TCP socket (fd_filter()), where they can be: all_fds
+ * (where none can be added) stops them on every fd. */
+static void build_filter(struct tracer *t, bool all_fds)
 {
 	struct sock_filter *f = t->filter;
 	unsigned n = 0;
@@ -211,6 +251,8 @@ static void build_filter(struct tracer *t)
 	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
 	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
 	for (size_t i = 0; i < NTRACED; i++) {
+		if (traced[i].fd && !all_fds)
+			continue;
 		const struct sock_filter *block = traced[i].kind == K_SOCKET ? socket_args :
 						  traced[i].kind == K_SOERROR ? getsockopt_args : NULL;
 		size_t len = traced[i].kind == K_SOCKET ? sizeof socket_args / sizeof *block :
@@ -228,6 +270,52 @@ static void build_filter(struct tracer *t)
 	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
 	t->prog = (struct sock_fprog){ .len = (unsigned short)n, .filter = t->filter };
 }
+
+#define FILTER_FDS 4              /* the fds one added filter names */
+#define FD_FILTER_MAX (14 + 3 * FILTER_FDS + NTRACED)
+
+#if defined(__x86_64__)   /* where filters are added (add_filter()) */
+/* A filter added to a running program's set: its calls on fds[] (n 0: on any fd) stop it, and
+ * a dup2/dup3 over one of them. Its length (at most FD_FILTER_MAX). */
+static unsigned fd_filter(const int *fds, size_t n, struct sock_filter *f)
+{
+	unsigned k = 0, nfd = 0;
+
+	for (size_t i = 0; i < NTRACED; i++)
+		nfd += traced[i].fd;
+	/* where each part begins: the check of dup2/dup3's second argument, the calls, the ends */
+	unsigned chk = n ? 3 + (unsigned)n + 3 : 0, set = n ? chk + 1 + (unsigned)n : 2;
+	unsigned allow = set + 1 + nfd, trace = allow + 1;
+#define JUMP_TO(to) ((uint8_t)((to) - (k + 1)))
+	f[k] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)), k++;
+	f[k] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NATIVE_ARCH, 0, JUMP_TO(allow)), k++;
+	if (n) {
+		f[k] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(0)), k++;
+		for (size_t i = 0; i < n; i++)
+			f[k] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)fds[i], JUMP_TO(set), 0), k++;
+		f[k] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)), k++;
+#ifdef SYS_dup2
+		f[k] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_dup2, JUMP_TO(chk), 0), k++;
+#else
+		f[k] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_dup3, JUMP_TO(chk), 0), k++;
+#endif
+		f[k] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_dup3, JUMP_TO(chk), JUMP_TO(allow)), k++;
+		f[k] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(1)), k++;
+		for (size_t i = 0; i < n; i++)
+			f[k] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)fds[i], JUMP_TO(trace),
+							    i + 1 < n ? 0 : JUMP_TO(allow)), k++;
+	}
+	f[k] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)), k++;
+	for (size_t i = 0; i < NTRACED; i++)
+		if (traced[i].fd)
+			f[k] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)traced[i].nr,
+							    JUMP_TO(trace), 0), k++;
+#undef JUMP_TO
+	f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE);
+	return k;
+}
+#endif
 
 bool tracer_wanted(const char *path, char *const argv[])
 {
@@ -259,15 +347,30 @@ enum { FD_UNKNOWN, FD_TCP, FD_OTHER };
 #define MAX_TASKS 1024
 #define MAX_PROCS 256
 
+#define MAX_ADDED 16              /* filters added to a process before the one for every fd */
+#define SCRATCH_SIZE 4096         /* the page the tracer maps into a process for the filters it adds */
+
 struct proc {
 	pid_t tgid;               /* 0: a free slot */
 	int pidfd;
 	uint8_t *cls;             /* FD_* of each fd below ncls */
 	size_t ncls;
+	/* Its seccomp filters, kept across exec and inherited by a fork: the fds the added ones
+	 * name, or all_fds (every fd's calls stop: the fallback, or the filter set at exec). */
+	int filtered[MAX_ADDED * FILTER_FDS];
+	unsigned nfiltered, added;
+	bool all_fds;
+	int want[FILTER_FDS];     /* TCP sockets without a filter yet, added at the next chance */
+	unsigned nwant;
+	bool want_all;            /* more of them than want[] holds */
+	/* Its scratch page (0: none yet): kept by its threads, and by a fork, which has it at the
+	 * same address (a vfork child and a CLONE_VM clone share it); gone at exec. */
+	uint64_t scratch;
 };
 
 struct task {
 	pid_t tid;                /* 0: a free slot */
+	bool defer;               /* resumed with PTRACE_SYSCALL: a filter is added at its next call */
 	struct proc *proc;        /* its process: NULL until its creator's event says which */
 	bool known;               /* that event came (proc may still be NULL: no room) */
 	bool held;                /* at a seccomp stop before that: left stopped until then */
@@ -275,11 +378,13 @@ struct task {
 	int fd;
 	uint64_t val;             /* getsockopt: where the value goes; a wait: its array */
 	uint64_t n;               /* a wait: how many entries its array has */
+	unsigned port;            /* connect: the port it connects to (0: not known) */
 };
 
 struct world {
 	int report_fd;
 	unsigned long dropped;
+	bool noted;               /* a note on a filter that could not be added was sent */
 	struct proc procs[MAX_PROCS];
 	struct task tasks[MAX_TASKS];
 };
@@ -296,7 +401,7 @@ static struct proc *proc_get(struct world *w, pid_t tgid)
 	}
 	if (!free_slot)
 		return NULL;
-	*free_slot = (struct proc){ .tgid = tgid, .pidfd = (int)syscall(SYS_pidfd_open, tgid, 0) };
+	*free_slot = (struct proc){ .tgid = tgid, .pidfd = (int)syscall(SYS_pidfd_open, tgid, 0), .all_fds = !CAN_INJECT };
 	return free_slot;
 }
 
@@ -333,6 +438,28 @@ static void fd_set_class(struct proc *p, long fd, uint8_t c)
 	p->cls[fd] = c;
 }
 
+/* fd, a TCP socket of the process: its calls must stop the process (a filter added for it). */
+static void want_filter(struct proc *p, long fd)
+{
+	if (!p || p->all_fds || fd < 0 || fd > INT32_MAX)
+		return;
+	for (unsigned i = 0; i < p->nfiltered; i++)
+		if (p->filtered[i] == fd)
+			return;
+	for (unsigned i = 0; i < p->nwant; i++)
+		if (p->want[i] == fd)
+			return;
+	if (p->nwant < FILTER_FDS)
+		p->want[p->nwant++] = (int)fd;
+	else
+		p->want_all = true;
+}
+
+static bool wants_filter(const struct proc *p)
+{
+	return p && !p->all_fds && (p->nwant || p->want_all);
+}
+
 /* Whether fd of the process is a TCP socket: known, or looked at through a copy of it. */
 static bool fd_is_tcp(struct proc *p, long fd)
 {
@@ -351,6 +478,8 @@ static bool fd_is_tcp(struct proc *p, long fd)
 		   (proto == IPPROTO_TCP || proto == IPPROTO_MPTCP);
 	close(copy);
 	fd_set_class(p, fd, tcp ? FD_TCP : FD_OTHER);
+	if (tcp)
+		want_filter(p, fd);
 	return tcp;
 }
 
@@ -497,6 +626,19 @@ static void on_wait_exit(struct world *w, struct task *t, const char *call, enum
 	}
 }
 
+/* The port of the task's sockaddr at addr (len bytes), 0 if none: connect's, as the shim reports it. */
+static unsigned sockaddr_port(struct task *t, uint64_t addr, uint64_t len)
+{
+	struct sockaddr_in6 sa = { 0 };   /* sin_port and sin6_port: the same place */
+	struct iovec local = { &sa, len < sizeof sa ? (size_t)len : sizeof sa }, remote = { (void *)(uintptr_t)addr, local.iov_len };
+
+	if (!addr || local.iov_len < sizeof(struct sockaddr_in) ||
+	    process_vm_readv(t->tid, &local, 1, &remote, 1, 0) != (ssize_t)local.iov_len ||
+	    (sa.sin6_family != AF_INET && sa.sin6_family != AF_INET6))
+		return 0;
+	return ntohs(sa.sin6_port);
+}
+
 /* A seccomp stop, before the call runs: 1 if its exit stop is wanted (a call on a TCP socket),
  * 0 if it may just run. */
 static int on_seccomp(struct world *w, struct task *t)
@@ -518,9 +660,14 @@ static int on_seccomp(struct world *w, struct task *t)
 		    (a[2] != 0 && a[2] != IPPROTO_TCP && a[2] != IPPROTO_MPTCP))
 			return 0;
 		break;
-	case K_DUP2:
-		fd_set_class(p, (long)a[1], FD_UNKNOWN);
-		return 0;
+	case K_DUP:
+		if (traced[i].nr != SYS_dup && traced[i].nr != SYS_fcntl)
+			fd_set_class(p, (long)a[1], FD_UNKNOWN);   /* dup2/dup3: what it was is gone */
+		if (traced[i].nr == SYS_fcntl && a[1] != F_DUPFD && a[1] != F_DUPFD_CLOEXEC)
+			return 0;
+		if (!fd_is_tcp(p, (long)a[0]))
+			return 0;
+		break;
 	case K_CLOSE_RANGE:
 		for (uint64_t fd = a[0]; fd <= a[1] && fd < p->ncls; fd++)
 			p->cls[fd] = FD_UNKNOWN;
@@ -552,25 +699,25 @@ static int on_seccomp(struct world *w, struct task *t)
 	default:
 		if (!fd_is_tcp(p, (long)a[0]))
 			return 0;
+		if (traced[i].nr == SYS_connect)
+			t->port = sockaddr_port(t, a[1], a[2]);
 		break;
 	}
 	t->pending = i;
 	return 1;
 }
 
-/* The exit stop of a pending call: its result. */
-static void on_exit_stop(struct world *w, struct task *t)
+/* The exit stop of a pending call (si: what GET_SYSCALL_INFO said of it): its result. */
+static void on_exit_stop(struct world *w, struct task *t, const struct sc_info *si)
 {
-	struct sc_info si;
 	int i = t->pending;
 
 	t->pending = -1;
-	if (i < 0 || ptrace((enum __ptrace_request)GET_SYSCALL_INFO, t->tid, (void *)sizeof si, &si) <= 0 ||
-	    si.op != INFO_EXIT)
+	if (i < 0 || si->op != INFO_EXIT)
 		return;
-	long long ret = si.exit.rval;
+	long long ret = si->exit.rval;
 	int err = 0;
-	if (si.exit.is_error) {
+	if (si->exit.is_error) {
 		err = (int)-ret;
 		ret = -1;
 		/* ERESTART*: the kernel restarts the call (reported then) or turns it into EINTR
@@ -582,12 +729,17 @@ static void on_exit_stop(struct world *w, struct task *t)
 	const char *call = traced[i].call;
 	switch (traced[i].kind) {
 	case K_SOCKET:
-		if (ret >= 0)
+	case K_DUP:
+		if (ret >= 0) {
 			fd_set_class(p, (long)ret, FD_TCP);
+			want_filter(p, (long)ret);
+		}
 		return;
 	case K_ACCEPT:
-		if (ret >= 0)
+		if (ret >= 0) {
 			fd_set_class(p, (long)ret, FD_TCP);
+			want_filter(p, (long)ret);
+		}
 		break;
 	case K_IO_URING:
 		t->fd = ret >= 0 ? (int)ret : 0;   /* the ring's fd */
@@ -609,8 +761,184 @@ static void on_exit_stop(struct world *w, struct task *t)
 	default:
 		break;
 	}
-	report(w, call, t->fd, ret, err, p->tgid, NULL);
+	char port[16];
+	snprintf(port, sizeof port, "port %u", t->port);
+	report(w, call, t->fd, ret, err, p->tgid, traced[i].nr == SYS_connect && t->port ? port : NULL);
 }
+
+/* ---- filters added to a running program ---- */
+
+#define INJ_DEFERRED 1            /* a signal came first: added at the task's next call */
+#define INJ_GONE 2                /* the task ended (dropped) */
+#define INJ_NONE 3                /* nothing done: not now, the task as it was */
+
+#if defined(__x86_64__)
+#include <sys/user.h>
+
+/* Waits for the task's next stop: 0 (its status in *status), or INJ_GONE. */
+static int wait_task(struct world *w, struct task *t, int *status)
+{
+	pid_t got;
+
+	while ((got = waitpid(t->tid, status, __WALL)) < 0 && errno == EINTR)
+		;
+	if (got < 0 || WIFEXITED(*status) || WIFSIGNALED(*status)) {
+		task_drop(w, t);
+		return INJ_GONE;
+	}
+	return 0;
+}
+
+static void note(struct world *w, const char *what, struct proc *p, long err)
+{
+	char msg[256];
+	int n = snprintf(msg, sizeof msg, "%s of process %d: a seccomp filter could not be added to it (%s)", what,
+			 (int)p->tgid, peer_errno_name((int)-err) ? peer_errno_name((int)-err) : "?");
+	send_msg(w, msg, (size_t)n);
+}
+
+
+/* Makes the task, stopped in a syscall (its registers saved), call nr(a[0..5]); its result in
+ * *ret. *entry: the task is at a call's entry (a seccomp or syscall-entry stop), and that call
+ * becomes this one; else the syscall instruction before saved.rip runs once more (a signal may
+ * come before it: the registers are put back to back, the task resumed with its signal and
+ * PTRACE_SYSCALL, its call made again later: INJ_DEFERRED). Either way, the next call injected
+ * reruns the instruction (*entry becomes false). 0, -errno, INJ_GONE or INJ_DEFERRED; the
+ * caller puts back's registers back. */
+static int inject(struct world *w, struct task *t, const struct user_regs_struct *saved,
+		  const struct user_regs_struct *back, bool *entry, long nr, const uint64_t a[6], long *ret)
+{
+	struct user_regs_struct r = *saved;
+	int status;
+
+	r.rdi = a[0], r.rsi = a[1], r.rdx = a[2], r.r10 = a[3], r.r8 = a[4], r.r9 = a[5];
+	if (*entry) {
+		r.orig_rax = (unsigned long long)nr;
+	} else {
+		r.rax = (unsigned long long)nr;
+		r.orig_rax = (unsigned long long)-1;
+		r.rip = saved->rip - 2;
+	}
+	if (ptrace(PTRACE_SETREGS, t->tid, 0, &r) < 0 || ptrace(PTRACE_SYSCALL, t->tid, 0, 0) < 0)
+		return -errno;
+	if (wait_task(w, t, &status))
+		return INJ_GONE;
+	if (!*entry) {
+		if (WSTOPSIG(status) != (SIGTRAP | 0x80)) {
+			/* Its signal, before the syscall instruction ran: delivered, the call later. */
+			(void) ptrace(PTRACE_SETREGS, t->tid, 0, back);
+			(void) ptrace(PTRACE_SYSCALL, t->tid, 0, (void *)(long)((status >> 16) ? 0 : WSTOPSIG(status)));
+			t->defer = true;
+			return INJ_DEFERRED;
+		}
+		/* the entry of the call: on to its exit */
+		if (ptrace(PTRACE_SYSCALL, t->tid, 0, 0) < 0)
+			return -errno;
+		if (wait_task(w, t, &status))
+			return INJ_GONE;
+	}
+	*entry = false;
+	if (WSTOPSIG(status) != (SIGTRAP | 0x80) || ptrace(PTRACE_GETREGS, t->tid, 0, &r) < 0)
+		return -EPROTO;
+	*ret = (long)r.rax;
+	return 0;
+}
+
+/* Adds the filter for the process's wanted fds to its set, all its threads at once (TSYNC), by
+ * making the task, stopped in a syscall, call seccomp(2) (inject(); at_entry: it is at a call's
+ * entry, that call is made again afterwards). The filter is written to the process's scratch
+ * page: a page of its address space the tracer mapped there (an mmap() it made the task call,
+ * the first time a filter is added to this address space), the program's own memory never
+ * touched. Where the filter for some fds cannot be added, the one for every fd is tried; where
+ * no page can be mapped, neither. Ends with the task stopped as it was: 0, -errno, or INJ_GONE,
+ * INJ_DEFERRED (a signal came first: added at its next call), INJ_NONE. */
+static int add_filter(struct world *w, struct task *t, bool at_entry)
+{
+	struct proc *p = t->proc;
+	struct user_regs_struct saved, back;
+	uint8_t insn[2];
+	struct iovec local = { insn, 2 }, remote;
+	struct { struct sock_fprog prog; struct sock_filter f[FD_FILTER_MAX]; } buf;
+	bool entry = at_entry;
+	long ret = 0;
+	int e = 0;
+
+	_Static_assert(sizeof buf <= SCRATCH_SIZE, "the filter fits the scratch page");
+	if (ptrace(PTRACE_GETREGS, t->tid, 0, &saved) < 0)
+		return INJ_NONE;
+	remote = (struct iovec){ (void *)(uintptr_t)(saved.rip - 2), 2 };
+	if (process_vm_readv(t->tid, &local, 1, &remote, 1, 0) != 2 || insn[0] != 0x0f || insn[1] != 0x05)
+		return INJ_NONE;   /* not after a syscall instruction (int 0x80: another ABI) */
+	back = saved;
+	if (at_entry) {
+		back.rip -= 2;
+		back.rax = saved.orig_rax;
+	}
+	for (int attempt = 0; attempt < 2; attempt++) {
+		bool all = attempt || p->want_all || p->added + 1 >= MAX_ADDED;
+		if (!p->scratch) {
+			const uint64_t a[6] = { 0, SCRATCH_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+						(uint64_t)-1, 0 };
+			e = inject(w, t, &saved, &back, &entry, SYS_mmap, a, &ret);
+			if (e == INJ_GONE || e == INJ_DEFERRED)
+				return e;
+			if (!e && ret < 0)
+				e = (int)ret;
+			if (e)
+				break;     /* nowhere to write a filter: neither can be added */
+			p->scratch = (uint64_t)ret;
+		}
+		unsigned len = fd_filter(p->want, all ? 0 : p->nwant, buf.f);
+		size_t size = offsetof(__typeof__(buf), f) + len * sizeof *buf.f;
+		buf.prog = (struct sock_fprog){ .len = (unsigned short)len,
+						.filter = (void *)(uintptr_t)(p->scratch + offsetof(__typeof__(buf), f)) };
+		struct iovec from = { &buf, size }, to = { (void *)(uintptr_t)p->scratch, size };
+		if (process_vm_writev(t->tid, &from, 1, &to, 1, 0) != (ssize_t)size) {
+			e = -errno;
+			p->scratch = 0;    /* unmapped by the program? mapped again at the next attempt */
+			if (all)
+				break;
+			continue;
+		}
+		const uint64_t a[6] = { SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, p->scratch };
+		e = inject(w, t, &saved, &back, &entry, SYS_seccomp, a, &ret);
+		if (e == INJ_DEFERRED)
+			p->want_all |= attempt;
+		if (e == INJ_GONE || e == INJ_DEFERRED)
+			return e;
+		if (e)
+			break;
+		e = ret > 0 ? -ESRCH : (int)ret;   /* TSYNC: a thread that could not take it */
+		if (!e) {
+			for (unsigned i = 0; !all && i < p->nwant; i++)
+				p->filtered[p->nfiltered++] = p->want[i];
+			p->all_fds = all;
+			p->added++;
+			p->nwant = 0;
+			p->want_all = false;
+			break;
+		}
+		if (!attempt && !all && !w->noted) {
+			note(w, "note every call on an fd stops the program", p, e);
+			w->noted = true;
+		}
+	}
+	if (ptrace(PTRACE_SETREGS, t->tid, 0, &back) < 0)
+		return -errno;
+	if (e) {
+		/* Nothing more can be added: the calls on its new TCP sockets go unseen. */
+		note(w, "unobserved some calls on TCP sockets", p, e);
+		p->all_fds = true;
+	}
+	return e;
+}
+#else
+static int add_filter(struct world *w, struct task *t, bool at_entry)
+{
+	(void) w, (void) t, (void) at_entry;
+	return INJ_NONE;
+}
+#endif
 
 /* Keeps only the fds in keep[] (and 0-2) open. */
 static void close_others(const int *keep, size_t nkeep)
@@ -631,7 +959,10 @@ static void close_others(const int *keep, size_t nkeep)
 		closedir(d);
 }
 
-/* An exec: the process's other threads are gone, and the fds closed on exec with them. */
+#define EXEC_FDS 1024
+
+/* An exec: the process's other threads are gone, and the fds closed on exec with them, and its
+ * address space with the scratch page. Its filters stay. */
 static void on_exec(struct world *w, struct task *t, pid_t tid)
 {
 	unsigned long former = 0;
@@ -641,9 +972,17 @@ static void on_exec(struct world *w, struct task *t, pid_t tid)
 		if (w->tasks[i].tid && w->tasks[i].proc == t->proc && w->tasks[i].tid != tid)
 			w->tasks[i].tid = 0;
 	if (t) {
-		proc_forget_fds(t->proc);
 		t->pending = -1;
+		t->defer = false;
 	}
+	if (!t || !t->proc)
+		return;
+	proc_forget_fds(t->proc);
+	t->proc->scratch = 0;     /* its address space is a new one */
+	/* The TCP sockets it was handed (inetd-style, socket activation) need filters: looked at
+	 * through copies (/proc's numbers may be another PID namespace's), up to EXEC_FDS. */
+	for (long fd = 0; fd < EXEC_FDS && !t->proc->all_fds; fd++)
+		(void) fd_is_tcp(t->proc, fd);
 }
 
 /* A fork or vfork makes a process; a clone (an exit signal other than SIGCHLD) a thread of
@@ -658,6 +997,15 @@ static void on_new_task(struct world *w, struct task *t, pid_t tid, int event)
 		pid_t owner = event != PTRACE_EVENT_CLONE ? (pid_t)child : t && t->proc ? t->proc->tgid : 0;
 		if ((c = task_get(w, (pid_t)child, owner)))
 			c->known = true;   /* owner 0 (its creator's unknown): unreported */
+		/* A new process has its creator's filters, and its fds. */
+		struct proc *cp = c ? c->proc : NULL, *pp = t ? t->proc : NULL;
+		if (cp && pp && cp != pp) {
+			memcpy(cp->filtered, pp->filtered, sizeof cp->filtered);
+			memcpy(cp->want, pp->want, sizeof cp->want);
+			cp->nfiltered = pp->nfiltered, cp->added = pp->added, cp->all_fds = pp->all_fds;
+			cp->nwant = pp->nwant, cp->want_all = pp->want_all;
+			cp->scratch = pp->scratch;
+		}
 	}
 	if (c && c->held) {
 		c->held = false;
@@ -707,19 +1055,47 @@ static _Noreturn void tracer_main(int report_fd, int ready_r, int go_w, int ans_
 			t->held = true;   /* until its creator's event: whose fds is it using? */
 			continue;
 		}
-		enum __ptrace_request how = t && t->pending >= 0 ? PTRACE_SYSCALL : PTRACE_CONT;
-		int inject = 0;
+		enum __ptrace_request how = t && (t->pending >= 0 || t->defer) ? PTRACE_SYSCALL : PTRACE_CONT;
+		int inject = 0, added = 0;
 		if (sig == (SIGTRAP | 0x80)) {
-			/* A syscall stop: the exit of a pending call (an entry stop only follows a
-			 * signal stop resumed with PTRACE_SYSCALL: the call then was lost). */
-			if (t)
-				on_exit_stop(&w, t);
-			how = PTRACE_CONT;
+			/* A syscall stop: the exit of a pending call, or the entry of the call where a
+			 * deferred filter is added (an entry stop also follows a signal stop resumed with
+			 * PTRACE_SYSCALL for a pending call: that call then was lost). */
+			struct sc_info si;
+			bool got = t && ptrace((enum __ptrace_request)GET_SYSCALL_INFO, tid, (void *)sizeof si, &si) > 0;
+			if (got && si.op == INFO_ENTRY) {
+				t->pending = -1;
+				if (t->defer && wants_filter(t->proc)) {
+					t->defer = false;
+					if ((added = add_filter(&w, t, true)) == INJ_NONE)
+						t->defer = true;   /* another ABI's call: the next one */
+				} else if (!wants_filter(t->proc)) {
+					t->defer = false;
+				}
+			} else if (got && t->pending >= 0) {
+				on_exit_stop(&w, t, &si);
+				if (wants_filter(t->proc) && (added = add_filter(&w, t, false)) == INJ_NONE)
+					t->defer = true;
+			} else if (t) {
+				t->pending = -1;
+				t->defer = t->defer && wants_filter(t->proc);
+			}
+			how = t && t->defer ? PTRACE_SYSCALL : PTRACE_CONT;
 		} else if (event == PTRACE_EVENT_SECCOMP) {
 			how = t && on_seccomp(&w, t) ? PTRACE_SYSCALL : PTRACE_CONT;
+			if (t && wants_filter(t->proc)) {
+				/* The call is made again once the filter is in: its stop comes again. */
+				if ((added = add_filter(&w, t, true)) != INJ_NONE) {
+					t->pending = -1;
+					how = PTRACE_CONT;
+				}
+			}
 		} else if (event == PTRACE_EVENT_EXEC) {
 			on_exec(&w, t, tid);
-			how = PTRACE_CONT;
+			t = task_find(&w, tid);
+			if (t && wants_filter(t->proc))
+				t->defer = true;   /* at its first call */
+			how = t && t->defer ? PTRACE_SYSCALL : PTRACE_CONT;
 		} else if (event == PTRACE_EVENT_FORK || event == PTRACE_EVENT_VFORK || event == PTRACE_EVENT_CLONE) {
 			on_new_task(&w, t, tid, event);
 		} else if (event == PTRACE_EVENT_STOP) {
@@ -732,6 +1108,8 @@ static _Noreturn void tracer_main(int report_fd, int ready_r, int go_w, int ans_
 		} else if (event == 0) {
 			inject = sig;     /* a signal for the program: delivered */
 		}
+		if (added == INJ_GONE || added == INJ_DEFERRED)
+			continue;     /* dropped, or resumed already */
 		(void) ptrace(how, tid, 0, (void *)(long)inject);
 	}
 }
@@ -747,7 +1125,7 @@ int tracer_new(int report_fd, struct tracer **ret)
 	if (!t)
 		return -ENOMEM;
 	t->ready_w = t->go_r = t->ans_r = -1;
-	build_filter(t);
+	build_filter(t, !CAN_INJECT);
 	if (pipe2(ready, O_CLOEXEC) < 0 || pipe2(go, O_CLOEXEC) < 0 || pipe2(ans, O_CLOEXEC) < 0) {
 		e = -errno;
 		goto fail;
