@@ -260,6 +260,14 @@ static void test_issue13_syntax(void **state)
 	assert_int_equal(st[11].host, 1);
 	assert_string_equal(st[11].call.name, "accept");
 	scenario_free(s);
+
+	/* '>0': some bytes, as an alternative (a non-blocking write takes what room is left, if any). */
+	s = parse_ok(HEAD "client write 1000 = >0 | -1 EAGAIN\n");
+	assert_int_equal(s->steps[0].want.n, 2);
+	assert_true(s->steps[0].want.alt[0].some && !s->steps[0].want.alt[1].some);
+	assert_true(s->steps[0].want.alt[1].ret == -1 && s->steps[0].want.alt[1].err == EAGAIN);
+	scenario_free(s);
+	assert_non_null(strstr(parse_bad(HEAD "client write 1000 = >0 EAGAIN\n"), "expected a return value"));
 }
 
 static void test_within_and_after(void **state)
