@@ -18,6 +18,7 @@ static void test_expect_matches(void **state)
 	struct expect_ret zero = { .set = true, .n = 1, .alt = { { .ret = 0 } } };
 	struct expect_ret reset = { .set = true, .n = 1, .alt = { { .ret = -1, .err = ECONNRESET } } };
 	struct expect_ret either = { .set = true, .n = 2, .alt = { { .ret = 0 }, { .ret = -1, .err = ECONNRESET } } };
+	struct expect_ret room = { .set = true, .n = 2, .alt = { { .ret = 1, .some = true }, { .ret = -1, .err = EAGAIN } } };
 	char text[64];
 
 	assert_true(expect_matches(&none, 0, 0));
@@ -39,6 +40,14 @@ static void test_expect_matches(void **state)
 	assert_string_equal(text, "0 | -1 ECONNRESET");
 	expect_describe(&none, text, sizeof text);
 	assert_string_equal(text, "success");
+	/* '>0': any count above 0 (a write that took some bytes), not 0. */
+	assert_int_equal(expect_which(&room, 5712, 0), 0);
+	assert_int_equal(expect_which(&room, 1, 0), 0);
+	assert_int_equal(expect_which(&room, -1, EAGAIN), 1);
+	assert_int_equal(expect_which(&room, 0, 0), -1);
+	assert_int_equal(expect_which(&room, -1, EPIPE), -1);
+	expect_describe(&room, text, sizeof text);
+	assert_string_equal(text, ">0 | -1 EAGAIN");
 
 	assert_true(counter_matches(">=", 3, 1));
 	assert_false(counter_matches(">=", 0, 1));

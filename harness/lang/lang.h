@@ -73,7 +73,8 @@ enum step_kind {
 };
 #define STEP_NKINDS (STEP_RESET + 1)   /* keep it after the last kind: tests check each */
 
-/* An expected syscall result: one of at most EXPECT_MAX_ALTS alternatives ('= 0 | -1 ECONNRESET'). */
+/* An expected syscall result: one of at most EXPECT_MAX_ALTS alternatives ('= 0 | -1 ECONNRESET',
+ * '= >0 | -1 EAGAIN'). */
 #define EXPECT_MAX_ALTS 4
 struct expect_ret {
 	bool set;
@@ -81,6 +82,7 @@ struct expect_ret {
 	struct {
 		long long ret;
 		int err;                  /* 0: no errno expected */
+		bool some;                /* '>0': any return above 0 (ret is 1) */
 	} alt[EXPECT_MAX_ALTS];
 };
 

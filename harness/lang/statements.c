@@ -53,7 +53,7 @@ static int target_tok(struct parser *p, unsigned i, struct step *st)
 	return 0;
 }
 
-/* One alternative of an expected result, tokens [i, end): RET, or -1 ERRNO. */
+/* One alternative of an expected result, tokens [i, end): RET, >0 (some bytes), or -1 ERRNO. */
 static int expect_alt(struct parser *p, unsigned i, unsigned end, struct step *st)
 {
 	struct expect_ret *w = &st->want;
@@ -66,8 +66,14 @@ static int expect_alt(struct parser *p, unsigned i, unsigned end, struct step *s
 				"alternatives separated by '|' ('= 0 | -1 ECONNRESET')");
 	long long ret;
 	int err = 0;
+	if (left == 1 && strcmp(p->tok[i].s, ">0") == 0) {
+		w->alt[w->n].ret = 1;
+		w->alt[w->n].err = 0;
+		w->alt[w->n++].some = true;
+		return 0;
+	}
 	if (parse_num(p->tok[i].s, LLONG_MIN / 2, LLONG_MAX / 2, &ret) < 0)
-		return fail_tok(p, i, "expected a return value (a whole number), got '%s'", p->tok[i].s);
+		return fail_tok(p, i, "expected a return value (a whole number, or '>0'), got '%s'", p->tok[i].s);
 	if (left == 2) {
 		if ((err = peer_errno_from_name(p->tok[i + 1].s)) < 0)
 			return fail_tok(p, i + 1, "unknown errno name '%s'", p->tok[i + 1].s);
@@ -77,7 +83,8 @@ static int expect_alt(struct parser *p, unsigned i, unsigned end, struct step *s
 		return fail_tok(p, i, "'= -1' needs the errno name too, for example '= -1 ETIMEDOUT'");
 	}
 	w->alt[w->n].ret = ret;
-	w->alt[w->n++].err = err;
+	w->alt[w->n].err = err;
+	w->alt[w->n++].some = false;
 	return 0;
 }
 

@@ -231,7 +231,8 @@ int within_tail(struct parser *p, unsigned *n, struct step *st)
 		if (strcmp(p->tok[i].s, "within") == 0 || strcmp(p->tok[i].s, "after") == 0)
 			return fail_tok(p, i, "'%s' goes at the end of the line with one duration, such as '%s 5s'",
 					p->tok[i].s, p->tok[i].s);
-	if (st->after_ms && st->within_ms && st->after_ms >= st->within_ms)
+	/* 'after DUR from NAME' counts from an earlier packet, 'within' from the step: either may be longer. */
+	if (st->after_ms && st->within_ms && !st->after_from[0] && st->after_ms >= st->within_ms)
 		return fail_tok(p, *n, "'after' must be shorter than 'within'");
 	return 0;
 }

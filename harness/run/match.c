@@ -15,7 +15,7 @@ int expect_which(const struct expect_ret *want, long long ret, int err)
 	if (!want || !want->set)
 		return ret >= 0 ? 0 : -1;
 	for (unsigned i = 0; i < want->n; i++)
-		if (ret == want->alt[i].ret && (!want->alt[i].err || err == want->alt[i].err))
+		if (want->alt[i].some ? ret > 0 : (ret == want->alt[i].ret && (!want->alt[i].err || err == want->alt[i].err)))
 			return (int)i;
 	return -1;
 }
@@ -36,7 +36,8 @@ void expect_describe(const struct expect_ret *want, char *buf, size_t len)
 	}
 	for (unsigned i = 0; i < want->n && n < len; i++) {
 		const char *en = peer_errno_name(want->alt[i].err);
-		int k = want->alt[i].err && en ? snprintf(buf + n, len - n, "%s%lld %s", i ? " | " : "", want->alt[i].ret, en)
+		int k = want->alt[i].some ? snprintf(buf + n, len - n, "%s>0", i ? " | " : "") :
+			want->alt[i].err && en ? snprintf(buf + n, len - n, "%s%lld %s", i ? " | " : "", want->alt[i].ret, en)
 					       : snprintf(buf + n, len - n, "%s%lld", i ? " | " : "", want->alt[i].ret);
 		if (k < 0)
 			break;
