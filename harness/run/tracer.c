@@ -363,8 +363,9 @@ struct proc {
 	int want[FILTER_FDS];     /* TCP sockets without a filter yet, added at the next chance */
 	unsigned nwant;
 	bool want_all;            /* more of them than want[] holds */
-	/* Its scratch page (0: none yet): kept by its threads, and by a fork, which has it at the
-	 * same address (a vfork child and a CLONE_VM clone share it); gone at exec. */
+	/* Its scratch page (0: none yet): kept by its threads (a CLONE_VM clone shares it); a
+	 * fork's child maps its own (whether its creator's was mapped before the fork is not
+	 * known); gone at exec. */
 	uint64_t scratch;
 };
 
@@ -374,6 +375,7 @@ struct task {
 	struct proc *proc;        /* its process: NULL until its creator's event says which */
 	bool known;               /* that event came (proc may still be NULL: no room) */
 	bool held;                /* at a seccomp stop before that: left stopped until then */
+	bool held_start;          /* at its first stop before that: left stopped until then */
 	int pending;              /* index in traced[] of the call awaiting its exit stop, or -1 */
 	int fd;
 	uint64_t val;             /* getsockopt: where the value goes; a wait: its array */
@@ -997,19 +999,25 @@ static void on_new_task(struct world *w, struct task *t, pid_t tid, int event)
 		pid_t owner = event != PTRACE_EVENT_CLONE ? (pid_t)child : t && t->proc ? t->proc->tgid : 0;
 		if ((c = task_get(w, (pid_t)child, owner)))
 			c->known = true;   /* owner 0 (its creator's unknown): unreported */
-		/* A new process has its creator's filters, and its fds. */
+		/* A new process has the filters its creator had at the fork, but which those were
+		 * is not known here: another thread of the creator may have added one (or mapped
+		 * its scratch page) between the fork and this event. So none is taken as there: its
+		 * TCP sockets get filters again (twice is harmless), at its first call, before any
+		 * call on them can pass unseen; a page of its own. Only the count is kept. */
 		struct proc *cp = c ? c->proc : NULL, *pp = t ? t->proc : NULL;
 		if (cp && pp && cp != pp) {
-			memcpy(cp->filtered, pp->filtered, sizeof cp->filtered);
-			memcpy(cp->want, pp->want, sizeof cp->want);
-			cp->nfiltered = pp->nfiltered, cp->added = pp->added, cp->all_fds = pp->all_fds;
-			cp->nwant = pp->nwant, cp->want_all = pp->want_all;
-			cp->scratch = pp->scratch;
+			cp->added = pp->added;
+			for (long fd = 0; fd < EXEC_FDS && !cp->all_fds; fd++)
+				(void) fd_is_tcp(cp, fd);
+			c->defer = wants_filter(cp);
 		}
 	}
 	if (c && c->held) {
 		c->held = false;
 		(void) ptrace(on_seccomp(w, c) ? PTRACE_SYSCALL : PTRACE_CONT, c->tid, 0, 0);
+	} else if (c && c->held_start) {
+		c->held_start = false;
+		(void) ptrace(c->defer ? PTRACE_SYSCALL : PTRACE_CONT, c->tid, 0, 0);
 	}
 }
 
@@ -1053,6 +1061,10 @@ static _Noreturn void tracer_main(int report_fd, int ready_r, int go_w, int ans_
 		int sig = WSTOPSIG(status), event = status >> 16;
 		if (t && !t->known && event == PTRACE_EVENT_SECCOMP) {
 			t->held = true;   /* until its creator's event: whose fds is it using? */
+			continue;
+		}
+		if (t && !t->known && event == PTRACE_EVENT_STOP && sig == SIGTRAP) {
+			t->held_start = true;   /* a new task's first stop: not run before that event */
 			continue;
 		}
 		enum __ptrace_request how = t && (t->pending >= 0 || t->defer) ? PTRACE_SYSCALL : PTRACE_CONT;
