@@ -818,10 +818,7 @@ static void run_section(FILE *out, const struct result *r, size_t i, const struc
 	/* Without the kernel's reasons: the TCP counters that changed, per host. */
 	for (size_t k = 0; k < r->counter_deltas.n; k++) {
 		const char *host = r->counter_deltas.v[k].host;
-		bool first = true;
-		for (size_t j = 0; j < k && first; j++)
-			first = strcmp(r->counter_deltas.v[j].host, host) != 0;
-		if (!first)
+		if (!report_delta_first(r, k))
 			continue;
 		fputs("<p class=\"deltas\">TCP counters that changed (in place of the kernel's reasons), <b>", out);
 		report_put_html(out, host, false);

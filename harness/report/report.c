@@ -266,16 +266,21 @@ static void put_hosts(FILE *out, const struct result *r)
 	}
 }
 
+bool report_delta_first(const struct result *r, size_t k)
+{
+	for (size_t j = 0; j < k; j++)
+		if (strcmp(r->counter_deltas.v[j].host, r->counter_deltas.v[k].host) == 0)
+			return false;
+	return true;
+}
+
 /* Without the kernel's reasons: per host, the TCP counters that changed in the run. */
 static void text_deltas(FILE *out, const struct result *r)
 {
 	fputs("      TCP counters that changed (in place of the kernel's reasons):\n", out);
 	for (size_t k = 0; k < r->counter_deltas.n; k++) {
 		const char *host = r->counter_deltas.v[k].host;
-		bool first = true;
-		for (size_t j = 0; j < k && first; j++)
-			first = strcmp(r->counter_deltas.v[j].host, host) != 0;
-		if (!first)
+		if (!report_delta_first(r, k))
 			continue;
 		char *text = NULL;
 		size_t len = 0;

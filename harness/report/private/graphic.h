@@ -34,6 +34,10 @@ void report_exit_words(const struct result_exit *e, char *buf, size_t len);
 /* The column of a host or program name; the last if it has none. */
 int report_column_of(const struct report_columns *c, const char *name);
 
+/* Whether counter_deltas entry k is the first of its host (the text and the HTML list each
+ * host's deltas once, at its first entry). */
+bool report_delta_first(const struct result *r, size_t k);
+
 /* Writes s as HTML text or attribute value: markup characters as references, controls other
  * than tab and newline and invalid UTF-8 as U+FFFD. markdown: also the ASCII punctuation
  * Markdown gives a meaning to inside a line ('|', '*', '_', '`', '[', ']', '\\', '#', '!',
