@@ -617,6 +617,7 @@ static const char style[] =
 	"text-align:left}td.ms{text-align:right}"
 	".pass{color:#176f2c}.fail,.error{color:#b00020}.skipped{color:#8a6100}.verdict{font-weight:bold;text-transform:uppercase}"
 	"section.run{border-top:2px solid #ddd;margin-top:2em}"
+	"div.wide{overflow-x:auto;max-width:100%}"
 	"svg.ladder{font-family:ui-monospace,monospace;font-size:12px;background:#fcfcfc;border:1px solid #eee}"
 	"svg .host line{stroke:#888;stroke-dasharray:4 3}svg .head{font-weight:bold;font-size:13px}svg .addr{font-size:11px;fill:#555}"
 	"svg .t{fill:#777}svg .packet line{stroke:#333}svg .packet path{fill:#333}"
@@ -796,7 +797,9 @@ static void run_section(FILE *out, const struct result *r, size_t i, const struc
 		report_put_html(out, r->missing, false);
 		fputs("</p>\n", out);
 	}
+	fputs("<div class=\"wide\">", out);
 	svg_ladder(out, r);
+	fputs("</div>\n", out);
 	band_legend(out, r);
 	fputs("<dl>\n", out);
 	dl_item(out, "The claim", r->claim, "(the scenario file states none)");
@@ -869,7 +872,7 @@ void report_html(FILE *out, const struct report_results *rs, const struct report
 		family[0] && family[1] ? ", " : "", family[1] ? "inet6" : "");
 	report_put_html(out, u.release, false);
 	fputs(" &middot; tcpfault " TCPFAULT_VERSION "</p>\n", out);
-	fputs("<table class=\"index\"><tr><th>scenario</th><th>mode</th><th>family</th><th>verdict</th><th>ms</th>"
+	fputs("<div class=\"wide\"><table class=\"index\"><tr><th>scenario</th><th>mode</th><th>family</th><th>verdict</th><th>ms</th>"
 	      "<th>summary</th></tr>\n", out);
 	for (size_t i = 0; i < rs->n; i++) {
 		if (!(r = rs->get(rs->arg, i)))
@@ -892,7 +895,7 @@ void report_html(FILE *out, const struct report_results *rs, const struct report
 		fputs("</td></tr>\n", out);
 		rs->put(rs->arg, r);
 	}
-	fputs("</table>\n", out);
+	fputs("</table></div>\n", out);
 	for (size_t i = 0; i < rs->n; i++)
 		if ((r = rs->get(rs->arg, i))) {
 			run_section(out, r, i, o);
