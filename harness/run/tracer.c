@@ -42,8 +42,13 @@
  * where a filter cannot be added, that one is tried and the result's notes say so; where not
  * even that can be added, an expectation on the program's calls is an error naming why. Where
  * no filter can be added (another architecture than x86_64), the exec filter stops every fd's
- * calls. A TCP socket received over an AF_UNIX socket (SCM_RIGHTS) is not seen until some
- * traced call names it.
+ * calls. A TCP socket received over an AF_UNIX socket (SCM_RIGHTS) gets a filter too: the exec
+ * filter stops recvmsg and recvmmsg on every fd (a seccomp filter cannot look into the msghdr);
+ * one with room for a control message on an AF_UNIX socket is let run to its exit stop, where
+ * the fds it received are read from its control messages and looked at afresh (their numbers
+ * may have been something else, closed unseen). The others cost that one stop: none in curl's
+ * or socat's bulk transfer (strace -c: no recvmsg at all). A socket taken with pidfd_getfd()
+ * by the program itself is not seen until a traced call names it.
  *
  * A call on a TCP socket costs two stops (its seccomp stop, its exit stop); a poll naming a TCP
  * socket, and every epoll wait, two: their result is read at the exit stop and reported only
@@ -147,7 +152,8 @@ struct tracer {
 
 /* ---- which syscalls stop the program ---- */
 
-enum kind { K_NONE, K_SOCKET, K_ACCEPT, K_CLOSE, K_SOERROR, K_FDCALL, K_DUP, K_CLOSE_RANGE, K_IO_URING, K_POLL, K_EPOLL };
+enum kind { K_NONE, K_SOCKET, K_ACCEPT, K_CLOSE, K_SOERROR, K_FDCALL, K_RECVMSG, K_DUP, K_CLOSE_RANGE, K_IO_URING, K_POLL,
+	    K_EPOLL };
 
 /* fd: a call on the fd of its first argument, stopped only where that fd has a filter of its
  * own (or the process's fallback filter, for every fd); the others stop wherever they are made. */
@@ -164,8 +170,9 @@ static const struct {
 	{ SYS_read, K_FDCALL, "read", true },
 	{ SYS_readv, K_FDCALL, "readv", true },
 	{ SYS_recvfrom, K_FDCALL, "recv", true },      /* as the shim: recv(), recvfrom() are one call */
-	{ SYS_recvmsg, K_FDCALL, "recvmsg", true },
-	{ SYS_recvmmsg, K_FDCALL, "recvmmsg", true },
+	/* Stopped on every fd (build_filter()): on an AF_UNIX socket they may receive fds (SCM_RIGHTS). */
+	{ SYS_recvmsg, K_RECVMSG, "recvmsg", true },
+	{ SYS_recvmmsg, K_RECVMSG, "recvmmsg", true },
 	{ SYS_write, K_FDCALL, "write", true },
 	{ SYS_writev, K_FDCALL, "writev", true },
 	{ SYS_sendto, K_FDCALL, "send", true },
@@ -251,7 +258,7 @@ static void build_filter(struct tracer *t, bool all_fds)
 	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
 	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
 	for (size_t i = 0; i < NTRACED; i++) {
-		if (traced[i].fd && !all_fds)
+		if (traced[i].fd && traced[i].kind != K_RECVMSG && !all_fds)
 			continue;
 		const struct sock_filter *block = traced[i].kind == K_SOCKET ? socket_args :
 						  traced[i].kind == K_SOERROR ? getsockopt_args : NULL;
@@ -381,6 +388,7 @@ struct task {
 	uint64_t val;             /* getsockopt: where the value goes; a wait: its array */
 	uint64_t n;               /* a wait: how many entries its array has */
 	unsigned port;            /* connect: the port it connects to (0: not known) */
+	bool scm;                 /* a recvmsg on an AF_UNIX socket: the fds it receives are looked at */
 };
 
 struct world {
@@ -628,6 +636,81 @@ static void on_wait_exit(struct world *w, struct task *t, const char *call, enum
 	}
 }
 
+/* ---- fds received over an AF_UNIX socket (SCM_RIGHTS) ---- */
+
+#define MMSG_MAX 64               /* messages of a recvmmsg looked at: the first ones */
+
+/* Whether fd of the process is an AF_UNIX socket, looked at now (a number cached as something
+ * else may have been closed and reused unseen). */
+static bool fd_is_unix(struct proc *p, long fd)
+{
+	int copy = p->pidfd < 0 || fd < 0 || fd > INT32_MAX ? -1 : (int)syscall(SYS_pidfd_getfd, p->pidfd, (int)fd, 0);
+	int domain = 0;
+	socklen_t len = sizeof domain;
+	bool unix_socket = copy >= 0 && getsockopt(copy, SOL_SOCKET, SO_DOMAIN, &domain, &len) == 0 && domain == AF_UNIX;
+
+	if (copy >= 0)
+		close(copy);
+	return unix_socket;
+}
+
+/* The headers of the task's recvmsg (t->n 0) or recvmmsg (t->n messages) at t->val, at most
+ * nmsg of them: how many were read. */
+static size_t read_msghdrs(struct task *t, size_t nmsg, struct mmsghdr *mm)
+{
+	size_t n = nmsg < MMSG_MAX ? nmsg : MMSG_MAX;
+	size_t size = t->n ? n * sizeof *mm : sizeof mm->msg_hdr;
+	struct iovec local = { mm, size }, remote = { (void *)(uintptr_t)t->val, size };
+	ssize_t got = n ? process_vm_readv(t->tid, &local, 1, &remote, 1, 0) : 0;
+
+	if (got != (ssize_t)size)
+		return 0;
+	return t->n ? n : 1;
+}
+
+/* At a recvmsg's seccomp stop: whether any of its messages has room for a control message. */
+static bool has_control(struct task *t)
+{
+	struct mmsghdr mm[MMSG_MAX];
+	size_t n = read_msghdrs(t, t->n ? t->n : 1, mm);
+
+	for (size_t i = 0; i < n; i++)
+		if (mm[i].msg_hdr.msg_control && mm[i].msg_hdr.msg_controllen >= CMSG_LEN(sizeof(int)))
+			return true;
+	return false;
+}
+
+/* At its exit stop (nmsg messages received): the fds it received are looked at afresh, and a
+ * TCP socket among them gets a filter (want_filter()). */
+static void take_fds(struct task *t, size_t nmsg)
+{
+	struct mmsghdr mm[MMSG_MAX];
+	size_t n = read_msghdrs(t, nmsg, mm);
+	static union { struct cmsghdr h; char buf[4096]; } control;   /* some 1,000 fds a message */
+
+	for (size_t i = 0; i < n; i++) {
+		size_t len = mm[i].msg_hdr.msg_controllen;
+		if (!mm[i].msg_hdr.msg_control || len < sizeof(struct cmsghdr))
+			continue;
+		len = len < sizeof control ? len : sizeof control;
+		struct iovec local = { control.buf, len }, remote = { mm[i].msg_hdr.msg_control, len };
+		ssize_t got = process_vm_readv(t->tid, &local, 1, &remote, 1, 0);
+		struct msghdr h = { .msg_control = control.buf, .msg_controllen = got > 0 ? (size_t)got : 0 };
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(&h); c; c = CMSG_NXTHDR(&h, c)) {
+			if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS || c->cmsg_len < CMSG_LEN(0))
+				continue;
+			const char *fds = (const char *)CMSG_DATA(c), *end = control.buf + h.msg_controllen;
+			size_t nfd = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+			for (size_t k = 0; k < nfd && fds + (k + 1) * sizeof(int) <= end; k++) {
+				int fd;
+				memcpy(&fd, fds + k * sizeof fd, sizeof fd);
+				fd_set_class(t->proc, fd, FD_UNKNOWN);
+				(void) fd_is_tcp(t->proc, fd);
+			}
+		}
+	}
+}
+
 /* The port of the task's sockaddr at addr (len bytes), 0 if none: connect's, as the shim reports it. */
 static unsigned sockaddr_port(struct task *t, uint64_t addr, uint64_t len)
 {
@@ -656,6 +739,7 @@ static int on_seccomp(struct world *w, struct task *t)
 	if (i < 0 || !p)
 		return 0;
 	t->fd = (int)a[0];
+	t->scm = false;
 	switch (traced[i].kind) {
 	case K_SOCKET:
 		if ((a[0] != AF_INET && a[0] != AF_INET6) || (a[1] & 0xf) != SOCK_STREAM ||
@@ -687,6 +771,15 @@ static int on_seccomp(struct world *w, struct task *t)
 		t->val = a[0], t->n = a[1];
 		if (!poll_has_tcp(t))
 			return 0;
+		break;
+	case K_RECVMSG:
+		if (fd_is_tcp(p, (long)a[0]))
+			break;            /* reported as any call on a TCP socket */
+		/* Else stopped only for the fds it may receive: with a control buffer, on AF_UNIX. */
+		t->val = a[1], t->n = traced[i].nr == SYS_recvmmsg ? (a[2] ? a[2] : 1) : 0;
+		if (!has_control(t) || !fd_is_unix(p, (long)a[0]))
+			return 0;
+		t->scm = true;
 		break;
 	case K_EPOLL:
 		/* Which fds its set holds is not known here (its fdinfo, read at each call, would
@@ -746,6 +839,12 @@ static void on_exit_stop(struct world *w, struct task *t, const struct sc_info *
 	case K_IO_URING:
 		t->fd = ret >= 0 ? (int)ret : 0;   /* the ring's fd */
 		break;
+	case K_RECVMSG:
+		if (!t->scm)
+			break;
+		if (ret >= 0)
+			take_fds(t, traced[i].nr == SYS_recvmmsg ? (size_t)ret : 1);
+		return;
 	case K_POLL:
 	case K_EPOLL:
 		if (ret > 0)
