@@ -25,8 +25,9 @@
  *
  * Only calls on TCP sockets stop the program. The filter set at exec stops socket() (AF_INET,
  * AF_INET6, SOCK_STREAM), the waits and close_range; the calls on an fd (read, write, their
- * vectored and socket forms, connect, accept, shutdown, close, getsockopt, dup*, fcntl) stop
- * only where that fd has a filter of its own. A filter cannot be removed or changed, but more
+ * vectored and socket forms, sendfile, splice, connect, accept, shutdown, close, getsockopt,
+ * dup*, fcntl) stop only where that fd has a filter of its own (splice's third fd, and
+ * dup2/dup3's second, are looked at too). A filter cannot be removed or changed, but more
  * can be added (the strictest action wins: ALLOW loses to TRACE): when an fd becomes a TCP
  * socket (socket, accept or dup exit stop; handed over at exec, looked at then), the tracer
  * makes the stopped program call seccomp(SECCOMP_SET_MODE_FILTER, TSYNC) with a small filter
@@ -152,8 +153,8 @@ struct tracer {
 
 /* ---- which syscalls stop the program ---- */
 
-enum kind { K_NONE, K_SOCKET, K_ACCEPT, K_CLOSE, K_SOERROR, K_FDCALL, K_RECVMSG, K_DUP, K_CLOSE_RANGE, K_IO_URING, K_POLL,
-	    K_EPOLL };
+enum kind { K_NONE, K_SOCKET, K_ACCEPT, K_CLOSE, K_SOERROR, K_FDCALL, K_RECVMSG, K_SPLICE, K_DUP, K_CLOSE_RANGE, K_IO_URING,
+	    K_POLL, K_EPOLL };
 
 /* fd: a call on the fd of its first argument, stopped only where that fd has a filter of its
  * own (or the process's fallback filter, for every fd); the others stop wherever they are made. */
@@ -178,6 +179,12 @@ static const struct {
 	{ SYS_sendto, K_FDCALL, "send", true },
 	{ SYS_sendmsg, K_FDCALL, "sendmsg", true },
 	{ SYS_sendmmsg, K_FDCALL, "sendmmsg", true },
+	/* Data moved without passing through the program (Go's net/http: sendfile from a file,
+	 * splice from a TCP socket to another through a pipe). sendfile's socket is its first fd
+	 * (one to read from is refused, EINVAL); splice's either its first or its third (the
+	 * filter's, see fd_filter()). copy_file_range refuses sockets (EINVAL): not looked at. */
+	{ SYS_sendfile, K_FDCALL, "sendfile", true },
+	{ SYS_splice, K_SPLICE, "splice", true },
 	{ SYS_shutdown, K_FDCALL, "shutdown", true },
 	{ SYS_close, K_CLOSE, "close", true },
 	{ SYS_getsockopt, K_SOERROR, "so_error", true },
@@ -282,17 +289,19 @@ static void build_filter(struct tracer *t, bool all_fds)
 #define FD_FILTER_MAX (14 + 3 * FILTER_FDS + NTRACED)
 
 #if defined(__x86_64__)   /* where filters are added (add_filter()) */
-/* A filter added to a running program's set: its calls on fds[] (n 0: on any fd) stop it, and
- * a dup2/dup3 over one of them. Its length (at most FD_FILTER_MAX). */
+/* A filter added to a running program's set: its calls on fds[] (n 0: on any fd) stop it, a
+ * dup2/dup3 over one of them (their second argument), and a splice to one (its third). Its
+ * length (at most FD_FILTER_MAX). */
 static unsigned fd_filter(const int *fds, size_t n, struct sock_filter *f)
 {
 	unsigned k = 0, nfd = 0;
 
 	for (size_t i = 0; i < NTRACED; i++)
 		nfd += traced[i].fd;
-	/* where each part begins: the check of dup2/dup3's second argument, the calls, the ends */
-	unsigned chk = n ? 3 + (unsigned)n + 3 : 0, set = n ? chk + 1 + (unsigned)n : 2;
-	unsigned allow = set + 1 + nfd, trace = allow + 1;
+	/* where each part begins: the checks of dup2/dup3's second argument and splice's third,
+	 * the calls, the ends */
+	unsigned chk1 = n ? 3 + (unsigned)n + 4 : 0, chk2 = chk1 + 1 + (unsigned)n;
+	unsigned set = n ? chk2 + 1 + (unsigned)n : 2, allow = set + 1 + nfd, trace = allow + 1;
 #define JUMP_TO(to) ((uint8_t)((to) - (k + 1)))
 	f[k] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)), k++;
 	f[k] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NATIVE_ARCH, 0, JUMP_TO(allow)), k++;
@@ -302,15 +311,18 @@ static unsigned fd_filter(const int *fds, size_t n, struct sock_filter *f)
 			f[k] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)fds[i], JUMP_TO(set), 0), k++;
 		f[k] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)), k++;
 #ifdef SYS_dup2
-		f[k] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_dup2, JUMP_TO(chk), 0), k++;
+		f[k] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_dup2, JUMP_TO(chk1), 0), k++;
 #else
-		f[k] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_dup3, JUMP_TO(chk), 0), k++;
+		f[k] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_dup3, JUMP_TO(chk1), 0), k++;
 #endif
-		f[k] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_dup3, JUMP_TO(chk), JUMP_TO(allow)), k++;
-		f[k] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(1)), k++;
-		for (size_t i = 0; i < n; i++)
-			f[k] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)fds[i], JUMP_TO(trace),
-							    i + 1 < n ? 0 : JUMP_TO(allow)), k++;
+		f[k] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_dup3, JUMP_TO(chk1), 0), k++;
+		f[k] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_splice, JUMP_TO(chk2), JUMP_TO(allow)), k++;
+		for (unsigned arg = 1; arg <= 2; arg++) {
+			f[k] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(arg)), k++;
+			for (size_t i = 0; i < n; i++)
+				f[k] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)fds[i], JUMP_TO(trace),
+								    i + 1 < n ? 0 : JUMP_TO(allow)), k++;
+		}
 	}
 	f[k] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)), k++;
 	for (size_t i = 0; i < NTRACED; i++)
@@ -790,6 +802,12 @@ static int on_seccomp(struct world *w, struct task *t)
 		if (a[1] != SOL_SOCKET || a[2] != SO_ERROR || !fd_is_tcp(p, (long)a[0]))
 			return 0;
 		t->val = a[3];
+		break;
+	case K_SPLICE:
+		/* Its socket is its first fd or its third (the other a pipe). */
+		if (!fd_is_tcp(p, (long)a[0]) && !fd_is_tcp(p, (long)a[2]))
+			return 0;
+		t->fd = fd_is_tcp(p, (long)a[0]) ? (int)a[0] : (int)a[2];
 		break;
 	default:
 		if (!fd_is_tcp(p, (long)a[0]))
