@@ -4,7 +4,8 @@
 # is observed by the tracer (tests/fork-race.c, tests/data/traced-forks.tcpf): the so_error
 # reports in the JSON number the children that had a socket, as fork-race counts them. Measured
 # with commit f45f466's logic taken out: 31 to 41 of some 580 children unobserved in each of 4
-# runs (54 of 711 in the meson test); with it, none in 6 runs, each run 2 to 5 s.
+# runs of 20 rounds (54 of 711 in the meson test); with it, none in 6 runs, each run 2 to 5 s
+# (3 to 9 s at load 4 to 5 beside a QEMU guest: now 12 rounds).
 #   traced-forks.sh TCPFAULT FILE
 tcpfault=$1 file=$2
 . "$(dirname "$0")/reach.sh"

@@ -381,7 +381,8 @@ struct proc {
 	bool all_fds;
 	int want[FILTER_FDS];     /* TCP sockets without a filter yet, added at the next chance */
 	unsigned nwant;
-	bool want_all;            /* more of them than want[] holds */
+	bool want_all;            /* more of them than want[] holds, or the filter for them failed */
+	int want_all_err;         /* that failure's -errno (said once the filter for every fd is in) */
 	/* Its scratch page (0: none yet): kept by its threads (a CLONE_VM clone shares it); a
 	 * fork's child maps its own (whether its creator's was mapped before the fork is not
 	 * known); gone at exec. */
@@ -894,7 +895,11 @@ static void on_exit_stop(struct world *w, struct task *t, const struct sc_info *
 #if defined(__x86_64__)
 #include <sys/user.h>
 
-/* Waits for the task's next stop: 0 (its status in *status), or INJ_GONE. */
+static void on_exec(struct world *w, struct task *t, pid_t tid);
+
+/* Waits for the task's next stop: 0 (its status in *status), or INJ_GONE: it ended (dropped),
+ * or another thread of its process exec'd (that thread took its tid, its exec stop is reported
+ * here: the registers saved are the old program's, never put back; the new one runs on). */
 static int wait_task(struct world *w, struct task *t, int *status)
 {
 	pid_t got;
@@ -903,6 +908,12 @@ static int wait_task(struct world *w, struct task *t, int *status)
 		;
 	if (got < 0 || WIFEXITED(*status) || WIFSIGNALED(*status)) {
 		task_drop(w, t);
+		return INJ_GONE;
+	}
+	if (WIFSTOPPED(*status) && *status >> 16 == PTRACE_EVENT_EXEC) {
+		on_exec(w, t, t->tid);
+		t->defer = wants_filter(t->proc);   /* its handed-over TCP sockets: at its first call */
+		(void) ptrace(t->defer ? PTRACE_SYSCALL : PTRACE_CONT, t->tid, 0, 0);
 		return INJ_GONE;
 	}
 	return 0;
@@ -944,9 +955,18 @@ static int inject(struct world *w, struct task *t, const struct user_regs_struct
 		return INJ_GONE;
 	if (!*entry) {
 		if (WSTOPSIG(status) != (SIGTRAP | 0x80)) {
-			/* Its signal, before the syscall instruction ran: delivered, the call later. */
+			/* Its signal, before the syscall instruction ran: delivered, the call later. A
+			 * group stop (its process stopped by SIGSTOP, SIGTSTP...) is kept as the main
+			 * loop keeps one (PTRACE_LISTEN): its SIGCONT brings a stop where it is resumed
+			 * with PTRACE_SYSCALL, for the call then. */
+			int sig = WSTOPSIG(status);
+			bool group_stop = status >> 16 == PTRACE_EVENT_STOP &&
+					  (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU);
 			(void) ptrace(PTRACE_SETREGS, t->tid, 0, back);
-			(void) ptrace(PTRACE_SYSCALL, t->tid, 0, (void *)(long)((status >> 16) ? 0 : WSTOPSIG(status)));
+			if (group_stop)
+				(void) ptrace(PTRACE_LISTEN, t->tid, 0, 0);
+			else
+				(void) ptrace(PTRACE_SYSCALL, t->tid, 0, (void *)(long)((status >> 16) ? 0 : sig));
 			t->defer = true;
 			return INJ_DEFERRED;
 		}
@@ -978,9 +998,9 @@ static int add_filter(struct world *w, struct task *t, bool at_entry)
 	uint8_t insn[2];
 	struct iovec local = { insn, 2 }, remote;
 	struct { struct sock_fprog prog; struct sock_filter f[FD_FILTER_MAX]; } buf;
-	bool entry = at_entry;
+	bool entry = at_entry, remapped = false;
 	long ret = 0;
-	int e = 0;
+	int e = 0, first = p->want_all_err;   /* why the filter for some fds could not be added */
 
 	_Static_assert(sizeof buf <= SCRATCH_SIZE, "the filter fits the scratch page");
 	if (ptrace(PTRACE_GETREGS, t->tid, 0, &saved) < 0)
@@ -1014,15 +1034,23 @@ static int add_filter(struct world *w, struct task *t, bool at_entry)
 		struct iovec from = { &buf, size }, to = { (void *)(uintptr_t)p->scratch, size };
 		if (process_vm_writev(t->tid, &from, 1, &to, 1, 0) != (ssize_t)size) {
 			e = -errno;
-			p->scratch = 0;    /* unmapped by the program? mapped again at the next attempt */
+			p->scratch = 0;    /* unmapped by the program? mapped again, once, for the same filter */
+			if (!remapped) {
+				remapped = true;
+				attempt--;
+				continue;
+			}
 			if (all)
 				break;
+			first = e;
 			continue;
 		}
 		const uint64_t a[6] = { SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, p->scratch };
 		e = inject(w, t, &saved, &back, &entry, SYS_seccomp, a, &ret);
-		if (e == INJ_DEFERRED)
-			p->want_all |= attempt;
+		if (e == INJ_DEFERRED && attempt) {
+			p->want_all = true;
+			p->want_all_err = first;
+		}
 		if (e == INJ_GONE || e == INJ_DEFERRED)
 			return e;
 		if (e)
@@ -1035,12 +1063,16 @@ static int add_filter(struct world *w, struct task *t, bool at_entry)
 			p->added++;
 			p->nwant = 0;
 			p->want_all = false;
+			p->want_all_err = 0;
+			if (first && !w->noted) {
+				/* said once the filter for every fd is in, not before */
+				note(w, "note every call on an fd stops the program", p, first);
+				w->noted = true;
+			}
 			break;
 		}
-		if (!attempt && !all && !w->noted) {
-			note(w, "note every call on an fd stops the program", p, e);
-			w->noted = true;
-		}
+		if (!all)
+			first = e;
 	}
 	if (ptrace(PTRACE_SETREGS, t->tid, 0, &back) < 0)
 		return -errno;
