@@ -8,7 +8,10 @@
  * into the new program, which would crash. ROUNDS rounds, each a fresh process whose thread
  * execs this program again ("exec-race done": exits 0) after a few of the main thread's
  * sockets. Prints "rounds R crashed C" and exits 0 when no round crashed.
- *   exec-race [ROUNDS]
+ * With "exit", the thread ends the process instead (_exit: exit_group) while the leader is in
+ * an injection: the leader's end is reported to the tracer only after the thread's, so a
+ * tracer waiting on the leader alone waited for ever.
+ *   exec-race [ROUNDS [exit]]
  */
 #include <pthread.h>
 #include <sched.h>
@@ -25,6 +28,7 @@
 
 static atomic_int made;
 static int after;
+static int just_exit;
 static char *self;
 
 static void *execer(void *arg)
@@ -32,6 +36,8 @@ static void *execer(void *arg)
 	(void) arg;
 	while (atomic_load(&made) < after)
 		sched_yield();
+	if (just_exit)
+		_exit(0);
 	execl("/proc/self/exe", self, "done", (char *)NULL);
 	_exit(3);
 }
@@ -43,6 +49,7 @@ int main(int argc, char **argv)
 	if (argc > 1 && strcmp(argv[1], "done") == 0)
 		return 0;
 	self = argv[0];
+	just_exit = argc > 2 && strcmp(argv[2], "exit") == 0;
 	for (int r = 0; r < rounds; r++) {
 		pid_t pid = fork();
 		if (pid < 0)

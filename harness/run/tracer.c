@@ -410,6 +410,10 @@ struct world {
 	bool noted;               /* a note on a filter that could not be added was sent */
 	struct proc procs[MAX_PROCS];
 	struct task tasks[MAX_TASKS];
+	/* Stops of other tasks that came while the tracer waited on one (wait_task()): each is
+	 * still stopped, and is taken by the main loop before it waits again, in that order. */
+	struct { pid_t tid; int status; } queued[2 * MAX_TASKS];
+	size_t nqueued;
 };
 
 static struct proc *proc_get(struct world *w, pid_t tgid)
@@ -897,15 +901,46 @@ static void on_exit_stop(struct world *w, struct task *t, const struct sc_info *
 
 static void on_exec(struct world *w, struct task *t, pid_t tid);
 
+/* A task ended: a stop of it still queued is gone with it. */
+static void unqueue(struct world *w, pid_t tid)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < w->nqueued; i++)
+		if (w->queued[i].tid != tid)
+			w->queued[k++] = w->queued[i];
+	w->nqueued = k;
+}
+
 /* Waits for the task's next stop: 0 (its status in *status), or INJ_GONE: it ended (dropped),
  * or another thread of its process exec'd (that thread took its tid, its exec stop is reported
- * here: the registers saved are the old program's, never put back; the new one runs on). */
+ * here: the registers saved are the old program's, never put back; the new one runs on).
+ * It waits on every tracee, not on this one alone: when another thread ends the process
+ * (exit_group), the leader's end is reported only once the other threads' are, which only a
+ * wait on them reads (a wait on the leader alone waited for ever). Their ends are taken here,
+ * their stops queued for the main loop. */
 static int wait_task(struct world *w, struct task *t, int *status)
 {
 	pid_t got;
 
-	while ((got = waitpid(t->tid, status, __WALL)) < 0 && errno == EINTR)
-		;
+	for (;;) {
+		got = waitpid(-1, status, __WALL);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0 || got == t->tid)
+			break;
+		struct task *other = task_find(w, got);
+		if (WIFEXITED(*status) || WIFSIGNALED(*status)) {
+			if (other)
+				task_drop(w, other);
+			unqueue(w, got);
+		} else if (w->nqueued < sizeof w->queued / sizeof w->queued[0]) {
+			w->queued[w->nqueued].tid = got;
+			w->queued[w->nqueued++].status = *status;
+		} else {
+			(void) ptrace(PTRACE_CONT, got, 0, 0);   /* no room (never: a stopped task is queued once) */
+		}
+	}
 	if (got < 0 || WIFEXITED(*status) || WIFSIGNALED(*status)) {
 		task_drop(w, t);
 		return INJ_GONE;
@@ -1192,7 +1227,14 @@ static _Noreturn void tracer_main(int report_fd, int ready_r, int go_w, int ans_
 		_exit(1);
 	task_get(&w, pid, pid);
 	for (;;) {
-		pid_t tid = waitpid(-1, &status, __WALL);
+		pid_t tid;
+		if (w.nqueued) {
+			tid = w.queued[0].tid;
+			status = w.queued[0].status;
+			memmove(w.queued, w.queued + 1, --w.nqueued * sizeof w.queued[0]);
+		} else {
+			tid = waitpid(-1, &status, __WALL);
+		}
 		if (tid < 0) {
 			if (errno == EINTR)
 				continue;
@@ -1202,6 +1244,7 @@ static _Noreturn void tracer_main(int report_fd, int ready_r, int go_w, int ans_
 			struct task *gone = task_find(&w, tid);
 			if (gone)
 				task_drop(&w, gone);
+			unqueue(&w, tid);
 			continue;
 		}
 		if (!WIFSTOPPED(status))
