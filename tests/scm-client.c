@@ -5,7 +5,9 @@
  * over an AF_UNIX socketpair (sendmsg, SCM_RIGHTS), then exits; the parent receives it
  * (recvmsg), says "received", and reads until end of file or an error:
  *
- *     scm-client HOST PORT [COUNT]  ->  "read = 0" (exit 0) or "read = -1 Connection reset by peer" (exit 1)
+ *     scm-client HOST PORT [COUNT [mmsg]]  ->  "read = 0" (exit 0) or "read = -1 Connection reset by peer" (exit 1)
+ *
+ * With mmsg the parent receives it with recvmmsg instead of recvmsg.
  *
  * Before the recvmsg the parent polls /dev/null and closes it, so the received socket most likely
  * takes a number the tracer last saw as something other than a TCP socket.
@@ -77,7 +79,13 @@ int main(int argc, char **argv)
 	struct pollfd p = { .fd = other, .events = POLLIN };
 	(void) poll(&p, 1, 0);
 	close(other);
-	if (recvmsg(sv[0], &m, MSG_CMSG_CLOEXEC) != 1 || !CMSG_FIRSTHDR(&m) ||
+	struct mmsghdr mm = { .msg_hdr = m };
+	bool mmsg = argc > 4 && strcmp(argv[4], "mmsg") == 0;
+	if (mmsg && recvmmsg(sv[0], &mm, 1, MSG_CMSG_CLOEXEC, NULL) == 1)
+		m = mm.msg_hdr, n = 1;
+	else
+		n = mmsg ? -1 : recvmsg(sv[0], &m, MSG_CMSG_CLOEXEC);
+	if (n != 1 || !CMSG_FIRSTHDR(&m) ||
 	    CMSG_FIRSTHDR(&m)->cmsg_type != SCM_RIGHTS) {
 		printf("recvmsg: no socket\n");
 		return 2;
