@@ -2,7 +2,7 @@
 /*
  * libtcpfault-shim.so: an LD_PRELOAD library that lets tcpfault see the results of a real
  * program's own socket calls. It wraps connect, accept, accept4, read, write, recv, send,
- * recvfrom, sendto, recvmsg, sendmsg, readv, writev, recvmmsg, sendmmsg, shutdown, close,
+ * recvfrom, sendto, recvmsg, sendmsg, readv, writev, recvmmsg, sendmmsg, sendfile, splice, shutdown, close,
  * getsockopt(SO_ERROR), poll, ppoll, epoll_wait and epoll_pwait; each calls the
  * real function (dlsym(RTLD_NEXT)), saves errno on the next line, and, when the fd is an
  * AF_INET or AF_INET6 socket, sends one report to the fd named by TCPFAULT_SHIM_FD:
@@ -235,6 +235,24 @@ WRAP(ssize_t, writev, "writev", fd, (fd, iov, n), int fd, const struct iovec *io
 WRAP(int, recvmmsg, "recvmmsg", fd, (fd, v, n, flags, timeout), int fd, struct mmsghdr *v, unsigned int n, int flags,
      struct timespec *timeout)
 WRAP(int, sendmmsg, "sendmmsg", fd, (fd, v, n, flags), int fd, struct mmsghdr *v, unsigned int n, int flags)
+WRAP(ssize_t, sendfile, "sendfile", out, (out, in, off, n), int out, int in, off_t *off, size_t n)
+WRAP(ssize_t, sendfile64, "sendfile", out, (out, in, off, n), int out, int in, off64_t *off, size_t n)
+/* splice: its socket is either end (the other a pipe); reported with the socket's fd. */
+EXPORT ssize_t splice(int in, loff_t *in_off, int out, loff_t *out_off, size_t n, unsigned int flags)
+{
+	static void *slot;
+	ssize_t (*f)(int, loff_t *, int, loff_t *, size_t, unsigned int) =
+		(ssize_t (*)(int, loff_t *, int, loff_t *, size_t, unsigned int))real("splice", &slot);
+	int saved = errno;
+	int fd = is_inet(in) ? in : is_inet(out) ? out : -1;
+	errno = saved;
+	ssize_t ret = f(in, in_off, out, out_off, n, flags);
+	int err = errno;
+	if (fd >= 0)
+		report("splice", fd, (long long)ret, err);
+	errno = err;
+	return ret;
+}
 WRAP(int, shutdown, "shutdown", fd, (fd, how), int fd, int how)
 WRAP(int, close, "close", fd, (fd), int fd)
 

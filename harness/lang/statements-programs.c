@@ -47,8 +47,8 @@ int host_or_prog_tok(struct parser *p, unsigned i, struct step *st)
 /* The calls the shim reports (peers/shim.c), by the C library's names; poll and epoll_wait only
  * where their revents on a TCP socket carry an error (POLLERR, POLLHUP, POLLRDHUP). */
 static const char *const calls[] = { "connect", "accept", "read", "write", "recv", "send", "recvmsg", "sendmsg",
-				     "readv", "writev", "recvmmsg", "sendmmsg", "shutdown", "close", "so_error",
-				     "poll", "epoll_wait" };
+				     "readv", "writev", "recvmmsg", "sendmmsg", "sendfile", "splice", "shutdown", "close",
+				     "so_error", "poll", "epoll_wait" };
 /* The kernel's names (as strace shows them) of calls the shim reports under another: a program's
  * recv() is the recvfrom system call, and the shim reports recvfrom() as recv. */
 static const struct {

@@ -25,8 +25,9 @@
  *
  * Only calls on TCP sockets stop the program. The filter set at exec stops socket() (AF_INET,
  * AF_INET6, SOCK_STREAM), the waits and close_range; the calls on an fd (read, write, their
- * vectored and socket forms, connect, accept, shutdown, close, getsockopt, dup*, fcntl) stop
- * only where that fd has a filter of its own. A filter cannot be removed or changed, but more
+ * vectored and socket forms, sendfile, splice, connect, accept, shutdown, close, getsockopt,
+ * dup*, fcntl) stop only where that fd has a filter of its own (splice's third fd, and
+ * dup2/dup3's second, are looked at too). A filter cannot be removed or changed, but more
  * can be added (the strictest action wins: ALLOW loses to TRACE): when an fd becomes a TCP
  * socket (socket, accept or dup exit stop; handed over at exec, looked at then), the tracer
  * makes the stopped program call seccomp(SECCOMP_SET_MODE_FILTER, TSYNC) with a small filter
@@ -42,8 +43,13 @@
  * where a filter cannot be added, that one is tried and the result's notes say so; where not
  * even that can be added, an expectation on the program's calls is an error naming why. Where
  * no filter can be added (another architecture than x86_64), the exec filter stops every fd's
- * calls. A TCP socket received over an AF_UNIX socket (SCM_RIGHTS) is not seen until some
- * traced call names it.
+ * calls. A TCP socket received over an AF_UNIX socket (SCM_RIGHTS) gets a filter too: the exec
+ * filter stops recvmsg and recvmmsg on every fd (a seccomp filter cannot look into the msghdr);
+ * one with room for a control message on an AF_UNIX socket is let run to its exit stop, where
+ * the fds it received are read from its control messages and looked at afresh (their numbers
+ * may have been something else, closed unseen). The others cost that one stop: none in curl's
+ * or socat's bulk transfer (strace -c: no recvmsg at all). A socket taken with pidfd_getfd()
+ * by the program itself is not seen until a traced call names it.
  *
  * A call on a TCP socket costs two stops (its seccomp stop, its exit stop); a poll naming a TCP
  * socket, and every epoll wait, two: their result is read at the exit stop and reported only
@@ -58,7 +64,14 @@
  * stops on TCP sockets x about 20 us: curl downloading 100 MB to a file (16,600 stops when every
  * fd's calls stopped, 12,695 of them its writes to the file) now stops 3,950 times, socat
  * receiving 100 MB (its 12,200 reads of 8 KiB; its select() is not traced) 24,900 times, no
- * longer 110,000 (tests/bench-trace.sh).
+ * longer 110,000 (tests/bench-trace.sh). A Go program's netpoller waits in epoll_pwait: a Go
+ * receiver of 100 MB (io.Copy to io.Discard) made 12,212 reads and 1,197 epoll waits (strace -c),
+ * so its waits are some 9% of its 26,800 stops; traced 0.68 to 1.02 s against 0.14 to 0.22 s
+ * untraced (three runs each in turn, load 4). A Go client idle for 3 s (go-blackhole) waited 5
+ * times. Observing sendfile, splice and SCM_RIGHTS added no stop to curl's or socat's transfer
+ * (they make none of those calls): bench-trace three times against main's tracer, curl 2.28x,
+ * 1.87x, 1.25x (main 1.14x, 1.57x, 1.48x) and socat 2.27x, 1.98x, 2.26x (main 2.26x, 2.61x,
+ * 2.68x) at load 2.5 to 8: the spread is the machine's.
  *
  * The program never outlives its tracer: PTRACE_O_EXITKILL kills the tracees when the tracer
  * ends, and the tracer ends with the worker (PR_SET_PDEATHSIG) or at the run's end (SIGKILL by
@@ -147,7 +160,8 @@ struct tracer {
 
 /* ---- which syscalls stop the program ---- */
 
-enum kind { K_NONE, K_SOCKET, K_ACCEPT, K_CLOSE, K_SOERROR, K_FDCALL, K_DUP, K_CLOSE_RANGE, K_IO_URING, K_POLL, K_EPOLL };
+enum kind { K_NONE, K_SOCKET, K_ACCEPT, K_CLOSE, K_SOERROR, K_FDCALL, K_RECVMSG, K_SPLICE, K_DUP, K_CLOSE_RANGE, K_IO_URING,
+	    K_POLL, K_EPOLL };
 
 /* fd: a call on the fd of its first argument, stopped only where that fd has a filter of its
  * own (or the process's fallback filter, for every fd); the others stop wherever they are made. */
@@ -164,13 +178,20 @@ static const struct {
 	{ SYS_read, K_FDCALL, "read", true },
 	{ SYS_readv, K_FDCALL, "readv", true },
 	{ SYS_recvfrom, K_FDCALL, "recv", true },      /* as the shim: recv(), recvfrom() are one call */
-	{ SYS_recvmsg, K_FDCALL, "recvmsg", true },
-	{ SYS_recvmmsg, K_FDCALL, "recvmmsg", true },
+	/* Stopped on every fd (build_filter()): on an AF_UNIX socket they may receive fds (SCM_RIGHTS). */
+	{ SYS_recvmsg, K_RECVMSG, "recvmsg", true },
+	{ SYS_recvmmsg, K_RECVMSG, "recvmmsg", true },
 	{ SYS_write, K_FDCALL, "write", true },
 	{ SYS_writev, K_FDCALL, "writev", true },
 	{ SYS_sendto, K_FDCALL, "send", true },
 	{ SYS_sendmsg, K_FDCALL, "sendmsg", true },
 	{ SYS_sendmmsg, K_FDCALL, "sendmmsg", true },
+	/* Data moved without passing through the program (Go's net/http: sendfile from a file,
+	 * splice from a TCP socket to another through a pipe). sendfile's socket is its first fd
+	 * (one to read from is refused, EINVAL); splice's either its first or its third (the
+	 * filter's, see fd_filter()). copy_file_range refuses sockets (EINVAL): not looked at. */
+	{ SYS_sendfile, K_FDCALL, "sendfile", true },
+	{ SYS_splice, K_SPLICE, "splice", true },
 	{ SYS_shutdown, K_FDCALL, "shutdown", true },
 	{ SYS_close, K_CLOSE, "close", true },
 	{ SYS_getsockopt, K_SOERROR, "so_error", true },
@@ -251,7 +272,7 @@ static void build_filter(struct tracer *t, bool all_fds)
 	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
 	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
 	for (size_t i = 0; i < NTRACED; i++) {
-		if (traced[i].fd && !all_fds)
+		if (traced[i].fd && traced[i].kind != K_RECVMSG && !all_fds)
 			continue;
 		const struct sock_filter *block = traced[i].kind == K_SOCKET ? socket_args :
 						  traced[i].kind == K_SOERROR ? getsockopt_args : NULL;
@@ -275,17 +296,19 @@ static void build_filter(struct tracer *t, bool all_fds)
 #define FD_FILTER_MAX (14 + 3 * FILTER_FDS + NTRACED)
 
 #if defined(__x86_64__)   /* where filters are added (add_filter()) */
-/* A filter added to a running program's set: its calls on fds[] (n 0: on any fd) stop it, and
- * a dup2/dup3 over one of them. Its length (at most FD_FILTER_MAX). */
+/* A filter added to a running program's set: its calls on fds[] (n 0: on any fd) stop it, a
+ * dup2/dup3 over one of them (their second argument), and a splice to one (its third). Its
+ * length (at most FD_FILTER_MAX). */
 static unsigned fd_filter(const int *fds, size_t n, struct sock_filter *f)
 {
 	unsigned k = 0, nfd = 0;
 
 	for (size_t i = 0; i < NTRACED; i++)
 		nfd += traced[i].fd;
-	/* where each part begins: the check of dup2/dup3's second argument, the calls, the ends */
-	unsigned chk = n ? 3 + (unsigned)n + 3 : 0, set = n ? chk + 1 + (unsigned)n : 2;
-	unsigned allow = set + 1 + nfd, trace = allow + 1;
+	/* where each part begins: the checks of dup2/dup3's second argument and splice's third,
+	 * the calls, the ends */
+	unsigned chk1 = n ? 3 + (unsigned)n + 4 : 0, chk2 = chk1 + 1 + (unsigned)n;
+	unsigned set = n ? chk2 + 1 + (unsigned)n : 2, allow = set + 1 + nfd, trace = allow + 1;
 #define JUMP_TO(to) ((uint8_t)((to) - (k + 1)))
 	f[k] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)), k++;
 	f[k] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NATIVE_ARCH, 0, JUMP_TO(allow)), k++;
@@ -295,15 +318,18 @@ static unsigned fd_filter(const int *fds, size_t n, struct sock_filter *f)
 			f[k] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)fds[i], JUMP_TO(set), 0), k++;
 		f[k] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)), k++;
 #ifdef SYS_dup2
-		f[k] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_dup2, JUMP_TO(chk), 0), k++;
+		f[k] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_dup2, JUMP_TO(chk1), 0), k++;
 #else
-		f[k] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_dup3, JUMP_TO(chk), 0), k++;
+		f[k] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_dup3, JUMP_TO(chk1), 0), k++;
 #endif
-		f[k] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_dup3, JUMP_TO(chk), JUMP_TO(allow)), k++;
-		f[k] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(1)), k++;
-		for (size_t i = 0; i < n; i++)
-			f[k] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)fds[i], JUMP_TO(trace),
-							    i + 1 < n ? 0 : JUMP_TO(allow)), k++;
+		f[k] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_dup3, JUMP_TO(chk1), 0), k++;
+		f[k] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_splice, JUMP_TO(chk2), JUMP_TO(allow)), k++;
+		for (unsigned arg = 1; arg <= 2; arg++) {
+			f[k] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(arg)), k++;
+			for (size_t i = 0; i < n; i++)
+				f[k] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)fds[i], JUMP_TO(trace),
+								    i + 1 < n ? 0 : JUMP_TO(allow)), k++;
+		}
 	}
 	f[k] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)), k++;
 	for (size_t i = 0; i < NTRACED; i++)
@@ -362,7 +388,8 @@ struct proc {
 	bool all_fds;
 	int want[FILTER_FDS];     /* TCP sockets without a filter yet, added at the next chance */
 	unsigned nwant;
-	bool want_all;            /* more of them than want[] holds */
+	bool want_all;            /* more of them than want[] holds, or the filter for them failed */
+	int want_all_err;         /* that failure's -errno (said once the filter for every fd is in) */
 	/* Its scratch page (0: none yet): kept by its threads (a CLONE_VM clone shares it); a
 	 * fork's child maps its own (whether its creator's was mapped before the fork is not
 	 * known); gone at exec. */
@@ -381,6 +408,7 @@ struct task {
 	uint64_t val;             /* getsockopt: where the value goes; a wait: its array */
 	uint64_t n;               /* a wait: how many entries its array has */
 	unsigned port;            /* connect: the port it connects to (0: not known) */
+	bool scm;                 /* a recvmsg on an AF_UNIX socket: the fds it receives are looked at */
 };
 
 struct world {
@@ -389,6 +417,10 @@ struct world {
 	bool noted;               /* a note on a filter that could not be added was sent */
 	struct proc procs[MAX_PROCS];
 	struct task tasks[MAX_TASKS];
+	/* Stops of other tasks that came while the tracer waited on one (wait_task()): each is
+	 * still stopped, and is taken by the main loop before it waits again, in that order. */
+	struct { pid_t tid; int status; } queued[2 * MAX_TASKS];
+	size_t nqueued;
 };
 
 static struct proc *proc_get(struct world *w, pid_t tgid)
@@ -628,6 +660,81 @@ static void on_wait_exit(struct world *w, struct task *t, const char *call, enum
 	}
 }
 
+/* ---- fds received over an AF_UNIX socket (SCM_RIGHTS) ---- */
+
+#define MMSG_MAX 64               /* messages of a recvmmsg looked at: the first ones */
+
+/* Whether fd of the process is an AF_UNIX socket, looked at now (a number cached as something
+ * else may have been closed and reused unseen). */
+static bool fd_is_unix(struct proc *p, long fd)
+{
+	int copy = p->pidfd < 0 || fd < 0 || fd > INT32_MAX ? -1 : (int)syscall(SYS_pidfd_getfd, p->pidfd, (int)fd, 0);
+	int domain = 0;
+	socklen_t len = sizeof domain;
+	bool unix_socket = copy >= 0 && getsockopt(copy, SOL_SOCKET, SO_DOMAIN, &domain, &len) == 0 && domain == AF_UNIX;
+
+	if (copy >= 0)
+		close(copy);
+	return unix_socket;
+}
+
+/* The headers of the task's recvmsg (t->n 0) or recvmmsg (t->n messages) at t->val, at most
+ * nmsg of them: how many were read. */
+static size_t read_msghdrs(struct task *t, size_t nmsg, struct mmsghdr *mm)
+{
+	size_t n = nmsg < MMSG_MAX ? nmsg : MMSG_MAX;
+	size_t size = t->n ? n * sizeof *mm : sizeof mm->msg_hdr;
+	struct iovec local = { mm, size }, remote = { (void *)(uintptr_t)t->val, size };
+	ssize_t got = n ? process_vm_readv(t->tid, &local, 1, &remote, 1, 0) : 0;
+
+	if (got != (ssize_t)size)
+		return 0;
+	return t->n ? n : 1;
+}
+
+/* At a recvmsg's seccomp stop: whether any of its messages has room for a control message. */
+static bool has_control(struct task *t)
+{
+	struct mmsghdr mm[MMSG_MAX];
+	size_t n = read_msghdrs(t, t->n ? t->n : 1, mm);
+
+	for (size_t i = 0; i < n; i++)
+		if (mm[i].msg_hdr.msg_control && mm[i].msg_hdr.msg_controllen >= CMSG_LEN(sizeof(int)))
+			return true;
+	return false;
+}
+
+/* At its exit stop (nmsg messages received): the fds it received are looked at afresh, and a
+ * TCP socket among them gets a filter (want_filter()). */
+static void take_fds(struct task *t, size_t nmsg)
+{
+	struct mmsghdr mm[MMSG_MAX];
+	size_t n = read_msghdrs(t, nmsg, mm);
+	static union { struct cmsghdr h; char buf[4096]; } control;   /* some 1,000 fds a message */
+
+	for (size_t i = 0; i < n; i++) {
+		size_t len = mm[i].msg_hdr.msg_controllen;
+		if (!mm[i].msg_hdr.msg_control || len < sizeof(struct cmsghdr))
+			continue;
+		len = len < sizeof control ? len : sizeof control;
+		struct iovec local = { control.buf, len }, remote = { mm[i].msg_hdr.msg_control, len };
+		ssize_t got = process_vm_readv(t->tid, &local, 1, &remote, 1, 0);
+		struct msghdr h = { .msg_control = control.buf, .msg_controllen = got > 0 ? (size_t)got : 0 };
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(&h); c; c = CMSG_NXTHDR(&h, c)) {
+			if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS || c->cmsg_len < CMSG_LEN(0))
+				continue;
+			const char *fds = (const char *)CMSG_DATA(c), *end = control.buf + h.msg_controllen;
+			size_t nfd = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+			for (size_t k = 0; k < nfd && fds + (k + 1) * sizeof(int) <= end; k++) {
+				int fd;
+				memcpy(&fd, fds + k * sizeof fd, sizeof fd);
+				fd_set_class(t->proc, fd, FD_UNKNOWN);
+				(void) fd_is_tcp(t->proc, fd);
+			}
+		}
+	}
+}
+
 /* The port of the task's sockaddr at addr (len bytes), 0 if none: connect's, as the shim reports it. */
 static unsigned sockaddr_port(struct task *t, uint64_t addr, uint64_t len)
 {
@@ -656,6 +763,7 @@ static int on_seccomp(struct world *w, struct task *t)
 	if (i < 0 || !p)
 		return 0;
 	t->fd = (int)a[0];
+	t->scm = false;
 	switch (traced[i].kind) {
 	case K_SOCKET:
 		if ((a[0] != AF_INET && a[0] != AF_INET6) || (a[1] & 0xf) != SOCK_STREAM ||
@@ -688,6 +796,15 @@ static int on_seccomp(struct world *w, struct task *t)
 		if (!poll_has_tcp(t))
 			return 0;
 		break;
+	case K_RECVMSG:
+		if (fd_is_tcp(p, (long)a[0]))
+			break;            /* reported as any call on a TCP socket */
+		/* Else stopped only for the fds it may receive: with a control buffer, on AF_UNIX. */
+		t->val = a[1], t->n = traced[i].nr == SYS_recvmmsg ? (a[2] ? a[2] : 1) : 0;
+		if (!has_control(t) || !fd_is_unix(p, (long)a[0]))
+			return 0;
+		t->scm = true;
+		break;
 	case K_EPOLL:
 		/* Which fds its set holds is not known here (its fdinfo, read at each call, would
 		 * cost about what the exit stop does): the result is looked at. */
@@ -697,6 +814,12 @@ static int on_seccomp(struct world *w, struct task *t)
 		if (a[1] != SOL_SOCKET || a[2] != SO_ERROR || !fd_is_tcp(p, (long)a[0]))
 			return 0;
 		t->val = a[3];
+		break;
+	case K_SPLICE:
+		/* Its socket is its first fd or its third (the other a pipe). */
+		if (!fd_is_tcp(p, (long)a[0]) && !fd_is_tcp(p, (long)a[2]))
+			return 0;
+		t->fd = fd_is_tcp(p, (long)a[0]) ? (int)a[0] : (int)a[2];
 		break;
 	default:
 		if (!fd_is_tcp(p, (long)a[0]))
@@ -746,6 +869,12 @@ static void on_exit_stop(struct world *w, struct task *t, const struct sc_info *
 	case K_IO_URING:
 		t->fd = ret >= 0 ? (int)ret : 0;   /* the ring's fd */
 		break;
+	case K_RECVMSG:
+		if (!t->scm)
+			break;
+		if (ret >= 0)
+			take_fds(t, traced[i].nr == SYS_recvmmsg ? (size_t)ret : 1);
+		return;
 	case K_POLL:
 	case K_EPOLL:
 		if (ret > 0)
@@ -777,15 +906,56 @@ static void on_exit_stop(struct world *w, struct task *t, const struct sc_info *
 #if defined(__x86_64__)
 #include <sys/user.h>
 
-/* Waits for the task's next stop: 0 (its status in *status), or INJ_GONE. */
+static void on_exec(struct world *w, struct task *t, pid_t tid);
+
+/* A task ended: a stop of it still queued is gone with it. */
+static void unqueue(struct world *w, pid_t tid)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < w->nqueued; i++)
+		if (w->queued[i].tid != tid)
+			w->queued[k++] = w->queued[i];
+	w->nqueued = k;
+}
+
+/* Waits for the task's next stop: 0 (its status in *status), or INJ_GONE: it ended (dropped),
+ * or another thread of its process exec'd (that thread took its tid, its exec stop is reported
+ * here: the registers saved are the old program's, never put back; the new one runs on).
+ * It waits on every tracee, not on this one alone: when another thread ends the process
+ * (exit_group), the leader's end is reported only once the other threads' are, which only a
+ * wait on them reads (a wait on the leader alone waited for ever). Their ends are taken here,
+ * their stops queued for the main loop. */
 static int wait_task(struct world *w, struct task *t, int *status)
 {
 	pid_t got;
 
-	while ((got = waitpid(t->tid, status, __WALL)) < 0 && errno == EINTR)
-		;
+	for (;;) {
+		got = waitpid(-1, status, __WALL);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0 || got == t->tid)
+			break;
+		struct task *other = task_find(w, got);
+		if (WIFEXITED(*status) || WIFSIGNALED(*status)) {
+			if (other)
+				task_drop(w, other);
+			unqueue(w, got);
+		} else if (w->nqueued < sizeof w->queued / sizeof w->queued[0]) {
+			w->queued[w->nqueued].tid = got;
+			w->queued[w->nqueued++].status = *status;
+		} else {
+			(void) ptrace(PTRACE_CONT, got, 0, 0);   /* no room (never: a stopped task is queued once) */
+		}
+	}
 	if (got < 0 || WIFEXITED(*status) || WIFSIGNALED(*status)) {
 		task_drop(w, t);
+		return INJ_GONE;
+	}
+	if (WIFSTOPPED(*status) && *status >> 16 == PTRACE_EVENT_EXEC) {
+		on_exec(w, t, t->tid);
+		t->defer = wants_filter(t->proc);   /* its handed-over TCP sockets: at its first call */
+		(void) ptrace(t->defer ? PTRACE_SYSCALL : PTRACE_CONT, t->tid, 0, 0);
 		return INJ_GONE;
 	}
 	return 0;
@@ -827,9 +997,18 @@ static int inject(struct world *w, struct task *t, const struct user_regs_struct
 		return INJ_GONE;
 	if (!*entry) {
 		if (WSTOPSIG(status) != (SIGTRAP | 0x80)) {
-			/* Its signal, before the syscall instruction ran: delivered, the call later. */
+			/* Its signal, before the syscall instruction ran: delivered, the call later. A
+			 * group stop (its process stopped by SIGSTOP, SIGTSTP...) is kept as the main
+			 * loop keeps one (PTRACE_LISTEN): its SIGCONT brings a stop where it is resumed
+			 * with PTRACE_SYSCALL, for the call then. */
+			int sig = WSTOPSIG(status);
+			bool group_stop = status >> 16 == PTRACE_EVENT_STOP &&
+					  (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU);
 			(void) ptrace(PTRACE_SETREGS, t->tid, 0, back);
-			(void) ptrace(PTRACE_SYSCALL, t->tid, 0, (void *)(long)((status >> 16) ? 0 : WSTOPSIG(status)));
+			if (group_stop)
+				(void) ptrace(PTRACE_LISTEN, t->tid, 0, 0);
+			else
+				(void) ptrace(PTRACE_SYSCALL, t->tid, 0, (void *)(long)((status >> 16) ? 0 : sig));
 			t->defer = true;
 			return INJ_DEFERRED;
 		}
@@ -861,9 +1040,9 @@ static int add_filter(struct world *w, struct task *t, bool at_entry)
 	uint8_t insn[2];
 	struct iovec local = { insn, 2 }, remote;
 	struct { struct sock_fprog prog; struct sock_filter f[FD_FILTER_MAX]; } buf;
-	bool entry = at_entry;
+	bool entry = at_entry, remapped = false;
 	long ret = 0;
-	int e = 0;
+	int e = 0, first = p->want_all_err;   /* why the filter for some fds could not be added */
 
 	_Static_assert(sizeof buf <= SCRATCH_SIZE, "the filter fits the scratch page");
 	if (ptrace(PTRACE_GETREGS, t->tid, 0, &saved) < 0)
@@ -897,15 +1076,23 @@ static int add_filter(struct world *w, struct task *t, bool at_entry)
 		struct iovec from = { &buf, size }, to = { (void *)(uintptr_t)p->scratch, size };
 		if (process_vm_writev(t->tid, &from, 1, &to, 1, 0) != (ssize_t)size) {
 			e = -errno;
-			p->scratch = 0;    /* unmapped by the program? mapped again at the next attempt */
+			p->scratch = 0;    /* unmapped by the program? mapped again, once, for the same filter */
+			if (!remapped) {
+				remapped = true;
+				attempt--;
+				continue;
+			}
 			if (all)
 				break;
+			first = e;
 			continue;
 		}
 		const uint64_t a[6] = { SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, p->scratch };
 		e = inject(w, t, &saved, &back, &entry, SYS_seccomp, a, &ret);
-		if (e == INJ_DEFERRED)
-			p->want_all |= attempt;
+		if (e == INJ_DEFERRED && attempt) {
+			p->want_all = true;
+			p->want_all_err = first;
+		}
 		if (e == INJ_GONE || e == INJ_DEFERRED)
 			return e;
 		if (e)
@@ -918,12 +1105,16 @@ static int add_filter(struct world *w, struct task *t, bool at_entry)
 			p->added++;
 			p->nwant = 0;
 			p->want_all = false;
+			p->want_all_err = 0;
+			if (first && !w->noted) {
+				/* said once the filter for every fd is in, not before */
+				note(w, "note every call on an fd stops the program", p, first);
+				w->noted = true;
+			}
 			break;
 		}
-		if (!attempt && !all && !w->noted) {
-			note(w, "note every call on an fd stops the program", p, e);
-			w->noted = true;
-		}
+		if (!all)
+			first = e;
 	}
 	if (ptrace(PTRACE_SETREGS, t->tid, 0, &back) < 0)
 		return -errno;
@@ -1043,7 +1234,14 @@ static _Noreturn void tracer_main(int report_fd, int ready_r, int go_w, int ans_
 		_exit(1);
 	task_get(&w, pid, pid);
 	for (;;) {
-		pid_t tid = waitpid(-1, &status, __WALL);
+		pid_t tid;
+		if (w.nqueued) {
+			tid = w.queued[0].tid;
+			status = w.queued[0].status;
+			memmove(w.queued, w.queued + 1, --w.nqueued * sizeof w.queued[0]);
+		} else {
+			tid = waitpid(-1, &status, __WALL);
+		}
 		if (tid < 0) {
 			if (errno == EINTR)
 				continue;
@@ -1053,6 +1251,7 @@ static _Noreturn void tracer_main(int report_fd, int ready_r, int go_w, int ans_
 			struct task *gone = task_find(&w, tid);
 			if (gone)
 				task_drop(&w, gone);
+			unqueue(&w, tid);
 			continue;
 		}
 		if (!WIFSTOPPED(status))
