@@ -417,7 +417,8 @@ static struct result *new_result(const struct scenario *s, const struct run_opti
 
 /* Where a run's time goes, for the benchmark: r->parts[k] is when part k ended (the run's
  * start is part 0's start). With TCPFAULT_TIMINGS set, the run prints them on stderr as one
- * line, "tcpfault-timings NAME FAMILY part=MS ..." (a clock read per part: no cost to speak of). */
+ * line, "tcpfault-timings NAME FAMILY new|kept part=MS ..." (kept: the slot's sandbox, reset; a
+ * clock read per part: no cost to speak of). */
 enum { MARK_SANDBOX, MARK_TRACER, MARK_CAPTURE_OPEN, MARK_PEERS, MARK_STEPS, MARK_CAPTURE_CLOSE,
        MARK_PEERS_REAP, MARK_SANDBOX_FREE, MARK_END };
 static const char *const mark_names[RUN_MARKS] = { "sandbox", "tracer", "capture_open", "peers", "steps",
@@ -431,7 +432,8 @@ static void mark(struct run *r, int k)
 static void print_marks(const struct run *r)
 {
 	char line[512];
-	int n = snprintf(line, sizeof line, "tcpfault-timings %s %s", r->s->name, r->o->family == AF_INET6 ? "inet6" : "inet");
+	int n = snprintf(line, sizeof line, "tcpfault-timings %s %s %s", r->s->name, r->o->family == AF_INET6 ? "inet6" : "inet",
+			 r->sb_reused ? "kept" : "new");
 	int64_t t = r->origin_us;
 
 	for (int k = 0; k < RUN_MARKS && n < (int)sizeof line; k++)
