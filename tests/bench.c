@@ -16,13 +16,18 @@
  *      (tests/data/flood-capture.tcpf): its packets kept, 0 dropped (a drop makes it an error);
  *   5. 1,000 connections in one run (tests/thousand.sh): verdicts and wall time;
  *   6. job slots' reuse on against TCPFAULT_REUSE=0 in turn (A B A B), at -j1 and -j16: short
- *      runs' median time beyond their floor, and wall;
+ *      runs' median time beyond their floor (the runs that made their slot's sandbox apart from
+ *      those that had it kept), and the wall of each whole command;
  *   7. the whole catalog at -j1, -j4, -j16 and the default -j: wall time, timer floor (the sum
  *      of the runs' floor_ms: how long the 'after' floors they met were running; divided by the
- *      jobs, or the longest run's if that is more), the median time a run spends beyond its
- *      floor, and where a run's time goes (TCPFAULT_TIMINGS: sandbox, tracer, capture open,
- *      peers, steps, capture close, peers reaped, sandbox freed; medians); at the default -j,
- *      the wall against the longest run.
+ *      jobs, or the longest run's if that is more), where a run's time goes (TCPFAULT_TIMINGS:
+ *      sandbox, tracer, capture open, peers, steps, capture close, peers reaped, sandbox freed;
+ *      medians, new sandboxes apart from kept ones), and two medians beyond the floor: raw
+ *      (duration less floor) and the harness's own (less where the run waited on the kernel's
+ *      timers or the scenario's own stretches: 'waited'), on which the targets are judged; at
+ *      the default -j, the wall against the longest run.
+ * TCPFAULT_BENCH=reuse,catalog (say) measures only those parts (sandboxes, fidelity, flood,
+ * thousand, reuse, catalog).
  * Each figure with an issue-20 target prints it beside, with "met" or "NOT met".
  * Runs in a network namespace of its own, as tcpfault run does. Exits 77 where namespaces
  * cannot be made.
