@@ -472,6 +472,26 @@ void capture_end_file(struct capture *c)
 	c->file = (struct report_file){ .fd = -1, .dirfd = -1 };
 }
 
+/* Whether no CPU has a received packet queued (its backlog: /proc/net/softnet_stat's 12th
+ * column, every CPU's input and process queues; the machine's, not a namespace's). A frame a
+ * host's veth sent waits there until the tap on the wire's side has seen it. */
+static bool backlogs_empty(void)
+{
+	char line[256];
+	bool empty = true;
+	FILE *f = fopen("/proc/net/softnet_stat", "re");
+
+	if (!f)
+		return false;
+	while (empty && fgets(line, sizeof line, f)) {
+		unsigned v[12];
+		empty = sscanf(line, "%x %x %x %x %x %x %x %x %x %x %x %x", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
+			       &v[6], &v[7], &v[8], &v[9], &v[10], &v[11]) == 12 && v[11] == 0;
+	}
+	fclose(f);
+	return empty;
+}
+
 int capture_restart(struct capture *c, const char *pcap_path, char *err, size_t errlen)
 {
 	struct pcap_pkthdr *h;
@@ -479,14 +499,21 @@ int capture_restart(struct capture *c, const char *pcap_path, char *err, size_t 
 	struct timespec real;
 
 	capture_end_file(c);
-	/* Until quiet (no frame for 2 ms, at most 50 ms): the sandbox was reset, but a frame of
-	 * the last run may still be on its way to the ring. Bounded: a ring holds far fewer
-	 * frames; nothing runs in the sandbox any more. */
+	/* The sandbox was reset, but a frame of the last run (or the RST of a socket the reset
+	 * destroyed) may still be on its way to the ring: until no CPU's backlog holds a packet
+	 * with the ring read empty, else until quiet (no frame for 2 ms: other traffic of the
+	 * machine's keeps a backlog busy), at most 50 ms. Bounded: a ring holds far fewer
+	 * frames; nothing runs in the sandbox any more. The wait for quiet cost 2 ms a run. */
 	int64_t until = clock_us() + 50000;
 	int drained = 0;
 	for (bool more = true; more && drained < 1 << 20;) {
 		while (drained < 1 << 20 && pcap_next_ex(c->pcap, &h, &data) > 0)
 			drained++;
+		if (backlogs_empty()) {
+			while (drained < 1 << 20 && pcap_next_ex(c->pcap, &h, &data) > 0)
+				drained++;   /* a frame that left the backlog as we read it */
+			break;
+		}
 		struct pollfd p = { .fd = pcap_get_selectable_fd(c->pcap), .events = POLLIN };
 		int64_t left = until - clock_us();
 		more = left > 0 && poll(&p, 1, left < 2000 ? 1 : 2) > 0 && (p.revents & POLLIN);

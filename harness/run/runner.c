@@ -417,7 +417,9 @@ static struct result *new_result(const struct scenario *s, const struct run_opti
 
 /* Where a run's time goes, for the benchmark: r->parts[k] is when part k ended (the run's
  * start is part 0's start). With TCPFAULT_TIMINGS set, the run prints them on stderr as one
- * line, "tcpfault-timings NAME FAMILY part=MS ..." (a clock read per part: no cost to speak of). */
+ * line, "tcpfault-timings NAME FAMILY new|kept part=MS ... waited=MS" (kept: the slot's
+ * sandbox, reset; waited: how long, in all, the run waited on the kernel's timers or the
+ * scenario's own stretches, r->waits; a clock read per part: no cost to speak of). */
 enum { MARK_SANDBOX, MARK_TRACER, MARK_CAPTURE_OPEN, MARK_PEERS, MARK_STEPS, MARK_CAPTURE_CLOSE,
        MARK_PEERS_REAP, MARK_SANDBOX_FREE, MARK_END };
 static const char *const mark_names[RUN_MARKS] = { "sandbox", "tracer", "capture_open", "peers", "steps",
@@ -428,10 +430,11 @@ static void mark(struct run *r, int k)
 	r->parts[k] = clock_us();
 }
 
-static void print_marks(const struct run *r)
+static void print_marks(const struct run *r, double waited)
 {
 	char line[512];
-	int n = snprintf(line, sizeof line, "tcpfault-timings %s %s", r->s->name, r->o->family == AF_INET6 ? "inet6" : "inet");
+	int n = snprintf(line, sizeof line, "tcpfault-timings %s %s %s", r->s->name, r->o->family == AF_INET6 ? "inet6" : "inet",
+			 r->sb_reused ? "kept" : "new");
 	int64_t t = r->origin_us;
 
 	for (int k = 0; k < RUN_MARKS && n < (int)sizeof line; k++)
@@ -439,7 +442,7 @@ static void print_marks(const struct run *r)
 			n += snprintf(line + n, sizeof line - (size_t)n, " %s=%.2f", mark_names[k], (double)(r->parts[k] - t) / 1000);
 			t = r->parts[k];
 		}
-	fprintf(stderr, "%s\n", line);
+	fprintf(stderr, "%s waited=%.2f\n", line, waited);
 }
 
 bool runner_reusable(const struct scenario *s, const struct run_options *o)
@@ -753,7 +756,7 @@ struct result *runner_run(const struct scenario *s, const struct run_options *o)
 		      floor_union(r->floors, r->nfloors));
 	mark(r, MARK_END);
 	if (getenv("TCPFAULT_TIMINGS"))
-		print_marks(r);
+		print_marks(r, floor_union(r->waits, r->nwaits));
 	for (size_t i = 0; i < sizeof r->cmd_chunks / sizeof r->cmd_chunks[0]; i++)
 		free(r->cmd_chunks[i]);
 	free(r);

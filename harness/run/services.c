@@ -198,7 +198,16 @@ int run_too_soon(struct run *r, const struct step *st, double anchor_ms, double 
 		r->floors[r->nfloors].from = anchor_ms;
 		r->floors[r->nfloors++].to = anchor_ms + st->after_ms;
 	}
+	run_waited(r, anchor_ms, event_ms);
 	return 0;
+}
+
+void run_waited(struct run *r, double from_ms, double to_ms)
+{
+	if (r->nwaits < RUN_MAX_FLOORS && to_ms > from_ms) {
+		r->waits[r->nwaits].from = from_ms;
+		r->waits[r->nwaits++].to = to_ms;
+	}
 }
 
 /* Where an awaited packet's or state's floor counts from: on the wire, the packet the previous

@@ -130,6 +130,8 @@ int step_no_packet(struct run *r, const struct step *st)
 	r->pkts_checked = true;
 	if (st->within_ms && run_await(r, never, NULL, st->within_ms, 0) < 0 && r->errored)
 		return -1;
+	if (st->within_ms)
+		run_waited(r, run_ms(r, r->step_start_us), run_now_ms(r));
 	/* Take in every frame the capture holds now (each call reads a bounded batch). */
 	for (int i = 0; i < 64 && capture_poll(r->cap, r->origin_us) > 0; i++)
 		;
@@ -177,8 +179,10 @@ int step_quiet(struct run *r, const struct step *st)
 	struct quiet_want w = { .st = st, .since = run_ms(r, r->step_start_us) };
 	char port[32] = "";
 
-	if (run_await(r, quiet_reached, &w, run_bound(r, st), RUN_STATE_POLL_MS) == 0)
+	if (run_await(r, quiet_reached, &w, run_bound(r, st), RUN_STATE_POLL_MS) == 0) {
+		run_waited(r, run_ms(r, r->step_start_us), run_now_ms(r));
 		return 0;
+	}
 	if (r->errored)
 		return -1;
 	if (st->quiet.port)
@@ -326,6 +330,7 @@ int step_wait(struct run *r, const struct step *st)
 		r->floors[r->nfloors].from = from;
 		r->floors[r->nfloors++].to = from + st->wait.ms;
 	}
+	run_waited(r, from, run_now_ms(r));
 	return 0;
 }
 

@@ -144,6 +144,12 @@ struct run {
 	int64_t step_start_us;            /* when the current step began */
 	struct floor floors[RUN_MAX_FLOORS];  /* the 'after' floors met, run ms */
 	unsigned nfloors;
+	/* For the benchmark (TCPFAULT_TIMINGS' waited): where the run waited on the kernel's
+	 * timers (each 'after' floor from its anchor to the event that met it: the floor and how
+	 * late the kernel's timer came) or on the scenario's own stretches ('wait', 'await quiet',
+	 * 'expect no packet ... within'), run ms. */
+	struct floor waits[RUN_MAX_FLOORS];
+	unsigned nwaits;
 	/* The packets named by 'await packet ... as NAME' (name: the step's), wire time, run ms. */
 	struct { const char *name; unsigned line; double ms; } marks[RUN_MAX_MARKS];
 	unsigned nmarks;
@@ -202,6 +208,8 @@ int run_bound(const struct run *r, const struct step *st);
 /* An awaited event before the step's 'after' floor is a failure; a floor met is counted. The
  * floor counts from anchor_ms, or with 'from NAME' from the packet so named. */
 int run_too_soon(struct run *r, const struct step *st, double anchor_ms, double event_ms);
+/* The run waited on the kernel or the scenario's own time from from_ms to to_ms (r->waits). */
+void run_waited(struct run *r, double from_ms, double to_ms);
 /* Where a floor counts from: the packet the previous packet await matched, or the step's start
  * (an 'after DUR from NAME' counts from the named packet instead: run_too_soon() sees to it). */
 double run_floor_anchor(const struct run *r);
