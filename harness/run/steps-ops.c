@@ -232,6 +232,9 @@ static struct cmd *send_cmd(struct run *r, int host, const char *sock, const cha
 		run_failf(r, "%s %s: the %s peer is no longer running", run_hostname(r, host), op, run_hostname(r, host));
 		return NULL;
 	}
+	/* Taken before the send: the peer may run the call (a connect's SYN on the wire) before
+	 * peer_send() returns to us, and a floor counts from the call's start at the latest. */
+	int64_t sent_us = clock_us();
 	int id = peer_send(r->peers[host].p, sock, line);
 	if (id < 0) {
 		run_errorf(r, "sending '%s' to the %s peer: %s", line, run_hostname(r, host), strerror(-id));
@@ -243,7 +246,7 @@ static struct cmd *send_cmd(struct run *r, int host, const char *sock, const cha
 		return NULL;
 	}
 	struct cmd *c = run_cmd(r, r->ncmds++);
-	*c = (struct cmd){ .host = host, .id = id, .sent_us = clock_us(),
+	*c = (struct cmd){ .host = host, .id = id, .sent_us = sent_us,
 			   .line = r->step ? r->step->line : 0 };
 	snprintf(c->sock, sizeof c->sock, "%s", sock);
 	snprintf(c->op, sizeof c->op, "%s", op);
