@@ -20,6 +20,7 @@
 #include "peer.h"
 
 #define PROBE_MS 1000
+#define PEER_START_MS 60000
 
 static struct cmd *cmd_by_id(struct run *r, int host, int id)
 {
@@ -148,6 +149,37 @@ int peers_start(struct run *r, int host, struct peer *kept)
 		pa->dead = true;
 		return run_errorf(r, "starting %s in the %s namespace: %s", r->o->peer_path, run_hostname(r, host),
 				  strerror(-e));
+	}
+	return 0;
+}
+
+/* A new peer's start-up (its exec, the loader, main's set-up) is the harness's own time, not a
+ * step's: under emulation on a loaded machine a new peer ran its first command over 5 s after
+ * it was sent, and the step's bound ran out (kernel matrix, a TCG guest at host load 6). So
+ * before any step each new peer (hosts in mask) answers a probe, within PEER_START_MS. */
+static struct cmd *send_cmd(struct run *r, int host, const char *sock, const char *op, const char *line);
+static bool cmd_finished(struct run *r, const void *arg);
+
+int peers_await_start(struct run *r, unsigned mask)
+{
+	struct cmd *probe[SCENARIO_MAX_HOSTS] = { 0 };
+
+	for (unsigned h = 0; h < r->s->nhosts && h < SCENARIO_MAX_HOSTS; h++)
+		if ((mask & 1u << h) && r->peers[h].p && !r->peers[h].dead) {
+			if (!(probe[h] = send_cmd(r, (int)h, "-", "probe", "probe")))
+				return -1;
+			probe[h]->awaited = true;
+		}
+	for (unsigned h = 0; h < SCENARIO_MAX_HOSTS; h++) {
+		if (!probe[h])
+			continue;
+		if (run_await(r, cmd_finished, probe[h], PEER_START_MS, 0) < 0 && !r->errored)
+			return run_errorf(r, "the %s peer did not start within %d s", run_hostname(r, (int)h),
+					  PEER_START_MS / 1000);
+		if (r->errored)
+			return -1;
+		if (!probe[h]->done)
+			return run_errorf(r, "the %s peer died as it started", run_hostname(r, (int)h));
 	}
 	return 0;
 }
