@@ -156,7 +156,9 @@ int peers_start(struct run *r, int host, struct peer *kept)
 /* A new peer's start-up (its exec, the loader, main's set-up) is the harness's own time, not a
  * step's: under emulation on a loaded machine a new peer ran its first command over 5 s after
  * it was sent, and the step's bound ran out (kernel matrix, a TCG guest at host load 6). So
- * before any step each new peer (hosts in mask) answers a probe, within PEER_START_MS. */
+ * before any step each new peer (hosts in mask) answers 'hello' (an op it does not know: E, then
+ * D, from its main loop; not 'probe', which the unit tests' fake peers script), within
+ * PEER_START_MS. */
 static struct cmd *send_cmd(struct run *r, int host, const char *sock, const char *op, const char *line);
 static bool cmd_finished(struct run *r, const void *arg);
 
@@ -166,7 +168,7 @@ int peers_await_start(struct run *r, unsigned mask)
 
 	for (unsigned h = 0; h < r->s->nhosts && h < SCENARIO_MAX_HOSTS; h++)
 		if ((mask & 1u << h) && r->peers[h].p && !r->peers[h].dead) {
-			if (!(probe[h] = send_cmd(r, (int)h, "-", "probe", "probe")))
+			if (!(probe[h] = send_cmd(r, (int)h, "-", "hello", "hello")))
 				return -1;
 			probe[h]->awaited = true;
 		}
