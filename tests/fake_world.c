@@ -287,8 +287,9 @@ void __wrap_peer_free(struct peer *p)
 int __wrap_peer_control_fd(const struct peer *p) { return p->ctl; }
 int __wrap_peer_pidfd(const struct peer *p) { return p->pid; }
 
-/* A command: the script's reports for it, else success at once (a 'probe' is refused at once,
- * as the real peer refuses an op it does not know, unless the script makes the peer hang). */
+/* A command: the script's reports for it, else success at once (a 'probe', and the 'hello' each
+ * new peer is sent before the steps, are refused at once, as the real peer refuses an op it does
+ * not know, unless the script makes the peer hang). */
 int __wrap_peer_send(struct peer *p, const char *sock, const char *line)
 {
 	char op[32];
@@ -312,7 +313,7 @@ int __wrap_peer_send(struct peer *p, const char *sock, const char *line)
 		add_due(&ev, clock_us(), 0, NULL);
 		return id;
 	}
-	if (strcmp(op, "probe") == 0)
+	if (strcmp(op, "probe") == 0 || strcmp(op, "hello") == 0)
 		ev.refuse = true;
 	add_due(&ev, clock_us(), id, strcmp(op, "listen") == 0 ? "listen" : op);
 	rearm();

@@ -524,7 +524,9 @@ int step_reboot(struct run *r, const struct step *st)
 	run_counters_start(r, h);
 	run_event(r, h, "reboot: namespace destroyed and created anew, same addresses");
 	run_fault_mark(r, began);
-	return peers_start(r, h, NULL);
+	if (peers_start(r, h, NULL) < 0)
+		return -1;
+	return peers_await_start(r, 1u << h);
 }
 
 /* ---- stop, cont: SIGSTOP and SIGCONT, the process frozen but alive ---- */

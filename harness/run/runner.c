@@ -626,13 +626,16 @@ static int setup(struct run *r)
 	for (size_t i = 0; i < sizeof sources / sizeof sources[0]; i++)
 		if (loop_add(&r->loop, &sources[i]) < 0)
 			return run_errorf(r, "the event loop takes no more sources");
-	unsigned kept = 0;
+	unsigned kept = 0, fresh = 0;
 	for (unsigned h = 0; h < s->nhosts; h++) {
 		struct peer *p = r->sb_reused ? kept_peer(r, (int)h) : NULL;
 		kept += p != NULL;
+		fresh |= p ? 0 : 1u << h;
 		if (peers_start(r, (int)h, p) < 0)
 			return -1;
 	}
+	if (peers_await_start(r, fresh) < 0)
+		return -1;
 	if (r->sb_reused)
 		keep_free_peers(o->keep);   /* any left: not for this run's hosts */
 	if (kept) {

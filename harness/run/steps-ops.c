@@ -20,6 +20,7 @@
 #include "peer.h"
 
 #define PROBE_MS 1000
+#define PEER_START_MS 5000
 
 static struct cmd *cmd_by_id(struct run *r, int host, int id)
 {
@@ -152,6 +153,37 @@ int peers_start(struct run *r, int host, struct peer *kept)
 	return 0;
 }
 
+/* A new peer's start-up (its exec, the loader, main's set-up) is the harness's own time, not a
+ * step's: under emulation on a loaded machine a new peer ran its first command over 5 s after
+ * it was sent, and the step's bound ran out (kernel matrix, a TCG guest at host load 6). So
+ * before any step each new peer (hosts in mask) is sent 'hello' (an op it does not know: E,
+ * then D, from its main loop; not 'probe', which the unit tests' fake peers script), and its
+ * answer awaited up to PEER_START_MS. One that has not answered by then is left to the first
+ * step's bound and probe, which kill a peer that answers nothing and name the step. */
+static struct cmd *send_cmd(struct run *r, int host, const char *sock, const char *op, const char *line);
+static bool cmd_finished(struct run *r, const void *arg);
+
+int peers_await_start(struct run *r, unsigned mask)
+{
+	struct cmd *hello[SCENARIO_MAX_HOSTS] = { 0 };
+
+	for (unsigned h = 0; h < r->s->nhosts && h < SCENARIO_MAX_HOSTS; h++)
+		if ((mask & 1u << h) && r->peers[h].p && !r->peers[h].dead) {
+			if (!(hello[h] = send_cmd(r, (int)h, "-", "hello", "hello")))
+				return -1;
+			hello[h]->awaited = true;
+		}
+	int64_t until = clock_us() + PEER_START_MS * 1000LL;
+	for (unsigned h = 0; h < SCENARIO_MAX_HOSTS; h++) {
+		int64_t left = (until - clock_us()) / 1000;
+		if (hello[h] && left > 0)
+			(void) run_await(r, cmd_finished, hello[h], (int)left, 0);
+		if (r->errored)
+			return -1;
+	}
+	return 0;
+}
+
 /* The peer is gone (a reboot): so are its sockets and whatever its commands would return. */
 void peers_free(struct run *r, int host)
 {
@@ -232,6 +264,9 @@ static struct cmd *send_cmd(struct run *r, int host, const char *sock, const cha
 		run_failf(r, "%s %s: the %s peer is no longer running", run_hostname(r, host), op, run_hostname(r, host));
 		return NULL;
 	}
+	/* Taken before the send: the peer may run the call (a connect's SYN on the wire) before
+	 * peer_send() returns to us, and a floor counts from the call's start at the latest. */
+	int64_t sent_us = clock_us();
 	int id = peer_send(r->peers[host].p, sock, line);
 	if (id < 0) {
 		run_errorf(r, "sending '%s' to the %s peer: %s", line, run_hostname(r, host), strerror(-id));
@@ -243,7 +278,7 @@ static struct cmd *send_cmd(struct run *r, int host, const char *sock, const cha
 		return NULL;
 	}
 	struct cmd *c = run_cmd(r, r->ncmds++);
-	*c = (struct cmd){ .host = host, .id = id, .sent_us = clock_us(),
+	*c = (struct cmd){ .host = host, .id = id, .sent_us = sent_us,
 			   .line = r->step ? r->step->line : 0 };
 	snprintf(c->sock, sizeof c->sock, "%s", sock);
 	snprintf(c->op, sizeof c->op, "%s", op);

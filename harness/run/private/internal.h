@@ -257,6 +257,7 @@ int step_reset(struct run *r, const struct step *st);
 /* steps-ops.c: the built-in peers */
 /* Host's peer: kept (the job slot's, reset), or else a new one; 0, or -1 with the error recorded. */
 int peers_start(struct run *r, int host, struct peer *kept);
+int peers_await_start(struct run *r, unsigned mask);
 void peers_free(struct run *r, int host);
 unsigned peers_fds(void *run, struct pollfd *fds, unsigned max);
 void peers_take(void *run, const struct pollfd *fds, unsigned n);
