@@ -77,9 +77,11 @@
  * ends, and the tracer ends with the worker (PR_SET_PDEATHSIG) or at the run's end (SIGKILL by
  * its pid, tracer_free()). It ends by itself once it has no tracee left.
  *
+ * An interrupted call is reported as the program sees it: -1 EINTR where its signal's handler
+ * returns it so, once with its final result where the kernel makes it again (intr_decide()).
+ *
  * Blind spots: io_uring (an io_uring_setup is reported, so the result shows the program used
- * one), 32-bit programs on a 64-bit kernel (the filter lets another ABI run untraced), and an
- * interrupted call the kernel restarts (not reported; its restart is).
+ * one), 32-bit programs on a 64-bit kernel (the filter lets another ABI run untraced).
  */
 #include <dirent.h>
 #include <elf.h>
@@ -373,6 +375,7 @@ enum { FD_UNKNOWN, FD_TCP, FD_OTHER };
 #define MAX_TASKS 1024
 #define MAX_PROCS 256
 
+#define INTR_STOPS 64             /* syscall stops an interrupted call's fate is awaited */
 #define MAX_ADDED 16              /* filters added to a process before the one for every fd */
 #define SCRATCH_SIZE 4096         /* the page the tracer maps into a process for the filters it adds */
 
@@ -409,6 +412,12 @@ struct task {
 	uint64_t n;               /* a wait: how many entries its array has */
 	unsigned port;            /* connect: the port it connects to (0: not known) */
 	bool scm;                 /* a recvmsg on an AF_UNIX socket: the fds it receives are looked at */
+	/* A call interrupted (ERESTART*, see on_exit_stop()): index in traced[] (-1: none), its fd,
+	 * port, and where it was (the instruction and stack pointers at its exit stop), until
+	 * whether it restarts or returns EINTR is seen; intr_left: syscall stops left to see it. */
+	int intr, intr_fd;
+	unsigned intr_port, intr_left;
+	uint64_t intr_ip, intr_sp;
 };
 
 struct world {
@@ -531,7 +540,7 @@ static struct task *task_get(struct world *w, pid_t tid, pid_t tgid)
 {
 	struct task *t = task_find(w, tid);
 	if (!t && (t = task_find(w, 0)))
-		*t = (struct task){ .tid = tid, .pending = -1 };
+		*t = (struct task){ .tid = tid, .pending = -1, .intr = -1 };
 	if (t && !t->known && tgid) {
 		t->proc = proc_get(w, tgid);
 		t->known = true;
@@ -846,9 +855,13 @@ static void on_exit_stop(struct world *w, struct task *t, const struct sc_info *
 		err = (int)-ret;
 		ret = -1;
 		/* ERESTART*: the kernel restarts the call (reported then) or turns it into EINTR
-		 * after a handler; which one is not known here. */
-		if (err >= 512 && err <= 516)
+		 * after a handler; which one is not known here: seen at the task's next syscall
+		 * stops where it was (intr_decide()). */
+		if (err >= 512 && err <= 516) {
+			t->intr = i, t->intr_fd = t->fd, t->intr_port = t->port;
+			t->intr_ip = si->ip, t->intr_sp = si->sp, t->intr_left = INTR_STOPS;
 			return;
+		}
 	}
 	struct proc *p = t->proc;
 	const char *call = traced[i].call;
@@ -895,6 +908,36 @@ static void on_exit_stop(struct world *w, struct task *t, const struct sc_info *
 	char port[16];
 	snprintf(port, sizeof port, "port %u", t->port);
 	report(w, call, t->fd, ret, err, p->tgid, traced[i].nr == SYS_connect && t->port ? port : NULL);
+}
+
+/* A syscall stop (si) of a task whose call was interrupted (t->intr): whether the call restarts
+ * or returns EINTR to the program. The kernel decides when it delivers the signal: no handler
+ * (or SA_RESTART, ERESTARTNOINTR): the call is made again, its syscall instruction at the same
+ * place, the same stack (its entry stop there; restart_syscall for some calls, not stopped by
+ * the filter: its exit is this call's); a handler: it runs on a stack of its own, and its
+ * rt_sigreturn's exit brings the program back where the call was, with -EINTR (reported here,
+ * as the shim reports it) or with the call rewound to be made again. Its handler's own calls
+ * stop elsewhere. A handler that never returns (siglongjmp): after INTR_STOPS syscall stops
+ * the call is forgotten (it never returned to its caller). Returns the call to take the exit
+ * of (a restart_syscall), or -1. */
+static int intr_decide(struct world *w, struct task *t, const struct sc_info *si)
+{
+	int i = t->intr;
+
+	if (si->ip != t->intr_ip || si->sp != t->intr_sp) {
+		if (!--t->intr_left)
+			t->intr = -1;
+		return -1;
+	}
+	t->intr = -1;
+	if (si->op == INFO_EXIT && si->exit.is_error && si->exit.rval == -EINTR) {
+		t->pending = i, t->fd = t->intr_fd, t->port = t->intr_port;
+		on_exit_stop(w, t, si);
+	} else if (si->op == INFO_ENTRY && si->entry.nr == SYS_restart_syscall) {
+		t->fd = t->intr_fd, t->port = t->intr_port;
+		return i;
+	}
+	return -1;
 }
 
 /* ---- filters added to a running program ---- */
@@ -1165,7 +1208,7 @@ static void on_exec(struct world *w, struct task *t, pid_t tid)
 		if (w->tasks[i].tid && w->tasks[i].proc == t->proc && w->tasks[i].tid != tid)
 			w->tasks[i].tid = 0;
 	if (t) {
-		t->pending = -1;
+		t->pending = t->intr = -1;
 		t->defer = false;
 	}
 	if (!t || !t->proc)
@@ -1266,7 +1309,7 @@ static _Noreturn void tracer_main(int report_fd, int ready_r, int go_w, int ans_
 			t->held_start = true;   /* a new task's first stop: not run before that event */
 			continue;
 		}
-		enum __ptrace_request how = t && (t->pending >= 0 || t->defer) ? PTRACE_SYSCALL : PTRACE_CONT;
+		enum __ptrace_request how = t && (t->pending >= 0 || t->defer || t->intr >= 0) ? PTRACE_SYSCALL : PTRACE_CONT;
 		int inject = 0, added = 0;
 		if (sig == (SIGTRAP | 0x80)) {
 			/* A syscall stop: the exit of a pending call, or the entry of the call where a
@@ -1274,9 +1317,10 @@ static _Noreturn void tracer_main(int report_fd, int ready_r, int go_w, int ans_
 			 * PTRACE_SYSCALL for a pending call: that call then was lost). */
 			struct sc_info si;
 			bool got = t && ptrace((enum __ptrace_request)GET_SYSCALL_INFO, tid, (void *)sizeof si, &si) > 0;
+			int restarted = got && t->intr >= 0 ? intr_decide(&w, t, &si) : -1;
 			if (got && si.op == INFO_ENTRY) {
-				t->pending = -1;
-				if (t->defer && wants_filter(t->proc)) {
+				t->pending = restarted;
+				if (t->defer && wants_filter(t->proc) && restarted < 0) {
 					t->defer = false;
 					if ((added = add_filter(&w, t, true)) == INJ_NONE)
 						t->defer = true;   /* another ABI's call: the next one */
@@ -1291,7 +1335,7 @@ static _Noreturn void tracer_main(int report_fd, int ready_r, int go_w, int ans_
 				t->pending = -1;
 				t->defer = t->defer && wants_filter(t->proc);
 			}
-			how = t && t->defer ? PTRACE_SYSCALL : PTRACE_CONT;
+			how = t && (t->defer || t->pending >= 0 || t->intr >= 0) ? PTRACE_SYSCALL : PTRACE_CONT;
 		} else if (event == PTRACE_EVENT_SECCOMP) {
 			how = t && on_seccomp(&w, t) ? PTRACE_SYSCALL : PTRACE_CONT;
 			if (t && wants_filter(t->proc)) {
