@@ -374,6 +374,8 @@ enum { FD_UNKNOWN, FD_TCP, FD_OTHER };
 #define FD_CACHE_MAX 65536        /* fds past this are looked at every time */
 #define MAX_TASKS 1024
 #define MAX_PROCS 256
+#define STR_(x) #x
+#define STR(x) STR_(x)
 
 #define INTR_STOPS 64             /* syscall stops an interrupted call's fate is awaited */
 #define MAX_ADDED 16              /* filters added to a process before the one for every fd */
@@ -424,6 +426,7 @@ struct world {
 	int report_fd;
 	unsigned long dropped;
 	bool noted;               /* a note on a filter that could not be added was sent */
+	bool unobserved;          /* an "unobserved" report was sent (the first says why) */
 	struct proc procs[MAX_PROCS];
 	struct task tasks[MAX_TASKS];
 	/* Stops of other tasks that came while the tracer waited on one (wait_task()): each is
@@ -526,6 +529,21 @@ static bool fd_is_tcp(struct proc *p, long fd)
 	return tcp;
 }
 
+static void send_msg(struct world *w, const char *msg, size_t len);
+
+/* What the tracer cannot follow: the program's calls are then not all seen, and an expectation
+ * on them is an error saying why (program.c), not a pass on calls lost. Said once. */
+static void unobserved(struct world *w, const char *why)
+{
+	char msg[256];
+
+	if (w->unobserved)
+		return;
+	w->unobserved = true;
+	int n = snprintf(msg, sizeof msg, "unobserved %s", why);
+	send_msg(w, msg, (size_t)n);
+}
+
 static struct task *task_find(struct world *w, pid_t tid)
 {
 	for (size_t i = 0; i < MAX_TASKS; i++)
@@ -541,9 +559,15 @@ static struct task *task_get(struct world *w, pid_t tid, pid_t tgid)
 	struct task *t = task_find(w, tid);
 	if (!t && (t = task_find(w, 0)))
 		*t = (struct task){ .tid = tid, .pending = -1, .intr = -1 };
+	if (!t)
+		unobserved(w, "more than " STR(MAX_TASKS) " threads at once: the tracer's table is full, the calls of "
+			   "those past it go unseen");
 	if (t && !t->known && tgid) {
 		t->proc = proc_get(w, tgid);
 		t->known = true;
+		if (!t->proc)
+			unobserved(w, "more than " STR(MAX_PROCS) " processes at once: the tracer's table is full, the "
+				   "calls of those past it go unseen");
 	}
 	return t;
 }
@@ -585,13 +609,13 @@ static void report(struct world *w, const char *call, int fd, long long ret, int
 
 /* ---- the waits ---- */
 
-#define WAIT_MAX 256              /* entries of a wait's array looked at: the first ones */
+#define WAIT_MAX 256              /* entries of a wait's array read at once: all are, in turn */
 
-/* A poll's array, read from the task: how many entries were read (0: none). */
-static size_t read_pollfds(struct task *t, struct pollfd *fds)
+/* Entries from 'from' of a poll's array, read from the task: how many were read (0: none). */
+static size_t read_pollfds(struct task *t, uint64_t from, struct pollfd *fds)
 {
-	size_t n = t->n < WAIT_MAX ? (size_t)t->n : WAIT_MAX;
-	struct iovec local = { fds, n * sizeof *fds }, remote = { (void *)(uintptr_t)t->val, n * sizeof *fds };
+	size_t n = t->n - from < WAIT_MAX ? (size_t)(t->n - from) : WAIT_MAX;
+	struct iovec local = { fds, n * sizeof *fds }, remote = { (void *)(uintptr_t)(t->val + from * sizeof *fds), n * sizeof *fds };
 	ssize_t got = n ? process_vm_readv(t->tid, &local, 1, &remote, 1, 0) : 0;
 
 	return got > 0 ? (size_t)got / sizeof *fds : 0;
@@ -601,11 +625,12 @@ static size_t read_pollfds(struct task *t, struct pollfd *fds)
 static bool poll_has_tcp(struct task *t)
 {
 	struct pollfd fds[WAIT_MAX];
-	size_t n = read_pollfds(t, fds);
+	size_t n;
 
-	for (size_t i = 0; i < n; i++)
-		if (fds[i].fd >= 0 && fd_is_tcp(t->proc, fds[i].fd))
-			return true;
+	for (uint64_t from = 0; from < t->n && (n = read_pollfds(t, from, fds)); from += n)
+		for (size_t i = 0; i < n; i++)
+			if (fds[i].fd >= 0 && fd_is_tcp(t->proc, fds[i].fd))
+				return true;
 	return false;
 }
 
@@ -620,25 +645,45 @@ static void report_wait(struct world *w, struct task *t, const char *call, int f
 	report(w, call, fd, ret, 0, t->proc->tgid, names);
 }
 
+#define EPOLL_INFO_MAX (64 << 20) /* an epoll set's fdinfo read: some 700,000 fds (a line each) */
+
 /* The fdinfo of the task's epoll fd (through a copy of it: /proc's numbers may be another PID
- * namespace's), into info; "" if it cannot be read. */
-static void read_epoll_info(struct task *t, char *info, size_t len)
+ * namespace's), whole, into *info (grown as needed); "" if it cannot be read, NULL (said
+ * unobserved) if it is larger than EPOLL_INFO_MAX. */
+static const char *read_epoll_info(struct world *w, struct task *t, char **info, size_t *size)
 {
 	int copy = t->proc->pidfd < 0 ? -1 : (int)syscall(SYS_pidfd_getfd, t->proc->pidfd, t->fd, 0);
 	char path[64];
-	ssize_t n = 0, got;
+	size_t n = 0;
+	ssize_t got = 0;
 
-	info[0] = 0;
+	if (!*info && !(*info = malloc(*size = 16384)))
+		return NULL;
+	(*info)[0] = 0;
 	if (copy < 0)
-		return;
+		return *info;
 	snprintf(path, sizeof path, "/proc/self/fdinfo/%d", copy);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	while (fd >= 0 && n < (ssize_t)len - 1 && (got = read(fd, info + n, len - 1 - (size_t)n)) > 0)
-		n += got;
-	info[n] = 0;
+	while (fd >= 0 && (got = read(fd, *info + n, *size - 1 - n)) > 0) {
+		n += (size_t)got;
+		if (n == *size - 1) {
+			char *grown = *size < EPOLL_INFO_MAX ? realloc(*info, 2 * *size) : NULL;
+			if (!grown)
+				break;
+			*info = grown;
+			*size *= 2;
+		}
+	}
+	(*info)[n] = 0;
 	if (fd >= 0)
 		close(fd);
 	close(copy);
+	if (got > 0) {
+		unobserved(w, "an epoll set too large for the tracer to read (its fdinfo past 64 MiB): its "
+			   "errors go unseen");
+		return NULL;
+	}
+	return *info;
 }
 
 /* A wait returned ret > 0: one report for each TCP socket whose revents carry an error. */
@@ -646,26 +691,34 @@ static void on_wait_exit(struct world *w, struct task *t, const char *call, enum
 {
 	if (kind == K_POLL) {
 		struct pollfd fds[WAIT_MAX];
-		size_t n = read_pollfds(t, fds);
-		for (size_t i = 0; i < n; i++)
-			report_wait(w, t, call, fds[i].fd, ret, (unsigned)fds[i].revents, false);
+		size_t n;
+		for (uint64_t from = 0; from < t->n && (n = read_pollfds(t, from, fds)); from += n)
+			for (size_t i = 0; i < n; i++)
+				report_wait(w, t, call, fds[i].fd, ret, (unsigned)fds[i].revents, false);
 		return;
 	}
 	struct epoll_event ev[WAIT_MAX];
-	size_t n = (size_t)ret < WAIT_MAX ? (size_t)ret : WAIT_MAX;
-	struct iovec local = { ev, n * sizeof *ev }, remote = { (void *)(uintptr_t)t->val, n * sizeof *ev };
-	ssize_t got = process_vm_readv(t->tid, &local, 1, &remote, 1, 0);
-	static char info[16384];   /* some 180 fds of the epoll set: an event past them is not reported */
+	static char *info;        /* the epoll set's fdinfo, read once a wait, where an event carries an error */
+	static size_t size;
+	const char *have = NULL;
 	bool read_info = false;
 
-	for (size_t i = 0; got > 0 && i < (size_t)got / sizeof *ev; i++) {
-		if (!(ev[i].events & PEER_WAIT_ERRORS))
-			continue;
-		if (!read_info) {
-			read_epoll_info(t, info, sizeof info);
-			read_info = true;
+	for (size_t from = 0; from < (size_t)ret; from += WAIT_MAX) {
+		size_t n = (size_t)ret - from < WAIT_MAX ? (size_t)ret - from : WAIT_MAX;
+		struct iovec local = { ev, n * sizeof *ev }, remote = { (void *)(uintptr_t)(t->val + from * sizeof *ev), n * sizeof *ev };
+		ssize_t got = process_vm_readv(t->tid, &local, 1, &remote, 1, 0);
+		for (size_t i = 0; got > 0 && i < (size_t)got / sizeof *ev; i++) {
+			if (!(ev[i].events & PEER_WAIT_ERRORS))
+				continue;
+			if (!read_info) {
+				have = read_epoll_info(w, t, &info, &size);
+				read_info = true;
+			}
+			if (have)
+				report_wait(w, t, call, peer_epoll_fd(have, ev[i].data.u64), ret, ev[i].events, true);
 		}
-		report_wait(w, t, call, peer_epoll_fd(info, ev[i].data.u64), ret, ev[i].events, true);
+		if (got != (ssize_t)(n * sizeof *ev))
+			break;
 	}
 }
 
@@ -715,12 +768,16 @@ static bool has_control(struct task *t)
 
 /* At its exit stop (nmsg messages received): the fds it received are looked at afresh, and a
  * TCP socket among them gets a filter (want_filter()). */
-static void take_fds(struct task *t, size_t nmsg)
+static void take_fds(struct world *w, struct task *t, size_t nmsg)
 {
 	struct mmsghdr mm[MMSG_MAX];
 	size_t n = read_msghdrs(t, nmsg, mm);
-	static union { struct cmsghdr h; char buf[4096]; } control;   /* some 1,000 fds a message */
+	/* some 1,000 fds a message (the kernel passes at most SCM_MAX_FD, 253) */
+	static union { struct cmsghdr h; char buf[4096]; } control;
 
+	if (nmsg > MMSG_MAX)
+		unobserved(w, "a recvmmsg of more than " STR(MMSG_MAX) " messages on an AF_UNIX socket: the fds "
+			   "received past them are not looked at");
 	for (size_t i = 0; i < n; i++) {
 		size_t len = mm[i].msg_hdr.msg_controllen;
 		if (!mm[i].msg_hdr.msg_control || len < sizeof(struct cmsghdr))
@@ -886,7 +943,7 @@ static void on_exit_stop(struct world *w, struct task *t, const struct sc_info *
 		if (!t->scm)
 			break;
 		if (ret >= 0)
-			take_fds(t, traced[i].nr == SYS_recvmmsg ? (size_t)ret : 1);
+			take_fds(w, t, traced[i].nr == SYS_recvmmsg ? (size_t)ret : 1);
 		return;
 	case K_POLL:
 	case K_EPOLL:
