@@ -81,7 +81,7 @@
  * returns it so, once with its final result where the kernel makes it again (intr_decide()).
  *
  * Blind spots: io_uring (an io_uring_setup is reported, so the result shows the program used
- * one), 32-bit programs on a 64-bit kernel (the filter lets another ABI run untraced).
+ * one, and the program is unobserved from then on), 32-bit programs on a 64-bit kernel (the filter lets another ABI run untraced).
  */
 #include <dirent.h>
 #include <elf.h>
@@ -938,6 +938,13 @@ static void on_exit_stop(struct world *w, struct task *t, const struct sc_info *
 		break;
 	case K_IO_URING:
 		t->fd = ret >= 0 ? (int)ret : 0;   /* the ring's fd */
+		if (ret >= 0) {
+			/* A blind spot, whether the ring is still there when an expectation is
+			 * looked at or not (the process may have ended). */
+			char why[160];
+			snprintf(why, sizeof why, "process %d uses io_uring: its calls there bypass the tracer", (int)p->tgid);
+			unobserved(w, why);
+		}
 		break;
 	case K_RECVMSG:
 		if (!t->scm)
