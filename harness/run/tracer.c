@@ -1319,20 +1319,47 @@ static void on_new_task(struct world *w, struct task *t, pid_t tid, int event)
 	}
 }
 
+/* The calls the tracer needs besides ptrace (tracer_refused()'s names, 0 is ptrace's). */
+static const char *const needed[] = { "ptrace", "process_vm_readv", "process_vm_writev", "pidfd_open", "pidfd_getfd" };
+
+/* Whether the tracer may make the calls it needs besides ptrace, tried on itself (what a
+ * seccomp policy refuses, it refuses whatever the process): 0, or the errno of the first
+ * refused, its index in needed[] in *which. Without them its reads of the program's memory
+ * and fds fail, and calls would go unseen. */
+static int probe(int *which)
+{
+	char a = 1, b = 0;
+	struct iovec here = { &b, 1 }, there = { &a, 1 };
+	pid_t me = getpid();
+	int e = 0, pidfd = -1, copy = -1;
+
+	if ((*which = 1, process_vm_readv(me, &here, 1, &there, 1, 0) != 1) ||
+	    (*which = 2, process_vm_writev(me, &there, 1, &here, 1, 0) != 1) ||
+	    (*which = 3, (pidfd = (int)syscall(SYS_pidfd_open, me, 0)) < 0) ||
+	    (*which = 4, (copy = (int)syscall(SYS_pidfd_getfd, pidfd, pidfd, 0)) < 0))
+		e = errno ? errno : EPERM;
+	if (pidfd >= 0)
+		close(pidfd);
+	if (copy >= 0)
+		close(copy);
+	return e;
+}
+
 static _Noreturn void tracer_main(int report_fd, int ready_r, int go_w, int ans_w)
 {
 	static struct world w;
 	pid_t pid;
-	int e = 0, status;
+	int e = 0, which = 0, status;
 
 	w.report_fd = report_fd;
 	if (read(ready_r, &pid, sizeof pid) != (ssize_t)sizeof pid)
 		_exit(0);   /* the program was never started */
 	long opts = PTRACE_O_TRACESECCOMP | PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK |
 		    PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL;
-	if (ptrace(PTRACE_SEIZE, pid, 0, (void *)opts) < 0)
-		e = errno;
-	(void) !write(ans_w, &e, sizeof e);
+	if ((e = probe(&which)) == 0 && ptrace(PTRACE_SEIZE, pid, 0, (void *)opts) < 0)
+		e = errno, which = 0;
+	int ans[2] = { e, which };
+	(void) !write(ans_w, ans, sizeof ans);
 	(void) !write(go_w, &e, sizeof e);
 	close(ans_w);
 	close(go_w);
@@ -1525,14 +1552,15 @@ void tracer_forked(struct tracer *t)
 	t->ready_w = t->go_r = -1;
 }
 
-int tracer_refused(struct tracer *t)
+int tracer_refused(struct tracer *t, const char **call)
 {
 	struct pollfd pfd = { .fd = t->ans_r, .events = POLLIN };
-	int e = 0;
+	int ans[2] = { 0, 0 };
 
-	if (t->ans_r < 0 || poll(&pfd, 1, 1000) <= 0 || read(t->ans_r, &e, sizeof e) != (ssize_t)sizeof e)
+	if (t->ans_r < 0 || poll(&pfd, 1, 1000) <= 0 || read(t->ans_r, ans, sizeof ans) != (ssize_t)sizeof ans)
 		return 0;
-	return e;
+	*call = needed[ans[1] >= 0 && (size_t)ans[1] < sizeof needed / sizeof *needed ? ans[1] : 0];
+	return ans[0];
 }
 
 void tracer_free(struct tracer *t)
