@@ -430,7 +430,8 @@ struct world {
 	int report_fd;
 	unsigned long dropped;
 	bool noted;               /* a note on a filter that could not be added was sent */
-	bool unobserved;          /* an "unobserved" report was sent (the first says why) */
+	bool unobserved;          /* an "unobserved" report was made (the first says why) */
+	char why[256];            /* that report, until sent (flush()) */
 	struct proc procs[MAX_PROCS];
 	struct task tasks[MAX_TASKS];
 	/* Stops of other tasks that came while the tracer waited on one (wait_task()): each is
@@ -533,19 +534,17 @@ static bool fd_is_tcp(struct proc *p, long fd)
 	return tcp;
 }
 
-static void send_msg(struct world *w, const char *msg, size_t len);
+static bool flush(struct world *w);
 
 /* What the tracer cannot follow: the program's calls are then not all seen, and an expectation
  * on them is an error saying why (program.c), not a pass on calls lost. Said once. */
 static void unobserved(struct world *w, const char *why)
 {
-	char msg[256];
-
 	if (w->unobserved)
 		return;
 	w->unobserved = true;
-	int n = snprintf(msg, sizeof msg, "unobserved %s", why);
-	send_msg(w, msg, (size_t)n);
+	snprintf(w->why, sizeof w->why, "unobserved %s", why);
+	(void) flush(w);
 }
 
 static struct task *task_find(struct world *w, pid_t tid)
@@ -593,6 +592,35 @@ static void send_msg(struct world *w, const char *msg, size_t len)
 		w->dropped++;
 }
 
+/* Sends what could not be sent before (the report socket full): the "unobserved" report, then
+ * how many reports were dropped. Whether all of it was sent. */
+static bool flush(struct world *w)
+{
+	char msg[64];
+
+	if (w->why[0]) {
+		if (send(w->report_fd, w->why, strlen(w->why), MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+			return false;
+		w->why[0] = 0;
+	}
+	if (w->dropped) {
+		int n = snprintf(msg, sizeof msg, "dropped %lu", w->dropped);
+		if (send(w->report_fd, msg, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+			return false;
+		w->dropped = 0;
+	}
+	return true;
+}
+
+/* At the tracer's end: what is still unsent, given a second for room in the socket. */
+static void flush_last(struct world *w)
+{
+	struct pollfd pfd = { .fd = w->report_fd, .events = POLLOUT };
+
+	for (int i = 0; i < 10 && !flush(w); i++)
+		(void) poll(&pfd, 1, 100);
+}
+
 /* One report, exactly as the shim writes it (args: a wait's revents, or NULL). */
 static void report(struct world *w, const char *call, int fd, long long ret, int err, pid_t pid, const char *args)
 {
@@ -601,10 +629,9 @@ static void report(struct world *w, const char *call, int fd, long long ret, int
 	const char *en = ret < 0 ? peer_errno_name(err) : NULL;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	if (w->dropped) {
-		int n = snprintf(msg, sizeof msg, "dropped %lu", w->dropped);
-		w->dropped = 0;
-		send_msg(w, msg, (size_t)n);
+	if (!flush(w)) {
+		w->dropped++;     /* after those, never before them */
+		return;
 	}
 	int n = snprintf(msg, sizeof msg, "%s %d %lld %s %lld %d%s%s", call, fd, ret, en ? en : "-",
 			 (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000, (int)pid, args ? " " : "", args ? args : "");
@@ -1383,6 +1410,7 @@ static _Noreturn void tracer_main(int report_fd, int ready_r, int go_w, int ans_
 		if (tid < 0) {
 			if (errno == EINTR)
 				continue;
+			flush_last(&w);
 			_exit(0);    /* ECHILD: no tracee left */
 		}
 		if (WIFEXITED(status) || WIFSIGNALED(status)) {
