@@ -81,7 +81,12 @@
  * returns it so, once with its final result where the kernel makes it again (intr_decide()).
  *
  * Blind spots: io_uring (an io_uring_setup is reported, so the result shows the program used
- * one, and the program is unobserved from then on), 32-bit programs on a 64-bit kernel (the filter lets another ABI run untraced).
+ * one, and the program is unobserved from then on), 32-bit programs on a 64-bit kernel (the
+ * filter lets another ABI run untraced). The tables are fixed (MAX_PROCS processes, MAX_TASKS
+ * threads at once, EXEC_FDS fds looked at when handed over at exec or fork): past the first
+ * two the program is unobserved (unobserved(): an expectation on its calls is an error naming
+ * why). The calls the tracer needs besides ptrace (process_vm_readv/writev, pidfd_open,
+ * pidfd_getfd) are tried first (probe()): refused, the run lacks them, as where ptrace is.
  */
 #include <dirent.h>
 #include <elf.h>
