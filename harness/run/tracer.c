@@ -386,7 +386,7 @@ enum { FD_UNKNOWN, FD_TCP, FD_OTHER };
 #define STR_(x) #x
 #define STR(x) STR_(x)
 
-#define INTR_STOPS 64             /* syscall stops an interrupted call's fate is awaited */
+#define INTR_STOPS 256            /* syscall stops an interrupted call's fate is awaited */
 #define MAX_ADDED 16              /* filters added to a process before the one for every fd */
 #define SCRATCH_SIZE 4096         /* the page the tracer maps into a process for the filters it adds */
 
