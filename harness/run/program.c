@@ -662,10 +662,12 @@ static int await_exec(struct programs *ps, pid_t pid, int fd, struct tracer *t, 
 		;
 	e = n == (ssize_t)sizeof ce ? -ce : -EIO;
 	snprintf(msg, len, "%.300s: %s", path, strerror(-e));
-	int refused = t ? tracer_refused(t) : 0;
+	const char *call = "ptrace";
+	int refused = t ? tracer_refused(t, &call) : 0;
 	if (refused) {
-		/* ptrace forbidden (Yama ptrace_scope 3, a seccomp policy): a missing capability. */
-		snprintf(msg, len, "ptrace, to observe the calls of %.300s with the tracer: %s", path, strerror(refused));
+		/* ptrace forbidden (Yama ptrace_scope 3, a seccomp policy), or the calls the tracer
+		 * needs besides (process_vm_readv, pidfd_getfd: a seccomp policy): a missing capability. */
+		snprintf(msg, len, "%s, to observe the calls of %.300s with the tracer: %s", call, path, strerror(refused));
 		result_missing(ps->res, msg);
 	}
 	return e;

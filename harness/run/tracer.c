@@ -77,9 +77,16 @@
  * ends, and the tracer ends with the worker (PR_SET_PDEATHSIG) or at the run's end (SIGKILL by
  * its pid, tracer_free()). It ends by itself once it has no tracee left.
  *
+ * An interrupted call is reported as the program sees it: -1 EINTR where its signal's handler
+ * returns it so, once with its final result where the kernel makes it again (intr_decide()).
+ *
  * Blind spots: io_uring (an io_uring_setup is reported, so the result shows the program used
- * one), 32-bit programs on a 64-bit kernel (the filter lets another ABI run untraced), and an
- * interrupted call the kernel restarts (not reported; its restart is).
+ * one, and the program is unobserved from then on), 32-bit programs on a 64-bit kernel (the
+ * filter lets another ABI run untraced). The tables are fixed (MAX_PROCS processes, MAX_TASKS
+ * threads at once, EXEC_FDS fds looked at when handed over at exec or fork): past the first
+ * two the program is unobserved (unobserved(): an expectation on its calls is an error naming
+ * why). The calls the tracer needs besides ptrace (process_vm_readv/writev, pidfd_open,
+ * pidfd_getfd) are tried first (probe()): refused, the run lacks them, as where ptrace is.
  */
 #include <dirent.h>
 #include <elf.h>
@@ -183,6 +190,10 @@ static const struct {
 	{ SYS_recvmmsg, K_RECVMSG, "recvmmsg", true },
 	{ SYS_write, K_FDCALL, "write", true },
 	{ SYS_writev, K_FDCALL, "writev", true },
+	/* With offset -1 they are readv and writev (the shim names them so); another offset on a
+	 * socket fails ESPIPE. */
+	{ SYS_preadv2, K_FDCALL, "readv", true },
+	{ SYS_pwritev2, K_FDCALL, "writev", true },
 	{ SYS_sendto, K_FDCALL, "send", true },
 	{ SYS_sendmsg, K_FDCALL, "sendmsg", true },
 	{ SYS_sendmmsg, K_FDCALL, "sendmmsg", true },
@@ -372,7 +383,10 @@ enum { FD_UNKNOWN, FD_TCP, FD_OTHER };
 #define FD_CACHE_MAX 65536        /* fds past this are looked at every time */
 #define MAX_TASKS 1024
 #define MAX_PROCS 256
+#define STR_(x) #x
+#define STR(x) STR_(x)
 
+#define INTR_STOPS 256            /* syscall stops an interrupted call's fate is awaited */
 #define MAX_ADDED 16              /* filters added to a process before the one for every fd */
 #define SCRATCH_SIZE 4096         /* the page the tracer maps into a process for the filters it adds */
 
@@ -409,12 +423,20 @@ struct task {
 	uint64_t n;               /* a wait: how many entries its array has */
 	unsigned port;            /* connect: the port it connects to (0: not known) */
 	bool scm;                 /* a recvmsg on an AF_UNIX socket: the fds it receives are looked at */
+	/* A call interrupted (ERESTART*, see on_exit_stop()): index in traced[] (-1: none), its fd,
+	 * port, and where it was (the instruction and stack pointers at its exit stop), until
+	 * whether it restarts or returns EINTR is seen; intr_left: syscall stops left to see it. */
+	int intr, intr_fd;
+	unsigned intr_port, intr_left;
+	uint64_t intr_ip, intr_sp;
 };
 
 struct world {
 	int report_fd;
 	unsigned long dropped;
 	bool noted;               /* a note on a filter that could not be added was sent */
+	bool unobserved;          /* an "unobserved" report was made (the first says why) */
+	char why[256];            /* that report, until sent (flush()) */
 	struct proc procs[MAX_PROCS];
 	struct task tasks[MAX_TASKS];
 	/* Stops of other tasks that came while the tracer waited on one (wait_task()): each is
@@ -517,6 +539,19 @@ static bool fd_is_tcp(struct proc *p, long fd)
 	return tcp;
 }
 
+static bool flush(struct world *w);
+
+/* What the tracer cannot follow: the program's calls are then not all seen, and an expectation
+ * on them is an error saying why (program.c), not a pass on calls lost. Said once. */
+static void unobserved(struct world *w, const char *why)
+{
+	if (w->unobserved)
+		return;
+	w->unobserved = true;
+	snprintf(w->why, sizeof w->why, "unobserved %s", why);
+	(void) flush(w);
+}
+
 static struct task *task_find(struct world *w, pid_t tid)
 {
 	for (size_t i = 0; i < MAX_TASKS; i++)
@@ -531,10 +566,16 @@ static struct task *task_get(struct world *w, pid_t tid, pid_t tgid)
 {
 	struct task *t = task_find(w, tid);
 	if (!t && (t = task_find(w, 0)))
-		*t = (struct task){ .tid = tid, .pending = -1 };
+		*t = (struct task){ .tid = tid, .pending = -1, .intr = -1 };
+	if (!t)
+		unobserved(w, "more than " STR(MAX_TASKS) " threads at once: the tracer's table is full, the calls of "
+			   "those past it go unseen");
 	if (t && !t->known && tgid) {
 		t->proc = proc_get(w, tgid);
 		t->known = true;
+		if (!t->proc)
+			unobserved(w, "more than " STR(MAX_PROCS) " processes at once: the tracer's table is full, the "
+				   "calls of those past it go unseen");
 	}
 	return t;
 }
@@ -556,6 +597,35 @@ static void send_msg(struct world *w, const char *msg, size_t len)
 		w->dropped++;
 }
 
+/* Sends what could not be sent before (the report socket full): the "unobserved" report, then
+ * how many reports were dropped. Whether all of it was sent. */
+static bool flush(struct world *w)
+{
+	char msg[64];
+
+	if (w->why[0]) {
+		if (send(w->report_fd, w->why, strlen(w->why), MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+			return false;
+		w->why[0] = 0;
+	}
+	if (w->dropped) {
+		int n = snprintf(msg, sizeof msg, "dropped %lu", w->dropped);
+		if (send(w->report_fd, msg, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+			return false;
+		w->dropped = 0;
+	}
+	return true;
+}
+
+/* At the tracer's end: what is still unsent, given a second for room in the socket. */
+static void flush_last(struct world *w)
+{
+	struct pollfd pfd = { .fd = w->report_fd, .events = POLLOUT };
+
+	for (int i = 0; i < 10 && !flush(w); i++)
+		(void) poll(&pfd, 1, 100);
+}
+
 /* One report, exactly as the shim writes it (args: a wait's revents, or NULL). */
 static void report(struct world *w, const char *call, int fd, long long ret, int err, pid_t pid, const char *args)
 {
@@ -564,10 +634,9 @@ static void report(struct world *w, const char *call, int fd, long long ret, int
 	const char *en = ret < 0 ? peer_errno_name(err) : NULL;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	if (w->dropped) {
-		int n = snprintf(msg, sizeof msg, "dropped %lu", w->dropped);
-		w->dropped = 0;
-		send_msg(w, msg, (size_t)n);
+	if (!flush(w)) {
+		w->dropped++;     /* after those, never before them */
+		return;
 	}
 	int n = snprintf(msg, sizeof msg, "%s %d %lld %s %lld %d%s%s", call, fd, ret, en ? en : "-",
 			 (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000, (int)pid, args ? " " : "", args ? args : "");
@@ -576,13 +645,13 @@ static void report(struct world *w, const char *call, int fd, long long ret, int
 
 /* ---- the waits ---- */
 
-#define WAIT_MAX 256              /* entries of a wait's array looked at: the first ones */
+#define WAIT_MAX 256              /* entries of a wait's array read at once: all are, in turn */
 
-/* A poll's array, read from the task: how many entries were read (0: none). */
-static size_t read_pollfds(struct task *t, struct pollfd *fds)
+/* Entries from 'from' of a poll's array, read from the task: how many were read (0: none). */
+static size_t read_pollfds(struct task *t, uint64_t from, struct pollfd *fds)
 {
-	size_t n = t->n < WAIT_MAX ? (size_t)t->n : WAIT_MAX;
-	struct iovec local = { fds, n * sizeof *fds }, remote = { (void *)(uintptr_t)t->val, n * sizeof *fds };
+	size_t n = t->n - from < WAIT_MAX ? (size_t)(t->n - from) : WAIT_MAX;
+	struct iovec local = { fds, n * sizeof *fds }, remote = { (void *)(uintptr_t)(t->val + from * sizeof *fds), n * sizeof *fds };
 	ssize_t got = n ? process_vm_readv(t->tid, &local, 1, &remote, 1, 0) : 0;
 
 	return got > 0 ? (size_t)got / sizeof *fds : 0;
@@ -592,11 +661,12 @@ static size_t read_pollfds(struct task *t, struct pollfd *fds)
 static bool poll_has_tcp(struct task *t)
 {
 	struct pollfd fds[WAIT_MAX];
-	size_t n = read_pollfds(t, fds);
+	size_t n;
 
-	for (size_t i = 0; i < n; i++)
-		if (fds[i].fd >= 0 && fd_is_tcp(t->proc, fds[i].fd))
-			return true;
+	for (uint64_t from = 0; from < t->n && (n = read_pollfds(t, from, fds)); from += n)
+		for (size_t i = 0; i < n; i++)
+			if (fds[i].fd >= 0 && fd_is_tcp(t->proc, fds[i].fd))
+				return true;
 	return false;
 }
 
@@ -611,25 +681,45 @@ static void report_wait(struct world *w, struct task *t, const char *call, int f
 	report(w, call, fd, ret, 0, t->proc->tgid, names);
 }
 
+#define EPOLL_INFO_MAX (64 << 20) /* an epoll set's fdinfo read: some 700,000 fds (a line each) */
+
 /* The fdinfo of the task's epoll fd (through a copy of it: /proc's numbers may be another PID
- * namespace's), into info; "" if it cannot be read. */
-static void read_epoll_info(struct task *t, char *info, size_t len)
+ * namespace's), whole, into *info (grown as needed); "" if it cannot be read, NULL (said
+ * unobserved) if it is larger than EPOLL_INFO_MAX. */
+static const char *read_epoll_info(struct world *w, struct task *t, char **info, size_t *size)
 {
 	int copy = t->proc->pidfd < 0 ? -1 : (int)syscall(SYS_pidfd_getfd, t->proc->pidfd, t->fd, 0);
 	char path[64];
-	ssize_t n = 0, got;
+	size_t n = 0;
+	ssize_t got = 0;
 
-	info[0] = 0;
+	if (!*info && !(*info = malloc(*size = 16384)))
+		return NULL;
+	(*info)[0] = 0;
 	if (copy < 0)
-		return;
+		return *info;
 	snprintf(path, sizeof path, "/proc/self/fdinfo/%d", copy);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	while (fd >= 0 && n < (ssize_t)len - 1 && (got = read(fd, info + n, len - 1 - (size_t)n)) > 0)
-		n += got;
-	info[n] = 0;
+	while (fd >= 0 && (got = read(fd, *info + n, *size - 1 - n)) > 0) {
+		n += (size_t)got;
+		if (n == *size - 1) {
+			char *grown = *size < EPOLL_INFO_MAX ? realloc(*info, 2 * *size) : NULL;
+			if (!grown)
+				break;
+			*info = grown;
+			*size *= 2;
+		}
+	}
+	(*info)[n] = 0;
 	if (fd >= 0)
 		close(fd);
 	close(copy);
+	if (got > 0) {
+		unobserved(w, "an epoll set too large for the tracer to read (its fdinfo past 64 MiB): its "
+			   "errors go unseen");
+		return NULL;
+	}
+	return *info;
 }
 
 /* A wait returned ret > 0: one report for each TCP socket whose revents carry an error. */
@@ -637,26 +727,34 @@ static void on_wait_exit(struct world *w, struct task *t, const char *call, enum
 {
 	if (kind == K_POLL) {
 		struct pollfd fds[WAIT_MAX];
-		size_t n = read_pollfds(t, fds);
-		for (size_t i = 0; i < n; i++)
-			report_wait(w, t, call, fds[i].fd, ret, (unsigned)fds[i].revents, false);
+		size_t n;
+		for (uint64_t from = 0; from < t->n && (n = read_pollfds(t, from, fds)); from += n)
+			for (size_t i = 0; i < n; i++)
+				report_wait(w, t, call, fds[i].fd, ret, (unsigned)fds[i].revents, false);
 		return;
 	}
 	struct epoll_event ev[WAIT_MAX];
-	size_t n = (size_t)ret < WAIT_MAX ? (size_t)ret : WAIT_MAX;
-	struct iovec local = { ev, n * sizeof *ev }, remote = { (void *)(uintptr_t)t->val, n * sizeof *ev };
-	ssize_t got = process_vm_readv(t->tid, &local, 1, &remote, 1, 0);
-	static char info[16384];   /* some 180 fds of the epoll set: an event past them is not reported */
+	static char *info;        /* the epoll set's fdinfo, read once a wait, where an event carries an error */
+	static size_t size;
+	const char *have = NULL;
 	bool read_info = false;
 
-	for (size_t i = 0; got > 0 && i < (size_t)got / sizeof *ev; i++) {
-		if (!(ev[i].events & PEER_WAIT_ERRORS))
-			continue;
-		if (!read_info) {
-			read_epoll_info(t, info, sizeof info);
-			read_info = true;
+	for (size_t from = 0; from < (size_t)ret; from += WAIT_MAX) {
+		size_t n = (size_t)ret - from < WAIT_MAX ? (size_t)ret - from : WAIT_MAX;
+		struct iovec local = { ev, n * sizeof *ev }, remote = { (void *)(uintptr_t)(t->val + from * sizeof *ev), n * sizeof *ev };
+		ssize_t got = process_vm_readv(t->tid, &local, 1, &remote, 1, 0);
+		for (size_t i = 0; got > 0 && i < (size_t)got / sizeof *ev; i++) {
+			if (!(ev[i].events & PEER_WAIT_ERRORS))
+				continue;
+			if (!read_info) {
+				have = read_epoll_info(w, t, &info, &size);
+				read_info = true;
+			}
+			if (have)
+				report_wait(w, t, call, peer_epoll_fd(have, ev[i].data.u64), ret, ev[i].events, true);
 		}
-		report_wait(w, t, call, peer_epoll_fd(info, ev[i].data.u64), ret, ev[i].events, true);
+		if (got != (ssize_t)(n * sizeof *ev))
+			break;
 	}
 }
 
@@ -706,12 +804,16 @@ static bool has_control(struct task *t)
 
 /* At its exit stop (nmsg messages received): the fds it received are looked at afresh, and a
  * TCP socket among them gets a filter (want_filter()). */
-static void take_fds(struct task *t, size_t nmsg)
+static void take_fds(struct world *w, struct task *t, size_t nmsg)
 {
 	struct mmsghdr mm[MMSG_MAX];
 	size_t n = read_msghdrs(t, nmsg, mm);
-	static union { struct cmsghdr h; char buf[4096]; } control;   /* some 1,000 fds a message */
+	/* some 1,000 fds a message (the kernel passes at most SCM_MAX_FD, 253) */
+	static union { struct cmsghdr h; char buf[4096]; } control;
 
+	if (nmsg > MMSG_MAX)
+		unobserved(w, "a recvmmsg of more than " STR(MMSG_MAX) " messages on an AF_UNIX socket: the fds "
+			   "received past them are not looked at");
 	for (size_t i = 0; i < n; i++) {
 		size_t len = mm[i].msg_hdr.msg_controllen;
 		if (!mm[i].msg_hdr.msg_control || len < sizeof(struct cmsghdr))
@@ -846,9 +948,13 @@ static void on_exit_stop(struct world *w, struct task *t, const struct sc_info *
 		err = (int)-ret;
 		ret = -1;
 		/* ERESTART*: the kernel restarts the call (reported then) or turns it into EINTR
-		 * after a handler; which one is not known here. */
-		if (err >= 512 && err <= 516)
+		 * after a handler; which one is not known here: seen at the task's next syscall
+		 * stops where it was (intr_decide()). */
+		if (err >= 512 && err <= 516) {
+			t->intr = i, t->intr_fd = t->fd, t->intr_port = t->port;
+			t->intr_ip = si->ip, t->intr_sp = si->sp, t->intr_left = INTR_STOPS;
 			return;
+		}
 	}
 	struct proc *p = t->proc;
 	const char *call = traced[i].call;
@@ -868,12 +974,19 @@ static void on_exit_stop(struct world *w, struct task *t, const struct sc_info *
 		break;
 	case K_IO_URING:
 		t->fd = ret >= 0 ? (int)ret : 0;   /* the ring's fd */
+		if (ret >= 0) {
+			/* A blind spot, whether the ring is still there when an expectation is
+			 * looked at or not (the process may have ended). */
+			char why[160];
+			snprintf(why, sizeof why, "process %d uses io_uring: its calls there bypass the tracer", (int)p->tgid);
+			unobserved(w, why);
+		}
 		break;
 	case K_RECVMSG:
 		if (!t->scm)
 			break;
 		if (ret >= 0)
-			take_fds(t, traced[i].nr == SYS_recvmmsg ? (size_t)ret : 1);
+			take_fds(w, t, traced[i].nr == SYS_recvmmsg ? (size_t)ret : 1);
 		return;
 	case K_POLL:
 	case K_EPOLL:
@@ -895,6 +1008,36 @@ static void on_exit_stop(struct world *w, struct task *t, const struct sc_info *
 	char port[16];
 	snprintf(port, sizeof port, "port %u", t->port);
 	report(w, call, t->fd, ret, err, p->tgid, traced[i].nr == SYS_connect && t->port ? port : NULL);
+}
+
+/* A syscall stop (si) of a task whose call was interrupted (t->intr): whether the call restarts
+ * or returns EINTR to the program. The kernel decides when it delivers the signal: no handler
+ * (or SA_RESTART, ERESTARTNOINTR): the call is made again, its syscall instruction at the same
+ * place, the same stack (its entry stop there; restart_syscall for some calls, not stopped by
+ * the filter: its exit is this call's); a handler: it runs on a stack of its own, and its
+ * rt_sigreturn's exit brings the program back where the call was, with -EINTR (reported here,
+ * as the shim reports it) or with the call rewound to be made again. Its handler's own calls
+ * stop elsewhere. A handler that never returns (siglongjmp): after INTR_STOPS syscall stops
+ * the call is forgotten (it never returned to its caller). Returns the call to take the exit
+ * of (a restart_syscall), or -1. */
+static int intr_decide(struct world *w, struct task *t, const struct sc_info *si)
+{
+	int i = t->intr;
+
+	if (si->ip != t->intr_ip || si->sp != t->intr_sp) {
+		if (!--t->intr_left)
+			t->intr = -1;
+		return -1;
+	}
+	t->intr = -1;
+	if (si->op == INFO_EXIT && si->exit.is_error && si->exit.rval == -EINTR) {
+		t->pending = i, t->fd = t->intr_fd, t->port = t->intr_port;
+		on_exit_stop(w, t, si);
+	} else if (si->op == INFO_ENTRY && si->entry.nr == SYS_restart_syscall) {
+		t->fd = t->intr_fd, t->port = t->intr_port;
+		return i;
+	}
+	return -1;
 }
 
 /* ---- filters added to a running program ---- */
@@ -1165,7 +1308,7 @@ static void on_exec(struct world *w, struct task *t, pid_t tid)
 		if (w->tasks[i].tid && w->tasks[i].proc == t->proc && w->tasks[i].tid != tid)
 			w->tasks[i].tid = 0;
 	if (t) {
-		t->pending = -1;
+		t->pending = t->intr = -1;
 		t->defer = false;
 	}
 	if (!t || !t->proc)
@@ -1212,20 +1355,47 @@ static void on_new_task(struct world *w, struct task *t, pid_t tid, int event)
 	}
 }
 
+/* The calls the tracer needs besides ptrace (tracer_refused()'s names, 0 is ptrace's). */
+static const char *const needed[] = { "ptrace", "process_vm_readv", "process_vm_writev", "pidfd_open", "pidfd_getfd" };
+
+/* Whether the tracer may make the calls it needs besides ptrace, tried on itself (what a
+ * seccomp policy refuses, it refuses whatever the process): 0, or the errno of the first
+ * refused, its index in needed[] in *which. Without them its reads of the program's memory
+ * and fds fail, and calls would go unseen. */
+static int probe(int *which)
+{
+	char a = 1, b = 0;
+	struct iovec here = { &b, 1 }, there = { &a, 1 };
+	pid_t me = getpid();
+	int e = 0, pidfd = -1, copy = -1;
+
+	if ((*which = 1, process_vm_readv(me, &here, 1, &there, 1, 0) != 1) ||
+	    (*which = 2, process_vm_writev(me, &there, 1, &here, 1, 0) != 1) ||
+	    (*which = 3, (pidfd = (int)syscall(SYS_pidfd_open, me, 0)) < 0) ||
+	    (*which = 4, (copy = (int)syscall(SYS_pidfd_getfd, pidfd, pidfd, 0)) < 0))
+		e = errno ? errno : EPERM;
+	if (pidfd >= 0)
+		close(pidfd);
+	if (copy >= 0)
+		close(copy);
+	return e;
+}
+
 static _Noreturn void tracer_main(int report_fd, int ready_r, int go_w, int ans_w)
 {
 	static struct world w;
 	pid_t pid;
-	int e = 0, status;
+	int e = 0, which = 0, status;
 
 	w.report_fd = report_fd;
 	if (read(ready_r, &pid, sizeof pid) != (ssize_t)sizeof pid)
 		_exit(0);   /* the program was never started */
 	long opts = PTRACE_O_TRACESECCOMP | PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK |
 		    PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL;
-	if (ptrace(PTRACE_SEIZE, pid, 0, (void *)opts) < 0)
-		e = errno;
-	(void) !write(ans_w, &e, sizeof e);
+	if ((e = probe(&which)) == 0 && ptrace(PTRACE_SEIZE, pid, 0, (void *)opts) < 0)
+		e = errno, which = 0;
+	int ans[2] = { e, which };
+	(void) !write(ans_w, ans, sizeof ans);
 	(void) !write(go_w, &e, sizeof e);
 	close(ans_w);
 	close(go_w);
@@ -1245,6 +1415,7 @@ static _Noreturn void tracer_main(int report_fd, int ready_r, int go_w, int ans_
 		if (tid < 0) {
 			if (errno == EINTR)
 				continue;
+			flush_last(&w);
 			_exit(0);    /* ECHILD: no tracee left */
 		}
 		if (WIFEXITED(status) || WIFSIGNALED(status)) {
@@ -1266,7 +1437,7 @@ static _Noreturn void tracer_main(int report_fd, int ready_r, int go_w, int ans_
 			t->held_start = true;   /* a new task's first stop: not run before that event */
 			continue;
 		}
-		enum __ptrace_request how = t && (t->pending >= 0 || t->defer) ? PTRACE_SYSCALL : PTRACE_CONT;
+		enum __ptrace_request how = t && (t->pending >= 0 || t->defer || t->intr >= 0) ? PTRACE_SYSCALL : PTRACE_CONT;
 		int inject = 0, added = 0;
 		if (sig == (SIGTRAP | 0x80)) {
 			/* A syscall stop: the exit of a pending call, or the entry of the call where a
@@ -1274,9 +1445,10 @@ static _Noreturn void tracer_main(int report_fd, int ready_r, int go_w, int ans_
 			 * PTRACE_SYSCALL for a pending call: that call then was lost). */
 			struct sc_info si;
 			bool got = t && ptrace((enum __ptrace_request)GET_SYSCALL_INFO, tid, (void *)sizeof si, &si) > 0;
+			int restarted = got && t->intr >= 0 ? intr_decide(&w, t, &si) : -1;
 			if (got && si.op == INFO_ENTRY) {
-				t->pending = -1;
-				if (t->defer && wants_filter(t->proc)) {
+				t->pending = restarted;
+				if (t->defer && wants_filter(t->proc) && restarted < 0) {
 					t->defer = false;
 					if ((added = add_filter(&w, t, true)) == INJ_NONE)
 						t->defer = true;   /* another ABI's call: the next one */
@@ -1291,7 +1463,7 @@ static _Noreturn void tracer_main(int report_fd, int ready_r, int go_w, int ans_
 				t->pending = -1;
 				t->defer = t->defer && wants_filter(t->proc);
 			}
-			how = t && t->defer ? PTRACE_SYSCALL : PTRACE_CONT;
+			how = t && (t->defer || t->pending >= 0 || t->intr >= 0) ? PTRACE_SYSCALL : PTRACE_CONT;
 		} else if (event == PTRACE_EVENT_SECCOMP) {
 			how = t && on_seccomp(&w, t) ? PTRACE_SYSCALL : PTRACE_CONT;
 			if (t && wants_filter(t->proc)) {
@@ -1417,14 +1589,15 @@ void tracer_forked(struct tracer *t)
 	t->ready_w = t->go_r = -1;
 }
 
-int tracer_refused(struct tracer *t)
+int tracer_refused(struct tracer *t, const char **call)
 {
 	struct pollfd pfd = { .fd = t->ans_r, .events = POLLIN };
-	int e = 0;
+	int ans[2] = { 0, 0 };
 
-	if (t->ans_r < 0 || poll(&pfd, 1, 1000) <= 0 || read(t->ans_r, &e, sizeof e) != (ssize_t)sizeof e)
+	if (t->ans_r < 0 || poll(&pfd, 1, 1000) <= 0 || read(t->ans_r, ans, sizeof ans) != (ssize_t)sizeof ans)
 		return 0;
-	return e;
+	*call = needed[ans[1] >= 0 && (size_t)ans[1] < sizeof needed / sizeof *needed ? ans[1] : 0];
+	return ans[0];
 }
 
 void tracer_free(struct tracer *t)

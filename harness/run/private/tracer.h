@@ -10,7 +10,8 @@
  *   tracer_child()    in the forked child, last before execve(): the tracer attaches, the
  *                     seccomp filter is installed
  *   tracer_forked()   in the parent, after the fork
- *   tracer_refused()  if the child failed: whether the tracer was refused (ptrace forbidden)
+ *   tracer_refused()  if the child failed: whether the tracer was refused (ptrace or a call
+ *                     it needs forbidden)
  *   tracer_free()     at the run's end: the tracer is killed (its tracees die with it)
  */
 #pragma once
@@ -34,8 +35,10 @@ int tracer_child(const struct tracer *t);
 /* In the parent, once the child is forked: closes the child's ends of the handshake. */
 void tracer_forked(struct tracer *t);
 /* After the child failed: the errno of the tracer's PTRACE_SEIZE if it was refused (EPERM:
- * ptrace is forbidden here), else 0. Waits at most a second for the tracer's answer. */
-int tracer_refused(struct tracer *t);
+ * ptrace is forbidden here), or of another call it needs (process_vm_readv/writev,
+ * pidfd_open, pidfd_getfd: refused by a seccomp policy), its name in *call; else 0. Waits at
+ * most a second for the tracer's answer. */
+int tracer_refused(struct tracer *t, const char **call);
 /* Kills the tracer (SIGKILL by its pid; PTRACE_O_EXITKILL kills the tracees still running) and
  * reaps it. Accepts NULL. */
 void tracer_free(struct tracer *t);

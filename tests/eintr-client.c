@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * eintr-client: a TCP client blocked in read when a SIGALRM comes (tests/data/traced-eintr.tcpf).
+ * It connects to HOST PORT, sets a SIGALRM handler (with SA_RESTART if "restart" is given) that
+ * writes "alarm" to stdout, calls alarm(1) and reads up to 5 bytes:
+ *
+ *     eintr-client HOST PORT [restart]  ->  "read = N" or "read = -1 Interrupted system call" (exit 0)
+ *
+ * Without SA_RESTART the read fails EINTR when the handler returns; with it, the kernel makes
+ * the read again and it returns what the server then sends.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+static void on_alarm(int sig)
+{
+	(void) sig;
+	(void) !write(1, "alarm\n", 6);
+}
+
+int main(int argc, char **argv)
+{
+	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6 };
+	struct sockaddr_in a4 = { .sin_family = AF_INET };
+	char buf[5];
+
+	if (argc < 3)
+		return 2;
+	bool v6 = strchr(argv[1], ':') != NULL;
+	a4.sin_port = a6.sin6_port = htons((uint16_t)atoi(argv[2]));
+	if (inet_pton(v6 ? AF_INET6 : AF_INET, argv[1], v6 ? (void *)&a6.sin6_addr : (void *)&a4.sin_addr) != 1)
+		return 2;
+	int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
+	if (fd < 0 || connect(fd, v6 ? (struct sockaddr *)&a6 : (struct sockaddr *)&a4, v6 ? sizeof a6 : sizeof a4) < 0) {
+		perror("connect");
+		return 1;
+	}
+	struct sigaction sa = { .sa_handler = on_alarm, .sa_flags = argc > 3 && !strcmp(argv[3], "restart") ? SA_RESTART : 0 };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, NULL);
+	alarm(1);
+	ssize_t n = read(fd, buf, sizeof buf);
+	if (n < 0)
+		printf("read = -1 %s\n", strerror(errno));
+	else
+		printf("read = %zd\n", n);
+	fflush(stdout);
+	close(fd);
+	return 0;
+}

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fork-many: N children alive at once (tests/data/traced-fork-many.tcpf). It forks N children
+ * that each wait for end of file on a pipe, then connects to HOST PORT, writes 5 bytes, says
+ * "done", closes the pipe (the children exit) and reaps them:
+ *
+ *     fork-many HOST PORT N  ->  "done" (exit 0)
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+int main(int argc, char **argv)
+{
+	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6 };
+	struct sockaddr_in a4 = { .sin_family = AF_INET };
+	int p[2], n = argc > 3 ? atoi(argv[3]) : 0, forked = 0;
+	char c;
+
+	if (argc < 4 || n < 0 || n > 4096 || pipe(p) < 0)
+		return 2;
+	for (; forked < n; forked++) {
+		pid_t pid = fork();
+		if (pid < 0)
+			break;
+		if (pid == 0) {
+			close(p[1]);
+			_exit(read(p[0], &c, 1) == 0 ? 0 : 1);
+		}
+	}
+	close(p[0]);
+	bool v6 = strchr(argv[1], ':') != NULL;
+	a4.sin_port = a6.sin6_port = htons((uint16_t)atoi(argv[2]));
+	if (inet_pton(v6 ? AF_INET6 : AF_INET, argv[1], v6 ? (void *)&a6.sin6_addr : (void *)&a4.sin_addr) != 1)
+		return 2;
+	int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
+	if (fd < 0 || connect(fd, v6 ? (struct sockaddr *)&a6 : (struct sockaddr *)&a4, v6 ? sizeof a6 : sizeof a4) < 0 ||
+	    write(fd, "hello", 5) != 5) {
+		perror("connect");
+		return 1;
+	}
+	printf("done: %d children\n", forked);
+	fflush(stdout);
+	close(p[1]);
+	while (forked-- > 0)
+		(void) wait(NULL);
+	close(fd);
+	return 0;
+}

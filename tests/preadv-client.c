@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * preadv-client: a TCP client that writes and reads with pwritev2/preadv2 at offset -1 (the
+ * current position: on a socket, as writev/readv) (tests/data/traced-preadv.tcpf). It connects
+ * to HOST PORT, writes "hello", reads up to 5 bytes, and says what each returned:
+ *
+ *     preadv-client HOST PORT  ->  "pwritev2 = 5" "preadv2 = N" (exit 0)
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+int main(int argc, char **argv)
+{
+	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6 };
+	struct sockaddr_in a4 = { .sin_family = AF_INET };
+	char out[] = "hello", in[5];
+	struct iovec wv = { out, 5 }, rv = { in, sizeof in };
+
+	if (argc < 3)
+		return 2;
+	bool v6 = strchr(argv[1], ':') != NULL;
+	a4.sin_port = a6.sin6_port = htons((uint16_t)atoi(argv[2]));
+	if (inet_pton(v6 ? AF_INET6 : AF_INET, argv[1], v6 ? (void *)&a6.sin6_addr : (void *)&a4.sin_addr) != 1)
+		return 2;
+	int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
+	if (fd < 0 || connect(fd, v6 ? (struct sockaddr *)&a6 : (struct sockaddr *)&a4, v6 ? sizeof a6 : sizeof a4) < 0) {
+		perror("connect");
+		return 1;
+	}
+	printf("pwritev2 = %zd\n", pwritev2(fd, &wv, 1, -1, 0));
+	fflush(stdout);
+	ssize_t n = preadv2(fd, &rv, 1, -1, 0);
+	printf("preadv2 = %zd%s%s\n", n, n < 0 ? " " : "", n < 0 ? strerror(errno) : "");
+	close(fd);
+	return 0;
+}

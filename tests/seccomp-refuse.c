@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * seccomp-refuse: runs a command under a seccomp policy that refuses (EPERM) either ptrace, or
+ * the calls a tracer needs besides it (process_vm_readv, process_vm_writev, pidfd_getfd), as
+ * Docker's default profile does without CAP_SYS_PTRACE (tests/traced-refused.sh):
+ *
+ *     seccomp-refuse ptrace|vm COMMAND [ARG...]
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+
+int main(int argc, char **argv)
+{
+	struct sock_filter vm[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_process_vm_readv, 2, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_process_vm_writev, 1, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_pidfd_getfd, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_filter pt[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_ptrace, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	if (argc < 3 || (strcmp(argv[1], "ptrace") && strcmp(argv[1], "vm"))) {
+		fprintf(stderr, "usage: seccomp-refuse ptrace|vm COMMAND [ARG...]\n");
+		return 125;
+	}
+	struct sock_fprog p = argv[1][0] == 'p' ? (struct sock_fprog){ sizeof pt / sizeof *pt, pt } :
+						  (struct sock_fprog){ sizeof vm / sizeof *vm, vm };
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) || syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &p)) {
+		perror("seccomp-refuse");
+		return 125;
+	}
+	execvp(argv[2], argv + 2);
+	perror(argv[2]);
+	return 127;
+}

@@ -1,0 +1,25 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# netns suite: where a seccomp policy refuses ptrace, or allows it but refuses the calls the
+# tracer needs besides (process_vm_readv/writev, pidfd_getfd: Docker's default profile without
+# CAP_SYS_PTRACE), a traced program's run ends with exit 3 naming the call refused: never a
+# pass with calls lost, nor a timeout blamed on the program (issue 16).
+#   traced-refused.sh TCPFAULT SECCOMP-REFUSE STATIC-SIGKILL-FILE
+tcpfault=$1 refuse=$2 file=$3
+. "$(dirname "$0")/reach.sh"
+reach "$tcpfault" "$file"
+rc_all=0
+for case in "ptrace ptrace" "vm process_vm_readv"; do
+	set -- $case
+	out=$("$refuse" "$1" "$tcpfault" run -j1 --family inet $privileged "$file" 2>&1)
+	rc=$?
+	printf '%s\n' "$out"
+	if [ "$rc" -ne 3 ]; then
+		echo "FAILED ($1): exit status $rc, want 3"; rc_all=1
+	elif ! printf '%s\n' "$out" | grep -qF "lacks: $2, to observe the calls of"; then
+		echo "FAILED ($1): no 'lacks: $2, to observe the calls of'"; rc_all=1
+	else
+		echo "ok ($1): exit 3 naming $2"
+	fi
+done
+exit $rc_all
