@@ -226,15 +226,10 @@ int parse_exec(struct parser *p, struct step *st)
 				return fail_at(p, (unsigned)(arg - raw) + 1, "expected a port from 1 to 65535 after 'port'");
 			st->exec.port = (int)v;
 		} else if (obs) {
-			static const char *const modes[] = { [OBSERVE_AUTO] = "auto", [OBSERVE_SHIM] = "shim",
-							     [OBSERVE_TRACE] = "trace", [OBSERVE_NONE] = "none" };
-			int m = 0;
-			while (m < 4 && strcmp(buf, modes[m]) != 0)
-				m++;
-			if (m == 4 || k >= 15)
+			if (k >= 15 || scenario_observe_mode(buf, &st->exec.observe) < 0)
 				return fail_at(p, (unsigned)(arg - raw) + 1, "expected auto, shim, trace or none after "
 					       "'observe' (who sees the program's own socket calls)");
-			st->exec.observe = (enum exec_observe)m;
+			st->exec.observe_named = true;
 		} else if (k == 4 && strncmp(arg, "open", 4) == 0) {
 			st->exec.stdin_mode = EXEC_STDIN_OPEN;     /* a pipe held open: never an end of file */
 		} else {
