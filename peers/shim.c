@@ -2,7 +2,8 @@
 /*
  * libtcpfault-shim.so: an LD_PRELOAD library that lets tcpfault see the results of a real
  * program's own socket calls. It wraps connect, accept, accept4, read, write, recv, send,
- * recvfrom, sendto, recvmsg, sendmsg, readv, writev, recvmmsg, sendmmsg, sendfile, splice, shutdown, close,
+ * recvfrom, sendto, recvmsg, sendmsg, readv, writev (preadv2, pwritev2 at offset -1 under these
+ * names), recvmmsg, sendmmsg, sendfile, splice, shutdown, close,
  * getsockopt(SO_ERROR), poll, ppoll, epoll_wait and epoll_pwait; each calls the
  * real function (dlsym(RTLD_NEXT)), saves errno on the next line, and, when the fd is an
  * AF_INET or AF_INET6 socket, sends one report to the fd named by TCPFAULT_SHIM_FD:
@@ -238,6 +239,30 @@ WRAP(ssize_t, recvmsg, "recvmsg", fd, (fd, msg, flags), int fd, struct msghdr *m
 WRAP(ssize_t, sendmsg, "sendmsg", fd, (fd, msg, flags), int fd, const struct msghdr *msg, int flags)
 WRAP(ssize_t, readv, "readv", fd, (fd, iov, n), int fd, const struct iovec *iov, int n)
 WRAP(ssize_t, writev, "writev", fd, (fd, iov, n), int fd, const struct iovec *iov, int n)
+/* preadv2 and pwritev2 at offset -1: the socket's stream, as readv and writev (another offset
+ * fails ESPIPE on a socket, untouched: not reported). The tracer names them alike. Both
+ * symbols of each (<sys/uio.h> redirects preadv2 to preadv64v2 under _FILE_OFFSET_BITS=64). */
+#define WRAP_V2(cname, sym, call)                                                                 \
+	EXPORT ssize_t cname(int fd, const struct iovec *iov, int n, off_t off, int flags) __asm__(sym); \
+	EXPORT ssize_t cname(int fd, const struct iovec *iov, int n, off_t off, int flags)           \
+	{                                                                                          \
+		static void *slot;                                                                 \
+		ssize_t (*f)(int, const struct iovec *, int, off_t, int) =                         \
+			(ssize_t (*)(int, const struct iovec *, int, off_t, int))real(sym, &slot); \
+		int saved = errno;                                                                 \
+		int watch = off == -1 && is_inet(fd);                                              \
+		errno = saved;                                                                     \
+		ssize_t ret = f(fd, iov, n, off, flags);                                           \
+		int err = errno;                                                                   \
+		if (watch)                                                                         \
+			report(call, fd, (long long)ret, err);                                     \
+		errno = err;                                                                       \
+		return ret;                                                                        \
+	}
+WRAP_V2(shim_preadv2, "preadv2", "readv")
+WRAP_V2(shim_pwritev2, "pwritev2", "writev")
+WRAP_V2(shim_preadv64v2, "preadv64v2", "readv")
+WRAP_V2(shim_pwritev64v2, "pwritev64v2", "writev")
 WRAP(int, recvmmsg, "recvmmsg", fd, (fd, v, n, flags, timeout), int fd, struct mmsghdr *v, unsigned int n, int flags,
      struct timespec *timeout)
 WRAP(int, sendmmsg, "sendmmsg", fd, (fd, v, n, flags), int fd, struct mmsghdr *v, unsigned int n, int flags)
