@@ -186,7 +186,8 @@ static void look_at(struct program *p, pid_t pid, bool only_new)
 		if ((n = readlink(fd, link, sizeof link - 1)) > 0) {
 			link[n] = 0;
 			if (strcmp(link, "anon_inode:[io_uring]") == 0)
-				unobservable(p, "process %.200s (pid %d) uses io_uring: its calls there bypass the shim", exe, (int)pid);
+				unobservable(p, "process %.200s (pid %d) uses io_uring: its calls there bypass the %s", exe,
+					     (int)pid, p->tracer ? "tracer" : "shim");
 		}
 	}
 	if (d)
