@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
 # Bash completion for tcpfault: its commands; each command's options, read from
-# 'tcpfault COMMAND --help' so they follow the program; the values of --format and --family;
+# 'tcpfault COMMAND --help' so they follow the program; the values of --format, --family and --observe;
 # catalog and example names (from 'tcpfault list --all') and scenario files for run, explain
 # and check; sweep's faults and moments (from 'tcpfault sweep --help'). Installed to share/bash-completion/completions/tcpfault (loaded on demand).
 
@@ -39,6 +39,7 @@ _tcpfault()
 	--emit) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -d -- "$cur")); return ;;
 	--family) COMPREPLY=($(compgen -W 'inet inet6 both' -- "$cur")); return ;;
 	--expect) COMPREPLY=($(compgen -W 'detected' -- "$cur")); return ;;
+	--observe) COMPREPLY=($(compgen -W 'auto shim trace none' -- "$cur")); return ;;
 	-o|--output|--pcap-dir)
 		compopt -o filenames 2>/dev/null
 		if [[ $prev == --pcap-dir ]]; then

@@ -2,7 +2,8 @@
 /*
  * libtcpfault-shim.so: an LD_PRELOAD library that lets tcpfault see the results of a real
  * program's own socket calls. It wraps connect, accept, accept4, read, write, recv, send,
- * recvfrom, sendto, recvmsg, sendmsg, readv, writev, recvmmsg, sendmmsg, sendfile, splice, shutdown, close,
+ * recvfrom, sendto, recvmsg, sendmsg, readv, writev (preadv2, pwritev2 at offset -1 under these
+ * names), recvmmsg, sendmmsg, sendfile, splice, shutdown, close,
  * getsockopt(SO_ERROR), poll, ppoll, epoll_wait and epoll_pwait; each calls the
  * real function (dlsym(RTLD_NEXT)), saves errno on the next line, and, when the fd is an
  * AF_INET or AF_INET6 socket, sends one report to the fd named by TCPFAULT_SHIM_FD:
@@ -28,6 +29,9 @@
  * gets through is preceded by "dropped N". The program's behaviour is unchanged: the real
  * function's result and errno are what it gets back. Without TCPFAULT_SHIM_FD nothing is sent.
  *
+ * It also keeps its report socket from the program (close, close_range, closefrom, dup2, dup3:
+ * below), and says "unobserved REASON" where it cannot see the calls: stdio on a socket (fdopen).
+ *
  * Runs inside the program under test, in any of its threads, maybe in a signal handler: the
  * wrappers use no locks, no stdio and no malloc.
  */
@@ -35,6 +39,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -55,6 +60,7 @@
 
 static int report_fd = -1;
 static unsigned long dropped;
+static char *env_fd;   /* TCPFAULT_SHIM_FD's value, rewritten in place when the socket moves */
 
 __attribute__((constructor)) static void shim_init(void)
 {
@@ -74,6 +80,7 @@ __attribute__((constructor)) static void shim_init(void)
 	 * (bash's 'exec cat' handed cat the old fd, and cat reported nothing). Where
 	 * no fd that high is allowed, or no room, it stays. */
 	size_t width = strlen(v);
+	env_fd = (char *)v;
 	if (fd < HIGH_FD && width >= 3) {
 		long high = syscall(SYS_fcntl, (int)fd, F_DUPFD, HIGH_FD);
 		if (high >= 0 && high < 1000) {
@@ -232,6 +239,30 @@ WRAP(ssize_t, recvmsg, "recvmsg", fd, (fd, msg, flags), int fd, struct msghdr *m
 WRAP(ssize_t, sendmsg, "sendmsg", fd, (fd, msg, flags), int fd, const struct msghdr *msg, int flags)
 WRAP(ssize_t, readv, "readv", fd, (fd, iov, n), int fd, const struct iovec *iov, int n)
 WRAP(ssize_t, writev, "writev", fd, (fd, iov, n), int fd, const struct iovec *iov, int n)
+/* preadv2 and pwritev2 at offset -1: the socket's stream, as readv and writev (another offset
+ * fails ESPIPE on a socket, untouched: not reported). The tracer names them alike. Both
+ * symbols of each (<sys/uio.h> redirects preadv2 to preadv64v2 under _FILE_OFFSET_BITS=64). */
+#define WRAP_V2(cname, sym, call)                                                                 \
+	EXPORT ssize_t cname(int fd, const struct iovec *iov, int n, off_t off, int flags) __asm__(sym); \
+	EXPORT ssize_t cname(int fd, const struct iovec *iov, int n, off_t off, int flags)           \
+	{                                                                                          \
+		static void *slot;                                                                 \
+		ssize_t (*f)(int, const struct iovec *, int, off_t, int) =                         \
+			(ssize_t (*)(int, const struct iovec *, int, off_t, int))real(sym, &slot); \
+		int saved = errno;                                                                 \
+		int watch = off == -1 && is_inet(fd);                                              \
+		errno = saved;                                                                     \
+		ssize_t ret = f(fd, iov, n, off, flags);                                           \
+		int err = errno;                                                                   \
+		if (watch)                                                                         \
+			report(call, fd, (long long)ret, err);                                     \
+		errno = err;                                                                       \
+		return ret;                                                                        \
+	}
+WRAP_V2(shim_preadv2, "preadv2", "readv")
+WRAP_V2(shim_pwritev2, "pwritev2", "writev")
+WRAP_V2(shim_preadv64v2, "preadv64v2", "readv")
+WRAP_V2(shim_pwritev64v2, "pwritev64v2", "writev")
 WRAP(int, recvmmsg, "recvmmsg", fd, (fd, v, n, flags, timeout), int fd, struct mmsghdr *v, unsigned int n, int flags,
      struct timespec *timeout)
 WRAP(int, sendmmsg, "sendmmsg", fd, (fd, v, n, flags), int fd, struct mmsghdr *v, unsigned int n, int flags)
@@ -254,7 +285,139 @@ EXPORT ssize_t splice(int in, loff_t *in_off, int out, loff_t *out_off, size_t n
 	return ret;
 }
 WRAP(int, shutdown, "shutdown", fd, (fd, how), int fd, int how)
-WRAP(int, close, "close", fd, (fd), int fd)
+
+/* ---- the report socket kept: a program that closes every fd (ssh's closefrom(3)) or dup2()s
+ * onto it would leave the shim blind, every call unreported. close() of it succeeds but keeps
+ * it; close_range() and closefrom() close the rest; dup2() and dup3() onto it move it first
+ * (to another fd from HIGH_FD, TCPFAULT_SHIM_FD rewritten). Where it cannot be kept, the shim
+ * says so ("unobserved ..."), and tcpfault ends an expectation on the program's calls as an
+ * error. Raw syscalls escape this, as they escape every wrapper. ---- */
+
+static void unobserved(const char *why)
+{
+	if (report_fd >= 0)
+		send_msg(why, strlen(why));
+}
+
+/* Moves the report socket off its fd (the program wants that number): 0, or -1 (said). */
+static int move_report(void)
+{
+	size_t width = env_fd ? strlen(env_fd) : 0;
+	long high = syscall(SYS_fcntl, report_fd, F_DUPFD, report_fd < HIGH_FD ? HIGH_FD : report_fd + 1);
+	long room = 1;
+	for (size_t i = 0; i < width && room < 1000000; i++)
+		room *= 10;
+	if (high < 0 || high >= room) {
+		if (high >= 0)
+			syscall(SYS_close, (int)high);
+		unobserved("unobserved the program took the shim's report socket's fd for itself (dup2): its "
+			   "calls after that cannot be observed");
+		return -1;
+	}
+	char *digit = env_fd + width;
+	for (long n = high; digit > env_fd; n /= 10)
+		*--digit = (char)('0' + n % 10);
+	int old = report_fd;
+	__atomic_store_n(&report_fd, (int)high, __ATOMIC_RELEASE);
+	syscall(SYS_close, old);
+	return 0;
+}
+
+EXPORT int close(int fd)
+{
+	static void *slot;
+	int (*f)(int) = (int (*)(int))real("close", &slot);
+	if (fd >= 0 && fd == report_fd)
+		return 0;   /* kept: the program's other fds are its own */
+	int saved = errno;
+	int watch = is_inet(fd);
+	errno = saved;
+	int ret = f(fd);
+	int err = errno;
+	if (watch)
+		report("close", fd, (long long)ret, err);
+	errno = err;
+	return ret;
+}
+
+/* close_range(lo, hi, flags) around the report socket: the two ranges either side of it. */
+static int close_around(unsigned lo, unsigned hi, int flags)
+{
+	unsigned r = (unsigned)report_fd;
+	long ret = 0;
+
+	if (report_fd < 0 || r < lo || r > hi)
+		return (int)syscall(SYS_close_range, lo, hi, flags);
+	if (r > lo)
+		ret = syscall(SYS_close_range, lo, r - 1, flags);
+	if (ret == 0 && r < hi)
+		ret = syscall(SYS_close_range, r + 1, hi, flags);
+	return (int)ret;
+}
+
+EXPORT int close_range(unsigned int lo, unsigned int hi, int flags)
+{
+	return close_around(lo, hi, flags);
+}
+
+EXPORT void closefrom(int lo)
+{
+	static void *slot;
+	void (*f)(int) = (void (*)(int))real("closefrom", &slot);
+	int saved = errno;
+
+	if (lo < 0)
+		lo = 0;
+	if (close_around((unsigned)lo, ~0U, 0) == 0) {
+		errno = saved;
+		return;
+	}
+	if (report_fd >= lo)
+		unobserved("unobserved the program closed the shim's report socket (closefrom, without "
+			   "close_range): its calls after that cannot be observed");
+	errno = saved;
+	if (f)
+		f(lo);
+}
+
+EXPORT int dup2(int old, int fd)
+{
+	static void *slot;
+	int (*f)(int, int) = (int (*)(int, int))real("dup2", &slot);
+	if (fd >= 0 && fd == report_fd && old != fd) {
+		int saved = errno;
+		move_report();
+		errno = saved;
+	}
+	return f(old, fd);
+}
+
+EXPORT int dup3(int old, int fd, int flags)
+{
+	static void *slot;
+	int (*f)(int, int, int) = (int (*)(int, int, int))real("dup3", &slot);
+	if (fd >= 0 && fd == report_fd && old != fd) {
+		int saved = errno;
+		move_report();
+		errno = saved;
+	}
+	return f(old, fd, flags);
+}
+
+/* stdio on a socket (fdopen, then fgets, fputs, fread...) reads and writes through glibc's own
+ * read and write, which no LD_PRELOAD wrapper sees: the program's calls on it are said to be
+ * unobserved. */
+EXPORT FILE *fdopen(int fd, const char *mode)
+{
+	static void *slot;
+	FILE *(*f)(int, const char *) = (FILE * (*)(int, const char *)) real("fdopen", &slot);
+	int saved = errno;
+	if (is_inet(fd))
+		unobserved("unobserved the program opened stdio on a TCP/IP socket (fdopen): stdio's own reads "
+			   "and writes bypass the shim");
+	errno = saved;
+	return f(fd, mode);
+}
 
 /* getsockopt(SO_ERROR) is how a program learns a non-blocking connect's outcome: reported as
  * "so_error", ret -1 with the pending error as errno (or ret 0), as tcpfault-peer reports it. */

@@ -36,6 +36,9 @@ expect "tcpfault sweep --" --server --client --port --faults --moments --deadlin
 expect "tcpfault sweep --faults " sigkill blackhole reboot-rst accept-overflow-drop accept-overflow-reset unreachable all \
 	idle-timeout-drop idle-timeout-reset pmtu-blackhole zero-window syn-loss rst-injection
 expect "tcpfault sweep --expect " detected
+expect "tcpfault run --obs" --observe
+expect "tcpfault run --observe " auto shim trace none
+expect "tcpfault sweep --observe t" trace
 expect "tcpfault sweep --faults sigkill,bl" sigkill,blackhole
 expect "tcpfault sweep --moments " before-connect handshake mid-transfer idle
 expect "tcpfault sweep --format " text json junit html

@@ -1135,9 +1135,10 @@ static void test_call_names(void **state)
 				       "expect client.c recvfrom = -1 ECONNRESET\nexpect client.c sendto\n"
 				       "expect client.c accept4\nexpect client.c readv = 0\nawait client.c writev\n"
 				       "expect client.c recvmmsg\nexpect client.c sendmmsg\nexpect client.c ppoll = 1\n"
-				       "await client.c epoll_pwait\nexpect client.c epoll_pwait2\n");
+				       "await client.c epoll_pwait\nexpect client.c epoll_pwait2\n"
+				       "expect client.c preadv2\nexpect client.c pwritev2 = 8\n");
 	static const char *const want[] = { "recv", "send", "accept", "readv", "writev", "recvmmsg", "sendmmsg", "poll",
-					    "epoll_wait", "epoll_wait" };
+					    "epoll_wait", "epoll_wait", "readv", "writev" };
 
 	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
 		assert_string_equal(s->steps[i + 1].call.name, want[i]);
@@ -1149,6 +1150,8 @@ static void test_call_names(void **state)
 	assert_non_null(strstr(e, "t.tcpf:4:16: unknown call 'getsockopt': tcpfault never reports it"));
 	assert_non_null(strstr(e, "readv"));
 	assert_non_null(strstr(e, "so_error"));
+	assert_non_null(strstr(parse_bad(HEAD "client.c exec true\nexpect no client.c io_uring_setup\n"),
+			       "the tracer reports it only to mark a program that uses io_uring"));
 }
 
 /* What 'check' refuses that could only fail when run: an operation started with '&' and never

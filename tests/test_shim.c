@@ -49,6 +49,11 @@ static int child_main(void)
 		return 15;
 	if (writev(fd, &iov, 1) != -1 || errno != EPIPE)
 		return 16;
+	/* preadv2, pwritev2 at offset -1 (the stream): reported as readv, writev */
+	if (preadv2(fd, &iov, 1, -1, 0) != -1 || errno != ENOTCONN)
+		return 21;
+	if (pwritev2(fd, &iov, 1, -1, 0) != -1 || errno != EPIPE)
+		return 22;
 	if (recvfrom(fd, &c, 1, 0, NULL, NULL) != -1 || errno != ENOTCONN)
 		return 17;
 	if (sendto(fd, &c, 1, MSG_NOSIGNAL, NULL, 0) != -1 || errno != EPIPE)
@@ -117,7 +122,8 @@ static void test_preloaded(void **state)
 	assert_int_equal(WEXITSTATUS(status), 0);
 
 	static const struct { const char *call; long long ret; int err; } want[] = {
-		{ "read", -1, ENOTCONN }, { "readv", -1, ENOTCONN }, { "writev", -1, EPIPE }, { "recv", -1, ENOTCONN },
+		{ "read", -1, ENOTCONN }, { "readv", -1, ENOTCONN }, { "writev", -1, EPIPE },
+		{ "readv", -1, ENOTCONN }, { "writev", -1, EPIPE }, { "recv", -1, ENOTCONN },
 		{ "send", -1, EPIPE }, { "recvmmsg", -1, ENOTCONN }, { "sendmmsg", -1, EPIPE },
 		{ "shutdown", -1, ENOTCONN }, { "close", 0, 0 },
 	};

@@ -88,6 +88,9 @@ static const char usage_text[] =
 	"      --timeout DUR         each run's time limit (such as 10s), in place of the file's\n" \
 	"                            'timeout' (default 30s); a run that reaches it ends as an error\n" \
 	"                            and the next one starts\n" \
+	"      --observe auto|shim|trace|none\n" \
+	"                            who observes the own socket calls of the programs of exec\n" \
+	"                            steps that name none ('observe MODE'; default auto)\n" \
 	"      --privileged-programs exec'd programs run with tcpfault's own privileges (as root:\n" \
 	"                            the host's root) instead of confined; a warning on stderr\n" \
 	"                            and in each result's notes\n" \
@@ -316,6 +319,7 @@ static int run_options(int argc, char **argv, bool explain, struct run_cli *c, i
 		{ "shard", required_argument, NULL, 'S' },
 		{ "timeout", required_argument, NULL, 'T' },
 		{ "privileged-programs", no_argument, NULL, 'X' },
+		{ "observe", required_argument, NULL, 'B' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -383,6 +387,10 @@ static int run_options(int argc, char **argv, bool explain, struct run_cli *c, i
 			break;
 		case 'X':
 			c->o.privileged_programs = true;
+			break;
+		case 'B':
+			if (scenario_observe_mode(optarg, &c->o.observe) < 0)
+				return *ret_exit = usage_error("--observe takes auto, shim, trace or none, not '%s'", optarg), -1;
 			break;
 		case 'h':
 			fputs(explain ? explain_help : run_help, stdout);

@@ -187,6 +187,7 @@ struct sweep {
 	int format;                       /* 0 text, 1 json, 2 junit, 3 html */
 	const char *output, *emit;
 	bool privileged;                  /* --privileged-programs */
+	const char *observe;              /* --observe MODE, written on each exec line; NULL: none */
 	bool expect_detected;             /* --expect detected: any other outcome fails */
 	char cwd[PATH_MAX];
 	char tmpdir[PATH_MAX];
@@ -246,6 +247,9 @@ static const char sweep_help[] =
 	"      --expect detected     exit status 1 unless every cell is detected (syn-loss, in\n"
 	"                            the default faults, is unaffected by design: a healthy\n"
 	"                            client then exits 1 too; leave it out of --faults)\n"
+	"      --observe auto|shim|trace|none\n"
+	"                            who observes your programs' own socket calls (default auto:\n"
+	"                            the tracer for a static or Go binary, else the shim)\n"
 	"      --privileged-programs your programs run with tcpfault's own privileges (as root:\n"
 	"                            the host's root) instead of confined, as with run\n"
 	"  -h, --help                this text\n"
@@ -430,7 +434,8 @@ static char *cell_text(const struct sweep *sw, const struct sweep_fault *f, enum
 	if (!f->no_server && !sw->server) {
 		fprintf(out, "server listen %d                # the built-in server\n", sw->port);
 	} else if (!f->no_server) {
-		fprintf(out, "server.s exec port %d ", sw->port);
+		fprintf(out, "server.s exec port %d %s%s%s", sw->port, sw->observe ? "observe " : "",
+			sw->observe ? sw->observe : "", sw->observe ? " " : "");
 		put_command(out, sw->server, sw);
 		if (sw->ready_text) {
 			fputs("await output server.s \"", out);
@@ -443,7 +448,8 @@ static char *cell_text(const struct sweep *sw, const struct sweep_fault *f, enum
 	}
 	if (early)
 		put_fault_lines(out, f->apply, sw);
-	fprintf(out, "client.c exec port %d ", sw->port);
+	fprintf(out, "client.c exec port %d %s%s%s", sw->port, sw->observe ? "observe " : "",
+		sw->observe ? sw->observe : "", sw->observe ? " " : "");
 	if (sw->client)
 		put_command(out, sw->client, sw);
 	else
@@ -1096,6 +1102,7 @@ static int sweep_options(int argc, char **argv, struct sweep *sw, int *ret_exit)
 		{ "output", required_argument, NULL, 'o' },
 		{ "emit", required_argument, NULL, 'e' },
 		{ "privileged-programs", no_argument, NULL, 'X' },
+		{ "observe", required_argument, NULL, 'B' },
 		{ "expect", required_argument, NULL, 'E' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -1172,6 +1179,13 @@ static int sweep_options(int argc, char **argv, struct sweep *sw, int *ret_exit)
 		case 'X':
 			sw->privileged = true;
 			break;
+		case 'B': {
+			enum exec_observe m;
+			if (scenario_observe_mode(optarg, &m) < 0)
+				return *ret_exit = usage("--observe takes auto, shim, trace or none, not '%s'", optarg), -1;
+			sw->observe = optarg;
+			break;
+		}
 		case 'E':
 			if (strcmp(optarg, "detected"))
 				return *ret_exit = usage("--expect takes 'detected', not '%s'", optarg), -1;

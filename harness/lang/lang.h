@@ -140,6 +140,7 @@ struct step_exec {                        /* STEP_EXEC */
 	enum exec_stdin stdin_mode;       /* /dev/null (default), a pipe kept open, or a file */
 	char stdin_path[256];             /* EXEC_STDIN_FILE */
 	enum exec_observe observe;
+	bool observe_named;               /* 'observe MODE' written (else --observe may choose) */
 	unsigned command_col;             /* where the command starts on its line */
 	char command[SCENARIO_TEXT];
 };
@@ -321,6 +322,8 @@ int scenario_host(const struct scenario *s, const char *name);
 /* Host's address for AF_INET or AF_INET6 in the scenario's topology, as the sandbox will give
  * it (netns_topology_addr); NULL for a bad host or family. */
 const char *scenario_host_addr(const struct scenario *s, int host, int family, char buf[64]);
+/* "auto", "shim", "trace", "none" -> *ret; -EINVAL if another word. */
+int scenario_observe_mode(const char *text, enum exec_observe *ret);
 /* "5s", "250ms", "2m" (at most an hour) -> milliseconds; -EINVAL if malformed. */
 int scenario_duration(const char *text, int *ret_ms);
 /* "SIGKILL" or "KILL" -> SIGKILL; -EINVAL if unknown. */

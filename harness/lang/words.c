@@ -102,6 +102,17 @@ int parse_duration(const char *s, int *ret_ms)
 	return 0;
 }
 
+int scenario_observe_mode(const char *text, enum exec_observe *ret)
+{
+	static const char *const modes[] = { [OBSERVE_AUTO] = "auto", [OBSERVE_SHIM] = "shim", [OBSERVE_TRACE] = "trace",
+					     [OBSERVE_NONE] = "none" };
+
+	for (int m = 0; m < 4; m++)
+		if (strcmp(text, modes[m]) == 0)
+			return *ret = (enum exec_observe)m, 0;
+	return -EINVAL;
+}
+
 int scenario_duration(const char *text, int *ret_ms)
 {
 	return parse_duration(text, ret_ms);

@@ -138,6 +138,14 @@ static void add_note(struct programs *ps, const char *text)
  * expectation on its calls, every process of its tree (/proc/PID/task/TID/children) is looked
  * at: its executable, and whether it holds an io_uring. */
 
+/* Why the shim cannot see the calls of an executable of this kind (exe_kind()), or NULL. */
+static const char *shim_blind(int kind)
+{
+	return kind == EXE_STATIC ? "statically linked: the shim cannot be loaded into it"
+	       : kind == EXE_GO   ? "a Go program: its calls bypass the shim"
+				  : NULL;
+}
+
 static void unobservable(struct program *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void unobservable(struct program *p, const char *fmt, ...)
 {
@@ -165,8 +173,9 @@ static void look_at(struct program *p, pid_t pid, bool only_new)
 		return;
 	if (pid == p->pid)
 		snprintf(p->exe, sizeof p->exe, "%s", exe);
-	if (!p->tracer && exe_kind(path) == EXE_STATIC)   /* the tracer follows it; the shim cannot */
-		unobservable(p, "process %.200s (pid %d) is statically linked: the shim cannot be loaded into it", exe, (int)pid);
+	const char *blind = p->tracer ? NULL : shim_blind(exe_kind(path));   /* the tracer follows it */
+	if (blind)
+		unobservable(p, "process %.200s (pid %d) is %s", exe, (int)pid, blind);
 	if (only_new)
 		return;
 	snprintf(path, sizeof path, "/proc/%d/fd", (int)pid);
@@ -177,7 +186,8 @@ static void look_at(struct program *p, pid_t pid, bool only_new)
 		if ((n = readlink(fd, link, sizeof link - 1)) > 0) {
 			link[n] = 0;
 			if (strcmp(link, "anon_inode:[io_uring]") == 0)
-				unobservable(p, "process %.200s (pid %d) uses io_uring: its calls there bypass the shim", exe, (int)pid);
+				unobservable(p, "process %.200s (pid %d) uses io_uring: its calls there bypass the %s", exe,
+					     (int)pid, p->tracer ? "tracer" : "shim");
 		}
 	}
 	if (d)
@@ -222,9 +232,8 @@ static void scan_command(struct program *p, char **argv)
 		snprintf(copy, sizeof copy, "%s", *a);
 		for (char *save = NULL, *w = strtok_r(copy, " \t\n;&|()<>'\"`", &save); w;
 		     w = strtok_r(NULL, " \t\n;&|()<>'\"`", &save))
-			if (exe_find(w, path, sizeof path) == 0 && exe_kind(path) == EXE_STATIC) {
-				unobservable(p, "its command runs %.300s, statically linked: the shim cannot be loaded "
-					     "into it", path);
+			if (exe_find(w, path, sizeof path) == 0 && shim_blind(exe_kind(path))) {
+				unobservable(p, "its command runs %.300s, %s", path, shim_blind(exe_kind(path)));
 				break;
 			}
 	}
@@ -603,12 +612,14 @@ static enum exec_observe choose_observer(struct programs *ps, struct program *p,
 		snprintf(msg, len, "%s: 'observe none': its own socket calls are not observed", p->a.full);
 		add_note(ps, msg);
 		unobservable(p, "'observe none'");
-	} else if (obs == OBSERVE_SHIM && kind == EXE_STATIC) {
-		snprintf(msg, len, "%s: %.300s is statically linked (an ELF without PT_INTERP): the shim cannot be "
-			 "loaded into it, so its own socket calls cannot be observed; its exit, output, sockets "
-			 "and packets can", p->a.full, path);
+	} else if (obs == OBSERVE_SHIM && kind > 0) {
+		const char *what = kind == EXE_STATIC ? "statically linked (an ELF without PT_INTERP): the shim cannot "
+							"be loaded into it"
+						      : "a Go program: its calls bypass the shim";
+		snprintf(msg, len, "%s: %.300s is %s, so its own socket calls cannot be observed; its exit, output, "
+			 "sockets and packets can", p->a.full, path, what);
 		add_note(ps, msg);
-		unobservable(p, "%.300s is statically linked (an ELF without PT_INTERP)", path);
+		unobservable(p, "%.300s is %s", path, what);
 	} else if (obs == OBSERVE_SHIM && (kind < 0 || access(ps->shim, R_OK) != 0)) {
 		snprintf(msg, len, "%s: no shim at %.300s: its own socket calls cannot be observed", p->a.full, ps->shim);
 		add_note(ps, msg);

@@ -114,6 +114,8 @@ struct run_options {
 	unsigned run, runs;               /* this run of runs (--repeat): the pcap file names it if runs > 1 */
 	unsigned snaplen;                 /* --snaplen: bytes kept of each packet; 0: CAPTURE_SNAPLEN */
 	bool privileged_programs;         /* --privileged-programs: exec'd programs not confined */
+	enum exec_observe observe;        /* --observe: who observes the programs of the exec steps
+					   * that name none ('observe MODE'); default auto */
 	/* What a job slot keeps between its runs (NULL: every run makes its own and frees it). */
 	struct run_keep *keep;
 	bool until_exit;                  /* an await (of anything but an exit) ends in an error as soon

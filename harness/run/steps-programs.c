@@ -55,7 +55,7 @@ int step_exec(struct run *r, const struct step *st)
 	run_event(r, st->host, msg);
 	snprintf(full, sizeof full, "%s.%s", run_hostname(r, st->host), st->sock);
 	msg[0] = 0;
-	programs_observe(r->progs, st->exec.observe);
+	programs_observe(r->progs, st->exec.observe_named ? st->exec.observe : r->o->observe);
 	int e = programs_start(r->progs, st->host, full, st->sock, netns_fd(r->sb, st->host), argv, st->exec.stdin_mode,
 			       st->exec.stdin_path, &p, msg, sizeof msg);
 	if (e < 0 && *r->res->missing)   /* the program code recorded what this machine lacks */
