@@ -1017,16 +1017,22 @@ static void on_exit_stop(struct world *w, struct task *t, const struct sc_info *
  * the filter: its exit is this call's); a handler: it runs on a stack of its own, and its
  * rt_sigreturn's exit brings the program back where the call was, with -EINTR (reported here,
  * as the shim reports it) or with the call rewound to be made again. Its handler's own calls
- * stop elsewhere. A handler that never returns (siglongjmp): after INTR_STOPS syscall stops
- * the call is forgotten (it never returned to its caller). Returns the call to take the exit
+ * stop elsewhere. A handler that never returns (siglongjmp) or makes more than INTR_STOPS
+ * syscalls: the call is given up, and the program unobserved (its result is not known). Returns the call to take the exit
  * of (a restart_syscall), or -1. */
 static int intr_decide(struct world *w, struct task *t, const struct sc_info *si)
 {
 	int i = t->intr;
 
 	if (si->ip != t->intr_ip || si->sp != t->intr_sp) {
-		if (!--t->intr_left)
+		if (!--t->intr_left) {
+			char why[200];
+			snprintf(why, sizeof why, "process %d: an interrupted %s's result (restarted or -1 EINTR) not seen "
+				"within " STR(INTR_STOPS) " syscall stops (a signal handler making many calls, or left by "
+				"siglongjmp)", (int)t->proc->tgid, traced[i].call);
+			unobserved(w, why);
 			t->intr = -1;
+		}
 		return -1;
 	}
 	t->intr = -1;
