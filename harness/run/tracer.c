@@ -86,7 +86,7 @@
  * threads at once, EXEC_FDS fds looked at when handed over at exec or fork): past the first
  * two the program is unobserved (unobserved(): an expectation on its calls is an error naming
  * why). The calls the tracer needs besides ptrace (process_vm_readv/writev, pidfd_open,
- * pidfd_getfd) are tried first (probe()): refused, the run lacks them, as where ptrace is.
+ * pidfd_getfd, seccomp) are tried first (probe()): refused, the run lacks them, as where ptrace is.
  */
 #include <dirent.h>
 #include <elf.h>
@@ -1362,10 +1362,12 @@ static void on_new_task(struct world *w, struct task *t, pid_t tid, int event)
 }
 
 /* The calls the tracer needs besides ptrace (tracer_refused()'s names, 0 is ptrace's). */
-static const char *const needed[] = { "ptrace", "process_vm_readv", "process_vm_writev", "pidfd_open", "pidfd_getfd" };
+static const char *const needed[] = { "ptrace", "process_vm_readv", "process_vm_writev", "pidfd_open", "pidfd_getfd",
+				       "seccomp" };
 
 /* Whether the tracer may make the calls it needs besides ptrace, tried on itself (what a
- * seccomp policy refuses, it refuses whatever the process): 0, or the errno of the first
+ * seccomp policy refuses, it refuses whatever the process; seccomp(2), which the program makes
+ * to install its filter, asked whether SECCOMP_RET_TRACE is there): 0, or the errno of the first
  * refused, its index in needed[] in *which. Without them its reads of the program's memory
  * and fds fail, and calls would go unseen. */
 static int probe(int *which)
@@ -1378,7 +1380,8 @@ static int probe(int *which)
 	if ((*which = 1, process_vm_readv(me, &here, 1, &there, 1, 0) != 1) ||
 	    (*which = 2, process_vm_writev(me, &there, 1, &here, 1, 0) != 1) ||
 	    (*which = 3, (pidfd = (int)syscall(SYS_pidfd_open, me, 0)) < 0) ||
-	    (*which = 4, (copy = (int)syscall(SYS_pidfd_getfd, pidfd, pidfd, 0)) < 0))
+	    (*which = 4, (copy = (int)syscall(SYS_pidfd_getfd, pidfd, pidfd, 0)) < 0) ||
+	    (*which = 5, syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &(uint32_t){ SECCOMP_RET_TRACE }) < 0))
 		e = errno ? errno : EPERM;
 	if (pidfd >= 0)
 		close(pidfd);
