@@ -30,7 +30,8 @@
  * function's result and errno are what it gets back. Without TCPFAULT_SHIM_FD nothing is sent.
  *
  * It also keeps its report socket from the program (close, close_range, closefrom, dup2, dup3:
- * below), and says "unobserved REASON" where it cannot see the calls: stdio on a socket (fdopen).
+ * below), and says "unobserved REASON" where it cannot see the calls: stdio on a socket (fdopen),
+ * an exec of a static executable or a Go program (execve and its kin, posix_spawn: below).
  *
  * Runs inside the program under test, in any of its threads, maybe in a signal handler: the
  * wrappers use no locks, no stdio and no malloc.
@@ -52,7 +53,9 @@
 #include <signal.h>
 #include <sys/epoll.h>
 #include <netinet/in.h>
+#include <spawn.h>
 
+#include "exe.h"
 #include "peer.h"
 
 #define EXPORT __attribute__((visibility("default")))
@@ -514,3 +517,137 @@ WAIT(epoll_wait, report_epoll(epfd, ev, ret), (epfd, ev, max, timeout), int epfd
      int timeout)
 WAIT(epoll_pwait, report_epoll(epfd, ev, ret), (epfd, ev, max, timeout, mask), int epfd, struct epoll_event *ev,
      int max, int timeout, const sigset_t *mask)
+
+/* ---- an exec the shim cannot follow: a static executable (no PT_INTERP: LD_PRELOAD cannot load
+ * the shim into it) or a Go program (its runtime makes its syscalls itself), run by the program
+ * (a child a script starts, say): its calls would be missed, so the shim says so before the
+ * exec. Not when the process is traced (tcpfault's tracer follows the exec itself). ---- */
+
+static bool traced(void)
+{
+	char buf[4096];
+	int fd = (int)syscall(SYS_openat, AT_FDCWD, "/proc/self/status", O_RDONLY | O_CLOEXEC);
+	long n = fd >= 0 ? syscall(SYS_read, fd, buf, sizeof buf - 1) : -1;
+	if (fd >= 0)
+		syscall(SYS_close, fd);
+	if (n <= 0)
+		return false;
+	buf[n] = 0;
+	const char *t = strstr(buf, "TracerPid:");
+	return t && atoi(t + 10) != 0;
+}
+
+static void exec_check(const char *path)
+{
+	if (report_fd < 0 || !path)
+		return;
+	int saved = errno;
+	int kind = exe_kind(path);
+	const char *blind = kind == EXE_STATIC ? "statically linked: the shim cannot be loaded into it"
+			    : kind == EXE_GO   ? "a Go program: its calls bypass the shim"
+					       : NULL;
+	if (blind && !traced()) {
+		char msg[400];
+		snprintf(msg, sizeof msg, "unobserved process %.200s (pid %d, run by the program) is %s", path, (int)getpid(), blind);
+		unobserved(msg);
+	}
+	errno = saved;
+}
+
+/* A name execvp() looks up on PATH. */
+static void exec_check_p(const char *file)
+{
+	char path[4096];
+	int saved = errno;
+
+	if (report_fd >= 0 && file && exe_find(file, path, sizeof path) == 0)
+		exec_check(path);
+	errno = saved;
+}
+
+/* An fd-relative exec (fexecve, execveat): through /proc/self/fd. */
+static void exec_check_at(int dirfd, const char *path, int flags)
+{
+	char p[4096];
+
+	if (path && (path[0] == '/' || dirfd == AT_FDCWD)) {
+		exec_check(path);
+		return;
+	}
+	if (flags & AT_EMPTY_PATH && (!path || !*path))
+		snprintf(p, sizeof p, "/proc/self/fd/%d", dirfd);
+	else
+		snprintf(p, sizeof p, "/proc/self/fd/%d/%.3000s", dirfd, path ? path : "");
+	exec_check(p);
+}
+
+EXPORT int execve(const char *path, char *const argv[], char *const envp[])
+{
+	static void *slot;
+	int (*f)(const char *, char *const[], char *const[]) = (int (*)(const char *, char *const[], char *const[]))real("execve", &slot);
+	exec_check(path);
+	return f(path, argv, envp);
+}
+
+EXPORT int execv(const char *path, char *const argv[])
+{
+	static void *slot;
+	int (*f)(const char *, char *const[]) = (int (*)(const char *, char *const[]))real("execv", &slot);
+	exec_check(path);
+	return f(path, argv);
+}
+
+EXPORT int execvp(const char *file, char *const argv[])
+{
+	static void *slot;
+	int (*f)(const char *, char *const[]) = (int (*)(const char *, char *const[]))real("execvp", &slot);
+	exec_check_p(file);
+	return f(file, argv);
+}
+
+EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
+{
+	static void *slot;
+	int (*f)(const char *, char *const[], char *const[]) = (int (*)(const char *, char *const[], char *const[]))real("execvpe", &slot);
+	exec_check_p(file);
+	return f(file, argv, envp);
+}
+
+EXPORT int execveat(int dirfd, const char *path, char *const argv[], char *const envp[], int flags)
+{
+	static void *slot;
+	int (*f)(int, const char *, char *const[], char *const[], int) =
+		(int (*)(int, const char *, char *const[], char *const[], int))real("execveat", &slot);
+	exec_check_at(dirfd, path, flags);
+	return f(dirfd, path, argv, envp, flags);
+}
+
+EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
+{
+	static void *slot;
+	int (*f)(int, char *const[], char *const[]) = (int (*)(int, char *const[], char *const[]))real("fexecve", &slot);
+	exec_check_at(fd, "", AT_EMPTY_PATH);
+	return f(fd, argv, envp);
+}
+
+EXPORT int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa, const posix_spawnattr_t *attr,
+		       char *const argv[], char *const envp[])
+{
+	static void *slot;
+	int (*f)(pid_t *, const char *, const posix_spawn_file_actions_t *, const posix_spawnattr_t *, char *const[],
+		 char *const[]) = (int (*)(pid_t *, const char *, const posix_spawn_file_actions_t *,
+					   const posix_spawnattr_t *, char *const[], char *const[]))real("posix_spawn", &slot);
+	exec_check(path);
+	return f(pid, path, fa, attr, argv, envp);
+}
+
+EXPORT int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_actions_t *fa, const posix_spawnattr_t *attr,
+			char *const argv[], char *const envp[])
+{
+	static void *slot;
+	int (*f)(pid_t *, const char *, const posix_spawn_file_actions_t *, const posix_spawnattr_t *, char *const[],
+		 char *const[]) = (int (*)(pid_t *, const char *, const posix_spawn_file_actions_t *,
+					   const posix_spawnattr_t *, char *const[], char *const[]))real("posix_spawnp", &slot);
+	exec_check_p(file);
+	return f(pid, file, fa, attr, argv, envp);
+}

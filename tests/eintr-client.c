@@ -4,10 +4,11 @@
  * It connects to HOST PORT, sets a SIGALRM handler (with SA_RESTART if "restart" is given) that
  * writes "alarm" to stdout, calls alarm(1) and reads up to 5 bytes:
  *
- *     eintr-client HOST PORT [restart]  ->  "read = N" or "read = -1 Interrupted system call" (exit 0)
+ *     eintr-client HOST PORT [restart|busy]  ->  "read = N" or "read = -1 Interrupted system call" (exit 0)
  *
  * Without SA_RESTART the read fails EINTR when the handler returns; with it, the kernel makes
- * the read again and it returns what the server then sends.
+ * the read again and it returns what the server then sends. "busy": no SA_RESTART, and the
+ * handler makes 260 getppid() calls first (more syscall stops than the tracer awaits).
  */
 #include <errno.h>
 #include <signal.h>
@@ -21,9 +22,15 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <sys/syscall.h>
+
+static bool busy;
+
 static void on_alarm(int sig)
 {
 	(void) sig;
+	for (int i = 0; busy && i < 260; i++)
+		syscall(SYS_getppid);
 	(void) !write(1, "alarm\n", 6);
 }
 
@@ -44,6 +51,7 @@ int main(int argc, char **argv)
 		perror("connect");
 		return 1;
 	}
+	busy = argc > 3 && !strcmp(argv[3], "busy");
 	struct sigaction sa = { .sa_handler = on_alarm, .sa_flags = argc > 3 && !strcmp(argv[3], "restart") ? SA_RESTART : 0 };
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGALRM, &sa, NULL);

@@ -2,9 +2,10 @@
 /*
  * seccomp-refuse: runs a command under a seccomp policy that refuses (EPERM) either ptrace, or
  * the calls a tracer needs besides it (process_vm_readv, process_vm_writev, pidfd_getfd), as
- * Docker's default profile does without CAP_SYS_PTRACE (tests/traced-refused.sh):
+ * Docker's default profile does without CAP_SYS_PTRACE, or seccomp(2) itself
+ * (tests/traced-refused.sh):
  *
- *     seccomp-refuse ptrace|vm COMMAND [ARG...]
+ *     seccomp-refuse ptrace|vm|seccomp COMMAND [ARG...]
  */
 #include <errno.h>
 #include <stddef.h>
@@ -32,11 +33,18 @@ int main(int argc, char **argv)
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 	};
-	if (argc < 3 || (strcmp(argv[1], "ptrace") && strcmp(argv[1], "vm"))) {
-		fprintf(stderr, "usage: seccomp-refuse ptrace|vm COMMAND [ARG...]\n");
+	struct sock_filter sc[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_seccomp, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	if (argc < 3 || (strcmp(argv[1], "ptrace") && strcmp(argv[1], "vm") && strcmp(argv[1], "seccomp"))) {
+		fprintf(stderr, "usage: seccomp-refuse ptrace|vm|seccomp COMMAND [ARG...]\n");
 		return 125;
 	}
 	struct sock_fprog p = argv[1][0] == 'p' ? (struct sock_fprog){ sizeof pt / sizeof *pt, pt } :
+			      argv[1][0] == 's' ? (struct sock_fprog){ sizeof sc / sizeof *sc, sc } :
 						  (struct sock_fprog){ sizeof vm / sizeof *vm, vm };
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) || syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &p)) {
 		perror("seccomp-refuse");

@@ -2,8 +2,11 @@
 /* A dynamic client that takes away what the shim reports through (issue 16, H6):
  *   shim-keep HOST PORT closefrom   closefrom(3), close_range(3, ~0), dup2() onto fds 512-515,
  *                                    then connect, write 5 bytes, read until the end
- *   shim-keep HOST PORT stdio       connect, then fdopen() and fputs/fgets through stdio */
+ *   shim-keep HOST PORT stdio       connect, then fdopen() and fputs/fgets through stdio
+ *   shim-keep HOST PORT cloexec     FD_CLOEXEC (fcntl) on fds 3-1023, then exec itself with
+ *                                    "plain": connect, write 5 bytes, read until the end */
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +20,13 @@ int main(int argc, char **argv)
 		return 2;
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((unsigned short)atoi(argv[2])) };
 	inet_pton(AF_INET, argv[1], &a.sin_addr);
+	if (!strcmp(argv[3], "cloexec")) {
+		for (int fd = 3; fd < 1024; fd++)
+			fcntl(fd, F_SETFD, FD_CLOEXEC);
+		char *av[] = { argv[0], argv[1], argv[2], "plain", NULL };
+		execv("/proc/self/exe", av);
+		return 127;
+	}
 	if (!strcmp(argv[3], "closefrom")) {
 		closefrom(3);
 		close_range(3, ~0U, 0);

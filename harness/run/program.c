@@ -298,6 +298,31 @@ static void take_call(struct programs *ps, struct program *p, const char *msg)
 		(void) result_syscall_args(ps->res, rep.args);   /* -ENOMEM: the call stays, without them */
 }
 
+/* Whether the leader runs, not exiting: an end of its report socket seen then is its own doing
+ * (the socket is closed at exit only once the task is exiting: PF_EXITING, set before its files
+ * are closed; a zombie or a leader gone counts as exiting). */
+static bool leader_running(const struct program *p)
+{
+	char path[64], buf[512];
+	unsigned long flags = 0;
+	char state = 0;
+
+	if (p->dead)
+		return false;
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)p->pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = 0;
+	const char *end = strrchr(buf, ')');
+	if (!end || sscanf(end + 1, " %c %*d %*d %*d %*d %*d %lu", &state, &flags) != 2)
+		return false;
+	return state != 'Z' && state != 'X' && !(flags & 0x4 /* PF_EXITING */);
+}
+
 static void take_one(struct programs *ps, struct program *p)
 {
 	/* An exec of the leader since we last looked (a wrapper handing over to a static binary). */
@@ -333,6 +358,9 @@ static void take_one(struct programs *ps, struct program *p)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
+			if (n == 0 && leader_running(p))
+				unobservable(p, "the shim's report socket was closed by the program (close-on-exec or a raw "
+					     "close): its calls from then on are not reported");
 			if (n == 0 || errno != EAGAIN)
 				close_fdp(&p->shim_fd);
 			break;

@@ -86,7 +86,7 @@
  * threads at once, EXEC_FDS fds looked at when handed over at exec or fork): past the first
  * two the program is unobserved (unobserved(): an expectation on its calls is an error naming
  * why). The calls the tracer needs besides ptrace (process_vm_readv/writev, pidfd_open,
- * pidfd_getfd) are tried first (probe()): refused, the run lacks them, as where ptrace is.
+ * pidfd_getfd, seccomp) are tried first (probe()): refused, the run lacks them, as where ptrace is.
  */
 #include <dirent.h>
 #include <elf.h>
@@ -1017,16 +1017,22 @@ static void on_exit_stop(struct world *w, struct task *t, const struct sc_info *
  * the filter: its exit is this call's); a handler: it runs on a stack of its own, and its
  * rt_sigreturn's exit brings the program back where the call was, with -EINTR (reported here,
  * as the shim reports it) or with the call rewound to be made again. Its handler's own calls
- * stop elsewhere. A handler that never returns (siglongjmp): after INTR_STOPS syscall stops
- * the call is forgotten (it never returned to its caller). Returns the call to take the exit
+ * stop elsewhere. A handler that never returns (siglongjmp) or makes more than INTR_STOPS
+ * syscalls: the call is given up, and the program unobserved (its result is not known). Returns the call to take the exit
  * of (a restart_syscall), or -1. */
 static int intr_decide(struct world *w, struct task *t, const struct sc_info *si)
 {
 	int i = t->intr;
 
 	if (si->ip != t->intr_ip || si->sp != t->intr_sp) {
-		if (!--t->intr_left)
+		if (!--t->intr_left) {
+			char why[200];
+			snprintf(why, sizeof why, "process %d: an interrupted %s's result (restarted or -1 EINTR) not seen "
+				"within " STR(INTR_STOPS) " syscall stops (a signal handler making many calls, or left by "
+				"siglongjmp)", (int)t->proc->tgid, traced[i].call);
+			unobserved(w, why);
 			t->intr = -1;
+		}
 		return -1;
 	}
 	t->intr = -1;
@@ -1356,10 +1362,12 @@ static void on_new_task(struct world *w, struct task *t, pid_t tid, int event)
 }
 
 /* The calls the tracer needs besides ptrace (tracer_refused()'s names, 0 is ptrace's). */
-static const char *const needed[] = { "ptrace", "process_vm_readv", "process_vm_writev", "pidfd_open", "pidfd_getfd" };
+static const char *const needed[] = { "ptrace", "process_vm_readv", "process_vm_writev", "pidfd_open", "pidfd_getfd",
+				       "seccomp" };
 
 /* Whether the tracer may make the calls it needs besides ptrace, tried on itself (what a
- * seccomp policy refuses, it refuses whatever the process): 0, or the errno of the first
+ * seccomp policy refuses, it refuses whatever the process; seccomp(2), which the program makes
+ * to install its filter, asked whether SECCOMP_RET_TRACE is there): 0, or the errno of the first
  * refused, its index in needed[] in *which. Without them its reads of the program's memory
  * and fds fail, and calls would go unseen. */
 static int probe(int *which)
@@ -1372,7 +1380,8 @@ static int probe(int *which)
 	if ((*which = 1, process_vm_readv(me, &here, 1, &there, 1, 0) != 1) ||
 	    (*which = 2, process_vm_writev(me, &there, 1, &here, 1, 0) != 1) ||
 	    (*which = 3, (pidfd = (int)syscall(SYS_pidfd_open, me, 0)) < 0) ||
-	    (*which = 4, (copy = (int)syscall(SYS_pidfd_getfd, pidfd, pidfd, 0)) < 0))
+	    (*which = 4, (copy = (int)syscall(SYS_pidfd_getfd, pidfd, pidfd, 0)) < 0) ||
+	    (*which = 5, syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &(uint32_t){ SECCOMP_RET_TRACE }) < 0))
 		e = errno ? errno : EPERM;
 	if (pidfd >= 0)
 		close(pidfd);
