@@ -18,10 +18,10 @@
 #include <sys/syscall.h>
 #include <linux/io_uring.h>
 
+#include "connect-to.h"
+
 int main(int argc, char **argv)
 {
-	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6 };
-	struct sockaddr_in a4 = { .sin_family = AF_INET };
 	struct io_uring_params params = { 0 };
 
 	if (argc < 3)
@@ -30,13 +30,10 @@ int main(int argc, char **argv)
 		printf("io_uring_setup: %s\n", strerror(errno));
 		return 1;
 	}
-	bool v6 = strchr(argv[1], ':') != NULL;
-	a4.sin_port = a6.sin6_port = htons((uint16_t)atoi(argv[2]));
-	if (inet_pton(v6 ? AF_INET6 : AF_INET, argv[1], v6 ? (void *)&a6.sin6_addr : (void *)&a4.sin_addr) != 1)
+	int fd = connect_to(argv[1], argv[2]);
+	if (fd == -2)
 		return 2;
-	int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
-	if (fd < 0 || connect(fd, v6 ? (struct sockaddr *)&a6 : (struct sockaddr *)&a4, v6 ? sizeof a6 : sizeof a4) < 0 ||
-	    write(fd, "hello", 5) != 5) {
+	if (fd < 0 || write(fd, "hello", 5) != 5) {
 		perror("connect");
 		return 1;
 	}

@@ -28,6 +28,8 @@
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 
+#include "connect-to.h"
+
 static void say(const char *call, long long ret, int err)
 {
 	/* the names this test meets (strerrorname_np() is newer than Debian 11's glibc) */
@@ -43,8 +45,6 @@ static void say(const char *call, long long ret, int err)
 
 int main(int argc, char **argv)
 {
-	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6 };
-	struct sockaddr_in a4 = { .sin_family = AF_INET };
 	char buf[4096];
 	int pipefd[2];
 	ssize_t n;
@@ -53,12 +53,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: zc-client ADDRESS PORT\n");
 		return 2;
 	}
-	bool v6 = strchr(argv[1], ':') != NULL;
-	a4.sin_port = a6.sin6_port = htons((uint16_t)atoi(argv[2]));
-	if (inet_pton(v6 ? AF_INET6 : AF_INET, argv[1], v6 ? (void *)&a6.sin6_addr : (void *)&a4.sin_addr) != 1)
+	int fd = connect_to(argv[1], argv[2]);
+	if (fd == -2)
 		return 2;
-	int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
-	if (fd < 0 || connect(fd, v6 ? (struct sockaddr *)&a6 : (struct sockaddr *)&a4, v6 ? sizeof a6 : sizeof a4) < 0) {
+	if (fd < 0) {
 		printf("connect: %s\n", strerror(errno));
 		return 1;
 	}
