@@ -43,12 +43,6 @@ int main(int argc, char **argv)
 	if (argc < 3)
 		return 2;
 	int fd = connect_to(argv[1], argv[2]);
-	if (fd == -2)
-		return 2;
-	if (fd < 0) {
-		perror("connect");
-		return 1;
-	}
 	busy = argc > 3 && !strcmp(argv[3], "busy");
 	struct sigaction sa = { .sa_handler = on_alarm, .sa_flags = argc > 3 && !strcmp(argv[3], "restart") ? SA_RESTART : 0 };
 	sigemptyset(&sa.sa_mask);

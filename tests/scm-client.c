@@ -26,20 +26,7 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 
-static int connect_to(const char *host, const char *port)
-{
-	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6 };
-	struct sockaddr_in a4 = { .sin_family = AF_INET };
-	bool v6 = strchr(host, ':') != NULL;
-
-	a4.sin_port = a6.sin6_port = htons((uint16_t)atoi(port));
-	if (inet_pton(v6 ? AF_INET6 : AF_INET, host, v6 ? (void *)&a6.sin6_addr : (void *)&a4.sin_addr) != 1)
-		return -1;
-	int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
-	if (fd < 0 || connect(fd, v6 ? (struct sockaddr *)&a6 : (struct sockaddr *)&a4, v6 ? sizeof a6 : sizeof a4) < 0)
-		return -1;
-	return fd;
-}
+#include "connect-to.h"
 
 int main(int argc, char **argv)
 {
@@ -60,10 +47,7 @@ int main(int argc, char **argv)
 	if (pid < 0)
 		return 2;
 	if (pid == 0) {
-		if ((fd = connect_to(argv[1], argv[2])) < 0) {
-			printf("connect: %s\n", strerror(errno));
-			_exit(1);
-		}
+		fd = connect_to(argv[1], argv[2]);
 		size_t count = argc > 3 ? strtoul(argv[3], NULL, 10) : 100;
 		memset(buf, 'x', sizeof buf);
 		while (count > 0 && (n = write(fd, buf, count < sizeof buf ? count : sizeof buf)) > 0)
