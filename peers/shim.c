@@ -2,8 +2,8 @@
 /*
  * libtcpfault-shim.so: an LD_PRELOAD library that lets tcpfault see the results of a real
  * program's own socket calls. It wraps connect, accept, accept4, read, write, recv, send,
- * recvfrom, sendto, recvmsg, sendmsg, readv, writev (preadv2, pwritev2 at offset -1 under these
- * names), recvmmsg, sendmmsg, sendfile, splice, shutdown, close,
+ * recvfrom, sendto, recvmsg, sendmsg, readv, writev (preadv2, pwritev2 under these names),
+ * recvmmsg, sendmmsg, sendfile, splice, shutdown, close,
  * getsockopt(SO_ERROR), poll, ppoll, epoll_wait and epoll_pwait; each calls the
  * real function (dlsym(RTLD_NEXT)), saves errno on the next line, and, when the fd is an
  * AF_INET or AF_INET6 socket, sends one report to the fd named by TCPFAULT_SHIM_FD:
@@ -242,8 +242,8 @@ WRAP(ssize_t, recvmsg, "recvmsg", fd, (fd, msg, flags), int fd, struct msghdr *m
 WRAP(ssize_t, sendmsg, "sendmsg", fd, (fd, msg, flags), int fd, const struct msghdr *msg, int flags)
 WRAP(ssize_t, readv, "readv", fd, (fd, iov, n), int fd, const struct iovec *iov, int n)
 WRAP(ssize_t, writev, "writev", fd, (fd, iov, n), int fd, const struct iovec *iov, int n)
-/* preadv2 and pwritev2 at offset -1: the socket's stream, as readv and writev (another offset
- * fails ESPIPE on a socket, untouched: not reported). The tracer names them alike. Both
+/* preadv2 and pwritev2, as readv and writev: at offset -1 the socket's stream, at another the
+ * kernel's -1 ESPIPE (EINVAL below -1), reported too, as the tracer reports them. Both
  * symbols of each (<sys/uio.h> redirects preadv2 to preadv64v2 under _FILE_OFFSET_BITS=64). */
 #define WRAP_V2(cname, sym, call)                                                                 \
 	EXPORT ssize_t cname(int fd, const struct iovec *iov, int n, off_t off, int flags) __asm__(sym); \
@@ -253,7 +253,7 @@ WRAP(ssize_t, writev, "writev", fd, (fd, iov, n), int fd, const struct iovec *io
 		ssize_t (*f)(int, const struct iovec *, int, off_t, int) =                         \
 			(ssize_t (*)(int, const struct iovec *, int, off_t, int))real(sym, &slot); \
 		int saved = errno;                                                                 \
-		int watch = off == -1 && is_inet(fd);                                              \
+		int watch = is_inet(fd);                                                           \
 		errno = saved;                                                                     \
 		ssize_t ret = f(fd, iov, n, off, flags);                                           \
 		int err = errno;                                                                   \
