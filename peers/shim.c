@@ -409,7 +409,11 @@ EXPORT int dup3(int old, int fd, int flags)
 
 /* stdio on a socket (fdopen, then fgets, fputs, fread...) reads and writes through glibc's own
  * read and write, which no LD_PRELOAD wrapper sees: the program's calls on it are said to be
- * unobserved. */
+ * unobserved, at the fdopen, used or not (deliberate). Flagging at the first use instead would
+ * mean wrapping every way into stdio (getc, fscanf, printf, their _unlocked and _chk kin, and
+ * __uflow and __overflow behind the getc/putc macros): one missed is a pass on unseen calls, for
+ * the rare program that opens stdio on a socket and never uses it. Nor can fdopen hand back a
+ * FILE whose reads come through our wrappers (fopencookie): fileno() of it is -1. */
 EXPORT FILE *fdopen(int fd, const char *mode)
 {
 	static void *slot;
