@@ -2,8 +2,8 @@
 /*
  * libtcpfault-shim.so: an LD_PRELOAD library that lets tcpfault see the results of a real
  * program's own socket calls. It wraps connect, accept, accept4, read, write, recv, send,
- * recvfrom, sendto, recvmsg, sendmsg, readv, writev (preadv2, pwritev2 at offset -1 under these
- * names), recvmmsg, sendmmsg, sendfile, splice, shutdown, close,
+ * recvfrom, sendto, recvmsg, sendmsg, readv, writev (preadv2, pwritev2 under these names),
+ * recvmmsg, sendmmsg, sendfile, splice, shutdown, close,
  * getsockopt(SO_ERROR), poll, ppoll, epoll_wait and epoll_pwait; each calls the
  * real function (dlsym(RTLD_NEXT)), saves errno on the next line, and, when the fd is an
  * AF_INET or AF_INET6 socket, sends one report to the fd named by TCPFAULT_SHIM_FD:
@@ -50,6 +50,7 @@
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/epoll.h>
 #include <netinet/in.h>
@@ -61,9 +62,30 @@
 #define EXPORT __attribute__((visibility("default")))
 #define HIGH_FD 512   /* where the report socket moves, out of the program's way (< 1000) */
 
-static int report_fd = -1;
+static int report_fd = -1;  /* the report socket, as the wrappers compare fds with it */
+/* What send_msg sends on: the report socket's fd (low 32 bits) and a generation, counted up at
+ * each move (move_report); report_users[g & 1] counts the sends on generation g's fd in flight. */
+static uint64_t report_at = 0xffffffffu;
+static int report_users[2];
 static unsigned long dropped;
 static char *env_fd;   /* TCPFAULT_SHIM_FD's value, rewritten in place when the socket moves */
+
+/* A child of fork() has only the thread that forked: the others' sends in flight then are
+ * none of its own, and move_report must not wait for them. */
+static void forked(void)
+{
+	__atomic_store_n(&report_users[0], 0, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&report_users[1], 0, __ATOMIC_SEQ_CST);
+}
+
+/* The report socket is now fd: a new generation (or -1: none). Returns the generation left. */
+static uint32_t set_report(int fd)
+{
+	uint64_t was = __atomic_load_n(&report_at, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&report_fd, fd, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&report_at, (((was >> 32) + 1) << 32) | (uint32_t)fd, __ATOMIC_SEQ_CST);
+	return (uint32_t)(was >> 32);
+}
 
 __attribute__((constructor)) static void shim_init(void)
 {
@@ -72,6 +94,7 @@ __attribute__((constructor)) static void shim_init(void)
 
 	if (!v || !*v)
 		return;
+	(void) pthread_atfork(NULL, NULL, forked);   /* fails only out of memory: a move then waits its bound */
 	long fd = strtol(v, &end, 10);
 	if (*end || fd < 0 || fd > 1 << 20)
 		return;
@@ -96,7 +119,7 @@ __attribute__((constructor)) static void shim_init(void)
 			syscall(SYS_close, (int)high);
 		}
 	}
-	report_fd = (int)fd;
+	set_report((int)fd);
 }
 
 static void *real(const char *name, void **slot)
@@ -149,9 +172,25 @@ static char *put_num(char *p, char *end, long long v)
 	return p;
 }
 
+/* Counted in report_users from before it reads the fd until the send returns: move_report waits
+ * for the sends that may hold the old number. The generation read again once counted: either the
+ * move (sequentially consistent) sees this send counted, or this send sees the new generation and
+ * takes its fd instead (a few times at most: then it is dropped). */
 static void send_msg(const char *msg, size_t len)
 {
-	if (syscall(SYS_sendto, report_fd, msg, len, MSG_DONTWAIT | MSG_NOSIGNAL, NULL, 0) < 0)
+	long r = -1;
+
+	for (int tries = 0; tries < 4; tries++) {
+		uint64_t st = __atomic_load_n(&report_at, __ATOMIC_SEQ_CST);
+		int *users = &report_users[(st >> 32) & 1];
+		__atomic_add_fetch(users, 1, __ATOMIC_SEQ_CST);
+		if (__atomic_load_n(&report_at, __ATOMIC_SEQ_CST) == st) {
+			r = syscall(SYS_sendto, (int)(uint32_t)st, msg, len, MSG_DONTWAIT | MSG_NOSIGNAL, NULL, 0);
+			tries = 4;
+		}
+		__atomic_sub_fetch(users, 1, __ATOMIC_SEQ_CST);
+	}
+	if (r < 0)
 		__atomic_add_fetch(&dropped, 1, __ATOMIC_RELAXED);
 }
 
@@ -242,8 +281,8 @@ WRAP(ssize_t, recvmsg, "recvmsg", fd, (fd, msg, flags), int fd, struct msghdr *m
 WRAP(ssize_t, sendmsg, "sendmsg", fd, (fd, msg, flags), int fd, const struct msghdr *msg, int flags)
 WRAP(ssize_t, readv, "readv", fd, (fd, iov, n), int fd, const struct iovec *iov, int n)
 WRAP(ssize_t, writev, "writev", fd, (fd, iov, n), int fd, const struct iovec *iov, int n)
-/* preadv2 and pwritev2 at offset -1: the socket's stream, as readv and writev (another offset
- * fails ESPIPE on a socket, untouched: not reported). The tracer names them alike. Both
+/* preadv2 and pwritev2, as readv and writev: at offset -1 the socket's stream, at another the
+ * kernel's -1 ESPIPE (EINVAL below -1), reported too, as the tracer reports them. Both
  * symbols of each (<sys/uio.h> redirects preadv2 to preadv64v2 under _FILE_OFFSET_BITS=64). */
 #define WRAP_V2(cname, sym, call)                                                                 \
 	EXPORT ssize_t cname(int fd, const struct iovec *iov, int n, off_t off, int flags) __asm__(sym); \
@@ -253,7 +292,7 @@ WRAP(ssize_t, writev, "writev", fd, (fd, iov, n), int fd, const struct iovec *io
 		ssize_t (*f)(int, const struct iovec *, int, off_t, int) =                         \
 			(ssize_t (*)(int, const struct iovec *, int, off_t, int))real(sym, &slot); \
 		int saved = errno;                                                                 \
-		int watch = off == -1 && is_inet(fd);                                              \
+		int watch = is_inet(fd);                                                           \
 		errno = saved;                                                                     \
 		ssize_t ret = f(fd, iov, n, off, flags);                                           \
 		int err = errno;                                                                   \
@@ -292,9 +331,11 @@ WRAP(int, shutdown, "shutdown", fd, (fd, how), int fd, int how)
 /* ---- the report socket kept: a program that closes every fd (ssh's closefrom(3)) or dup2()s
  * onto it would leave the shim blind, every call unreported. close() of it succeeds but keeps
  * it; close_range() and closefrom() close the rest; dup2() and dup3() onto it move it first
- * (to another fd from HIGH_FD, TCPFAULT_SHIM_FD rewritten). Where it cannot be kept, the shim
- * says so ("unobserved ..."), and tcpfault ends an expectation on the program's calls as an
- * error. Raw syscalls escape this, as they escape every wrapper. ---- */
+ * (to another fd from HIGH_FD, TCPFAULT_SHIM_FD rewritten), once the reports other threads were
+ * sending on the old number have gone (at most 100 ms, else a note says one may have gone into
+ * the program's file). Where it cannot be kept, the shim says so ("unobserved ..."), and
+ * tcpfault ends an expectation on the program's calls as an error. Raw syscalls escape this,
+ * as they escape every wrapper. ---- */
 
 static void unobserved(const char *why)
 {
@@ -302,11 +343,41 @@ static void unobserved(const char *why)
 		send_msg(why, strlen(why));
 }
 
-/* Moves the report socket off its fd (the program wants that number): 0, or -1 (said). */
+#define MOVE_WAIT_NS 100000000L   /* 100 ms: a send preempted, or a thread stopped, outlasts it */
+
+/* Waits for the sends that may have read the report socket's old number (send_msg) to return,
+ * before the program's dup2() puts its own file there: else such a send, scheduled out between
+ * reading the number and entering the kernel, would write a report into the program's
+ * connection. Bounded (a thread stopped mid-send, or this very thread interrupted by the signal
+ * handler that dup2()s: it would wait for itself); past the bound the harness is told. */
+static void await_senders(uint32_t gen, int old)
+{
+	struct timespec t0, t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (__atomic_load_n(&report_users[gen & 1], __ATOMIC_SEQ_CST)) {
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if ((t.tv_sec - t0.tv_sec) * 1000000000L + t.tv_nsec - t0.tv_nsec > MOVE_WAIT_NS) {
+			char msg[200], *p = msg, *end = msg + sizeof msg;
+			p = put_num(put_str(p, end, "note a report being sent when the shim moved its report socket off fd "), end, old);
+			p = put_str(p, end, " (the program's dup2) outlasted 100 ms: it may have gone into the program's "
+				    "own file there");
+			send_msg(msg, (size_t)(p - msg));
+			return;
+		}
+		syscall(SYS_sched_yield);
+	}
+}
+
+/* Moves the report socket off its fd, which the program is about to dup2() onto: returns the
+ * old number, which that dup2() replaces (the caller closes it if the dup2() fails). It stays
+ * open until then: another thread's open() cannot take it in between. Where there is no room to
+ * move, the shim stops reporting (said): the number becomes the program's. */
 static int move_report(void)
 {
 	size_t width = env_fd ? strlen(env_fd) : 0;
-	long high = syscall(SYS_fcntl, report_fd, F_DUPFD, report_fd < HIGH_FD ? HIGH_FD : report_fd + 1);
+	int old = report_fd;
+	long high = syscall(SYS_fcntl, old, F_DUPFD, old < HIGH_FD ? HIGH_FD : old + 1);
 	long room = 1;
 	for (size_t i = 0; i < width && room < 1000000; i++)
 		room *= 10;
@@ -315,15 +386,14 @@ static int move_report(void)
 			syscall(SYS_close, (int)high);
 		unobserved("unobserved the program took the shim's report socket's fd for itself (dup2): its "
 			   "calls after that cannot be observed");
-		return -1;
+		await_senders(set_report(-1), old);
+		return old;
 	}
 	char *digit = env_fd + width;
 	for (long n = high; digit > env_fd; n /= 10)
 		*--digit = (char)('0' + n % 10);
-	int old = report_fd;
-	__atomic_store_n(&report_fd, (int)high, __ATOMIC_RELEASE);
-	syscall(SYS_close, old);
-	return 0;
+	await_senders(set_report((int)high), old);
+	return old;
 }
 
 EXPORT int close(int fd)
@@ -383,33 +453,50 @@ EXPORT void closefrom(int lo)
 		f(lo);
 }
 
+/* dup2 and dup3 onto the report socket: it moves first; if the call fails, its old number,
+ * left open for it to replace, is closed, as the program expects its number free. */
+static int moved_off(int old, int fd)
+{
+	if (fd < 0 || old == fd || fd != __atomic_load_n(&report_fd, __ATOMIC_SEQ_CST))
+		return -1;
+	int saved = errno;
+	int was = move_report();
+	errno = saved;
+	return was;
+}
+
+static int dup_done(int ret, int was)
+{
+	int err = errno;
+	if (ret < 0 && was >= 0)
+		syscall(SYS_close, was);
+	errno = err;
+	return ret;
+}
+
 EXPORT int dup2(int old, int fd)
 {
 	static void *slot;
 	int (*f)(int, int) = (int (*)(int, int))real("dup2", &slot);
-	if (fd >= 0 && fd == report_fd && old != fd) {
-		int saved = errno;
-		move_report();
-		errno = saved;
-	}
-	return f(old, fd);
+	int was = moved_off(old, fd);
+	return dup_done(f(old, fd), was);
 }
 
 EXPORT int dup3(int old, int fd, int flags)
 {
 	static void *slot;
 	int (*f)(int, int, int) = (int (*)(int, int, int))real("dup3", &slot);
-	if (fd >= 0 && fd == report_fd && old != fd) {
-		int saved = errno;
-		move_report();
-		errno = saved;
-	}
-	return f(old, fd, flags);
+	int was = moved_off(old, fd);
+	return dup_done(f(old, fd, flags), was);
 }
 
 /* stdio on a socket (fdopen, then fgets, fputs, fread...) reads and writes through glibc's own
  * read and write, which no LD_PRELOAD wrapper sees: the program's calls on it are said to be
- * unobserved. */
+ * unobserved, at the fdopen, used or not (deliberate). Flagging at the first use instead would
+ * mean wrapping every way into stdio (getc, fscanf, printf, their _unlocked and _chk kin, and
+ * __uflow and __overflow behind the getc/putc macros): one missed is a pass on unseen calls, for
+ * the rare program that opens stdio on a socket and never uses it. Nor can fdopen hand back a
+ * FILE whose reads come through our wrappers (fopencookie): fileno() of it is -1. */
 EXPORT FILE *fdopen(int fd, const char *mode)
 {
 	static void *slot;

@@ -4,7 +4,9 @@
  *                                    then connect, write 5 bytes, read until the end
  *   shim-keep HOST PORT stdio       connect, then fdopen() and fputs/fgets through stdio
  *   shim-keep HOST PORT cloexec     FD_CLOEXEC (fcntl) on fds 3-1023, then exec itself with
- *                                    "plain": connect, write 5 bytes, read until the end */
+ *                                    "plain": connect, write 5 bytes, read until the end
+ *   shim-keep HOST PORT orphan      fork and exit 0; the child, once its parent is gone (the
+ *                                    end of a pipe), does as cloexec */
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -20,6 +22,22 @@ int main(int argc, char **argv)
 		return 2;
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((unsigned short)atoi(argv[2])) };
 	inet_pton(AF_INET, argv[1], &a.sin_addr);
+	if (!strcmp(argv[3], "orphan")) {
+		int p[2];
+		char c;
+		if (pipe(p) < 0)
+			return 1;
+		pid_t pid = fork();
+		if (pid < 0)
+			return 1;
+		if (pid > 0)
+			return 0;   /* the leader exits; p[1] closes with it */
+		close(p[1]);
+		while (read(p[0], &c, 1) > 0)
+			;
+		close(p[0]);
+		argv[3] = "cloexec";
+	}
 	if (!strcmp(argv[3], "cloexec")) {
 		for (int fd = 3; fd < 1024; fd++)
 			fcntl(fd, F_SETFD, FD_CLOEXEC);

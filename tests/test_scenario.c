@@ -1152,6 +1152,18 @@ static void test_call_names(void **state)
 	assert_non_null(strstr(e, "so_error"));
 	assert_non_null(strstr(parse_bad(HEAD "client.c exec true\nexpect no client.c io_uring_setup\n"),
 			       "the tracer reports it only to mark a program that uses io_uring"));
+	/* A wait's timeout or failure is never reported (review N4): refused, at the alternative
+	 * that names it; a wait that returned events (above 0, or any) is taken. */
+	assert_non_null(strstr(parse_bad(HEAD "client.c exec true\nawait client.c poll = 0\n"),
+			       "t.tcpf:4:23: 'poll = 0' is never reported, so never matched"));
+	assert_non_null(strstr(parse_bad(HEAD "client.c exec true\nexpect client.c epoll_wait = 1 | -1 EINTR\n"),
+			       "t.tcpf:4:34: 'epoll_wait = -1' is never reported"));
+	e = parse_bad(HEAD "client.c exec true\nexpect no client.c ppoll = -1 EINTR\n");
+	assert_non_null(strstr(e, "t.tcpf:4:28: 'poll = -1' is never reported"));
+	assert_non_null(strstr(e, "could never fail"));
+	s = parse_ok(HEAD "client.c exec true\nawait client.c poll = 1 | >0\nexpect no client.c epoll_wait\n"
+		     "expect no client.c read = 0\n");
+	scenario_free(s);
 }
 
 /* What 'check' refuses that could only fail when run: an operation started with '&' and never

@@ -99,15 +99,47 @@ static int call_name(struct parser *p, unsigned i, struct step *st)
 			p->tok[i].s, known);
 }
 
+/* A wait (poll, epoll_wait) is reported only for a TCP socket its events flag with an error, so
+ * with its return value above 0 (shim.c, tracer.c): a timeout (0) or a failure (-1 EINTR) names
+ * no socket and is never reported. Reporting them instead would mean a report for each socket
+ * the wait watched (an epoll set's thousands), on every turn of an event loop whose waits time
+ * out as its timers (Go's netpoller waits with timeout 0 between its runs), and still nothing to
+ * tell a socket by. So such an expectation is refused: it could only end at its bound as a
+ * failure (await, expect) or never fail (expect no). */
+static int wait_result(struct parser *p, const struct step *st)
+{
+	const struct expect_ret *w = &st->want;
+
+	if (!w->set || (strcmp(st->call.name, "poll") && strcmp(st->call.name, "epoll_wait")))
+		return 0;
+	for (unsigned k = 0, i = p->eq_at + 1; k < w->n; k++) {
+		if (w->alt[k].some || w->alt[k].ret > 0) {
+			while (i < p->ntok && strcmp(p->tok[i].s, "|"))
+				i++;
+			i++;      /* the next alternative's first word */
+			continue;
+		}
+		return fail_tok(p, i, "'%s = %lld' is never reported, so never matched: tcpfault reports a wait only "
+				"for a TCP socket its events flag with an error (POLLERR, POLLHUP, POLLRDHUP), its return "
+				"value above 0; a timeout (0) or a failure (-1 EINTR) names no socket%s. Expect what the "
+				"program does next instead (its next call, output or exit)",
+				st->call.name, w->alt[k].ret, st->kind == STEP_NO_CALL ? " ('expect no' of it could never fail)" : "");
+	}
+	return 0;
+}
+
 int parse_call(struct parser *p, struct step *st)
 {
 	unsigned i = p->at, n = p->n;
+	int r;
 
 	st->call.waits = p->waits;
 	if (n != i + 2)
 		return fail_tok(p, n < i + 2 ? n : i + 2, "expected '%s HOST.PROGRAM CALL [= RESULT]', for example "
 				"'%s client.curl recv = -1 ECONNRESET'", p->tok[0].s, p->tok[0].s);
-	return call_name(p, i + 1, st);
+	if ((r = call_name(p, i + 1, st)) < 0)
+		return r;
+	return wait_result(p, st);
 }
 
 /* expect running HOST.PROG: it has not exited (checked now). */
@@ -141,7 +173,9 @@ int parse_no_call(struct parser *p, struct step *st)
 			}
 		return fail_tok(p, i + 1, "unknown operation '%s' of the built-in peer", p->tok[i + 1].s);
 	}
-	return call_name(p, i + 1, st);
+	if ((r = call_name(p, i + 1, st)) < 0)
+		return r;
+	return wait_result(p, st);
 }
 
 /* await listen HOST[.PROG] PORT */

@@ -298,18 +298,16 @@ static void take_call(struct programs *ps, struct program *p, const char *msg)
 		(void) result_syscall_args(ps->res, rep.args);   /* -ENOMEM: the call stays, without them */
 }
 
-/* Whether the leader runs, not exiting: an end of its report socket seen then is its own doing
- * (the socket is closed at exit only once the task is exiting: PF_EXITING, set before its files
- * are closed; a zombie or a leader gone counts as exiting). */
-static bool leader_running(const struct program *p)
+/* Whether process pid runs, not exiting (a zombie or a process gone counts as exiting), and
+ * its process group in *ret_pgrp. */
+static bool proc_running(pid_t pid, pid_t *ret_pgrp)
 {
 	char path[64], buf[512];
 	unsigned long flags = 0;
 	char state = 0;
+	int pgrp = 0;
 
-	if (p->dead)
-		return false;
-	snprintf(path, sizeof path, "/proc/%d/stat", (int)p->pid);
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
 	if (fd >= 0)
@@ -318,9 +316,38 @@ static bool leader_running(const struct program *p)
 		return false;
 	buf[n] = 0;
 	const char *end = strrchr(buf, ')');
-	if (!end || sscanf(end + 1, " %c %*d %*d %*d %*d %*d %lu", &state, &flags) != 2)
+	if (!end || sscanf(end + 1, " %c %*d %d %*d %*d %*d %lu", &state, &pgrp, &flags) != 3)
 		return false;
+	*ret_pgrp = (pid_t)pgrp;
 	return state != 'Z' && state != 'X' && !(flags & 0x4 /* PF_EXITING */);
+}
+
+/* Whether a process of the program's group runs, not exiting, when its report socket ended: the
+ * socket is closed at exit only once the task is exiting (PF_EXITING, set before its files are
+ * closed), so the last process that held it closed it itself (close-on-exec, a raw close) while
+ * one of the group runs on: the leader, or a child of a leader gone (issue 16 review). Looked
+ * for in /proc only where it is the worker's own (its PID namespace's, jobs.c): another's
+ * numbers would be strangers. A process that left the group (setsid) is not looked for. */
+static bool group_running(const struct program *p)
+{
+	char self[32];
+	ssize_t n = readlink("/proc/self", self, sizeof self - 1);
+	pid_t pgrp;
+	unsigned budget = 100000;   /* /proc entries looked at: a PID namespace's are a few hundred */
+
+	if (!p->dead && proc_running(p->pid, &pgrp))
+		return true;
+	if (n <= 0 || (self[n] = 0, atoi(self) != getpid()))
+		return false;
+	DIR *d = opendir("/proc");
+	bool any = false;
+	for (struct dirent *e; d && !any && budget-- && (e = readdir(d));) {
+		pid_t pid = (pid_t)atoi(e->d_name);
+		any = pid > 0 && pid != p->pid && proc_running(pid, &pgrp) && pgrp == p->pid;
+	}
+	if (d)
+		closedir(d);
+	return any;
 }
 
 static void take_one(struct programs *ps, struct program *p)
@@ -358,7 +385,7 @@ static void take_one(struct programs *ps, struct program *p)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			if (n == 0 && leader_running(p))
+			if (n == 0 && group_running(p))
 				unobservable(p, "the shim's report socket was closed by the program (close-on-exec or a raw "
 					     "close): its calls from then on are not reported");
 			if (n == 0 || errno != EAGAIN)
