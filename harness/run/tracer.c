@@ -1365,13 +1365,30 @@ static void on_new_task(struct world *w, struct task *t, pid_t tid, int event)
 static const char *const needed[] = { "ptrace", "process_vm_readv", "process_vm_writev", "pidfd_open", "pidfd_getfd",
 				       "seccomp" };
 
+/* Installs the seccomp filter prog on the calling process, with flags; as the program does
+ * (tracer_child()): without CAP_SYS_ADMIN, a filter needs no_new_privs (setuid programs then run
+ * unprivileged). 0 or -1 (errno). */
+static int install(const struct sock_fprog *prog, unsigned flags)
+{
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, prog) == 0)
+		return 0;
+	if (errno != EACCES || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -1;
+	return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, prog) < 0 ? -1 : 0;
+}
+
 /* Whether the tracer may make the calls it needs besides ptrace, tried on itself (what a
- * seccomp policy refuses, it refuses whatever the process; seccomp(2), which the program makes
- * to install its filter, asked whether SECCOMP_RET_TRACE is there): 0, or the errno of the first
+ * seccomp policy refuses, it refuses whatever the process; seccomp(2): asked whether
+ * SECCOMP_RET_TRACE is there, then an allow-all filter installed on the tracer as the program
+ * installs its own (flags 0) and as the filters added to it are (TSYNC): a policy may allow
+ * the question and refuse the filter. The tracer makes no exec: no_new_privs, set where needed,
+ * changes nothing for it; its two filters cost its own syscalls a few ns). 0, or the errno of the first
  * refused, its index in needed[] in *which. Without them its reads of the program's memory
  * and fds fail, and calls would go unseen. */
 static int probe(int *which)
 {
+	struct sock_filter allow_all = BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	const struct sock_fprog allow = { 1, &allow_all };
 	char a = 1, b = 0;
 	struct iovec here = { &b, 1 }, there = { &a, 1 };
 	pid_t me = getpid();
@@ -1381,7 +1398,8 @@ static int probe(int *which)
 	    (*which = 2, process_vm_writev(me, &there, 1, &here, 1, 0) != 1) ||
 	    (*which = 3, (pidfd = (int)syscall(SYS_pidfd_open, me, 0)) < 0) ||
 	    (*which = 4, (copy = (int)syscall(SYS_pidfd_getfd, pidfd, pidfd, 0)) < 0) ||
-	    (*which = 5, syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &(uint32_t){ SECCOMP_RET_TRACE }) < 0))
+	    (*which = 5, syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &(uint32_t){ SECCOMP_RET_TRACE }) < 0) ||
+	    install(&allow, 0) < 0 || install(&allow, SECCOMP_FILTER_FLAG_TSYNC) < 0)
 		e = errno ? errno : EPERM;
 	if (pidfd >= 0)
 		close(pidfd);
@@ -1580,13 +1598,7 @@ int tracer_child(const struct tracer *t)
 		return -ECHILD;   /* the tracer died */
 	if (e)
 		return -e;
-	/* Without CAP_SYS_ADMIN, a filter needs no_new_privs (setuid programs then run unprivileged). */
-	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &t->prog) < 0) {
-		if (errno != EACCES || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
-		    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &t->prog) < 0)
-			return -errno;
-	}
-	return 0;
+	return install(&t->prog, 0) < 0 ? -errno : 0;
 }
 
 void tracer_forked(struct tracer *t)
