@@ -78,7 +78,8 @@
  * its pid, tracer_free()). It ends by itself once it has no tracee left.
  *
  * An interrupted call is reported as the program sees it: -1 EINTR where its signal's handler
- * returns it so, once with its final result where the kernel makes it again (intr_decide()).
+ * returns it so, once with its final result where the kernel makes it again (intr_decide());
+ * one interrupted inside the handler of another's signal too (INTR_DEPTH of them at once).
  *
  * Blind spots: io_uring (an io_uring_setup is reported, so the result shows the program used
  * one, and the program is unobserved from then on), 32-bit programs on a 64-bit kernel (the
@@ -387,6 +388,7 @@ enum { FD_UNKNOWN, FD_TCP, FD_OTHER };
 #define STR(x) STR_(x)
 
 #define INTR_STOPS 256            /* syscall stops an interrupted call's fate is awaited */
+#define INTR_DEPTH 8              /* interrupted calls awaited at once: one in a handler of another's signal... */
 #define MAX_ADDED 16              /* filters added to a process before the one for every fd */
 #define SCRATCH_SIZE 4096         /* the page the tracer maps into a process for the filters it adds */
 
@@ -423,12 +425,13 @@ struct task {
 	uint64_t n;               /* a wait: how many entries its array has */
 	unsigned port;            /* connect: the port it connects to (0: not known) */
 	bool scm;                 /* a recvmsg on an AF_UNIX socket: the fds it receives are looked at */
-	/* A call interrupted (ERESTART*, see on_exit_stop()): index in traced[] (-1: none), its fd,
-	 * port, and where it was (the instruction and stack pointers at its exit stop), until
-	 * whether it restarts or returns EINTR is seen; intr_left: syscall stops left to see it. */
-	int intr, intr_fd;
-	unsigned intr_port, intr_left;
-	uint64_t intr_ip, intr_sp;
+	/* The calls interrupted (ERESTART*, see on_exit_stop()) whose fate (restarted or -1 EINTR)
+	 * is not seen yet, the innermost last: a signal handler may make a call that is
+	 * interrupted in turn, the outer one still awaited. Each: its index in traced[], fd, port,
+	 * where it was (the instruction and stack pointers at its exit stop), and left: the syscall
+	 * stops left to see its fate. */
+	struct intr { int i, fd; unsigned port, left; uint64_t ip, sp; } intr[INTR_DEPTH];
+	unsigned nintr;
 };
 
 struct world {
@@ -566,7 +569,7 @@ static struct task *task_get(struct world *w, pid_t tid, pid_t tgid)
 {
 	struct task *t = task_find(w, tid);
 	if (!t && (t = task_find(w, 0)))
-		*t = (struct task){ .tid = tid, .pending = -1, .intr = -1 };
+		*t = (struct task){ .tid = tid, .pending = -1 };
 	if (!t)
 		unobserved(w, "more than " STR(MAX_TASKS) " threads at once: the tracer's table is full, the calls of "
 			   "those past it go unseen");
@@ -951,8 +954,12 @@ static void on_exit_stop(struct world *w, struct task *t, const struct sc_info *
 		 * after a handler; which one is not known here: seen at the task's next syscall
 		 * stops where it was (intr_decide()). */
 		if (err >= 512 && err <= 516) {
-			t->intr = i, t->intr_fd = t->fd, t->intr_port = t->port;
-			t->intr_ip = si->ip, t->intr_sp = si->sp, t->intr_left = INTR_STOPS;
+			if (t->nintr < INTR_DEPTH)
+				t->intr[t->nintr++] = (struct intr){ i, t->fd, t->port, INTR_STOPS, si->ip, si->sp };
+			else
+				unobserved(w, "more than " STR(INTR_DEPTH) " interrupted calls at once, each in a signal "
+					   "handler of the one before: the tracer's table is full, the result of those past "
+					   "it goes unseen");
 			return;
 		}
 	}
@@ -1010,38 +1017,49 @@ static void on_exit_stop(struct world *w, struct task *t, const struct sc_info *
 	report(w, call, t->fd, ret, err, p->tgid, traced[i].nr == SYS_connect && t->port ? port : NULL);
 }
 
-/* A syscall stop (si) of a task whose call was interrupted (t->intr): whether the call restarts
+/* A syscall stop (si) of a task whose call was interrupted (t->intr[]): whether the call restarts
  * or returns EINTR to the program. The kernel decides when it delivers the signal: no handler
  * (or SA_RESTART, ERESTARTNOINTR): the call is made again, its syscall instruction at the same
  * place, the same stack (its entry stop there; restart_syscall for some calls, not stopped by
  * the filter: its exit is this call's); a handler: it runs on a stack of its own, and its
  * rt_sigreturn's exit brings the program back where the call was, with -EINTR (reported here,
  * as the shim reports it) or with the call rewound to be made again. Its handler's own calls
- * stop elsewhere. A handler that never returns (siglongjmp) or makes more than INTR_STOPS
- * syscalls: the call is given up, and the program unobserved (its result is not known). Returns the call to take the exit
- * of (a restart_syscall), or -1. */
+ * stop elsewhere, and one of them interrupted in turn is awaited above it (decided first: a
+ * handler returns before the one it interrupted). A handler that never returns (siglongjmp: a
+ * stop where an outer call was, an inner one still awaited) or makes more than INTR_STOPS
+ * syscalls: the call is given up, and the program unobserved (its result is not known).
+ * Returns the call to take the exit of (a restart_syscall), or -1. */
 static int intr_decide(struct world *w, struct task *t, const struct sc_info *si)
 {
-	int i = t->intr;
+	unsigned k = t->nintr;
+	char why[200];
 
-	if (si->ip != t->intr_ip || si->sp != t->intr_sp) {
-		if (!--t->intr_left) {
-			char why[200];
+	while (k && (si->ip != t->intr[k - 1].ip || si->sp != t->intr[k - 1].sp))
+		k--;
+	if (!k) {
+		struct intr *top = &t->intr[t->nintr - 1];
+		if (!--top->left) {
 			snprintf(why, sizeof why, "process %d: an interrupted %s's result (restarted or -1 EINTR) not seen "
 				"within " STR(INTR_STOPS) " syscall stops (a signal handler making many calls, or left by "
-				"siglongjmp)", (int)t->proc->tgid, traced[i].call);
+				"siglongjmp)", (int)t->proc->tgid, traced[top->i].call);
 			unobserved(w, why);
-			t->intr = -1;
+			t->nintr--;
 		}
 		return -1;
 	}
-	t->intr = -1;
+	struct intr c = t->intr[k - 1];
+	if (k < t->nintr) {
+		snprintf(why, sizeof why, "process %d: an interrupted %s's result (restarted or -1 EINTR) not seen (its "
+			 "signal handler left by siglongjmp)", (int)t->proc->tgid, traced[t->intr[k].i].call);
+		unobserved(w, why);
+	}
+	t->nintr = k - 1;
 	if (si->op == INFO_EXIT && si->exit.is_error && si->exit.rval == -EINTR) {
-		t->pending = i, t->fd = t->intr_fd, t->port = t->intr_port;
+		t->pending = c.i, t->fd = c.fd, t->port = c.port;
 		on_exit_stop(w, t, si);
 	} else if (si->op == INFO_ENTRY && si->entry.nr == SYS_restart_syscall) {
-		t->fd = t->intr_fd, t->port = t->intr_port;
-		return i;
+		t->fd = c.fd, t->port = c.port;
+		return c.i;
 	}
 	return -1;
 }
@@ -1314,7 +1332,8 @@ static void on_exec(struct world *w, struct task *t, pid_t tid)
 		if (w->tasks[i].tid && w->tasks[i].proc == t->proc && w->tasks[i].tid != tid)
 			w->tasks[i].tid = 0;
 	if (t) {
-		t->pending = t->intr = -1;
+		t->pending = -1;
+		t->nintr = 0;
 		t->defer = false;
 	}
 	if (!t || !t->proc)
@@ -1464,7 +1483,7 @@ static _Noreturn void tracer_main(int report_fd, int ready_r, int go_w, int ans_
 			t->held_start = true;   /* a new task's first stop: not run before that event */
 			continue;
 		}
-		enum __ptrace_request how = t && (t->pending >= 0 || t->defer || t->intr >= 0) ? PTRACE_SYSCALL : PTRACE_CONT;
+		enum __ptrace_request how = t && (t->pending >= 0 || t->defer || t->nintr) ? PTRACE_SYSCALL : PTRACE_CONT;
 		int inject = 0, added = 0;
 		if (sig == (SIGTRAP | 0x80)) {
 			/* A syscall stop: the exit of a pending call, or the entry of the call where a
@@ -1472,7 +1491,7 @@ static _Noreturn void tracer_main(int report_fd, int ready_r, int go_w, int ans_
 			 * PTRACE_SYSCALL for a pending call: that call then was lost). */
 			struct sc_info si;
 			bool got = t && ptrace((enum __ptrace_request)GET_SYSCALL_INFO, tid, (void *)sizeof si, &si) > 0;
-			int restarted = got && t->intr >= 0 ? intr_decide(&w, t, &si) : -1;
+			int restarted = got && t->nintr ? intr_decide(&w, t, &si) : -1;
 			if (got && si.op == INFO_ENTRY) {
 				t->pending = restarted;
 				if (t->defer && wants_filter(t->proc) && restarted < 0) {
@@ -1490,7 +1509,7 @@ static _Noreturn void tracer_main(int report_fd, int ready_r, int go_w, int ans_
 				t->pending = -1;
 				t->defer = t->defer && wants_filter(t->proc);
 			}
-			how = t && (t->defer || t->pending >= 0 || t->intr >= 0) ? PTRACE_SYSCALL : PTRACE_CONT;
+			how = t && (t->defer || t->pending >= 0 || t->nintr) ? PTRACE_SYSCALL : PTRACE_CONT;
 		} else if (event == PTRACE_EVENT_SECCOMP) {
 			how = t && on_seccomp(&w, t) ? PTRACE_SYSCALL : PTRACE_CONT;
 			if (t && wants_filter(t->proc)) {
