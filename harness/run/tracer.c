@@ -32,7 +32,9 @@
  * socket (socket, accept or dup exit stop; handed over at exec, looked at then), the tracer
  * makes the stopped program call seccomp(SECCOMP_SET_MODE_FILTER, TSYNC) with a small filter
  * "this call on these fds: TRACE" (add_filter()): every thread of the process gets it, forks
- * inherit it, exec keeps it. The filter, some 450 bytes, is written to a page the tracer maps
+ * inherit it, exec keeps it. It is in before the call that made the socket returns, the task's
+ * signals blocked meanwhile (else a signal first let it run on with the socket's number, which
+ * another thread could use unseen: only a SIGSTOP still can, said unobserved, deferred()). The filter, some 450 bytes, is written to a page the tracer maps
  * into the program (an mmap() it makes the program call, once per address space, the way it
  * makes it call seccomp(); it shows in the program's /proc/PID/maps), never to the program's
  * own memory: below its stack pointer it could overwrite what a Go goroutine's small stack or a
@@ -415,6 +417,8 @@ struct proc {
 struct task {
 	pid_t tid;                /* 0: a free slot */
 	bool defer;               /* resumed with PTRACE_SYSCALL: a filter is added at its next call */
+	bool masked;              /* its signals blocked while a filter is added (add_filter()), */
+	uint64_t mask;            /* its own mask, put back after */
 	struct proc *proc;        /* its process: NULL until its creator's event says which */
 	bool known;               /* that event came (proc may still be NULL: no room) */
 	bool held;                /* at a seccomp stop before that: left stopped until then */
@@ -1066,7 +1070,7 @@ static int intr_decide(struct world *w, struct task *t, const struct sc_info *si
 
 /* ---- filters added to a running program ---- */
 
-#define INJ_DEFERRED 1            /* a signal came first: added at the task's next call */
+#define INJ_DEFERRED 1            /* a stop came first: added at the task's next call */
 #define INJ_GONE 2                /* the task ended (dropped) */
 #define INJ_NONE 3                /* nothing done: not now, the task as it was */
 
@@ -1120,6 +1124,7 @@ static int wait_task(struct world *w, struct task *t, int *status)
 		return INJ_GONE;
 	}
 	if (WIFSTOPPED(*status) && *status >> 16 == PTRACE_EVENT_EXEC) {
+		t->masked = false;   /* the mask blocked was the ended thread's */
 		on_exec(w, t, t->tid);
 		t->defer = wants_filter(t->proc);   /* its handed-over TCP sockets: at its first call */
 		(void) ptrace(t->defer ? PTRACE_SYSCALL : PTRACE_CONT, t->tid, 0, 0);
@@ -1137,11 +1142,41 @@ static void note(struct world *w, const char *what, struct proc *p, long err)
 }
 
 
+/* The signals of a task a filter is being added to are blocked (add_filter()): its own mask back. */
+static void unmask(struct task *t)
+{
+	if (t->masked)
+		(void) ptrace(PTRACE_SETSIGMASK, t->tid, (void *)sizeof t->mask, &t->mask);
+	t->masked = false;
+}
+
+/* The filter for the new TCP sockets of the task's process is left to its next call (a stop
+ * came before the syscall instruction made for it: SIGSTOP, which cannot be blocked, or a
+ * signal where none could be blocked). Its signals' mask is put back. The task runs its own
+ * code first, the new fds' numbers known to it: that same task's next call adds the filter
+ * before it runs, but another thread of the process handed a number through memory, with no
+ * call, could use it unseen: said unobserved where the process has another thread. */
+static void deferred(struct world *w, struct task *t)
+{
+	char why[200];
+
+	unmask(t);
+	for (size_t i = 0; i < MAX_TASKS; i++)
+		if (w->tasks[i].tid && w->tasks[i].tid != t->tid && w->tasks[i].proc == t->proc) {
+			snprintf(why, sizeof why, "process %d: a filter for its new TCP sockets left to its thread's next call "
+				 "(stopped, or signalled, as it was added): its other threads' calls on them may go unseen "
+				 "until then", (int)t->proc->tgid);
+			unobserved(w, why);
+			return;
+		}
+}
+
 /* Makes the task, stopped in a syscall (its registers saved), call nr(a[0..5]); its result in
  * *ret. *entry: the task is at a call's entry (a seccomp or syscall-entry stop), and that call
- * becomes this one; else the syscall instruction before saved.rip runs once more (a signal may
- * come before it: the registers are put back to back, the task resumed with its signal and
- * PTRACE_SYSCALL, its call made again later: INJ_DEFERRED). Either way, the next call injected
+ * becomes this one; else the syscall instruction before saved.rip runs once more (a stop may
+ * come before it, a signal's where its signals could not be blocked (add_filter()), a group
+ * stop's: the registers are put back to back, the task resumed with its signal and
+ * PTRACE_SYSCALL, its call made again later: INJ_DEFERRED, deferred()). Either way, the next call injected
  * reruns the instruction (*entry becomes false). 0, -errno, INJ_GONE or INJ_DEFERRED; the
  * caller puts back's registers back. */
 static int inject(struct world *w, struct task *t, const struct user_regs_struct *saved,
@@ -1171,6 +1206,7 @@ static int inject(struct world *w, struct task *t, const struct user_regs_struct
 			int sig = WSTOPSIG(status);
 			bool group_stop = status >> 16 == PTRACE_EVENT_STOP &&
 					  (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU);
+			deferred(w, t);
 			(void) ptrace(PTRACE_SETREGS, t->tid, 0, back);
 			if (group_stop)
 				(void) ptrace(PTRACE_LISTEN, t->tid, 0, 0);
@@ -1222,6 +1258,18 @@ static int add_filter(struct world *w, struct task *t, bool at_entry)
 		back.rip -= 2;
 		back.rax = saved.orig_rax;
 	}
+	/* Its signals blocked while the calls made for the filter run: a signal delivered before
+	 * one would run the program's own code first (its handler; or none: a signal ignored, the
+	 * program on, the new fds' numbers in hand), the filter left to its next call (deferred()).
+	 * Blocked, they stay pending and come with their own siginfo once the mask is put back.
+	 * Not after an interrupted call (-EINTR, -ERESTART*): a ppoll's or an epoll_pwait's
+	 * temporary mask is then the task's, the kernel to put its own back after the signal, and
+	 * PTRACE_SETSIGMASK would cancel that. */
+	long long rv = (long long)saved.rax;
+	uint64_t block = ~0ULL;
+	t->masked = (at_entry || (rv != -EINTR && (rv < -516 || rv > -512))) &&
+		    ptrace(PTRACE_GETSIGMASK, t->tid, (void *)sizeof t->mask, &t->mask) == 0 &&
+		    ptrace(PTRACE_SETSIGMASK, t->tid, (void *)sizeof block, &block) == 0;
 	for (int attempt = 0; attempt < 2; attempt++) {
 		bool all = attempt || p->want_all || p->added + 1 >= MAX_ADDED;
 		if (!p->scratch) {
@@ -1283,6 +1331,7 @@ static int add_filter(struct world *w, struct task *t, bool at_entry)
 		if (!all)
 			first = e;
 	}
+	unmask(t);
 	if (ptrace(PTRACE_SETREGS, t->tid, 0, &back) < 0)
 		return -errno;
 	if (e) {
