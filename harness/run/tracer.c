@@ -1445,18 +1445,34 @@ static int install(const struct sock_fprog *prog, unsigned flags)
 	return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, prog) < 0 ? -1 : 0;
 }
 
+/* Whether a seccomp policy refuses installing a filter (it may allow the question, seccomp's
+ * GET_ACTION_AVAIL, and refuse this): an allow-all filter installed as the program installs its
+ * own (flags 0) and as the filters added to it are (TSYNC), in a vfork()ed child, not the
+ * tracer (a filter would cost each of its syscalls; a policy may kill): 0 or the errno. */
+static int filter_refused(void)
+{
+	struct sock_filter allow_all = BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	const struct sock_fprog allow = { 1, &allow_all };
+	int status = 0;
+	pid_t pid = vfork();
+
+	if (pid == 0)
+		_exit(install(&allow, 0) < 0 || install(&allow, SECCOMP_FILTER_FLAG_TSYNC) < 0 ? (errno > 0 && errno < 256 ? errno : EPERM) : 0);
+	if (pid < 0)
+		return errno;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return errno;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : EPERM;
+}
+
 /* Whether the tracer may make the calls it needs besides ptrace, tried on itself (what a
  * seccomp policy refuses, it refuses whatever the process; seccomp(2): asked whether
- * SECCOMP_RET_TRACE is there, then an allow-all filter installed on the tracer as the program
- * installs its own (flags 0) and as the filters added to it are (TSYNC): a policy may allow
- * the question and refuse the filter. The tracer makes no exec: no_new_privs, set where needed,
- * changes nothing for it; its two filters cost its own syscalls a few ns). 0, or the errno of the first
+ * SECCOMP_RET_TRACE is there, then filter_refused()). 0, or the errno of the first
  * refused, its index in needed[] in *which. Without them its reads of the program's memory
  * and fds fail, and calls would go unseen. */
 static int probe(int *which)
 {
-	struct sock_filter allow_all = BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
-	const struct sock_fprog allow = { 1, &allow_all };
 	char a = 1, b = 0;
 	struct iovec here = { &b, 1 }, there = { &a, 1 };
 	pid_t me = getpid();
@@ -1467,7 +1483,7 @@ static int probe(int *which)
 	    (*which = 3, (pidfd = (int)syscall(SYS_pidfd_open, me, 0)) < 0) ||
 	    (*which = 4, (copy = (int)syscall(SYS_pidfd_getfd, pidfd, pidfd, 0)) < 0) ||
 	    (*which = 5, syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &(uint32_t){ SECCOMP_RET_TRACE }) < 0) ||
-	    install(&allow, 0) < 0 || install(&allow, SECCOMP_FILTER_FLAG_TSYNC) < 0)
+	    (errno = filter_refused()))
 		e = errno ? errno : EPERM;
 	if (pidfd >= 0)
 		close(pidfd);
