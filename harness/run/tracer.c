@@ -561,9 +561,13 @@ static void unobserved(struct world *w, const char *why)
 
 static struct task *task_find(struct world *w, pid_t tid)
 {
+	static struct task *last;   /* a bulk transfer's stops are mostly one task's, in turn */
+
+	if (last && last->tid == tid)
+		return last;
 	for (size_t i = 0; i < MAX_TASKS; i++)
 		if (w->tasks[i].tid == tid)
-			return &w->tasks[i];
+			return last = &w->tasks[i];
 	return NULL;
 }
 
