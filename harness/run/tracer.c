@@ -62,7 +62,9 @@
  * What a stop costs (measured on a shared 2-vCPU VM: dd's 100,000 one-byte reads and writes,
  * 200,000 stops, traced against untraced in turn): 17.5 to 25.6 us of wall time each, 17 us of
  * CPU, nearly all of it system time: the stop, two context switches and the tracer's three
- * syscalls (wait4, GET_SYSCALL_INFO, PTRACE_CONT: the least a stop can take). So the cost is
+ * syscalls (wait4, GET_SYSCALL_INFO, PTRACE_CONT: the least a stop can take; strace -c of the
+ * tracer in a Go 100 MB receive, 25,849 stops: 51,685 ptrace, 25,849 wait4, 10,618 sendto (the
+ * reports), 1,990 process_vm_readv (the epoll waits' events), no /proc read). So the cost is
  * stops on TCP sockets x about 20 us: curl downloading 100 MB to a file (16,600 stops when every
  * fd's calls stopped, 12,695 of them its writes to the file) now stops 3,950 times, socat
  * receiving 100 MB (its 12,200 reads of 8 KiB; its select() is not traced) 24,900 times, no
