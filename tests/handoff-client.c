@@ -32,7 +32,7 @@
 
 #define SOCKETS 12                /* fewer than the tracer's 16 filters a process */
 #define SPIN_MAX 4000000000UL     /* a spin's bound: seconds, whatever the load */
-#define RT_EVERY 4096             /* one SIGRTMIN among this many signals (its handler returns with a call: the filter added then) */
+#define RT_EVERY 4096             /* one SIGRTMIN among this many (its handler's return is a call) */
 
 static atomic_int handed = -1, acked = -1, done, rt_got;
 static pid_t opener;              /* the first thread's tid */

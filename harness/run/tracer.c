@@ -34,9 +34,9 @@
  * "this call on these fds: TRACE" (add_filter()): every thread of the process gets it, forks
  * inherit it, exec keeps it. It is in before the call that made the socket returns, the task's
  * signals blocked meanwhile (else a signal first let it run on with the socket's number, which
- * another thread could use unseen: only a SIGSTOP still can, said unobserved, deferred()). The filter, some 450 bytes, is written to a page the tracer maps
- * into the program (an mmap() it makes the program call, once per address space, the way it
- * makes it call seccomp(); it shows in the program's /proc/PID/maps), never to the program's
+ * another thread could use unseen: only a SIGSTOP still can, said unobserved, deferred()). The
+ * filter, some 450 bytes, is written to a page the tracer maps into the program (an mmap() it
+ * makes the program call, once per address space, the way it makes it call seccomp(); it shows in the program's /proc/PID/maps), never to the program's
  * own memory: below its stack pointer it could overwrite what a Go goroutine's small stack or a
  * nearly full alternate signal stack holds. Where that page cannot be mapped, no filter can be
  * added (the error below). An fd that was a TCP socket and is now something else (closed,
@@ -392,7 +392,7 @@ enum { FD_UNKNOWN, FD_TCP, FD_OTHER };
 #define STR(x) STR_(x)
 
 #define INTR_STOPS 256            /* syscall stops an interrupted call's fate is awaited */
-#define INTR_DEPTH 8              /* interrupted calls awaited at once: one in a handler of another's signal... */
+#define INTR_DEPTH 8              /* interrupted calls awaited at once, each in a handler of the one before */
 #define MAX_ADDED 16              /* filters added to a process before the one for every fd */
 #define SCRATCH_SIZE 4096         /* the page the tracer maps into a process for the filters it adds */
 
@@ -1182,8 +1182,8 @@ static void deferred(struct world *w, struct task *t)
  * becomes this one; else the syscall instruction before saved.rip runs once more (a stop may
  * come before it, a signal's where its signals could not be blocked (add_filter()), a group
  * stop's: the registers are put back to back, the task resumed with its signal and
- * PTRACE_SYSCALL, its call made again later: INJ_DEFERRED, deferred()). Either way, the next call injected
- * reruns the instruction (*entry becomes false). 0, -errno, INJ_GONE or INJ_DEFERRED; the
+ * PTRACE_SYSCALL, its call made again later: INJ_DEFERRED, deferred()). Either way, the next
+ * call injected reruns the instruction (*entry becomes false). 0, -errno, INJ_GONE or INJ_DEFERRED; the
  * caller puts back's registers back. */
 static int inject(struct world *w, struct task *t, const struct user_regs_struct *saved,
 		  const struct user_regs_struct *back, bool *entry, long nr, const uint64_t a[6], long *ret)
@@ -1463,7 +1463,8 @@ static int filter_refused(void)
 	pid_t pid = vfork();
 
 	if (pid == 0)
-		_exit(install(&allow, 0) < 0 || install(&allow, SECCOMP_FILTER_FLAG_TSYNC) < 0 ? (errno > 0 && errno < 256 ? errno : EPERM) : 0);
+		_exit(install(&allow, 0) < 0 || install(&allow, SECCOMP_FILTER_FLAG_TSYNC) < 0 ?
+		      (errno > 0 && errno < 256 ? errno : EPERM) : 0);
 	if (pid < 0)
 		return errno;
 	while (waitpid(pid, &status, 0) < 0)
