@@ -2,10 +2,11 @@
 /*
  * seccomp-refuse: runs a command under a seccomp policy that refuses (EPERM) either ptrace, or
  * the calls a tracer needs besides it (process_vm_readv, process_vm_writev, pidfd_getfd), as
- * Docker's default profile does without CAP_SYS_PTRACE, or seccomp(2) itself
+ * Docker's default profile does without CAP_SYS_PTRACE, or seccomp(2) itself, or only the
+ * installing of a filter (seccomp(SECCOMP_SET_MODE_FILTER), its questions allowed)
  * (tests/traced-refused.sh):
  *
- *     seccomp-refuse ptrace|vm|seccomp COMMAND [ARG...]
+ *     seccomp-refuse ptrace|vm|seccomp|install COMMAND [ARG...]
  */
 #include <errno.h>
 #include <stddef.h>
@@ -39,12 +40,22 @@ int main(int argc, char **argv)
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 	};
-	if (argc < 3 || (strcmp(argv[1], "ptrace") && strcmp(argv[1], "vm") && strcmp(argv[1], "seccomp"))) {
-		fprintf(stderr, "usage: seccomp-refuse ptrace|vm|seccomp COMMAND [ARG...]\n");
+	struct sock_filter in[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_seccomp, 0, 3),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args)),   /* its low half */
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SECCOMP_SET_MODE_FILTER, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	if (argc < 3 || (strcmp(argv[1], "ptrace") && strcmp(argv[1], "vm") && strcmp(argv[1], "seccomp") &&
+			 strcmp(argv[1], "install"))) {
+		fprintf(stderr, "usage: seccomp-refuse ptrace|vm|seccomp|install COMMAND [ARG...]\n");
 		return 125;
 	}
 	struct sock_fprog p = argv[1][0] == 'p' ? (struct sock_fprog){ sizeof pt / sizeof *pt, pt } :
 			      argv[1][0] == 's' ? (struct sock_fprog){ sizeof sc / sizeof *sc, sc } :
+			      argv[1][0] == 'i' ? (struct sock_fprog){ sizeof in / sizeof *in, in } :
 						  (struct sock_fprog){ sizeof vm / sizeof *vm, vm };
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) || syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &p)) {
 		perror("seccomp-refuse");

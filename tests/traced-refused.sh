@@ -2,14 +2,15 @@
 # SPDX-License-Identifier: MIT
 # netns suite: where a seccomp policy refuses ptrace, or allows it but refuses the calls the
 # tracer needs besides (process_vm_readv/writev, pidfd_getfd: Docker's default profile without
-# CAP_SYS_PTRACE), or seccomp(2) itself, a traced program's run ends with exit 3 naming the
+# CAP_SYS_PTRACE), or seccomp(2) itself, or only its installing of a filter (its questions
+# allowed: it exited 1), a traced program's run ends with exit 3 naming the
 # call refused: never a pass with calls lost, nor a timeout blamed on the program (issue 16).
 #   traced-refused.sh TCPFAULT SECCOMP-REFUSE STATIC-SIGKILL-FILE
 tcpfault=$1 refuse=$2 file=$3
 . "$(dirname "$0")/reach.sh"
 reach "$tcpfault" "$file"
 rc_all=0
-for case in "ptrace ptrace" "vm process_vm_readv" "seccomp seccomp"; do
+for case in "ptrace ptrace" "vm process_vm_readv" "seccomp seccomp" "install seccomp"; do
 	set -- $case
 	out=$("$refuse" "$1" "$tcpfault" run -j1 --family inet $privileged "$file" 2>&1)
 	rc=$?

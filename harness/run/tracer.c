@@ -32,9 +32,11 @@
  * socket (socket, accept or dup exit stop; handed over at exec, looked at then), the tracer
  * makes the stopped program call seccomp(SECCOMP_SET_MODE_FILTER, TSYNC) with a small filter
  * "this call on these fds: TRACE" (add_filter()): every thread of the process gets it, forks
- * inherit it, exec keeps it. The filter, some 450 bytes, is written to a page the tracer maps
- * into the program (an mmap() it makes the program call, once per address space, the way it
- * makes it call seccomp(); it shows in the program's /proc/PID/maps), never to the program's
+ * inherit it, exec keeps it. It is in before the call that made the socket returns, the task's
+ * signals blocked meanwhile (else a signal first let it run on with the socket's number, which
+ * another thread could use unseen: only a SIGSTOP still can, said unobserved, deferred()). The
+ * filter, some 450 bytes, is written to a page the tracer maps into the program (an mmap() it
+ * makes the program call, once per address space, the way it makes it call seccomp(); it shows in the program's /proc/PID/maps), never to the program's
  * own memory: below its stack pointer it could overwrite what a Go goroutine's small stack or a
  * nearly full alternate signal stack holds. Where that page cannot be mapped, no filter can be
  * added (the error below). An fd that was a TCP socket and is now something else (closed,
@@ -60,7 +62,9 @@
  * What a stop costs (measured on a shared 2-vCPU VM: dd's 100,000 one-byte reads and writes,
  * 200,000 stops, traced against untraced in turn): 17.5 to 25.6 us of wall time each, 17 us of
  * CPU, nearly all of it system time: the stop, two context switches and the tracer's three
- * syscalls (wait4, GET_SYSCALL_INFO, PTRACE_CONT: the least a stop can take). So the cost is
+ * syscalls (wait4, GET_SYSCALL_INFO, PTRACE_CONT: the least a stop can take; strace -c of the
+ * tracer in a Go 100 MB receive, 25,849 stops: 51,685 ptrace, 25,849 wait4, 10,618 sendto (the
+ * reports), 1,990 process_vm_readv (the epoll waits' events), no /proc read). So the cost is
  * stops on TCP sockets x about 20 us: curl downloading 100 MB to a file (16,600 stops when every
  * fd's calls stopped, 12,695 of them its writes to the file) now stops 3,950 times, socat
  * receiving 100 MB (its 12,200 reads of 8 KiB; its select() is not traced) 24,900 times, no
@@ -78,7 +82,8 @@
  * its pid, tracer_free()). It ends by itself once it has no tracee left.
  *
  * An interrupted call is reported as the program sees it: -1 EINTR where its signal's handler
- * returns it so, once with its final result where the kernel makes it again (intr_decide()).
+ * returns it so, once with its final result where the kernel makes it again (intr_decide());
+ * one interrupted inside the handler of another's signal too (INTR_DEPTH of them at once).
  *
  * Blind spots: io_uring (an io_uring_setup is reported, so the result shows the program used
  * one, and the program is unobserved from then on), 32-bit programs on a 64-bit kernel (the
@@ -387,6 +392,7 @@ enum { FD_UNKNOWN, FD_TCP, FD_OTHER };
 #define STR(x) STR_(x)
 
 #define INTR_STOPS 256            /* syscall stops an interrupted call's fate is awaited */
+#define INTR_DEPTH 8              /* interrupted calls awaited at once, each in a handler of the one before */
 #define MAX_ADDED 16              /* filters added to a process before the one for every fd */
 #define SCRATCH_SIZE 4096         /* the page the tracer maps into a process for the filters it adds */
 
@@ -413,6 +419,8 @@ struct proc {
 struct task {
 	pid_t tid;                /* 0: a free slot */
 	bool defer;               /* resumed with PTRACE_SYSCALL: a filter is added at its next call */
+	bool masked;              /* its signals blocked while a filter is added (add_filter()), */
+	uint64_t mask;            /* its own mask, put back after */
 	struct proc *proc;        /* its process: NULL until its creator's event says which */
 	bool known;               /* that event came (proc may still be NULL: no room) */
 	bool held;                /* at a seccomp stop before that: left stopped until then */
@@ -423,12 +431,13 @@ struct task {
 	uint64_t n;               /* a wait: how many entries its array has */
 	unsigned port;            /* connect: the port it connects to (0: not known) */
 	bool scm;                 /* a recvmsg on an AF_UNIX socket: the fds it receives are looked at */
-	/* A call interrupted (ERESTART*, see on_exit_stop()): index in traced[] (-1: none), its fd,
-	 * port, and where it was (the instruction and stack pointers at its exit stop), until
-	 * whether it restarts or returns EINTR is seen; intr_left: syscall stops left to see it. */
-	int intr, intr_fd;
-	unsigned intr_port, intr_left;
-	uint64_t intr_ip, intr_sp;
+	/* The calls interrupted (ERESTART*, see on_exit_stop()) whose fate (restarted or -1 EINTR)
+	 * is not seen yet, the innermost last: a signal handler may make a call that is
+	 * interrupted in turn, the outer one still awaited. Each: its index in traced[], fd, port,
+	 * where it was (the instruction and stack pointers at its exit stop), and left: the syscall
+	 * stops left to see its fate. */
+	struct intr { int i, fd; unsigned port, left; uint64_t ip, sp; } intr[INTR_DEPTH];
+	unsigned nintr;
 };
 
 struct world {
@@ -554,9 +563,13 @@ static void unobserved(struct world *w, const char *why)
 
 static struct task *task_find(struct world *w, pid_t tid)
 {
+	static struct task *last;   /* a bulk transfer's stops are mostly one task's, in turn */
+
+	if (last && last->tid == tid)
+		return last;
 	for (size_t i = 0; i < MAX_TASKS; i++)
 		if (w->tasks[i].tid == tid)
-			return &w->tasks[i];
+			return last = &w->tasks[i];
 	return NULL;
 }
 
@@ -566,7 +579,7 @@ static struct task *task_get(struct world *w, pid_t tid, pid_t tgid)
 {
 	struct task *t = task_find(w, tid);
 	if (!t && (t = task_find(w, 0)))
-		*t = (struct task){ .tid = tid, .pending = -1, .intr = -1 };
+		*t = (struct task){ .tid = tid, .pending = -1 };
 	if (!t)
 		unobserved(w, "more than " STR(MAX_TASKS) " threads at once: the tracer's table is full, the calls of "
 			   "those past it go unseen");
@@ -951,8 +964,12 @@ static void on_exit_stop(struct world *w, struct task *t, const struct sc_info *
 		 * after a handler; which one is not known here: seen at the task's next syscall
 		 * stops where it was (intr_decide()). */
 		if (err >= 512 && err <= 516) {
-			t->intr = i, t->intr_fd = t->fd, t->intr_port = t->port;
-			t->intr_ip = si->ip, t->intr_sp = si->sp, t->intr_left = INTR_STOPS;
+			if (t->nintr < INTR_DEPTH)
+				t->intr[t->nintr++] = (struct intr){ i, t->fd, t->port, INTR_STOPS, si->ip, si->sp };
+			else
+				unobserved(w, "more than " STR(INTR_DEPTH) " interrupted calls at once, each in a signal "
+					   "handler of the one before: the tracer's table is full, the result of those past "
+					   "it goes unseen");
 			return;
 		}
 	}
@@ -1010,45 +1027,56 @@ static void on_exit_stop(struct world *w, struct task *t, const struct sc_info *
 	report(w, call, t->fd, ret, err, p->tgid, traced[i].nr == SYS_connect && t->port ? port : NULL);
 }
 
-/* A syscall stop (si) of a task whose call was interrupted (t->intr): whether the call restarts
+/* A syscall stop (si) of a task whose call was interrupted (t->intr[]): whether the call restarts
  * or returns EINTR to the program. The kernel decides when it delivers the signal: no handler
  * (or SA_RESTART, ERESTARTNOINTR): the call is made again, its syscall instruction at the same
  * place, the same stack (its entry stop there; restart_syscall for some calls, not stopped by
  * the filter: its exit is this call's); a handler: it runs on a stack of its own, and its
  * rt_sigreturn's exit brings the program back where the call was, with -EINTR (reported here,
  * as the shim reports it) or with the call rewound to be made again. Its handler's own calls
- * stop elsewhere. A handler that never returns (siglongjmp) or makes more than INTR_STOPS
- * syscalls: the call is given up, and the program unobserved (its result is not known). Returns the call to take the exit
- * of (a restart_syscall), or -1. */
+ * stop elsewhere, and one of them interrupted in turn is awaited above it (decided first: a
+ * handler returns before the one it interrupted). A handler that never returns (siglongjmp: a
+ * stop where an outer call was, an inner one still awaited) or makes more than INTR_STOPS
+ * syscalls: the call is given up, and the program unobserved (its result is not known).
+ * Returns the call to take the exit of (a restart_syscall), or -1. */
 static int intr_decide(struct world *w, struct task *t, const struct sc_info *si)
 {
-	int i = t->intr;
+	unsigned k = t->nintr;
+	char why[200];
 
-	if (si->ip != t->intr_ip || si->sp != t->intr_sp) {
-		if (!--t->intr_left) {
-			char why[200];
+	while (k && (si->ip != t->intr[k - 1].ip || si->sp != t->intr[k - 1].sp))
+		k--;
+	if (!k) {
+		struct intr *top = &t->intr[t->nintr - 1];
+		if (!--top->left) {
 			snprintf(why, sizeof why, "process %d: an interrupted %s's result (restarted or -1 EINTR) not seen "
 				"within " STR(INTR_STOPS) " syscall stops (a signal handler making many calls, or left by "
-				"siglongjmp)", (int)t->proc->tgid, traced[i].call);
+				"siglongjmp)", (int)t->proc->tgid, traced[top->i].call);
 			unobserved(w, why);
-			t->intr = -1;
+			t->nintr--;
 		}
 		return -1;
 	}
-	t->intr = -1;
+	struct intr c = t->intr[k - 1];
+	if (k < t->nintr) {
+		snprintf(why, sizeof why, "process %d: an interrupted %s's result (restarted or -1 EINTR) not seen (its "
+			 "signal handler left by siglongjmp)", (int)t->proc->tgid, traced[t->intr[k].i].call);
+		unobserved(w, why);
+	}
+	t->nintr = k - 1;
 	if (si->op == INFO_EXIT && si->exit.is_error && si->exit.rval == -EINTR) {
-		t->pending = i, t->fd = t->intr_fd, t->port = t->intr_port;
+		t->pending = c.i, t->fd = c.fd, t->port = c.port;
 		on_exit_stop(w, t, si);
 	} else if (si->op == INFO_ENTRY && si->entry.nr == SYS_restart_syscall) {
-		t->fd = t->intr_fd, t->port = t->intr_port;
-		return i;
+		t->fd = c.fd, t->port = c.port;
+		return c.i;
 	}
 	return -1;
 }
 
 /* ---- filters added to a running program ---- */
 
-#define INJ_DEFERRED 1            /* a signal came first: added at the task's next call */
+#define INJ_DEFERRED 1            /* a stop came first: added at the task's next call */
 #define INJ_GONE 2                /* the task ended (dropped) */
 #define INJ_NONE 3                /* nothing done: not now, the task as it was */
 
@@ -1102,6 +1130,7 @@ static int wait_task(struct world *w, struct task *t, int *status)
 		return INJ_GONE;
 	}
 	if (WIFSTOPPED(*status) && *status >> 16 == PTRACE_EVENT_EXEC) {
+		t->masked = false;   /* the mask blocked was the ended thread's */
 		on_exec(w, t, t->tid);
 		t->defer = wants_filter(t->proc);   /* its handed-over TCP sockets: at its first call */
 		(void) ptrace(t->defer ? PTRACE_SYSCALL : PTRACE_CONT, t->tid, 0, 0);
@@ -1119,12 +1148,42 @@ static void note(struct world *w, const char *what, struct proc *p, long err)
 }
 
 
+/* The signals of a task a filter is being added to are blocked (add_filter()): its own mask back. */
+static void unmask(struct task *t)
+{
+	if (t->masked)
+		(void) ptrace(PTRACE_SETSIGMASK, t->tid, (void *)sizeof t->mask, &t->mask);
+	t->masked = false;
+}
+
+/* The filter for the new TCP sockets of the task's process is left to its next call (a stop
+ * came before the syscall instruction made for it: SIGSTOP, which cannot be blocked, or a
+ * signal where none could be blocked). Its signals' mask is put back. The task runs its own
+ * code first, the new fds' numbers known to it: that same task's next call adds the filter
+ * before it runs, but another thread of the process handed a number through memory, with no
+ * call, could use it unseen: said unobserved where the process has another thread. */
+static void deferred(struct world *w, struct task *t)
+{
+	char why[200];
+
+	unmask(t);
+	for (size_t i = 0; i < MAX_TASKS; i++)
+		if (w->tasks[i].tid && w->tasks[i].tid != t->tid && w->tasks[i].proc == t->proc) {
+			snprintf(why, sizeof why, "process %d: a filter for its new TCP sockets left to its thread's next call "
+				 "(stopped, or signalled, as it was added): its other threads' calls on them may go unseen "
+				 "until then", (int)t->proc->tgid);
+			unobserved(w, why);
+			return;
+		}
+}
+
 /* Makes the task, stopped in a syscall (its registers saved), call nr(a[0..5]); its result in
  * *ret. *entry: the task is at a call's entry (a seccomp or syscall-entry stop), and that call
- * becomes this one; else the syscall instruction before saved.rip runs once more (a signal may
- * come before it: the registers are put back to back, the task resumed with its signal and
- * PTRACE_SYSCALL, its call made again later: INJ_DEFERRED). Either way, the next call injected
- * reruns the instruction (*entry becomes false). 0, -errno, INJ_GONE or INJ_DEFERRED; the
+ * becomes this one; else the syscall instruction before saved.rip runs once more (a stop may
+ * come before it, a signal's where its signals could not be blocked (add_filter()), a group
+ * stop's: the registers are put back to back, the task resumed with its signal and
+ * PTRACE_SYSCALL, its call made again later: INJ_DEFERRED, deferred()). Either way, the next
+ * call injected reruns the instruction (*entry becomes false). 0, -errno, INJ_GONE or INJ_DEFERRED; the
  * caller puts back's registers back. */
 static int inject(struct world *w, struct task *t, const struct user_regs_struct *saved,
 		  const struct user_regs_struct *back, bool *entry, long nr, const uint64_t a[6], long *ret)
@@ -1153,6 +1212,7 @@ static int inject(struct world *w, struct task *t, const struct user_regs_struct
 			int sig = WSTOPSIG(status);
 			bool group_stop = status >> 16 == PTRACE_EVENT_STOP &&
 					  (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU);
+			deferred(w, t);
 			(void) ptrace(PTRACE_SETREGS, t->tid, 0, back);
 			if (group_stop)
 				(void) ptrace(PTRACE_LISTEN, t->tid, 0, 0);
@@ -1204,6 +1264,18 @@ static int add_filter(struct world *w, struct task *t, bool at_entry)
 		back.rip -= 2;
 		back.rax = saved.orig_rax;
 	}
+	/* Its signals blocked while the calls made for the filter run: a signal delivered before
+	 * one would run the program's own code first (its handler; or none: a signal ignored, the
+	 * program on, the new fds' numbers in hand), the filter left to its next call (deferred()).
+	 * Blocked, they stay pending and come with their own siginfo once the mask is put back.
+	 * Not after an interrupted call (-EINTR, -ERESTART*): a ppoll's or an epoll_pwait's
+	 * temporary mask is then the task's, the kernel to put its own back after the signal, and
+	 * PTRACE_SETSIGMASK would cancel that. */
+	long long rv = (long long)saved.rax;
+	uint64_t block = ~0ULL;
+	t->masked = (at_entry || (rv != -EINTR && (rv < -516 || rv > -512))) &&
+		    ptrace(PTRACE_GETSIGMASK, t->tid, (void *)sizeof t->mask, &t->mask) == 0 &&
+		    ptrace(PTRACE_SETSIGMASK, t->tid, (void *)sizeof block, &block) == 0;
 	for (int attempt = 0; attempt < 2; attempt++) {
 		bool all = attempt || p->want_all || p->added + 1 >= MAX_ADDED;
 		if (!p->scratch) {
@@ -1265,6 +1337,7 @@ static int add_filter(struct world *w, struct task *t, bool at_entry)
 		if (!all)
 			first = e;
 	}
+	unmask(t);
 	if (ptrace(PTRACE_SETREGS, t->tid, 0, &back) < 0)
 		return -errno;
 	if (e) {
@@ -1314,7 +1387,8 @@ static void on_exec(struct world *w, struct task *t, pid_t tid)
 		if (w->tasks[i].tid && w->tasks[i].proc == t->proc && w->tasks[i].tid != tid)
 			w->tasks[i].tid = 0;
 	if (t) {
-		t->pending = t->intr = -1;
+		t->pending = -1;
+		t->nintr = 0;
 		t->defer = false;
 	}
 	if (!t || !t->proc)
@@ -1365,9 +1439,43 @@ static void on_new_task(struct world *w, struct task *t, pid_t tid, int event)
 static const char *const needed[] = { "ptrace", "process_vm_readv", "process_vm_writev", "pidfd_open", "pidfd_getfd",
 				       "seccomp" };
 
+/* Installs the seccomp filter prog on the calling process, with flags; as the program does
+ * (tracer_child()): without CAP_SYS_ADMIN, a filter needs no_new_privs (setuid programs then run
+ * unprivileged). 0 or -1 (errno). */
+static int install(const struct sock_fprog *prog, unsigned flags)
+{
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, prog) == 0)
+		return 0;
+	if (errno != EACCES || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -1;
+	return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, prog) < 0 ? -1 : 0;
+}
+
+/* Whether a seccomp policy refuses installing a filter (it may allow the question, seccomp's
+ * GET_ACTION_AVAIL, and refuse this): an allow-all filter installed as the program installs its
+ * own (flags 0) and as the filters added to it are (TSYNC), in a vfork()ed child, not the
+ * tracer (a filter would cost each of its syscalls; a policy may kill): 0 or the errno. */
+static int filter_refused(void)
+{
+	struct sock_filter allow_all = BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	const struct sock_fprog allow = { 1, &allow_all };
+	int status = 0;
+	pid_t pid = vfork();
+
+	if (pid == 0)
+		_exit(install(&allow, 0) < 0 || install(&allow, SECCOMP_FILTER_FLAG_TSYNC) < 0 ?
+		      (errno > 0 && errno < 256 ? errno : EPERM) : 0);
+	if (pid < 0)
+		return errno;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return errno;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : EPERM;
+}
+
 /* Whether the tracer may make the calls it needs besides ptrace, tried on itself (what a
- * seccomp policy refuses, it refuses whatever the process; seccomp(2), which the program makes
- * to install its filter, asked whether SECCOMP_RET_TRACE is there): 0, or the errno of the first
+ * seccomp policy refuses, it refuses whatever the process; seccomp(2): asked whether
+ * SECCOMP_RET_TRACE is there, then filter_refused()). 0, or the errno of the first
  * refused, its index in needed[] in *which. Without them its reads of the program's memory
  * and fds fail, and calls would go unseen. */
 static int probe(int *which)
@@ -1381,7 +1489,8 @@ static int probe(int *which)
 	    (*which = 2, process_vm_writev(me, &there, 1, &here, 1, 0) != 1) ||
 	    (*which = 3, (pidfd = (int)syscall(SYS_pidfd_open, me, 0)) < 0) ||
 	    (*which = 4, (copy = (int)syscall(SYS_pidfd_getfd, pidfd, pidfd, 0)) < 0) ||
-	    (*which = 5, syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &(uint32_t){ SECCOMP_RET_TRACE }) < 0))
+	    (*which = 5, syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &(uint32_t){ SECCOMP_RET_TRACE }) < 0) ||
+	    (errno = filter_refused()))
 		e = errno ? errno : EPERM;
 	if (pidfd >= 0)
 		close(pidfd);
@@ -1446,7 +1555,7 @@ static _Noreturn void tracer_main(int report_fd, int ready_r, int go_w, int ans_
 			t->held_start = true;   /* a new task's first stop: not run before that event */
 			continue;
 		}
-		enum __ptrace_request how = t && (t->pending >= 0 || t->defer || t->intr >= 0) ? PTRACE_SYSCALL : PTRACE_CONT;
+		enum __ptrace_request how = t && (t->pending >= 0 || t->defer || t->nintr) ? PTRACE_SYSCALL : PTRACE_CONT;
 		int inject = 0, added = 0;
 		if (sig == (SIGTRAP | 0x80)) {
 			/* A syscall stop: the exit of a pending call, or the entry of the call where a
@@ -1454,7 +1563,7 @@ static _Noreturn void tracer_main(int report_fd, int ready_r, int go_w, int ans_
 			 * PTRACE_SYSCALL for a pending call: that call then was lost). */
 			struct sc_info si;
 			bool got = t && ptrace((enum __ptrace_request)GET_SYSCALL_INFO, tid, (void *)sizeof si, &si) > 0;
-			int restarted = got && t->intr >= 0 ? intr_decide(&w, t, &si) : -1;
+			int restarted = got && t->nintr ? intr_decide(&w, t, &si) : -1;
 			if (got && si.op == INFO_ENTRY) {
 				t->pending = restarted;
 				if (t->defer && wants_filter(t->proc) && restarted < 0) {
@@ -1472,7 +1581,7 @@ static _Noreturn void tracer_main(int report_fd, int ready_r, int go_w, int ans_
 				t->pending = -1;
 				t->defer = t->defer && wants_filter(t->proc);
 			}
-			how = t && (t->defer || t->pending >= 0 || t->intr >= 0) ? PTRACE_SYSCALL : PTRACE_CONT;
+			how = t && (t->defer || t->pending >= 0 || t->nintr) ? PTRACE_SYSCALL : PTRACE_CONT;
 		} else if (event == PTRACE_EVENT_SECCOMP) {
 			how = t && on_seccomp(&w, t) ? PTRACE_SYSCALL : PTRACE_CONT;
 			if (t && wants_filter(t->proc)) {
@@ -1580,13 +1689,7 @@ int tracer_child(const struct tracer *t)
 		return -ECHILD;   /* the tracer died */
 	if (e)
 		return -e;
-	/* Without CAP_SYS_ADMIN, a filter needs no_new_privs (setuid programs then run unprivileged). */
-	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &t->prog) < 0) {
-		if (errno != EACCES || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
-		    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &t->prog) < 0)
-			return -errno;
-	}
-	return 0;
+	return install(&t->prog, 0) < 0 ? -errno : 0;
 }
 
 void tracer_forked(struct tracer *t)
