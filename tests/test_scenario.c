@@ -437,6 +437,13 @@ static void test_exec_steps(void **state)
 	assert_non_null(strstr(parse_bad(HEAD "await output server.web \"x\"\n"), "started by an earlier 'exec'"));
 	assert_non_null(strstr(parse_bad(HEAD "server.web exec true\nexpect output server.web x\n"), "in double quotes"));
 	assert_non_null(strstr(parse_bad(HEAD "await listen server 0\n"), "port from 1 to 65535"));
+
+	/* A comment whose second word is 'exec' is a comment, not an exec step of host '#'. */
+	s = parse_ok(HEAD "# exec the client below\n  # server exec x\nserver listen 5000\n");
+	assert_int_equal(s->nsteps, 1);
+	assert_int_equal(s->steps[0].kind, STEP_OP);
+	assert_string_equal(s->steps[0].op.name, "listen");
+	scenario_free(s);
 }
 
 /* exec's 'observe MODE' (who sees the program's own calls), before or after 'port N'. */

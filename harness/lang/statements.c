@@ -820,6 +820,8 @@ static bool line_words(const char *line, const char *kw)
  * MATCH_HOST its second word (whatever the first: parse_exec names an unknown host). */
 static const struct statement *raw_statement(const char *line)
 {
+	if (*line == '#') /* a comment, whatever its words ('# exec the client') */
+		return NULL;
 	for (size_t i = 0; i < NSTATEMENTS; i++) {
 		const struct statement *e = &statements[i];
 		if (!(e->flags & STMT_RAW))
