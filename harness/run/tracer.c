@@ -363,18 +363,18 @@ bool tracer_wanted(const char *path, char *const argv[])
 {
 	if (exe_kind(path) > 0)
 		return true;
-	/* A word with a slash that names an executable file: what a shell's command line runs. */
+	/* A word of the command line naming a static or Go executable as execvp would find it (with
+	 * a slash as it is, else on PATH): what a shell's command line runs, as the shim's
+	 * scan_command() would find it, too late. */
 	for (size_t i = 1; argv[0] && argv[i]; i++)
 		for (const char *w = argv[i]; *w;) {
-			w += strspn(w, " \t\n;&|()'\"");
-			size_t n = strcspn(w, " \t\n;&|()'\"");
-			char word[4096];
-			struct stat st;
-			if (n && n < sizeof word && memchr(w, '/', n)) {
+			w += strspn(w, " \t\n;&|()<>'\"`");
+			size_t n = strcspn(w, " \t\n;&|()<>'\"`");
+			char word[1024], found[4096];
+			if (n && n < sizeof word) {
 				memcpy(word, w, n);
 				word[n] = 0;
-				if (stat(word, &st) == 0 && S_ISREG(st.st_mode) && access(word, X_OK) == 0 &&
-				    exe_kind(word) > 0)
+				if (exe_find(word, found, sizeof found) == 0 && exe_kind(found) > 0)
 					return true;
 			}
 			w += n;

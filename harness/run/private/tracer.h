@@ -22,8 +22,8 @@
 struct tracer;
 
 /* What 'observe auto' decides for argv (argv[0] found at path): whether the tracer is needed,
- * because the program, or an executable its command line names by a path (as in
- * sh -c "exec ./client"), is a static or a Go binary. */
+ * because the program, or an executable a word of its command line names (by a path or on
+ * PATH, as in sh -c "exec client"), is a static or a Go binary. */
 bool tracer_wanted(const char *path, char *const argv[]);
 
 /* Starts the tracer process. Its reports go to report_fd (a SOCK_SEQPACKET end; the tracer
