@@ -259,6 +259,18 @@ int step_call(struct run *r, const struct step *st)
 				memcpy(obs + len, ", ", 2);
 			len += strlen(obs + len);
 		}
+	/* None since the call an earlier line matched: say so where some came before it (the
+	 * lines' order, not the program, may be what is wrong). */
+	size_t earlier = n, count = 0;
+	for (size_t i = 0; !obs[0] && i < a->call_cursor && i < n; i++)
+		if (strcmp(calls[i].call, st->call.name) == 0)
+			earlier = i, count++;
+	if (earlier < n) {
+		char last[96];
+		describe_call(last, sizeof last, st->call.name, true, calls[earlier].ret, calls[earlier].err);
+		snprintf(obs, sizeof obs, "no such call after the one an earlier line matched; %zu before it, the last %s "
+			 "at %.1f ms", count, last, (double)run_ms(r, calls[earlier].t_us));
+	}
 	if (st->call.waits)
 		snprintf(within, sizeof within, " within %d ms", run_bound(r, st));
 	return run_failf(r, "%s: no %s%s\n  expected: %s\n  observed: %s (%s)", a->full, exp,
