@@ -25,8 +25,11 @@
  * readable and writable) and is not reported.
  *
  * one message per report (the fd is a SOCK_SEQPACKET socket). When the controller is slow and
- * the socket's buffer is full, reports are dropped, never waited for, and the next one that
- * gets through is preceded by "dropped N". The program's behaviour is unchanged: the real
+ * the socket's buffer is full, reports are dropped, never waited for, and counted: "dropped N"
+ * goes before the next report (none goes out before it), and at the process's end (exit,
+ * _exit) or exec, given up to a second there for room: tcpfault must learn of every drop (an
+ * expectation that a call is absent cannot be judged without). Only a SIGKILLed process's last
+ * drops go unsaid. The program's behaviour is unchanged: the real
  * function's result and errno are what it gets back. Without TCPFAULT_SHIM_FD nothing is sent.
  *
  * It also keeps its report socket from the program (close, close_range, closefrom, dup2, dup3:
@@ -71,9 +74,11 @@ static unsigned long dropped;
 static char *env_fd;   /* TCPFAULT_SHIM_FD's value, rewritten in place when the socket moves */
 
 /* A child of fork() has only the thread that forked: the others' sends in flight then are
- * none of its own, and move_report must not wait for them. */
+ * none of its own, and move_report must not wait for them; the drops not yet said are the
+ * parent's to say. */
 static void forked(void)
 {
+	__atomic_store_n(&dropped, 0, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&report_users[0], 0, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&report_users[1], 0, __ATOMIC_SEQ_CST);
 }
@@ -175,8 +180,8 @@ static char *put_num(char *p, char *end, long long v)
 /* Counted in report_users from before it reads the fd until the send returns: move_report waits
  * for the sends that may hold the old number. The generation read again once counted: either the
  * move (sequentially consistent) sees this send counted, or this send sees the new generation and
- * takes its fd instead (a few times at most: then it is dropped). */
-static void send_msg(const char *msg, size_t len)
+ * takes its fd instead (a few times at most: then it is not sent). Whether it was sent. */
+static bool send_msg(const char *msg, size_t len)
 {
 	long r = -1;
 
@@ -190,10 +195,39 @@ static void send_msg(const char *msg, size_t len)
 		}
 		__atomic_sub_fetch(users, 1, __ATOMIC_SEQ_CST);
 	}
-	if (r < 0)
-		__atomic_add_fetch(&dropped, 1, __ATOMIC_RELAXED);
+	return r >= 0;
 }
 
+/* Says how many reports were dropped since last said: whether it was said (or none were). The
+ * count is taken back if it could not be sent, never lost: tcpfault must learn of every drop, as
+ * an expectation that a call is absent (or comes in order) cannot be judged without them. */
+static bool send_dropped(void)
+{
+	char msg[40];
+	unsigned long d = __atomic_exchange_n(&dropped, 0, __ATOMIC_SEQ_CST);
+
+	if (!d)
+		return true;
+	char *p = put_num(put_str(msg, msg + sizeof msg, "dropped "), msg + sizeof msg, (long long)d);
+	if (send_msg(msg, (size_t)(p - msg)))
+		return true;
+	__atomic_add_fetch(&dropped, d, __ATOMIC_SEQ_CST);
+	return false;
+}
+
+/* Before the process ends or execs (its count would go with it), the drops not yet said, given
+ * up to a second for room in the report socket: only a process that dropped reports waits. */
+static void send_dropped_last(void)
+{
+	for (int i = 0; i < 10 && report_fd >= 0 && !send_dropped(); i++) {
+		struct pollfd pfd = { .fd = (int)(uint32_t)__atomic_load_n(&report_at, __ATOMIC_SEQ_CST), .events = POLLOUT };
+		struct timespec t = { .tv_nsec = 100000000 };
+		(void) syscall(SYS_ppoll, &pfd, 1, &t, NULL, 8);
+	}
+}
+
+/* A report goes out only once the drops before it are said: a report tcpfault has read tells it
+ * of every drop before it (in the thread that made it). */
 static void report_args(const char *call, int fd, long long ret, int err, const char *args)
 {
 	char msg[160], *p = msg, *end = msg + sizeof msg;
@@ -201,11 +235,9 @@ static void report_args(const char *call, int fd, long long ret, int err, const 
 	const char *en = ret < 0 ? peer_errno_name(err) : NULL;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	unsigned long d = __atomic_exchange_n(&dropped, 0, __ATOMIC_RELAXED);
-	if (d) {
-		p = put_num(put_str(p, end, "dropped "), end, (long long)d);
-		send_msg(msg, (size_t)(p - msg));
-		p = msg;
+	if (!send_dropped()) {
+		__atomic_add_fetch(&dropped, 1, __ATOMIC_SEQ_CST);
+		return;
 	}
 	p = put_str(p, end, call);
 	p = put_num(put_str(p, end, " "), end, fd);
@@ -215,13 +247,35 @@ static void report_args(const char *call, int fd, long long ret, int err, const 
 	p = put_num(put_str(p, end, " "), end, (long long)syscall(SYS_getpid));
 	if (args)
 		p = put_str(put_str(p, end, " "), end, args);
-	send_msg(msg, (size_t)(p - msg));
+	if (!send_msg(msg, (size_t)(p - msg)))
+		__atomic_add_fetch(&dropped, 1, __ATOMIC_SEQ_CST);
 }
 
 static void report(const char *call, int fd, long long ret, int err)
 {
 	report_args(call, fd, ret, err, NULL);
 }
+
+/* The end of the process: exit() runs this; _exit() and _Exit() are wrapped below. */
+__attribute__((destructor)) static void shim_fini(void)
+{
+	send_dropped_last();
+}
+
+/* exit() says the drops not yet said in shim_fini(); a program that ends with _exit() (a busy
+ * loop's thread that got its answer, a child after fork) says them here. */
+EXPORT _Noreturn void _exit(int status)
+{
+	static void *slot;
+	void (*f)(int) = (void (*)(int))real("_exit", &slot);
+
+	send_dropped_last();
+	if (f)
+		f(status);
+	syscall(SYS_exit_group, status);
+	__builtin_unreachable();
+}
+EXPORT _Noreturn void _Exit(int status) __attribute__((alias("_exit")));
 
 /* The body of every wrapper: errno as the program left it while we look at fd, the real
  * call, errno saved at once, the report, errno restored. */
@@ -339,8 +393,8 @@ WRAP(int, shutdown, "shutdown", fd, (fd, how), int fd, int how)
 
 static void unobserved(const char *why)
 {
-	if (report_fd >= 0)
-		send_msg(why, strlen(why));
+	if (report_fd >= 0 && !send_msg(why, strlen(why)))
+		__atomic_add_fetch(&dropped, 1, __ATOMIC_SEQ_CST);   /* an error all the same (program.c) */
 }
 
 #define MOVE_WAIT_NS 100000000L   /* 100 ms: a send preempted, or a thread stopped, outlasts it */
@@ -362,7 +416,8 @@ static void await_senders(uint32_t gen, int old)
 			p = put_num(put_str(p, end, "note a report being sent when the shim moved its report socket off fd "), end, old);
 			p = put_str(p, end, " (the program's dup2) outlasted 100 ms: it may have gone into the program's "
 				    "own file there");
-			send_msg(msg, (size_t)(p - msg));
+			if (!send_msg(msg, (size_t)(p - msg)))
+				__atomic_add_fetch(&dropped, 1, __ATOMIC_SEQ_CST);
 			return;
 		}
 		syscall(SYS_sched_yield);
@@ -626,6 +681,7 @@ static bool traced(void)
 
 static void exec_check(const char *path)
 {
+	send_dropped_last();   /* the exec would take the count with it */
 	if (report_fd < 0 || !path)
 		return;
 	int saved = errno;
@@ -647,6 +703,7 @@ static void exec_check_p(const char *file)
 	char path[4096];
 	int saved = errno;
 
+	send_dropped_last();
 	if (report_fd >= 0 && file && exe_find(file, path, sizeof path) == 0)
 		exec_check(path);
 	errno = saved;

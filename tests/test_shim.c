@@ -190,6 +190,88 @@ static void test_move_race(void **state)
 		assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+/* ---- dropped reports: every one counted, those just before the end too (review H3) ---- */
+
+enum { DROP_CALLS = 2000 };
+
+/* The child, with the shim preloaded and its report socket's send buffer made as small as the
+ * kernel allows: DROP_CALLS reported calls, most of them dropped (nothing reads them yet), then
+ * a byte on fd 'done' and the end, by _exit() or by returning from main (exit()). */
+static int child_drops(int done, bool quick)
+{
+	char c;
+	int fd = socket(AF_INET, SOCK_STREAM, 0), small = 1;
+	const char *v = getenv("TCPFAULT_SHIM_FD");
+
+	if (fd < 0 || !v || setsockopt(atoi(v), SOL_SOCKET, SO_SNDBUF, &small, sizeof small) < 0)
+		return 10;
+	for (int i = 0; i < DROP_CALLS; i++)
+		(void) !read(fd, &c, 1);   /* ENOTCONN, reported */
+	if (write(done, "x", 1) != 1)
+		return 11;
+	if (quick)
+		_exit(0);
+	return 0;
+}
+
+/* The reports and the drops said add up to the calls made: the drops just before the end are
+ * said at the end. Before, they rode on the next report only, and there was none. */
+static void drops_counted(const char *how)
+{
+	int sv[2], p[2], status;
+	char env[64], preload[4200], msg[256], done[16];
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
+	assert_int_equal(pipe(p), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(sv[0]);
+		close(p[0]);
+		snprintf(env, sizeof env, "%05d", sv[1]);
+		snprintf(preload, sizeof preload, "LD_PRELOAD=%s", shim);
+		snprintf(done, sizeof done, "%d", p[1]);
+		setenv("TCPFAULT_SHIM_FD", env, 1);
+		putenv(preload);
+		execl(self, self, how, done, (char *)NULL);
+		_exit(127);
+	}
+	close(sv[1]);
+	close(p[1]);
+	/* Nothing read until the child has made its calls: its buffer full, most are dropped. */
+	struct pollfd pfd = { .fd = p[0], .events = POLLIN };
+	assert_int_equal(poll(&pfd, 1, 30000), 1);
+	unsigned long reports = 0, said = 0;
+	for (;;) {
+		pfd = (struct pollfd){ .fd = sv[0], .events = POLLIN };
+		assert_int_equal(poll(&pfd, 1, 10000), 1);   /* a report, or the end (within the shim's 1 s) */
+		ssize_t n = recv(sv[0], msg, sizeof msg - 1, 0);
+		if (n <= 0)
+			break;
+		msg[n] = 0;
+		struct shim_report r;
+		assert_int_equal(program_shim_parse(msg, &r), 0);
+		if (r.dropped)
+			said += r.dropped;
+		else
+			reports++;
+	}
+	close(sv[0]);
+	close(p[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	fprintf(stderr, "%s: %lu reports, %lu dropped\n", how, reports, said);
+	assert_true(said > 0);
+	assert_int_equal(reports + said, DROP_CALLS);
+}
+
+static void test_drops_at_exit(void **state)
+{
+	drops_counted("--drops-exit");
+	drops_counted("--drops-_exit");
+}
+
 static void test_format(void **state)
 {
 	struct shim_report r;
@@ -272,6 +354,8 @@ int main(int argc, char **argv)
 		return child_main();
 	if (argc == 2 && strcmp(argv[1], "--race") == 0)
 		return child_race();
+	if (argc == 3 && strncmp(argv[1], "--drops", 7) == 0)
+		return child_drops(atoi(argv[2]), strcmp(argv[1], "--drops-_exit") == 0);
 	if (argc != 2) {
 		fprintf(stderr, "usage: test-shim PATH-TO-libtcpfault-shim.so\n");
 		return 2;
@@ -288,6 +372,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_format),
 		cmocka_unit_test(test_preloaded),
 		cmocka_unit_test(test_move_race),
+		cmocka_unit_test(test_drops_at_exit),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -350,6 +350,29 @@ static bool group_running(const struct program *p)
 	return any;
 }
 
+/* The reports waiting, at most 4096 (a turn of the loop stays short while a program reports
+ * without pause): whether more may wait. */
+static bool take_reports(struct programs *ps, struct program *p)
+{
+	for (int i = 0; p->shim_fd >= 0 && i < 4096; i++) {
+		char msg[256];
+		ssize_t n = recv(p->shim_fd, msg, sizeof msg - 1, MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0 && group_running(p))
+				unobservable(p, "the shim's report socket was closed by the program (close-on-exec or a raw "
+					     "close): its calls from then on are not reported");
+			if (n == 0 || errno != EAGAIN)
+				close_fdp(&p->shim_fd);
+			return false;
+		}
+		msg[n] = 0;
+		take_call(ps, p, msg);
+	}
+	return p->shim_fd >= 0;
+}
+
 static void take_one(struct programs *ps, struct program *p)
 {
 	/* An exec of the leader since we last looked (a wrapper handing over to a static binary). */
@@ -379,22 +402,7 @@ static void take_one(struct programs *ps, struct program *p)
 			stream_add(&p->out[k], chunk, (size_t)n, TEXT_MAX);
 		}
 	}
-	for (int i = 0; p->shim_fd >= 0 && i < 4096; i++) {
-		char msg[256];
-		ssize_t n = recv(p->shim_fd, msg, sizeof msg - 1, MSG_DONTWAIT);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			if (n == 0 && group_running(p))
-				unobservable(p, "the shim's report socket was closed by the program (close-on-exec or a raw "
-					     "close): its calls from then on are not reported");
-			if (n == 0 || errno != EAGAIN)
-				close_fdp(&p->shim_fd);
-			break;
-		}
-		msg[n] = 0;
-		take_call(ps, p, msg);
-	}
+	(void) take_reports(ps, p);
 }
 
 void programs_take(void *set, const struct pollfd *fds, unsigned nfds)
@@ -459,6 +467,10 @@ void programs_free(struct programs *ps)
 		int status;
 		while (waitpid(p->pid, &status, 0) < 0 && errno == EINTR)
 			;
+		/* Reports dropped: not every call was seen either. */
+		if (p->dropped && p->observed)
+			unobservable(p, "%lu reports of its calls were dropped (tcpfault read them more slowly than the "
+				     "program made calls)", p->dropped);
 		result_add_program(ps->res, p->a.full, p->argv, p->pid, p->observed && !p->why[0], p->observer ? p->observer : "none",
 				   p->why, p->out[0].head, (long long)p->out[0].lost,
 				   p->out[1].head, (long long)p->out[1].lost, (long long)p->dropped);
@@ -906,6 +918,19 @@ static const char *program_unobserved(struct actor *a)
 	return p->why[0] ? p->why : NULL;
 }
 
+/* How many reports of its calls were dropped (the report socket full: tcpfault read them more
+ * slowly than the program made calls), as far as its observer has said; what waits in the
+ * socket is taken in first (bounded: a program may report as fast as they are read). */
+static unsigned long program_dropped(struct actor *a)
+{
+	struct program *p = (struct program *)a;
+
+	take_one(p->ps, p);
+	for (int i = 0; i < 64 && take_reports(p->ps, p); i++)
+		;
+	return p->dropped;
+}
+
 bool program_output_has(const struct program *p, const char *text)
 {
 	return stream_has(&p->out[0], text) || stream_has(&p->out[1], text);
@@ -1008,7 +1033,7 @@ static void program_last_words(const struct actor *a, char *buf, size_t len)
 
 static const struct actor_ops program_ops = {
 	.signal = program_signal, .ended = program_ended, .last_words = program_last_words,
-	.calls = program_actor_calls, .unobserved = program_unobserved,
+	.calls = program_actor_calls, .unobserved = program_unobserved, .dropped = program_dropped,
 };
 
 /* ---- the shim's reports ---- */

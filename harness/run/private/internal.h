@@ -67,6 +67,9 @@ struct actor_ops {
 	/* Why not every call it made can be seen (a static binary in its exec chain, io_uring), or
 	 * NULL: an expectation on its calls is then tcpfault's blind spot, an error. */
 	const char *(*unobserved)(struct actor *a);
+	/* How many reports of its calls were lost on the way (0 for a peer): an expectation that a
+	 * call is absent, or comes after another, cannot be judged then (steps-programs.c). */
+	unsigned long (*dropped)(struct actor *a);
 };
 
 struct actor {
