@@ -4,7 +4,9 @@
  * program's own socket calls. It wraps connect, accept, accept4, read, write, recv, send,
  * recvfrom, sendto, recvmsg, sendmsg, readv, writev (preadv2, pwritev2 under these names),
  * recvmmsg, sendmmsg, sendfile, splice, shutdown, close,
- * getsockopt(SO_ERROR), poll, ppoll, epoll_wait and epoll_pwait; each calls the
+ * getsockopt(SO_ERROR), poll, ppoll, epoll_wait, epoll_pwait and epoll_pwait2 (and glibc's
+ * fortified __read_chk, __recv_chk, __recvfrom_chk, __poll_chk, __ppoll_chk and its other
+ * exported names __read, __write, __send, __connect, __close, __poll); each calls the
  * real function (dlsym(RTLD_NEXT)), saves errno on the next line, and, when the fd is an
  * AF_INET or AF_INET6 socket, sends one report to the fd named by TCPFAULT_SHIM_FD:
  *
@@ -331,6 +333,14 @@ WRAP(ssize_t, recvfrom, "recv", fd, (fd, buf, n, flags, addr, len), int fd, void
      struct sockaddr *addr, socklen_t *len)
 WRAP(ssize_t, sendto, "send", fd, (fd, buf, n, flags, addr, len), int fd, const void *buf, size_t n, int flags,
      const struct sockaddr *addr, socklen_t len)
+/* glibc's fortified entry points (-D_FORTIFY_SOURCE, on by default in Ubuntu's gcc: a read into
+ * a buffer whose size the compiler knows, with a length it does not, calls __read_chk), which
+ * reach the kernel without going through read, recv or recvfrom: reported under those names. */
+WRAP(ssize_t, __read_chk, "read", fd, (fd, buf, n, buflen), int fd, void *buf, size_t n, size_t buflen)
+WRAP(ssize_t, __recv_chk, "recv", fd, (fd, buf, n, buflen, flags), int fd, void *buf, size_t n, size_t buflen,
+     int flags)
+WRAP(ssize_t, __recvfrom_chk, "recv", fd, (fd, buf, n, buflen, flags, addr, len), int fd, void *buf, size_t n,
+     size_t buflen, int flags, struct sockaddr *addr, socklen_t *len)
 WRAP(ssize_t, recvmsg, "recvmsg", fd, (fd, msg, flags), int fd, struct msghdr *msg, int flags)
 WRAP(ssize_t, sendmsg, "sendmsg", fd, (fd, msg, flags), int fd, const struct msghdr *msg, int flags)
 WRAP(ssize_t, readv, "readv", fd, (fd, iov, n), int fd, const struct iovec *iov, int n)
@@ -655,10 +665,40 @@ WAIT(__poll_chk, report_poll(fds, n, ret), (fds, n, timeout, fdslen), struct pol
      size_t fdslen)
 WAIT(ppoll, report_poll(fds, n, ret), (fds, n, t, mask), struct pollfd *fds, nfds_t n, const struct timespec *t,
      const sigset_t *mask)
+WAIT(__ppoll_chk, report_poll(fds, n, ret), (fds, n, t, mask, fdslen), struct pollfd *fds, nfds_t n,
+     const struct timespec *t, const sigset_t *mask, size_t fdslen)
 WAIT(epoll_wait, report_epoll(epfd, ev, ret), (epfd, ev, max, timeout), int epfd, struct epoll_event *ev, int max,
      int timeout)
 WAIT(epoll_pwait, report_epoll(epfd, ev, ret), (epfd, ev, max, timeout, mask), int epfd, struct epoll_event *ev,
      int max, int timeout, const sigset_t *mask)
+
+/* epoll_pwait2 (glibc 2.35 on): a program that looks it up (dlsym) on an older glibc finds this
+ * one, and gets what the real lookup would have said: no such call. */
+EXPORT int epoll_pwait2(int epfd, struct epoll_event *ev, int max, const struct timespec *t, const sigset_t *mask)
+{
+	static void *slot;
+	int (*f)(int, struct epoll_event *, int, const struct timespec *, const sigset_t *) =
+		(int (*)(int, struct epoll_event *, int, const struct timespec *, const sigset_t *))real("epoll_pwait2", &slot);
+	if (!f) {
+		errno = ENOSYS;
+		return -1;
+	}
+	int ret = f(epfd, ev, max, t, mask);
+	int err = errno;
+	if (report_fd >= 0 && ret > 0)
+		report_epoll(epfd, ev, ret);
+	errno = err;
+	return ret;
+}
+
+/* The other names glibc exports for calls wrapped above (GLIBC_2.2.5, not private: a program
+ * may link to them): the same wrappers. */
+EXPORT ssize_t __read(int fd, void *buf, size_t n) __attribute__((alias("read")));
+EXPORT ssize_t __write(int fd, const void *buf, size_t n) __attribute__((alias("write")));
+EXPORT ssize_t __send(int fd, const void *buf, size_t n, int flags) __attribute__((alias("send")));
+EXPORT int __connect(int fd, const struct sockaddr *addr, socklen_t len) __attribute__((alias("connect")));
+EXPORT int __close(int fd) __attribute__((alias("close")));
+EXPORT int __poll(struct pollfd *fds, nfds_t n, int timeout) __attribute__((alias("poll")));
 
 /* ---- an exec the shim cannot follow: a static executable (no PT_INTERP: LD_PRELOAD cannot load
  * the shim into it) or a Go program (its runtime makes its syscalls itself), run by the program

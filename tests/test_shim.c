@@ -2,7 +2,8 @@
 /*
  * Unit tests of the shim (peers/shim.c) and its report format: this program runs itself again
  * with the shim preloaded; the child makes socket calls that fail without any network
- * (read, readv, recvfrom, recvmmsg and shutdown on an unconnected TCP socket: ENOTCONN; writev,
+ * (read, readv, recvfrom, glibc's fortified __read_chk, __recv_chk, __recvfrom_chk, recvmmsg and
+ * shutdown on an unconnected TCP socket: ENOTCONN; poll, ppoll, epoll_pwait2: POLLHUP; writev,
  * sendto, sendmmsg: EPIPE; preadv2, pwritev2 at offset 0: ESPIPE) and a read of a pipe, which must
  * not be reported; the parent parses the reports with program_shim_parse() and checks that
  * they name each call, its fd, its result and errno, and that the child's errno was left as
@@ -23,6 +24,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <sys/epoll.h>
 #include <sys/wait.h>
 #include <cmocka.h>
 
@@ -31,6 +33,15 @@
 #include "run.h"
 
 static const char *self, *shim;
+
+/* glibc's, declared by its headers only in a fortified build */
+extern ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen);
+extern ssize_t __recv_chk(int fd, void *buf, size_t n, size_t buflen, int flags);
+extern ssize_t __recvfrom_chk(int fd, void *buf, size_t n, size_t buflen, int flags, struct sockaddr *addr,
+			      socklen_t *len);
+extern int __poll_chk(struct pollfd *fds, nfds_t n, int timeout, size_t fdslen);
+extern int __ppoll_chk(struct pollfd *fds, nfds_t n, const struct timespec *t, const sigset_t *mask, size_t fdslen);
+extern ssize_t __read(int fd, void *buf, size_t n);
 
 /* The child, with the shim preloaded: exits 0 if every errno it saw is the real one. */
 static int child_main(void)
@@ -64,12 +75,30 @@ static int child_main(void)
 		return 24;
 	if (recvfrom(fd, &c, 1, 0, NULL, NULL) != -1 || errno != ENOTCONN)
 		return 17;
+	/* glibc's fortified entry points and exported aliases (review H1): reported as read, recv */
+	if (__read_chk(fd, &c, 1, 1) != -1 || errno != ENOTCONN)
+		return 40;
+	if (__recv_chk(fd, &c, 1, 1, 0) != -1 || errno != ENOTCONN)
+		return 41;
+	if (__recvfrom_chk(fd, &c, 1, 1, 0, NULL, NULL) != -1 || errno != ENOTCONN)
+		return 42;
+	if (__read(fd, &c, 1) != -1 || errno != ENOTCONN)
+		return 43;
 	if (sendto(fd, &c, 1, MSG_NOSIGNAL, NULL, 0) != -1 || errno != EPIPE)
 		return 18;
 	if (recvmmsg(fd, &mm, 1, 0, NULL) != -1 || errno != ENOTCONN)
 		return 19;
 	if (sendmmsg(fd, &mm, 1, MSG_NOSIGNAL) != -1 || errno != EPIPE)
 		return 20;
+	/* the waits, fortified or not: an unconnected socket is hung up (POLLHUP), reported */
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct epoll_event ev = { .events = EPOLLIN }, got;
+	int ep = epoll_create1(0);
+	if (__poll_chk(&pfd, 1, 0, sizeof pfd) != 1 || __ppoll_chk(&pfd, 1, &(struct timespec){ 0 }, NULL, sizeof pfd) != 1)
+		return 44;
+	if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) < 0 || epoll_pwait2(ep, &got, 1, &(struct timespec){ 0 }, NULL) != 1)
+		return 45;
+	close(ep);
 	errno = 0;
 	if (shutdown(fd, SHUT_RDWR) != -1 || errno != ENOTCONN)
 		return 12;
@@ -324,7 +353,9 @@ static void test_preloaded(void **state)
 		{ "read", -1, ENOTCONN }, { "readv", -1, ENOTCONN }, { "writev", -1, EPIPE },
 		{ "readv", -1, ENOTCONN }, { "writev", -1, EPIPE }, { "readv", -1, ESPIPE },
 		{ "writev", -1, ESPIPE }, { "recv", -1, ENOTCONN },
+		{ "read", -1, ENOTCONN }, { "recv", -1, ENOTCONN }, { "recv", -1, ENOTCONN }, { "read", -1, ENOTCONN },
 		{ "send", -1, EPIPE }, { "recvmmsg", -1, ENOTCONN }, { "sendmmsg", -1, EPIPE },
+		{ "poll", 1, 0 }, { "poll", 1, 0 }, { "epoll_wait", 1, 0 },
 		{ "shutdown", -1, ENOTCONN }, { "close", 0, 0 },
 	};
 	char msg[256];
