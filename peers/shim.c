@@ -27,11 +27,11 @@
  * readable and writable) and is not reported.
  *
  * one message per report (the fd is a SOCK_SEQPACKET socket). When the controller is slow and
- * the socket's buffer is full, reports are dropped, never waited for, and counted: "dropped N"
- * goes before the next report (none goes out before it), and at the process's end (exit,
- * _exit) or exec, given up to a second there for room: tcpfault must learn of every drop (an
- * expectation that a call is absent cannot be judged without). Only a SIGKILLed process's last
- * drops go unsaid. The program's behaviour is unchanged: the real
+ * the socket's buffer is three quarters full, reports are dropped, never waited for, and
+ * counted: "dropped N" goes before the next report (none goes out before it), and at the
+ * process's end (exit, _exit) or exec, into the quarter kept for it: tcpfault must learn of every
+ * drop (an expectation that a call is absent cannot be judged without). Only a SIGKILLed
+ * process's last drops go unsaid. The program's behaviour is unchanged: the real
  * function's result and errno are what it gets back. Without TCPFAULT_SHIM_FD nothing is sent.
  *
  * It also keeps its report socket from the program (close, close_range, closefrom, dup2, dup3:
@@ -59,6 +59,7 @@
 #include <signal.h>
 #include <sys/epoll.h>
 #include <netinet/in.h>
+#include <linux/sock_diag.h>
 #include <spawn.h>
 
 #include "exe.h"
@@ -179,11 +180,27 @@ static char *put_num(char *p, char *end, long long v)
 	return p;
 }
 
+/* The quarter of the report socket's buffer kept for what must not be lost: "dropped N" and
+ * "unobserved ..." go there when reports have filled the rest (a report is dropped at three
+ * quarters), so the count goes out at once, at the process's end too: waiting there for room
+ * would let the program's other threads run on (a thread that _exit()s on an error while others
+ * spin would end the process later, and otherwise). */
+static bool room_for_report(int fd)
+{
+	uint32_t mem[SK_MEMINFO_VARS];
+	socklen_t len = sizeof mem;
+
+	if (syscall(SYS_getsockopt, fd, SOL_SOCKET, SO_MEMINFO, mem, &len) < 0 || len < sizeof mem)
+		return true;   /* cannot tell: the kernel's own limit stays */
+	return mem[SK_MEMINFO_WMEM_ALLOC] < mem[SK_MEMINFO_SNDBUF] / 4 * 3;
+}
+
 /* Counted in report_users from before it reads the fd until the send returns: move_report waits
  * for the sends that may hold the old number. The generation read again once counted: either the
  * move (sequentially consistent) sees this send counted, or this send sees the new generation and
- * takes its fd instead (a few times at most: then it is not sent). Whether it was sent. */
-static bool send_msg(const char *msg, size_t len)
+ * takes its fd instead (a few times at most: then it is not sent). A report (not a note) is not
+ * sent into the last quarter of the buffer. Whether it was sent. */
+static bool send_msg(const char *msg, size_t len, bool is_report)
 {
 	long r = -1;
 
@@ -192,7 +209,8 @@ static bool send_msg(const char *msg, size_t len)
 		int *users = &report_users[(st >> 32) & 1];
 		__atomic_add_fetch(users, 1, __ATOMIC_SEQ_CST);
 		if (__atomic_load_n(&report_at, __ATOMIC_SEQ_CST) == st) {
-			r = syscall(SYS_sendto, (int)(uint32_t)st, msg, len, MSG_DONTWAIT | MSG_NOSIGNAL, NULL, 0);
+			if (!is_report || room_for_report((int)(uint32_t)st))
+				r = syscall(SYS_sendto, (int)(uint32_t)st, msg, len, MSG_DONTWAIT | MSG_NOSIGNAL, NULL, 0);
 			tries = 4;
 		}
 		__atomic_sub_fetch(users, 1, __ATOMIC_SEQ_CST);
@@ -202,8 +220,9 @@ static bool send_msg(const char *msg, size_t len)
 
 /* Says how many reports were dropped since last said: whether it was said (or none were). The
  * count is taken back if it could not be sent, never lost: tcpfault must learn of every drop, as
- * an expectation that a call is absent (or comes in order) cannot be judged without them. */
-static bool send_dropped(void)
+ * an expectation that a call is absent (or comes in order) cannot be judged without them. Before
+ * a report (last false) it is a report as to room: the kept quarter is for the last word. */
+static bool send_dropped(bool last)
 {
 	char msg[40];
 	unsigned long d = __atomic_exchange_n(&dropped, 0, __ATOMIC_SEQ_CST);
@@ -211,21 +230,17 @@ static bool send_dropped(void)
 	if (!d)
 		return true;
 	char *p = put_num(put_str(msg, msg + sizeof msg, "dropped "), msg + sizeof msg, (long long)d);
-	if (send_msg(msg, (size_t)(p - msg)))
+	if (send_msg(msg, (size_t)(p - msg), !last))
 		return true;
 	__atomic_add_fetch(&dropped, d, __ATOMIC_SEQ_CST);
 	return false;
 }
 
-/* Before the process ends or execs (its count would go with it), the drops not yet said, given
- * up to a second for room in the report socket: only a process that dropped reports waits. */
+/* Before the process ends or execs (its count would go with it): the drops not yet said. */
 static void send_dropped_last(void)
 {
-	for (int i = 0; i < 10 && report_fd >= 0 && !send_dropped(); i++) {
-		struct pollfd pfd = { .fd = (int)(uint32_t)__atomic_load_n(&report_at, __ATOMIC_SEQ_CST), .events = POLLOUT };
-		struct timespec t = { .tv_nsec = 100000000 };
-		(void) syscall(SYS_ppoll, &pfd, 1, &t, NULL, 8);
-	}
+	if (report_fd >= 0)
+		(void) send_dropped(true);
 }
 
 /* A report goes out only once the drops before it are said: a report tcpfault has read tells it
@@ -237,7 +252,7 @@ static void report_args(const char *call, int fd, long long ret, int err, const 
 	const char *en = ret < 0 ? peer_errno_name(err) : NULL;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	if (!send_dropped()) {
+	if (!send_dropped(false)) {
 		__atomic_add_fetch(&dropped, 1, __ATOMIC_SEQ_CST);
 		return;
 	}
@@ -249,7 +264,7 @@ static void report_args(const char *call, int fd, long long ret, int err, const 
 	p = put_num(put_str(p, end, " "), end, (long long)syscall(SYS_getpid));
 	if (args)
 		p = put_str(put_str(p, end, " "), end, args);
-	if (!send_msg(msg, (size_t)(p - msg)))
+	if (!send_msg(msg, (size_t)(p - msg), true))
 		__atomic_add_fetch(&dropped, 1, __ATOMIC_SEQ_CST);
 }
 
@@ -403,7 +418,7 @@ WRAP(int, shutdown, "shutdown", fd, (fd, how), int fd, int how)
 
 static void unobserved(const char *why)
 {
-	if (report_fd >= 0 && !send_msg(why, strlen(why)))
+	if (report_fd >= 0 && !send_msg(why, strlen(why), false))
 		__atomic_add_fetch(&dropped, 1, __ATOMIC_SEQ_CST);   /* an error all the same (program.c) */
 }
 
@@ -426,7 +441,7 @@ static void await_senders(uint32_t gen, int old)
 			p = put_num(put_str(p, end, "note a report being sent when the shim moved its report socket off fd "), end, old);
 			p = put_str(p, end, " (the program's dup2) outlasted 100 ms: it may have gone into the program's "
 				    "own file there");
-			if (!send_msg(msg, (size_t)(p - msg)))
+			if (!send_msg(msg, (size_t)(p - msg), false))
 				__atomic_add_fetch(&dropped, 1, __ATOMIC_SEQ_CST);
 			return;
 		}
