@@ -4,7 +4,9 @@
  * program's own socket calls. It wraps connect, accept, accept4, read, write, recv, send,
  * recvfrom, sendto, recvmsg, sendmsg, readv, writev (preadv2, pwritev2 under these names),
  * recvmmsg, sendmmsg, sendfile, splice, shutdown, close,
- * getsockopt(SO_ERROR), poll, ppoll, epoll_wait and epoll_pwait; each calls the
+ * getsockopt(SO_ERROR), poll, ppoll, epoll_wait, epoll_pwait and epoll_pwait2 (and glibc's
+ * fortified __read_chk, __recv_chk, __recvfrom_chk, __poll_chk, __ppoll_chk and its other
+ * exported names __read, __write, __send, __connect, __close, __poll); each calls the
  * real function (dlsym(RTLD_NEXT)), saves errno on the next line, and, when the fd is an
  * AF_INET or AF_INET6 socket, sends one report to the fd named by TCPFAULT_SHIM_FD:
  *
@@ -25,8 +27,11 @@
  * readable and writable) and is not reported.
  *
  * one message per report (the fd is a SOCK_SEQPACKET socket). When the controller is slow and
- * the socket's buffer is full, reports are dropped, never waited for, and the next one that
- * gets through is preceded by "dropped N". The program's behaviour is unchanged: the real
+ * the socket's buffer is three quarters full, reports are dropped, never waited for, and
+ * counted: "dropped N" goes before the next report (none goes out before it), and at the
+ * process's end (exit, _exit) or exec, into the quarter kept for it: tcpfault must learn of every
+ * drop (an expectation that a call is absent cannot be judged without). Only a SIGKILLed
+ * process's last drops go unsaid. The program's behaviour is unchanged: the real
  * function's result and errno are what it gets back. Without TCPFAULT_SHIM_FD nothing is sent.
  *
  * It also keeps its report socket from the program (close, close_range, closefrom, dup2, dup3:
@@ -54,6 +59,7 @@
 #include <signal.h>
 #include <sys/epoll.h>
 #include <netinet/in.h>
+#include <linux/sock_diag.h>
 #include <spawn.h>
 
 #include "exe.h"
@@ -71,9 +77,11 @@ static unsigned long dropped;
 static char *env_fd;   /* TCPFAULT_SHIM_FD's value, rewritten in place when the socket moves */
 
 /* A child of fork() has only the thread that forked: the others' sends in flight then are
- * none of its own, and move_report must not wait for them. */
+ * none of its own, and move_report must not wait for them; the drops not yet said are the
+ * parent's to say. */
 static void forked(void)
 {
+	__atomic_store_n(&dropped, 0, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&report_users[0], 0, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&report_users[1], 0, __ATOMIC_SEQ_CST);
 }
@@ -172,11 +180,27 @@ static char *put_num(char *p, char *end, long long v)
 	return p;
 }
 
+/* The quarter of the report socket's buffer kept for what must not be lost: "dropped N" and
+ * "unobserved ..." go there when reports have filled the rest (a report is dropped at three
+ * quarters), so the count goes out at once, at the process's end too: waiting there for room
+ * would let the program's other threads run on (a thread that _exit()s on an error while others
+ * spin would end the process later, and otherwise). */
+static bool room_for_report(int fd)
+{
+	uint32_t mem[SK_MEMINFO_VARS];
+	socklen_t len = sizeof mem;
+
+	if (syscall(SYS_getsockopt, fd, SOL_SOCKET, SO_MEMINFO, mem, &len) < 0 || len < sizeof mem)
+		return true;   /* cannot tell: the kernel's own limit stays */
+	return mem[SK_MEMINFO_WMEM_ALLOC] < mem[SK_MEMINFO_SNDBUF] / 4 * 3;
+}
+
 /* Counted in report_users from before it reads the fd until the send returns: move_report waits
  * for the sends that may hold the old number. The generation read again once counted: either the
  * move (sequentially consistent) sees this send counted, or this send sees the new generation and
- * takes its fd instead (a few times at most: then it is dropped). */
-static void send_msg(const char *msg, size_t len)
+ * takes its fd instead (a few times at most: then it is not sent). A report (not a note) is not
+ * sent into the last quarter of the buffer. Whether it was sent. */
+static bool send_msg(const char *msg, size_t len, bool is_report)
 {
 	long r = -1;
 
@@ -185,15 +209,42 @@ static void send_msg(const char *msg, size_t len)
 		int *users = &report_users[(st >> 32) & 1];
 		__atomic_add_fetch(users, 1, __ATOMIC_SEQ_CST);
 		if (__atomic_load_n(&report_at, __ATOMIC_SEQ_CST) == st) {
-			r = syscall(SYS_sendto, (int)(uint32_t)st, msg, len, MSG_DONTWAIT | MSG_NOSIGNAL, NULL, 0);
+			if (!is_report || room_for_report((int)(uint32_t)st))
+				r = syscall(SYS_sendto, (int)(uint32_t)st, msg, len, MSG_DONTWAIT | MSG_NOSIGNAL, NULL, 0);
 			tries = 4;
 		}
 		__atomic_sub_fetch(users, 1, __ATOMIC_SEQ_CST);
 	}
-	if (r < 0)
-		__atomic_add_fetch(&dropped, 1, __ATOMIC_RELAXED);
+	return r >= 0;
 }
 
+/* Says how many reports were dropped since last said: whether it was said (or none were). The
+ * count is taken back if it could not be sent, never lost: tcpfault must learn of every drop, as
+ * an expectation that a call is absent (or comes in order) cannot be judged without them. Before
+ * a report (last false) it is a report as to room: the kept quarter is for the last word. */
+static bool send_dropped(bool last)
+{
+	char msg[40];
+	unsigned long d = __atomic_exchange_n(&dropped, 0, __ATOMIC_SEQ_CST);
+
+	if (!d)
+		return true;
+	char *p = put_num(put_str(msg, msg + sizeof msg, "dropped "), msg + sizeof msg, (long long)d);
+	if (send_msg(msg, (size_t)(p - msg), !last))
+		return true;
+	__atomic_add_fetch(&dropped, d, __ATOMIC_SEQ_CST);
+	return false;
+}
+
+/* Before the process ends or execs (its count would go with it): the drops not yet said. */
+static void send_dropped_last(void)
+{
+	if (report_fd >= 0)
+		(void) send_dropped(true);
+}
+
+/* A report goes out only once the drops before it are said: a report tcpfault has read tells it
+ * of every drop before it (in the thread that made it). */
 static void report_args(const char *call, int fd, long long ret, int err, const char *args)
 {
 	char msg[160], *p = msg, *end = msg + sizeof msg;
@@ -201,11 +252,9 @@ static void report_args(const char *call, int fd, long long ret, int err, const 
 	const char *en = ret < 0 ? peer_errno_name(err) : NULL;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	unsigned long d = __atomic_exchange_n(&dropped, 0, __ATOMIC_RELAXED);
-	if (d) {
-		p = put_num(put_str(p, end, "dropped "), end, (long long)d);
-		send_msg(msg, (size_t)(p - msg));
-		p = msg;
+	if (!send_dropped(false)) {
+		__atomic_add_fetch(&dropped, 1, __ATOMIC_SEQ_CST);
+		return;
 	}
 	p = put_str(p, end, call);
 	p = put_num(put_str(p, end, " "), end, fd);
@@ -215,13 +264,35 @@ static void report_args(const char *call, int fd, long long ret, int err, const 
 	p = put_num(put_str(p, end, " "), end, (long long)syscall(SYS_getpid));
 	if (args)
 		p = put_str(put_str(p, end, " "), end, args);
-	send_msg(msg, (size_t)(p - msg));
+	if (!send_msg(msg, (size_t)(p - msg), true))
+		__atomic_add_fetch(&dropped, 1, __ATOMIC_SEQ_CST);
 }
 
 static void report(const char *call, int fd, long long ret, int err)
 {
 	report_args(call, fd, ret, err, NULL);
 }
+
+/* The end of the process: exit() runs this; _exit() and _Exit() are wrapped below. */
+__attribute__((destructor)) static void shim_fini(void)
+{
+	send_dropped_last();
+}
+
+/* exit() says the drops not yet said in shim_fini(); a program that ends with _exit() (a busy
+ * loop's thread that got its answer, a child after fork) says them here. */
+EXPORT _Noreturn void _exit(int status)
+{
+	static void *slot;
+	void (*f)(int) = (void (*)(int))real("_exit", &slot);
+
+	send_dropped_last();
+	if (f)
+		f(status);
+	syscall(SYS_exit_group, status);
+	__builtin_unreachable();
+}
+EXPORT _Noreturn void _Exit(int status) __attribute__((alias("_exit")));
 
 /* The body of every wrapper: errno as the program left it while we look at fd, the real
  * call, errno saved at once, the report, errno restored. */
@@ -277,6 +348,14 @@ WRAP(ssize_t, recvfrom, "recv", fd, (fd, buf, n, flags, addr, len), int fd, void
      struct sockaddr *addr, socklen_t *len)
 WRAP(ssize_t, sendto, "send", fd, (fd, buf, n, flags, addr, len), int fd, const void *buf, size_t n, int flags,
      const struct sockaddr *addr, socklen_t len)
+/* glibc's fortified entry points (-D_FORTIFY_SOURCE, on by default in Ubuntu's gcc: a read into
+ * a buffer whose size the compiler knows, with a length it does not, calls __read_chk), which
+ * reach the kernel without going through read, recv or recvfrom: reported under those names. */
+WRAP(ssize_t, __read_chk, "read", fd, (fd, buf, n, buflen), int fd, void *buf, size_t n, size_t buflen)
+WRAP(ssize_t, __recv_chk, "recv", fd, (fd, buf, n, buflen, flags), int fd, void *buf, size_t n, size_t buflen,
+     int flags)
+WRAP(ssize_t, __recvfrom_chk, "recv", fd, (fd, buf, n, buflen, flags, addr, len), int fd, void *buf, size_t n,
+     size_t buflen, int flags, struct sockaddr *addr, socklen_t *len)
 WRAP(ssize_t, recvmsg, "recvmsg", fd, (fd, msg, flags), int fd, struct msghdr *msg, int flags)
 WRAP(ssize_t, sendmsg, "sendmsg", fd, (fd, msg, flags), int fd, const struct msghdr *msg, int flags)
 WRAP(ssize_t, readv, "readv", fd, (fd, iov, n), int fd, const struct iovec *iov, int n)
@@ -339,8 +418,8 @@ WRAP(int, shutdown, "shutdown", fd, (fd, how), int fd, int how)
 
 static void unobserved(const char *why)
 {
-	if (report_fd >= 0)
-		send_msg(why, strlen(why));
+	if (report_fd >= 0 && !send_msg(why, strlen(why), false))
+		__atomic_add_fetch(&dropped, 1, __ATOMIC_SEQ_CST);   /* an error all the same (program.c) */
 }
 
 #define MOVE_WAIT_NS 100000000L   /* 100 ms: a send preempted, or a thread stopped, outlasts it */
@@ -362,7 +441,8 @@ static void await_senders(uint32_t gen, int old)
 			p = put_num(put_str(p, end, "note a report being sent when the shim moved its report socket off fd "), end, old);
 			p = put_str(p, end, " (the program's dup2) outlasted 100 ms: it may have gone into the program's "
 				    "own file there");
-			send_msg(msg, (size_t)(p - msg));
+			if (!send_msg(msg, (size_t)(p - msg), false))
+				__atomic_add_fetch(&dropped, 1, __ATOMIC_SEQ_CST);
 			return;
 		}
 		syscall(SYS_sched_yield);
@@ -600,10 +680,40 @@ WAIT(__poll_chk, report_poll(fds, n, ret), (fds, n, timeout, fdslen), struct pol
      size_t fdslen)
 WAIT(ppoll, report_poll(fds, n, ret), (fds, n, t, mask), struct pollfd *fds, nfds_t n, const struct timespec *t,
      const sigset_t *mask)
+WAIT(__ppoll_chk, report_poll(fds, n, ret), (fds, n, t, mask, fdslen), struct pollfd *fds, nfds_t n,
+     const struct timespec *t, const sigset_t *mask, size_t fdslen)
 WAIT(epoll_wait, report_epoll(epfd, ev, ret), (epfd, ev, max, timeout), int epfd, struct epoll_event *ev, int max,
      int timeout)
 WAIT(epoll_pwait, report_epoll(epfd, ev, ret), (epfd, ev, max, timeout, mask), int epfd, struct epoll_event *ev,
      int max, int timeout, const sigset_t *mask)
+
+/* epoll_pwait2 (glibc 2.35 on): a program that looks it up (dlsym) on an older glibc finds this
+ * one, and gets what the real lookup would have said: no such call. */
+EXPORT int epoll_pwait2(int epfd, struct epoll_event *ev, int max, const struct timespec *t, const sigset_t *mask)
+{
+	static void *slot;
+	int (*f)(int, struct epoll_event *, int, const struct timespec *, const sigset_t *) =
+		(int (*)(int, struct epoll_event *, int, const struct timespec *, const sigset_t *))real("epoll_pwait2", &slot);
+	if (!f) {
+		errno = ENOSYS;
+		return -1;
+	}
+	int ret = f(epfd, ev, max, t, mask);
+	int err = errno;
+	if (report_fd >= 0 && ret > 0)
+		report_epoll(epfd, ev, ret);
+	errno = err;
+	return ret;
+}
+
+/* The other names glibc exports for calls wrapped above (GLIBC_2.2.5, not private: a program
+ * may link to them): the same wrappers. */
+EXPORT ssize_t __read(int fd, void *buf, size_t n) __attribute__((alias("read")));
+EXPORT ssize_t __write(int fd, const void *buf, size_t n) __attribute__((alias("write")));
+EXPORT ssize_t __send(int fd, const void *buf, size_t n, int flags) __attribute__((alias("send")));
+EXPORT int __connect(int fd, const struct sockaddr *addr, socklen_t len) __attribute__((alias("connect")));
+EXPORT int __close(int fd) __attribute__((alias("close")));
+EXPORT int __poll(struct pollfd *fds, nfds_t n, int timeout) __attribute__((alias("poll")));
 
 /* ---- an exec the shim cannot follow: a static executable (no PT_INTERP: LD_PRELOAD cannot load
  * the shim into it) or a Go program (its runtime makes its syscalls itself), run by the program
@@ -626,6 +736,7 @@ static bool traced(void)
 
 static void exec_check(const char *path)
 {
+	send_dropped_last();   /* the exec would take the count with it */
 	if (report_fd < 0 || !path)
 		return;
 	int saved = errno;
@@ -647,6 +758,7 @@ static void exec_check_p(const char *file)
 	char path[4096];
 	int saved = errno;
 
+	send_dropped_last();
 	if (report_fd >= 0 && file && exe_find(file, path, sizeof path) == 0)
 		exec_check(path);
 	errno = saved;

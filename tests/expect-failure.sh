@@ -1,8 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # netns suite: a scenario that must not pass exits 1 and says why.
-#   expect-failure.sh TCPFAULT FILE EXPECTED-LINE OBSERVED-LINE
-#       a FAIL: the kernel did not do what the file says; expected vs observed side by side
+#   expect-failure.sh TCPFAULT FILE EXPECTED-LINE OBSERVED-LINE [TEXT...]
+#       a FAIL: the kernel did not do what the file says; expected vs observed side by side,
+#       and each TEXT in the output
 #   expect-failure.sh TCPFAULT FILE TEXT
 #       an ERROR (the harness would not let it pass) whose message contains TEXT
 tcpfault=$1 file=$2
@@ -21,4 +22,8 @@ if [ $# -eq 3 ]; then
 fi
 printf '%s\n' "$out" | grep -qF "expected: $3" || { echo "FAILED: no 'expected: $3'"; exit 1; }
 printf '%s\n' "$out" | grep -qF "observed: $4" || { echo "FAILED: no 'observed: $4'"; exit 1; }
+shift 4
+for text; do
+	printf '%s\n' "$out" | grep -qF "$text" || { echo "FAILED: no '$text'"; exit 1; }
+done
 echo "ok: exit 1 with expected vs observed"

@@ -7,12 +7,15 @@
  * tracer follows both); with "uring" it also sets up an io_uring (the tracer says so); with
  * "waits" it also waits on the socket, unconnected (POLLOUT|POLLHUP: a hangup to report), and a
  * pipe (never reported), with poll (ret 2) and with epoll (ret 2; the socket's epoll data is not
- * its fd: the observers find the fd through the epoll fd's fdinfo).
+ * its fd: the observers find the fd through the epoll fd's fdinfo). With "dropped" it says on the
+ * shim's report socket itself what the shim says when reports were lost ("dropped 2"), as if two
+ * calls had gone unreported.
  */
 #include <poll.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/epoll.h>
@@ -84,6 +87,9 @@ int main(int argc, char **argv)
 		if (fd >= 0)
 			close((int)fd);
 	}
+	const char *fd = getenv("TCPFAULT_SHIM_FD");
+	if (strcmp(how, "dropped") == 0 && (!fd || send(atoi(fd), "dropped 2", 9, MSG_NOSIGNAL) != 9))
+		return 2;
 	if (r)
 		return 2;
 	printf("ready\n");

@@ -1246,10 +1246,46 @@ static void test_program_wrapped_static(void **state)
 	done(&o);
 }
 
+/* Reports dropped (review H3): a call found is a pass; a call not found, or 'expect no', is an
+ * error naming the drops (it was a FAIL, "no such call", or a PASS); the JSON says not every
+ * call was seen. */
+static void test_program_dropped(void **state)
+{
+	char steps[1024];
+	struct outcome o;
+	const char *calls = prog("TCPFAULT_TEST_CALLS");
+
+	snprintf(steps, sizeof steps, "client.p exec %s dropped\nawait exit client.p status 3\n"
+		 "await client.p read = -1 ENOTCONN\n", calls);
+	run(steps, NULL, &o);
+	expect(&o, "pass", NULL);
+	assert_int_equal(o.res->programs.v[0].syscalls_dropped, 2);
+	assert_false(o.res->programs.v[0].syscalls_observed);
+	assert_non_null(strstr(o.res->programs.v[0].unobserved_reason, "2 reports of its calls were dropped"));
+	done(&o);
+	snprintf(steps, sizeof steps, "client.p exec %s dropped\nawait exit client.p status 3\n"
+		 "await client.p recv = -1 ENOTCONN within 100ms\n", calls);
+	run(steps, NULL, &o);
+	expect(&o, "error", "client.p recv: 2 reports of this program's own socket calls were dropped");
+	done(&o);
+	snprintf(steps, sizeof steps, "client.p exec %s dropped\nawait exit client.p status 3\n"
+		 "expect no client.p recv\n", calls);
+	run(steps, NULL, &o);
+	expect(&o, "error", "so whether it made recv cannot be told");
+	done(&o);
+	/* A call that must not be there and was seen: a failure all the same. */
+	snprintf(steps, sizeof steps, "client.p exec %s dropped\nawait exit client.p status 3\n"
+		 "expect no client.p read\n", calls);
+	run(steps, NULL, &o);
+	expect(&o, "fail", "client.p: a call that must not be there");
+	done(&o);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_op_pass),
+		cmocka_unit_test(test_program_dropped),
 		cmocka_unit_test(test_op_errno_differs),
 		cmocka_unit_test(test_op_fails_unexpectedly),
 		cmocka_unit_test(test_op_blocks),

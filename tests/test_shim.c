@@ -2,7 +2,8 @@
 /*
  * Unit tests of the shim (peers/shim.c) and its report format: this program runs itself again
  * with the shim preloaded; the child makes socket calls that fail without any network
- * (read, readv, recvfrom, recvmmsg and shutdown on an unconnected TCP socket: ENOTCONN; writev,
+ * (read, readv, recvfrom, glibc's fortified __read_chk, __recv_chk, __recvfrom_chk, recvmmsg and
+ * shutdown on an unconnected TCP socket: ENOTCONN; poll, ppoll, epoll_pwait2: POLLHUP; writev,
  * sendto, sendmmsg: EPIPE; preadv2, pwritev2 at offset 0: ESPIPE) and a read of a pipe, which must
  * not be reported; the parent parses the reports with program_shim_parse() and checks that
  * they name each call, its fd, its result and errno, and that the child's errno was left as
@@ -23,6 +24,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <sys/epoll.h>
 #include <sys/wait.h>
 #include <cmocka.h>
 
@@ -31,6 +33,15 @@
 #include "run.h"
 
 static const char *self, *shim;
+
+/* glibc's, declared by its headers only in a fortified build */
+extern ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen);
+extern ssize_t __recv_chk(int fd, void *buf, size_t n, size_t buflen, int flags);
+extern ssize_t __recvfrom_chk(int fd, void *buf, size_t n, size_t buflen, int flags, struct sockaddr *addr,
+			      socklen_t *len);
+extern int __poll_chk(struct pollfd *fds, nfds_t n, int timeout, size_t fdslen);
+extern int __ppoll_chk(struct pollfd *fds, nfds_t n, const struct timespec *t, const sigset_t *mask, size_t fdslen);
+extern ssize_t __read(int fd, void *buf, size_t n);
 
 /* The child, with the shim preloaded: exits 0 if every errno it saw is the real one. */
 static int child_main(void)
@@ -64,12 +75,30 @@ static int child_main(void)
 		return 24;
 	if (recvfrom(fd, &c, 1, 0, NULL, NULL) != -1 || errno != ENOTCONN)
 		return 17;
+	/* glibc's fortified entry points and exported aliases (review H1): reported as read, recv */
+	if (__read_chk(fd, &c, 1, 1) != -1 || errno != ENOTCONN)
+		return 40;
+	if (__recv_chk(fd, &c, 1, 1, 0) != -1 || errno != ENOTCONN)
+		return 41;
+	if (__recvfrom_chk(fd, &c, 1, 1, 0, NULL, NULL) != -1 || errno != ENOTCONN)
+		return 42;
+	if (__read(fd, &c, 1) != -1 || errno != ENOTCONN)
+		return 43;
 	if (sendto(fd, &c, 1, MSG_NOSIGNAL, NULL, 0) != -1 || errno != EPIPE)
 		return 18;
 	if (recvmmsg(fd, &mm, 1, 0, NULL) != -1 || errno != ENOTCONN)
 		return 19;
 	if (sendmmsg(fd, &mm, 1, MSG_NOSIGNAL) != -1 || errno != EPIPE)
 		return 20;
+	/* the waits, fortified or not: an unconnected socket is hung up (POLLHUP), reported */
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct epoll_event ev = { .events = EPOLLIN }, got;
+	int ep = epoll_create1(0);
+	if (__poll_chk(&pfd, 1, 0, sizeof pfd) != 1 || __ppoll_chk(&pfd, 1, &(struct timespec){ 0 }, NULL, sizeof pfd) != 1)
+		return 44;
+	if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) < 0 || epoll_pwait2(ep, &got, 1, &(struct timespec){ 0 }, NULL) != 1)
+		return 45;
+	close(ep);
 	errno = 0;
 	if (shutdown(fd, SHUT_RDWR) != -1 || errno != ENOTCONN)
 		return 12;
@@ -190,6 +219,88 @@ static void test_move_race(void **state)
 		assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+/* ---- dropped reports: every one counted, those just before the end too (review H3) ---- */
+
+enum { DROP_CALLS = 2000 };
+
+/* The child, with the shim preloaded and its report socket's send buffer made as small as the
+ * kernel allows: DROP_CALLS reported calls, most of them dropped (nothing reads them yet), then
+ * a byte on fd 'done' and the end, by _exit() or by returning from main (exit()). */
+static int child_drops(int done, bool quick)
+{
+	char c;
+	int fd = socket(AF_INET, SOCK_STREAM, 0), small = 1;
+	const char *v = getenv("TCPFAULT_SHIM_FD");
+
+	if (fd < 0 || !v || setsockopt(atoi(v), SOL_SOCKET, SO_SNDBUF, &small, sizeof small) < 0)
+		return 10;
+	for (int i = 0; i < DROP_CALLS; i++)
+		(void) !read(fd, &c, 1);   /* ENOTCONN, reported */
+	if (write(done, "x", 1) != 1)
+		return 11;
+	if (quick)
+		_exit(0);
+	return 0;
+}
+
+/* The reports and the drops said add up to the calls made: the drops just before the end are
+ * said at the end. Before, they rode on the next report only, and there was none. */
+static void drops_counted(const char *how)
+{
+	int sv[2], p[2], status;
+	char env[64], preload[4200], msg[256], done[16];
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
+	assert_int_equal(pipe(p), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(sv[0]);
+		close(p[0]);
+		snprintf(env, sizeof env, "%05d", sv[1]);
+		snprintf(preload, sizeof preload, "LD_PRELOAD=%s", shim);
+		snprintf(done, sizeof done, "%d", p[1]);
+		setenv("TCPFAULT_SHIM_FD", env, 1);
+		putenv(preload);
+		execl(self, self, how, done, (char *)NULL);
+		_exit(127);
+	}
+	close(sv[1]);
+	close(p[1]);
+	/* Nothing read until the child has made its calls: its buffer full, most are dropped. */
+	struct pollfd pfd = { .fd = p[0], .events = POLLIN };
+	assert_int_equal(poll(&pfd, 1, 30000), 1);
+	unsigned long reports = 0, said = 0;
+	for (;;) {
+		pfd = (struct pollfd){ .fd = sv[0], .events = POLLIN };
+		assert_int_equal(poll(&pfd, 1, 10000), 1);   /* a report, or the end (within the shim's 1 s) */
+		ssize_t n = recv(sv[0], msg, sizeof msg - 1, 0);
+		if (n <= 0)
+			break;
+		msg[n] = 0;
+		struct shim_report r;
+		assert_int_equal(program_shim_parse(msg, &r), 0);
+		if (r.dropped)
+			said += r.dropped;
+		else
+			reports++;
+	}
+	close(sv[0]);
+	close(p[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	fprintf(stderr, "%s: %lu reports, %lu dropped\n", how, reports, said);
+	assert_true(said > 0);
+	assert_int_equal(reports + said, DROP_CALLS);
+}
+
+static void test_drops_at_exit(void **state)
+{
+	drops_counted("--drops-exit");
+	drops_counted("--drops-_exit");
+}
+
 static void test_format(void **state)
 {
 	struct shim_report r;
@@ -242,7 +353,9 @@ static void test_preloaded(void **state)
 		{ "read", -1, ENOTCONN }, { "readv", -1, ENOTCONN }, { "writev", -1, EPIPE },
 		{ "readv", -1, ENOTCONN }, { "writev", -1, EPIPE }, { "readv", -1, ESPIPE },
 		{ "writev", -1, ESPIPE }, { "recv", -1, ENOTCONN },
+		{ "read", -1, ENOTCONN }, { "recv", -1, ENOTCONN }, { "recv", -1, ENOTCONN }, { "read", -1, ENOTCONN },
 		{ "send", -1, EPIPE }, { "recvmmsg", -1, ENOTCONN }, { "sendmmsg", -1, EPIPE },
+		{ "poll", 1, 0 }, { "poll", 1, 0 }, { "epoll_wait", 1, 0 },
 		{ "shutdown", -1, ENOTCONN }, { "close", 0, 0 },
 	};
 	char msg[256];
@@ -272,6 +385,8 @@ int main(int argc, char **argv)
 		return child_main();
 	if (argc == 2 && strcmp(argv[1], "--race") == 0)
 		return child_race();
+	if (argc == 3 && strncmp(argv[1], "--drops", 7) == 0)
+		return child_drops(atoi(argv[2]), strcmp(argv[1], "--drops-_exit") == 0);
 	if (argc != 2) {
 		fprintf(stderr, "usage: test-shim PATH-TO-libtcpfault-shim.so\n");
 		return 2;
@@ -288,6 +403,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_format),
 		cmocka_unit_test(test_preloaded),
 		cmocka_unit_test(test_move_race),
+		cmocka_unit_test(test_drops_at_exit),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include "exe.h"
@@ -106,4 +107,39 @@ int exe_kind(const char *path)
 out:
 	close(fd);
 	return kind;
+}
+
+/* An AddressSanitizer build names __asan_init in its dynamic symbols (gcc's: libasan's, imported;
+ * clang's: its runtime linked in, exported): looked for in .dynstr (kept by strip). */
+bool exe_asan(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	Elf64_Ehdr e;
+	Elf64_Shdr strs, sec;
+	bool found = false;
+	struct stat st;
+
+	if (fd < 0)
+		return false;
+	if (fstat(fd, &st) < 0 || !read_at(fd, &e, sizeof e, 0) || memcmp(e.e_ident, ELFMAG, SELFMAG) != 0 ||
+	    e.e_ident[EI_CLASS] != ELFCLASS64 || e.e_shentsize != sizeof sec || e.e_shnum == 0 || e.e_shnum > 4096 ||
+	    e.e_shstrndx >= e.e_shnum || !read_at(fd, &strs, sizeof strs, e.e_shoff + (uint64_t)e.e_shstrndx * sizeof sec))
+		goto out;
+	for (unsigned i = 0; i < e.e_shnum && !found; i++) {
+		char name[16] = "";
+		if (!read_at(fd, &sec, sizeof sec, e.e_shoff + (uint64_t)i * sizeof sec) || sec.sh_type != SHT_STRTAB ||
+		    sec.sh_name >= strs.sh_size || pread(fd, name, sizeof name - 1, (off_t)(strs.sh_offset + sec.sh_name)) <= 0 ||
+		    strcmp(name, ".dynstr") != 0 || sec.sh_offset > (uint64_t)st.st_size ||
+		    sec.sh_size > (uint64_t)st.st_size - sec.sh_offset || sec.sh_size == 0)
+			continue;
+		char *m = mmap(NULL, (size_t)sec.sh_size + (sec.sh_offset & 4095), PROT_READ, MAP_PRIVATE, fd,
+			       (off_t)(sec.sh_offset & ~(uint64_t)4095));
+		if (m == MAP_FAILED)
+			continue;
+		found = memmem(m + (sec.sh_offset & 4095), (size_t)sec.sh_size, "\0__asan_init", 12) != NULL;
+		munmap(m, (size_t)sec.sh_size + (sec.sh_offset & 4095));
+	}
+out:
+	close(fd);
+	return found;
 }

@@ -487,6 +487,7 @@ int step_exit(struct run *r, const struct step *st)
 		}
 	}
 	r->event_ms = run_ms(r, when);
+	a->end_awaited = true;
 	return 0;
 }
 

@@ -89,6 +89,7 @@ struct programs {
 };
 
 static const struct actor_ops program_ops;
+static void program_last_words(const struct actor *a, char *buf, size_t len);
 
 static void close_fdp(int *fd)
 {
@@ -350,6 +351,29 @@ static bool group_running(const struct program *p)
 	return any;
 }
 
+/* The reports waiting, at most 4096 (a turn of the loop stays short while a program reports
+ * without pause): whether more may wait. */
+static bool take_reports(struct programs *ps, struct program *p)
+{
+	for (int i = 0; p->shim_fd >= 0 && i < 4096; i++) {
+		char msg[256];
+		ssize_t n = recv(p->shim_fd, msg, sizeof msg - 1, MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0 && group_running(p))
+				unobservable(p, "the shim's report socket was closed by the program (close-on-exec or a raw "
+					     "close): its calls from then on are not reported");
+			if (n == 0 || errno != EAGAIN)
+				close_fdp(&p->shim_fd);
+			return false;
+		}
+		msg[n] = 0;
+		take_call(ps, p, msg);
+	}
+	return p->shim_fd >= 0;
+}
+
 static void take_one(struct programs *ps, struct program *p)
 {
 	/* An exec of the leader since we last looked (a wrapper handing over to a static binary). */
@@ -379,22 +403,7 @@ static void take_one(struct programs *ps, struct program *p)
 			stream_add(&p->out[k], chunk, (size_t)n, TEXT_MAX);
 		}
 	}
-	for (int i = 0; p->shim_fd >= 0 && i < 4096; i++) {
-		char msg[256];
-		ssize_t n = recv(p->shim_fd, msg, sizeof msg - 1, MSG_DONTWAIT);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			if (n == 0 && group_running(p))
-				unobservable(p, "the shim's report socket was closed by the program (close-on-exec or a raw "
-					     "close): its calls from then on are not reported");
-			if (n == 0 || errno != EAGAIN)
-				close_fdp(&p->shim_fd);
-			break;
-		}
-		msg[n] = 0;
-		take_call(ps, p, msg);
-	}
+	(void) take_reports(ps, p);
 }
 
 void programs_take(void *set, const struct pollfd *fds, unsigned nfds)
@@ -459,6 +468,10 @@ void programs_free(struct programs *ps)
 		int status;
 		while (waitpid(p->pid, &status, 0) < 0 && errno == EINTR)
 			;
+		/* Reports dropped: not every call was seen either. */
+		if (p->dropped && p->observed)
+			unobservable(p, "%lu reports of its calls were dropped (tcpfault read them more slowly than the "
+				     "program made calls)", p->dropped);
 		result_add_program(ps->res, p->a.full, p->argv, p->pid, p->observed && !p->why[0], p->observer ? p->observer : "none",
 				   p->why, p->out[0].head, (long long)p->out[0].lost,
 				   p->out[1].head, (long long)p->out[1].lost, (long long)p->dropped);
@@ -527,25 +540,43 @@ fail:
 	_exit(127);
 }
 
-/* The environment: ours, with LD_PRELOAD (the shim first) and TCPFAULT_SHIM_FD, if wanted. */
-static char **make_env(const char *shim, char *preload, size_t len)
+/* What an AddressSanitizer build needs to run observed, appended to ASAN_OPTIONS (the user's
+ * own kept, ours last): under the shim, ASan's runtime refuses to start unless it comes first
+ * in the library list ("ASan runtime does not come first in initial library list"), and the
+ * shim is preloaded before it; under the tracer, LeakSanitizer's check at exit dies ("does not
+ * work under ptrace"), the exit status 1 and unflushed stdout lost. Set for every observed
+ * program (inert for one without ASan: a script may run an ASan build); the result notes it
+ * where the executable is one (spawn()). */
+static const char *asan_options(bool shim, bool traced)
+{
+	return shim ? "verify_asan_link_order=0" : traced ? "detect_leaks=0" : NULL;
+}
+
+/* The environment: ours, with LD_PRELOAD (the shim first) and TCPFAULT_SHIM_FD, if wanted, and
+ * asan appended to ASAN_OPTIONS (into asan_buf). */
+static char **make_env(const char *shim, char *preload, size_t len, const char *asan, char *asan_buf, size_t asan_len)
 {
 	size_t n = 0;
-	const char *old = getenv("LD_PRELOAD");
+	const char *old = getenv("LD_PRELOAD"), *opts = getenv("ASAN_OPTIONS");
 
 	while (environ[n])
 		n++;
-	char **envp = calloc(n + 3, sizeof *envp);
+	char **envp = calloc(n + 4, sizeof *envp);
 	if (!envp)
 		return NULL;
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++)
-		if (strncmp(environ[i], "LD_PRELOAD=", 11) && strncmp(environ[i], "TCPFAULT_SHIM_FD=", 17))
+		if (strncmp(environ[i], "LD_PRELOAD=", 11) && strncmp(environ[i], "TCPFAULT_SHIM_FD=", 17) &&
+		    (!asan || strncmp(environ[i], "ASAN_OPTIONS=", 13)))
 			envp[k++] = environ[i];
 	if (shim) {
 		snprintf(preload, len, "LD_PRELOAD=%s%s%s", shim, old && *old ? ":" : "", old ? old : "");
 		envp[k++] = preload;
 		envp[k++] = "TCPFAULT_SHIM_FD=" "00003";   /* padded: the shim rewrites it in place */
+	}
+	if (asan) {
+		snprintf(asan_buf, asan_len, "ASAN_OPTIONS=%s%s%s", opts && *opts ? opts : "", opts && *opts ? ":" : "", asan);
+		envp[k++] = asan_buf;
 	}
 	return envp;
 }
@@ -742,7 +773,7 @@ static int await_exec(struct programs *ps, pid_t pid, int fd, struct tracer *t, 
 static int spawn(struct programs *ps, struct program *p, int netns_fd, char **argv, enum exec_stdin in_mode,
 		 const char *in_path, char *msg, size_t len)
 {
-	char path[4096], preload[4200];
+	char path[4096], preload[4200], asan_buf[4200];
 	int pv[2] = { -1, -1 }, out[2] = { -1, -1 }, err[2] = { -1, -1 }, sv[2] = { -1, -1 }, in[2] = { -1, -1 };
 	int fds[4] = { -1, -1, -1, -1 }, e = 0, null = -1, shim_fd = -1, exe_fd = -1;
 	char **envp = NULL, shim_path[32];
@@ -777,6 +808,13 @@ static int spawn(struct programs *ps, struct program *p, int netns_fd, char **ar
 		e = -errno;
 		goto out;
 	}
+	if ((shim || obs == OBSERVE_TRACE) && exe_asan(path)) {
+		snprintf(msg, len, "%s: %.300s is an AddressSanitizer build: its ASAN_OPTIONS get %s (%s)", p->a.full, path,
+			 asan_options(shim, !shim), shim ? "its runtime would refuse to start with the shim preloaded before it"
+							: "LeakSanitizer cannot run under ptrace: leaks are not checked");
+		add_note(ps, msg);
+		msg[0] = 0;
+	}
 	if (obs == OBSERVE_TRACE && (e = tracer_new(sv[1], &t)) < 0) {
 		snprintf(msg, len, "%s: starting its tracer: %s", p->a.full, strerror(-e));
 		goto out;
@@ -790,7 +828,8 @@ static int spawn(struct programs *ps, struct program *p, int netns_fd, char **ar
 	/* A traced program gets no fd 3: its tracer holds the report socket. */
 	fds[0] = dup_high(null), fds[1] = dup_high(out[1]), fds[2] = dup_high(err[1]), fds[3] = shim ? dup_high(sv[1]) : -1;
 	if (fds[0] < 0 || fds[1] < 0 || fds[2] < 0 || (shim && fds[3] < 0) ||
-	    !(envp = make_env(!shim ? NULL : shim_fd >= 0 ? shim_path : ps->shim, preload, sizeof preload))) {
+	    !(envp = make_env(!shim ? NULL : shim_fd >= 0 ? shim_path : ps->shim, preload, sizeof preload,
+			      asan_options(shim, t != NULL), asan_buf, sizeof asan_buf))) {
 		e = errno ? -errno : -ENOMEM;
 		goto out;
 	}
@@ -906,6 +945,19 @@ static const char *program_unobserved(struct actor *a)
 	return p->why[0] ? p->why : NULL;
 }
 
+/* How many reports of its calls were dropped (the report socket full: tcpfault read them more
+ * slowly than the program made calls), as far as its observer has said; what waits in the
+ * socket is taken in first (bounded: a program may report as fast as they are read). */
+static unsigned long program_dropped(struct actor *a)
+{
+	struct program *p = (struct program *)a;
+
+	take_one(p->ps, p);
+	for (int i = 0; i < 64 && take_reports(p->ps, p); i++)
+		;
+	return p->dropped;
+}
+
 bool program_output_has(const struct program *p, const char *text)
 {
 	return stream_has(&p->out[0], text) || stream_has(&p->out[1], text);
@@ -953,6 +1005,7 @@ bool programs_host_down(struct programs *ps, int host)
 		if (ps->p[i]->a.host == host && !ps->p[i]->dead) {
 			/* Power loss: the whole process group, forked children too. */
 			kill(-ps->p[i]->pid, SIGKILL);
+			ps->p[i]->a.doomed = true;
 			any = true;
 		}
 	return any;
@@ -966,6 +1019,27 @@ bool programs_host_dead(struct programs *ps, int host)
 			return false;
 	}
 	return true;
+}
+
+/* A program that gave up early (ASan refusing to start, a missing option) leaves another step
+ * to time out, a peer's accept say: the failure then says how the program ended. */
+void programs_unasked_ends(struct programs *ps, int host, const char *name, double origin_ms, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = 0;
+	for (unsigned i = 0; ps && i < ps->n && n + 1 < len; i++) {
+		struct program *p = ps->p[i];
+		char state[160], tail[400];
+		take_one(ps, p);
+		if (!p->dead || p->a.doomed || p->a.end_awaited || (p->a.host == host && !strcmp(p->a.name, name)) ||
+		    (WIFEXITED(p->status) && WEXITSTATUS(p->status) == 0))
+			continue;
+		program_last_words(&p->a, tail, sizeof tail);
+		int k = snprintf(buf + n, len - n, "\n  meanwhile: %s at %.1f ms%s", program_state(p, state, sizeof state),
+				 (double)p->death_us / 1000.0 - origin_ms, tail);
+		n = k < 0 ? n : n + (size_t)k < len ? n + (size_t)k : len - 1;
+	}
 }
 
 /* ---- the program actor ---- */
@@ -1008,7 +1082,7 @@ static void program_last_words(const struct actor *a, char *buf, size_t len)
 
 static const struct actor_ops program_ops = {
 	.signal = program_signal, .ended = program_ended, .last_words = program_last_words,
-	.calls = program_actor_calls, .unobserved = program_unobserved,
+	.calls = program_actor_calls, .unobserved = program_unobserved, .dropped = program_dropped,
 };
 
 /* ---- the shim's reports ---- */

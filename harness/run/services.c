@@ -40,15 +40,18 @@ int run_ns_host(int host)
 }
 
 /* Adds "FILE:LINE: " (of the current step; "FILE: setting up: " or "FILE: at the end: " outside
- * one), then kind and the message, to the failures. Built on the heap: a scenario path may be
+ * one), then kind and the message, to the failures; in a step, the programs that ended with an
+ * error no step asked for (a program that gave up at its start is why a later step times out). Built on the heap: a scenario path may be
  * as long as PATH_MAX, and the message must not be cut or overrun a buffer for it. */
 static void add_failure(struct run *r, const char *kind, const char *fmt, va_list ap)
 {
-	char *text = NULL, *msg = NULL;
+	char *text = NULL, *msg = NULL, ends[2048] = "";
 
 	if (vasprintf(&text, fmt, ap) < 0)
 		text = NULL;
-	int n = r->step ? asprintf(&msg, "%s:%u: %s%s", r->s->path, r->step->line, kind, text ? text : "(out of memory)")
+	if (r->step && r->progs)
+		programs_unasked_ends(r->progs, r->step->host, r->step->sock, (double)r->origin_us / 1000.0, ends, sizeof ends);
+	int n = r->step ? asprintf(&msg, "%s:%u: %s%s%s", r->s->path, r->step->line, kind, text ? text : "(out of memory)", ends)
 			: asprintf(&msg, "%s: %s: %s%s", r->s->path, r->steps_done ? "at the end" : "setting up", kind,
 				   text ? text : "(out of memory)");
 	result_failure(r->res, n < 0 ? "out of memory" : msg);

@@ -131,9 +131,14 @@ static const char *peer_actor_unobserved(struct actor *a)
 	return NULL;
 }
 
+static unsigned long peer_actor_dropped(struct actor *a)
+{
+	return 0;
+}
+
 static const struct actor_ops peer_actor_ops = {
 	.signal = peer_actor_signal, .ended = peer_actor_ended, .last_words = peer_actor_last_words,
-	.calls = peer_actor_calls, .unobserved = peer_actor_unobserved,
+	.calls = peer_actor_calls, .unobserved = peer_actor_unobserved, .dropped = peer_actor_dropped,
 };
 
 int peers_start(struct run *r, int host, struct peer *kept)

@@ -17,3 +17,5 @@ int exe_find_if(const char *name, char *path, size_t len, bool (*ok)(const char 
  * whose interpreter takes the shim); -errno if unreadable. */
 enum { EXE_DYNAMIC = 0, EXE_STATIC = 1, EXE_GO = 2 };
 int exe_kind(const char *path);
+/* Whether path is an AddressSanitizer build (a 64-bit ELF naming __asan_init). */
+bool exe_asan(const char *path);

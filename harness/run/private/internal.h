@@ -67,6 +67,9 @@ struct actor_ops {
 	/* Why not every call it made can be seen (a static binary in its exec chain, io_uring), or
 	 * NULL: an expectation on its calls is then tcpfault's blind spot, an error. */
 	const char *(*unobserved)(struct actor *a);
+	/* How many reports of its calls were lost on the way (0 for a peer): an expectation that a
+	 * call is absent, or comes after another, cannot be judged then (steps-programs.c). */
+	unsigned long (*dropped)(struct actor *a);
 };
 
 struct actor {
@@ -78,6 +81,7 @@ struct actor {
 	int sent_sig;                     /* the last signal a 'kill' sent it, and when (clock_us) */
 	int64_t sent_us;
 	size_t call_cursor;               /* its calls before it were matched by earlier awaits */
+	bool end_awaited;                 /* an 'await exit' of it matched */
 };
 
 /* The built-in peer of a host (steps-ops.c). */
@@ -327,4 +331,8 @@ const char *program_state(const struct program *p, char *buf, size_t len);
 /* A host's power goes: every program on it gets SIGKILL (the whole process group); whether
  * any was running. programs_host_dead() says when all are dead. */
 bool programs_host_down(struct programs *ps, int host);
+/* For a failure's message: the programs that ended with an error (status not 0, or a signal) that
+ * no step sent nor awaited, but the one named host.name, each on a line of its own ("\n
+ * meanwhile: client.p exited with status 1 at 12.0 ms; its stderr ends: ..."); "" if none. */
+void programs_unasked_ends(struct programs *ps, int host, const char *name, double origin_ms, char *buf, size_t len);
 bool programs_host_dead(struct programs *ps, int host);
