@@ -94,8 +94,9 @@
  * it, other_abi()), a thread with an fd table of its own (unobserved). The tables are fixed (MAX_PROCS processes, MAX_TASKS
  * threads at once, EXEC_FDS fds looked at when handed over at exec or fork): past the first
  * two the program is unobserved (unobserved(): an expectation on its calls is an error naming
- * why). The calls the tracer needs besides ptrace (process_vm_readv/writev, pidfd_open,
- * pidfd_getfd, seccomp) are tried first (probe()): refused, the run lacks them, as where ptrace is.
+ * why). The calls the tracer needs (ptrace, process_vm_readv/writev, pidfd_open, pidfd_getfd,
+ * seccomp) are tried first, in a child (probe()): refused, or killing the process that makes one
+ * (a seccomp policy's kill or SIGSYS), the run lacks them, as where ptrace is.
  */
 #include <dirent.h>
 #include <elf.h>
@@ -1589,6 +1590,15 @@ static int on_new_task(struct world *w, struct task *t, pid_t tid, int event)
 /* The calls the tracer needs besides ptrace (tracer_refused()'s names, 0 is ptrace's). */
 static const char *const needed[] = { "ptrace", "process_vm_readv", "process_vm_writev", "pidfd_open", "pidfd_getfd",
 				       "seccomp" };
+/* the same, where a seccomp policy kills the process that makes it (probe()) */
+static const char *const needed_killed[] = {
+	"ptrace (a seccomp policy kills the process making it: SIGSYS)",
+	"process_vm_readv (a seccomp policy kills the process making it: SIGSYS)",
+	"process_vm_writev (a seccomp policy kills the process making it: SIGSYS)",
+	"pidfd_open (a seccomp policy kills the process making it: SIGSYS)",
+	"pidfd_getfd (a seccomp policy kills the process making it: SIGSYS)",
+	"seccomp (a seccomp policy kills the process making it: SIGSYS)",
+};
 
 /* Installs the seccomp filter prog on the calling process, with flags; as the program does
  * (tracer_child()): without CAP_SYS_ADMIN, a filter needs no_new_privs (setuid programs then run
@@ -1602,51 +1612,60 @@ static int install(const struct sock_fprog *prog, unsigned flags)
 	return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, prog) < 0 ? -1 : 0;
 }
 
-/* Whether a seccomp policy refuses installing a filter (it may allow the question, seccomp's
- * GET_ACTION_AVAIL, and refuse this): an allow-all filter installed as the program installs its
- * own (flags 0) and as the filters added to it are (TSYNC), in a vfork()ed child, not the
- * tracer (a filter would cost each of its syscalls; a policy may kill): 0 or the errno. */
-static int filter_refused(void)
+/* Whether the tracer may make the calls it needs besides ptrace: each is tried, ptrace's request
+ * too (PTRACE_SEIZE of pid 0, which does not exist: its refusal, EPERM, is the real one's, read
+ * then), in a child of the tracer (fork), never in the tracer itself: a seccomp policy may kill
+ * the process making one (SECCOMP_RET_KILL_PROCESS, systemd's SystemCallFilter= default) or
+ * send it SIGSYS (SECCOMP_RET_TRAP), and the child's death by SIGSYS says so. Last, an allow-all
+ * filter is installed as the program installs its own (flags 0) and as the filters added to it
+ * are (TSYNC): a policy may allow seccomp's questions (GET_ACTION_AVAIL) and refuse this.
+ * 0, or the errno of the first call refused (EPERM for one that kills), its index in needed[]
+ * in *which, and in *killed whether it killed. Without them its reads of the program's memory
+ * and fds fail, and calls would go unseen. */
+static int probe(int *which, bool *killed)
 {
 	struct sock_filter allow_all = BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
 	const struct sock_fprog allow = { 1, &allow_all };
+	/* where the child is: the call it tries, and its errno */
+	volatile int *at = mmap(NULL, sizeof(int[2]), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	int status = 0;
-	pid_t pid = vfork();
 
-	if (pid == 0)
-		_exit(install(&allow, 0) < 0 || install(&allow, SECCOMP_FILTER_FLAG_TSYNC) < 0 ?
-		      (errno > 0 && errno < 256 ? errno : EPERM) : 0);
-	if (pid < 0)
+	*killed = false;
+	*which = 0;
+	if (at == MAP_FAILED)
 		return errno;
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return errno;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : EPERM;
-}
-
-/* Whether the tracer may make the calls it needs besides ptrace, tried on itself (what a
- * seccomp policy refuses, it refuses whatever the process; seccomp(2): asked whether
- * SECCOMP_RET_TRACE is there, then filter_refused()). 0, or the errno of the first
- * refused, its index in needed[] in *which. Without them its reads of the program's memory
- * and fds fail, and calls would go unseen. */
-static int probe(int *which)
-{
-	char a = 1, b = 0;
-	struct iovec here = { &b, 1 }, there = { &a, 1 };
-	pid_t me = getpid();
-	int e = 0, pidfd = -1, copy = -1;
-
-	if ((*which = 1, process_vm_readv(me, &here, 1, &there, 1, 0) != 1) ||
-	    (*which = 2, process_vm_writev(me, &there, 1, &here, 1, 0) != 1) ||
-	    (*which = 3, (pidfd = (int)syscall(SYS_pidfd_open, me, 0)) < 0) ||
-	    (*which = 4, (copy = (int)syscall(SYS_pidfd_getfd, pidfd, pidfd, 0)) < 0) ||
-	    (*which = 5, syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &(uint32_t){ SECCOMP_RET_TRACE }) < 0) ||
-	    (errno = filter_refused()))
-		e = errno ? errno : EPERM;
-	if (pidfd >= 0)
-		close(pidfd);
-	if (copy >= 0)
-		close(copy);
+	at[0] = 0, at[1] = 0;
+	pid_t pid = fork();
+	if (pid == 0) {
+		char a = 1, b = 0;
+		struct iovec here = { &b, 1 }, there = { &a, 1 };
+		pid_t me = getpid();
+		int pidfd = -1;
+		(void) prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);   /* no core file when SIGSYS kills it */
+		if ((at[0] = 0, ptrace(PTRACE_SEIZE, 0, 0, 0) < 0 && errno != ESRCH && errno != EPERM) ||
+		    (at[0] = 1, process_vm_readv(me, &here, 1, &there, 1, 0) != 1) ||
+		    (at[0] = 2, process_vm_writev(me, &there, 1, &here, 1, 0) != 1) ||
+		    (at[0] = 3, (pidfd = (int)syscall(SYS_pidfd_open, me, 0)) < 0) ||
+		    (at[0] = 4, syscall(SYS_pidfd_getfd, pidfd, pidfd, 0) < 0) ||
+		    (at[0] = 5, syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &(uint32_t){ SECCOMP_RET_TRACE }) < 0) ||
+		    install(&allow, 0) < 0 || install(&allow, SECCOMP_FILTER_FLAG_TSYNC) < 0)
+			at[1] = errno ? errno : EPERM;
+		_exit(0);
+	}
+	int e = pid < 0 ? errno : 0;
+	while (pid > 0 && waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR) {
+			e = errno;
+			break;
+		}
+	if (!e && WIFSIGNALED(status)) {
+		*killed = WTERMSIG(status) == SIGSYS;
+		e = EPERM;
+	}
+	if (!e)
+		e = at[1];
+	*which = at[0];
+	munmap((void *)at, sizeof(int[2]));
 	return e;
 }
 
@@ -1661,9 +1680,10 @@ static _Noreturn void tracer_main(int report_fd, int ready_r, int go_w, int ans_
 		_exit(0);   /* the program was never started */
 	long opts = PTRACE_O_TRACESECCOMP | PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK |
 		    PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL;
-	if ((e = probe(&which)) == 0 && ptrace(PTRACE_SEIZE, pid, 0, (void *)opts) < 0)
+	bool killed = false;
+	if ((e = probe(&which, &killed)) == 0 && ptrace(PTRACE_SEIZE, pid, 0, (void *)opts) < 0)
 		e = errno, which = 0;
-	int ans[2] = { e, which };
+	int ans[3] = { e, which, killed };
 	(void) !write(ans_w, ans, sizeof ans);
 	(void) !write(go_w, &e, sizeof e);
 	close(ans_w);
@@ -1855,11 +1875,12 @@ void tracer_forked(struct tracer *t)
 int tracer_refused(struct tracer *t, const char **call)
 {
 	struct pollfd pfd = { .fd = t->ans_r, .events = POLLIN };
-	int ans[2] = { 0, 0 };
+	int ans[3] = { 0, 0, 0 };
 
 	if (t->ans_r < 0 || poll(&pfd, 1, 1000) <= 0 || read(t->ans_r, ans, sizeof ans) != (ssize_t)sizeof ans)
 		return 0;
-	*call = needed[ans[1] >= 0 && (size_t)ans[1] < sizeof needed / sizeof *needed ? ans[1] : 0];
+	size_t i = ans[1] >= 0 && (size_t)ans[1] < sizeof needed / sizeof *needed ? (size_t)ans[1] : 0;
+	*call = ans[2] ? needed_killed[i] : needed[i];
 	return ans[0];
 }
 
