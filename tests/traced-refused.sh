@@ -7,6 +7,8 @@
 # call refused: never a pass with calls lost, nor a timeout blamed on the program (issue 16).
 # So too where the policy kills the process making the call, or sends it SIGSYS, rather than
 # refuse it (systemd's SystemCallFilter= kills by default): it once killed the tracer, exit 1.
+# pidfd_open failing ENOSYS (before Linux 5.3) or EPERM: exit 3 naming it (it was exit 1, 'starting
+# a worker: Function not implemented').
 #   traced-refused.sh TCPFAULT SECCOMP-REFUSE STATIC-SIGKILL-FILE
 tcpfault=$1 refuse=$2 file=$3
 . "$(dirname "$0")/reach.sh"
@@ -14,9 +16,11 @@ reach "$tcpfault" "$file"
 rc_all=0
 killed="(a seccomp policy kills the process making it: SIGSYS)"
 for case in "ptrace ptrace" "vm process_vm_readv" "seccomp seccomp" "install seccomp" "kill:ptrace ptrace" \
-	"kill:vm process_vm_readv" "kill:seccomp seccomp" "trap:ptrace ptrace" "trap:vm process_vm_readv"; do
+	"kill:vm process_vm_readv" "kill:seccomp seccomp" "trap:ptrace ptrace" "trap:vm process_vm_readv" \
+	"pidfd pidfd_open"; do
 	set -- $case
 	want="lacks: $2, to observe the calls of"
+	[ "$1" = pidfd ] && want="lacks: pidfd_open (Linux 5.3, not refused by a seccomp policy), to start a run's worker"
 	case $1 in
 	*:*) action=${1%%:*} mode=${1#*:} want="lacks: $2 $killed, to observe the calls of" ;;
 	*) action= mode=$1 ;;
