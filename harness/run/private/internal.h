@@ -67,6 +67,8 @@ struct actor_ops {
 	/* Why not every call it made can be seen (a static binary in its exec chain, io_uring), or
 	 * NULL: an expectation on its calls is then tcpfault's blind spot, an error. */
 	const char *(*unobserved)(struct actor *a);
+	/* A pidfd of its process (its own: not to be closed), or -1. */
+	int (*pidfd)(const struct actor *a);
 };
 
 struct actor {
