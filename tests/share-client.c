@@ -11,6 +11,8 @@
  *               as it reports a thread)
  *   getfd       a fork()ed child connects and writes, says the socket's number over a pipe and
  *               waits; the parent takes the socket with pidfd_getfd(), then kills the child
+ *   ownfiles    a thread made without CLONE_FILES (an fd table of its own) ends at once; the
+ *               parent connects and writes itself (the tracer cannot follow such a thread)
  *
  * Then the parent says "reading" and reads until end of file or an error: "read = 0" (exit 0)
  * or "read = -1 REASON" (exit 1).
@@ -26,6 +28,16 @@
 static const char *host, *port;
 static int count, pipefd[2];
 static char stack[256 * 1024] __attribute__((aligned(16)));
+
+static volatile int thread_done;
+
+static int thread(void *arg)
+{
+	(void) arg;
+	thread_done = 1;
+	syscall(SYS_exit, 0);   /* this thread only */
+	return 0;
+}
 
 static int child(void *getfd)
 {
@@ -71,6 +83,15 @@ int main(int argc, char **argv)
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
 		if (fd < 0)
+			return 3;
+	} else if (!strcmp(argv[4], "ownfiles")) {
+		if (clone(thread, stack + sizeof stack, CLONE_THREAD | CLONE_SIGHAND | CLONE_VM, NULL) < 0)
+			return 3;
+		while (!thread_done)
+			;
+		fd = connect_to(host, port);
+		memset(buf, 0, sizeof buf);
+		if (write(fd, buf, (size_t)count) != count)
 			return 3;
 	} else {
 		return 2;
