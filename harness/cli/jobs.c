@@ -96,6 +96,10 @@ static void send_result(struct result *res, int fd)
 	json_object_put(json);
 }
 
+/* spawn()'s error where pidfd_open is missing (before Linux 5.3) or refused (a seccomp policy):
+ * a capability this machine lacks, not a broken run (no errno means it). */
+#define ENOPIDFD 4096
+
 /* Forks a worker: the init of a PID namespace of its own where it can be (when it dies, the
  * kernel ends everything started under it, even a program's daemonised grandchild that
  * escaped its process group); where that is not allowed, a plain fork unless pidns_only. In
@@ -108,7 +112,7 @@ static pid_t spawn(struct job *jobs, size_t n, int keep, int spool, bool pidns_o
 	 * this pidfd (getppid() says nothing across a PID namespace). */
 	int parent = (int)syscall(SYS_pidfd_open, getpid(), 0);
 	if (parent < 0)
-		return -errno;
+		return errno == ENOSYS || errno == EPERM ? -ENOPIDFD : -errno;
 	pid_t pid = (pid_t)syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, NULL, NULL, NULL, NULL);
 	if (pid < 0 && (errno == EPERM || errno == EINVAL) && !pidns_only)
 		pid = fork();
@@ -380,6 +384,22 @@ struct result *job_error_result(const struct job *j, const char *why)
 	return r;
 }
 
+/* A run that could not start for want of a capability of this machine (what: which); NULL if
+ * out of memory. */
+static struct result *job_missing_result(const struct job *j, const char *what)
+{
+	struct result *r;
+
+	if (result_new(j->s->name, j->s->mode, j->family == AF_INET6 ? "inet6" : "inet", NULL, j->s->summary, &r) < 0)
+		return NULL;
+	if (run_result_hosts(r, j->s) < 0 || result_missing(r, what) < 0) {
+		result_free(r);
+		return NULL;
+	}
+	result_finish(r, RESULT_SKIPPED, 0, 0);
+	return r;
+}
+
 /* The result a worker sent: -EINVAL if it is not one (result_from_json refuses it). */
 static int parse_result(const char *text, struct result **ret)
 {
@@ -593,7 +613,13 @@ static void run_some(struct job *jobs, size_t n, unsigned njobs, const struct ru
 				break;
 			}
 			int e = start_job(jobs, n, &jobs[next], o, spool);
-			if (e < 0) {
+			if (e == -ENOPIDFD) {
+				/* as the run's other missing capabilities: skipped, exit status 3 */
+				jobs[next].result = job_missing_result(&jobs[next], "pidfd_open (Linux 5.3, not refused by a "
+								      "seccomp policy), to start a run's worker");
+				ended(&jobs[next], spool);
+				done++;
+			} else if (e < 0) {
 				char why[160];
 				/* EMFILE, ENFILE, EAGAIN: a limit of this machine, named as such */
 				snprintf(why, sizeof why, "starting a worker: %s (%s)", strerror(-e), peer_errno_name(-e));

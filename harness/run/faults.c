@@ -532,6 +532,27 @@ int step_reboot(struct run *r, const struct step *st)
 
 /* ---- stop, cont: SIGSTOP and SIGCONT, the process frozen but alive ---- */
 
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
+/* Whether the actor's process is stopped (its group stop complete: the parent's wait says so,
+ * a tracer's too), or gone (nothing left to stop). */
+static bool actor_stopped(struct run *r, const void *arg)
+{
+	struct actor *a = (struct actor *)arg;
+	int fd = a->ops->pidfd ? a->ops->pidfd(a) : -1, status;
+	int64_t when;
+	siginfo_t si = { 0 };
+
+	(void) r;
+	if (fd < 0 || a->ops->ended(a, &status, &when))
+		return true;
+	if (waitid((idtype_t)P_PIDFD, (id_t)fd, &si, WSTOPPED | WNOWAIT | WNOHANG) < 0)
+		return errno != EINTR;   /* not its child (never here): not to be awaited */
+	return si.si_pid != 0;
+}
+
 int step_stop(struct run *r, const struct step *st)
 {
 	struct actor *a = named(r, st);
@@ -548,6 +569,11 @@ int step_stop(struct run *r, const struct step *st)
 	run_event(r, st->host, buf);
 	if ((e = a->ops->signal(a, sig)) < 0)
 		return run_errorf(r, "%s %s: %s", st->kind == STEP_STOP ? "stop" : "cont", a->full, strerror(-e));
+	/* The next step comes once it is stopped, as SIGSTOP stops a process at once: a traced
+	 * program's call held in a seccomp stop as the signal came would otherwise run first, and
+	 * complete (a read of the FIN a later step makes) before the process stops. */
+	if (sig == SIGSTOP && run_await(r, actor_stopped, a, 5000, 1) < 0)
+		return run_errorf(r, "stop %s: not stopped within 5000 ms of its SIGSTOP", a->full);
 	run_fault_mark(r, run_now_ms(r));
 	return 0;
 }

@@ -1080,9 +1080,15 @@ static void program_last_words(const struct actor *a, char *buf, size_t len)
 	}
 }
 
+static int program_pidfd(const struct actor *a)
+{
+	return ((const struct program *)a)->pidfd;
+}
+
 static const struct actor_ops program_ops = {
 	.signal = program_signal, .ended = program_ended, .last_words = program_last_words,
 	.calls = program_actor_calls, .unobserved = program_unobserved, .dropped = program_dropped,
+	.pidfd = program_pidfd,
 };
 
 /* ---- the shim's reports ---- */

@@ -136,9 +136,17 @@ static unsigned long peer_actor_dropped(struct actor *a)
 	return 0;
 }
 
+static int peer_actor_pidfd(const struct actor *a)
+{
+	const struct peer_actor *pa = (const struct peer_actor *)a;
+
+	return pa->p && !pa->dead ? peer_pidfd(pa->p) : -1;
+}
+
 static const struct actor_ops peer_actor_ops = {
 	.signal = peer_actor_signal, .ended = peer_actor_ended, .last_words = peer_actor_last_words,
 	.calls = peer_actor_calls, .unobserved = peer_actor_unobserved, .dropped = peer_actor_dropped,
+	.pidfd = peer_actor_pidfd,
 };
 
 int peers_start(struct run *r, int host, struct peer *kept)

@@ -50,8 +50,11 @@
  * one with room for a control message on an AF_UNIX socket is let run to its exit stop, where
  * the fds it received are read from its control messages and looked at afresh (their numbers
  * may have been something else, closed unseen). The others cost that one stop: none in curl's
- * or socat's bulk transfer (strace -c: no recvmsg at all). A socket taken with pidfd_getfd()
- * by the program itself is not seen until a traced call names it.
+ * or socat's bulk transfer (strace -c: no recvmsg at all). A socket the program takes from
+ * another process with pidfd_getfd() is looked at (its exit stop) as accept's is. Two processes
+ * sharing one fd table (clone CLONE_FILES without CLONE_THREAD) each see the other's sockets
+ * with no call of their own, and a filter is a thread group's: both get the filter for every fd
+ * before the clone returns (on_new_task()), and their fds are looked at at every call.
  *
  * A call on a TCP socket costs two stops (its seccomp stop, its exit stop); a poll naming a TCP
  * socket, and every epoll wait, two: their result is read at the exit stop and reported only
@@ -86,18 +89,21 @@
  * one interrupted inside the handler of another's signal too (INTR_DEPTH of them at once).
  *
  * Blind spots: io_uring (an io_uring_setup is reported, so the result shows the program used
- * one, and the program is unobserved from then on), 32-bit programs on a 64-bit kernel (the
- * filter lets another ABI run untraced). The tables are fixed (MAX_PROCS processes, MAX_TASKS
+ * one, and the program is unobserved from then on), the calls of another ABI (a 32-bit program
+ * or int 0x80 on a 64-bit kernel, x32: the filter stops each, the program is unobserved naming
+ * it, other_abi()), a thread with an fd table of its own (unobserved). The tables are fixed (MAX_PROCS processes, MAX_TASKS
  * threads at once, EXEC_FDS fds looked at when handed over at exec or fork): past the first
  * two the program is unobserved (unobserved(): an expectation on its calls is an error naming
- * why). The calls the tracer needs besides ptrace (process_vm_readv/writev, pidfd_open,
- * pidfd_getfd, seccomp) are tried first (probe()): refused, the run lacks them, as where ptrace is.
+ * why). The calls the tracer needs (ptrace, process_vm_readv/writev, pidfd_open, pidfd_getfd,
+ * seccomp) are tried first, in a child (probe()): refused, or killing the process that makes one
+ * (a seccomp policy's kill or SIGSYS), the run lacks them, as where ptrace is.
  */
 #include <dirent.h>
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -126,6 +132,7 @@
 
 #if defined(__x86_64__)
 #define NATIVE_ARCH AUDIT_ARCH_X86_64
+#define X32_BIT 0x40000000        /* __X32_SYSCALL_BIT: an x32 call, its arch x86_64's */
 #elif defined(__aarch64__)
 #define NATIVE_ARCH AUDIT_ARCH_AARCH64
 #endif
@@ -173,7 +180,7 @@ struct tracer {
 /* ---- which syscalls stop the program ---- */
 
 enum kind { K_NONE, K_SOCKET, K_ACCEPT, K_CLOSE, K_SOERROR, K_FDCALL, K_RECVMSG, K_SPLICE, K_DUP, K_CLOSE_RANGE, K_IO_URING,
-	    K_POLL, K_EPOLL };
+	    K_POLL, K_EPOLL, K_GETFD };
 
 /* fd: a call on the fd of its first argument, stopped only where that fd has a filter of its
  * own (or the process's fallback filter, for every fd); the others stop wherever they are made. */
@@ -234,6 +241,8 @@ static const struct {
 #ifdef SYS_close_range
 	{ SYS_close_range, K_CLOSE_RANGE, NULL, false },
 #endif
+	/* A copy of another process's fd (its first argument a pidfd): the new fd looked at as accept's. */
+	{ SYS_pidfd_getfd, K_GETFD, NULL, false },
 #ifdef SYS_io_uring_setup
 	/* The blind spot, said in the result: its socket calls would go unseen. */
 	{ SYS_io_uring_setup, K_IO_URING, "io_uring_setup", false },
@@ -251,8 +260,10 @@ static int traced_index(long nr)
 
 #define ARG_LO(k) (offsetof(struct seccomp_data, args) + 8 * (k))   /* little-endian: its low half */
 
-/* The filter set at exec. Another ABI (32-bit on a 64-bit kernel) runs unfiltered: its numbers
- * mean other calls. A call that can never concern a TCP socket runs without a stop: socket() of
+/* The filter set at exec. A call of another ABI (a 32-bit program on a 64-bit kernel, int 0x80,
+ * x32) stops the program, every one: its numbers mean other calls, and the filters added for the
+ * TCP sockets (fd_filter()) let it run, so the tracer says the program unobserved naming it
+ * (other_abi()). A call that can never concern a TCP socket runs without a stop: socket() of
  * another family or type, getsockopt() of another option than SO_ERROR. The calls on an fd are
  * left to the filters added for each TCP socket (fd_filter()), where they can be: all_fds
  * (where none can be added) stops them on every fd. */
@@ -280,13 +291,17 @@ static void build_filter(struct tracer *t, bool all_fds)
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE),
 	};
 
-	_Static_assert(2 * NTRACED + 5 + sizeof socket_args / sizeof *socket_args +
+	_Static_assert(2 * NTRACED + 7 + sizeof socket_args / sizeof *socket_args +
 		       sizeof getsockopt_args / sizeof *getsockopt_args <= MAX_FILTER, "the filter fits");
 #ifdef NATIVE_ARCH
 	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
 	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NATIVE_ARCH, 1, 0);
-	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE);
 	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
+#ifdef X32_BIT
+	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, X32_BIT, 0, 1);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE);
+#endif
 	for (size_t i = 0; i < NTRACED; i++) {
 		if (traced[i].fd && traced[i].kind != K_RECVMSG && !all_fds)
 			continue;
@@ -414,6 +429,10 @@ struct proc {
 	 * fork's child maps its own (whether its creator's was mapped before the fork is not
 	 * known); gone at exec. */
 	uint64_t scratch;
+	/* Its fd table is another process's too (clone CLONE_FILES, not a thread): what the other
+	 * does to it is not seen here, so nothing is remembered of its fds (fd_is_tcp() looks each
+	 * time), and both have the filter for every fd (on_new_task()). */
+	bool shared;
 };
 
 struct task {
@@ -530,7 +549,7 @@ static bool fd_is_tcp(struct proc *p, long fd)
 {
 	if (fd < 0 || fd > INT32_MAX)
 		return false;
-	if ((size_t)fd < p->ncls && p->cls[fd] != FD_UNKNOWN)
+	if (!p->shared && (size_t)fd < p->ncls && p->cls[fd] != FD_UNKNOWN)
 		return p->cls[fd] == FD_TCP;
 	int copy = p->pidfd < 0 ? -1 : (int)syscall(SYS_pidfd_getfd, p->pidfd, (int)fd, 0);
 	if (copy < 0)
@@ -863,6 +882,29 @@ static unsigned sockaddr_port(struct task *t, uint64_t addr, uint64_t len)
 	return ntohs(sa.sin6_port);
 }
 
+/* Whether the call at a seccomp stop is of another ABI than the tracer's (build_filter() stops
+ * every one): the program is then unobserved, named so; the call runs. */
+static bool other_abi(struct world *w, struct task *t, const struct sc_info *si)
+{
+	const char *abi = si->arch == AUDIT_ARCH_I386 ? "a 32-bit (i386) system call (int 0x80, or an i386 program)" :
+#ifdef X32_BIT
+			  si->arch == NATIVE_ARCH && (si->seccomp.nr & X32_BIT) ? "an x32 system call" :
+#endif
+			  si->arch != NATIVE_ARCH ? "a system call of another architecture's ABI" : NULL;
+	char why[200];
+
+#ifndef NATIVE_ARCH
+	abi = NULL;
+#endif
+	if (!abi)
+		return false;
+	snprintf(why, sizeof why, "process %d made %s (number %llu): the tracer follows only its own ABI's calls, so "
+		 "its calls on TCP sockets may go unseen", t->proc ? (int)t->proc->tgid : (int)t->tid, abi,
+		 (unsigned long long)si->seccomp.nr);
+	unobserved(w, why);
+	return true;
+}
+
 /* A seccomp stop, before the call runs: 1 if its exit stop is wanted (a call on a TCP socket),
  * 0 if it may just run. */
 static int on_seccomp(struct world *w, struct task *t)
@@ -871,6 +913,8 @@ static int on_seccomp(struct world *w, struct task *t)
 
 	if (ptrace((enum __ptrace_request)GET_SYSCALL_INFO, t->tid, (void *)sizeof si, &si) <= 0 ||
 	    si.op != INFO_SECCOMP)
+		return 0;
+	if (other_abi(w, t, &si))
 		return 0;
 	int i = traced_index((long)si.seccomp.nr);
 	const uint64_t *a = si.seccomp.args;
@@ -905,6 +949,7 @@ static int on_seccomp(struct world *w, struct task *t)
 		break;
 	}
 	case K_IO_URING:
+	case K_GETFD:
 		break;
 	case K_POLL:
 		t->val = a[0], t->n = a[1];
@@ -989,6 +1034,13 @@ static void on_exit_stop(struct world *w, struct task *t, const struct sc_info *
 			want_filter(p, (long)ret);
 		}
 		break;
+	case K_GETFD:
+		/* Its number may have been another fd's, closed unseen (by a process sharing the table). */
+		if (ret >= 0) {
+			fd_set_class(p, (long)ret, FD_UNKNOWN);
+			(void) fd_is_tcp(p, (long)ret);
+		}
+		return;
 	case K_IO_URING:
 		t->fd = ret >= 0 ? (int)ret : 0;   /* the ring's fd */
 		if (ret >= 0) {
@@ -1347,11 +1399,79 @@ static int add_filter(struct world *w, struct task *t, bool at_entry)
 	}
 	return e;
 }
+
+/* The clone flags of the call that made a task, read from its creator at its fork, vfork or
+ * clone event stop (the call not returned yet): clone's first argument, clone3's struct
+ * clone_args's first field. -1 if not known. */
+static long long clone_flags(pid_t creator)
+{
+	struct user_regs_struct r;
+	uint64_t flags = 0;
+
+	if (ptrace(PTRACE_GETREGS, creator, 0, &r) < 0)
+		return -1;
+	switch (r.orig_rax) {
+	case SYS_fork:
+		return SIGCHLD;
+	case SYS_vfork:
+		return CLONE_VM | CLONE_VFORK | SIGCHLD;
+	case SYS_clone:
+		return (long long)r.rdi;
+#ifdef SYS_clone3
+	case SYS_clone3: {
+		struct iovec local = { &flags, sizeof flags }, remote = { (void *)(uintptr_t)r.rdi, sizeof flags };
+		if (process_vm_readv(creator, &local, 1, &remote, 1, 0) != (ssize_t)sizeof flags)
+			return -1;
+		return (long long)(flags & INT64_MAX);
+	}
+#endif
+	default:
+		return -1;
+	}
+}
+
+/* The filter the task's process wants, added before the clone it is stopped in (at its event
+ * stop) returns: the task is let run to that call's exit stop, and it is added there. 0 (the
+ * task stopped there), or INJ_GONE, INJ_DEFERRED (resumed: not to be resumed again). */
+static int add_filter_now(struct world *w, struct task *t)
+{
+	int status;
+
+	if (ptrace(PTRACE_SYSCALL, t->tid, 0, 0) < 0)
+		return INJ_GONE;   /* gone (killed) meanwhile */
+	if (wait_task(w, t, &status))
+		return INJ_GONE;
+	if (WSTOPSIG(status) != (SIGTRAP | 0x80)) {
+		/* never seen: a clone's exit stop comes before any signal; taken by the main loop,
+		 * the filter left to the task's next call */
+		if (w->nqueued < sizeof w->queued / sizeof w->queued[0]) {
+			w->queued[w->nqueued].tid = t->tid;
+			w->queued[w->nqueued++].status = status;
+		}
+		t->defer = true;
+		deferred(w, t);
+		return INJ_DEFERRED;
+	}
+	int e = add_filter(w, t, false);
+	return e == INJ_GONE || e == INJ_DEFERRED ? e : 0;
+}
 #else
 static int add_filter(struct world *w, struct task *t, bool at_entry)
 {
 	(void) w, (void) t, (void) at_entry;
 	return INJ_NONE;
+}
+
+static long long clone_flags(pid_t creator)
+{
+	(void) creator;
+	return -1;
+}
+
+static int add_filter_now(struct world *w, struct task *t)
+{
+	(void) w, (void) t;
+	return 0;
 }
 #endif
 
@@ -1401,16 +1521,29 @@ static void on_exec(struct world *w, struct task *t, pid_t tid)
 		(void) fd_is_tcp(t->proc, fd);
 }
 
-/* A fork or vfork makes a process; a clone (an exit signal other than SIGCHLD) a thread of
- * this one, as threads are made. A new task held at its first call is let go now that its
- * process is known. */
-static void on_new_task(struct world *w, struct task *t, pid_t tid, int event)
+/* A fork, vfork or clone makes a process, or a thread of this one (CLONE_THREAD: ptrace's clone
+ * event is any clone without SIGCHLD as its exit signal, a process too). A process that shares
+ * its creator's fd table (CLONE_FILES without CLONE_THREAD) could use the TCP sockets the other
+ * makes, and a seccomp filter is a thread group's: both get the filter for every fd, the
+ * creator's added here, before its clone returns and before the new one runs (its own at its
+ * first call). A new task held at its first call is let go now that its process is known.
+ * 0, or INJ_GONE, INJ_DEFERRED: the creator is not to be resumed (add_filter_now()). */
+static int on_new_task(struct world *w, struct task *t, pid_t tid, int event)
 {
 	unsigned long child = 0;
 	struct task *c = NULL;
+	int e = 0;
 
 	if (ptrace(PTRACE_GETEVENTMSG, tid, 0, &child) == 0) {
-		pid_t owner = event != PTRACE_EVENT_CLONE ? (pid_t)child : t && t->proc ? t->proc->tgid : 0;
+		long long flags = clone_flags(tid);
+		bool thread = flags < 0 ? event == PTRACE_EVENT_CLONE : (flags & CLONE_THREAD) != 0;
+		pid_t owner = !thread ? (pid_t)child : t && t->proc ? t->proc->tgid : 0;
+		char why[200];
+		if (thread && flags >= 0 && !(flags & CLONE_FILES)) {
+			snprintf(why, sizeof why, "process %d: a thread with an fd table of its own (clone with CLONE_THREAD, "
+				 "without CLONE_FILES): its fds are looked at in its process's table", (int)owner);
+			unobserved(w, why);
+		}
 		if ((c = task_get(w, (pid_t)child, owner)))
 			c->known = true;   /* owner 0 (its creator's unknown): unreported */
 		/* A new process has the filters its creator had at the fork, but which those were
@@ -1421,23 +1554,51 @@ static void on_new_task(struct world *w, struct task *t, pid_t tid, int event)
 		struct proc *cp = c ? c->proc : NULL, *pp = t ? t->proc : NULL;
 		if (cp && pp && cp != pp) {
 			cp->added = pp->added;
-			for (long fd = 0; fd < EXEC_FDS && !cp->all_fds; fd++)
+			if (flags >= 0 && (flags & CLONE_FILES)) {
+				cp->shared = pp->shared = true;
+				cp->want_all = !cp->all_fds;
+				pp->want_all = !pp->all_fds;
+				if (wants_filter(pp))
+					e = add_filter_now(w, t);
+			}
+			for (long fd = 0; fd < EXEC_FDS && !cp->all_fds && !cp->want_all; fd++)
 				(void) fd_is_tcp(cp, fd);
 			c->defer = wants_filter(cp);
+		} else if (!cp && pp && !thread && flags >= 0 && (flags & CLONE_FILES)) {
+			unobserved(w, "a process sharing its fd table with another (clone with CLONE_FILES) past the tracer's "
+				   "table: the calls of either on the other's TCP sockets may go unseen");
 		}
 	}
 	if (c && c->held) {
+		/* at a seccomp stop: as the main loop would take it */
 		c->held = false;
-		(void) ptrace(on_seccomp(w, c) ? PTRACE_SYSCALL : PTRACE_CONT, c->tid, 0, 0);
+		enum __ptrace_request how = on_seccomp(w, c) ? PTRACE_SYSCALL : PTRACE_CONT;
+		int added = wants_filter(c->proc) ? add_filter(w, c, true) : INJ_NONE;
+		if (added != INJ_NONE) {
+			c->pending = -1;
+			how = PTRACE_CONT;
+		}
+		if (added != INJ_GONE && added != INJ_DEFERRED)
+			(void) ptrace(how, c->tid, 0, 0);
 	} else if (c && c->held_start) {
 		c->held_start = false;
 		(void) ptrace(c->defer ? PTRACE_SYSCALL : PTRACE_CONT, c->tid, 0, 0);
 	}
+	return e;
 }
 
 /* The calls the tracer needs besides ptrace (tracer_refused()'s names, 0 is ptrace's). */
 static const char *const needed[] = { "ptrace", "process_vm_readv", "process_vm_writev", "pidfd_open", "pidfd_getfd",
 				       "seccomp" };
+/* the same, where a seccomp policy kills the process that makes it (probe()) */
+static const char *const needed_killed[] = {
+	"ptrace (a seccomp policy kills the process making it: SIGSYS)",
+	"process_vm_readv (a seccomp policy kills the process making it: SIGSYS)",
+	"process_vm_writev (a seccomp policy kills the process making it: SIGSYS)",
+	"pidfd_open (a seccomp policy kills the process making it: SIGSYS)",
+	"pidfd_getfd (a seccomp policy kills the process making it: SIGSYS)",
+	"seccomp (a seccomp policy kills the process making it: SIGSYS)",
+};
 
 /* Installs the seccomp filter prog on the calling process, with flags; as the program does
  * (tracer_child()): without CAP_SYS_ADMIN, a filter needs no_new_privs (setuid programs then run
@@ -1451,51 +1612,60 @@ static int install(const struct sock_fprog *prog, unsigned flags)
 	return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, prog) < 0 ? -1 : 0;
 }
 
-/* Whether a seccomp policy refuses installing a filter (it may allow the question, seccomp's
- * GET_ACTION_AVAIL, and refuse this): an allow-all filter installed as the program installs its
- * own (flags 0) and as the filters added to it are (TSYNC), in a vfork()ed child, not the
- * tracer (a filter would cost each of its syscalls; a policy may kill): 0 or the errno. */
-static int filter_refused(void)
+/* Whether the tracer may make the calls it needs besides ptrace: each is tried, ptrace's request
+ * too (PTRACE_SEIZE of pid 0, which does not exist: its refusal, EPERM, is the real one's, read
+ * then), in a child of the tracer (fork), never in the tracer itself: a seccomp policy may kill
+ * the process making one (SECCOMP_RET_KILL_PROCESS, systemd's SystemCallFilter= default) or
+ * send it SIGSYS (SECCOMP_RET_TRAP), and the child's death by SIGSYS says so. Last, an allow-all
+ * filter is installed as the program installs its own (flags 0) and as the filters added to it
+ * are (TSYNC): a policy may allow seccomp's questions (GET_ACTION_AVAIL) and refuse this.
+ * 0, or the errno of the first call refused (EPERM for one that kills), its index in needed[]
+ * in *which, and in *killed whether it killed. Without them its reads of the program's memory
+ * and fds fail, and calls would go unseen. */
+static int probe(int *which, bool *killed)
 {
 	struct sock_filter allow_all = BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
 	const struct sock_fprog allow = { 1, &allow_all };
+	/* where the child is: the call it tries, and its errno */
+	volatile int *at = mmap(NULL, sizeof(int[2]), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	int status = 0;
-	pid_t pid = vfork();
 
-	if (pid == 0)
-		_exit(install(&allow, 0) < 0 || install(&allow, SECCOMP_FILTER_FLAG_TSYNC) < 0 ?
-		      (errno > 0 && errno < 256 ? errno : EPERM) : 0);
-	if (pid < 0)
+	*killed = false;
+	*which = 0;
+	if (at == MAP_FAILED)
 		return errno;
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return errno;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : EPERM;
-}
-
-/* Whether the tracer may make the calls it needs besides ptrace, tried on itself (what a
- * seccomp policy refuses, it refuses whatever the process; seccomp(2): asked whether
- * SECCOMP_RET_TRACE is there, then filter_refused()). 0, or the errno of the first
- * refused, its index in needed[] in *which. Without them its reads of the program's memory
- * and fds fail, and calls would go unseen. */
-static int probe(int *which)
-{
-	char a = 1, b = 0;
-	struct iovec here = { &b, 1 }, there = { &a, 1 };
-	pid_t me = getpid();
-	int e = 0, pidfd = -1, copy = -1;
-
-	if ((*which = 1, process_vm_readv(me, &here, 1, &there, 1, 0) != 1) ||
-	    (*which = 2, process_vm_writev(me, &there, 1, &here, 1, 0) != 1) ||
-	    (*which = 3, (pidfd = (int)syscall(SYS_pidfd_open, me, 0)) < 0) ||
-	    (*which = 4, (copy = (int)syscall(SYS_pidfd_getfd, pidfd, pidfd, 0)) < 0) ||
-	    (*which = 5, syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &(uint32_t){ SECCOMP_RET_TRACE }) < 0) ||
-	    (errno = filter_refused()))
-		e = errno ? errno : EPERM;
-	if (pidfd >= 0)
-		close(pidfd);
-	if (copy >= 0)
-		close(copy);
+	at[0] = 0, at[1] = 0;
+	pid_t pid = fork();
+	if (pid == 0) {
+		char a = 1, b = 0;
+		struct iovec here = { &b, 1 }, there = { &a, 1 };
+		pid_t me = getpid();
+		int pidfd = -1;
+		(void) prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);   /* no core file when SIGSYS kills it */
+		if ((at[0] = 0, ptrace(PTRACE_SEIZE, 0, 0, 0) < 0 && errno != ESRCH && errno != EPERM) ||
+		    (at[0] = 1, process_vm_readv(me, &here, 1, &there, 1, 0) != 1) ||
+		    (at[0] = 2, process_vm_writev(me, &there, 1, &here, 1, 0) != 1) ||
+		    (at[0] = 3, (pidfd = (int)syscall(SYS_pidfd_open, me, 0)) < 0) ||
+		    (at[0] = 4, syscall(SYS_pidfd_getfd, pidfd, pidfd, 0) < 0) ||
+		    (at[0] = 5, syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &(uint32_t){ SECCOMP_RET_TRACE }) < 0) ||
+		    install(&allow, 0) < 0 || install(&allow, SECCOMP_FILTER_FLAG_TSYNC) < 0)
+			at[1] = errno ? errno : EPERM;
+		_exit(0);
+	}
+	int e = pid < 0 ? errno : 0;
+	while (pid > 0 && waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR) {
+			e = errno;
+			break;
+		}
+	if (!e && WIFSIGNALED(status)) {
+		*killed = WTERMSIG(status) == SIGSYS;
+		e = EPERM;
+	}
+	if (!e)
+		e = at[1];
+	*which = at[0];
+	munmap((void *)at, sizeof(int[2]));
 	return e;
 }
 
@@ -1510,9 +1680,10 @@ static _Noreturn void tracer_main(int report_fd, int ready_r, int go_w, int ans_
 		_exit(0);   /* the program was never started */
 	long opts = PTRACE_O_TRACESECCOMP | PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK |
 		    PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL;
-	if ((e = probe(&which)) == 0 && ptrace(PTRACE_SEIZE, pid, 0, (void *)opts) < 0)
+	bool killed = false;
+	if ((e = probe(&which, &killed)) == 0 && ptrace(PTRACE_SEIZE, pid, 0, (void *)opts) < 0)
 		e = errno, which = 0;
-	int ans[2] = { e, which };
+	int ans[3] = { e, which, killed };
 	(void) !write(ans_w, ans, sizeof ans);
 	(void) !write(go_w, &e, sizeof e);
 	close(ans_w);
@@ -1598,7 +1769,7 @@ static _Noreturn void tracer_main(int report_fd, int ready_r, int go_w, int ans_
 				t->defer = true;   /* at its first call */
 			how = t && t->defer ? PTRACE_SYSCALL : PTRACE_CONT;
 		} else if (event == PTRACE_EVENT_FORK || event == PTRACE_EVENT_VFORK || event == PTRACE_EVENT_CLONE) {
-			on_new_task(&w, t, tid, event);
+			added = on_new_task(&w, t, tid, event);
 		} else if (event == PTRACE_EVENT_STOP) {
 			/* A group stop is kept (and left by SIGCONT); the first stop of a new tracee,
 			 * and an interrupt, are not. */
@@ -1704,11 +1875,12 @@ void tracer_forked(struct tracer *t)
 int tracer_refused(struct tracer *t, const char **call)
 {
 	struct pollfd pfd = { .fd = t->ans_r, .events = POLLIN };
-	int ans[2] = { 0, 0 };
+	int ans[3] = { 0, 0, 0 };
 
 	if (t->ans_r < 0 || poll(&pfd, 1, 1000) <= 0 || read(t->ans_r, ans, sizeof ans) != (ssize_t)sizeof ans)
 		return 0;
-	*call = needed[ans[1] >= 0 && (size_t)ans[1] < sizeof needed / sizeof *needed ? ans[1] : 0];
+	size_t i = ans[1] >= 0 && (size_t)ans[1] < sizeof needed / sizeof *needed ? (size_t)ans[1] : 0;
+	*call = ans[2] ? needed_killed[i] : needed[i];
 	return ans[0];
 }
 

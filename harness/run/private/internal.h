@@ -70,6 +70,8 @@ struct actor_ops {
 	/* How many reports of its calls were lost on the way (0 for a peer): an expectation that a
 	 * call is absent, or comes after another, cannot be judged then (steps-programs.c). */
 	unsigned long (*dropped)(struct actor *a);
+	/* A pidfd of its process (its own: not to be closed), or -1. */
+	int (*pidfd)(const struct actor *a);
 };
 
 struct actor {

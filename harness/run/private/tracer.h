@@ -36,8 +36,9 @@ int tracer_child(const struct tracer *t);
 void tracer_forked(struct tracer *t);
 /* After the child failed: the errno of the tracer's PTRACE_SEIZE if it was refused (EPERM:
  * ptrace is forbidden here), or of another call it needs (process_vm_readv/writev,
- * pidfd_open, pidfd_getfd: refused by a seccomp policy), its name in *call; else 0. Waits at
- * most a second for the tracer's answer. */
+ * pidfd_open, pidfd_getfd: refused by a seccomp policy), its name in *call (which says so where
+ * the policy kills the process making it: then EPERM); else 0. Waits at most a second for the
+ * tracer's answer. */
 int tracer_refused(struct tracer *t, const char **call);
 /* Kills the tracer (SIGKILL by its pid; PTRACE_O_EXITKILL kills the tracees still running) and
  * reaps it. Accepts NULL. */
