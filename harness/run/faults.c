@@ -517,8 +517,14 @@ int step_reboot(struct run *r, const struct step *st)
 		return run_errorf(r, "reboot %s: a program did not die of SIGKILL within 5 s", run_hostname(r, h));
 	peers_free(r, h);
 	run_counters_take(r, h);          /* the namespace's counters go with it */
+	/* Its tap too (it would keep the namespace alive); the new one's opens as soon as it is
+	 * up: what the new host sends before that is untimed. Nothing leaves the old one now. */
+	capture_untap(r->cap, h);
 	if (netns_host_reboot(r->sb, h) < 0)
 		return run_errorf(r, "reboot %s: %s", run_hostname(r, h), netns_last_error(r->sb));
+	char err[512];
+	if (capture_tap(r->cap, h, err, sizeof err) < 0)
+		return run_errorf(r, "reboot %s: %s", run_hostname(r, h), err);
 	if (run_ktrace_watch(r, h) < 0)
 		return -1;
 	run_counters_start(r, h);
