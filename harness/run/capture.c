@@ -87,6 +87,7 @@ struct capture {
 	struct tap taps[NETNS_MAX_HOSTS];
 	unsigned untimed;                 /* wire packets of a host with no copy at their sender */
 	int64_t lag_max_us;               /* the longest a packet took from its sender to the wire's stamp */
+	size_t lag_pkt;                   /* which packet that was (its index) */
 	int dlt;                          /* link type: Ethernet, or Linux cooked on "any" */
 	pcap_dumper_t *dump;
 	struct report_file file;          /* the capture's file: renamed into place when closed */
@@ -842,8 +843,10 @@ int capture_poll(struct capture *c, int64_t origin_us)
 			int64_t at = sent_time(c, p.from, data + l2, h->caplen - l2);
 			if (at && at <= wire) {
 				real = at;
-				if (wire - at > c->lag_max_us)
+				if (wire - at > c->lag_max_us) {
 					c->lag_max_us = wire - at;
+					c->lag_pkt = c->npkts;
+				}
 			} else if (!at) {
 				p.untimed = true;
 				c->untimed++;
@@ -905,8 +908,9 @@ unsigned capture_untimed(const struct capture *c)
 	return c->untimed;
 }
 
-double capture_lag_max_ms(const struct capture *c)
+double capture_lag_max_ms(const struct capture *c, size_t *ret_index)
 {
+	*ret_index = c->lag_pkt;
 	return (double)c->lag_max_us / 1000.0;
 }
 

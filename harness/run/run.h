@@ -94,9 +94,9 @@ unsigned capture_lost(const struct capture *c);
 int capture_tap(struct capture *c, int host, char *err, size_t errlen);
 void capture_untap(struct capture *c, int host);
 /* Packets with no send time (untimed), and the longest a timed one took from its sender to the
- * wire's stamp, since the capture (re)started. */
+ * wire's stamp since the capture (re)started, and which packet that was. */
 unsigned capture_untimed(const struct capture *c);
-double capture_lag_max_ms(const struct capture *c);
+double capture_lag_max_ms(const struct capture *c, size_t *ret_index);
 /* What a capture's losses (drop of recv by the kernel, lost by us) mean for a run. A run whose
  * steps looked at packets (packets_checked: an awaited or forbidden packet) cannot be judged on
  * an incomplete capture: CAPTURE_LOSS_ERROR; one that did not keeps its verdict and gets a

@@ -154,6 +154,7 @@ struct run {
 	struct { const char *name; unsigned line; double ms; bool untimed; } marks[RUN_MAX_MARKS];
 	unsigned nmarks;
 	double lag_max_ms;                /* capture_lag_max_ms() at the run's end, for the timings line */
+	char lag_pkt[80];                 /* the packet it was, as the timings line names it */
 	struct netns_sock *sockbuf;       /* run_sockets(): NETNS_MAX_SOCKS, allocated once */
 	/* When the current step's awaited event happened (run ms): event_ms where it is known
 	 * (a death, a program's call), cond_ms when an await's condition was seen to hold; -1
