@@ -577,13 +577,22 @@ static void tap_read(struct tap *t)
 }
 
 /* The send time (real us) of the oldest copy in t of the packet l3 (len bytes from its IP
- * header), which it claims; 0 if there is none. Claimed copies at the head go, and so do
- * copies sent over 10 s before this one: a packet waits in a backlog far less. */
-static int64_t tap_claim(struct tap *t, const uint8_t *l3, size_t len)
+ * header; the wire took it at wire_us), which it claims; 0 if there is none. Claimed copies
+ * at the head go, and so do copies sent over 10 s before the wire took it: a packet waits in a
+ * backlog far less (0.8 s seen), so their own wire packets were lost or filtered. Only the
+ * oldest TAP_SCAN are looked at: a copy is claimed in about the order the copies came (two
+ * CPUs' backlogs can swap a few), and a miss (its sender's tap lost it: a flood) must not cost
+ * a scan of thousands for each of its packets. */
+#define TAP_SCAN 256
+static int64_t tap_claim(struct tap *t, const uint8_t *l3, size_t len, int64_t wire_us)
 {
 	int64_t at = 0;
 
-	for (size_t i = 0; i < t->nsent && !at; i++) {
+	while (t->nsent && (!t->sent[t->head].len || t->sent[t->head].real_us < wire_us - 10000000)) {
+		t->head = (t->head + 1) % TAP_PENDING;
+		t->nsent--;
+	}
+	for (size_t i = 0; i < t->nsent && i < TAP_SCAN && !at; i++) {
 		struct sent *s = &t->sent[(t->head + i) % TAP_PENDING];
 		size_t n = len < s->len ? len : s->len;
 		if (s->len && n >= 20 && memcmp(s->key, l3, n) == 0) {
@@ -591,29 +600,24 @@ static int64_t tap_claim(struct tap *t, const uint8_t *l3, size_t len)
 			s->len = 0;
 		}
 	}
-	while (t->nsent && (!t->sent[t->head].len || (at && t->sent[t->head].real_us < at - 10000000))) {
+	while (t->nsent && !t->sent[t->head].len) {
 		t->head = (t->head + 1) % TAP_PENDING;
 		t->nsent--;
 	}
 	return at;
 }
 
-/* When a wire packet from host (l3, len bytes from its IP header; -1: unknown) was sent, real
- * us: its sender's copy, read again if not there yet, then any host's (a packet with another
- * host's address); 0 if none has it. */
-static int64_t sent_time(struct capture *c, int host, const uint8_t *l3, size_t len)
+/* When a wire packet from host (l3, len bytes from its IP header, taken at wire_us) was sent,
+ * real us: its sender's copy (what its ring holds read first: a look at one frame's status
+ * when empty); with an address no host owns (-1), any host's. 0 if none has it. */
+static int64_t sent_time(struct capture *c, int host, const uint8_t *l3, size_t len, int64_t wire_us)
 {
 	int64_t at = 0;
 
-	if (host >= 0 && host < NETNS_MAX_HOSTS && c->taps[host].sent &&
-	    !(at = tap_claim(&c->taps[host], l3, len))) {
-		tap_read(&c->taps[host]);
-		at = tap_claim(&c->taps[host], l3, len);
-	}
 	for (int h = 0; h < NETNS_MAX_HOSTS && !at; h++)
-		if (h != host && c->taps[h].sent) {
+		if ((host < 0 || h == host) && c->taps[h].sent) {
 			tap_read(&c->taps[h]);
-			at = tap_claim(&c->taps[h], l3, len);
+			at = tap_claim(&c->taps[h], l3, len, wire_us);
 		}
 	return at;
 }
@@ -840,7 +844,7 @@ int capture_poll(struct capture *c, int64_t origin_us)
 		 * by its own tap. */
 		int64_t wire = (int64_t)h->ts.tv_sec * 1000000 + h->ts.tv_usec, real = wire;
 		if (c->sb && !a.outgoing && h->caplen > l2) {
-			int64_t at = sent_time(c, p.from, data + l2, h->caplen - l2);
+			int64_t at = sent_time(c, p.from, data + l2, h->caplen - l2, wire);
 			if (at && at <= wire) {
 				real = at;
 				if (wire - at > c->lag_max_us) {
