@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# The README's test command runs this leg of the kernel matrix: the whole catalog (both
-# families), the examples and the netem blackhole inside a QEMU guest booting Debian 12's
+# One leg of the kernel matrix (not yet in the whole suite: see tests/kernels/README): the whole
+# catalog (both families), the examples and the netem blackhole inside a QEMU guest booting Debian 12's
 # default kernel (the newest linux-image-6.1.*-amd64 of bookworm, found with the matrix's
 # private apt state), and fails unless every run passed or was skipped with its reason.
 #   kernel-leg.sh BUILD [PKG]
