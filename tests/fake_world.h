@@ -31,6 +31,7 @@ struct fake_ev {
 	long long ret;
 	int err;
 	bool hang, refuse;                /* report: never comes; an 'E' (refused command) */
+	bool untimed;                     /* packet: no send time (its sender's tap had no copy) */
 	int from, to;
 	const char *flags;
 	uint16_t sport, dport;

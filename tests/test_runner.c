@@ -278,6 +278,45 @@ static void test_packet_too_soon(void **state)
 	done(&o);
 }
 
+/* A packet with no send time (no copy at its sender's tap: capture.c) has the wire's, which may
+ * be late. As the anchor of a floor missed, or as the event of a floor met, it cannot decide the
+ * verdict: an error saying so. Missed with a timed anchor (a late event was sent sooner still),
+ * or met from an untimed anchor (it was sent sooner, the wait longer), the verdict stands. */
+static void test_packet_untimed(void **state)
+{
+	struct fake_trigger late_anchor[] = { { CLIENT, "connect", .evs = {
+		{ .kind = FAKE_PACKET, .delay_ms = 1, .from = CLIENT, .to = SERVER, .flags = "S", .sport = 40000,
+		  .dport = 5000, .untimed = true },
+		PKT(2, SERVER, CLIENT, "S."), PKT(3, CLIENT, SERVER, "."), RESULT(4, 0, 0) } }, { 0 } };
+	struct fake_trigger late_event[] = { { CLIENT, "connect", .evs = {
+		PKT(1, CLIENT, SERVER, "S"),
+		{ .kind = FAKE_PACKET, .delay_ms = 120, .from = SERVER, .to = CLIENT, .flags = "S.", .sport = 5000,
+		  .dport = 40000, .untimed = true },
+		PKT(121, CLIENT, SERVER, "."), RESULT(122, 0, 0) } }, { 0 } };
+	const char *steps = "server listen 5000\nclient connect server 5000\nawait packet client > server S\n"
+			    "await packet server > client S. after 100ms\n";
+	struct outcome o;
+
+	run(steps, late_anchor, &o);
+	expect(&o, "error", "'after 100 ms' cannot be judged: 1.0 ms as the wire saw it, but the packet it counts from is "
+			    "a packet whose send time is unknown");
+	assert_non_null(strstr(o.res->notes.v[o.res->notes.n - 1], "capture: 1 packets with no copy at their sender's tap"));
+	done(&o);
+	run(steps, late_event, &o);
+	expect(&o, "error", "but the packet awaited is a packet whose send time is unknown");
+	done(&o);
+	/* Too soon with a timed anchor: a fail, whatever the late event. */
+	run("server listen 5000\nclient connect server 5000\nawait packet client > server S\n"
+	    "await packet server > client S. after 200ms\n", late_event, &o);
+	expect(&o, "fail", "too soon\n  expected: after 200 ms\n  observed: after 119");
+	done(&o);
+	/* In time from an untimed anchor: a pass. */
+	run("server listen 5000\nclient connect server 5000\nawait packet client > server S\n"
+	    "await packet server > client S. after 1ms\n", late_anchor, &o);
+	expect(&o, "pass", NULL);
+	done(&o);
+}
+
 /* Packets are awaited in wire order: one matched already is not matched again. */
 static void test_packet_order(void **state)
 {
@@ -1299,6 +1338,7 @@ int main(void)
 		cmocka_unit_test(test_await_nothing_pending),
 		cmocka_unit_test(test_packet_missing),
 		cmocka_unit_test(test_packet_too_soon),
+		cmocka_unit_test(test_packet_untimed),
 		cmocka_unit_test(test_packet_order),
 		cmocka_unit_test(test_no_packet),
 		cmocka_unit_test(test_no_packet_within),

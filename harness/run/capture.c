@@ -8,6 +8,20 @@
  * runner's event loop. Sequence numbers are made relative per direction, as tcpdump shows them.
  * ICMP and ICMPv6 errors that quote a TCP segment (what a router sends back) are kept too, as
  * packets with icmp set, named by their type and code; other ICMP is only written to the pcap.
+ *
+ * Times are when a packet was sent, not when the wire took it. A host's veth hands what it sends
+ * to the wire namespace's backlog, and the capture there stamps it only when that namespace's
+ * softirq runs it: under emulation and load up to 352 ms later (a 6.1 guest; the receive side
+ * cannot do better: 5.18+ keeps TCP's delivery time in skb->tstamp, so the tap takes "now", and
+ * 5.10 clears it crossing namespaces). So each host also has a tap on its own eth0, in its own
+ * namespace, taking what it sends (PACKET_OUTGOING): the kernel hands it the packet in the
+ * sender's own context (dev_queue_xmit_nit(), veth has no qdisc), before veth_xmit() passes it
+ * on, and stamps it then. Each wire packet takes the time of its copy at its sender (the same
+ * bytes from the IP header on; the copy is always queued first). What the router sends is
+ * captured leaving the wire namespace, in its sender's context already. A wire packet with no
+ * copy (its sender's tap ring overflowed, or the window while a rebooted host's tap reopens)
+ * keeps the wire's time and is marked untimed: a floor it would decide is an error, not a
+ * verdict (run_too_soon()).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,7 +38,12 @@
 #include <netinet/tcp.h>
 #include <pcap/pcap.h>
 #include <poll.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <linux/filter.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
 
 #include "run.h"
 #include "loop.h"
@@ -39,8 +58,36 @@ struct flow {
 	uint32_t isn;
 };
 
+/* A copy of a packet as its sender sent it: the first TAP_KEY bytes from the IP header on. */
+#define TAP_KEY 120
+#define TAP_PENDING 4096
+struct sent {
+	int64_t real_us;                  /* CLOCK_REALTIME, as the wire's stamps */
+	uint16_t len;                     /* bytes kept in key */
+	uint8_t key[TAP_KEY];
+};
+
+/* One host's outbound tap: a TPACKET_V2 ring (stamped by the kernel as it copies, whatever
+ * else wants timestamps), read into sent[] (oldest first) until wire packets claim them. */
+#define TAP_FRAME 256
+#define TAP_BLOCK 4096
+#define TAP_BLOCKS 256                    /* 4096 frames, 1 MiB: half of what the wire's ring holds */
+struct tap {
+	int fd;                           /* -1: none */
+	uint8_t *ring;
+	unsigned next;                    /* the frame to read next */
+	uint64_t ns;                      /* the host's namespace (its inode) the tap is in */
+	struct sent *sent;                /* TAP_PENDING, a circle from head */
+	size_t head, nsent;
+};
+
 struct capture {
 	pcap_t *pcap;
+	struct netns_sandbox *sb;         /* the wire's sandbox (capture_open_wire()), or NULL */
+	struct tap taps[NETNS_MAX_HOSTS];
+	unsigned untimed;                 /* wire packets of a host with no copy at their sender */
+	int64_t lag_max_us;               /* the longest a packet took from its sender to the wire's stamp */
+	size_t lag_pkt;                   /* which packet that was (its index) */
 	int dlt;                          /* link type: Ethernet, or Linux cooked on "any" */
 	pcap_dumper_t *dump;
 	struct report_file file;          /* the capture's file: renamed into place when closed */
@@ -361,6 +408,8 @@ int capture_open(const char *ifname, const char *filter, const char *pcap_path, 
 	if (!c)
 		return -ENOMEM;
 	c->file = (struct report_file){ .fd = -1, .dirfd = -1 };
+	for (int h = 0; h < NETNS_MAX_HOSTS; h++)
+		c->taps[h].fd = -1;
 	c->flows = calloc(MAX_FLOWS, sizeof *c->flows);
 	struct timespec real;
 	clock_gettime(CLOCK_REALTIME, &real);
@@ -421,6 +470,173 @@ fail:
 	return r;
 }
 
+/* ---- the hosts' outbound taps ---- */
+
+#define TAP_FRAMES (TAP_BLOCK / TAP_FRAME * TAP_BLOCKS)
+
+/* The socket and its ring go; the copies read from it stay (packets still on their way to the
+ * wire claim them). */
+static void tap_close_ring(struct tap *t)
+{
+	if (t->ring)
+		munmap(t->ring, (size_t)TAP_BLOCK * TAP_BLOCKS);
+	if (t->fd >= 0)
+		close(t->fd);
+	t->ring = NULL;
+	t->fd = -1;
+	t->next = 0;
+	t->ns = 0;
+}
+
+static void tap_close(struct tap *t)
+{
+	tap_close_ring(t);
+	free(t->sent);
+	*t = (struct tap){ .fd = -1 };
+}
+
+/* Host's tap, in its namespace: what eth0 sends, IPv4 and IPv6, a frame's worth of each. The
+ * filter is attached before the socket is bound, so nothing else ever reaches the ring (and
+ * there is nothing to drain, unlike libpcap's pcap_setfilter()). */
+static int tap_open(struct capture *c, int host, char *err, size_t errlen)
+{
+	static struct sock_filter code[] = {
+		BPF_STMT(BPF_LD | BPF_B | BPF_ABS, SKF_AD_OFF + SKF_AD_PKTTYPE),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PACKET_OUTGOING, 0, 4),
+		BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 12),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETH_P_IP, 1, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETH_P_IPV6, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, TAP_FRAME),
+		BPF_STMT(BPF_RET | BPF_K, 0),
+	};
+	struct sock_fprog prog = { sizeof code / sizeof code[0], code };
+	struct tpacket_req req = { .tp_block_size = TAP_BLOCK, .tp_block_nr = TAP_BLOCKS, .tp_frame_size = TAP_FRAME,
+				   .tp_frame_nr = TAP_FRAMES };
+	struct tap *t = &c->taps[host];
+	int version = TPACKET_V2, back, r;
+	struct stat st;
+
+	tap_close_ring(t);
+	if (!t->sent && !(t->sent = malloc(TAP_PENDING * sizeof *t->sent)))
+		return -ENOMEM;
+	if ((r = netns_enter(c->sb, host, &back)) < 0) {
+		snprintf(err, errlen, "the tap on host %d's link: entering its namespace: %s", host, strerror(-r));
+		return r;
+	}
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL),
+				   .sll_ifindex = (int)if_nametoindex("eth0") };
+	const char *what = "socket";
+	t->fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	r = t->fd < 0 ? -errno : 0;
+	if (!r && setsockopt(t->fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog) < 0)
+		r = -errno, what = "its filter";
+	if (!r && setsockopt(t->fd, SOL_PACKET, PACKET_VERSION, &version, sizeof version) < 0)
+		r = -errno, what = "TPACKET_V2";
+	if (!r && setsockopt(t->fd, SOL_PACKET, PACKET_RX_RING, &req, sizeof req) < 0)
+		r = -errno, what = "its ring";
+	if (!r && (t->ring = mmap(NULL, (size_t)TAP_BLOCK * TAP_BLOCKS, PROT_READ | PROT_WRITE, MAP_SHARED, t->fd, 0)) ==
+		  MAP_FAILED) {
+		r = -errno, what = "mapping its ring";
+		t->ring = NULL;
+	}
+	if (!r && !sll.sll_ifindex)
+		r = -ENODEV, what = "eth0";
+	if (!r && bind(t->fd, (struct sockaddr *)&sll, sizeof sll) < 0)
+		r = -errno, what = "bind";
+	if (netns_leave(back) < 0)
+		abort(); /* running on in the host's namespace would put every later step in the wrong place */
+	if (!r)
+		t->ns = fstat(netns_fd(c->sb, host), &st) == 0 ? (uint64_t)st.st_ino : 0;
+	if (r < 0) {
+		snprintf(err, errlen, "the tap on host %d's link: %s: %s", host, what, strerror(-r));
+		tap_close_ring(t);
+	}
+	return r;
+}
+
+/* Moves what t's ring holds into t->sent (a full one loses its oldest: that packet will be
+ * untimed). Bounded by the ring's size. */
+static void tap_read(struct tap *t)
+{
+	for (unsigned n = 0; t->ring && n < TAP_FRAMES; n++) {
+		struct tpacket2_hdr *h = (struct tpacket2_hdr *)(t->ring + (size_t)t->next * TAP_FRAME);
+		if (!(__atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER))
+			break;
+		size_t l2 = h->tp_net - h->tp_mac, len = h->tp_net >= h->tp_mac && h->tp_snaplen > l2 ? h->tp_snaplen - l2 : 0;
+		if (t->nsent == TAP_PENDING) {
+			t->head = (t->head + 1) % TAP_PENDING;
+			t->nsent--;
+		}
+		struct sent *s = &t->sent[(t->head + t->nsent++) % TAP_PENDING];
+		s->real_us = (int64_t)h->tp_sec * 1000000 + h->tp_nsec / 1000;
+		s->len = (uint16_t)(len < TAP_KEY ? len : TAP_KEY);
+		memcpy(s->key, (const uint8_t *)h + h->tp_net, s->len);
+		__atomic_store_n(&h->tp_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
+		t->next = (t->next + 1) % TAP_FRAMES;
+	}
+}
+
+/* The send time (real us) of the oldest copy in t of the packet l3 (len bytes from its IP
+ * header; the wire took it at wire_us), which it claims; 0 if there is none. Claimed copies
+ * at the head go, and so do copies sent over 10 s before the wire took it: a packet waits in a
+ * backlog far less (0.8 s seen), so their own wire packets were lost or filtered. Only the
+ * oldest TAP_SCAN are looked at: a copy is claimed in about the order the copies came (two
+ * CPUs' backlogs can swap a few), and a miss (its sender's tap lost it: a flood) must not cost
+ * a scan of thousands for each of its packets. */
+#define TAP_SCAN 256
+static int64_t tap_claim(struct tap *t, const uint8_t *l3, size_t len, int64_t wire_us)
+{
+	int64_t at = 0;
+
+	while (t->nsent && (!t->sent[t->head].len || t->sent[t->head].real_us < wire_us - 10000000)) {
+		t->head = (t->head + 1) % TAP_PENDING;
+		t->nsent--;
+	}
+	for (size_t i = 0; i < t->nsent && i < TAP_SCAN && !at; i++) {
+		struct sent *s = &t->sent[(t->head + i) % TAP_PENDING];
+		size_t n = len < s->len ? len : s->len;
+		if (s->len && n >= 20 && memcmp(s->key, l3, n) == 0) {
+			at = s->real_us;
+			s->len = 0;
+		}
+	}
+	while (t->nsent && !t->sent[t->head].len) {
+		t->head = (t->head + 1) % TAP_PENDING;
+		t->nsent--;
+	}
+	return at;
+}
+
+/* When a wire packet from host (l3, len bytes from its IP header, taken at wire_us) was sent,
+ * real us: its sender's copy (what its ring holds read first: a look at one frame's status
+ * when empty); with an address no host owns (-1), any host's. 0 if none has it. */
+static int64_t sent_time(struct capture *c, int host, const uint8_t *l3, size_t len, int64_t wire_us)
+{
+	int64_t at = 0;
+
+	for (int h = 0; h < NETNS_MAX_HOSTS && !at; h++)
+		if ((host < 0 || h == host) && c->taps[h].sent) {
+			tap_read(&c->taps[h]);
+			at = tap_claim(&c->taps[h], l3, len, wire_us);
+		}
+	return at;
+}
+
+int capture_tap(struct capture *c, int host, char *err, size_t errlen)
+{
+	if (!c->sb || host < 0 || host >= NETNS_MAX_HOSTS)
+		return 0;
+	return tap_open(c, host, err, errlen);
+}
+
+void capture_untap(struct capture *c, int host)
+{
+	if (c && host >= 0 && host < NETNS_MAX_HOSTS) {
+		tap_read(&c->taps[host]);
+		tap_close_ring(&c->taps[host]);
+	}
+}
+
 int capture_open_wire(struct netns_sandbox *sb, const char *pcap_path, size_t ring, unsigned snaplen,
 		      struct capture **ret, char *err, size_t errlen)
 {
@@ -453,7 +669,16 @@ int capture_open_wire(struct netns_sandbox *sb, const char *pcap_path, size_t ri
 	r = capture_open("any", filter, pcap_path, ring, snaplen, ret, err, errlen);
 	if (netns_leave(back) < 0)
 		abort(); /* running on in the wire namespace would put every later step in the wrong place */
-	return r;
+	if (r < 0)
+		return r;
+	(*ret)->sb = sb;
+	for (unsigned h = 0; h < netns_host_count(sb); h++)
+		if ((r = tap_open(*ret, (int)h, err, errlen)) < 0) {
+			capture_free(*ret);
+			*ret = NULL;
+			return r;
+		}
+	return 0;
 }
 
 void capture_end_file(struct capture *c)
@@ -518,6 +743,21 @@ int capture_restart(struct capture *c, const char *pcap_path, char *err, size_t 
 		int64_t left = until - clock_us();
 		more = left > 0 && poll(&p, 1, left < 2000 ? 1 : 2) > 0 && (p.revents & POLLIN);
 	}
+	/* The taps: a host made anew (netns_sandbox_reset()) gets a new one; the others are read
+	 * empty, like the ring. */
+	for (unsigned i = 0; c->sb && i < netns_host_count(c->sb); i++) {
+		struct stat st;
+		struct tap *t = &c->taps[i];
+		if (!t->ring || fstat(netns_fd(c->sb, (int)i), &st) < 0 || (uint64_t)st.st_ino != t->ns) {
+			int r = tap_open(c, (int)i, err, errlen);
+			if (r < 0)
+				return r;
+		}
+		tap_read(t);
+		t->head = t->nsent = 0;
+	}
+	c->untimed = 0;
+	c->lag_max_us = 0;
 	c->npkts = c->nflows = 0;
 	c->lost = 0;
 	c->base_recv = c->base_drop = 0;
@@ -537,6 +777,8 @@ void capture_free(struct capture *c)
 	free(c->v1);
 	if (c->pcap)
 		pcap_close(c->pcap);
+	for (int h = 0; h < NETNS_MAX_HOSTS; h++)
+		tap_close(&c->taps[h]);
 	free(c->pkts);
 	free(c->flows);
 	free(c);
@@ -578,27 +820,50 @@ int capture_poll(struct capture *c, int64_t origin_us)
 	struct pcap_pkthdr *h;
 	const u_char *data;
 	int added = 0;
+	size_t l2 = c->dlt == DLT_LINUX_SLL2 ? 20 : c->dlt == DLT_LINUX_SLL ? 16 : 14;
 
 	/* Bounded: at most this many frames per call; the caller polls again. */
 	for (int i = 0; i < 4096; i++) {
 		int r = pcap_next_ex(c->pcap, &h, &data);
 		if (r <= 0)
 			break;
-		if (c->dump)
-			dump_frame(c, h, data);
 		struct packet p;
 		struct addrs a;
-		if (decode(c->dlt, data, h->caplen, &p, &a) < 0)
+		if (decode(c->dlt, data, h->caplen, &p, &a) < 0) {
+			if (c->dump)
+				dump_frame(c, h, data);
 			continue;
-		/* The kernel stamps packets on CLOCK_REALTIME: onto the run's clock, once, here. */
-		int64_t t = (int64_t)h->ts.tv_sec * 1000000 + h->ts.tv_usec - c->real_minus_mono_us - origin_us;
-		p.t_ms = (double)t / 1000.0;
+		}
 		p.from = netns_router_owns(p.family, a.src) ? HOST_ROUTER : netns_host_by_addr(p.family, a.src);
 		/* A TCP segment leaving the wire is one the router made itself with a host's
 		 * address (the filter lets nothing else out): the router sent it. */
 		if (a.outgoing && !p.icmp)
 			p.from = HOST_ROUTER;
 		p.to = netns_router_owns(p.family, a.dst) ? HOST_ROUTER : netns_host_by_addr(p.family, a.dst);
+		/* What leaves the wire namespace was stamped as its router sent it; what a host sent,
+		 * by its own tap. */
+		int64_t wire = (int64_t)h->ts.tv_sec * 1000000 + h->ts.tv_usec, real = wire;
+		if (c->sb && !a.outgoing && h->caplen > l2) {
+			int64_t at = sent_time(c, p.from, data + l2, h->caplen - l2, wire);
+			if (at && at <= wire) {
+				real = at;
+				if (wire - at > c->lag_max_us) {
+					c->lag_max_us = wire - at;
+					c->lag_pkt = c->npkts;
+				}
+			} else if (!at) {
+				p.untimed = true;
+				c->untimed++;
+			}
+		}
+		if (c->dump) {
+			struct pcap_pkthdr sent = *h;
+			sent.ts.tv_sec = (time_t)(real / 1000000);
+			sent.ts.tv_usec = (suseconds_t)(real % 1000000);
+			dump_frame(c, &sent, data);
+		}
+		/* The kernel stamps packets on CLOCK_REALTIME: onto the run's clock, once, here. */
+		p.t_ms = (double)(real - c->real_minus_mono_us - origin_us) / 1000.0;
 		relativize(c, &p, &a);
 		if (c->npkts == c->cap) {
 			size_t ncap = c->cap ? c->cap * 2 : 256;
@@ -640,6 +905,17 @@ void capture_stats(struct capture *c, unsigned *ret_recv, unsigned *ret_drop)
 unsigned capture_lost(const struct capture *c)
 {
 	return c->lost;
+}
+
+unsigned capture_untimed(const struct capture *c)
+{
+	return c->untimed;
+}
+
+double capture_lag_max_ms(const struct capture *c, size_t *ret_index)
+{
+	*ret_index = c->lag_pkt;
+	return (double)c->lag_max_us / 1000.0;
 }
 
 enum capture_loss capture_judge_loss(unsigned recv, unsigned drop, unsigned lost, bool packets_checked,

@@ -37,6 +37,9 @@ struct packet {
 	 * "ttl-exceeded", else "icmp-TYPE-CODE"); sport, dport, seq and len are the quoted
 	 * segment's (seq relative to its direction), ack 0. */
 	bool icmp;
+	/* t_ms is when the wire took it, not when it was sent: no copy of it at its sender
+	 * (capture.c). It may be late by as long as a packet waits for the wire's softirq. */
+	bool untimed;
 };
 
 /* Decodes one Ethernet frame holding IPv4/IPv6 TCP, or an ICMP/ICMPv6 error quoting a TCP
@@ -85,6 +88,15 @@ const struct packet *capture_packet(const struct capture *c, size_t i);
 void capture_stats(struct capture *c, unsigned *ret_recv, unsigned *ret_drop);
 /* Frames the capture read but could not keep (out of memory). */
 unsigned capture_lost(const struct capture *c);
+/* The wire capture's taps at the hosts (the packets' send times, capture.c): host's (again)
+ * after its namespace was made anew, and closed before that (a tap holds its namespace).
+ * 0 or -errno with err set. */
+int capture_tap(struct capture *c, int host, char *err, size_t errlen);
+void capture_untap(struct capture *c, int host);
+/* Packets with no send time (untimed), and the longest a timed one took from its sender to the
+ * wire's stamp since the capture (re)started, and which packet that was. */
+unsigned capture_untimed(const struct capture *c);
+double capture_lag_max_ms(const struct capture *c, size_t *ret_index);
 /* What a capture's losses (drop of recv by the kernel, lost by us) mean for a run. A run whose
  * steps looked at packets (packets_checked: an awaited or forbidden packet) cannot be judged on
  * an incomplete capture: CAPTURE_LOSS_ERROR; one that did not keeps its verdict and gets a

@@ -326,7 +326,8 @@ static int run_step(struct run *r, const struct step *st)
 	r->event_ms = r->cond_ms = -1;
 	int e = runner_runs(st->kind) ? runners[st->kind].run(r, st) : run_errorf(r, "no runner for this step");
 	if (e == 0 && st->after_ms && !runners[st->kind].own_floor)
-		e = run_too_soon(r, st, run_floor_anchor(r), r->event_ms >= 0 ? r->event_ms : r->cond_ms >= 0 ? r->cond_ms : run_now_ms(r));
+		e = run_too_soon(r, st, run_floor_anchor(r), r->event_ms >= 0 ? r->event_ms : r->cond_ms >= 0 ? r->cond_ms : run_now_ms(r),
+				 run_floor_anchor_untimed(r));
 	return e;
 }
 
@@ -417,9 +418,11 @@ static struct result *new_result(const struct scenario *s, const struct run_opti
 
 /* Where a run's time goes, for the benchmark: r->parts[k] is when part k ended (the run's
  * start is part 0's start). With TCPFAULT_TIMINGS set, the run prints them on stderr as one
- * line, "tcpfault-timings NAME FAMILY new|kept part=MS ... waited=MS" (kept: the slot's
- * sandbox, reset; waited: how long, in all, the run waited on the kernel's timers or the
- * scenario's own stretches, r->waits; a clock read per part: no cost to speak of). */
+ * line, "tcpfault-timings NAME FAMILY new|kept part=MS ... waited=MS lag=MS@T:FROM>TO:FLAGS:LEN"
+ * (kept: the slot's sandbox, reset; waited: how long, in all, the run waited on the kernel's
+ * timers or the scenario's own stretches, r->waits; lag: the longest a packet took from its
+ * sender to the wire's stamp, capture_lag_max_ms(), and that packet: its send time (run ms),
+ * hosts, flags, length; a clock read per part: no cost to speak of). */
 enum { MARK_SANDBOX, MARK_TRACER, MARK_CAPTURE_OPEN, MARK_PEERS, MARK_STEPS, MARK_CAPTURE_CLOSE,
        MARK_PEERS_REAP, MARK_SANDBOX_FREE, MARK_END };
 static const char *const mark_names[RUN_MARKS] = { "sandbox", "tracer", "capture_open", "peers", "steps",
@@ -442,7 +445,7 @@ static void print_marks(const struct run *r, double waited)
 			n += snprintf(line + n, sizeof line - (size_t)n, " %s=%.2f", mark_names[k], (double)(r->parts[k] - t) / 1000);
 			t = r->parts[k];
 		}
-	fprintf(stderr, "%s waited=%.2f\n", line, waited);
+	fprintf(stderr, "%s waited=%.2f lag=%.2f%s\n", line, waited, r->lag_max_ms, r->lag_pkt);
 }
 
 bool runner_reusable(const struct scenario *s, const struct run_options *o)
@@ -671,6 +674,17 @@ static void teardown(struct run *r)
 		case CAPTURE_COMPLETE:
 			break;
 		}
+		if (capture_untimed(r->cap)) {
+			snprintf(msg, sizeof msg, "capture: %u packets with no copy at their sender's tap: timed as the wire "
+				 "took them, maybe late (a floor they would decide is an error)", capture_untimed(r->cap));
+			result_note(r->res, msg);
+		}
+		size_t at;
+		r->lag_max_ms = capture_lag_max_ms(r->cap, &at);
+		const struct packet *p = capture_packet(r->cap, at);
+		if (p && r->lag_max_ms > 0)
+			snprintf(r->lag_pkt, sizeof r->lag_pkt, "@%.1f:%s>%s:%s:%u", p->t_ms, run_hostname(r, p->from),
+				 run_hostname(r, p->to), p->flags, p->len);
 	}
 	run_record_ktrace(r);            /* matched to the capture's packets, before it goes */
 	for (unsigned h = 0; h < r->s->nhosts && r->sb; h++)

@@ -177,7 +177,7 @@ int run_bound(const struct run *r, const struct step *st)
 /* An awaited event that came before the step's "after" floor is a failure: the kernel was
  * faster than the scenario says it must be (a timer shorter than claimed). A floor met is a
  * wait no harness could have shortened: from its anchor (run ms) on for after_ms. */
-int run_too_soon(struct run *r, const struct step *st, double anchor_ms, double event_ms)
+int run_too_soon(struct run *r, const struct step *st, double anchor_ms, double event_ms, unsigned untimed)
 {
 	char from[80] = "";
 
@@ -192,9 +192,17 @@ int run_too_soon(struct run *r, const struct step *st, double anchor_ms, double 
 			return run_errorf(r, "'after %d ms from %s': no packet named %s was awaited in this run",
 					  st->after_ms, st->after_from, st->after_from);
 		anchor_ms = r->marks[i - 1].ms;
+		untimed = (untimed & ~(unsigned)RUN_ANCHOR_UNTIMED) | (r->marks[i - 1].untimed ? RUN_ANCHOR_UNTIMED : 0);
 		snprintf(from, sizeof from, " from %s (the packet line %u awaited)", st->after_from, r->marks[i - 1].line);
 	}
-	if (event_ms - anchor_ms < st->after_ms)
+	/* A packet with no send time has the wire's, which may be late: a late anchor can make an
+	 * event look too soon, a late event can make it look in time. Neither is the kernel's. */
+	bool soon = event_ms - anchor_ms < st->after_ms;
+	if (untimed & (soon ? RUN_ANCHOR_UNTIMED : RUN_EVENT_UNTIMED))
+		return run_errorf(r, "'after %d ms%s' cannot be judged: %.1f ms as the wire saw it, but the %s is a packet "
+				  "whose send time is unknown (no copy of it at its sender's tap)",
+				  st->after_ms, from, event_ms - anchor_ms, soon ? "packet it counts from" : "packet awaited");
+	if (soon)
 		return run_failf(r, "too soon\n  expected: after %d ms%s\n  observed: after %.1f ms",
 			     st->after_ms, from, event_ms - anchor_ms);
 	if (r->nfloors < RUN_MAX_FLOORS) {
@@ -220,6 +228,11 @@ double run_floor_anchor(const struct run *r)
 {
 	return r->pkt_cursor ? capture_packet(r->cap, r->pkt_cursor - 1)->t_ms :
 	       run_ms(r, r->step_start_us);
+}
+
+unsigned run_floor_anchor_untimed(const struct run *r)
+{
+	return r->pkt_cursor && capture_packet(r->cap, r->pkt_cursor - 1)->untimed ? RUN_ANCHOR_UNTIMED : 0;
 }
 
 int run_sockets(struct run *r, int host, const struct netns_sock **ret)

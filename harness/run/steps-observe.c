@@ -92,17 +92,19 @@ int step_packet(struct run *r, const struct step *st)
 	size_t from = r->pkt_cursor;
 	char seen[1024], want[256], since[96], count[32] = "";
 	double base = run_floor_anchor(r);
+	unsigned base_untimed = run_floor_anchor_untimed(r);
 
 	if (run_await(r, packet_seen, &w, run_bound(r, st), 0) == 0) {
-		double t = capture_packet(r->cap, r->pkt_cursor - 1)->t_ms;
+		const struct packet *p = capture_packet(r->cap, r->pkt_cursor - 1);
 		if (st->mark[0]) {
 			if (r->nmarks == RUN_MAX_MARKS)
 				return run_errorf(r, "more than %d packets named with 'as'", RUN_MAX_MARKS);
 			r->marks[r->nmarks].name = st->mark;
 			r->marks[r->nmarks].line = st->line;
-			r->marks[r->nmarks++].ms = t;
+			r->marks[r->nmarks].untimed = p->untimed;
+			r->marks[r->nmarks++].ms = p->t_ms;
 		}
-		return run_too_soon(r, st, base, t);
+		return run_too_soon(r, st, base, p->t_ms, base_untimed | (p->untimed ? RUN_EVENT_UNTIMED : 0));
 	}
 	if (r->errored)
 		return -1;

@@ -361,7 +361,7 @@ static int finish_cmd(struct run *r, struct cmd *c, const struct step *st, const
 		return run_errorf(r, "%s %s: the peer refused the command: %s", who, c->op, c->error);
 	if (c->has_result && expect_matches(want, c->ret, c->err)) {
 		run_alternative(r, who, c->op, want, c->ret, c->err);
-		return run_too_soon(r, st, run_ms(r, c->sent_us), run_ms(r, c->t_us));
+		return run_too_soon(r, st, run_ms(r, c->sent_us), run_ms(r, c->t_us), 0);
 	}
 	describe(obs, sizeof obs, c->has_result, c->ret, c->err);
 	expect_describe(want, exp, sizeof exp);

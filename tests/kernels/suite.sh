@@ -11,10 +11,11 @@ set -u
 src=$1 build=$2 out=$3 limit=${4:-} only=${5:-}
 cd "$src" || exit 1
 uname -r > "$out/uname"
+# TCPFAULT_TIMINGS: each run's line of timings in the log, with the capture's lag (runner.c).
 leg() {
 	name=$1
 	shift
-	"$build/harness/tcpfault" run --format json -o "$out/$name.json" ${limit:+--timeout "$limit"} "$@" > "$out/$name.log" 2>&1
+	TCPFAULT_TIMINGS=1 "$build/harness/tcpfault" run --format json -o "$out/$name.json" ${limit:+--timeout "$limit"} "$@" > "$out/$name.log" 2>&1
 	echo $? > "$out/$name.rc"
 }
 if [ -n "$only" ]; then

@@ -157,8 +157,10 @@ struct run {
 	struct floor waits[RUN_MAX_FLOORS];
 	unsigned nwaits;
 	/* The packets named by 'await packet ... as NAME' (name: the step's), wire time, run ms. */
-	struct { const char *name; unsigned line; double ms; } marks[RUN_MAX_MARKS];
+	struct { const char *name; unsigned line; double ms; bool untimed; } marks[RUN_MAX_MARKS];
 	unsigned nmarks;
+	double lag_max_ms;                /* capture_lag_max_ms() at the run's end, for the timings line */
+	char lag_pkt[80];                 /* the packet it was, as the timings line names it */
 	struct netns_sock *sockbuf;       /* run_sockets(): NETNS_MAX_SOCKS, allocated once */
 	/* When the current step's awaited event happened (run ms): event_ms where it is known
 	 * (a death, a program's call), cond_ms when an await's condition was seen to hold; -1
@@ -213,12 +215,17 @@ int run_await(struct run *r, bool (*cond)(struct run *, const void *), const voi
 int run_bound(const struct run *r, const struct step *st);
 /* An awaited event before the step's 'after' floor is a failure; a floor met is counted. The
  * floor counts from anchor_ms, or with 'from NAME' from the packet so named. */
-int run_too_soon(struct run *r, const struct step *st, double anchor_ms, double event_ms);
+/* untimed: RUN_ANCHOR_UNTIMED, RUN_EVENT_UNTIMED where the anchor or the event is a packet
+ * with no send time (struct packet's untimed). */
+enum { RUN_ANCHOR_UNTIMED = 1, RUN_EVENT_UNTIMED = 2 };
+int run_too_soon(struct run *r, const struct step *st, double anchor_ms, double event_ms, unsigned untimed);
 /* The run waited on the kernel or the scenario's own time from from_ms to to_ms (r->waits). */
 void run_waited(struct run *r, double from_ms, double to_ms);
 /* Where a floor counts from: the packet the previous packet await matched, or the step's start
  * (an 'after DUR from NAME' counts from the named packet instead: run_too_soon() sees to it). */
 double run_floor_anchor(const struct run *r);
+/* RUN_ANCHOR_UNTIMED if that anchor is a packet with no send time, else 0. */
+unsigned run_floor_anchor_untimed(const struct run *r);
 /* The host's TCP sockets (NETNS_MAX_SOCKS at most, else -E2BIG), in a buffer of the run's. */
 int run_sockets(struct run *r, int host, const struct netns_sock **ret);
 int run_sockets_error(struct run *r, int host, int err);
