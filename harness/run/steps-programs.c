@@ -278,17 +278,22 @@ int step_call(struct run *r, const struct step *st)
 				memcpy(obs + len, ", ", 2);
 			len += strlen(obs + len);
 		}
-	/* None since the call an earlier line matched: say so where some came before it (the
-	 * lines' order, not the program, may be what is wrong). */
-	size_t earlier = n, count = 0;
-	for (size_t i = 0; !obs[0] && i < a->call_cursor && i < n; i++)
+	/* None since the call an earlier line matched: say so where that one, or some before it,
+	 * had this name (the lines' order, not the program, may be what is wrong). */
+	size_t cur = a->call_cursor < n ? a->call_cursor : n, earlier = n, count = 0;
+	for (size_t i = 0; !obs[0] && i + 1 < cur; i++)
 		if (strcmp(calls[i].call, st->call.name) == 0)
 			earlier = i, count++;
-	if (earlier < n) {
-		char last[96];
-		describe_call(last, sizeof last, st->call.name, true, calls[earlier].ret, calls[earlier].err);
-		snprintf(obs, sizeof obs, "no such call after the one an earlier line matched; %zu before it, the last %s "
-			 "at %.1f ms", count, last, (double)run_ms(r, calls[earlier].t_us));
+	if (!obs[0] && cur && (earlier < n || strcmp(calls[cur - 1].call, st->call.name) == 0)) {
+		char matched[96], last[96];
+		describe_call(matched, sizeof matched, calls[cur - 1].call, true, calls[cur - 1].ret, calls[cur - 1].err);
+		len = (size_t)snprintf(obs, sizeof obs, "no such call after the one an earlier line matched (%s at %.1f ms)",
+				       matched, run_ms(r, calls[cur - 1].t_us));
+		if (earlier < n) {
+			describe_call(last, sizeof last, st->call.name, true, calls[earlier].ret, calls[earlier].err);
+			snprintf(obs + len, sizeof obs - len, "; %zu before it, the last %s at %.1f ms", count, last,
+				 run_ms(r, calls[earlier].t_us));
+		}
 	}
 	if (st->call.waits)
 		snprintf(within, sizeof within, " within %d ms", run_bound(r, st));
