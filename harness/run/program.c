@@ -553,30 +553,37 @@ static const char *asan_options(bool shim, bool traced)
 }
 
 /* The environment: ours, with LD_PRELOAD (the shim first) and TCPFAULT_SHIM_FD, if wanted, and
- * asan appended to ASAN_OPTIONS (into asan_buf). */
+ * asan appended to ASAN_OPTIONS, and under the tracer to LSAN_OPTIONS too (a LeakSanitizer-only
+ * build, -fsanitize=leak, reads that one: review rev16e N3), into asan_buf. */
 static char **make_env(const char *shim, char *preload, size_t len, const char *asan, char *asan_buf, size_t asan_len)
 {
-	size_t n = 0;
-	const char *old = getenv("LD_PRELOAD"), *opts = getenv("ASAN_OPTIONS");
+	static const char *const vars[] = { "ASAN_OPTIONS", "LSAN_OPTIONS" };
+	size_t n = 0, nvars = !asan ? 0 : shim ? 1 : 2;
+	const char *old = getenv("LD_PRELOAD");
 
 	while (environ[n])
 		n++;
-	char **envp = calloc(n + 4, sizeof *envp);
+	char **envp = calloc(n + 5, sizeof *envp);
 	if (!envp)
 		return NULL;
 	size_t k = 0;
-	for (size_t i = 0; i < n; i++)
-		if (strncmp(environ[i], "LD_PRELOAD=", 11) && strncmp(environ[i], "TCPFAULT_SHIM_FD=", 17) &&
-		    (!asan || strncmp(environ[i], "ASAN_OPTIONS=", 13)))
+	for (size_t i = 0; i < n; i++) {
+		bool ours = !strncmp(environ[i], "LD_PRELOAD=", 11) || !strncmp(environ[i], "TCPFAULT_SHIM_FD=", 17);
+		for (size_t v = 0; v < nvars; v++)
+			ours |= !strncmp(environ[i], vars[v], strlen(vars[v])) && environ[i][strlen(vars[v])] == '=';
+		if (!ours)
 			envp[k++] = environ[i];
+	}
 	if (shim) {
 		snprintf(preload, len, "LD_PRELOAD=%s%s%s", shim, old && *old ? ":" : "", old ? old : "");
 		envp[k++] = preload;
 		envp[k++] = "TCPFAULT_SHIM_FD=" "00003";   /* padded: the shim rewrites it in place */
 	}
-	if (asan) {
-		snprintf(asan_buf, asan_len, "ASAN_OPTIONS=%s%s%s", opts && *opts ? opts : "", opts && *opts ? ":" : "", asan);
-		envp[k++] = asan_buf;
+	for (size_t v = 0, at = 0; v < nvars && at < asan_len; v++) {
+		const char *opts = getenv(vars[v]);
+		envp[k++] = asan_buf + at;
+		at += (size_t)snprintf(asan_buf + at, asan_len - at, "%s=%s%s%s", vars[v], opts && *opts ? opts : "",
+				       opts && *opts ? ":" : "", asan) + 1;
 	}
 	return envp;
 }
@@ -773,7 +780,7 @@ static int await_exec(struct programs *ps, pid_t pid, int fd, struct tracer *t, 
 static int spawn(struct programs *ps, struct program *p, int netns_fd, char **argv, enum exec_stdin in_mode,
 		 const char *in_path, char *msg, size_t len)
 {
-	char path[4096], preload[4200], asan_buf[4200];
+	char path[4096], preload[4200], asan_buf[8400];
 	int pv[2] = { -1, -1 }, out[2] = { -1, -1 }, err[2] = { -1, -1 }, sv[2] = { -1, -1 }, in[2] = { -1, -1 };
 	int fds[4] = { -1, -1, -1, -1 }, e = 0, null = -1, shim_fd = -1, exe_fd = -1;
 	char **envp = NULL, shim_path[32];
