@@ -70,15 +70,27 @@ static bool go_sections(int fd, const Elf64_Ehdr *e)
 	return false;
 }
 
-int exe_kind(const char *path)
+/* A script's kind is its interpreter's ('#!/bin/busybox sh' runs a static binary: review rev16e
+ * M1), followed as the kernel does, at most 4 deep (BINPRM_MAX_RECURSION). */
+static int kind_of(const char *path, unsigned depth)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	unsigned char h[64];
+	unsigned char h[256];
 	int kind = EXE_DYNAMIC;
 
 	if (fd < 0)
 		return -errno;
-	if (!read_at(fd, h, sizeof h, 0) || memcmp(h, ELFMAG, SELFMAG) != 0)
+	ssize_t got = pread(fd, h, sizeof h - 1, 0);
+	if (got > 2 && h[0] == '#' && h[1] == '!' && depth < 4) {
+		char *interp = (char *)h + 2;
+		h[got] = 0;
+		interp += strspn(interp, " \t");
+		interp[strcspn(interp, " \t\n")] = 0;
+		close(fd);
+		kind = *interp ? kind_of(interp, depth + 1) : EXE_DYNAMIC;
+		return kind < 0 ? EXE_DYNAMIC : kind; /* no such interpreter: the exec fails, as it says */
+	}
+	if (got < 64 || memcmp(h, ELFMAG, SELFMAG) != 0)
 		goto out;
 	bool is64 = h[EI_CLASS] == ELFCLASS64;
 	uint64_t off;
@@ -107,6 +119,11 @@ int exe_kind(const char *path)
 out:
 	close(fd);
 	return kind;
+}
+
+int exe_kind(const char *path)
+{
+	return kind_of(path, 0);
 }
 
 /* An AddressSanitizer build names __asan_init in its dynamic symbols (gcc's: libasan's, imported;
