@@ -387,8 +387,26 @@ WRAP_V2(shim_pwritev64v2, "pwritev64v2", "writev")
 WRAP(int, recvmmsg, "recvmmsg", fd, (fd, v, n, flags, timeout), int fd, struct mmsghdr *v, unsigned int n, int flags,
      struct timespec *timeout)
 WRAP(int, sendmmsg, "sendmmsg", fd, (fd, v, n, flags), int fd, struct mmsghdr *v, unsigned int n, int flags)
-WRAP(ssize_t, sendfile, "sendfile", out, (out, in, off, n), int out, int in, off_t *off, size_t n)
-WRAP(ssize_t, sendfile64, "sendfile", out, (out, in, off, n), int out, int in, off64_t *off, size_t n)
+/* sendfile: its socket is the fd it writes to, or the one it reads from (into a pipe the kernel
+ * splices it; into a file it refuses, EINVAL); reported with the socket's fd, out where both are. */
+#define WRAP_SENDFILE(name, off_type)                                                     \
+	EXPORT ssize_t name(int out, int in, off_type *off, size_t n)                       \
+	{                                                                                   \
+		static void *slot;                                                          \
+		ssize_t (*f)(int, int, off_type *, size_t) =                                \
+			(ssize_t (*)(int, int, off_type *, size_t))real(#name, &slot);      \
+		int saved = errno;                                                          \
+		int fd = is_inet(out) ? out : is_inet(in) ? in : -1;                        \
+		errno = saved;                                                              \
+		ssize_t ret = f(out, in, off, n);                                           \
+		int err = errno;                                                            \
+		if (fd >= 0)                                                                \
+			report("sendfile", fd, (long long)ret, err);                        \
+		errno = err;                                                                \
+		return ret;                                                                 \
+	}
+WRAP_SENDFILE(sendfile, off_t)
+WRAP_SENDFILE(sendfile64, off64_t)
 /* splice: its socket is either end (the other a pipe); reported with the socket's fd. */
 EXPORT ssize_t splice(int in, loff_t *in_off, int out, loff_t *out_off, size_t n, unsigned int flags)
 {

@@ -82,6 +82,11 @@ static void test_fd_filter(void **state)
 	struct seccomp_data on5 = { .nr = SYS_read, .arch = AUDIT_ARCH_X86_64, .args = { 5 } };
 	struct seccomp_data on6 = { .nr = SYS_read, .arch = AUDIT_ARCH_X86_64, .args = { 6 } };
 	struct seccomp_data over5 = { .nr = SYS_dup2, .arch = AUDIT_ARCH_X86_64, .args = { 3, 5 } };
+	/* sendfile from 5 into a pipe (its second fd; review rev16e N2), splice to 5 (its third) */
+	struct seccomp_data from5 = { .nr = SYS_sendfile, .arch = AUDIT_ARCH_X86_64, .args = { 3, 5 } };
+	struct seccomp_data from6 = { .nr = SYS_sendfile, .arch = AUDIT_ARCH_X86_64, .args = { 3, 6, 5 } };
+	struct seccomp_data to5 = { .nr = SYS_splice, .arch = AUDIT_ARCH_X86_64, .args = { 3, 0, 5 } };
+	struct seccomp_data read2nd = { .nr = SYS_read, .arch = AUDIT_ARCH_X86_64, .args = { 3, 5 } };
 	struct seccomp_data i386 = { .nr = 3, .arch = AUDIT_ARCH_I386, .args = { 5 } };
 
 	(void) state;
@@ -89,6 +94,10 @@ static void test_fd_filter(void **state)
 	assert_int_equal(run_filter(f, len, &on5), SECCOMP_RET_TRACE);
 	assert_int_equal(run_filter(f, len, &on6), SECCOMP_RET_ALLOW);
 	assert_int_equal(run_filter(f, len, &over5), SECCOMP_RET_TRACE);
+	assert_int_equal(run_filter(f, len, &from5), SECCOMP_RET_TRACE);
+	assert_int_equal(run_filter(f, len, &from6), SECCOMP_RET_ALLOW);
+	assert_int_equal(run_filter(f, len, &to5), SECCOMP_RET_TRACE);
+	assert_int_equal(run_filter(f, len, &read2nd), SECCOMP_RET_ALLOW);
 	/* This one lets another ABI's call run: the exec filter, always there, stops it (the
 	 * strictest action of all a process's filters wins). */
 	assert_int_equal(run_filter(f, len, &i386), SECCOMP_RET_ALLOW);

@@ -9,7 +9,9 @@
  *   3. splice(pipe -> socket): the same 5 bytes back (the socket its third)
  *   4. copy_file_range(file -> socket) and sendfile(file <- socket): sockets refused or not
  *   5. sendfile(socket, file): 100 bytes more, then splice(socket -> pipe) until end of file or
- *      an error: "splice = -1 ECONNRESET" (exit 1) or "splice = 0" (exit 0)
+ *      an error: "splice = -1 ECONNRESET" (exit 1) or "splice = 0" (exit 0); with a third
+ *      argument "in", sendfile(pipe <- socket) instead (the socket sendfile's second fd, its
+ *      in_fd: the kernel splices it): "sendfile = -1 ECONNRESET" or "sendfile = 0"
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE   /* splice, copy_file_range, memfd_create */
@@ -50,7 +52,7 @@ int main(int argc, char **argv)
 	ssize_t n;
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: zc-client ADDRESS PORT\n");
+		fprintf(stderr, "usage: zc-client ADDRESS PORT [in]\n");
 		return 2;
 	}
 	int fd = connect_to(argv[1], argv[2]);
@@ -75,8 +77,9 @@ int main(int argc, char **argv)
 	off = 0;
 	n = sendfile(fd, file, &off, 100);
 	say("sendfile", n, errno);
-	while ((n = splice(fd, NULL, pipefd[1], NULL, sizeof buf, 0)) > 0)
+	bool in_fd = argc > 3 && strcmp(argv[3], "in") == 0;
+	while ((n = in_fd ? sendfile(pipefd[1], fd, NULL, sizeof buf) : splice(fd, NULL, pipefd[1], NULL, sizeof buf, 0)) > 0)
 		(void) !read(pipefd[0], buf, sizeof buf);
-	say("splice", n, errno);
+	say(in_fd ? "sendfile" : "splice", n, errno);
 	return n < 0;
 }

@@ -27,7 +27,7 @@
  * AF_INET6, SOCK_STREAM), the waits and close_range; the calls on an fd (read, write, their
  * vectored and socket forms, sendfile, splice, connect, accept, shutdown, close, getsockopt,
  * dup*, fcntl) stop only where that fd has a filter of its own (splice's third fd, and
- * dup2/dup3's second, are looked at too). A filter cannot be removed or changed, but more
+ * sendfile's and dup2/dup3's second, are looked at too). A filter cannot be removed or changed, but more
  * can be added (the strictest action wins: ALLOW loses to TRACE): when an fd becomes a TCP
  * socket (socket, accept or dup exit stop; handed over at exec, looked at then), the tracer
  * makes the stopped program call seccomp(SECCOMP_SET_MODE_FILTER, TSYNC) with a small filter
@@ -211,9 +211,10 @@ static const struct {
 	{ SYS_sendmmsg, K_FDCALL, "sendmmsg", true },
 	/* Data moved without passing through the program (Go's net/http: sendfile from a file,
 	 * splice from a TCP socket to another through a pipe). sendfile's socket is its first fd
-	 * (one to read from is refused, EINVAL); splice's either its first or its third (the
-	 * filter's, see fd_filter()). copy_file_range refuses sockets (EINVAL): not looked at. */
-	{ SYS_sendfile, K_FDCALL, "sendfile", true },
+	 * or its second (read from: the kernel splices it into a pipe, EINVAL into a file);
+	 * splice's its first or its third (the filter's, see fd_filter()). copy_file_range
+	 * refuses sockets (EINVAL): not looked at. */
+	{ SYS_sendfile, K_SPLICE, "sendfile", true },
 	{ SYS_splice, K_SPLICE, "splice", true },
 	{ SYS_shutdown, K_FDCALL, "shutdown", true },
 	{ SYS_close, K_CLOSE, "close", true },
@@ -324,21 +325,21 @@ static void build_filter(struct tracer *t, bool all_fds)
 }
 
 #define FILTER_FDS 4              /* the fds one added filter names */
-#define FD_FILTER_MAX (14 + 3 * FILTER_FDS + NTRACED)
+#define FD_FILTER_MAX (15 + 3 * FILTER_FDS + NTRACED)
 
 #if defined(__x86_64__)   /* where filters are added (add_filter()) */
 /* A filter added to a running program's set: its calls on fds[] (n 0: on any fd) stop it, a
- * dup2/dup3 over one of them (their second argument), and a splice to one (its third). Its
- * length (at most FD_FILTER_MAX). */
+ * dup2/dup3 over one of them (their second argument), a sendfile from one (its second) and a
+ * splice to one (its third). Its length (at most FD_FILTER_MAX). */
 static unsigned fd_filter(const int *fds, size_t n, struct sock_filter *f)
 {
 	unsigned k = 0, nfd = 0;
 
 	for (size_t i = 0; i < NTRACED; i++)
 		nfd += traced[i].fd;
-	/* where each part begins: the checks of dup2/dup3's second argument and splice's third,
-	 * the calls, the ends */
-	unsigned chk1 = n ? 3 + (unsigned)n + 4 : 0, chk2 = chk1 + 1 + (unsigned)n;
+	/* where each part begins: the checks of dup2/dup3's and sendfile's second argument and
+	 * splice's third, the calls, the ends */
+	unsigned chk1 = n ? 3 + (unsigned)n + 5 : 0, chk2 = chk1 + 1 + (unsigned)n;
 	unsigned set = n ? chk2 + 1 + (unsigned)n : 2, allow = set + 1 + nfd, trace = allow + 1;
 #define JUMP_TO(to) ((uint8_t)((to) - (k + 1)))
 	f[k] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)), k++;
@@ -354,6 +355,7 @@ static unsigned fd_filter(const int *fds, size_t n, struct sock_filter *f)
 		f[k] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_dup3, JUMP_TO(chk1), 0), k++;
 #endif
 		f[k] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_dup3, JUMP_TO(chk1), 0), k++;
+		f[k] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_sendfile, JUMP_TO(chk1), 0), k++;
 		f[k] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_splice, JUMP_TO(chk2), JUMP_TO(allow)), k++;
 		for (unsigned arg = 1; arg <= 2; arg++) {
 			f[k] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(arg)), k++;
@@ -975,12 +977,17 @@ static int on_seccomp(struct world *w, struct task *t)
 			return 0;
 		t->val = a[3];
 		break;
-	case K_SPLICE:
-		/* Its socket is its first fd or its third (the other a pipe). */
-		if (!fd_is_tcp(p, (long)a[0]) && !fd_is_tcp(p, (long)a[2]))
+	case K_SPLICE: {
+		/* Its socket is its first fd or its other one (splice's third, sendfile's second),
+		 * named by the first where both are. */
+		long other = (long)a[traced[i].nr == SYS_sendfile ? 1 : 2];
+		if (fd_is_tcp(p, (long)a[0]))
+			break;
+		if (!fd_is_tcp(p, other))
 			return 0;
-		t->fd = fd_is_tcp(p, (long)a[0]) ? (int)a[0] : (int)a[2];
+		t->fd = (int)other;
 		break;
+	}
 	default:
 		if (!fd_is_tcp(p, (long)a[0]))
 			return 0;
