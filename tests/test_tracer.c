@@ -66,6 +66,8 @@ static void test_exec_filter(void **state)
 	assert_int_equal(exec_verdict(AUDIT_ARCH_X86_64, SYS_recvmsg, 3, 0), SECCOMP_RET_TRACE);
 	/* a socket taken from another process: looked at */
 	assert_int_equal(exec_verdict(AUDIT_ARCH_X86_64, SYS_pidfd_getfd, 3, 4), SECCOMP_RET_TRACE);
+	/* an fd table of its own: looked at */
+	assert_int_equal(exec_verdict(AUDIT_ARCH_X86_64, SYS_unshare, CLONE_FILES, 0), SECCOMP_RET_TRACE);
 	/* another ABI: every call stops (i386: read, socketcall, getpid), x32's too */
 	assert_int_equal(exec_verdict(AUDIT_ARCH_I386, 3, 3, 0), SECCOMP_RET_TRACE);
 	assert_int_equal(exec_verdict(AUDIT_ARCH_I386, 102, 1, 0), SECCOMP_RET_TRACE);

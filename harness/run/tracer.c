@@ -24,7 +24,7 @@
  * pidfd_getfd() (its SO_DOMAIN and SO_PROTOCOL).
  *
  * Only calls on TCP sockets stop the program. The filter set at exec stops socket() (AF_INET,
- * AF_INET6, SOCK_STREAM), the waits and close_range; the calls on an fd (read, write, their
+ * AF_INET6, SOCK_STREAM), the waits, close_range and unshare; the calls on an fd (read, write, their
  * vectored and socket forms, sendfile, splice, connect, accept, shutdown, close, getsockopt,
  * dup*, fcntl) stop only where that fd has a filter of its own (splice's third fd, and
  * sendfile's and dup2/dup3's second, are looked at too). A filter cannot be removed or changed, but more
@@ -91,7 +91,9 @@
  * Blind spots: io_uring (an io_uring_setup is reported, so the result shows the program used
  * one, and the program is unobserved from then on), the calls of another ABI (a 32-bit program
  * or int 0x80 on a 64-bit kernel, x32: the filter stops each, the program is unobserved naming
- * it, other_abi()), a thread with an fd table of its own (unobserved). The tables are fixed (MAX_PROCS processes, MAX_TASKS
+ * it, other_abi()), a thread with an fd table of its own (unobserved: made without CLONE_FILES,
+ * or taken by unshare(CLONE_FILES) or close_range's CLOSE_RANGE_UNSHARE where its process has
+ * other threads, own_table()). The tables are fixed (MAX_PROCS processes, MAX_TASKS
  * threads at once, EXEC_FDS fds looked at when handed over at exec or fork): past the first
  * two the program is unobserved (unobserved(): an expectation on its calls is an error naming
  * why). The calls the tracer needs (ptrace, process_vm_readv/writev, pidfd_open, pidfd_getfd,
@@ -147,6 +149,9 @@
 #ifndef PR_SET_PTRACER
 #define PR_SET_PTRACER 0x59616d61
 #endif
+#ifndef CLOSE_RANGE_UNSHARE
+#define CLOSE_RANGE_UNSHARE (1U << 1)
+#endif
 #ifndef IPPROTO_MPTCP
 #define IPPROTO_MPTCP 262
 #endif
@@ -180,7 +185,7 @@ struct tracer {
 /* ---- which syscalls stop the program ---- */
 
 enum kind { K_NONE, K_SOCKET, K_ACCEPT, K_CLOSE, K_SOERROR, K_FDCALL, K_RECVMSG, K_SPLICE, K_DUP, K_CLOSE_RANGE, K_IO_URING,
-	    K_POLL, K_EPOLL, K_GETFD };
+	    K_POLL, K_EPOLL, K_GETFD, K_UNSHARE };
 
 /* fd: a call on the fd of its first argument, stopped only where that fd has a filter of its
  * own (or the process's fallback filter, for every fd); the others stop wherever they are made. */
@@ -242,6 +247,9 @@ static const struct {
 #ifdef SYS_close_range
 	{ SYS_close_range, K_CLOSE_RANGE, NULL, false },
 #endif
+	/* unshare(CLONE_FILES) gives a thread an fd table of its own (close_range's
+	 * CLOSE_RANGE_UNSHARE too): every unshare stops (rare), looked at (own_table()). */
+	{ SYS_unshare, K_UNSHARE, NULL, false },
 	/* A copy of another process's fd (its first argument a pidfd): the new fd looked at as accept's. */
 	{ SYS_pidfd_getfd, K_GETFD, NULL, false },
 #ifdef SYS_io_uring_setup
@@ -907,6 +915,24 @@ static bool other_abi(struct world *w, struct task *t, const struct sc_info *si)
 	return true;
 }
 
+/* A thread of a process with other threads takes an fd table of its own (call: the call that
+ * does): its fds are then not the ones looked at (the process's, the leader's table), so the
+ * program is unobserved naming it, as a thread made without CLONE_FILES (on_new_task()). The only
+ * thread of its process may: later threads share its new table. Said before the call runs,
+ * whether it then succeeds or not. */
+static void own_table(struct world *w, struct task *t, const char *call)
+{
+	char why[200];
+
+	for (size_t i = 0; i < MAX_TASKS; i++)
+		if (w->tasks[i].tid && w->tasks[i].tid != t->tid && w->tasks[i].proc == t->proc) {
+			snprintf(why, sizeof why, "process %d: a thread with an fd table of its own (%s): its fds are "
+				 "looked at in its process's table", (int)t->proc->tgid, call);
+			unobserved(w, why);
+			return;
+		}
+}
+
 /* A seccomp stop, before the call runs: 1 if its exit stop is wanted (a call on a TCP socket),
  * 0 if it may just run. */
 static int on_seccomp(struct world *w, struct task *t)
@@ -940,8 +966,14 @@ static int on_seccomp(struct world *w, struct task *t)
 			return 0;
 		break;
 	case K_CLOSE_RANGE:
+		if (a[2] & CLOSE_RANGE_UNSHARE)
+			own_table(w, t, "close_range with CLOSE_RANGE_UNSHARE");
 		for (uint64_t fd = a[0]; fd <= a[1] && fd < p->ncls; fd++)
 			p->cls[fd] = FD_UNKNOWN;
+		return 0;
+	case K_UNSHARE:
+		if (a[0] & CLONE_FILES)
+			own_table(w, t, "unshare with CLONE_FILES");
 		return 0;
 	case K_CLOSE: {
 		bool tcp = fd_is_tcp(p, (long)a[0]);
