@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * fork-race: forks in a loop while another thread opens TCP sockets (tests/traced-forks.sh).
+ * fork-race: forks in a loop while another thread opens TCP sockets (tests/traced-count.sh).
  * Each child calls getsockopt(SO_ERROR) on the newest TCP socket it inherited, which the tracer
  * reports as "so_error"; so every child that had one must show exactly one so_error. The race
  * it stresses: a socket made by the other thread just before a fork, whose seccomp filter the

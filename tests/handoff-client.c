@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * handoff-client: a thread opens TCP sockets and hands each to another thread through memory,
- * no syscall between, while a third thread keeps signalling the first (tests/traced-handoff.sh).
+ * no syscall between, while a third thread keeps signalling the first (tests/traced-count.sh).
  * The second thread calls shutdown() on each (-1 ENOTCONN: never connected), which the tracer
  * reports; so every socket handed over must show one shutdown. The gap it stresses: the
  * tracer adds a socket's filter by making the opening thread call seccomp() when its socket()
