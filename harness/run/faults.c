@@ -304,7 +304,7 @@ static const struct fault faults[] = {
 	{ .kind = STEP_DROP, .undo_kind = STEP_DROP, .set = set_drop, .narrate = say_drop, .args = args_drop,
 	  .path = " > " },
 	{ .kind = STEP_BLACKHOLE, .undo_kind = STEP_UNBLACKHOLE, .set = set_blackhole, .narrate = say_blackhole,
-	  .args = args_blackhole, .first = true, .missing = EOPNOTSUPP },
+	  .args = args_blackhole, .missing = EOPNOTSUPP },
 	{ .kind = STEP_UNREACHABLE, .undo_kind = STEP_REACHABLE, .set = set_unreachable, .narrate = say_unreachable,
 	  .args = args_unreachable, .router = true },
 	{ .kind = STEP_HOLD, .undo_kind = STEP_RELEASE, .set = set_hold, .narrate = say_hold, .first = true },
