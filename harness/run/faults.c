@@ -31,8 +31,10 @@ struct fault {
 	/* What its statement says after the host, for a message ("add table inet t"); NULL: nothing. */
 	void (*args)(const struct step *st, char *buf, size_t len);
 	/* first: the fault counts from the step's start, not its end (its event told first): it may
-	 * take effect while the step still runs, and packets are timed when sent (capture.c). */
-	bool first, router;               /* router: the event is the router's */
+	 * take effect while the step still runs, and packets are timed when sent (capture.c).
+	 * started: counts from the start too, but its event is told at the end, when it is in place
+	 * (a blackhole drops while nft returns; the sweep's clock starts at the event). */
+	bool first, started, router;      /* router: the event is the router's */
 	const char *path;                 /* between FROM and TO: what separates them (" ", " > ") */
 	int missing;                      /* the errno by which the kernel says it lacks what it needs */
 };
@@ -304,7 +306,7 @@ static const struct fault faults[] = {
 	{ .kind = STEP_DROP, .undo_kind = STEP_DROP, .set = set_drop, .narrate = say_drop, .args = args_drop,
 	  .path = " > " },
 	{ .kind = STEP_BLACKHOLE, .undo_kind = STEP_UNBLACKHOLE, .set = set_blackhole, .narrate = say_blackhole,
-	  .args = args_blackhole, .missing = EOPNOTSUPP },
+	  .args = args_blackhole, .started = true, .missing = EOPNOTSUPP },
 	{ .kind = STEP_UNREACHABLE, .undo_kind = STEP_REACHABLE, .set = set_unreachable, .narrate = say_unreachable,
 	  .args = args_unreachable, .router = true },
 	{ .kind = STEP_HOLD, .undo_kind = STEP_RELEASE, .set = set_hold, .narrate = say_hold, .first = true },
